@@ -1,0 +1,37 @@
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+VERSION = "0.1.0"
+
+setup(
+    name="shafaf",
+    version=VERSION,
+    description="A transparency open-data portal for government agencies: harvest, validate, publish, serve.",
+    long_description=Path(__file__).with_name("README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.11",
+    packages=find_packages(include=["shafaf", "shafaf.*"]),
+    package_data={
+        "shafaf.datasette_plugins": ["templates/*.html", "static/*"],
+    },
+    install_requires=[
+        # Datasette's stable line: the 1.0 alphas change plugin configuration and permissions.
+        "datasette>=0.65.2,<0.66",
+        "sqlite-utils>=4.2,<5",
+        "frictionless[excel]>=5.18,<6",
+        "click>=8.1,<9",
+        "PyYAML>=6,<7",
+        "croniter>=2,<8",
+        "jdatetime>=5,<7",
+        "httpx>=0.27,<1",
+    ],
+    extras_require={
+        "test": ["pytest>=8,<10"],
+    },
+    entry_points={
+        "console_scripts": ["shafaf=shafaf.cli:cli"],
+        "datasette": ["shafaf=shafaf.datasette_plugins"],
+    },
+)

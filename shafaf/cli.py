@@ -1,0 +1,352 @@
+"""The ``shafaf`` command: thin click commands over the library.
+
+Each command parses its options, calls one library function, and turns our
+errors into a short message and a non-zero exit. This is the only module that
+reads the environment (through click's ``envvar``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from . import __version__, registry as registry_mod, standard
+from .datadir import DataDir
+from .errors import ShafafError, UsageError
+from .models import Outcome
+
+BUNDLED_REGISTRY = Path(__file__).resolve().parent.parent / "metadata" / "agencies.yml"
+
+
+def _common(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--data-dir and --registry, shared by every command."""
+    func = click.option(
+        "--registry", "registry_path", type=click.Path(dir_okay=False, path_type=Path),
+        envvar="SHAFAF_REGISTRY", default=Path("metadata/agencies.yml"), show_default=True,
+        help="The registry of agencies and their sources (or SHAFAF_REGISTRY).",
+    )(func)
+    func = click.option(
+        "--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="SHAFAF_DATA_DIR",
+        default=Path("var"), show_default=True, help="Where raw captures, packages and shafaf.db live (or SHAFAF_DATA_DIR).",
+    )(func)
+    return func
+
+
+def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Our errors become one clear message and exit 1 (2 for usage); never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except UsageError as e:
+            raise click.UsageError(str(e)) from e
+        except ShafafError as e:
+            raise click.ClickException(str(e)) from e
+
+    return wrapper
+
+
+def _table(rows: list[list[str]], headers: list[str]) -> str:
+    """Rows aligned under their headers, for people."""
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
+    lines = ["  ".join(str(h).ljust(w) for h, w in zip(headers, widths)).rstrip()]
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    return "\n".join(lines)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="shafaf")
+def cli() -> None:
+    """Shafaf: harvest agencies' service data, validate it, publish it, serve it.
+
+    \b
+    Example:
+        shafaf demo                 # the whole flow on the bundled demo agencies
+        shafaf harvest tax          # capture and validate one agency's sources
+        shafaf publish              # load staged packages into var/shafaf.db
+        shafaf serve --port 8001    # the portal at http://127.0.0.1:8001
+    """
+
+
+class _NoProgress:
+    def __enter__(self) -> "_NoProgress":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+    def update(self, n: int, item: Any = None) -> None:
+        return None
+
+
+def _progress(length: int, label: str, *, quiet: bool, **kwargs: Any) -> Any:
+    """click's progress bar on stderr, so stdout stays clean for tables and --json."""
+    if quiet:
+        return _NoProgress()
+    return click.progressbar(length=length, label=label.ljust(8), file=sys.stderr, show_pos=True, **kwargs)
+
+
+# --- harvest ---------------------------------------------------------------------
+
+
+def _run_harvest(reg: registry_mod.Registry, data: DataDir, agency_ids: tuple[str, ...], *, quiet: bool = False) -> list[Any]:
+    from .harvest import harvest, prune_raw
+
+    agencies = reg.select(agency_ids)
+    for warning in reg.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    total = sum(len(a.sources) for a in agencies)
+    with _progress(total, "harvest", quiet=quiet, item_show_func=lambda r: r and f"{r.agency_id}/{r.dataset}") as bar:
+        runs = harvest(agencies, registry=reg, data=data, on_run=lambda r: bar.update(1, r))
+    for agency in agencies:
+        prune_raw(data, agency.id)
+    return runs
+
+
+def _print_runs(runs: list[Any], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps([r.as_row() for r in runs], ensure_ascii=False, indent=2, sort_keys=True))
+        return
+    rows = [[r.agency_id, r.dataset, str(r.outcome), "" if r.rows_passed is None else str(r.rows_passed),
+             "" if not r.rows_failed else str(r.rows_failed), str(r.reason or "")] for r in runs]
+    click.echo(_table(rows, ["agency", "dataset", "outcome", "rows", "rejected", "reason"]))
+    for r in runs:
+        if r.outcome != Outcome.OK:
+            click.echo(f"  {r.agency_id}/{r.dataset}: {r.message}", err=True)
+
+
+@cli.command()
+@click.argument("agencies", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print the run records as JSON.")
+@_common
+@_friendly
+def harvest(agencies: tuple[str, ...], as_json: bool, data_dir: Path, registry_path: Path) -> None:
+    """Capture and validate the sources of AGENCIES (all when none are named).
+
+    Each source becomes a run: raw bytes under DATA_DIR/raw/<agency>/<run>/,
+    accepted rows in DATA_DIR/packages/<agency>/. Exits 1 if any run failed.
+
+    \b
+    Example:
+        shafaf harvest                 # every agency
+        shafaf harvest tax customs     # two agencies
+    """
+    reg = registry_mod.load(registry_path)
+    runs = _run_harvest(reg, DataDir(data_dir), agencies, quiet=as_json)
+    _print_runs(runs, as_json)
+    if any(r.outcome != Outcome.OK for r in runs):
+        sys.exit(1)
+
+
+# --- publish ---------------------------------------------------------------------
+
+
+def _run_publish(reg: registry_mod.Registry, data: DataDir, agency_ids: tuple[str, ...], *, quiet: bool = False) -> list[Any]:
+    from .publish import publish
+
+    agencies = reg.select(agency_ids)
+    with _progress(len(agencies), "publish", quiet=quiet) as bar:
+        return publish(agencies, registry=reg, data=data, on_result=lambda r: bar.update(1))
+
+
+def _print_publish(results: list[Any], data: DataDir, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps([{"agency_id": r.agency_id, "ok": r.ok, "rows": r.rows, "reason": r.reason and str(r.reason),
+                                "message": r.message} for r in results], ensure_ascii=False, indent=2, sort_keys=True))
+        return
+    rows = [[r.agency_id, "published" if r.ok else "failed", str(sum(r.rows.values())) if r.ok else "", str(r.reason or "")]
+            for r in results]
+    click.echo(_table(rows, ["agency", "outcome", "rows", "reason"]))
+    for r in results:
+        if not r.ok:
+            click.echo(f"  {r.agency_id}: {r.message} (its previous publication is unchanged)", err=True)
+    click.echo(f"database: {data.public_db}")
+
+
+@cli.command()
+@click.argument("agencies", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@_common
+@_friendly
+def publish(agencies: tuple[str, ...], as_json: bool, data_dir: Path, registry_path: Path) -> None:
+    """Load the staged packages of AGENCIES into DATA_DIR/shafaf.db.
+
+    Each agency is replaced in one transaction: a failure keeps its
+    previous rows. Exits 1 if any agency failed.
+
+    \b
+    Example:
+        shafaf publish
+        shafaf publish tax --json
+    """
+    reg = registry_mod.load(registry_path)
+    data = DataDir(data_dir)
+    results = _run_publish(reg, data, agencies, quiet=as_json)
+    _print_publish(results, data, as_json)
+    if not all(r.ok for r in results):
+        sys.exit(1)
+
+
+# --- serve -----------------------------------------------------------------------
+
+
+def _serve(reg: registry_mod.Registry, data: DataDir, host: str, port: int) -> None:
+    from .serve import serve as run_server
+
+    if not data.public_db.exists():
+        raise UsageError(f"{data.public_db} does not exist yet: run 'shafaf publish' first")
+    click.echo(f"serving {data.public_db} at http://{host}:{port}/  (Ctrl+C stops)")
+    run_server(data.public_db, reg.portal, host=host, port=port)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
+@_common
+@_friendly
+def serve(host: str, port: int, data_dir: Path, registry_path: Path) -> None:
+    """Serve the published portal with Datasette and Shafaf's pages.
+
+    \b
+    Example:
+        shafaf serve --port 8001
+    """
+    _serve(registry_mod.load(registry_path), DataDir(data_dir), host, port)
+
+
+# --- demo ------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--no-serve", is_flag=True, help="Stop after publishing.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="SHAFAF_DATA_DIR",
+              default=Path("var"), show_default=True, help="Where the demo's data goes (or SHAFAF_DATA_DIR).")
+@click.option("--registry", "registry_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=BUNDLED_REGISTRY, help="The registry to run (default: the bundled demo agencies).")
+@_friendly
+def demo(no_serve: bool, host: str, port: int, data_dir: Path, registry_path: Path) -> None:
+    """Harvest, validate, publish and serve the bundled demo agencies.
+
+    Failures of single agencies are shown and the demo goes on: that is
+    what the portal does with real agencies too.
+
+    \b
+    Example:
+        shafaf demo                     # then open http://127.0.0.1:8001
+        shafaf demo --no-serve --data-dir /tmp/shafaf
+    """
+    reg = registry_mod.load(registry_path)
+    data = DataDir(data_dir)
+    runs = _run_harvest(reg, data, ())
+    _print_runs(runs, as_json=False)
+    click.echo("")
+    results = _run_publish(reg, data, ())
+    _print_publish(results, data, as_json=False)
+    if not any(r.ok for r in results):
+        raise ShafafError("no agency could be published")
+    if not no_serve:
+        _serve(reg, data, host, port)
+
+
+# --- validate --------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dataset", "kind", type=click.Choice(standard.DATASET_KINDS), required=True, help="The dataset kind of the standard.")
+@click.option("--agency", "agency_id", default=None, help="Agency id to fill a missing agency_id column with.")
+@click.option("--encoding", default=None, help="The file's encoding (e.g. cp1256) when it is not UTF-8.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default=None, help="Format, when the name does not say it.")
+@click.option("--calendar", type=click.Choice(["gregorian", "jalali"]), default=None, help="Calendar of the period column.")
+@click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
+def validate(path: Path, kind: str, agency_id: str | None, encoding: str | None, fmt: str | None,
+             calendar: str | None, as_json: bool) -> None:
+    """Check a file against the standard: exit 0 valid, 1 invalid, 2 usage error.
+
+    \b
+    Example:
+        shafaf validate services.csv --dataset services --agency tax
+        shafaf validate perf.csv --dataset service_performance --encoding cp1256 --json
+    """
+    from .harvesters.base import FORMAT_BY_SUFFIX
+    from .validate import validate_file
+
+    if not path.is_file():
+        raise click.UsageError(f"{path} does not exist or is not a file")
+    fmt = fmt or FORMAT_BY_SUFFIX.get(path.suffix.lower(), "csv")
+    report = validate_file(path, kind, format=fmt, encoding=encoding, agency_id=agency_id, calendar=calendar)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, sort_keys=True))
+    else:
+        click.echo(_report_text(report))
+    sys.exit(0 if report.valid else 1)
+
+
+def _report_text(report: Any) -> str:
+    if report.fatal_reason:
+        return f"{report.file}: INVALID ({report.fatal_reason})\n  {report.fatal_message}"
+    verdict = "valid" if report.valid else "INVALID"
+    lines = [f"{report.file}: {verdict} as {report.dataset!r}: {report.rows_passed} of {report.rows_read} rows passed"]
+    for problem in report.header_problems:
+        lines.append(f"  header: {problem}")
+    if report.unused_columns:
+        lines.append(f"  columns not in the standard (ignored): {', '.join(report.unused_columns)}")
+    for error_type, count in sorted(report.error_counts.items()):
+        lines.append(f"  {error_type}: {count}")
+        for e in [e for e in report.errors if e.error_type == error_type][:3]:
+            where = f"row {e.row_number}" + (f", column {e.field}" if e.field else "")
+            lines.append(f"    {where}: {e.message}")
+    return "\n".join(lines)
+
+
+# --- status ----------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@_common
+@_friendly
+def status(as_json: bool, data_dir: Path, registry_path: Path) -> None:
+    """Show every agency's sources and their last run.
+
+    \b
+    Example:
+        shafaf status --json
+    """
+    from .state import StateStore
+
+    reg = registry_mod.load(registry_path)
+    data = DataDir(data_dir)
+    last: dict[tuple[str, str], dict[str, Any]] = {}
+    if data.state_db.exists():
+        for run in reversed(StateStore(data.state_db).runs()):
+            last[(run["agency_id"], run["source_id"])] = run
+    rows = []
+    for agency in reg.agencies:
+        for source in agency.sources:
+            run = last.get((agency.id, source.id), {})
+            rows.append({"agency_id": agency.id, "source_id": source.id, "dataset": source.dataset,
+                         "schedule": source.schedule, "last_run": run.get("started"), "outcome": run.get("outcome"),
+                         "reason": run.get("reason"), "rows": run.get("rows_passed")})
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, sort_keys=True))
+        return
+    headers = ["agency_id", "source_id", "schedule", "last_run", "outcome", "rows", "reason"]
+    click.echo(_table([["" if r[h] is None else str(r[h]) for h in headers] for r in rows],
+                      [h.replace("_id", "") for h in headers]))
+
+
+def main() -> None:  # pragma: no cover - console entry for python -m
+    cli()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,41 @@
+"""Shafaf's Datasette plugin: the hooks, and nothing else.
+
+Registered through the ``datasette`` entry point in setup.py. The pages live
+in ``pages``, their SQL in ``queries``, their words and number formats in
+``i18n``; templates in ``templates/`` and the stylesheet in ``static/``
+(served by Datasette at ``/-/static-plugins/shafaf/``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from datasette import hookimpl
+
+from ..errors import ShafafError
+from . import i18n, pages
+
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+    from jinja2 import Environment
+
+
+@hookimpl
+def startup(datasette: Datasette) -> None:
+    """Refuse to serve without the published database the pages read."""
+    if pages.DATABASE not in datasette.databases:
+        raise ShafafError(
+            f"Shafaf's Datasette plugin needs the published database {pages.DATABASE!r} "
+            f"(<data-dir>/{pages.DATABASE}.db); start Datasette with that file, "
+            f"or use `shafaf serve`."
+        )
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Environment) -> None:
+    env.filters.update(i18n.JINJA_FILTERS)
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    return pages.ROUTES

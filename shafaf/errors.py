@@ -1,0 +1,58 @@
+"""The one exception hierarchy of Shafaf.
+
+Every failure a user can cause is one of these, carrying what a person needs
+to act on it; the command line turns them into a message and a non-zero exit,
+never a traceback::
+
+    ShafafError
+     ├── RegistryError        agencies.yml is missing, malformed or inconsistent
+     ├── UsageError           a command was asked for something that cannot be
+     ├── HarvestError         a source could not be captured (carries a Reason)
+     ├── StageError           a captured file could not be read, mapped or validated
+     └── PublishError         an agency's package could not be written to shafaf.db
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import Reason
+
+
+class ShafafError(Exception):
+    """Base of every error Shafaf raises on purpose."""
+
+
+class RegistryError(ShafafError):
+    """The registry cannot be used; ``problems`` lists every problem found, with lines."""
+
+    def __init__(self, path: str, problems: list[tuple[int | None, str]]):
+        self.path = path
+        self.problems = problems
+        lines = [f"{path}:{line}: {msg}" if line else f"{path}: {msg}" for line, msg in problems]
+        noun = "problem" if len(problems) == 1 else "problems"
+        super().__init__(f"{len(problems)} {noun} in the registry:\n" + "\n".join(lines))
+
+
+class UsageError(ShafafError):
+    """A command was given something it cannot work with (an unknown agency, a bad path)."""
+
+
+class _ReasonedError(ShafafError):
+    def __init__(self, reason: Reason, message: str):
+        self.reason = reason
+        self.message = message
+        super().__init__(message)
+
+
+class HarvestError(_ReasonedError):
+    """Capturing a source failed; ``reason`` says why in a machine-readable way."""
+
+
+class StageError(_ReasonedError):
+    """A captured file could not be turned into a staged resource at all."""
+
+
+class PublishError(_ReasonedError):
+    """Publishing one agency failed; its previously published rows are untouched."""

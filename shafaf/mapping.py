@@ -1,0 +1,155 @@
+"""Apply a source's ``fields`` and ``values`` rules: the agency's columns → the standard's.
+
+A ``ColumnPlan`` is made once from the header; ``map_row`` then turns each
+row into the standard's field order, normalizing digits and letters and
+splitting a single ``period`` column into start, end and label. Problems in a
+row are returned as data (``CellProblem``), never raised.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Mapping
+
+from . import standard
+from .errors import StageError
+from .models import Reason
+from .normalize import PeriodError, fold_digits, parse_period, unify_letters
+
+NUMERIC_TYPES = {"integer", "number", "year"}
+PERIOD_FIELDS = ("period_start", "period_end", "period_label")
+UNKNOWN_AGENCY = "unknown"  # stands for the agency when a file is only being validated
+
+
+@dataclasses.dataclass(frozen=True)
+class CellProblem:
+    field: str
+    value: str
+    error_type: str
+    message: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ColumnPlan:
+    """Where each standard field comes from in the source's columns."""
+
+    kind: str
+    agency_id: str | None  # fills an empty or missing agency_id; other agencies' rows are refused
+    field_names: tuple[str, ...]
+    field_types: tuple[str, ...]
+    indexes: tuple[int | None, ...]  # source column index per standard field, None when absent
+    period_index: int | None  # a single period column standing for the three period fields
+    value_maps: Mapping[str, Mapping[str, str]]
+    calendar: str | None
+    unused_columns: tuple[str, ...]
+
+
+def _canonical_map_value(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return "" if value is None else str(value)
+
+
+def _find(labels: list[str], wanted: str) -> int | None:
+    for i, label in enumerate(labels):
+        if label.strip() == wanted:
+            return i
+    folded = unify_letters(wanted).strip().casefold()
+    for i, label in enumerate(labels):
+        if unify_letters(label).strip().casefold() == folded:
+            return i
+    return None
+
+
+def plan_columns(
+    labels: list[str],
+    kind: str,
+    *,
+    fields: Mapping[str, str] | None = None,
+    values: Mapping[str, Mapping[str, Any]] | None = None,
+    agency_id: str | None = None,
+    calendar: str | None = None,
+    file_name: str = "the file",
+) -> ColumnPlan:
+    """Match the header to the standard; raise StageError naming every missing required column."""
+    fields = fields or {}
+    names = standard.field_names(kind)
+    types = [f["type"] for f in standard.fields(kind)]
+    indexes = [_find(labels, fields.get(name, name)) for name in names]
+
+    period_index = None
+    if standard.has_periods(kind):
+        period_column = fields.get("period", "period")
+        start_index = indexes[names.index("period_start")]
+        if "period" in fields or start_index is None:
+            period_index = _find(labels, period_column)
+
+    missing = []
+    for name, index in zip(names, indexes):
+        if index is not None or name not in standard.required_fields(kind):
+            continue
+        if name == "agency_id":
+            continue  # filled from the source's agency, or with a placeholder when only validating
+        if name in PERIOD_FIELDS and period_index is not None:
+            continue
+        missing.append(fields.get(name, name) + (f" (for {name})" if name in fields else ""))
+    if missing:
+        raise StageError(
+            Reason.MISSING_COLUMN,
+            f"{file_name} has no column {', '.join(repr(m) for m in missing)} required by the {kind!r} standard; "
+            f"its columns are: {', '.join(repr(l) for l in labels)}",
+        )
+
+    used = {i for i in indexes if i is not None} | ({period_index} if period_index is not None else set())
+    value_maps = {
+        field: {unify_letters(fold_digits(str(k))).strip(): _canonical_map_value(v) for k, v in table.items()}
+        for field, table in (values or {}).items()
+    }
+    return ColumnPlan(
+        kind=kind, agency_id=agency_id, field_names=tuple(names), field_types=tuple(types),
+        indexes=tuple(indexes), period_index=period_index, value_maps=value_maps, calendar=calendar,
+        unused_columns=tuple(l for i, l in enumerate(labels) if i not in used),
+    )
+
+
+def normalize_cell(value: str, field_type: str) -> str:
+    """Unify letters everywhere; fold digits and drop thousands separators in numbers."""
+    value = unify_letters(value.strip())
+    if field_type == "string":
+        return value
+    value = fold_digits(value)
+    if field_type in NUMERIC_TYPES:
+        value = value.replace(",", "").replace(" ", "")
+    return value
+
+
+def map_row(plan: ColumnPlan, cells: list[str]) -> tuple[list[str], list[CellProblem]]:
+    """One source row → the standard's fields, in order, as text; plus any problems found."""
+    out: list[str] = []
+    problems: list[CellProblem] = []
+    for name, field_type, index in zip(plan.field_names, plan.field_types, plan.indexes):
+        raw = cells[index] if index is not None and index < len(cells) else ""
+        value = normalize_cell(raw, field_type)
+        table = plan.value_maps.get(name)
+        if table is not None and value in table:
+            value = table[value]
+        if name == "agency_id":
+            if not value:
+                value = plan.agency_id or UNKNOWN_AGENCY
+            elif plan.agency_id and value != plan.agency_id:
+                problems.append(CellProblem(name, raw, "wrong-agency", f"row belongs to agency {value!r}, not {plan.agency_id!r}"))
+        out.append(value)
+
+    if plan.period_index is not None:
+        raw = cells[plan.period_index] if plan.period_index < len(cells) else ""
+        try:
+            period = parse_period(raw, calendar=plan.calendar)
+        except PeriodError as e:
+            problems.append(CellProblem("period", raw, "period-error", str(e)))
+        else:
+            values = {"period_start": period.start.isoformat(), "period_end": period.end.isoformat(), "period_label": period.label}
+            for name, value in values.items():
+                out[plan.field_names.index(name)] = value
+    return out, problems

@@ -1,0 +1,474 @@
+"""Load and check ``metadata/agencies.yml`` into frozen dataclasses.
+
+Every problem in the file is collected and reported at once, each with its
+line number, so an operator fixes the registry in one pass instead of one
+error per run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import yaml
+from croniter import croniter
+
+from .errors import RegistryError
+from .standard import DATASET_KINDS, field_names
+
+AGENCY_ID = re.compile(r"^[a-z0-9-]{1,64}$")
+SOURCE_ID = re.compile(r"^[a-z0-9_-]{1,64}$")
+SOURCE_KINDS = ("file",)
+FORMATS = ("csv", "xlsx", "json")
+CALENDARS = ("gregorian", "jalali")
+LANGUAGES = ("fa", "en")
+
+PORTAL_KEYS = {
+    "title_fa", "title_en", "description_fa", "description_en", "timezone",
+    "default_language", "license", "row_error_threshold",
+}
+LICENSE_KEYS = {"id", "title", "url"}
+AGENCY_KEYS = {
+    "id", "name_fa", "name_en", "parent", "website", "contact_email",
+    "description_fa", "description_en", "sources",
+}
+SOURCE_KEYS = {
+    "id", "dataset", "kind", "path", "url", "format", "encoding", "sheet",
+    "schedule", "calendar", "fields", "values",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class License:
+    id: str = "CC-BY-4.0"
+    title: str = "Creative Commons Attribution 4.0"
+    url: str = "https://creativecommons.org/licenses/by/4.0/"
+
+
+@dataclasses.dataclass(frozen=True)
+class Portal:
+    title_fa: str = "شفاف"
+    title_en: str = "Shafaf"
+    description_fa: str = ""
+    description_en: str = ""
+    timezone: str = "Asia/Tehran"
+    default_language: str = "fa"
+    license: License = License()
+    row_error_threshold: float = 0.10
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """One place an agency keeps one dataset kind."""
+
+    id: str
+    dataset: str
+    kind: str
+    agency_id: str
+    path: Path | None = None
+    url: str | None = None
+    format: str | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+    schedule: str | None = None
+    calendar: str | None = None
+    fields: Mapping[str, str] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
+    values: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
+    line: int | None = None
+
+    @property
+    def location(self) -> str:
+        """Where the source lives, for run records and messages."""
+        return str(self.path) if self.path is not None else (self.url or "")
+
+
+@dataclasses.dataclass(frozen=True)
+class Agency:
+    id: str
+    name_fa: str
+    name_en: str
+    parent: str | None = None
+    website: str | None = None
+    contact_email: str | None = None
+    description_fa: str | None = None
+    description_en: str | None = None
+    sources: tuple[Source, ...] = ()
+    line: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Registry:
+    path: Path
+    portal: Portal
+    agencies: tuple[Agency, ...]
+    warnings: tuple[str, ...] = ()
+
+    def agency(self, agency_id: str) -> Agency:
+        for agency in self.agencies:
+            if agency.id == agency_id:
+                return agency
+        raise KeyError(agency_id)
+
+    def select(self, agency_ids: list[str] | tuple[str, ...] = ()) -> list[Agency]:
+        """The agencies named (all when none are), or UsageError naming the unknown ones."""
+        from .errors import UsageError
+
+        if not agency_ids:
+            return list(self.agencies)
+        known = {a.id for a in self.agencies}
+        unknown = [a for a in agency_ids if a not in known]
+        if unknown:
+            raise UsageError(
+                f"unknown agency {', '.join(repr(u) for u in unknown)} in {self.path}; "
+                f"known: {', '.join(sorted(known))}"
+            )
+        return [self.agency(a) for a in dict.fromkeys(agency_ids)]
+
+
+# --- YAML with line numbers -------------------------------------------------
+
+
+class _LineDict(dict):
+    """A mapping that remembers the line of itself and of each key."""
+
+    line: int = 0
+    key_lines: dict[Any, int]
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps line numbers, reports duplicate keys, and reads
+    yes/no/on/off, Y/N and dates as plain strings (they are data values here)."""
+
+    duplicates: list[tuple[int, str]]
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
+    loader.flatten_mapping(node)
+    out = _LineDict()
+    out.line = node.start_mark.line + 1
+    out.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if not isinstance(key, (str, int, float, bool)):
+            loader.duplicates.append((line, f"a key must be a plain value, not {type(key).__name__}"))
+            continue
+        if key in out:
+            loader.duplicates.append((line, f"duplicate key {key!r} (first at line {out.key_lines[key]})"))
+        out[key] = loader.construct_object(value_node, deep=True)
+        out.key_lines[key] = line
+    return out
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise RegistryError(str(path), [(None, "the registry file does not exist (set --registry or SHAFAF_REGISTRY)")]) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise RegistryError(str(path), [(None, f"cannot read the registry: {e}")]) from e
+    loader = _Loader(text)
+    loader.duplicates = []
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else None
+        raise RegistryError(str(path), [(line, f"not valid YAML: {e.problem or e}")]) from e
+    except yaml.YAMLError as e:
+        raise RegistryError(str(path), [(None, f"not valid YAML: {e}")]) from e
+    finally:
+        loader.dispose()
+    if loader.duplicates:
+        raise RegistryError(str(path), loader.duplicates)
+    return data
+
+
+# --- checking ---------------------------------------------------------------
+
+
+class _Checker:
+    """Collects problems while turning the YAML tree into dataclasses."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.base = path.parent
+        self.problems: list[tuple[int | None, str]] = []
+        self.warnings: list[tuple[int | None, str]] = []
+
+    def problem(self, line: int | None, message: str) -> None:
+        self.problems.append((line, message))
+
+    def line_of(self, mapping: Any, key: Any = None) -> int | None:
+        if isinstance(mapping, _LineDict):
+            if key is not None and key in mapping.key_lines:
+                return mapping.key_lines[key]
+            return mapping.line
+        return None
+
+    def mapping(self, value: Any, what: str, line: int | None) -> _LineDict | None:
+        if isinstance(value, _LineDict):
+            return value
+        self.problem(line, f"{what} must be a mapping of keys to values, not {_kind(value)}")
+        return None
+
+    def unknown_keys(self, mapping: _LineDict, allowed: set[str], what: str) -> None:
+        for key in mapping:
+            if key not in allowed:
+                self.unknown_key(mapping, key, allowed, what)
+
+    def unknown_key(self, mapping: _LineDict, key: Any, allowed: set[str], what: str) -> None:
+        hint = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+        suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+        self.problem(self.line_of(mapping, key), f"unknown key {key!r} in {what}{suggestion}")
+
+    def text(self, mapping: _LineDict, key: str, what: str, *, required: bool = False) -> str | None:
+        value = mapping.get(key)
+        if value is None:
+            if required:
+                self.problem(self.line_of(mapping), f"{what} has no {key!r}")
+            return None
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.problem(self.line_of(mapping, key), f"{key!r} of {what} must be text, not {_kind(value)}")
+            return None
+        return str(value)
+
+    # -- sections
+
+    def portal(self, raw: Any) -> Portal:
+        if raw is None:
+            return Portal()
+        data = self.mapping(raw, "'portal'", None)
+        if data is None:
+            return Portal()
+        self.unknown_keys(data, PORTAL_KEYS, "'portal'")
+        kwargs: dict[str, Any] = {}
+        for key in ("title_fa", "title_en", "description_fa", "description_en", "timezone"):
+            value = self.text(data, key, "'portal'")
+            if value is not None:
+                kwargs[key] = value
+        language = self.text(data, "default_language", "'portal'")
+        if language is not None:
+            if language not in LANGUAGES:
+                self.problem(self.line_of(data, "default_language"), f"default_language must be one of {', '.join(LANGUAGES)}")
+            else:
+                kwargs["default_language"] = language
+        if "timezone" in kwargs:
+            self.check_timezone(kwargs["timezone"], self.line_of(data, "timezone"))
+        if "license" in data:
+            lic = self.mapping(data["license"], "'portal.license'", self.line_of(data, "license"))
+            if lic is not None:
+                self.unknown_keys(lic, LICENSE_KEYS, "'portal.license'")
+                kwargs["license"] = License(**{k: str(v) for k, v in lic.items() if k in LICENSE_KEYS})
+        if "row_error_threshold" in data:
+            value = data["row_error_threshold"]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                self.problem(self.line_of(data, "row_error_threshold"), "row_error_threshold must be a number from 0 to 1")
+            else:
+                kwargs["row_error_threshold"] = float(value)
+        return Portal(**kwargs)
+
+    def check_timezone(self, name: str, line: int | None) -> None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.problem(line, f"unknown timezone {name!r}")
+
+    def agencies(self, raw: Any, line: int | None) -> tuple[Agency, ...]:
+        if raw is None:
+            self.problem(line, "the registry lists no agencies (add an 'agencies:' list)")
+            return ()
+        if not isinstance(raw, list):
+            self.problem(line, f"'agencies' must be a list, not {_kind(raw)}")
+            return ()
+        out: list[Agency] = []
+        seen: dict[str, int | None] = {}
+        for item in raw:
+            agency = self.agency(item, line)
+            if agency is None:
+                continue
+            if agency.id in seen:
+                self.problem(agency.line, f"duplicate agency id {agency.id!r} (first at line {seen[agency.id]})")
+                continue
+            seen[agency.id] = agency.line
+            out.append(agency)
+        return tuple(out)
+
+    def agency(self, raw: Any, parent_line: int | None) -> Agency | None:
+        data = self.mapping(raw, "an agency", parent_line)
+        if data is None:
+            return None
+        self.unknown_keys(data, AGENCY_KEYS, "an agency")
+        agency_id = self.text(data, "id", "an agency", required=True)
+        if agency_id is None:
+            return None
+        if not AGENCY_ID.match(agency_id):
+            self.problem(self.line_of(data, "id"), f"agency id {agency_id!r} must match ^[a-z0-9-]{{1,64}}$ (lowercase letters, digits, hyphens)")
+            return None
+        what = f"agency {agency_id!r}"
+        names = {k: self.text(data, k, what, required=True) or "" for k in ("name_fa", "name_en")}
+        optional = {k: self.text(data, k, what) for k in ("parent", "website", "contact_email", "description_fa", "description_en")}
+        website = optional["website"]
+        if website and not re.match(r"^https?://", website):
+            self.problem(self.line_of(data, "website"), f"website of {what} must start with http:// or https://")
+            optional["website"] = None
+        sources = self.sources(data.get("sources"), agency_id, self.line_of(data, "sources"))
+        return Agency(id=agency_id, **names, **optional, sources=sources, line=data.line)
+
+    def sources(self, raw: Any, agency_id: str, line: int | None) -> tuple[Source, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            self.problem(line, f"'sources' of agency {agency_id!r} must be a list, not {_kind(raw)}")
+            return ()
+        out: list[Source] = []
+        seen: dict[str, int | None] = {}
+        for item in raw:
+            source = self.source(item, agency_id, line)
+            if source is None:
+                continue
+            if source.id in seen:
+                self.problem(source.line, f"agency {agency_id!r} has two sources with id {source.id!r} (first at line {seen[source.id]}); give one an 'id'")
+                continue
+            seen[source.id] = source.line
+            out.append(source)
+        return tuple(out)
+
+    def source(self, raw: Any, agency_id: str, parent_line: int | None) -> Source | None:
+        data = self.mapping(raw, f"a source of agency {agency_id!r}", parent_line)
+        if data is None:
+            return None
+        what = f"a source of agency {agency_id!r}"
+        self.unknown_keys(data, SOURCE_KEYS, what)
+        ok = True
+        dataset = self.text(data, "dataset", what, required=True)
+        if dataset is not None and dataset not in DATASET_KINDS:
+            self.problem(self.line_of(data, "dataset"), f"unknown dataset kind {dataset!r}; the standard has {', '.join(DATASET_KINDS)}")
+            ok = False
+        kind = self.text(data, "kind", what) or "file"
+        if kind not in SOURCE_KINDS:
+            self.problem(self.line_of(data, "kind"), f"source kind {kind!r} is not supported; use one of {', '.join(SOURCE_KINDS)}")
+            ok = False
+        source_id = self.text(data, "id", what) or dataset
+        if source_id is not None and not SOURCE_ID.match(source_id):
+            self.problem(self.line_of(data, "id"), f"source id {source_id!r} must match ^[a-z0-9_-]{{1,64}}$")
+            ok = False
+        path = None
+        raw_path = self.text(data, "path", what)
+        if kind == "file":
+            if raw_path is None:
+                self.problem(data.line, f"{what} of kind 'file' needs a 'path'")
+                ok = False
+            else:
+                path = (self.base / raw_path).resolve() if not Path(raw_path).is_absolute() else Path(raw_path)
+                if not path.is_file():
+                    # Not fatal: the source's runs fail with not_found and the other sources go on.
+                    self.warnings.append((self.line_of(data, "path"), f"file {raw_path!r} of agency {agency_id!r} does not exist (looked for {path})"))
+        fmt = self.text(data, "format", what)
+        if fmt is not None and fmt not in FORMATS:
+            self.problem(self.line_of(data, "format"), f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+            ok = False
+        encoding = self.text(data, "encoding", what)
+        if encoding is not None:
+            import codecs
+
+            try:
+                codecs.lookup(encoding)
+            except LookupError:
+                self.problem(self.line_of(data, "encoding"), f"unknown encoding {encoding!r}")
+                ok = False
+        schedule = self.text(data, "schedule", what)
+        if schedule is not None and not croniter.is_valid(schedule):
+            self.problem(self.line_of(data, "schedule"), f"schedule {schedule!r} is not a valid cron expression (minute hour day month weekday)")
+            ok = False
+        calendar = self.text(data, "calendar", what)
+        if calendar is not None and calendar not in CALENDARS:
+            self.problem(self.line_of(data, "calendar"), f"calendar must be one of {', '.join(CALENDARS)}")
+            ok = False
+        fields = self.field_map(data, dataset, what)
+        values = self.value_maps(data, dataset, what)
+        if not ok or dataset is None or source_id is None:
+            return None
+        return Source(
+            id=source_id, dataset=dataset, kind=kind, agency_id=agency_id, path=path,
+            url=self.text(data, "url", what), format=fmt, encoding=encoding,
+            sheet=self.text(data, "sheet", what), schedule=schedule, calendar=calendar,
+            fields=MappingProxyType(fields), values=MappingProxyType(values), line=data.line,
+        )
+
+    def field_map(self, data: _LineDict, dataset: str | None, what: str) -> dict[str, str]:
+        if "fields" not in data:
+            return {}
+        raw = self.mapping(data["fields"], f"'fields' of {what}", self.line_of(data, "fields"))
+        if raw is None:
+            return {}
+        # 'period' stands for period_start/period_end/period_label in one column.
+        known = (set(field_names(dataset)) | {"period"}) if dataset in DATASET_KINDS else None
+        out = {}
+        for key, value in raw.items():
+            if known is not None and key not in known:
+                self.unknown_key(raw, key, known, f"'fields' of {what} (not a field of {dataset!r})")
+                continue
+            if not isinstance(value, (str, int)) or isinstance(value, bool):
+                self.problem(self.line_of(raw, key), f"'fields.{key}' must name a source column")
+                continue
+            out[str(key)] = str(value)
+        return out
+
+    def value_maps(self, data: _LineDict, dataset: str | None, what: str) -> dict[str, Mapping[str, Any]]:
+        if "values" not in data:
+            return {}
+        raw = self.mapping(data["values"], f"'values' of {what}", self.line_of(data, "values"))
+        if raw is None:
+            return {}
+        known = set(field_names(dataset)) if dataset in DATASET_KINDS else None
+        out: dict[str, Mapping[str, Any]] = {}
+        for key, value in raw.items():
+            if known is not None and key not in known:
+                self.unknown_key(raw, key, known, f"'values' of {what} (not a field of {dataset!r})")
+                continue
+            table = self.mapping(value, f"'values.{key}' of {what}", self.line_of(raw, key))
+            if table is not None:
+                out[str(key)] = MappingProxyType({str(k): v for k, v in table.items()})
+        return out
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", dict: "a mapping", _LineDict: "a mapping", str: "text", type(None): "empty"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def load(path: str | Path) -> Registry:
+    """Read and check a registry file; raise RegistryError listing every problem with its line."""
+    path = Path(path)
+    data = _read_yaml(path)
+    checker = _Checker(path)
+    if not isinstance(data, _LineDict):
+        raise RegistryError(str(path), [(None, f"the registry must be a mapping with 'portal' and 'agencies', not {_kind(data)}")])
+    checker.unknown_keys(data, {"portal", "agencies"}, "the registry")
+    portal = checker.portal(data.get("portal"))
+    agencies = checker.agencies(data.get("agencies"), checker.line_of(data, "agencies"))
+    if checker.problems:
+        raise RegistryError(str(path), sorted(checker.problems, key=lambda p: (p[0] or 0)))
+    warnings = tuple(f"{path}:{line}: {message}" for line, message in checker.warnings)
+    return Registry(path=path, portal=portal, agencies=agencies, warnings=warnings)

@@ -1,0 +1,120 @@
+"""Turn one captured file into one staged resource of the agency's package.
+
+``var/packages/<agency>/`` holds what publishing reads: ``datapackage.json``,
+one ``<dataset>.csv`` per accepted resource, and ``reports/<dataset>.json``,
+the latest validation report of each dataset (accepted or not). A rejected
+file never replaces the last accepted CSV: the agency keeps its last good data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from . import standard
+from .models import Reason
+from .registry import Agency, Portal, Source
+from .validate import Report, validate_file
+
+
+@dataclasses.dataclass(frozen=True)
+class StageResult:
+    accepted: bool
+    report: Report
+    reason: Reason | None = None
+    message: str = ""
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Deterministic JSON (sorted keys, indented), replaced atomically."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def stage_file(
+    path: Path,
+    *,
+    agency: Agency,
+    source: Source,
+    format: str,
+    run_id: str,
+    portal: Portal,
+    pkg: Path,
+) -> StageResult:
+    """Validate a captured file and, if the row policy allows, make it a resource of the package in ``pkg``."""
+    (pkg / "reports").mkdir(parents=True, exist_ok=True)
+    target = pkg / f"{source.dataset}.csv"
+    incoming = pkg / f".{source.dataset}.{run_id}.csv"
+    try:
+        report = validate_file(
+            path, source.dataset, format=format, encoding=source.encoding, sheet=source.sheet,
+            fields=source.fields, values=source.values, agency_id=agency.id, calendar=source.calendar,
+            out_csv=incoming,
+        )
+        result = _apply_policy(report, portal)
+        write_json(pkg / "reports" / f"{source.dataset}.json", {
+            "run_id": run_id, "agency_id": agency.id, "source_id": source.id,
+            "accepted": result.accepted, "reason": result.reason, "message": result.message,
+            **report.to_dict(),
+        })
+        if result.accepted:
+            os.replace(incoming, target)
+            write_datapackage(pkg, agency, portal, provenance={source.dataset: {"run_id": run_id, "source": source.location}})
+        return result
+    finally:
+        incoming.unlink(missing_ok=True)
+
+
+def _apply_policy(report: Report, portal: Portal) -> StageResult:
+    """The row policy: bad rows are left out; too many of them, or none good, keeps the old data."""
+    if report.fatal_reason:
+        return StageResult(False, report, Reason(report.fatal_reason), report.fatal_message or "")
+    if report.rows_read == 0:
+        return StageResult(False, report, Reason.EMPTY, f"{report.file} has a header but no rows; the last good data stays published")
+    if report.rows_passed == 0:
+        return StageResult(False, report, Reason.NO_VALID_ROWS, f"none of the {report.rows_read} rows of {report.file} passed validation")
+    if report.error_rate > portal.row_error_threshold:
+        return StageResult(
+            False, report, Reason.TOO_MANY_INVALID_ROWS,
+            f"{report.rows_failed} of {report.rows_read} rows of {report.file} failed validation "
+            f"({report.error_rate:.0%}, above the {portal.row_error_threshold:.0%} the portal accepts)",
+        )
+    message = f"{report.rows_passed} rows passed"
+    if report.rows_failed:
+        message += f", {report.rows_failed} left out (see the validation report)"
+    return StageResult(True, report, None, message)
+
+
+def write_datapackage(pkg: Path, agency: Agency, portal: Portal, *, provenance: dict[str, dict[str, str]]) -> None:
+    """Describe the staged CSVs as a Frictionless data package with the standard's schemas."""
+    existing: dict[str, Any] = {}
+    descriptor_path = pkg / "datapackage.json"
+    if descriptor_path.exists():
+        existing = {r["name"]: r for r in json.loads(descriptor_path.read_text(encoding="utf-8")).get("resources", [])}
+    resources = []
+    for kind in standard.DATASET_KINDS:
+        csv_path = pkg / f"{kind}.csv"
+        if not csv_path.exists():
+            continue
+        resource = {
+            "name": kind,
+            "path": csv_path.name,
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "encoding": "utf-8",
+            "schema": standard.load_schema(kind),
+        }
+        previous = existing.get(kind, {})
+        resource["shafaf"] = provenance.get(kind, previous.get("shafaf", {}))
+        resources.append(resource)
+    write_json(descriptor_path, {
+        "name": agency.id,
+        "title": agency.name_en,
+        "title_fa": agency.name_fa,
+        "licenses": [{"name": portal.license.id, "title": portal.license.title, "path": portal.license.url}],
+        "resources": resources,
+    })

@@ -1,0 +1,80 @@
+"""Shared fixtures: a small registry of two agencies written into tmp_path."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from shafaf import registry
+from shafaf.datadir import DataDir
+
+SERVICES_ALPHA = """\
+service_id,name_fa,name_en,audience,online_information,online_application,smart,on_national_portal,via_gsb,standard_days,fee,how_to_url,updated
+S1,صدور گواهی,Certificate,citizens,true,true,Y,بله,no,5,"10,000",https://alpha.example.ir/s1,2026-10-01
+S2,استعلام,Inquiry,businesses,true,,N,خیر,yes,۳,0,https://alpha.example.ir/s2,2026-10-01
+S3,ثبت نام,Registration,citizens,true,true,true,true,true,2,0,https://alpha.example.ir/s3,2026-10-01
+"""
+
+PERFORMANCE_ALPHA = """\
+service_id,period,channel,applications,completed,within_standard,satisfaction
+S1,2026-09,online,100,90,80,85.5
+S1,2026-10,online,120,110,80,70
+S2,۱۴۰۵-۰۷,online,۱٬۲۳۴,1000,900,۸۵٫۵
+S2,1405-07,in_person,50,50,40,60
+"""
+
+SERVICES_BETA = """\
+agency_id,service_id,name_fa,name_en,audience,smart,standard_days,fee
+beta,B1,پروانه,Permit,businesses,false,10,500000
+beta,B2,گواهی,Certificate,citizens,true,1,0
+"""
+
+
+def write_registry(root: Path, extra: str = "") -> Path:
+    files = root / "files"
+    files.mkdir(parents=True, exist_ok=True)
+    (files / "alpha_services.csv").write_text(SERVICES_ALPHA, encoding="utf-8")
+    (files / "alpha_performance.csv").write_text(PERFORMANCE_ALPHA, encoding="utf-8")
+    (files / "beta_services.csv").write_text(SERVICES_BETA, encoding="utf-8")
+    path = root / "agencies.yml"
+    path.write_text(textwrap.dedent("""\
+        portal:
+          title_fa: درگاه آزمایشی
+          title_en: Test portal
+          license: {id: CC-BY-4.0, title: CC BY 4.0, url: https://creativecommons.org/licenses/by/4.0/}
+        agencies:
+          - id: alpha
+            name_fa: سازمان الف
+            name_en: Alpha Organization
+            website: https://alpha.example.ir
+            sources:
+              - dataset: services
+                path: files/alpha_services.csv
+                schedule: "0 2 * * *"
+              - dataset: service_performance
+                path: files/alpha_performance.csv
+          - id: beta
+            name_fa: سازمان ب
+            name_en: Beta Organization
+            sources:
+              - dataset: services
+                path: files/beta_services.csv
+        """) + extra, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def registry_path(tmp_path: Path) -> Path:
+    return write_registry(tmp_path / "src")
+
+
+@pytest.fixture
+def reg(registry_path: Path) -> registry.Registry:
+    return registry.load(registry_path)
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> DataDir:
+    return DataDir(tmp_path / "var")

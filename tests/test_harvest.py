@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import json
+
+from shafaf import registry
+from shafaf.harvest import harvest
+from shafaf.models import Outcome, Reason
+from shafaf.state import StateStore
+
+
+def test_harvest_captures_raw_bytes_with_a_run_record(reg, data):
+    runs = harvest(reg.agencies, registry=reg, data=data)
+    assert [(r.agency_id, r.dataset, r.outcome) for r in runs] == [
+        ("alpha", "services", Outcome.OK),
+        ("alpha", "service_performance", Outcome.OK),
+        ("beta", "services", Outcome.OK),
+    ]
+    run = runs[0]
+    raw = data.raw("alpha", run.run_id)
+    record = json.loads((raw / "run.json").read_text(encoding="utf-8"))
+    assert record["sha256"] == run.sha256 and record["bytes"] == (raw / "alpha_services.csv").stat().st_size
+    assert record["outcome"] == "ok" and record["rows_passed"] == 3
+    assert StateStore(data.state_db).runs("alpha")[0]["run_id"] in {r.run_id for r in runs}
+
+
+def test_staged_package_has_descriptor_csv_and_report(reg, data):
+    harvest(reg.agencies, registry=reg, data=data)
+    pkg = data.packages("alpha")
+    descriptor = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
+    assert [r["name"] for r in descriptor["resources"]] == ["services", "service_performance"]
+    assert descriptor["resources"][0]["schema"]["primaryKey"] == ["agency_id", "service_id"]
+    services = (pkg / "services.csv").read_text(encoding="utf-8").splitlines()
+    assert services[0].startswith("agency_id,service_id,name_fa")
+    assert ",true,true,," in services[1]  # booleans canonical, empty stages stay empty
+    report = json.loads((pkg / "reports" / "service_performance.json").read_text(encoding="utf-8"))
+    assert report["accepted"] and report["rows_passed"] == 4
+
+
+def test_a_failing_source_never_stops_the_others(registry_path, data):
+    (registry_path.parent / "files" / "alpha_services.csv").unlink()
+    reg = registry.load(registry_path)
+    runs = harvest(reg.agencies, registry=reg, data=data)
+    failed = [r for r in runs if r.outcome != Outcome.OK]
+    assert [(r.agency_id, r.dataset, r.reason) for r in failed] == [("alpha", "services", Reason.NOT_FOUND)]
+    assert "alpha_services.csv" in failed[0].message
+    assert (data.packages("beta") / "services.csv").exists()
+
+
+def test_a_rejected_file_keeps_the_last_good_staged_data(registry_path, reg, data):
+    harvest(reg.agencies, registry=reg, data=data)
+    good = (data.packages("beta") / "services.csv").read_bytes()
+    (registry_path.parent / "files" / "beta_services.csv").write_text(
+        "agency_id,service_id,name_fa\nbeta,B1,x\nbeta,B1,y\nbeta,,z\n", encoding="utf-8"
+    )
+    runs = harvest([reg.agency("beta")], registry=reg, data=data)
+    assert runs[0].outcome == Outcome.FAILED and runs[0].reason == Reason.TOO_MANY_INVALID_ROWS
+    assert (data.packages("beta") / "services.csv").read_bytes() == good
+    report = json.loads((data.packages("beta") / "reports" / "services.json").read_text(encoding="utf-8"))
+    assert not report["accepted"] and report["rows_failed"] == 2
+
+
+def test_header_only_file_never_wipes(registry_path, reg, data):
+    harvest(reg.agencies, registry=reg, data=data)
+    (registry_path.parent / "files" / "beta_services.csv").write_text("agency_id,service_id\n", encoding="utf-8")
+    runs = harvest([reg.agency("beta")], registry=reg, data=data)
+    assert runs[0].reason == Reason.EMPTY
+    assert len((data.packages("beta") / "services.csv").read_text(encoding="utf-8").splitlines()) == 3
