@@ -14,7 +14,7 @@ from typing import Any, Mapping
 from . import standard
 from .errors import StageError
 from .models import Reason
-from .normalize import PeriodError, fold_digits, parse_period, unify_letters
+from .normalize import PeriodError, fold_digits, parse_date, parse_period, unify_letters
 
 NUMERIC_TYPES = {"integer", "number", "year"}
 PERIOD_FIELDS = ("period_start", "period_end", "period_label")
@@ -114,15 +114,20 @@ def plan_columns(
     )
 
 
-def normalize_cell(value: str, field_type: str) -> str:
-    """Unify letters everywhere; fold digits and drop thousands separators in numbers."""
+def normalize_cell(value: str, field_type: str, *, is_code: bool = False) -> str:
+    """Unify letters everywhere; fold digits in numbers, dates and codes; drop thousands separators."""
     value = unify_letters(value.strip())
-    if field_type == "string":
+    if field_type == "string" and not is_code:
         return value
     value = fold_digits(value)
     if field_type in NUMERIC_TYPES:
         value = value.replace(",", "").replace(" ", "")
     return value
+
+
+def _is_code(name: str) -> bool:
+    """Identifiers (service_id, standard_id...) are codes: their digits are folded to ASCII."""
+    return name.endswith("_id")
 
 
 def map_row(plan: ColumnPlan, cells: list[str]) -> tuple[list[str], list[CellProblem]]:
@@ -131,10 +136,16 @@ def map_row(plan: ColumnPlan, cells: list[str]) -> tuple[list[str], list[CellPro
     problems: list[CellProblem] = []
     for name, field_type, index in zip(plan.field_names, plan.field_types, plan.indexes):
         raw = cells[index] if index is not None and index < len(cells) else ""
-        value = normalize_cell(raw, field_type)
+        value = normalize_cell(raw, field_type, is_code=_is_code(name))
         table = plan.value_maps.get(name)
         if table is not None and value in table:
             value = table[value]
+        elif field_type == "date" and value:
+            # Always through parse_date: an ISO-shaped Jalali date (1402-07-15) is not Gregorian.
+            try:
+                value = parse_date(value, calendar=plan.calendar).isoformat()
+            except PeriodError as e:
+                problems.append(CellProblem(name, raw, "date-error", str(e)))
         if name == "agency_id":
             if not value:
                 value = plan.agency_id or UNKNOWN_AGENCY

@@ -81,3 +81,13 @@ def test_empty_file_is_fatal(tmp_path):
     path.write_bytes(b"")
     report = validate_file(path, "services", agency_id="alpha")
     assert report.fatal_reason == "empty"
+
+
+def test_jalali_dates_in_date_fields_become_gregorian_even_when_iso_shaped(tmp_path):
+    """1405-07-19 is a valid ISO date for frictionless (year 1405 AD): it must be read as Jalali."""
+    path = tmp_path / "s.csv"
+    path.write_text("service_id,updated\nS1,1405-07-19\nS2,۱۴۰۵/۰۷/۲۰\nS3,2026-10-11\nS4,05/07/19\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    report = validate_file(path, "services", agency_id="alpha", out_csv=out)
+    assert [r["updated"] for r in csv.DictReader(out.open(encoding="utf-8"))] == ["2026-10-11", "2026-10-12", "2026-10-11"]
+    assert [(e.row_number, e.field, e.error_type) for e in report.errors] == [(5, "updated", "date-error")]

@@ -5,6 +5,6 @@ value by value.
 """
 
 from .text import fold_digits, unify_letters
-from .periods import Period, PeriodError, parse_period
+from .periods import Period, PeriodError, parse_date, parse_period
 
-__all__ = ["fold_digits", "unify_letters", "Period", "PeriodError", "parse_period"]
+__all__ = ["fold_digits", "unify_letters", "Period", "PeriodError", "parse_date", "parse_period"]

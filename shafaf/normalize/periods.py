@@ -84,6 +84,15 @@ def _day(year: int, month: int, day: int, cal: str) -> dt.date:
         raise PeriodError(f"{year}-{month:02d}-{day:02d} is not a valid {cal} date") from e
 
 
+def parse_date(text: str, *, calendar: str | None = None) -> dt.date:
+    """A single day, Jalali or Gregorian (``1402/07/15``, ``۱۴۰۲-۰۷-۱۵``, ``2024-03-05``) → the Gregorian date."""
+    value = fold_digits(text).strip()
+    if m := re.fullmatch(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})", value):
+        y, mo, d = map(int, m.groups())
+        return _day(y, mo, d, _calendar_of(y, calendar))
+    raise PeriodError(f"{text!r} is not a date like 2024-03-05 or 1402/07/15")
+
+
 def parse_period(text: str, *, calendar: str | None = None) -> Period:
     """Read a period label; raise PeriodError with a reason a data officer can act on."""
     label = text.strip()

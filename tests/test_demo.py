@@ -1,0 +1,107 @@
+"""The bundled demo, end to end: `shafaf demo --no-serve`, then the served portal on a real port."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+import sqlite_utils
+from click.testing import CliRunner
+
+from shafaf import registry
+from shafaf.cli import BUNDLED_REGISTRY, cli
+from shafaf.serve import make_datasette
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("demo") / "var"
+    result = CliRunner().invoke(cli, ["demo", "--no-serve", "--data-dir", str(data_dir)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return data_dir
+
+
+def test_every_demo_agency_is_published(demo_dir):
+    db = sqlite_utils.Database(demo_dir / "shafaf.db")
+    reg = registry.load(BUNDLED_REGISTRY)
+    assert {r["id"] for r in db["agencies"].rows} == {a.id for a in reg.agencies}
+    for agency in reg.agencies:
+        counts = {t: db[t].count_where("agency_id = ?", [agency.id]) for t in
+                  ("services", "service_performance", "service_standards", "activities", "targets")}
+        assert all(counts.values()), (agency.id, counts)
+
+
+def test_post_arrives_the_iranian_way_and_is_read_right(demo_dir):
+    """Windows-1256 and UTF-8-BOM files, Persian digits and headers, Jalali periods and dates."""
+    db = sqlite_utils.Database(demo_dir / "shafaf.db")
+    row = next(db.query(
+        "select * from service_performance where agency_id = 'post' order by period_start desc limit 1"))
+    assert row["period_label"] == "۱۴۰۵-۰۷"
+    assert (row["period_start"], row["period_end"]) == ("2026-09-23", "2026-10-22")
+    assert row["service_id"].isascii() and isinstance(row["applications"], int)
+    names = [r["name_fa"] for r in db.query("select name_fa from services where agency_id = 'post'")]
+    assert names and not any("ي" in n or "ك" in n for n in names)  # Arabic letters unified
+    updated = [r["updated"] for r in db.query("select updated from services where agency_id = 'post'")]
+    assert all(u.startswith("202") for u in updated)  # Jalali dates stored as Gregorian ISO
+
+
+def test_rejected_rows_are_published_with_row_and_column(demo_dir):
+    db = sqlite_utils.Database(demo_dir / "shafaf.db")
+    errors = list(db.query("select * from validation_errors where agency_id = 'social-security'"))
+    assert len(errors) == 4
+    assert {e["field"] for e in errors} == {"completed", "satisfaction"}
+    assert all(e["row_number"] and e["file"] == "service_performance.csv" for e in errors)
+    runs = list(db.query("select * from harvest_runs where agency_id = 'social-security' and dataset = 'service_performance'"))
+    assert runs[0]["outcome"] == "ok" and runs[0]["rows_failed"] == 4
+
+
+def test_every_agency_page_renders(demo_dir):
+    ds = make_datasette(demo_dir / "shafaf.db", registry.load(BUNDLED_REGISTRY).portal)
+
+    async def pages():
+        out = []
+        for agency_id in ["tax", "civil-registration", "social-security", "customs", "post", "health-insurance"]:
+            for lang in ("fa", "en"):
+                out.append((agency_id, lang, await ds.client.get(f"/agencies/{agency_id}?lang={lang}")))
+        out.append(("home", "fa", await ds.client.get("/")))
+        return out
+
+    for agency_id, lang, response in asyncio.run(pages()):
+        assert response.status_code == 200, (agency_id, lang)
+        assert ('dir="rtl"' if lang == "fa" else 'dir="ltr"') in response.text
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_shafaf_serve_answers_on_a_real_port(demo_dir):
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shafaf.cli", "serve", "--port", str(port), "--data-dir", str(demo_dir),
+         "--registry", str(BUNDLED_REGISTRY)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/agencies/tax", timeout=5)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        assert response.status_code == 200 and 'dir="rtl"' in response.text
+        table = httpx.get(f"http://127.0.0.1:{port}/shafaf/targets.json?agency_id=tax&_shape=array", timeout=5)
+        assert {r["indicator"] for r in table.json()} >= {"smart_services_share"}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -1,0 +1,61 @@
+"""The served portal: Datasette with Shafaf's metadata and plugin, on a published database."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from shafaf import tables
+from shafaf.harvest import harvest
+from shafaf.publish import publish
+from shafaf.serve import SETTINGS, make_datasette
+
+
+@pytest.fixture
+def ds(reg, data):
+    harvest(reg.agencies, registry=reg, data=data)
+    publish(reg.agencies, registry=reg, data=data)
+    return make_datasette(data.public_db, reg.portal)
+
+
+def get(ds, path):
+    return asyncio.run(ds.client.get(path))
+
+
+def test_agency_page_shows_published_data_right_to_left(ds):
+    response = get(ds, "/agencies/alpha")
+    assert response.status_code == 200
+    assert 'dir="rtl"' in response.text
+    assert "سازمان الف" in response.text and "صدور گواهی" in response.text
+    assert "/shafaf/services?agency_id=alpha" in response.text
+
+
+def test_unknown_agency_is_404(ds):
+    assert get(ds, "/agencies/gamma").status_code == 404
+
+
+def test_tables_carry_titles_and_column_descriptions_from_the_standard(ds):
+    meta = ds.table_metadata("shafaf", "service_performance")
+    assert meta["title"] == "Service performance"
+    assert meta["columns"]["completed"].startswith("Completed — ")
+    response = get(ds, "/shafaf/service_performance")
+    assert response.status_code == 200 and "Service performance" in response.text
+
+
+def test_every_public_table_is_described_and_nothing_else_is_published(ds):
+    described = set(ds.metadata()["databases"]["shafaf"]["tables"])
+    assert described == set(tables.PUBLIC_TABLES)
+    response = get(ds, "/shafaf.json")
+    assert {t["name"] for t in response.json()["tables"]} == set(tables.PUBLIC_TABLES)
+
+
+def test_json_and_csv_of_a_table_are_served(ds):
+    response = get(ds, "/shafaf/services.json?agency_id=beta&_shape=array")
+    assert [r["service_id"] for r in response.json()] == ["B1", "B2"]
+    assert get(ds, "/shafaf/services.csv?agency_id=beta").status_code == 200
+
+
+def test_settings_keep_sql_limits_and_skip_facet_suggestions(ds):
+    assert ds.setting("sql_time_limit_ms") == SETTINGS["sql_time_limit_ms"] == 1000
+    assert ds.setting("suggest_facets") is False
