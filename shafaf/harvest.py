@@ -63,7 +63,7 @@ def harvest(
     return runs
 
 
-def prune_raw(data: DataDir, agency_id: str, *, keep: int = 10) -> None:
+def prune_raw(data: DataDir, agency_id: str, *, keep: int = 50) -> None:
     """Keep the raw captures of the last ``keep`` runs of an agency."""
     root = data.root / "raw" / agency_id
     if not root.is_dir():

@@ -65,3 +65,13 @@ def test_header_only_file_never_wipes(registry_path, reg, data):
     runs = harvest([reg.agency("beta")], registry=reg, data=data)
     assert runs[0].reason == Reason.EMPTY
     assert len((data.packages("beta") / "services.csv").read_text(encoding="utf-8").splitlines()) == 3
+
+
+def test_raw_captures_are_pruned_to_the_last_runs(reg, data):
+    from shafaf.harvest import prune_raw
+
+    for _ in range(3):
+        harvest([reg.agency("beta")], registry=reg, data=data)
+    prune_raw(data, "beta", keep=2)
+    kept = sorted(p.name for p in (data.root / "raw" / "beta").iterdir())
+    assert len(kept) == 2 and kept == sorted(r["run_id"] for r in StateStore(data.state_db).runs("beta"))[-2:]
