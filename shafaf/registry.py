@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import yaml
 from croniter import croniter
 
-from .errors import RegistryError
+from .errors import RegistryError, UsageError
 from .standard import DATASET_KINDS, field_names
 
 AGENCY_ID = re.compile(r"^[a-z0-9-]{1,64}$")
@@ -115,8 +115,6 @@ class Registry:
 
     def select(self, agency_ids: list[str] | tuple[str, ...] = ()) -> list[Agency]:
         """The agencies named (all when none are), or UsageError naming the unknown ones."""
-        from .errors import UsageError
-
         if not agency_ids:
             return list(self.agencies)
         known = {a.id for a in self.agencies}
