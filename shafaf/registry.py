@@ -14,11 +14,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-import yaml
 from croniter import croniter
 
 from .errors import RegistryError, UsageError
 from .standard import DATASET_KINDS, field_names
+from .yaml_lines import LineDict, read_yaml
 
 AGENCY_ID = re.compile(r"^[a-z0-9-]{1,64}$")
 SOURCE_ID = re.compile(r"^[a-z0-9_-]{1,64}$")
@@ -127,78 +127,6 @@ class Registry:
         return [self.agency(a) for a in dict.fromkeys(agency_ids)]
 
 
-# --- YAML with line numbers -------------------------------------------------
-
-
-class _LineDict(dict):
-    """A mapping that remembers the line of itself and of each key."""
-
-    line: int = 0
-    key_lines: dict[Any, int]
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps line numbers, reports duplicate keys, and reads
-    yes/no/on/off, Y/N and dates as plain strings (they are data values here)."""
-
-    duplicates: list[tuple[int, str]]
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers
-            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
-    loader.flatten_mapping(node)
-    out = _LineDict()
-    out.line = node.start_mark.line + 1
-    out.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        line = key_node.start_mark.line + 1
-        if not isinstance(key, (str, int, float, bool)):
-            loader.duplicates.append((line, f"a key must be a plain value, not {type(key).__name__}"))
-            continue
-        if key in out:
-            loader.duplicates.append((line, f"duplicate key {key!r} (first at line {out.key_lines[key]})"))
-        out[key] = loader.construct_object(value_node, deep=True)
-        out.key_lines[key] = line
-    return out
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _read_yaml(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise RegistryError(str(path), [(None, "the registry file does not exist (set --registry or SHAFAF_REGISTRY)")]) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise RegistryError(str(path), [(None, f"cannot read the registry: {e}")]) from e
-    loader = _Loader(text)
-    loader.duplicates = []
-    try:
-        data = loader.get_single_data()
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark else None
-        raise RegistryError(str(path), [(line, f"not valid YAML: {e.problem or e}")]) from e
-    except yaml.YAMLError as e:
-        raise RegistryError(str(path), [(None, f"not valid YAML: {e}")]) from e
-    finally:
-        loader.dispose()
-    if loader.duplicates:
-        raise RegistryError(str(path), loader.duplicates)
-    return data
-
-
 # --- checking ---------------------------------------------------------------
 
 
@@ -215,29 +143,29 @@ class _Checker:
         self.problems.append((line, message))
 
     def line_of(self, mapping: Any, key: Any = None) -> int | None:
-        if isinstance(mapping, _LineDict):
+        if isinstance(mapping, LineDict):
             if key is not None and key in mapping.key_lines:
                 return mapping.key_lines[key]
             return mapping.line
         return None
 
-    def mapping(self, value: Any, what: str, line: int | None) -> _LineDict | None:
-        if isinstance(value, _LineDict):
+    def mapping(self, value: Any, what: str, line: int | None) -> LineDict | None:
+        if isinstance(value, LineDict):
             return value
         self.problem(line, f"{what} must be a mapping of keys to values, not {_kind(value)}")
         return None
 
-    def unknown_keys(self, mapping: _LineDict, allowed: set[str], what: str) -> None:
+    def unknown_keys(self, mapping: LineDict, allowed: set[str], what: str) -> None:
         for key in mapping:
             if key not in allowed:
                 self.unknown_key(mapping, key, allowed, what)
 
-    def unknown_key(self, mapping: _LineDict, key: Any, allowed: set[str], what: str) -> None:
+    def unknown_key(self, mapping: LineDict, key: Any, allowed: set[str], what: str) -> None:
         hint = difflib.get_close_matches(str(key), sorted(allowed), n=1)
         suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
         self.problem(self.line_of(mapping, key), f"unknown key {key!r} in {what}{suggestion}")
 
-    def text(self, mapping: _LineDict, key: str, what: str, *, required: bool = False) -> str | None:
+    def text(self, mapping: LineDict, key: str, what: str, *, required: bool = False) -> str | None:
         value = mapping.get(key)
         if value is None:
             if required:
@@ -413,7 +341,7 @@ class _Checker:
             fields=MappingProxyType(fields), values=MappingProxyType(values), line=data.line,
         )
 
-    def field_map(self, data: _LineDict, dataset: str | None, what: str) -> dict[str, str]:
+    def field_map(self, data: LineDict, dataset: str | None, what: str) -> dict[str, str]:
         if "fields" not in data:
             return {}
         raw = self.mapping(data["fields"], f"'fields' of {what}", self.line_of(data, "fields"))
@@ -432,7 +360,7 @@ class _Checker:
             out[str(key)] = str(value)
         return out
 
-    def value_maps(self, data: _LineDict, dataset: str | None, what: str) -> dict[str, Mapping[str, Any]]:
+    def value_maps(self, data: LineDict, dataset: str | None, what: str) -> dict[str, Mapping[str, Any]]:
         if "values" not in data:
             return {}
         raw = self.mapping(data["values"], f"'values' of {what}", self.line_of(data, "values"))
@@ -451,7 +379,7 @@ class _Checker:
 
 
 def _kind(value: Any) -> str:
-    return {list: "a list", dict: "a mapping", _LineDict: "a mapping", str: "text", type(None): "empty"}.get(
+    return {list: "a list", dict: "a mapping", LineDict: "a mapping", str: "text", type(None): "empty"}.get(
         type(value), type(value).__name__
     )
 
@@ -459,9 +387,9 @@ def _kind(value: Any) -> str:
 def load(path: str | Path) -> Registry:
     """Read and check a registry file; raise RegistryError listing every problem with its line."""
     path = Path(path)
-    data = _read_yaml(path)
+    data = read_yaml(path)
     checker = _Checker(path)
-    if not isinstance(data, _LineDict):
+    if not isinstance(data, LineDict):
         raise RegistryError(str(path), [(None, f"the registry must be a mapping with 'portal' and 'agencies', not {_kind(data)}")])
     checker.unknown_keys(data, {"portal", "agencies"}, "the registry")
     portal = checker.portal(data.get("portal"))
