@@ -84,12 +84,18 @@ def _day(year: int, month: int, day: int, cal: str) -> dt.date:
         raise PeriodError(f"{year}-{month:02d}-{day:02d} is not a valid {cal} date") from e
 
 
+_DAY = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
+
+
+def _matched_day(m: re.Match[str], calendar: str | None) -> dt.date:
+    y, mo, d = map(int, m.groups())
+    return _day(y, mo, d, _calendar_of(y, calendar))
+
+
 def parse_date(text: str, *, calendar: str | None = None) -> dt.date:
     """A single day, Jalali or Gregorian (``1402/07/15``, ``۱۴۰۲-۰۷-۱۵``, ``2024-03-05``) → the Gregorian date."""
-    value = fold_digits(text).strip()
-    if m := re.fullmatch(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})", value):
-        y, mo, d = map(int, m.groups())
-        return _day(y, mo, d, _calendar_of(y, calendar))
+    if m := _DAY.fullmatch(fold_digits(text).strip()):
+        return _matched_day(m, calendar)
     raise PeriodError(f"{text!r} is not a date like 2024-03-05 or 1402/07/15")
 
 
@@ -100,9 +106,8 @@ def parse_period(text: str, *, calendar: str | None = None) -> Period:
     if not value:
         raise PeriodError("the period is empty")
 
-    if m := re.fullmatch(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})", value):
-        y, mo, d = map(int, m.groups())
-        day = _day(y, mo, d, _calendar_of(y, calendar))
+    if m := _DAY.fullmatch(value):
+        day = _matched_day(m, calendar)
         return Period(day, day, label)
     if m := re.fullmatch(r"(\d{4})[-/](\d{1,2})", value):
         y, mo = map(int, m.groups())
