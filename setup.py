@@ -26,6 +26,8 @@ setup(
         "croniter>=2,<8",
         "jdatetime>=5,<7",
         "httpx>=0.27,<1",
+        # CKAN action calls; its requests session is routed through our guarded fetch.
+        "ckanapi>=4.11,<5",
     ],
     extras_require={
         "test": ["pytest>=8,<10"],

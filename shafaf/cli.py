@@ -95,7 +95,8 @@ def _progress(length: int, label: str, *, quiet: bool, **kwargs: Any) -> Any:
 # --- harvest ---------------------------------------------------------------------
 
 
-def _run_harvest(reg: registry_mod.Registry, data: DataDir, agency_ids: tuple[str, ...], *, quiet: bool = False) -> list[Any]:
+def _run_harvest(reg: registry_mod.Registry, data: DataDir, agency_ids: tuple[str, ...], *,
+                 quiet: bool = False, force: bool = False) -> list[Any]:
     from .harvest import harvest, prune_raw
 
     agencies = reg.select(agency_ids)
@@ -103,9 +104,9 @@ def _run_harvest(reg: registry_mod.Registry, data: DataDir, agency_ids: tuple[st
         click.echo(f"warning: {warning}", err=True)
     total = sum(len(a.sources) for a in agencies)
     with _progress(total, "harvest", quiet=quiet, item_show_func=lambda r: r and f"{r.agency_id}/{r.dataset}") as bar:
-        runs = harvest(agencies, registry=reg, data=data, on_run=lambda r: bar.update(1, r))
-    for agency in agencies:
-        prune_raw(data, agency.id)
+        runs = harvest(agencies, registry=reg, data=data, on_run=lambda r: bar.update(1, r), force=force)
+    for agency_id in dict.fromkeys(r.agency_id for r in runs):
+        prune_raw(data, agency_id, keep=reg.portal.keep_raw_runs)
     return runs
 
 
@@ -117,30 +118,35 @@ def _print_runs(runs: list[Any], as_json: bool) -> None:
              "" if not r.rows_failed else str(r.rows_failed), str(r.reason or "")] for r in runs]
     click.echo(_table(rows, ["agency", "dataset", "outcome", "rows", "rejected", "reason"]))
     for r in runs:
-        if r.outcome != Outcome.OK:
-            click.echo(f"  {r.agency_id}/{r.dataset}: {r.message}", err=True)
+        if r.outcome not in (Outcome.OK, Outcome.UNCHANGED):
+            click.echo(f"  {r.agency_id}/{r.dataset}: {r.message}" + (f" [{r.location}]" if r.location else ""), err=True)
 
 
 @cli.command()
 @click.argument("agencies", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print the run records as JSON.")
+@click.option("--force", is_flag=True, help="Validate again even when a source is unchanged since its last good run.")
 @_common
 @_friendly
-def harvest(agencies: tuple[str, ...], as_json: bool, data_dir: Path, registry_path: Path) -> None:
+def harvest(agencies: tuple[str, ...], as_json: bool, force: bool, data_dir: Path, registry_path: Path) -> None:
     """Capture and validate the sources of AGENCIES (all when none are named).
 
     Each source becomes a run: raw bytes under DATA_DIR/raw/<agency>/<run>/,
-    accepted rows in DATA_DIR/packages/<agency>/. Exits 1 if any run failed.
+    accepted rows in DATA_DIR/packages/<agency>/. A source that answers
+    "not modified", or with the same bytes as its last good run, ends
+    'unchanged' and costs no validation. Exits 1 if any run failed or
+    needs review.
 
     \b
     Example:
         shafaf harvest                 # every agency
         shafaf harvest tax customs     # two agencies
+        shafaf harvest --force tax     # validate again even if unchanged
     """
     reg = registry_mod.load(registry_path)
-    runs = _run_harvest(reg, DataDir(data_dir), agencies, quiet=as_json)
+    runs = _run_harvest(reg, DataDir(data_dir), agencies, quiet=as_json, force=force)
     _print_runs(runs, as_json)
-    if any(r.outcome != Outcome.OK for r in runs):
+    if any(r.outcome not in (Outcome.OK, Outcome.UNCHANGED) for r in runs):
         sys.exit(1)
 
 
@@ -148,8 +154,10 @@ def harvest(agencies: tuple[str, ...], as_json: bool, data_dir: Path, registry_p
 
 
 def _run_publish(reg: registry_mod.Registry, data: DataDir, agency_ids: tuple[str, ...], *, quiet: bool = False) -> list[Any]:
+    from .harvest import with_found_agencies
     from .publish import publish
 
+    reg = with_found_agencies(reg, data)
     agencies = reg.select(agency_ids)
     with _progress(len(agencies), "publish", quiet=quiet) as bar:
         return publish(agencies, registry=reg, data=data, on_result=lambda r: bar.update(1))
@@ -321,6 +329,7 @@ def status(as_json: bool, data_dir: Path, registry_path: Path) -> None:
     Example:
         shafaf status --json
     """
+    from .harvest import with_found_agencies
     from .state import StateStore
 
     reg = registry_mod.load(registry_path)
@@ -330,8 +339,15 @@ def status(as_json: bool, data_dir: Path, registry_path: Path) -> None:
         for run in reversed(StateStore(data.state_db).runs()):
             last[(run["agency_id"], run["source_id"])] = run
     rows = []
-    for agency in reg.agencies:
-        for source in agency.sources:
+    for agency in with_found_agencies(reg, data).agencies:
+        for source in agency.sources or (None,):
+            if source is None:  # found in a multi-agency file: its runs carry the publisher's source id
+                for (agency_id, source_id), run in last.items():
+                    if agency_id == agency.id:
+                        rows.append({"agency_id": agency.id, "source_id": source_id, "dataset": run["dataset"],
+                                     "schedule": None, "last_run": run["started"], "outcome": run["outcome"],
+                                     "reason": run["reason"], "rows": run["rows_passed"]})
+                continue
             run = last.get((agency.id, source.id), {})
             rows.append({"agency_id": agency.id, "source_id": source.id, "dataset": source.dataset,
                          "schedule": source.schedule, "last_run": run.get("started"), "outcome": run.get("outcome"),

@@ -40,14 +40,23 @@ class UsageError(ShafafError):
 
 
 class _ReasonedError(ShafafError):
-    def __init__(self, reason: Reason, message: str):
+    def __init__(self, reason: Reason | str, message: str):
         self.reason = reason
         self.message = message
         super().__init__(message)
 
 
 class HarvestError(_ReasonedError):
-    """Capturing a source failed; ``reason`` says why in a machine-readable way."""
+    """Capturing a source failed; ``reason`` says why in a machine-readable way.
+
+    ``url`` is the address being fetched when it failed (redacted of
+    credentials) and ``status`` the last HTTP status received, if any.
+    """
+
+    def __init__(self, reason: Reason | str, message: str, *, url: str | None = None, status: int | None = None):
+        super().__init__(reason, message)
+        self.url = url
+        self.status = status
 
 
 class StageError(_ReasonedError):

@@ -2,46 +2,222 @@
 
 Each source is one run, recorded in ``state.db`` and in
 ``var/raw/<agency>/<run-id>/run.json`` beside the bytes captured. A failing
-source becomes a failed run record; the runner goes on with the next one.
+source becomes a failed run record; the runner goes on with the others.
+
+Agencies are harvested concurrently by a bounded pool of threads (the
+portal's ``harvest_concurrency``), each with its own synchronous httpx
+client: on loopback a plain Client served 1,668 requests/s against 366 for
+an AsyncClient at 50 concurrent requests (httpx#3215), and the work between
+requests (frictionless, csv) is synchronous anyway. A hung source holds one
+worker until its own fetch deadline, never the others. The sources of one
+agency run in order, and staging into an agency's package holds that
+agency's lock, because a multi-agency source stages into many packages.
 """
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
+import dataclasses
+import hashlib
 import shutil
+import threading
+from pathlib import Path
 from typing import Callable
 
 from . import harvesters
 from .datadir import DataDir
 from .errors import HarvestError, StageError
+from .fetch import FetchPolicy, Validators
+from .harvesters.base import Capture, HarvestContext
 from .models import Outcome, Phase, Reason
 from .registry import Agency, Registry, Source
+from .split import split_by_agency
 from .stage import stage_file, write_json
 from .state import Run, StateStore
 
+# An empty-but-successful answer never wipes what was published (RELIABILITY H18).
+EMPTY_REASONS = {Reason.EMPTY, Reason.NO_RESOURCES}
 
-def harvest_source(agency: Agency, source: Source, *, registry: Registry, data: DataDir, state: StateStore) -> Run:
-    """Capture and stage one source; always returns a finished run, never raises our errors."""
-    run = state.start(agency_id=agency.id, source_id=source.id, dataset=source.dataset, kind=source.kind, location=source.location)
-    dest = data.raw(agency.id, run.run_id)
-    dest.mkdir(parents=True, exist_ok=True)
-    try:
-        capture = harvesters.for_kind(source.kind).capture(source, dest)
-        run.bytes, run.sha256 = capture.bytes, capture.sha256
-        run.phase = Phase.VALIDATE
-        result = stage_file(capture.path, agency=agency, source=source, format=capture.format,
-                            run_id=run.run_id, portal=registry.portal, pkg=data.packages(agency.id))
+
+def fingerprint(source: Source) -> str:
+    """Changes when the source's configuration does, so a new mapping re-stages unchanged bytes."""
+    text = repr(dataclasses.replace(source, line=None))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+class Runner:
+    """Runs sources against one data folder; safe to call from several threads."""
+
+    def __init__(self, registry: Registry, data: DataDir, *, force: bool = False):
+        self.registry = registry
+        self.data = data
+        self.state = StateStore(data.state_db)
+        self.policy = FetchPolicy.from_portal(registry.portal)
+        self.force = force
+        self._locks: dict[str, threading.Lock] = collections.defaultdict(threading.Lock)
+        self._locks_guard = threading.Lock()
+        self._known = {a.id: a for a in registry.agencies}
+
+    def lock(self, agency_id: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks[agency_id]
+
+    def source(self, agency: Agency, source: Source) -> list[Run]:
+        """Harvest one source; the first run is the source's own, then one per agency it was split into."""
+        run = self.state.start(agency_id=agency.id, source_id=source.id, dataset=source.dataset,
+                               kind=source.kind, location=source.location)
+        dest = self.data.raw(agency.id, run.run_id)
+        dest.mkdir(parents=True, exist_ok=True)
+        extra: list[Run] = []
+        try:
+            capture = self._capture(agency, source, dest)
+            run.bytes, run.sha256, run.http_status = capture.bytes, capture.sha256, capture.status
+            if self._unchanged(agency, source, capture):
+                why = "not modified since the last good run (HTTP 304)" if capture.not_modified else "same bytes as the last good run"
+                self.state.finish(run, Outcome.UNCHANGED, message=f"{why}; nothing to validate or publish")
+            elif capture.review is not None:
+                self.state.finish(run, Outcome.NEEDS_REVIEW, reason=capture.review[0],
+                                  message=f"{capture.review[1]}; the last good data stays published until a person looks")
+            elif capture.bytes == 0:
+                raise HarvestError(Reason.EMPTY, f"{source.location} answered with an empty body")
+            else:
+                run.phase = Phase.VALIDATE
+                if source.agency_column:
+                    extra = self._split(run, agency, source, capture, dest)
+                else:
+                    self._stage(run, agency, source, capture)
+        except (HarvestError, StageError) as e:
+            self._fail(run, agency, source, e.reason, e.message)
+            if isinstance(e, HarvestError):
+                run.http_status = e.status if e.status is not None else run.http_status
+                self.state.save(run)
+        except OSError as e:
+            self._fail(run, agency, source, Reason.UNREADABLE, f"{type(e).__name__}: {e}")
+        write_json(dest / "run.json", run.as_row())
+        return [run, *extra]
+
+    # -- steps
+
+    def _capture(self, agency: Agency, source: Source, dest: Path) -> Capture:
+        remembered = None if self.force else self.state.source_state(agency.id, source.id)
+        validators = None
+        if remembered and remembered["fingerprint"] == fingerprint(source) and self._staged(agency.id, source):
+            validators = Validators(etag=remembered["etag"], last_modified=remembered["last_modified"])
+        ctx = HarvestContext(policy=self.policy, validators=validators)
+        return harvesters.for_kind(source.kind).capture(source, dest, ctx)
+
+    def _staged(self, agency_id: str, source: Source) -> bool:
+        if source.agency_column:
+            return True  # its parts live in other agencies' packages
+        return (self.data.packages(agency_id) / f"{source.dataset}.csv").exists()
+
+    def _unchanged(self, agency: Agency, source: Source, capture: Capture) -> bool:
+        if capture.not_modified:
+            return True
+        if self.force:
+            return False
+        remembered = self.state.source_state(agency.id, source.id)
+        return bool(
+            remembered and capture.sha256 and remembered["sha256"] == capture.sha256
+            and remembered["fingerprint"] == fingerprint(source) and self._staged(agency.id, source)
+        )
+
+    def _remember(self, agency: Agency, source: Source, capture: Capture) -> None:
+        self.state.remember_source(agency.id, source.id, fingerprint=fingerprint(source), sha256=capture.sha256,
+                                   etag=capture.etag, last_modified=capture.last_modified)
+
+    def _stage(self, run: Run, agency: Agency, source: Source, capture: Capture, *, path: Path | None = None,
+               fmt: str | None = None) -> bool:
+        """Validate into the agency's package under its lock; finish the run; True when accepted."""
+        with self.lock(agency.id):
+            result = stage_file(path or capture.path, agency=agency, source=source, format=fmt or capture.format,
+                                run_id=run.run_id, portal=self.registry.portal, pkg=self.data.packages(agency.id))
         report = result.report
         run.rows_read, run.rows_passed, run.rows_failed = report.rows_read, report.rows_passed, report.rows_failed
         if result.accepted:
-            state.finish(run, Outcome.OK, message=result.message)
+            self.state.finish(run, Outcome.OK, message=result.message)
+            if path is None:
+                self._remember(agency, source, capture)
         else:
-            state.finish(run, Outcome.FAILED, reason=result.reason, message=result.message)
-    except (HarvestError, StageError) as e:
-        state.finish(run, Outcome.FAILED, reason=e.reason, message=e.message)
-    except OSError as e:
-        state.finish(run, Outcome.FAILED, reason=Reason.UNREADABLE, message=f"{type(e).__name__}: {e}")
-    write_json(dest / "run.json", run.as_row())
-    return run
+            self._fail(run, agency, source, result.reason, result.message)
+        return result.accepted
+
+    def _fail(self, run: Run, agency: Agency, source: Source, reason: Reason | str | None, message: str) -> None:
+        """A failed run; an empty answer where data was published is held for review instead (H18)."""
+        if reason in EMPTY_REASONS:
+            if self._staged(agency.id, source) and not source.agency_column:
+                self.state.finish(run, Outcome.NEEDS_REVIEW, reason=Reason.SUSPICIOUS_SHRINK,
+                                  message=f"{message}; the agency's published data stays until a person confirms")
+                return
+            self.state.finish(run, Outcome.NEEDS_REVIEW, reason=reason, message=message)
+            return
+        self.state.finish(run, Outcome.FAILED, reason=reason, message=message)
+
+    def _split(self, run: Run, publisher: Agency, source: Source, capture: Capture, dest: Path) -> list[Run]:
+        """Stage each agency's rows of a multi-agency file as a run of that agency."""
+        split = split_by_agency(capture.path, source, format=capture.format, dest=dest / "split")
+        runs: list[Run] = []
+        skipped: dict[str, int] = {}
+        for agency_id, part in split.parts.items():
+            agency = self._known.get(agency_id)
+            if agency is None and source.new_agencies:
+                agency = found_agency(agency_id, part.names)
+                self.state.found_agency(agency_id, part.names, found_by=f"{publisher.id}/{source.id}")
+            if agency is None:
+                skipped[agency_id] = part.rows
+                continue
+            child = self.state.start(agency_id=agency_id, source_id=source.id, dataset=source.dataset,
+                                     kind=source.kind, location=source.location)
+            child.bytes, child.sha256, child.http_status, child.phase = capture.bytes, capture.sha256, capture.status, Phase.VALIDATE
+            part_source = dataclasses.replace(source, agency_id=agency_id, encoding="utf-8", sheet=None, format="csv")
+            self._stage(child, agency, part_source, capture, path=part.path, fmt="csv")
+            runs.append(child)
+        accepted = sum(1 for r in runs if r.outcome == Outcome.OK)
+        run.rows_read = sum(p.rows for p in split.parts.values()) + sum(split.bad_ids.values())
+        run.rows_passed = sum(r.rows_passed or 0 for r in runs)
+        run.rows_failed = sum(r.rows_failed or 0 for r in runs)
+        notes = [f"split into {len(runs)} agencies: {accepted} accepted, {len(runs) - accepted} rejected"]
+        if skipped:
+            notes.append(f"{len(skipped)} agencies not in the registry were skipped ({_listing(skipped)}; "
+                         f"set 'new_agencies' to register them)")
+        if split.bad_ids:
+            notes.append(f"rows whose {source.agency_column!r} is not a usable agency id were skipped ({_listing(split.bad_ids)})")
+        if not runs:
+            self._fail(run, publisher, source, Reason.NO_VALID_ROWS, f"no agency of the registry in {capture.path.name}; " + "; ".join(notes))
+        else:
+            self.state.finish(run, Outcome.OK if accepted else Outcome.FAILED,
+                              reason=None if accepted else Reason.NO_VALID_ROWS, message="; ".join(notes))
+            if accepted:  # the same bytes again would split and judge the same way
+                self._remember(publisher, source, capture)
+        return runs
+
+
+def found_agency(agency_id: str, names: dict[str, str]) -> Agency:
+    """An agency known only from a multi-agency file; either name stands in for the other."""
+    name_en = names.get("name_en") or names.get("name_fa") or agency_id
+    name_fa = names.get("name_fa") or name_en
+    return Agency(id=agency_id, name_fa=name_fa, name_en=name_en, website=names.get("website"))
+
+
+def with_found_agencies(registry: Registry, data: DataDir) -> Registry:
+    """The registry plus the agencies multi-agency sources registered, so they are published too."""
+    if not data.state_db.exists():
+        return registry
+    known = {a.id for a in registry.agencies}
+    found = [found_agency(row["id"], {k: row[k] for k in ("name_en", "name_fa", "website") if row[k]})
+             for row in StateStore(data.state_db).found_agencies() if row["id"] not in known]
+    return dataclasses.replace(registry, agencies=registry.agencies + tuple(found)) if found else registry
+
+
+def _listing(counts: dict[str, int], limit: int = 5) -> str:
+    items = [f"{k}: {v} rows" for k, v in sorted(counts.items())[:limit]]
+    return ", ".join(items) + (f" and {len(counts) - limit} more" if len(counts) > limit else "")
+
+
+def harvest_source(agency: Agency, source: Source, *, registry: Registry, data: DataDir) -> list[Run]:
+    """Capture and stage one source; always returns finished runs, never raises our errors."""
+    return Runner(registry, data).source(agency, source)
 
 
 def harvest(
@@ -50,17 +226,29 @@ def harvest(
     registry: Registry,
     data: DataDir,
     on_run: Callable[[Run], None] | None = None,
+    force: bool = False,
 ) -> list[Run]:
-    """Harvest every source of the given agencies, one after the other."""
-    state = StateStore(data.state_db)
-    runs = []
-    for agency in agencies:
+    """Harvest every source of the given agencies: agencies in parallel, each agency's sources in order.
+
+    Runs come back in registry order whatever order they finished in.
+    """
+    runner = Runner(registry, data, force=force)
+    lock = threading.Lock()
+
+    def one_agency(agency: Agency) -> list[Run]:
+        out = []
         for source in agency.sources:
-            run = harvest_source(agency, source, registry=registry, data=data, state=state)
-            runs.append(run)
+            runs = runner.source(agency, source)
+            out.extend(runs)
             if on_run:
-                on_run(run)
-    return runs
+                with lock:
+                    on_run(runs[0])
+        return out
+
+    workers = max(1, min(registry.portal.harvest_concurrency, len(agencies)))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="harvest") as pool:
+        results = list(pool.map(one_agency, agencies))
+    return [run for runs in results for run in runs]
 
 
 def prune_raw(data: DataDir, agency_id: str, *, keep: int = 50) -> None:

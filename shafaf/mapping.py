@@ -9,16 +9,19 @@ row are returned as data (``CellProblem``), never raised.
 from __future__ import annotations
 
 import dataclasses
+import decimal
 from typing import Any, Mapping
 
 from . import standard
 from .errors import StageError
 from .models import Reason
 from .normalize import PeriodError, fold_digits, parse_date, parse_period, unify_letters
+from .registry import Unpivot
 
 NUMERIC_TYPES = {"integer", "number", "year"}
 PERIOD_FIELDS = ("period_start", "period_end", "period_label")
 UNKNOWN_AGENCY = "unknown"  # stands for the agency when a file is only being validated
+OTHER_VALUES = "*"  # in a ``values`` table: what any other non-empty value becomes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +45,8 @@ class ColumnPlan:
     value_maps: Mapping[str, Mapping[str, str]]
     calendar: str | None
     unused_columns: tuple[str, ...]
+    # unpivot: (field, value field, ((value of field, source column indexes added up), ...))
+    unpivot: tuple[str, str, tuple[tuple[str, tuple[int, ...]], ...]] | None = None
 
 
 def _canonical_map_value(value: Any) -> str:
@@ -71,6 +76,7 @@ def plan_columns(
     values: Mapping[str, Mapping[str, Any]] | None = None,
     agency_id: str | None = None,
     calendar: str | None = None,
+    unpivot: Unpivot | None = None,
     file_name: str = "the file",
 ) -> ColumnPlan:
     """Match the header to the standard; raise StageError naming every missing required column."""
@@ -78,6 +84,10 @@ def plan_columns(
     names = standard.field_names(kind)
     types = [f["type"] for f in standard.fields(kind)]
     indexes = [_find(labels, fields.get(name, name)) for name in names]
+    if unpivot is not None:
+        # The unpivoted fields come from the listed columns, never from a column of the same name.
+        for name in (unpivot.field, unpivot.value):
+            indexes[names.index(name)] = None
 
     period_index = None
     if standard.has_periods(kind):
@@ -94,7 +104,16 @@ def plan_columns(
             continue  # filled from the source's agency, or with a placeholder when only validating
         if name in PERIOD_FIELDS and period_index is not None:
             continue
+        if unpivot is not None and name in (unpivot.field, unpivot.value):
+            continue
         missing.append(fields.get(name, name) + (f" (for {name})" if name in fields else ""))
+    groups: dict[str, list[int]] = {}
+    for column, meaning in (unpivot.columns.items() if unpivot else ()):
+        index = _find(labels, column)
+        if index is None:
+            missing.append(f"{column} (to unpivot into {unpivot.field}={meaning})")
+        else:
+            groups.setdefault(meaning, []).append(index)
     if missing:
         raise StageError(
             Reason.MISSING_COLUMN,
@@ -103,6 +122,7 @@ def plan_columns(
         )
 
     used = {i for i in indexes if i is not None} | ({period_index} if period_index is not None else set())
+    used |= {i for group in groups.values() for i in group}
     value_maps = {
         field: {unify_letters(fold_digits(str(k))).strip(): _canonical_map_value(v) for k, v in table.items()}
         for field, table in (values or {}).items()
@@ -111,6 +131,7 @@ def plan_columns(
         kind=kind, agency_id=agency_id, field_names=tuple(names), field_types=tuple(types),
         indexes=tuple(indexes), period_index=period_index, value_maps=value_maps, calendar=calendar,
         unused_columns=tuple(l for i, l in enumerate(labels) if i not in used),
+        unpivot=(unpivot.field, unpivot.value, tuple((m, tuple(ix)) for m, ix in groups.items())) if unpivot else None,
     )
 
 
@@ -140,6 +161,8 @@ def map_row(plan: ColumnPlan, cells: list[str]) -> tuple[list[str], list[CellPro
         table = plan.value_maps.get(name)
         if table is not None and value in table:
             value = table[value]
+        elif table is not None and value and OTHER_VALUES in table:
+            value = table[OTHER_VALUES]
         elif field_type == "date" and value:
             # Always through parse_date: an ISO-shaped Jalali date (1402-07-15) is not Gregorian.
             try:
@@ -164,3 +187,35 @@ def map_row(plan: ColumnPlan, cells: list[str]) -> tuple[list[str], list[CellPro
             for name, value in values.items():
                 out[plan.field_names.index(name)] = value
     return out, problems
+
+
+def map_rows(plan: ColumnPlan, cells: list[str]) -> list[tuple[list[str], list[CellProblem]]]:
+    """One source row → one standard row, or one per unpivoted value that has data."""
+    values, problems = map_row(plan, cells)
+    if plan.unpivot is None:
+        return [(values, problems)]
+    field, value_field, groups = plan.unpivot
+    field_at, value_at = plan.field_names.index(field), plan.field_names.index(value_field)
+    value_type = plan.field_types[value_at]
+    table = plan.value_maps.get(value_field, {})
+    out = []
+    for meaning, indexes in groups:
+        total: decimal.Decimal | None = None
+        own: list[CellProblem] = []
+        for index in indexes:
+            raw = cells[index] if index < len(cells) else ""
+            cell = normalize_cell(raw, value_type)
+            cell = table.get(cell, table.get(OTHER_VALUES, cell) if cell else cell)
+            if cell == "":
+                continue
+            try:
+                total = (total or 0) + decimal.Decimal(cell)
+            except decimal.InvalidOperation:
+                own.append(CellProblem(value_field, raw, "type-error", f"{raw!r} (for {field}={meaning}) is not a number"))
+        if total is None and not own:
+            continue  # no data for this value: no row, rather than a row of nothing
+        row = list(values)
+        row[field_at] = meaning
+        row[value_at] = "" if total is None else format(total.normalize(), "f")
+        out.append((row, problems + own))
+    return out

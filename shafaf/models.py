@@ -37,5 +37,30 @@ class Reason(enum.StrEnum):
     TOO_MANY_INVALID_ROWS = "too_many_invalid_rows"
     NO_VALID_ROWS = "no_valid_rows"
     PUBLISH_ERROR = "publish_error"
+    # Fetching (the guarded fetch and the network harvesters)
+    TIMEOUT = "timeout"
+    DEADLINE_EXCEEDED = "deadline_exceeded"
+    CONNECTION_ERROR = "connection_error"
+    TLS_ERROR = "tls_error"
+    HTTP_ERROR = "http_error"  # runs store the exact status as ``http_<status>``; see ``http_reason``
+    TOO_LARGE = "too_large"
+    TRUNCATED_BODY = "truncated_body"
+    DESTINATION_BLOCKED = "destination_blocked"
+    SCHEME_BLOCKED = "scheme_blocked"
+    REDIRECT_LOOP = "redirect_loop"
+    UNEXPECTED_CONTENT_TYPE = "unexpected_content_type"
+    INVALID_JSON = "invalid_json"
+    UNSAFE_PATH = "unsafe_path"
+    ARCHIVE_REJECTED = "archive_rejected"
+    SECRET_MISSING = "secret_missing"
+    NO_RESOURCES = "no_resources"
+    SOURCE_ERROR = "source_error"  # the remote system answered with an error of its own (a CKAN error envelope)
+    COUNT_MISMATCH = "count_mismatch"
+    SUSPICIOUS_SHRINK = "suspicious_shrink"
     DISK_FULL = "disk_full"
     INTERNAL = "internal"
+
+
+def http_reason(status: int) -> str:
+    """The reason stored for an HTTP error status: ``http_404``, ``http_500``..."""
+    return f"http_{status}"

@@ -58,6 +58,10 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
     for table in tables.PUBLIC_TABLES:
         pk = "id" if table == "agencies" else ("run_id" if table == "harvest_runs" else None)
         db[table].create(_types(tables.columns(table)), pk=pk, if_not_exists=True)
+        have = set(db[table].columns_dict)
+        for name, kind in tables.columns(table).items():
+            if name not in have:  # a shafaf.db published by an older Shafaf
+                db[table].add_column(name, {"INTEGER": int, "REAL": float, "TEXT": str}[kind])
         for columns in tables.indexes(table):
             db[table].create_index(list(columns), if_not_exists=True)
 

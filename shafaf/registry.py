@@ -22,7 +22,8 @@ from .yaml_lines import LineDict, read_yaml
 
 AGENCY_ID = re.compile(r"^[a-z0-9-]{1,64}$")
 SOURCE_ID = re.compile(r"^[a-z0-9_-]{1,64}$")
-SOURCE_KINDS = ("file",)
+SOURCE_KINDS = ("file", "http", "ckan", "datapackage", "jsonapi")
+NETWORK_KINDS = ("http", "ckan", "datapackage", "jsonapi")
 FORMATS = ("csv", "xlsx", "json")
 CALENDARS = ("gregorian", "jalali")
 LANGUAGES = ("fa", "en")
@@ -30,6 +31,18 @@ LANGUAGES = ("fa", "en")
 PORTAL_KEYS = {
     "title_fa", "title_en", "description_fa", "description_en", "timezone",
     "default_language", "license", "row_error_threshold",
+    "fetch_deadline_s", "fetch_max_bytes", "fetch_connect_timeout_s", "fetch_read_timeout_s",
+    "fetch_retries", "allow_private_networks", "harvest_concurrency", "keep_raw_runs",
+}
+# Numeric portal settings: key -> (type, minimum, maximum)
+PORTAL_NUMBERS: dict[str, tuple[type, float, float]] = {
+    "fetch_deadline_s": (float, 1, 24 * 3600),
+    "fetch_max_bytes": (int, 1, 100 * 10**9),
+    "fetch_connect_timeout_s": (float, 0.1, 600),
+    "fetch_read_timeout_s": (float, 0.1, 3600),
+    "fetch_retries": (int, 0, 10),
+    "harvest_concurrency": (int, 1, 64),
+    "keep_raw_runs": (int, 1, 10_000),
 }
 LICENSE_KEYS = {"id", "title", "url"}
 AGENCY_KEYS = {
@@ -38,8 +51,17 @@ AGENCY_KEYS = {
 }
 SOURCE_KEYS = {
     "id", "dataset", "kind", "path", "url", "format", "encoding", "sheet",
-    "schedule", "calendar", "fields", "values",
+    "schedule", "calendar", "fields", "values", "unpivot",
+    "organization", "select", "resource", "records", "headers", "pagination",
+    "agency_column", "new_agencies",
 }
+SELECT_KEYS = {"dataset_name", "dataset_tag", "resource_name", "resource_format"}
+PAGINATION_KEYS = {"style", "param", "size_param", "size", "start", "next", "max_pages"}
+PAGINATION_STYLES = ("page", "offset", "next")
+UNPIVOT_KEYS = {"field", "value", "columns"}
+NEW_AGENCY_KEYS = {"name_en", "name_fa", "website"}
+SECRET_HEADER = re.compile(r"authorization|token|key|secret|password|cookie", re.I)
+ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +81,27 @@ class Portal:
     default_language: str = "fa"
     license: License = License()
     row_error_threshold: float = 0.10
+    fetch_deadline_s: float = 120.0
+    fetch_max_bytes: int = 200_000_000
+    fetch_connect_timeout_s: float = 10.0
+    fetch_read_timeout_s: float = 30.0
+    fetch_retries: int = 3
+    allow_private_networks: bool = False
+    harvest_concurrency: int = 4
+    keep_raw_runs: int = 50
+
+
+@dataclasses.dataclass(frozen=True)
+class Unpivot:
+    """Columns that become rows: each listed column gives one row with ``field`` set to its name's value."""
+
+    field: str  # the standard field that receives the column's meaning, e.g. channel
+    value: str  # the standard field that receives the cell, e.g. applications
+    columns: Mapping[str, str]  # source column -> value of ``field``; columns sharing a value are added up
+
+
+def _empty() -> Mapping[str, Any]:
+    return MappingProxyType({})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,14 +119,29 @@ class Source:
     sheet: str | None = None
     schedule: str | None = None
     calendar: str | None = None
-    fields: Mapping[str, str] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
-    values: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
+    fields: Mapping[str, str] = dataclasses.field(default_factory=_empty)
+    values: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=_empty)
+    unpivot: Unpivot | None = None
+    # ckan: the organization whose datasets feed this source, and glob rules picking resources
+    organization: str | None = None
+    select: Mapping[str, str] = dataclasses.field(default_factory=_empty)
+    # datapackage: the resource's name in the package (default: the dataset kind)
+    resource: str | None = None
+    # jsonapi: dotted path of the records in each response, request headers (${ENV} secrets), paging
+    records: str | None = None
+    headers: Mapping[str, str] = dataclasses.field(default_factory=_empty)
+    pagination: Mapping[str, Any] = dataclasses.field(default_factory=_empty)
+    # multi-agency: the column naming each row's agency, and columns naming agencies not yet registered
+    agency_column: str | None = None
+    new_agencies: Mapping[str, str] = dataclasses.field(default_factory=_empty)
     line: int | None = None
 
     @property
     def location(self) -> str:
-        """Where the source lives, for run records and messages."""
-        return str(self.path) if self.path is not None else (self.url or "")
+        """Where the source lives, for run records and messages (credentials never included)."""
+        if self.path is not None:
+            return str(self.path)
+        return redact_url(self.url or "")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -209,6 +267,22 @@ class _Checker:
                 self.problem(self.line_of(data, "row_error_threshold"), "row_error_threshold must be a number from 0 to 1")
             else:
                 kwargs["row_error_threshold"] = float(value)
+        for key, (kind, low, high) in PORTAL_NUMBERS.items():
+            if key not in data:
+                continue
+            value = data[key]
+            whole = kind is int and isinstance(value, int)
+            if isinstance(value, bool) or not (whole or (kind is float and isinstance(value, (int, float)))) or not low <= value <= high:
+                noun = "a whole number" if kind is int else "a number"
+                self.problem(self.line_of(data, key), f"{key} must be {noun} from {low:g} to {high:g}")
+            else:
+                kwargs[key] = kind(value)
+        if "allow_private_networks" in data:
+            value = data["allow_private_networks"]
+            if not isinstance(value, bool):
+                self.problem(self.line_of(data, "allow_private_networks"), "allow_private_networks must be true or false")
+            else:
+                kwargs["allow_private_networks"] = value
         return Portal(**kwargs)
 
     def check_timezone(self, name: str, line: int | None) -> None:
@@ -300,6 +374,7 @@ class _Checker:
             ok = False
         path = None
         raw_path = self.text(data, "path", what)
+        url = self.text(data, "url", what)
         if kind == "file":
             if raw_path is None:
                 self.problem(data.line, f"{what} of kind 'file' needs a 'path'")
@@ -309,6 +384,37 @@ class _Checker:
                 if not path.is_file():
                     # Not fatal: the source's runs fail with not_found and the other sources go on.
                     self.warnings.append((self.line_of(data, "path"), f"file {raw_path!r} of agency {agency_id!r} does not exist (looked for {path})"))
+        else:
+            if url is None:
+                self.problem(data.line, f"{what} of kind {kind!r} needs a 'url'")
+                ok = False
+            elif not re.match(r"^https?://[^/\s]+", url):
+                self.problem(self.line_of(data, "url"), f"url {redact_url(url)!r} of {what} must start with https:// or http://")
+                ok = False
+            if raw_path is not None:
+                self.problem(self.line_of(data, "path"), f"{what} of kind {kind!r} takes a 'url', not a 'path'")
+                ok = False
+        organization = self.text(data, "organization", what)
+        if kind == "ckan" and organization is None:
+            self.problem(data.line, f"{what} of kind 'ckan' needs an 'organization' (its name on the portal)")
+            ok = False
+        for key, kinds in (("organization", ("ckan",)), ("select", ("ckan",)), ("resource", ("datapackage",)),
+                           ("records", ("jsonapi",)), ("pagination", ("jsonapi",)), ("headers", NETWORK_KINDS)):
+            if key in data and kind not in kinds:
+                self.problem(self.line_of(data, key), f"{key!r} applies only to sources of kind {' or '.join(repr(k) for k in kinds)}")
+                ok = False
+        select = self.string_map(data, "select", what, allowed=SELECT_KEYS)
+        headers = self.headers(data, what)
+        pagination = self.pagination(data, what)
+        unpivot = self.unpivot(data, dataset, what)
+        agency_column = self.text(data, "agency_column", what)
+        new_agencies = self.string_map(data, "new_agencies", what, allowed=NEW_AGENCY_KEYS)
+        if new_agencies and agency_column is None:
+            self.problem(self.line_of(data, "new_agencies"), f"'new_agencies' of {what} needs an 'agency_column'")
+            ok = False
+        if new_agencies and "name_en" not in new_agencies and "name_fa" not in new_agencies:
+            self.problem(self.line_of(data, "new_agencies"), f"'new_agencies' of {what} must name the column of name_en or name_fa")
+            ok = False
         fmt = self.text(data, "format", what)
         if fmt is not None and fmt not in FORMATS:
             self.problem(self.line_of(data, "format"), f"format {fmt!r} is not one of {', '.join(FORMATS)}")
@@ -336,10 +442,84 @@ class _Checker:
             return None
         return Source(
             id=source_id, dataset=dataset, kind=kind, agency_id=agency_id, path=path,
-            url=self.text(data, "url", what), format=fmt, encoding=encoding,
+            url=url, format=fmt, encoding=encoding,
             sheet=self.text(data, "sheet", what), schedule=schedule, calendar=calendar,
-            fields=MappingProxyType(fields), values=MappingProxyType(values), line=data.line,
+            fields=MappingProxyType(fields), values=MappingProxyType(values), unpivot=unpivot,
+            organization=organization, select=select, resource=self.text(data, "resource", what),
+            records=self.text(data, "records", what), headers=headers, pagination=pagination,
+            agency_column=agency_column, new_agencies=new_agencies, line=data.line,
         )
+
+    def string_map(self, data: LineDict, key: str, what: str, *, allowed: set[str] | None = None) -> Mapping[str, str]:
+        """A mapping of text to text (``select``, ``new_agencies``, ``headers``)."""
+        if key not in data:
+            return MappingProxyType({})
+        raw = self.mapping(data[key], f"'{key}' of {what}", self.line_of(data, key))
+        if raw is None:
+            return MappingProxyType({})
+        out = {}
+        for name, value in raw.items():
+            if allowed is not None and name not in allowed:
+                self.unknown_key(raw, name, allowed, f"'{key}' of {what}")
+                continue
+            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+                self.problem(self.line_of(raw, name), f"'{key}.{name}' of {what} must be text")
+                continue
+            out[str(name)] = str(value)
+        return MappingProxyType(out)
+
+    def headers(self, data: LineDict, what: str) -> Mapping[str, str]:
+        """Request headers; a secret's value must come from an environment variable, ``${NAME}``."""
+        headers = self.string_map(data, "headers", what)
+        raw = data.get("headers")
+        for name, value in headers.items():
+            if SECRET_HEADER.search(name) and not ENV_REFERENCE.search(value):
+                self.problem(
+                    self.line_of(raw, name),
+                    f"header {name!r} of {what} holds a secret written in the registry; "
+                    f"put it in an environment variable and write '${{NAME}}' instead",
+                )
+        return headers
+
+    def pagination(self, data: LineDict, what: str) -> Mapping[str, Any]:
+        if "pagination" not in data:
+            return MappingProxyType({})
+        raw = self.mapping(data["pagination"], f"'pagination' of {what}", self.line_of(data, "pagination"))
+        if raw is None:
+            return MappingProxyType({})
+        self.unknown_keys(raw, PAGINATION_KEYS, f"'pagination' of {what}")
+        style = raw.get("style")
+        if style not in PAGINATION_STYLES:
+            self.problem(self.line_of(raw, "style") or raw.line, f"'pagination.style' of {what} must be one of {', '.join(PAGINATION_STYLES)}")
+        for key in ("size", "start", "max_pages"):
+            value = raw.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                self.problem(self.line_of(raw, key), f"'pagination.{key}' of {what} must be a whole number")
+        if style == "next" and not raw.get("next"):
+            self.problem(raw.line, f"'pagination' of {what} with style 'next' needs 'next': the dotted path of the next link")
+        return MappingProxyType({str(k): v for k, v in raw.items() if k in PAGINATION_KEYS})
+
+    def unpivot(self, data: LineDict, dataset: str | None, what: str) -> Unpivot | None:
+        if "unpivot" not in data:
+            return None
+        raw = self.mapping(data["unpivot"], f"'unpivot' of {what}", self.line_of(data, "unpivot"))
+        if raw is None:
+            return None
+        self.unknown_keys(raw, UNPIVOT_KEYS, f"'unpivot' of {what}")
+        known = set(field_names(dataset)) if dataset in DATASET_KINDS else set()
+        ok = True
+        for key in ("field", "value"):
+            value = raw.get(key)
+            if not isinstance(value, str) or (known and value not in known):
+                self.problem(self.line_of(raw, key) or raw.line, f"'unpivot.{key}' of {what} must name a field of {dataset!r}")
+                ok = False
+        columns = raw.get("columns")
+        if not isinstance(columns, LineDict) or not columns:
+            self.problem(self.line_of(raw, "columns") or raw.line, f"'unpivot.columns' of {what} must map source columns to values of {raw.get('field')!r}")
+            ok = False
+        if not ok:
+            return None
+        return Unpivot(field=raw["field"], value=raw["value"], columns=MappingProxyType({str(k): str(v) for k, v in columns.items()}))
 
     def field_map(self, data: LineDict, dataset: str | None, what: str) -> dict[str, str]:
         if "fields" not in data:
@@ -376,6 +556,19 @@ class _Checker:
             if table is not None:
                 out[str(key)] = MappingProxyType({str(k): v for k, v in table.items()})
         return out
+
+
+def redact_url(url: str) -> str:
+    """A URL without ``user:pass@`` and without the values of secret-looking query parameters."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable url>"
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    query = [(k, "REDACTED" if SECRET_HEADER.search(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe="/:"), ""))
 
 
 def _kind(value: Any) -> str:

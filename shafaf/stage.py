@@ -53,7 +53,7 @@ def stage_file(
         report = validate_file(
             path, source.dataset, format=format, encoding=source.encoding, sheet=source.sheet,
             fields=source.fields, values=source.values, agency_id=agency.id, calendar=source.calendar,
-            out_csv=incoming,
+            unpivot=source.unpivot, out_csv=incoming,
         )
         result = _apply_policy(report, portal)
         write_json(pkg / "reports" / f"{source.dataset}.json", {
@@ -75,6 +75,8 @@ def _apply_policy(report: Report, portal: Portal) -> StageResult:
         return StageResult(False, report, Reason(report.fatal_reason), report.fatal_message or "")
     if report.rows_read == 0:
         return StageResult(False, report, Reason.EMPTY, f"{report.file} has a header but no rows; the last good data stays published")
+    if report.rows_passed == 0 and report.rows_failed == 0:
+        return StageResult(False, report, Reason.EMPTY, f"none of the {report.rows_read} rows of {report.file} has a value to publish")
     if report.rows_passed == 0:
         return StageResult(False, report, Reason.NO_VALID_ROWS, f"none of the {report.rows_read} rows of {report.file} passed validation")
     if report.error_rate > portal.row_error_threshold:

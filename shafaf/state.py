@@ -24,6 +24,15 @@ CREATE TABLE IF NOT EXISTS runs (
     PRIMARY KEY (run_id)
 );
 CREATE INDEX IF NOT EXISTS runs_agency ON runs (agency_id, started);
+-- What the last ACCEPTED capture of each source was, for conditional requests and "unchanged".
+CREATE TABLE IF NOT EXISTS source_state (
+    agency_id TEXT, source_id TEXT, fingerprint TEXT, sha256 TEXT, etag TEXT, last_modified TEXT, updated TEXT,
+    PRIMARY KEY (agency_id, source_id)
+);
+-- Agencies met in multi-agency files that the registry does not list (new_agencies).
+CREATE TABLE IF NOT EXISTS found_agencies (
+    id TEXT PRIMARY KEY, name_en TEXT, name_fa TEXT, website TEXT, found_by TEXT, first_seen TEXT, last_seen TEXT
+);
 """
 
 
@@ -51,9 +60,10 @@ class Run:
     started: str
     finished: str | None = None
     outcome: Outcome = Outcome.RUNNING
-    reason: Reason | None = None
+    reason: Reason | str | None = None
     phase: Phase = Phase.HARVEST
     message: str = ""
+    http_status: int | None = None
     bytes: int | None = None
     sha256: str | None = None
     rows_read: int | None = None
@@ -75,6 +85,10 @@ class StateStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as conn:
             conn.executescript(_SCHEMA)
+            have = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+            for name, kind in HARVEST_RUNS_COLUMNS.items():
+                if name not in have:  # a state.db made by an older Shafaf
+                    conn.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -102,7 +116,7 @@ class StateStore:
         with self._connect() as conn:
             conn.execute(f"INSERT OR REPLACE INTO runs ({names}) VALUES ({marks})", row)
 
-    def finish(self, run: Run, outcome: Outcome, *, reason: Reason | None = None, message: str = "") -> Run:
+    def finish(self, run: Run, outcome: Outcome, *, reason: Reason | str | None = None, message: str = "") -> Run:
         run.outcome = outcome
         run.reason = reason
         run.message = message
@@ -123,3 +137,34 @@ class StateStore:
             params.append(limit)
         with self._connect() as conn:
             return [dict(r) for r in conn.execute(sql, params)]
+
+    # -- what the last accepted capture of a source was
+
+    def source_state(self, agency_id: str, source_id: str) -> dict[str, Any] | None:
+        with self._connect() as conn:
+            row = conn.execute("SELECT * FROM source_state WHERE agency_id = ? AND source_id = ?", (agency_id, source_id)).fetchone()
+        return dict(row) if row else None
+
+    def remember_source(self, agency_id: str, source_id: str, *, fingerprint: str, sha256: str | None,
+                        etag: str | None, last_modified: str | None) -> None:
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO source_state VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (agency_id, source_id, fingerprint, sha256, etag, last_modified, utc_now()),
+            )
+
+    # -- agencies found in multi-agency files
+
+    def found_agency(self, agency_id: str, names: dict[str, str], found_by: str) -> None:
+        now = utc_now()
+        with self._connect() as conn:
+            conn.execute(
+                """INSERT INTO found_agencies VALUES (?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (id) DO UPDATE SET name_en = excluded.name_en, name_fa = excluded.name_fa,
+                   website = excluded.website, last_seen = excluded.last_seen""",
+                (agency_id, names.get("name_en"), names.get("name_fa"), names.get("website"), found_by, now, now),
+            )
+
+    def found_agencies(self) -> list[dict[str, Any]]:
+        with self._connect() as conn:
+            return [dict(r) for r in conn.execute("SELECT * FROM found_agencies ORDER BY id")]

@@ -41,6 +41,7 @@ HARVEST_RUNS_COLUMNS: dict[str, str] = {
     "reason": "TEXT",
     "phase": "TEXT",
     "message": "TEXT",
+    "http_status": "INTEGER",
     "bytes": "INTEGER",
     "sha256": "TEXT",
     "rows_read": "INTEGER",

@@ -22,8 +22,9 @@ from frictionless import FrictionlessException, Resource, Schema
 
 from . import standard
 from .errors import StageError
-from .mapping import ColumnPlan, map_row, plan_columns
+from .mapping import ColumnPlan, map_rows, plan_columns
 from .readers import open_table
+from .registry import Unpivot
 
 MAX_LISTED_ERRORS = 1000
 ROW_FIELD = "_row"
@@ -148,6 +149,7 @@ def validate_file(
     values: Mapping[str, Mapping[str, Any]] | None = None,
     agency_id: str | None = None,
     calendar: str | None = None,
+    unpivot: Unpivot | None = None,
     out_csv: Path | None = None,
 ) -> Report:
     """Validate ``path`` as dataset ``kind``; write the rows that pass to ``out_csv`` if given."""
@@ -156,7 +158,7 @@ def validate_file(
         interim = Path(tmp) / f"{kind}.csv"
         try:
             _map_to_interim(path, kind, interim, report, format=format, encoding=encoding, sheet=sheet,
-                            fields=fields, values=values, agency_id=agency_id, calendar=calendar)
+                            fields=fields, values=values, agency_id=agency_id, calendar=calendar, unpivot=unpivot)
         except StageError as e:
             report.fatal_reason, report.fatal_message = str(e.reason), e.message
             return report
@@ -178,11 +180,11 @@ def _map_to_interim(path: Path, kind: str, interim: Path, report: Report, **opti
             report.rows_read += 1
             for error_type, message in structural:
                 report.add(RowError(row_number, None, "", error_type, message))
-            values, problems = map_row(plan, cells)
-            for p in problems:
-                report.add(RowError(row_number, p.field, p.value, p.error_type, p.message))
-            if not problems and not structural:
-                writer.writerow([*values, row_number])
+            for values, problems in map_rows(plan, cells):
+                for p in problems:
+                    report.add(RowError(row_number, p.field, p.value, p.error_type, p.message))
+                if not problems and not structural:
+                    writer.writerow([*values, row_number])
 
 
 def _check_interim(interim: Path, kind: str, report: Report, out_csv: Path | None) -> None:

@@ -78,3 +78,6 @@ def reg(registry_path: Path) -> registry.Registry:
 @pytest.fixture
 def data(tmp_path: Path) -> DataDir:
     return DataDir(tmp_path / "var")
+
+
+from faultserver import fault_server  # noqa: E402,F401  (the loopback fault-injecting server fixture)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 
 from shafaf import registry
 from shafaf.harvest import harvest
@@ -63,7 +64,8 @@ def test_header_only_file_never_wipes(registry_path, reg, data):
     harvest(reg.agencies, registry=reg, data=data)
     (registry_path.parent / "files" / "beta_services.csv").write_text("agency_id,service_id\n", encoding="utf-8")
     runs = harvest([reg.agency("beta")], registry=reg, data=data)
-    assert runs[0].reason == Reason.EMPTY
+    # An empty-but-successful answer is held for a person, never published as "no services" (H18).
+    assert runs[0].outcome == Outcome.NEEDS_REVIEW and runs[0].reason == Reason.SUSPICIOUS_SHRINK
     assert len((data.packages("beta") / "services.csv").read_text(encoding="utf-8").splitlines()) == 3
 
 
@@ -75,3 +77,57 @@ def test_raw_captures_are_pruned_to_the_last_runs(reg, data):
     prune_raw(data, "beta", keep=2)
     kept = sorted(p.name for p in (data.root / "raw" / "beta").iterdir())
     assert len(kept) == 2 and kept == sorted(r["run_id"] for r in StateStore(data.state_db).runs("beta"))[-2:]
+
+
+def test_same_bytes_again_are_unchanged_and_cost_no_validation(reg, data):
+    harvest(reg.agencies, registry=reg, data=data)
+    report = data.packages("beta") / "reports" / "services.json"
+    before = report.read_bytes()
+    again = harvest(reg.agencies, registry=reg, data=data)
+    assert {r.outcome for r in again} == {Outcome.UNCHANGED}
+    assert all(r.rows_read is None for r in again)  # nothing was read, mapped or validated
+    assert report.read_bytes() == before
+
+
+def test_force_and_a_changed_mapping_validate_again(registry_path, reg, data):
+    harvest(reg.agencies, registry=reg, data=data)
+    forced = harvest([reg.agency("beta")], registry=reg, data=data, force=True)
+    assert forced[0].outcome == Outcome.OK and forced[0].rows_read == 2
+    # Same bytes, new mapping: the source's configuration is part of "unchanged".
+    text = registry_path.read_text(encoding="utf-8").replace(
+        "path: files/beta_services.csv", "path: files/beta_services.csv\n        values: {audience: {citizens: citizens}}")
+    registry_path.write_text(text, encoding="utf-8")
+    changed = registry.load(registry_path)
+    runs = harvest([changed.agency("beta")], registry=changed, data=data)
+    assert runs[0].outcome == Outcome.OK
+
+
+def test_a_multi_agency_file_is_split_into_its_agencies(tmp_path, data):
+    from conftest import write_registry
+
+    root = tmp_path / "src"
+    path = write_registry(root, extra=textwrap.indent(textwrap.dedent("""\
+        - id: national
+          name_fa: دفتر ملی
+          name_en: National Office
+          sources:
+            - id: all-services
+              dataset: services
+              path: files/national.csv
+              agency_column: dept
+              new_agencies: {name_en: dept_name}
+              fields: {agency_id: dept, service_id: code, name_en: title}
+        """), "  "))
+    (root / "files" / "national.csv").write_text(
+        "dept,dept_name,code,title\n"
+        "alpha,Alpha,N1,From the national file\n"
+        "gamma,Gamma Agency,G1,Gamma service\n"
+        "gamma,Gamma Agency,G2,Another\n"
+        "Not An Id!,Bad,X1,Skipped\n", encoding="utf-8")
+    reg = registry.load(path)
+    runs = harvest([reg.agency("national")], registry=reg, data=data)
+    assert [(r.agency_id, r.outcome) for r in runs] == [("national", "ok"), ("alpha", "ok"), ("gamma", "ok")]
+    assert "1 rows" in runs[0].message or "Not An Id!" in runs[0].message
+    assert (data.packages("gamma") / "services.csv").read_text(encoding="utf-8").count("\n") == 3
+    found = StateStore(data.state_db).found_agencies()
+    assert [(a["id"], a["name_en"], a["found_by"]) for a in found] == [("gamma", "Gamma Agency", "national/all-services")]

@@ -2,9 +2,14 @@
 
 A harvester captures one source of one agency as bytes on disk, nothing more:
 
-1. ``capture(source, dest)`` writes exactly the bytes it received into the
-   run's folder ``dest`` (created by the runner), and returns a ``Capture``
-   describing them (file name, size, SHA-256, format).
+1. ``capture(source, dest, ctx)`` writes exactly the bytes it received into
+   the run's folder ``dest`` (created by the runner), and returns a
+   ``Capture`` describing them (file name, size, SHA-256, format). A harvester
+   that gathers several responses (CKAN resources, API pages) keeps each as
+   received in ``dest`` and hands staging one table: ``Capture.path``.
+   ``ctx`` carries the fetch policy and what the last good run of the source
+   saw (validators for a conditional request); every network byte goes
+   through ``shafaf.fetch``.
 2. It never parses, maps or validates: that is staging's job, so a run can be
    re-staged from its raw capture without touching the source again.
 3. It fails by raising ``HarvestError`` with a ``Reason``; it catches only
@@ -17,9 +22,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from ..fetch import FetchPolicy, Validators
 from ..registry import Source
 
 FORMAT_BY_SUFFIX = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".json": "json"}
@@ -28,18 +35,39 @@ CHUNK = 1 << 20
 
 @dataclasses.dataclass(frozen=True)
 class Capture:
-    """Bytes of one source as received, in the run's raw folder."""
+    """Bytes of one source as received, in the run's raw folder.
 
-    path: Path
+    ``not_modified`` means the source answered "unchanged" (HTTP 304): ``path``
+    is None and nothing is staged. ``review`` holds a (reason, message) when
+    the capture looks wrong in a way a person must judge (a CKAN count that
+    does not match what was listed): the run ends ``needs_review`` and the
+    last good data stays.
+    """
+
+    path: Path | None
     bytes: int
-    sha256: str
+    sha256: str | None
     format: str
+    url: str | None = None
+    status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    review: tuple[str, str] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class HarvestContext:
+    """What a harvester needs besides the source: limits and the source's last good fetch."""
+
+    policy: FetchPolicy = FetchPolicy()
+    validators: Validators | None = None
 
 
 class Harvester(Protocol):
     kind: str
 
-    def capture(self, source: Source, dest: Path) -> Capture: ...
+    def capture(self, source: Source, dest: Path, ctx: HarvestContext) -> Capture: ...
 
 
 def format_of(source: Source, name: str) -> str:
@@ -47,6 +75,12 @@ def format_of(source: Source, name: str) -> str:
     if source.format:
         return source.format
     return FORMAT_BY_SUFFIX.get(Path(name).suffix.lower(), "csv")
+
+
+def safe_name(name: str, *, default: str) -> str:
+    """A file name taken from a URL or a remote listing, made safe to create inside a run folder."""
+    name = re.sub(r"[^\w.\-]+", "_", name.replace("\\", "/").rsplit("/", 1)[-1]).strip("._")
+    return name[:120] or default
 
 
 def copy_with_digest(reader: BinaryIO, target: Path) -> tuple[int, str]:

@@ -7,13 +7,13 @@ from pathlib import Path
 from ..errors import HarvestError
 from ..models import Reason
 from ..registry import Source
-from .base import Capture, copy_with_digest, format_of
+from .base import Capture, HarvestContext, copy_with_digest, format_of
 
 
 class FileHarvester:
     kind = "file"
 
-    def capture(self, source: Source, dest: Path) -> Capture:
+    def capture(self, source: Source, dest: Path, ctx: HarvestContext | None = None) -> Capture:
         if source.path is None:
             raise HarvestError(Reason.NOT_FOUND, f"source {source.id!r} of agency {source.agency_id!r} has no path")
         target = dest / source.path.name
