@@ -159,6 +159,7 @@ class Runner:
         split = split_by_agency(capture.path, source, format=capture.format, dest=dest / "split")
         runs: list[Run] = []
         skipped: dict[str, int] = {}
+        own: dict[str, int] = {}
         for agency_id, part in split.parts.items():
             agency = self._known.get(agency_id)
             if agency is None and source.new_agencies:
@@ -166,6 +167,9 @@ class Runner:
                 self.state.found_agency(agency_id, part.names, found_by=f"{publisher.id}/{source.id}")
             if agency is None:
                 skipped[agency_id] = part.rows
+                continue
+            if any(s.dataset == source.dataset and not s.agency_column for s in agency.sources):
+                own[agency_id] = part.rows  # the agency's own source of this dataset wins
                 continue
             child = self.state.start(agency_id=agency_id, source_id=source.id, dataset=source.dataset,
                                      kind=source.kind, location=source.location)
@@ -181,6 +185,8 @@ class Runner:
         if skipped:
             notes.append(f"{len(skipped)} agencies not in the registry were skipped ({_listing(skipped)}; "
                          f"set 'new_agencies' to register them)")
+        if own:
+            notes.append(f"agencies with their own {source.dataset!r} source kept it ({_listing(own)})")
         if split.bad_ids:
             notes.append(f"rows whose {source.agency_column!r} is not a usable agency id were skipped ({_listing(split.bad_ids)})")
         if not runs:

@@ -342,6 +342,7 @@ class _Checker:
             return ()
         out: list[Source] = []
         seen: dict[str, int | None] = {}
+        datasets: dict[str, int | None] = {}
         for item in raw:
             source = self.source(item, agency_id, line)
             if source is None:
@@ -349,7 +350,14 @@ class _Checker:
             if source.id in seen:
                 self.problem(source.line, f"agency {agency_id!r} has two sources with id {source.id!r} (first at line {seen[source.id]}); give one an 'id'")
                 continue
+            if source.dataset in datasets and not source.agency_column:
+                # An agency's dataset is one staged table; two sources would replace each other's rows.
+                self.problem(source.line, f"agency {agency_id!r} has two sources of dataset {source.dataset!r} "
+                                          f"(first at line {datasets[source.dataset]}); combine them into one source")
+                continue
             seen[source.id] = source.line
+            if not source.agency_column:
+                datasets[source.dataset] = source.line
             out.append(source)
         return tuple(out)
 

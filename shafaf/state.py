@@ -42,9 +42,9 @@ def utc_now() -> str:
 
 
 def new_run_id() -> str:
-    """Sortable by start time, unique without coordination."""
+    """Sortable by start time to the microsecond, unique without coordination."""
     now = dt.datetime.now(dt.timezone.utc)
-    return f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+    return f"{now:%Y%m%dT%H%M%S%f}-{secrets.token_hex(3)}"
 
 
 @dataclasses.dataclass

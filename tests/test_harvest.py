@@ -126,8 +126,9 @@ def test_a_multi_agency_file_is_split_into_its_agencies(tmp_path, data):
         "Not An Id!,Bad,X1,Skipped\n", encoding="utf-8")
     reg = registry.load(path)
     runs = harvest([reg.agency("national")], registry=reg, data=data)
-    assert [(r.agency_id, r.outcome) for r in runs] == [("national", "ok"), ("alpha", "ok"), ("gamma", "ok")]
-    assert "1 rows" in runs[0].message or "Not An Id!" in runs[0].message
+    assert [(r.agency_id, r.outcome) for r in runs] == [("national", "ok"), ("gamma", "ok")]
+    assert "own 'services' source kept it (alpha: 1 rows)" in runs[0].message  # alpha's own file wins
+    assert "'dept' is not a usable agency id" in runs[0].message and "Not An Id!" in runs[0].message
     assert (data.packages("gamma") / "services.csv").read_text(encoding="utf-8").count("\n") == 3
     found = StateStore(data.state_db).found_agencies()
     assert [(a["id"], a["name_en"], a["found_by"]) for a in found] == [("gamma", "Gamma Agency", "national/all-services")]

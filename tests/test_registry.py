@@ -109,3 +109,99 @@ def test_bundled_registry_loads():
     reg = registry.load(path)
     assert 5 <= len(reg.agencies) <= 7
     assert not reg.warnings
+
+
+NETWORK_REGISTRY = """\
+portal:
+  fetch_deadline_s: 30
+  fetch_max_bytes: 0
+  allow_private_networks: "yes"
+  harvest_concurrency: 2
+agencies:
+  - id: net
+    name_fa: شبکه
+    name_en: Network
+    sources:
+      - id: a
+        dataset: services
+        kind: http
+      - id: b
+        dataset: service_performance
+        kind: ckan
+        url: ftp://portal.example.org
+      - id: c
+        dataset: activities
+        kind: jsonapi
+        url: https://gsb.example.ir/api?apikey=s3cret
+        headers: {Authorization: Bearer abc123, Accept: application/json}
+        pagination: {style: cursor}
+      - id: d
+        dataset: targets
+        kind: file
+        path: x.csv
+        records: data
+        new_agencies: {name_en: org_title}
+      - id: e
+        dataset: service_standards
+        kind: datapackage
+        url: https://example.org/datapackage.json
+        unpivot: {field: nope, value: applications, columns: {a: b}}
+      - id: f
+        dataset: services
+        kind: http
+        url: https://example.org/other.csv
+      - id: g
+        dataset: services
+        kind: http
+        url: https://example.org/again.csv
+"""
+
+
+def test_network_sources_are_checked_with_lines(tmp_path):
+    (tmp_path / "x.csv").write_text("a\n1\n", encoding="utf-8")
+    path = tmp_path / "agencies.yml"
+    path.write_text(NETWORK_REGISTRY, encoding="utf-8")
+    with pytest.raises(RegistryError) as e:
+        registry.load(path)
+    text = str(e.value)
+    for expected in (
+        ":3: fetch_max_bytes must be a whole number from 1",
+        ":4: allow_private_networks must be true or false",
+        "of kind 'http' needs a 'url'",
+        ":17: url 'ftp://portal.example.org' of a source of agency 'net' must start with https:// or http://",
+        "of kind 'ckan' needs an 'organization'",
+        "header 'Authorization' of a source of agency 'net' holds a secret written in the registry",
+        "'pagination.style' of a source of agency 'net' must be one of page, offset, next",
+        "'records' applies only to sources of kind 'jsonapi'",
+        "'new_agencies' of a source of agency 'net' needs an 'agency_column'",
+        "'unpivot.field' of a source of agency 'net' must name a field of 'service_standards'",
+        "agency 'net' has two sources of dataset 'services'",
+    ):
+        assert expected in text, expected
+    assert "abc123" not in text and "s3cret" not in text
+
+
+def test_network_source_keys_load(tmp_path):
+    path = tmp_path / "agencies.yml"
+    path.write_text("""\
+portal: {allow_private_networks: true, fetch_deadline_s: 5, harvest_concurrency: 8}
+agencies:
+  - id: net
+    name_fa: شبکه
+    name_en: Network
+    sources:
+      - dataset: service_performance
+        kind: jsonapi
+        url: https://user:pw@gsb.example.ir/api?page=1&api_key=s3cret
+        records: data.items
+        headers: {Authorization: "Bearer ${NET_TOKEN}"}
+        pagination: {style: page, size: 50}
+        unpivot: {field: channel, value: applications, columns: {web: online, tel: phone}}
+""", encoding="utf-8")
+    reg = registry.load(path)
+    source = reg.agency("net").sources[0]
+    assert reg.portal.allow_private_networks and reg.portal.fetch_deadline_s == 5.0 and reg.portal.harvest_concurrency == 8
+    assert source.headers["Authorization"] == "Bearer ${NET_TOKEN}" and source.pagination["size"] == 50
+    assert source.unpivot.columns == {"web": "online", "tel": "phone"}
+    # Run records and messages carry the location without credentials.
+    assert source.location == "https://gsb.example.ir/api?page=1&api_key=REDACTED"
