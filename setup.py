@@ -20,12 +20,16 @@ setup(
         # Datasette's stable line: the 1.0 alphas change plugin configuration and permissions.
         "datasette>=0.65.2,<0.66",
         "sqlite-utils>=4.2,<5",
-        "frictionless[excel]>=5.18,<6",
+        "frictionless[excel,json]>=5.18,<6",
         "click>=8.1,<9",
         "PyYAML>=6,<7",
         "croniter>=2,<8",
         "jdatetime>=5,<7",
-        "httpx>=0.27,<1",
+        # fetch.py replaces the transport's connection pool to check every connected address
+        # (no public hook in 0.28, encode/httpx#3180): keep to the minor version it was checked on.
+        "httpx>=0.28,<0.29",
+        "httpcore>=1.0,<2",
+        "certifi",
         # CKAN action calls; its requests session is routed through our guarded fetch.
         "ckanapi>=4.11,<5",
     ],

@@ -130,8 +130,9 @@ class Runner:
     def _stage(self, run: Run, agency: Agency, source: Source, capture: Capture, *, path: Path | None = None,
                fmt: str | None = None) -> bool:
         """Validate into the agency's package under its lock; finish the run; True when accepted."""
+        reading = dataclasses.replace(source, encoding=capture.encoding) if capture.encoding and path is None else source
         with self.lock(agency.id):
-            result = stage_file(path or capture.path, agency=agency, source=source, format=fmt or capture.format,
+            result = stage_file(path or capture.path, agency=agency, source=reading, format=fmt or capture.format,
                                 run_id=run.run_id, portal=self.registry.portal, pkg=self.data.packages(agency.id))
         report = result.report
         run.rows_read, run.rows_passed, run.rows_failed = report.rows_read, report.rows_passed, report.rows_failed
@@ -156,7 +157,8 @@ class Runner:
 
     def _split(self, run: Run, publisher: Agency, source: Source, capture: Capture, dest: Path) -> list[Run]:
         """Stage each agency's rows of a multi-agency file as a run of that agency."""
-        split = split_by_agency(capture.path, source, format=capture.format, dest=dest / "split")
+        reading = dataclasses.replace(source, encoding=capture.encoding) if capture.encoding else source
+        split = split_by_agency(capture.path, reading, format=capture.format, dest=dest / "split")
         runs: list[Run] = []
         skipped: dict[str, int] = {}
         own: dict[str, int] = {}

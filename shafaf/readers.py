@@ -13,7 +13,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Iterator
 
-from frictionless import Detector, FrictionlessException, Resource, formats
+from frictionless import Detector, FrictionlessException, formats
+from frictionless.resources import TableResource
 
 from .errors import StageError
 from .models import Reason
@@ -49,7 +50,7 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def _resource(path: Path, *, format: str, encoding: str | None, sheet: str | None) -> Resource:
+def _resource(path: Path, *, format: str, encoding: str | None, sheet: str | None) -> TableResource:
     control = None
     if format == "xlsx" and sheet:
         control = formats.ExcelControl(sheet=sheet)
@@ -59,7 +60,8 @@ def _resource(path: Path, *, format: str, encoding: str | None, sheet: str | Non
         kwargs["encoding"] = encoding
     if control is not None:
         kwargs["control"] = control
-    return Resource(**kwargs)
+    # TableResource, not Resource: a JSON file would otherwise open as a plain JsonResource with no header.
+    return TableResource(**kwargs)
 
 
 @contextlib.contextmanager
@@ -85,7 +87,7 @@ def open_table(path: Path, *, format: str = "csv", encoding: str | None = None, 
 STRUCTURAL = {"extra-cell", "missing-cell"}
 
 
-def _rows(resource: Resource, path: Path) -> Iterator[tuple[int, list[str], list[tuple[str, str]]]]:
+def _rows(resource: TableResource, path: Path) -> Iterator[tuple[int, list[str], list[tuple[str, str]]]]:
     try:
         for row in resource.row_stream:
             problems = [(e.type, f"{e.title}: {e.note}" if e.note else e.title) for e in row.errors if e.type in STRUCTURAL]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import re
 import sqlite3
 from pathlib import Path

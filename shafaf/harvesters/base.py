@@ -54,6 +54,9 @@ class Capture:
     last_modified: str | None = None
     not_modified: bool = False
     review: tuple[str, str] | None = None
+    # Set when the harvester wrote ``path`` itself (a combined table, API records): staging reads
+    # it in this encoding instead of the source's declared one.
+    encoding: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
