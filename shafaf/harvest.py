@@ -6,9 +6,10 @@ source becomes a failed run record; the runner goes on with the others.
 
 Agencies are harvested concurrently by a bounded pool of threads (the
 portal's ``harvest_concurrency``), each with its own synchronous httpx
-client: on loopback a plain Client served 1,668 requests/s against 366 for
-an AsyncClient at 50 concurrent requests (httpx#3215), and the work between
-requests (frictionless, csv) is synchronous anyway. A hung source holds one
+client: on loopback a plain Client served 1,725 requests/s against 274 for
+an AsyncClient at 50 concurrent requests (httpx#3215; measure with
+scripts/measure_http_concurrency.py), and the work between requests
+(frictionless, csv) is synchronous anyway. A hung source holds one
 worker until its own fetch deadline, never the others. The sources of one
 agency run in order, and staging into an agency's package holds that
 agency's lock, because a multi-agency source stages into many packages.

@@ -86,6 +86,12 @@ def safe_name(name: str, *, default: str) -> str:
     return name[:120] or default
 
 
+def file_digest(path: Path) -> tuple[int, str]:
+    """Size and SHA-256 of a file a harvester wrote itself (a combined table, API records)."""
+    with path.open("rb") as f:
+        return path.stat().st_size, hashlib.file_digest(f, "sha256").hexdigest()
+
+
 def copy_with_digest(reader: BinaryIO, target: Path) -> tuple[int, str]:
     """Stream ``reader`` into ``target``; return the size and SHA-256 of what was written."""
     digest = hashlib.sha256()

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import hashlib
 from pathlib import Path
 
 from ..errors import HarvestError, StageError
 from ..models import Reason
 from ..readers import open_table
-from .base import CHUNK
+from .base import file_digest
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,19 +70,8 @@ def combine(parts: list[Part], target: Path, *, encoding: str | None = None, she
     except BaseException:
         target.unlink(missing_ok=True)
         raise
-    size, sha256 = digest(target)
+    size, sha256 = file_digest(target)
     return Combined(path=target, rows=rows, bytes=size, sha256=sha256)
-
-
-def digest(path: Path) -> tuple[int, str]:
-    """Size and SHA-256 of a file, read in chunks."""
-    sha = hashlib.sha256()
-    size = 0
-    with path.open("rb") as f:
-        while chunk := f.read(CHUNK):
-            sha.update(chunk)
-            size += len(chunk)
-    return size, sha.hexdigest()
 
 
 def _header_mismatch(a: Part | None, a_labels: list[str], b: Part, b_labels: list[str]) -> str:

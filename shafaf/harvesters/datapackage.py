@@ -50,7 +50,7 @@ from ..fetch import FetchPolicy, fetch, parse_json, redact
 from ..models import Reason
 from ..registry import Source
 from . import records as rec
-from .base import CHUNK, FORMAT_BY_SUFFIX, Capture, HarvestContext
+from .base import CHUNK, FORMAT_BY_SUFFIX, Capture, HarvestContext, file_digest
 
 DESCRIPTOR = "datapackage.json"
 PACKAGE_ZIP = "package.zip"
@@ -297,7 +297,7 @@ def _capture_resource(source: Source, resource: dict[str, Any], name: str, packa
             first_url, first_status = url, status
         files.append(file)
     if len(files) == 1 and files[0] == target:
-        size, sha256 = rec.file_digest(target)
+        size, sha256 = file_digest(target)
     else:
         size, sha256 = concatenate(files, target)
     return Capture(path=target, bytes=size, sha256=sha256, format=fmt, url=first_url, status=first_status)
@@ -378,4 +378,4 @@ def write_inline(data: Any, target: Path, name: str) -> tuple[int, str]:
             rec.write_arrays(out, data)
         else:
             raise HarvestError(Reason.STRUCTURE, f"inline data of resource {name!r} mixes objects with other rows")
-    return rec.file_digest(target)
+    return file_digest(target)

@@ -37,7 +37,7 @@ from ..fetch import FetchPolicy, fetch, parse_json, redact
 from ..models import Reason
 from ..registry import ENV_REFERENCE, Source
 from . import records as rec
-from .base import Capture, HarvestContext
+from .base import Capture, HarvestContext, file_digest
 
 DEFAULT_MAX_PAGES = 1000
 RECORDS_FILE = "records.csv"
@@ -61,7 +61,7 @@ class JsonApiHarvester:
             )
         target = dest / RECORDS_FILE
         write_records_csv(pages, target, records_path=source.records, columns=columns)
-        size, sha256 = rec.file_digest(target)
+        size, sha256 = file_digest(target)
         return Capture(path=target, bytes=size, sha256=sha256, format="csv", url=redact(source.url), encoding="utf-8",
                        status=pages[0].status)
 

@@ -10,7 +10,6 @@ UTF-8) become U+FFFD, which validation flags, instead of crashing the write.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import re
 from pathlib import Path
@@ -66,9 +65,3 @@ def union_keys(records: Iterable[dict[str, Any]], into: dict[str, None] | None =
 def write_arrays(out: TextIO, rows: Iterable[list[Any]]) -> None:
     """Write an array-of-arrays table (its first row is the header) cell by cell."""
     csv.writer(out).writerows([cell(v) for v in row] for row in rows)
-
-
-def file_digest(path: Path) -> tuple[int, str]:
-    """Size and SHA-256 of a file written by a harvester."""
-    with path.open("rb") as f:
-        return path.stat().st_size, hashlib.file_digest(f, "sha256").hexdigest()
