@@ -87,8 +87,8 @@ class _NoProgress:
 
 def _progress(length: int, label: str, *, quiet: bool, **kwargs: Any) -> Any:
     """click's progress bar on stderr, so stdout stays clean for tables and --json."""
-    if quiet:
-        return _NoProgress()
+    if quiet or not sys.stderr.isatty():
+        return _NoProgress()  # a bar drawn into a log or a pipe is noise
     return click.progressbar(length=length, label=label.ljust(8), file=sys.stderr, show_pos=True, **kwargs)
 
 
@@ -119,7 +119,8 @@ def _print_runs(runs: list[Any], as_json: bool) -> None:
     click.echo(_table(rows, ["agency", "dataset", "outcome", "rows", "rejected", "reason"]))
     for r in runs:
         if r.outcome not in (Outcome.OK, Outcome.UNCHANGED):
-            click.echo(f"  {r.agency_id}/{r.dataset}: {r.message}" + (f" [{r.location}]" if r.location else ""), err=True)
+            where = f" [{r.location}]" if r.location and r.location not in r.message else ""
+            click.echo(f"  {r.agency_id}/{r.dataset}: {r.message}{where}", err=True)
 
 
 @cli.command()

@@ -42,7 +42,7 @@ class DestinationBlocked(Exception):
 
     def __init__(self, host: str, address: str, why: str):
         self.host, self.address, self.why = host, address, why
-        where = address if host == address else f"{host} resolves to {address},"
+        where = f"{address} is" if host == address else f"{host} resolves to {address},"
         super().__init__(f"{where} {why}")
 
 

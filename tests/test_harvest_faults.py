@@ -9,6 +9,7 @@ The fetch-level detail of each fault (retries, memory) is in test_fetch.py.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import textwrap
 import threading
@@ -162,3 +163,37 @@ def test_a_hung_agency_never_delays_the_others(tmp_path, fault_server):
     assert outcomes == {"alpha": (Outcome.FAILED, "timeout"), **{a: (Outcome.OK, None) for a in agencies[1:]}}
     assert max(finished[a] for a in agencies[1:]) < 1.5
     assert finished["alpha"] < DEADLINE_S + 2.5
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_byte_order_marks_never_reach_column_names(portal, encoding):
+    """H16: a BOM is read as one, not as part of the first column's name; UTF-16 is decoded."""
+    reg, data, server = portal
+    body = GOOD.replace("S2", "S9").encode(encoding)  # both codecs write a BOM
+    server.add("/alpha.csv", respond(200, body, {"Content-Type": "text/csv"}))
+    run = harvest(reg.agencies, registry=reg, data=data)[0]
+    assert run.outcome == Outcome.OK, run.message
+    publish(list(reg.agencies), registry=reg, data=data)
+    assert [r[1] for r in published_rows(data, "alpha")] == ["S1", "S9"]
+    staged = (data.packages("alpha") / "services.csv").read_bytes()
+    assert staged.startswith(b"agency_id,service_id")  # no BOM in what is published
+
+
+def test_the_harvest_command_reports_faults_in_a_table_and_as_json(portal):
+    from click.testing import CliRunner
+
+    from shafaf.cli import cli
+
+    reg, data, server = portal
+    server.add("/alpha.csv", respond(500, "boom"))
+    args = ["harvest", "--registry", str(reg.path), "--data-dir", str(data.root)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["agency", "dataset", "outcome", "rows", "rejected", "reason"]
+    assert lines[1].split() == ["alpha", "services", "failed", "http_500"]
+    assert "HTTP 500" in result.output or "500" in result.stderr
+    result = CliRunner().invoke(cli, [*args, "--json"])
+    record = json.loads(result.stdout)[0]
+    assert (record["outcome"], record["reason"], record["http_status"], record["phase"]) == ("failed", "http_500", 500, "harvest")
+    assert record["location"] == server.url("/alpha.csv")
