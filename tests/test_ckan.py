@@ -25,14 +25,13 @@ from shafaf.harvesters import for_kind
 from shafaf.harvesters.base import HarvestContext
 from shafaf.harvesters.ckan import (
     LISTING_FILE,
-    CkanClient,
     CkanHarvester,
     dataset_matches,
-    list_datasets,
     resource_format,
     resource_matches,
     select_resources,
 )
+from shafaf.harvesters.ckan_api import CkanClient, list_datasets
 from shafaf.harvesters.combine import Part, combine
 from shafaf.models import Reason
 from shafaf.registry import Source
