@@ -96,7 +96,7 @@ def _progress(length: int, label: str, *, quiet: bool, **kwargs: Any) -> Any:
 
 
 def _run_harvest(reg: registry_mod.Registry, data: DataDir, agency_ids: tuple[str, ...], *,
-                 quiet: bool = False, force: bool = False) -> list[Any]:
+                 quiet: bool = False, force: bool = False, accept_shrink: bool = False) -> list[Any]:
     from .harvest import harvest, prune_raw
 
     agencies = reg.select(agency_ids)
@@ -104,7 +104,8 @@ def _run_harvest(reg: registry_mod.Registry, data: DataDir, agency_ids: tuple[st
         click.echo(f"warning: {warning}", err=True)
     total = sum(len(a.sources) for a in agencies)
     with _progress(total, "harvest", quiet=quiet, item_show_func=lambda r: r and f"{r.agency_id}/{r.dataset}") as bar:
-        runs = harvest(agencies, registry=reg, data=data, on_run=lambda r: bar.update(1, r), force=force)
+        runs = harvest(agencies, registry=reg, data=data, on_run=lambda r: bar.update(1, r), force=force,
+                       accept_shrink=accept_shrink)
     for agency_id in dict.fromkeys(r.agency_id for r in runs):
         prune_raw(data, agency_id, keep=reg.portal.keep_raw_runs)
     return runs
@@ -127,9 +128,12 @@ def _print_runs(runs: list[Any], as_json: bool) -> None:
 @click.argument("agencies", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print the run records as JSON.")
 @click.option("--force", is_flag=True, help="Validate again even when a source is unchanged since its last good run.")
+@click.option("--accept-shrink", is_flag=True,
+              help="Accept files with far fewer rows than the last good ones (held as needs_review otherwise).")
 @_common
 @_friendly
-def harvest(agencies: tuple[str, ...], as_json: bool, force: bool, data_dir: Path, registry_path: Path) -> None:
+def harvest(agencies: tuple[str, ...], as_json: bool, force: bool, accept_shrink: bool, data_dir: Path,
+            registry_path: Path) -> None:
     """Capture and validate the sources of AGENCIES (all when none are named).
 
     Each source becomes a run: raw bytes under DATA_DIR/raw/<agency>/<run>/,
@@ -143,9 +147,13 @@ def harvest(agencies: tuple[str, ...], as_json: bool, force: bool, data_dir: Pat
         shafaf harvest                 # every agency
         shafaf harvest tax customs     # two agencies
         shafaf harvest --force tax     # validate again even if unchanged
+        shafaf harvest --accept-shrink tax   # a smaller file really is right
     """
+    if accept_shrink and not agencies:
+        raise UsageError("--accept-shrink needs the agencies it applies to, e.g. shafaf harvest --accept-shrink tax")
     reg = registry_mod.load(registry_path)
-    runs = _run_harvest(reg, DataDir(data_dir), agencies, quiet=as_json, force=force)
+    runs = _run_harvest(reg, DataDir(data_dir), agencies, quiet=as_json, force=force or accept_shrink,
+                        accept_shrink=accept_shrink)
     _print_runs(runs, as_json)
     if any(r.outcome not in (Outcome.OK, Outcome.UNCHANGED) for r in runs):
         sys.exit(1)

@@ -50,9 +50,10 @@ def fingerprint(source: Source) -> str:
 class Runner:
     """Runs sources against one data folder; safe to call from several threads."""
 
-    def __init__(self, registry: Registry, data: DataDir, *, force: bool = False):
+    def __init__(self, registry: Registry, data: DataDir, *, force: bool = False, accept_shrink: bool = False):
         self.registry = registry
         self.data = data
+        self.accept_shrink = accept_shrink
         self.state = StateStore(data.state_db)
         self.policy = FetchPolicy.from_portal(registry.portal)
         self.force = force
@@ -134,7 +135,8 @@ class Runner:
         reading = dataclasses.replace(source, encoding=capture.encoding) if capture.encoding and path is None else source
         with self.lock(agency.id):
             result = stage_file(path or capture.path, agency=agency, source=reading, format=fmt or capture.format,
-                                run_id=run.run_id, portal=self.registry.portal, pkg=self.data.packages(agency.id))
+                                run_id=run.run_id, portal=self.registry.portal, pkg=self.data.packages(agency.id),
+                                accept_shrink=self.accept_shrink)
         report = result.report
         run.rows_read, run.rows_passed, run.rows_failed = report.rows_read, report.rows_passed, report.rows_failed
         if result.accepted:
@@ -236,12 +238,13 @@ def harvest(
     data: DataDir,
     on_run: Callable[[Run], None] | None = None,
     force: bool = False,
+    accept_shrink: bool = False,
 ) -> list[Run]:
     """Harvest every source of the given agencies: agencies in parallel, each agency's sources in order.
 
     Runs come back in registry order whatever order they finished in.
     """
-    runner = Runner(registry, data, force=force)
+    runner = Runner(registry, data, force=force, accept_shrink=accept_shrink)
     lock = threading.Lock()
 
     def one_agency(agency: Agency) -> list[Run]:

@@ -45,6 +45,7 @@ class ColumnPlan:
     value_maps: Mapping[str, Mapping[str, str]]
     calendar: str | None
     unused_columns: tuple[str, ...]
+    year_pivot: int | None = None
     # unpivot: (field, value field, ((value of field, source column indexes added up), ...))
     unpivot: tuple[str, str, tuple[tuple[str, tuple[int, ...]], ...]] | None = None
 
@@ -76,6 +77,7 @@ def plan_columns(
     values: Mapping[str, Mapping[str, Any]] | None = None,
     agency_id: str | None = None,
     calendar: str | None = None,
+    year_pivot: int | None = None,
     unpivot: Unpivot | None = None,
     file_name: str = "the file",
 ) -> ColumnPlan:
@@ -129,7 +131,7 @@ def plan_columns(
     }
     return ColumnPlan(
         kind=kind, agency_id=agency_id, field_names=tuple(names), field_types=tuple(types),
-        indexes=tuple(indexes), period_index=period_index, value_maps=value_maps, calendar=calendar,
+        indexes=tuple(indexes), period_index=period_index, value_maps=value_maps, calendar=calendar, year_pivot=year_pivot,
         unused_columns=tuple(l for i, l in enumerate(labels) if i not in used),
         unpivot=(unpivot.field, unpivot.value, tuple((m, tuple(ix)) for m, ix in groups.items())) if unpivot else None,
     )
@@ -166,7 +168,7 @@ def map_row(plan: ColumnPlan, cells: list[str]) -> tuple[list[str], list[CellPro
         elif field_type == "date" and value:
             # Always through parse_date: an ISO-shaped Jalali date (1402-07-15) is not Gregorian.
             try:
-                value = parse_date(value, calendar=plan.calendar).isoformat()
+                value = parse_date(value, calendar=plan.calendar, pivot=plan.year_pivot).isoformat()
             except PeriodError as e:
                 problems.append(CellProblem(name, raw, "date-error", str(e)))
         if name == "agency_id":
@@ -179,7 +181,7 @@ def map_row(plan: ColumnPlan, cells: list[str]) -> tuple[list[str], list[CellPro
     if plan.period_index is not None:
         raw = cells[plan.period_index] if plan.period_index < len(cells) else ""
         try:
-            period = parse_period(raw, calendar=plan.calendar)
+            period = parse_period(raw, calendar=plan.calendar, pivot=plan.year_pivot)
         except PeriodError as e:
             problems.append(CellProblem("period", raw, "period-error", str(e)))
         else:

@@ -51,7 +51,7 @@ AGENCY_KEYS = {
 }
 SOURCE_KEYS = {
     "id", "dataset", "kind", "path", "url", "format", "encoding", "sheet",
-    "schedule", "calendar", "fields", "values", "unpivot",
+    "schedule", "calendar", "year_pivot", "fields", "values", "unpivot",
     "organization", "select", "resource", "records", "headers", "pagination",
     "agency_column", "new_agencies",
 }
@@ -119,6 +119,9 @@ class Source:
     sheet: str | None = None
     schedule: str | None = None
     calendar: str | None = None
+    # Two-digit years: yy >= pivot is 13yy (Jalali) or 19yy (Gregorian), below it 14yy or 20yy.
+    # Without a pivot a two-digit year is refused, never guessed. Needs ``calendar``.
+    year_pivot: int | None = None
     fields: Mapping[str, str] = dataclasses.field(default_factory=_empty)
     values: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=_empty)
     unpivot: Unpivot | None = None
@@ -444,6 +447,14 @@ class _Checker:
         if calendar is not None and calendar not in CALENDARS:
             self.problem(self.line_of(data, "calendar"), f"calendar must be one of {', '.join(CALENDARS)}")
             ok = False
+        year_pivot = data.get("year_pivot")
+        if year_pivot is not None:
+            if isinstance(year_pivot, bool) or not isinstance(year_pivot, int) or not 0 <= year_pivot <= 99:
+                self.problem(self.line_of(data, "year_pivot"), "year_pivot must be a whole number from 0 to 99")
+                ok = False
+            elif calendar is None:
+                self.problem(self.line_of(data, "year_pivot"), f"{what} sets 'year_pivot' but no 'calendar': say whether its two-digit years are jalali or gregorian")
+                ok = False
         fields = self.field_map(data, dataset, what)
         values = self.value_maps(data, dataset, what)
         if not ok or dataset is None or source_id is None:
@@ -451,7 +462,7 @@ class _Checker:
         return Source(
             id=source_id, dataset=dataset, kind=kind, agency_id=agency_id, path=path,
             url=url, format=fmt, encoding=encoding,
-            sheet=self.text(data, "sheet", what), schedule=schedule, calendar=calendar,
+            sheet=self.text(data, "sheet", what), schedule=schedule, calendar=calendar, year_pivot=year_pivot,
             fields=MappingProxyType(fields), values=MappingProxyType(values), unpivot=unpivot,
             organization=organization, select=select, resource=self.text(data, "resource", what),
             records=self.text(data, "records", what), headers=headers, pagination=pagination,

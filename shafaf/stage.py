@@ -8,6 +8,7 @@ file never replaces the last accepted CSV: the agency keeps its last good data.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
 import os
@@ -44,6 +45,7 @@ def stage_file(
     run_id: str,
     portal: Portal,
     pkg: Path,
+    accept_shrink: bool = False,
 ) -> StageResult:
     """Validate a captured file and, if the row policy allows, make it a resource of the package in ``pkg``."""
     (pkg / "reports").mkdir(parents=True, exist_ok=True)
@@ -53,7 +55,8 @@ def stage_file(
         report = validate_file(
             path, source.dataset, format=format, encoding=source.encoding, sheet=source.sheet,
             fields=source.fields, values=source.values, agency_id=agency.id, calendar=source.calendar,
-            unpivot=source.unpivot, out_csv=incoming,
+            year_pivot=source.year_pivot, unpivot=source.unpivot, known_services=_known_services(pkg, source.dataset),
+            out_csv=incoming,
         )
         result = _apply_policy(report, portal)
         write_json(pkg / "reports" / f"{source.dataset}.json", {
@@ -67,6 +70,21 @@ def stage_file(
         return result
     finally:
         incoming.unlink(missing_ok=True)
+
+
+def _known_services(pkg: Path, dataset: str) -> set[str] | None:
+    """The agency's staged service ids, for the foreign key of every dataset but services itself.
+
+    None when the agency has no staged services yet: the check then waits for
+    its services file rather than rejecting every row.
+    """
+    services = pkg / "services.csv"
+    if dataset == "services" or not services.exists():
+        return None
+    with services.open(newline="", encoding="utf-8") as f:
+        reader = csv.reader(f)
+        column = next(reader).index("service_id")
+        return {row[column] for row in reader if len(row) > column}
 
 
 def _apply_policy(report: Report, portal: Portal) -> StageResult:

@@ -14,6 +14,7 @@ import csv
 import dataclasses
 import datetime as dt
 import decimal
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Mapping
@@ -23,6 +24,7 @@ from frictionless import FrictionlessException, Resource, Schema
 from . import standard
 from .errors import StageError
 from .mapping import ColumnPlan, map_rows, plan_columns
+from .normalize import fold_digits
 from .readers import open_table
 from .registry import Unpivot
 
@@ -53,6 +55,9 @@ class Report:
     failed_rows: set[int] = dataclasses.field(default_factory=set)
     header_problems: list[str] = dataclasses.field(default_factory=list)
     unused_columns: list[str] = dataclasses.field(default_factory=list)
+    # What each source column held: "number" (every non-empty cell), "text" or "empty"; for schema drift.
+    columns: dict[str, str] = dataclasses.field(default_factory=dict)
+    schema_drift: list[str] = dataclasses.field(default_factory=list)
     fatal_reason: str | None = None
     fatal_message: str | None = None
 
@@ -88,6 +93,8 @@ class Report:
             "errors_listed": len(self.errors),
             "header_problems": self.header_problems,
             "unused_columns": self.unused_columns,
+            "columns": self.columns,
+            "schema_drift": self.schema_drift,
             "fatal_reason": self.fatal_reason,
             "fatal_message": self.fatal_message,
         }
@@ -149,7 +156,9 @@ def validate_file(
     values: Mapping[str, Mapping[str, Any]] | None = None,
     agency_id: str | None = None,
     calendar: str | None = None,
+    year_pivot: int | None = None,
     unpivot: Unpivot | None = None,
+    known_services: set[str] | None = None,
     out_csv: Path | None = None,
 ) -> Report:
     """Validate ``path`` as dataset ``kind``; write the rows that pass to ``out_csv`` if given."""
@@ -158,7 +167,8 @@ def validate_file(
         interim = Path(tmp) / f"{kind}.csv"
         try:
             _map_to_interim(path, kind, interim, report, format=format, encoding=encoding, sheet=sheet,
-                            fields=fields, values=values, agency_id=agency_id, calendar=calendar, unpivot=unpivot)
+                            fields=fields, values=values, agency_id=agency_id, calendar=calendar,
+                            year_pivot=year_pivot, unpivot=unpivot)
         except StageError as e:
             report.fatal_reason, report.fatal_message = str(e.reason), e.message
             return report
@@ -174,10 +184,12 @@ def _map_to_interim(path: Path, kind: str, interim: Path, report: Report, **opti
         report.unused_columns = list(plan.unused_columns)
         writer = csv.writer(out)
         writer.writerow([*plan.field_names, ROW_FIELD])
+        kinds = ColumnKinds(table.labels)
         for row_number, cells, structural in table.rows:
             if not any(c.strip() for c in cells):
                 continue  # blank rows (trailing Excel rows) are not data
             report.rows_read += 1
+            kinds.see(cells)
             for error_type, message in structural:
                 report.add(RowError(row_number, None, "", error_type, message))
             for values, problems in map_rows(plan, cells):
@@ -185,6 +197,30 @@ def _map_to_interim(path: Path, kind: str, interim: Path, report: Report, **opti
                     report.add(RowError(row_number, p.field, p.value, p.error_type, p.message))
                 if not problems and not structural:
                     writer.writerow([*values, row_number])
+        report.columns = kinds.result()
+
+
+NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?%?")
+
+
+class ColumnKinds:
+    """Whether each column held only numbers, some text, or nothing, seen cell by cell."""
+
+    def __init__(self, labels: list[str]):
+        self.labels = labels
+        self.kinds = ["empty"] * len(labels)
+
+    def see(self, cells: list[str]) -> None:
+        for i, cell in enumerate(cells[: len(self.kinds)]):
+            if self.kinds[i] == "text":
+                continue
+            value = cell.strip()
+            if value:
+                folded = fold_digits(value).replace(",", "").replace(" ", "")
+                self.kinds[i] = "number" if NUMBER.fullmatch(folded) else "text"
+
+    def result(self) -> dict[str, str]:
+        return dict(zip(self.labels, self.kinds))
 
 
 def _check_interim(interim: Path, kind: str, report: Report, out_csv: Path | None) -> None:

@@ -92,14 +92,14 @@ def _matched_day(m: re.Match[str], calendar: str | None) -> dt.date:
     return _day(y, mo, d, _calendar_of(y, calendar))
 
 
-def parse_date(text: str, *, calendar: str | None = None) -> dt.date:
+def parse_date(text: str, *, calendar: str | None = None, pivot: int | None = None) -> dt.date:
     """A single day, Jalali or Gregorian (``1402/07/15``, ``۱۴۰۲-۰۷-۱۵``, ``2024-03-05``) → the Gregorian date."""
     if m := _DAY.fullmatch(fold_digits(text).strip()):
         return _matched_day(m, calendar)
     raise PeriodError(f"{text!r} is not a date like 2024-03-05 or 1402/07/15")
 
 
-def parse_period(text: str, *, calendar: str | None = None) -> Period:
+def parse_period(text: str, *, calendar: str | None = None, pivot: int | None = None) -> Period:
     """Read a period label; raise PeriodError with a reason a data officer can act on."""
     label = text.strip()
     value = unify_letters(fold_digits(label)).strip()
