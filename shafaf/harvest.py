@@ -39,6 +39,8 @@ from .state import Run, StateStore
 
 # An empty-but-successful answer never wipes what was published (RELIABILITY H18).
 EMPTY_REASONS = {Reason.EMPTY, Reason.NO_RESOURCES}
+# Held for a person rather than failed: nothing is wrong with the file, it is only surprising.
+HELD_REASONS = {Reason.SUSPICIOUS_SHRINK}
 
 
 def fingerprint(source: Source) -> str:
@@ -156,7 +158,8 @@ class Runner:
                 return
             self.state.finish(run, Outcome.NEEDS_REVIEW, reason=reason, message=message)
             return
-        self.state.finish(run, Outcome.FAILED, reason=reason, message=message)
+        outcome = Outcome.NEEDS_REVIEW if reason in HELD_REASONS else Outcome.FAILED
+        self.state.finish(run, outcome, reason=reason, message=message)
 
     def _split(self, run: Run, publisher: Agency, source: Source, capture: Capture, dest: Path) -> list[Run]:
         """Stage each agency's rows of a multi-agency file as a run of that agency."""

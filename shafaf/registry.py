@@ -32,7 +32,7 @@ PORTAL_KEYS = {
     "title_fa", "title_en", "description_fa", "description_en", "timezone",
     "default_language", "license", "row_error_threshold",
     "fetch_deadline_s", "fetch_max_bytes", "fetch_connect_timeout_s", "fetch_read_timeout_s",
-    "fetch_retries", "allow_private_networks", "harvest_concurrency", "keep_raw_runs",
+    "fetch_retries", "allow_private_networks", "harvest_concurrency", "keep_raw_runs", "shrink_threshold",
 }
 # Numeric portal settings: key -> (type, minimum, maximum)
 PORTAL_NUMBERS: dict[str, tuple[type, float, float]] = {
@@ -43,6 +43,7 @@ PORTAL_NUMBERS: dict[str, tuple[type, float, float]] = {
     "fetch_retries": (int, 0, 10),
     "harvest_concurrency": (int, 1, 64),
     "keep_raw_runs": (int, 1, 10_000),
+    "shrink_threshold": (float, 0, 1),
 }
 LICENSE_KEYS = {"id", "title", "url"}
 AGENCY_KEYS = {
@@ -89,6 +90,7 @@ class Portal:
     allow_private_networks: bool = False
     harvest_concurrency: int = 4
     keep_raw_runs: int = 50
+    shrink_threshold: float = 0.5  # a valid file with fewer rows than this share of the last good one is held
 
 
 @dataclasses.dataclass(frozen=True)

@@ -58,7 +58,14 @@ def stage_file(
             year_pivot=source.year_pivot, unpivot=source.unpivot, known_services=_known_services(pkg, source.dataset),
             out_csv=incoming,
         )
+        previous = last_accepted(pkg, source.dataset)
+        report.schema_drift = schema_drift(previous.get("columns"), report.columns)
         result = _apply_policy(report, portal)
+        if result.accepted and not accept_shrink:
+            result = _shrink_guard(result, previous.get("rows"), portal)
+        if report.schema_drift:
+            result = dataclasses.replace(result, message=f"{result.message}; columns changed since the last good file: "
+                                                         + "; ".join(report.schema_drift))
         write_json(pkg / "reports" / f"{source.dataset}.json", {
             "run_id": run_id, "agency_id": agency.id, "source_id": source.id,
             "accepted": result.accepted, "reason": result.reason, "message": result.message,
@@ -66,10 +73,49 @@ def stage_file(
         })
         if result.accepted:
             os.replace(incoming, target)
-            write_datapackage(pkg, agency, portal, provenance={source.dataset: {"run_id": run_id, "source": source.location}})
+            write_datapackage(pkg, agency, portal, provenance={source.dataset: {
+                "run_id": run_id, "source": source.location, "rows": report.rows_passed, "columns": report.columns,
+            }})
         return result
     finally:
         incoming.unlink(missing_ok=True)
+
+
+def last_accepted(pkg: Path, dataset: str) -> dict[str, Any]:
+    """What the package says of the dataset's last accepted file: run, source, rows, columns."""
+    descriptor = pkg / "datapackage.json"
+    if not descriptor.exists():
+        return {}
+    for resource in json.loads(descriptor.read_text(encoding="utf-8")).get("resources", []):
+        if resource.get("name") == dataset:
+            return resource.get("shafaf") or {}
+    return {}
+
+
+def schema_drift(before: dict[str, str] | None, now: dict[str, str]) -> list[str]:
+    """Columns that disappeared or turned from numbers to text since the last accepted file."""
+    if not before:
+        return []
+    notes = [f"column {name!r} disappeared" for name in before if name not in now]
+    notes += [f"column {name!r} held numbers and now holds text" for name, kind in before.items()
+              if kind == "number" and now.get(name) == "text"]
+    added = [name for name in now if name not in before]
+    if added:
+        notes.append(f"new column{'s' if len(added) > 1 else ''} {', '.join(repr(a) for a in added)}")
+    return notes
+
+
+def _shrink_guard(result: StageResult, previous_rows: int | None, portal: Portal) -> StageResult:
+    """A valid file with far fewer rows than the last good one waits for a person (H18)."""
+    rows = result.report.rows_passed
+    if not previous_rows or rows >= portal.shrink_threshold * previous_rows:
+        return result
+    return StageResult(
+        False, result.report, Reason.SUSPICIOUS_SHRINK,
+        f"{result.report.file} has {rows} good rows where the last good file had {previous_rows} "
+        f"(less than {portal.shrink_threshold:.0%}); the last good data stays published until an operator "
+        f"accepts it with 'shafaf harvest --accept-shrink <agency>'",
+    )
 
 
 def _known_services(pkg: Path, dataset: str) -> set[str] | None:
