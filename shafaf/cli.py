@@ -162,14 +162,15 @@ def harvest(agencies: tuple[str, ...], as_json: bool, force: bool, accept_shrink
 # --- publish ---------------------------------------------------------------------
 
 
-def _run_publish(reg: registry_mod.Registry, data: DataDir, agency_ids: tuple[str, ...], *, quiet: bool = False) -> list[Any]:
+def _run_publish(reg: registry_mod.Registry, data: DataDir, agency_ids: tuple[str, ...], *, quiet: bool = False,
+                 rebuild: bool = False) -> list[Any]:
     from .harvest import with_found_agencies
     from .publish import publish
 
     reg = with_found_agencies(reg, data)
-    agencies = reg.select(agency_ids)
+    agencies = list(reg.agencies) if rebuild else reg.select(agency_ids)
     with _progress(len(agencies), "publish", quiet=quiet) as bar:
-        return publish(agencies, registry=reg, data=data, on_result=lambda r: bar.update(1))
+        return publish(agencies, registry=reg, data=data, on_result=lambda r: bar.update(1), rebuild=rebuild)
 
 
 def _print_publish(results: list[Any], data: DataDir, as_json: bool) -> None:
@@ -189,22 +190,28 @@ def _print_publish(results: list[Any], data: DataDir, as_json: bool) -> None:
 @cli.command()
 @click.argument("agencies", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--rebuild", is_flag=True, help="Write every agency into a new file and swap it in atomically.")
 @_common
 @_friendly
-def publish(agencies: tuple[str, ...], as_json: bool, data_dir: Path, registry_path: Path) -> None:
+def publish(agencies: tuple[str, ...], as_json: bool, rebuild: bool, data_dir: Path, registry_path: Path) -> None:
     """Load the staged packages of AGENCIES into DATA_DIR/shafaf.db.
 
     Each agency is replaced in one transaction: a failure keeps its
-    previous rows. Exits 1 if any agency failed.
+    previous rows. --rebuild writes a new file of every agency and swaps
+    it in only if all succeeded; a running server picks it up without a
+    restart. Exits 1 if any agency failed.
 
     \b
     Example:
         shafaf publish
         shafaf publish tax --json
+        shafaf publish --rebuild
     """
+    if rebuild and agencies:
+        raise UsageError("--rebuild rebuilds every agency; leave out the agency names")
     reg = registry_mod.load(registry_path)
     data = DataDir(data_dir)
-    results = _run_publish(reg, data, agencies, quiet=as_json)
+    results = _run_publish(reg, data, agencies, quiet=as_json, rebuild=rebuild)
     _print_publish(results, data, as_json)
     if not all(r.ok for r in results):
         sys.exit(1)
@@ -277,51 +284,142 @@ def demo(no_serve: bool, host: str, port: int, data_dir: Path, registry_path: Pa
 
 
 @cli.command()
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--dataset", "kind", type=click.Choice(standard.DATASET_KINDS), required=True, help="The dataset kind of the standard.")
+@click.argument("target", metavar="FILE|DIR|URL")
+@click.option("--dataset", "kind", type=click.Choice(standard.DATASET_KINDS), default=None,
+              help="The dataset kind of the standard; by default the file name says it (services.csv, service_performance.xlsx).")
 @click.option("--agency", "agency_id", default=None, help="Agency id to fill a missing agency_id column with.")
 @click.option("--encoding", default=None, help="The file's encoding (e.g. cp1256) when it is not UTF-8.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default=None, help="Format, when the name does not say it.")
 @click.option("--calendar", type=click.Choice(["gregorian", "jalali"]), default=None, help="Calendar of the period column.")
-@click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
-def validate(path: Path, kind: str, agency_id: str | None, encoding: str | None, fmt: str | None,
-             calendar: str | None, as_json: bool) -> None:
-    """Check a file against the standard: exit 0 valid, 1 invalid, 2 usage error.
+@click.option("--lang", type=click.Choice(["fa", "en"]), default=None,
+              help="Language of the report (default en, or fa when SHAFAF_LANG starts with fa).")
+@click.option("--env-lang", hidden=True, envvar="SHAFAF_LANG", default=None, help="SHAFAF_LANG, read by click.")
+@click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON (for scripts) instead of text.")
+@click.option("--allow-private-networks", is_flag=True, hidden=True, envvar="SHAFAF_ALLOW_PRIVATE_NETWORKS",
+              help="Let a URL point to a private or loopback address (tests, an intranet portal).")
+@_friendly
+def validate(target: str, kind: str | None, agency_id: str | None, encoding: str | None, fmt: str | None,
+             calendar: str | None, lang: str | None, env_lang: str | None, as_json: bool,
+             allow_private_networks: bool) -> None:
+    """Check FILE, every dataset file in DIR, or the file at URL against the standard.
+
+    The report says, per file, row and column, what is wrong and how to fix
+    it, in English or Persian (--lang fa). In a folder, files are checked in
+    the standard's order and the service ids of the other files against the
+    services file's. Exits 0 when all are valid, 1 when any is invalid or a
+    URL cannot be fetched, 2 on a usage error (no such file, unknown dataset,
+    a URL that is not http or https). A URL may not lead to a loopback or
+    private address unless SHAFAF_ALLOW_PRIVATE_NETWORKS=1 (tests, an
+    intranet portal).
 
     \b
     Example:
-        shafaf validate services.csv --dataset services --agency tax
+        shafaf validate services.csv
         shafaf validate perf.csv --dataset service_performance --encoding cp1256 --json
+        shafaf validate exports/ --lang fa
+        shafaf validate https://data.agency.ir/services.csv
     """
-    from .harvesters.base import FORMAT_BY_SUFFIX
-    from .validate import validate_file
+    from . import report as report_mod
+    from .validate import folder_files, validate_files, validate_safely
 
+    lang = lang or ("fa" if (env_lang or "").strip().lower().startswith("fa") else "en")
+    if _is_url(target):
+        _validate_url(target, kind, fmt, lang=lang, as_json=as_json, allow_private_networks=allow_private_networks,
+                      options={"encoding": encoding, "agency_id": agency_id, "calendar": calendar})
+        return
+    path = Path(target)
+    if path.is_dir():
+        if kind or fmt:
+            raise UsageError("--dataset and --format apply to one file; in a folder, each file's name says its dataset")
+        files, skipped = folder_files(path)
+        if not files:
+            raise UsageError(f"{path} has no file whose name gives a dataset of the standard "
+                             f"({', '.join(k + '.csv' for k in standard.DATASET_KINDS)})")
+        reports = validate_files(files, encoding=encoding, agency_id=agency_id, calendar=calendar)
+        if as_json:
+            click.echo(json.dumps({"path": str(path), "valid": all(r.valid for r in reports),
+                                   "files": [r.to_dict() for r in reports],
+                                   "skipped": [{"file": name, "reason": why} for name, why in skipped]},
+                                  ensure_ascii=False, indent=2, sort_keys=True))
+        else:
+            click.echo(report_mod.render_many(reports, lang, skipped=skipped))
+        sys.exit(0 if all(r.valid for r in reports) else 1)
     if not path.is_file():
-        raise click.UsageError(f"{path} does not exist or is not a file")
-    fmt = fmt or FORMAT_BY_SUFFIX.get(path.suffix.lower(), "csv")
-    report = validate_file(path, kind, format=fmt, encoding=encoding, agency_id=agency_id, calendar=calendar)
+        raise UsageError(f"{path} does not exist or is not a file")
+    report = validate_safely(path, _dataset_for(path.name, kind), format=fmt or _format_of(path.name), encoding=encoding,
+                             agency_id=agency_id, calendar=calendar)
+    _print_report(report, lang, as_json)
+
+
+def _is_url(target: str) -> bool:
+    """``scheme://...``: a URL (to fetch, or to refuse), not a path."""
+    scheme, sep, _ = target.partition("://")
+    return bool(sep and scheme[:1].isalpha() and all(c.isalnum() or c in "+.-" for c in scheme))
+
+
+def _format_of(name: str) -> str:
+    from .validate import DATA_FORMATS
+
+    return DATA_FORMATS.get(Path(name).suffix.lower(), "csv")
+
+
+def _dataset_for(name: str, kind: str | None) -> str:
+    from .validate import dataset_of
+
+    kind = kind or dataset_of(name)
+    if kind is None:
+        raise UsageError(f"the name {name!r} does not say which dataset it is: add --dataset "
+                         f"({', '.join(standard.DATASET_KINDS)}) or name the file after it, e.g. services.csv")
+    return kind
+
+
+def _print_report(report: Any, lang: str, as_json: bool, *, url: str | None = None) -> None:
+    from . import report as report_mod
+
     if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, sort_keys=True))
+        data = report.to_dict() | ({"url": url} if url else {})
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
     else:
-        click.echo(_report_text(report))
+        click.echo(report_mod.render(report, lang, source=url))
     sys.exit(0 if report.valid else 1)
 
 
-def _report_text(report: Any) -> str:
-    if report.fatal_reason:
-        return f"{report.file}: INVALID ({report.fatal_reason})\n  {report.fatal_message}"
-    verdict = "valid" if report.valid else "INVALID"
-    lines = [f"{report.file}: {verdict} as {report.dataset!r}: {report.rows_passed} of {report.rows_read} rows passed"]
-    for problem in report.header_problems:
-        lines.append(f"  header: {problem}")
-    if report.unused_columns:
-        lines.append(f"  columns not in the standard (ignored): {', '.join(report.unused_columns)}")
-    for error_type, count in sorted(report.error_counts.items()):
-        lines.append(f"  {error_type}: {count}")
-        for e in [e for e in report.errors if e.error_type == error_type][:3]:
-            where = f"row {e.row_number}" + (f", column {e.field}" if e.field else "")
-            lines.append(f"    {where}: {e.message}")
-    return "\n".join(lines)
+def _validate_url(url: str, kind: str | None, fmt: str | None, *, lang: str, as_json: bool,
+                  allow_private_networks: bool, options: dict[str, Any]) -> None:
+    """Fetch through the guarded fetch into a temporary folder, then validate like a file."""
+    import tempfile
+    from urllib.parse import unquote, urlsplit
+
+    from . import report as report_mod
+    from .errors import HarvestError
+    from .fetch import FetchPolicy, fetch, redact
+    from .validate import validate_safely
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if not host or parts.scheme.lower() not in ("http", "https"):
+        raise UsageError(f"{redact(url)}: only http:// and https:// addresses with a host can be fetched")
+    last = unquote(parts.path.rstrip("/").rsplit("/", 1)[-1])
+    name = "".join(c if c.isalnum() or c in "._-" else "_" for c in last).lstrip(".") or "download"
+    kind = _dataset_for(name, kind)
+    fmt = fmt or _format_of(name)
+    policy = FetchPolicy(allow_private_networks=allow_private_networks)
+    with tempfile.TemporaryDirectory(prefix="shafaf-fetch-") as tmp:
+        dest = Path(tmp) / name
+        try:
+            fetch(url, dest, policy=policy, expect=fmt)
+        except HarvestError as e:
+            shown = e.url or redact(url)
+            if as_json:
+                click.echo(json.dumps(report_mod.fetch_error_dict(shown, str(e.reason), e.message),
+                                      ensure_ascii=False, indent=2, sort_keys=True))
+            click.echo(report_mod.render_fetch_error(shown, str(e.reason), e.message, lang), err=True)
+            sys.exit(1)
+        report = validate_safely(dest, kind, format=fmt, **options)
+    _print_report(report, lang, as_json, url=redact(url))
 
 
 # --- status ----------------------------------------------------------------------

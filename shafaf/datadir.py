@@ -25,3 +25,8 @@ class DataDir:
 
     def packages(self, agency_id: str) -> Path:
         return self.root / "packages" / agency_id
+
+    @property
+    def downloads(self) -> Path:
+        """Full exports of the published tables and each agency's zipped package, served as static files."""
+        return self.root / "downloads"

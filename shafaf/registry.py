@@ -26,6 +26,7 @@ SOURCE_KINDS = ("file", "http", "ckan", "datapackage", "jsonapi")
 NETWORK_KINDS = ("http", "ckan", "datapackage", "jsonapi")
 FORMATS = ("csv", "xlsx", "json")
 CALENDARS = ("gregorian", "jalali")
+HISTORY_MODES = ("full", "recent")
 LANGUAGES = ("fa", "en")
 
 PORTAL_KEYS = {
@@ -33,6 +34,7 @@ PORTAL_KEYS = {
     "default_language", "license", "row_error_threshold",
     "fetch_deadline_s", "fetch_max_bytes", "fetch_connect_timeout_s", "fetch_read_timeout_s",
     "fetch_retries", "allow_private_networks", "harvest_concurrency", "keep_raw_runs", "shrink_threshold",
+    "plan_start_year", "duplicate_threshold",
 }
 # Numeric portal settings: key -> (type, minimum, maximum)
 PORTAL_NUMBERS: dict[str, tuple[type, float, float]] = {
@@ -44,6 +46,8 @@ PORTAL_NUMBERS: dict[str, tuple[type, float, float]] = {
     "harvest_concurrency": (int, 1, 64),
     "keep_raw_runs": (int, 1, 10_000),
     "shrink_threshold": (float, 0, 1),
+    "plan_start_year": (int, 1390, 1499),
+    "duplicate_threshold": (float, 0, 1),
 }
 LICENSE_KEYS = {"id", "title", "url"}
 AGENCY_KEYS = {
@@ -52,7 +56,7 @@ AGENCY_KEYS = {
 }
 SOURCE_KEYS = {
     "id", "dataset", "kind", "path", "url", "format", "encoding", "sheet",
-    "schedule", "calendar", "year_pivot", "fields", "values", "unpivot",
+    "schedule", "calendar", "year_pivot", "history", "fields", "values", "unpivot",
     "organization", "select", "resource", "records", "headers", "pagination",
     "agency_column", "new_agencies",
 }
@@ -91,6 +95,9 @@ class Portal:
     harvest_concurrency: int = 4
     keep_raw_runs: int = 50
     shrink_threshold: float = 0.5  # a valid file with fewer rows than this share of the last good one is held
+    # The 7th development plan asks 20% more of an agency's services to be smart each year from its first year.
+    plan_start_year: int = 1403
+    duplicate_threshold: float = 0.8  # name similarity above which two agencies' services are listed as possible duplicates
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,6 +131,8 @@ class Source:
     # Two-digit years: yy >= pivot is 13yy (Jalali) or 19yy (Gregorian), below it 14yy or 20yy.
     # Without a pivot a two-digit year is refused, never guessed. Needs ``calendar``.
     year_pivot: int | None = None
+    # "full": each file is the whole history; "recent": a file sends only recent periods, older ones stay published.
+    history: str = "full"
     fields: Mapping[str, str] = dataclasses.field(default_factory=_empty)
     values: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=_empty)
     unpivot: Unpivot | None = None
@@ -449,6 +458,10 @@ class _Checker:
         if calendar is not None and calendar not in CALENDARS:
             self.problem(self.line_of(data, "calendar"), f"calendar must be one of {', '.join(CALENDARS)}")
             ok = False
+        history = self.text(data, "history", what) or "full"
+        if history not in HISTORY_MODES:
+            self.problem(self.line_of(data, "history"), f"history must be one of {', '.join(HISTORY_MODES)}")
+            ok = False
         year_pivot = data.get("year_pivot")
         if year_pivot is not None:
             if isinstance(year_pivot, bool) or not isinstance(year_pivot, int) or not 0 <= year_pivot <= 99:
@@ -465,6 +478,7 @@ class _Checker:
             id=source_id, dataset=dataset, kind=kind, agency_id=agency_id, path=path,
             url=url, format=fmt, encoding=encoding,
             sheet=self.text(data, "sheet", what), schedule=schedule, calendar=calendar, year_pivot=year_pivot,
+            history=history,
             fields=MappingProxyType(fields), values=MappingProxyType(values), unpivot=unpivot,
             organization=organization, select=select, resource=self.text(data, "resource", what),
             records=self.text(data, "records", what), headers=headers, pagination=pagination,

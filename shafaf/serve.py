@@ -7,12 +7,17 @@ descriptions as trusted HTML.
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
+from datasette import database as datasette_database
 from datasette.app import Datasette
+from datasette.database import Database
 
-from . import standard
+from . import standard, tables
 from .registry import Portal
 
 DATABASE = "shafaf"
@@ -33,6 +38,19 @@ _TABLE_TEXT = {
     "agencies": ("Agencies", "The agencies this portal publishes, from its registry, with their last harvest."),
     "harvest_runs": ("Harvest runs", "Every harvest of every source: when, what came back, how many rows passed, and why a run failed."),
     "validation_errors": ("Validation errors", "Rows and files the portal rejected, with the row, column, value and reason."),
+    "indicators": ("Indicators", "Every indicator of every agency, per month, last 12 months and year, with its numerator "
+                                 "and denominator; formulas in docs/indicators.md."),
+    "agency_scorecard": ("Agency scorecard", "One row per agency: the headline indicators and the agency's rank on each."),
+    "possible_duplicates": ("Possible duplicate services", "Services of different agencies whose names look alike, "
+                                                           "with the similarity score."),
+}
+
+_DERIVED_TEXT = {
+    "jalali_year": "Jalali year of period_start (derived).",
+    "jalali_month": "Jalali month (1-12) of period_start (derived).",
+    "fiscal_year": "Iranian fiscal year of period_start: the Jalali year (derived).",
+    "withdrawn": "1 when the service is missing from the agency's newest inventory; the row is kept as history.",
+    "withdrawn_at": "When the portal first published the service as withdrawn.",
 }
 
 
@@ -47,8 +65,11 @@ def metadata(portal: Portal) -> dict[str, Any]:
             "columns": {
                 **{f["name"]: f"{f['title']} — {f['description']}" for f in schema["fields"]},
                 "run_id": "The harvest run that brought this row (see harvest_runs).",
+                **{name: text for name, text in _DERIVED_TEXT.items() if name in tables.columns(kind)},
             },
         }
+        if standard.has_periods(kind):
+            table_meta[kind]["facets"] = ["agency_id", "fiscal_year", "jalali_month"]
     for table, (title, description) in _TABLE_TEXT.items():
         table_meta[table] = {"title": title, "description": description}
     return {
@@ -70,9 +91,59 @@ def metadata(portal: Portal) -> dict[str, Any]:
     }
 
 
+class ServedDatabase(Database):
+    """The published file, re-opened by each worker thread once a rebuild has swapped it.
+
+    ``shafaf.db`` is a link to the current version (see ``dbfile``); SQLite
+    resolves it when a connection opens, so Datasette's long-lived per-thread
+    connections would go on reading the old version. This checks the link's
+    target (a stat, microseconds) before each query and re-opens when it
+    changed, so a rebuild is served without a restart. It mirrors
+    ``Database.execute_fn`` of Datasette 0.65 (pinned in setup.py).
+    """
+
+    async def execute_fn(self, fn: Any) -> Any:
+        identity = _identity(self.path)
+        if self.ds.executor is None:  # Datasette's non-threaded mode
+            if self._read_connection is None or getattr(self, "_read_identity", None) != identity:
+                self._read_connection = self._open(self._read_connection)
+                self._read_identity = identity
+            return fn(self._read_connection)
+
+        key = f"{self.name}@served"
+
+        def in_thread() -> Any:
+            conn, seen = getattr(datasette_database.connections, key, (None, None))
+            if conn is None or seen != identity:
+                conn = self._open(conn)
+                setattr(datasette_database.connections, key, (conn, identity))
+            return fn(conn)
+
+        return await asyncio.get_event_loop().run_in_executor(self.ds.executor, in_thread)
+
+    def _open(self, old: sqlite3.Connection | None) -> sqlite3.Connection:
+        if old is not None:
+            old.close()
+            if old in self._all_file_connections:
+                self._all_file_connections.remove(old)
+        conn = self.connect()
+        self.ds._prepare_connection(conn, self.name)
+        return conn
+
+
+def _identity(path: str | None) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path) if path else None
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino) if st else None
+
+
 def make_datasette(db_path: Path, portal: Portal) -> Datasette:
     """The Datasette app for the portal; the shafaf plugin is loaded through its entry point."""
-    return Datasette([str(db_path)], metadata=metadata(portal), settings=SETTINGS, cors=False)
+    ds = Datasette([], metadata=metadata(portal), settings=SETTINGS, cors=False)
+    ds.add_database(ServedDatabase(ds, path=str(db_path), is_mutable=True), name=DATABASE)
+    return ds
 
 
 def serve(db_path: Path, portal: Portal, *, host: str = "127.0.0.1", port: int = 8001) -> None:

@@ -75,6 +75,7 @@ def stage_file(
             os.replace(incoming, target)
             write_datapackage(pkg, agency, portal, provenance={source.dataset: {
                 "run_id": run_id, "source": source.location, "rows": report.rows_passed, "columns": report.columns,
+                "history": source.history,
             }})
         return result
     finally:

@@ -29,6 +29,11 @@ CREATE TABLE IF NOT EXISTS source_state (
     agency_id TEXT, source_id TEXT, fingerprint TEXT, sha256 TEXT, etag TEXT, last_modified TEXT, updated TEXT,
     PRIMARY KEY (agency_id, source_id)
 );
+-- Every publish: a killed publisher leaves 'running', which the next publish marks 'aborted'.
+CREATE TABLE IF NOT EXISTS publishes (
+    publish_id TEXT PRIMARY KEY, started TEXT, finished TEXT, outcome TEXT, rebuild INTEGER,
+    agencies INTEGER, version TEXT, message TEXT
+);
 -- Agencies met in multi-agency files that the registry does not list (new_agencies).
 CREATE TABLE IF NOT EXISTS found_agencies (
     id TEXT PRIMARY KEY, name_en TEXT, name_fa TEXT, website TEXT, found_by TEXT, first_seen TEXT, last_seen TEXT
@@ -168,3 +173,29 @@ class StateStore:
     def found_agencies(self) -> list[dict[str, Any]]:
         with self._connect() as conn:
             return [dict(r) for r in conn.execute("SELECT * FROM found_agencies ORDER BY id")]
+
+    # -- publishes
+
+    def abort_stale_publishes(self) -> int:
+        """Mark publishes left 'running' by a killed publisher; call only while holding the publish lock."""
+        with self._connect() as conn:
+            return conn.execute(
+                "UPDATE publishes SET outcome = ?, finished = ?, message = 'the publisher was killed before it finished' "
+                "WHERE outcome = ?", (str(Outcome.ABORTED), utc_now(), str(Outcome.RUNNING)),
+            ).rowcount
+
+    def start_publish(self, *, rebuild: bool, agencies: int) -> str:
+        publish_id = new_run_id()
+        with self._connect() as conn:
+            conn.execute("INSERT INTO publishes (publish_id, started, outcome, rebuild, agencies) VALUES (?, ?, ?, ?, ?)",
+                         (publish_id, utc_now(), str(Outcome.RUNNING), int(rebuild), agencies))
+        return publish_id
+
+    def finish_publish(self, publish_id: str, outcome: Outcome, *, version: str | None, message: str) -> None:
+        with self._connect() as conn:
+            conn.execute("UPDATE publishes SET finished = ?, outcome = ?, version = ?, message = ? WHERE publish_id = ?",
+                         (utc_now(), str(outcome), version, message, publish_id))
+
+    def publishes(self) -> list[dict[str, Any]]:
+        with self._connect() as conn:
+            return [dict(r) for r in conn.execute("SELECT * FROM publishes ORDER BY publish_id")]

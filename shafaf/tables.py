@@ -60,6 +60,83 @@ VALIDATION_ERRORS_COLUMNS: dict[str, str] = {
     "value": "TEXT",
     "error_type": "TEXT",
     "message": "TEXT",
+    "message_fa": "TEXT",
+}
+
+# Derived at publish time on every table with periods: Jalali is a dimension, not only a display format.
+# fiscal_year is the Iranian fiscal year, which is the Jalali year of period_start.
+PERIOD_COLUMNS: dict[str, str] = {"jalali_year": "INTEGER", "jalali_month": "INTEGER", "fiscal_year": "INTEGER"}
+
+# services: a service missing from a newer inventory is kept, marked withdrawn; run_id stays the last run that saw it.
+HISTORY_COLUMNS: dict[str, str] = {"withdrawn": "INTEGER", "withdrawn_at": "TEXT"}
+
+# One row per agency, indicator and window; formulas in docs/indicators.md.
+INDICATORS_COLUMNS: dict[str, str] = {
+    "agency_id": "TEXT",
+    "indicator": "TEXT",
+    "window": "TEXT",  # month, last_12_months, year, current
+    "period_start": "TEXT",
+    "period_end": "TEXT",
+    "value": "REAL",
+    "numerator": "REAL",
+    "denominator": "REAL",
+    "unit": "TEXT",
+}
+
+# One row per agency: the headline figures the pages show, and the agency's rank on each.
+# Filled by shafaf/indicators.py (which owns this list); every value is also an indicators row.
+AGENCY_SCORECARD_COLUMNS: dict[str, str] = {
+    "agency_id": "TEXT",
+    "computed_at": "TEXT",
+    "period_start_12m": "TEXT",  # the last-12-months window the *_12m columns cover
+    "period_end_12m": "TEXT",
+    "services": "INTEGER",
+    "share_fully_online": "REAL",
+    "share_smart": "REAL",
+    "share_national_portal": "REAL",
+    "share_gsb": "REAL",
+    "applications_12m": "REAL",
+    "digital_takeup_12m": "REAL",
+    "completion_rate_12m": "REAL",
+    "within_standard_12m": "REAL",
+    "median_days_12m": "REAL",
+    "satisfaction_12m": "REAL",
+    "complaints_per_1000_12m": "REAL",
+    "availability_12m": "REAL",
+    "smart_required_share": "REAL",
+    "smart_status": "TEXT",  # on_track, behind, or empty when there is nothing to judge
+    "smart_gap_services": "INTEGER",
+    "freshness_days": "REAL",
+    "validity": "REAL",
+    "coverage": "REAL",
+    "transparency_score": "REAL",
+    "rank_transparency": "INTEGER",
+    "rank_smart": "INTEGER",
+    "rank_digital_takeup": "INTEGER",
+    "rank_within_standard": "INTEGER",
+    "rank_satisfaction": "INTEGER",
+    # 1 = best (ties share a rank, no value no rank); directions in docs/indicators.md.
+    "rank_fully_online": "INTEGER",
+    "rank_national_portal": "INTEGER",
+    "rank_gsb": "INTEGER",
+    "rank_completion_rate": "INTEGER",
+    "rank_median_days": "INTEGER",
+    "rank_complaints": "INTEGER",
+    "rank_availability": "INTEGER",
+    "rank_freshness": "INTEGER",
+    "rank_validity": "INTEGER",
+    "rank_coverage": "INTEGER",
+}
+
+POSSIBLE_DUPLICATES_COLUMNS: dict[str, str] = {
+    "agency_a": "TEXT",
+    "service_a": "TEXT",
+    "name_a": "TEXT",
+    "agency_b": "TEXT",
+    "service_b": "TEXT",
+    "name_b": "TEXT",
+    "score": "REAL",
+    "method": "TEXT",
 }
 
 DATASET_TABLES: tuple[str, ...] = standard.DATASET_KINDS
@@ -69,13 +146,20 @@ PUBLIC_TABLES: tuple[str, ...] = (
     *DATASET_TABLES,
     "harvest_runs",
     "validation_errors",
+    "indicators",
+    "agency_scorecard",
+    "possible_duplicates",
 )
 
 
 def dataset_columns(kind: str) -> dict[str, str]:
-    """SQLite columns of a dataset table: the standard's fields, then provenance."""
+    """SQLite columns of a dataset table: the standard's fields, provenance, then derived columns."""
     cols = {f["name"]: standard.SQLITE_TYPES[f["type"]] for f in standard.fields(kind)}
     cols.update(PROVENANCE_COLUMNS)
+    if standard.has_periods(kind):
+        cols.update(PERIOD_COLUMNS)
+    if kind == "services":
+        cols.update(HISTORY_COLUMNS)
     return cols
 
 
@@ -86,6 +170,9 @@ def columns(table: str) -> dict[str, str]:
         "agencies": AGENCIES_COLUMNS,
         "harvest_runs": HARVEST_RUNS_COLUMNS,
         "validation_errors": VALIDATION_ERRORS_COLUMNS,
+        "indicators": INDICATORS_COLUMNS,
+        "agency_scorecard": AGENCY_SCORECARD_COLUMNS,
+        "possible_duplicates": POSSIBLE_DUPLICATES_COLUMNS,
     }[table]
 
 
@@ -93,11 +180,18 @@ def indexes(table: str) -> list[tuple[str, ...]]:
     """Indexes the pages and common queries need: agency, then periods."""
     if table == "agencies":
         return []
+    if table == "possible_duplicates":
+        return [("agency_a",), ("agency_b",)]
+    if table == "indicators":
+        return [("agency_id", "indicator", "window"), ("indicator", "window", "period_start")]
     cols = columns(table)
-    out: list[tuple[str, ...]] = [("agency_id",)]
+    out: list[tuple[str, ...]] = []
     if "period_start" in cols:
-        out.append(("agency_id", "period_start", "period_end"))
+        out.append(("agency_id", "period_start", "period_end"))  # also serves lookups by agency alone
         out.append(("period_start", "period_end"))
+        out.append(("fiscal_year", "jalali_month"))  # the Jalali facets
+    elif table != "services":  # services has its unique (agency_id, service_id) key, made by the publisher
+        out.append(("agency_id",))
     if table == "harvest_runs":
         out.append(("agency_id", "started"))
     if table == "validation_errors":

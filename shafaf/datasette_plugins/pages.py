@@ -173,6 +173,7 @@ def _data_links(datasette: Datasette, agency_id: str, lang: str) -> list[dict[st
             "json": _table_href(datasette, table, agency_id, format="json"),
         }
         for table in tables.PUBLIC_TABLES
+        if table == "agencies" or "agency_id" in tables.columns(table)  # links filter by agency
     ]
 
 

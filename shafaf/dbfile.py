@@ -1,0 +1,141 @@
+"""Where the public database lives on disk, and how a rebuilt one replaces it.
+
+``var/shafaf.db`` is a symbolic link to one version, ``var/db/shafaf-<time>.db``.
+Incremental publishes write that version in place, one transaction per
+agency, in WAL mode. A rebuild writes a new version beside it and swaps the
+link atomically (``os.replace`` of a link). SQLite resolves the link when it
+opens a file and names the ``-wal``/``-shm`` sidecars after the *target*
+(checked on SQLite 3.40), so a new version never pairs with an old version's
+WAL, and a reader still holding the old version keeps its own sidecars: the
+corruption of sqlite.org/howtocorrupt.html §2.4 (renaming a database over one
+with a live ``-wal``) cannot happen. Readers pick up the new version on their
+next query (``serve.ServedDatabase`` re-opens when the link's target changes).
+
+One publisher at a time holds ``var/publish.lock`` (``flock``), so anything
+found half-built when the lock is taken was left by a killed publisher and
+is removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import fcntl
+import os
+import sqlite3
+from pathlib import Path
+from typing import Iterator
+
+from .errors import PublishError
+from .models import Reason
+
+BUILDING = ".building"
+KEEP_VERSIONS = 2  # the current one and the one before it, to roll back to by hand
+
+
+def versions_dir(public_db: Path) -> Path:
+    return public_db.parent / "db"
+
+
+def current_version(public_db: Path) -> Path | None:
+    """The file the public name points at (itself, for a plain file made by an older Shafaf)."""
+    if public_db.is_symlink():
+        return (public_db.parent / os.readlink(public_db)).resolve()
+    return public_db if public_db.exists() else None
+
+
+def new_version_path(public_db: Path) -> Path:
+    """A fresh, sortable version name; the file is built under ``<name>.building`` first."""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    return versions_dir(public_db) / f"{public_db.stem}-{stamp}.db"
+
+
+@contextlib.contextmanager
+def publish_lock(public_db: Path) -> Iterator[None]:
+    """Hold the one publisher lock, or fail at once naming who to wait for."""
+    public_db.parent.mkdir(parents=True, exist_ok=True)
+    path = public_db.parent / "publish.lock"
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            if e.errno in (errno.EAGAIN, errno.EACCES):
+                raise PublishError(Reason.PUBLISH_ERROR, f"another publish is running on {public_db.parent} "
+                                   f"(it holds {path}); try again when it has finished") from e
+            raise
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def clean_orphans(public_db: Path) -> list[Path]:
+    """Remove what a killed publisher left: half-built versions and their sidecars. Needs the lock."""
+    removed = []
+    folder = versions_dir(public_db)
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if BUILDING in path.name:
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    for path in public_db.parent.glob(f".{public_db.name}.link-*"):
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def swap_in(public_db: Path, built: Path) -> Path:
+    """Make ``built`` (a finished ``.building`` file) the published version, atomically."""
+    final = built.with_name(built.name.removesuffix(BUILDING))
+    for sidecar in ("-wal", "-shm", "-journal"):
+        Path(str(final) + sidecar).unlink(missing_ok=True)  # never pair a new file with a stale sidecar
+    _fsync(built)
+    os.replace(built, final)
+    link = public_db.parent / f".{public_db.name}.link-{os.getpid()}"
+    link.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(final, public_db.parent), link)
+    os.replace(link, public_db)  # readers see the old version or the new, never neither
+    _fsync_dir(public_db.parent)
+    _fsync_dir(final.parent)
+    prune_versions(public_db)
+    return final
+
+
+def prune_versions(public_db: Path, keep: int = KEEP_VERSIONS) -> None:
+    """Delete old versions; a reader still holding one keeps reading it until it re-opens."""
+    current = current_version(public_db)
+    folder = versions_dir(public_db)
+    if not folder.is_dir():
+        return
+    versions = sorted(p for p in folder.glob(f"{public_db.stem}-*.db") if BUILDING not in p.name)
+    for old in versions[:-keep]:
+        if old == current:
+            continue
+        for path in (old, Path(f"{old}-wal"), Path(f"{old}-shm")):
+            path.unlink(missing_ok=True)
+
+
+def integrity_ok(path: Path, *, quick: bool = False) -> bool:
+    """PRAGMA integrity_check, or quick_check (b-trees and records, not index contents: ten times faster)."""
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(f"PRAGMA {'quick_check' if quick else 'integrity_check'}").fetchone()[0] == "ok"
+    finally:
+        conn.close()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
