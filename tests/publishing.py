@@ -34,17 +34,21 @@ def write_package(data: DataDir, reg: registry.Registry, agency_id: str, *, run_
         w = csv.writer(f)
         w.writerow(["agency_id", "service_id", "name_fa", "name_en"])
         w.writerows([agency_id, f"S{i}", f"خدمت {i}", f"Service {i} ({run_id})"] for i in range(services))
-    count = 0
+    months = [_month(m) for m in range(rows_per_service)]
     with (pkg / "service_performance.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["agency_id", "service_id", "period_start", "period_end", "period_label", "channel", "applications"])
         for i in range(services):
-            for m in range(rows_per_service):
-                start = dt.date(2000 + m // 12, m % 12 + 1, 1)
-                end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-                w.writerow([agency_id, f"S{i}", start, end, f"{start:%Y-%m}", "online", m])
-                count += 1
+            w.writerows([agency_id, f"S{i}", start, end, label, "online", m] for m, (start, end, label) in enumerate(months))
+    count = services * rows_per_service
     agency = reg.agency(agency_id)
     provenance = {kind: {"run_id": run_id, "source": "test"} for kind in ("services", "service_performance")}
     write_datapackage(pkg, agency, reg.portal, provenance=provenance)
     return count
+
+
+def _month(m: int) -> tuple[str, str, str]:
+    """The m-th month from January 2000 as (start, end, label)."""
+    start = dt.date(2000 + m // 12, m % 12 + 1, 1)
+    end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    return start.isoformat(), end.isoformat(), f"{start:%Y-%m}"
