@@ -20,15 +20,16 @@ import os
 import sqlite3
 from pathlib import Path
 from typing import Any, Callable, Iterator
+from zoneinfo import ZoneInfo
 
 import jdatetime
 import sqlite_utils
 
-from . import dbfile, tables
+from . import dbfile, indicators, tables
 from .errors import PublishError
 from .datadir import DataDir
 from .models import Outcome, Reason
-from .registry import Agency, Registry
+from .registry import Agency, Portal, Registry
 from .state import StateStore, utc_now
 
 BATCH = 5000
@@ -237,8 +238,13 @@ def _agency_row(agency: Agency, runs: list[dict[str, Any]], published_at: str) -
     }
 
 
-def publish_agency(conn: sqlite3.Connection, agency: Agency, *, data: DataDir, state: StateStore) -> PublishResult:
-    """Replace everything published for one agency inside one transaction."""
+def publish_agency(conn: sqlite3.Connection, agency: Agency, *, data: DataDir, state: StateStore,
+                   derived: Derived | None = None) -> PublishResult:
+    """Replace everything published for one agency inside one transaction.
+
+    With ``derived``, the agency's indicators and search entries are rebuilt in
+    the same transaction, so a reader never sees new rows with old figures.
+    """
     pkg = data.packages(agency.id)
     descriptor = pkg / "datapackage.json"
     resources = json.loads(descriptor.read_text(encoding="utf-8"))["resources"] if descriptor.exists() else []
@@ -261,6 +267,8 @@ def publish_agency(conn: sqlite3.Connection, agency: Agency, *, data: DataDir, s
         _insert_rows(conn, "validation_errors", _validation_errors(pkg))
         conn.execute("DELETE FROM agencies WHERE id = ?", (agency.id,))
         _insert_rows(conn, "agencies", [_agency_row(agency, runs, utc_now())])
+        if derived is not None:
+            derived.agency(conn, agency.id)
         conn.execute("COMMIT")
     except BaseException as e:
         if conn.in_transaction:  # SQLite has already rolled back after SQLITE_FULL
@@ -342,14 +350,16 @@ def _publish_in_place(agencies: list[Agency], *, registry: Registry, data: DataD
                       on_result: Callable[[PublishResult], None] | None) -> list[PublishResult]:
     """Each agency replaced in its own transaction on the served version (WAL: readers never wait)."""
     results = []
+    derived = Derived(registry.portal)
     with connect(data.public_db) as conn:
         ensure_schema(conn)
         for agency in agencies:
-            result = publish_agency(conn, agency, data=data, state=state)
+            result = publish_agency(conn, agency, data=data, state=state, derived=derived)
             results.append(result)
             if on_result:
                 on_result(result)
         _ensure_listed(conn, registry)
+        derived.catalog(conn, done={r.agency_id for r in results if r.ok})
     return results
 
 
@@ -373,6 +383,7 @@ def _publish_new_version(agencies: list[Agency], *, registry: Registry, data: Da
             else:
                 _ensure_listed(conn, registry)
                 create_indexes(conn)
+                Derived(registry.portal).catalog(conn, done=set())  # every agency, now that indexes exist
         if any(not r.ok for r in results):
             building.unlink(missing_ok=True)
             done = {r.agency_id for r in results}
@@ -385,6 +396,33 @@ def _publish_new_version(agencies: list[Agency], *, registry: Registry, data: Da
     except BaseException:
         building.unlink(missing_ok=True)
         raise
+
+
+class Derived:
+    """What publishing computes from the published rows, so pages never scan them: indicators,
+    the scorecard (with ranks across agencies), search entries and possible duplicates."""
+
+    def __init__(self, portal: Portal):
+        self.portal = portal
+        self.today = dt.datetime.now(ZoneInfo(portal.timezone)).date()
+
+    def agency(self, conn: sqlite3.Connection, agency_id: str) -> None:
+        """One agency's derived rows, inside the caller's transaction."""
+        indicators.compute_agency(conn, agency_id, portal=self.portal, today=self.today)
+
+    def catalog(self, conn: sqlite3.Connection, *, done: set[str]) -> None:
+        """Agencies not derived yet (their freshness still moves), then everything across agencies."""
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for (agency_id,) in conn.execute("SELECT id FROM agencies ORDER BY id").fetchall():
+                if agency_id not in done:
+                    self.agency(conn, agency_id)
+            indicators.compute_scorecards(conn, portal=self.portal, today=self.today)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
 
 def _kept(result: PublishResult) -> PublishResult:

@@ -68,8 +68,9 @@ def cra(tmp_path):
 
 
 def published_count(data: DataDir) -> int:
+    """Services currently listed (withdrawn ones stay published as history)."""
     with sqlite3.connect(data.public_db) as db:
-        return db.execute("SELECT count(*) FROM services WHERE agency_id = ?", (AGENCY,)).fetchone()[0]
+        return db.execute("SELECT count(*) FROM services WHERE agency_id = ? AND withdrawn = 0", (AGENCY,)).fetchone()[0]
 
 
 def test_the_threshold_rejects_a_file_with_too_many_bad_rows(cra):

@@ -31,7 +31,7 @@ def test_publish_loads_every_table_with_provenance(reg, data):
     agency = db["agencies"].get("alpha")
     assert agency["name_en"] == "Alpha Organization" and agency["last_outcome"] == "ok"
     indexes = {tuple(i.columns) for i in db["service_performance"].indexes}
-    assert ("agency_id",) in indexes and ("agency_id", "period_start", "period_end") in indexes
+    assert ("agency_id", "period_start", "period_end") in indexes and ("fiscal_year", "jalali_month") in indexes
 
 
 def test_publish_is_idempotent(reg, data):
