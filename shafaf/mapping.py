@@ -15,7 +15,7 @@ from typing import Any, Mapping
 from . import standard
 from .errors import StageError
 from .models import Reason
-from .normalize import PeriodError, fold_digits, parse_date, parse_period, unify_letters
+from .normalize import PeriodError, clean_code, clean_text, fold_digits, number_text, parse_date, parse_period, unify_letters
 from .registry import Unpivot
 
 NUMERIC_TYPES = {"integer", "number", "year"}
@@ -125,8 +125,14 @@ def plan_columns(
 
     used = {i for i in indexes if i is not None} | ({period_index} if period_index is not None else set())
     used |= {i for group in groups.values() for i in group}
+    # Keys are normalized exactly as the cells they must match (one function for both sides).
+    type_of = dict(zip(names, types))
     value_maps = {
-        field: {unify_letters(fold_digits(str(k))).strip(): _canonical_map_value(v) for k, v in table.items()}
+        field: {
+            (k if k == OTHER_VALUES else normalize_cell(str(k), type_of.get(field, "string"), is_code=_is_code(field))):
+                _canonical_map_value(v)
+            for k, v in table.items()
+        }
         for field, table in (values or {}).items()
     }
     return ColumnPlan(
@@ -138,14 +144,21 @@ def plan_columns(
 
 
 def normalize_cell(value: str, field_type: str, *, is_code: bool = False) -> str:
-    """Unify letters everywhere; fold digits in numbers, dates and codes; drop thousands separators."""
-    value = unify_letters(value.strip())
+    """One cell as the standard stores it (see ``normalize.text`` for every rule).
+
+    Text: Arabic yeh/kaf unified, tatweel and stray invisible marks removed,
+    a ZWNJ between letters kept; otherwise as written. Codes (``*_id``),
+    dates and other non-text fields: every invisible mark removed and digits
+    folded to ASCII. Numbers: also thousands separators and spaces dropped.
+    """
+    if value.isascii() and value.isprintable():
+        value = value.strip()
+        return number_text(value) if field_type in NUMERIC_TYPES and ("," in value or " " in value) else value
     if field_type == "string" and not is_code:
-        return value
-    value = fold_digits(value)
+        return clean_text(unify_letters(value)).strip()
     if field_type in NUMERIC_TYPES:
-        value = value.replace(",", "").replace(" ", "")
-    return value
+        return number_text(value)
+    return fold_digits(clean_code(unify_letters(value)))
 
 
 def _is_code(name: str) -> bool:

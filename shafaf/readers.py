@@ -1,15 +1,32 @@
 """Read a captured file (CSV, XLSX, JSON) as a header and a stream of text cells.
 
-frictionless does the parsing (dialects, encodings, Excel through openpyxl),
+frictionless does the parsing (dialects, Excel through openpyxl, JSON),
 told to cast nothing: every cell comes out as the text the agency wrote, so
 mapping and validation see the same values whatever the format was.
+
+Around it, this module makes sure the text is the text the agency wrote:
+
+* a CSV's encoding is the declared one or ``normalize.detect_encoding``'s,
+  never chardet's (RELIABILITY H15); a byte-order mark always wins, so no
+  BOM reaches a column name (H16);
+* every text cell passes through ``MojibakeGuard``; a garbled file raises
+  ``StageError(ENCODING)`` after its last row, before anything is published;
+* malformed CSV (H13) gives a StageError or per-row problems, never a
+  traceback: a quote left open at the end of the file is refused (it would
+  swallow every row after it into one cell); a field over the csv module's
+  size limit is refused; duplicate and blank column names are renamed
+  deterministically and reported (see ``_labels``).
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import csv
 import dataclasses
 import datetime as dt
+import itertools
+import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -18,6 +35,12 @@ from frictionless.resources import TableResource
 
 from .errors import StageError
 from .models import Reason
+from .normalize.encoding import OTHER_LEGACY, PERSIAN_LEGACY, MojibakeGuard, bom_encoding, detect_encoding
+from .normalize.text import clean_text
+
+STRUCTURAL = {"extra-cell", "missing-cell"}
+RENAMED_HEADER_ERRORS = {"blank-label", "duplicate-label"}  # replaced by our own, which say the new name
+EOF_SENTINEL = "\x00shafaf-end-of-file"
 
 
 @dataclasses.dataclass
@@ -31,6 +54,9 @@ class Table:
     labels: list[str]
     header_problems: list[str]
     rows: Iterator[tuple[int, list[str], list[tuple[str, str]]]]
+    # Filled once ``rows`` is exhausted: things worth telling the agency that fail nothing
+    # (a few cells its file already held garbled, published as written).
+    notes: list[str] = dataclasses.field(default_factory=list)
 
 
 def cell_text(value: Any) -> str:
@@ -50,6 +76,31 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+def csv_encoding(path: Path, declared: str | None, *, expect_persian: bool = True) -> tuple[str, str]:
+    """(encoding, how it was decided) for a CSV: its byte-order mark, else the declared one, else detected."""
+    with open(path, "rb") as f:
+        bom = bom_encoding(f.read(4))
+    if bom is not None:
+        codec, name = bom
+        overridden = f" (the declared {declared} does not apply)" if declared and _codec_name(declared) not in _bom_family(codec) else ""
+        return codec, f"{name} byte-order mark{overridden}"
+    if declared:
+        return declared, "declared in the registry"
+    return detect_encoding(path, fallback=PERSIAN_LEGACY if expect_persian else OTHER_LEGACY)
+
+
+def _codec_name(encoding: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        return encoding
+
+
+def _bom_family(codec: str) -> set[str]:
+    family = {"utf-8-sig": {"utf-8", "utf-8-sig"}, "utf-16": {"utf-16", "utf-16-le", "utf-16-be"}}
+    return family.get(codec, {"utf-32", "utf-32-le", "utf-32-be"})
+
+
 def _resource(path: Path, *, format: str, encoding: str | None, sheet: str | None) -> TableResource:
     control = None
     if format == "xlsx" and sheet:
@@ -65,39 +116,179 @@ def _resource(path: Path, *, format: str, encoding: str | None, sheet: str | Non
 
 
 @contextlib.contextmanager
-def open_table(path: Path, *, format: str = "csv", encoding: str | None = None, sheet: str | None = None) -> Iterator[Table]:
-    """Open ``path`` for streaming; raise StageError when it cannot be read as a table."""
+def open_table(
+    path: Path, *, format: str = "csv", encoding: str | None = None, sheet: str | None = None, expect_persian: bool = True,
+) -> Iterator[Table]:
+    """Open ``path`` for streaming; raise StageError when it cannot be read as a table.
+
+    ``expect_persian`` (the portal's language is Persian) picks the legacy
+    encoding tried when a CSV is not UTF-8 and lets the guard count Latin and
+    Cyrillic letters as garbled Persian.
+    """
     if path.stat().st_size == 0:
         raise StageError(Reason.EMPTY, f"{path.name} is empty (0 bytes)")
-    resource = _resource(path, format=format, encoding=encoding, sheet=sheet)
+    with contextlib.ExitStack() as stack:
+        source, how = path, None
+        if format == "csv":
+            encoding, how = csv_encoding(path, encoding, expect_persian=expect_persian)
+        elif format == "json":
+            source = _without_bom(path, stack)
+        resource = _resource(source, format=format, encoding=encoding, sheet=sheet)
+        stack.callback(resource.close)  # also after a failed open, which may leave the file open
+        try:
+            resource.open()
+        except Exception as e:  # noqa: BLE001 - whatever a parser raises on a bad file is the file's problem
+            raise _stage_error(e, path, format, encoding, how, when="cannot be read") from e
+        if format == "csv":
+            _refuse_open_quote(resource, path, encoding or "utf-8", how)
+        raw = [cell_text(label) for label in resource.header.labels]
+        if not any(clean_text(label).strip() for label in raw):
+            if format == "csv" and not _has_text(path, encoding or "utf-8"):
+                raise StageError(Reason.EMPTY, f"{path.name} holds no data: only blank lines, spaces or a byte-order mark")
+            raise StageError(Reason.STRUCTURE, f"{path.name}: the first row, which must hold the column names, is empty")
+        labels, problems = _labels(raw)
+        problems = [e.message for e in resource.header.errors if e.type not in RENAMED_HEADER_ERRORS] + problems
+        guard = MojibakeGuard(path.name, expect_persian=expect_persian, encoding=encoding if format == "csv" else None)
+        guard.see_row(1, labels, labels)
+        notes: list[str] = []
+        yield Table(labels=labels, header_problems=problems, rows=_rows(resource, path, guard, labels, encoding, how, notes), notes=notes)
+
+
+def _rows(
+    resource: TableResource, path: Path, guard: MojibakeGuard, labels: list[str], encoding: str | None, how: str | None,
+    notes: list[str],
+) -> Iterator[tuple[int, list[str], list[tuple[str, str]]]]:
+    stream = iter(resource.row_stream)
+    while True:
+        try:
+            row = next(stream)
+        except StopIteration:
+            break
+        except Exception as e:  # noqa: BLE001 - see open_table
+            raise _stage_error(e, path, resource.format or "", encoding, how, when="stopped being readable") from e
+        cells = [cell_text(c) for c in row.cells]
+        guard.see_row(row.row_number, cells, labels)
+        problems = [(e.type, f"{e.title}: {e.note}" if e.note else e.title) for e in row.errors if e.type in STRUCTURAL]
+        yield row.row_number, cells, problems
+    if (problem := guard.problem()) is not None:
+        raise StageError(Reason.ENCODING, problem)
+    notes.extend(guard.notes())
+
+
+def _stage_error(e: Exception, path: Path, format: str, encoding: str | None, how: str | None, *, when: str) -> StageError:
+    """The StageError for an exception raised while parsing: a reason and a message a data officer can act on."""
+    if isinstance(e, UnicodeDecodeError):
+        return StageError(Reason.ENCODING, _decode_message(e.reason, path, encoding, how))
+    message = e.error.message if isinstance(e, FrictionlessException) else str(e)
+    if isinstance(e, csv.Error) or "field larger than field limit" in message:
+        return StageError(Reason.STRUCTURE, f"{path.name} {when} as CSV: {message}")
+    if isinstance(e, FrictionlessException):
+        if "encoding" in getattr(e.error, "type", ""):
+            return StageError(Reason.ENCODING, _decode_message(getattr(e.error, "note", "") or message, path, encoding, how))
+        return StageError(Reason.UNREADABLE, f"{path.name} {when} as {format.upper()}: {message}")
+    return StageError(Reason.UNREADABLE, f"{path.name} {when} as {format.upper()}: {type(e).__name__}: {e}")
+
+
+def _decode_message(reason: str, path: Path, encoding: str | None, how: str | None) -> str:
+    """Why the bytes do not decode, and what to declare instead: UTF-8 if the file is UTF-8, else Windows-1256."""
+    if encoding and codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig") and detect_encoding(path)[0].startswith("utf"):
+        advice = "The file is UTF-8: declare `encoding: utf-8` for this source in the registry (or remove its `encoding`)."
+    else:
+        advice = ("If it was saved by Excel on Persian Windows, declare `encoding: cp1256` for this source in the registry; "
+                  "otherwise save it as UTF-8 (in Excel: \"CSV UTF-8\").")
+    how = f" ({how})" if how else ""
+    return f"{path.name} is not valid {encoding or 'text'}{how}: {reason}. {advice}"
+
+
+def _refuse_open_quote(resource: TableResource, path: Path, encoding: str, how: str | None) -> None:
+    """Raise StageError if a quoted field is still open at the end of the file.
+
+    Python's csv module (which frictionless uses, not strict) would read the
+    rest of the file into that one cell. One pass with the same dialect and a
+    sentinel line after the last: inside an open quote, the sentinel ends up
+    at the end of the last row's last cell. The same pass surfaces decoding
+    errors and over-long fields before any row is streamed.
+    """
+    control = formats.CsvControl.from_dialect(resource.dialect)
+    dialect = control.to_python()
+    if dialect.quoting == csv.QUOTE_NONE or not dialect.quotechar:
+        return
+    rows, line, start, last = 0, 0, 0, None
     try:
-        resource.open()
-    except FrictionlessException as e:
-        raise StageError(_reason_of(e), f"{path.name} cannot be read as {format.upper()}: {e.error.message}") from e
+        with open(path, encoding=encoding, newline="") as f:
+            reader = csv.reader(itertools.chain(f, [EOF_SENTINEL + dialect.quotechar + "\n"]), dialect)
+            for last in reader:
+                rows += 1
+                start, line = line + 1, reader.line_num
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise _stage_error(e, path, "csv", encoding, how, when="cannot be read") from e
+    if last and last[-1].endswith(EOF_SENTINEL) and last != [EOF_SENTINEL]:
+        raise StageError(
+            Reason.STRUCTURE,
+            f"{path.name}: the quoted field opened in row {rows} (line {start}) is never closed, so every line after it "
+            f"would be read into one cell. Add the missing closing quote ({dialect.quotechar}) or remove the stray one.",
+        )
+
+
+def _has_text(path: Path, encoding: str) -> bool:
+    """Whether a text file holds anything but a BOM, blank lines and separators (stops at the first such character)."""
+    with open(path, encoding=encoding, errors="replace", newline="") as f:
+        while chunk := f.read(1 << 16):
+            if chunk.strip(" \t\r\n\ufeff,;|\x00"):
+                return True
+    return False
+
+
+def _labels(raw: list[str]) -> tuple[list[str], list[str]]:
+    """Column names cleaned of invisible marks, blank and repeated names made unique; and what was renamed.
+
+    A blank name becomes ``column N`` (its position); a repeated name becomes
+    ``name (2)``, ``name (3)``... in order. Only the first column of a name is
+    matched to the standard, so a repeated column is never merged with it nor
+    silently dropped: it shows among the unused columns and in the report.
+    """
+    labels = [" ".join(clean_text(label).split()) for label in raw]
+    taken = set(labels)
+    seen: dict[str, int] = {}
+    out, problems = [], []
+    for i, label in enumerate(labels, start=1):
+        if not label:
+            new = _free(f"column {i}", taken)
+            problems.append(f"column {i}: the name is blank in the header; it is read as {new!r}")
+        elif label in seen:
+            new = _free(label, taken, start=2)
+            problems.append(f"column {i}: the name {label!r} is duplicated (column {seen[label]} has it too); "
+                            f"it is read as {new!r} and only column {seen[label]} is matched to the standard")
+        else:
+            seen[label] = i
+            out.append(label)
+            continue
+        taken.add(new)
+        out.append(new)
+    return out, problems
+
+
+def _free(name: str, taken: set[str], *, start: int | None = None) -> str:
+    """``name`` itself if free (and no number is asked for), else ``name (n)`` with the first free n."""
+    if start is None and name not in taken:
+        return name
+    for n in itertools.count(start or 2):
+        if (candidate := f"{name} ({n})") not in taken:
+            return candidate
+    raise AssertionError("unreachable")
+
+
+def _without_bom(path: Path, stack: contextlib.ExitStack) -> Path:
+    """A JSON file with a byte-order mark → a temporary UTF-8 copy without it (the JSON parser reads bytes)."""
+    with open(path, "rb") as f:
+        bom = bom_encoding(f.read(4))
+    if bom is None:
+        return path
+    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="shafaf-json-"))) / path.name
+    try:
+        with open(path, encoding=bom[0], newline="") as src, open(tmp, "w", encoding="utf-8", newline="") as out:
+            while chunk := src.read(1 << 20):
+                out.write(chunk)
     except UnicodeDecodeError as e:
-        raise StageError(Reason.ENCODING, f"{path.name} is not valid {encoding or 'text in the detected encoding'}: {e.reason} at byte {e.start}") from e
-    try:
-        header = resource.header
-        problems = [err.message for err in header.errors]
-        yield Table(labels=[cell_text(label) for label in header.labels], header_problems=problems, rows=_rows(resource, path))
-    finally:
-        resource.close()
-
-
-STRUCTURAL = {"extra-cell", "missing-cell"}
-
-
-def _rows(resource: TableResource, path: Path) -> Iterator[tuple[int, list[str], list[tuple[str, str]]]]:
-    try:
-        for row in resource.row_stream:
-            problems = [(e.type, f"{e.title}: {e.note}" if e.note else e.title) for e in row.errors if e.type in STRUCTURAL]
-            yield row.row_number, [cell_text(c) for c in row.cells], problems
-    except FrictionlessException as e:
-        raise StageError(_reason_of(e), f"{path.name} stopped being readable: {e.error.message}") from e
-    except UnicodeDecodeError as e:
-        raise StageError(Reason.ENCODING, f"{path.name} has bytes that are not valid in its encoding: {e.reason}") from e
-
-
-def _reason_of(e: FrictionlessException) -> Reason:
-    kind = getattr(e.error, "type", "")
-    return Reason.ENCODING if "encoding" in kind else Reason.UNREADABLE
+        raise StageError(Reason.ENCODING, f"{path.name} starts with a {bom[1]} byte-order mark but is not valid {bom[1]}: {e.reason}") from e
+    return tmp

@@ -1,10 +1,14 @@
 """Pure functions that turn values as agencies write them into the standard's forms.
 
-Nothing here does I/O or imports the rest of Shafaf, so every rule is tested
-value by value.
+Nothing here imports the rest of Shafaf, so every rule is tested value by
+value. Only ``encoding.detect_encoding`` reads a file (to look at its bytes).
 """
 
-from .text import fold_digits, unify_letters
+from .encoding import MojibakeGuard, detect_encoding
 from .periods import Period, PeriodError, parse_date, parse_period
+from .text import clean_code, clean_text, fold_digits, number_text, search_form, unify_letters
 
-__all__ = ["fold_digits", "unify_letters", "Period", "PeriodError", "parse_date", "parse_period"]
+__all__ = [
+    "MojibakeGuard", "Period", "PeriodError", "clean_code", "clean_text", "detect_encoding", "fold_digits",
+    "number_text", "parse_date", "parse_period", "search_form", "unify_letters",
+]
