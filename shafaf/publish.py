@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import jdatetime
 import sqlite_utils
 
-from . import dbfile, indicators, tables
+from . import dbfile, duplicates, indicators, search, tables
 from .errors import PublishError
 from .datadir import DataDir
 from .models import Outcome, Reason
@@ -78,6 +78,7 @@ def ensure_schema(conn: sqlite3.Connection, *, with_indexes: bool = True) -> Non
                 db[table].add_column(name, {"INTEGER": int, "REAL": float, "TEXT": str}[kind])
     # The key services are upserted on, so a withdrawn service keeps its one row (needed while loading).
     conn.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS services_key ON services ({', '.join(SERVICE_KEY)})")
+    search.create(conn)
     if with_indexes:
         create_indexes(conn)
 
@@ -409,6 +410,7 @@ class Derived:
     def agency(self, conn: sqlite3.Connection, agency_id: str) -> None:
         """One agency's derived rows, inside the caller's transaction."""
         indicators.compute_agency(conn, agency_id, portal=self.portal, today=self.today)
+        search.index_agency(conn, agency_id)
 
     def catalog(self, conn: sqlite3.Connection, *, done: set[str]) -> None:
         """Agencies not derived yet (their freshness still moves), then everything across agencies."""
@@ -418,6 +420,7 @@ class Derived:
                 if agency_id not in done:
                     self.agency(conn, agency_id)
             indicators.compute_scorecards(conn, portal=self.portal, today=self.today)
+            duplicates.compute(conn, threshold=self.portal.duplicate_threshold)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:

@@ -17,7 +17,7 @@ from datasette import database as datasette_database
 from datasette.app import Datasette
 from datasette.database import Database
 
-from . import indicators, standard, tables
+from . import indicators, search, standard, tables
 from .registry import Portal
 
 DATABASE = "shafaf"
@@ -72,6 +72,8 @@ def metadata(portal: Portal) -> dict[str, Any]:
             table_meta[kind]["facets"] = ["agency_id", "fiscal_year", "jalali_month"]
     for table, (title, description) in _TABLE_TEXT.items():
         table_meta[table] = {"title": title, "description": description}
+    for table, extra in search.DATASETTE_METADATA.items():
+        table_meta[table].update(extra)  # searched through the normalized FTS5 tables
     table_meta["agency_scorecard"]["columns"] = indicators.column_descriptions("en")
     table_meta["indicators"]["columns"] = indicators.indicators_column_descriptions("en")
     return {

@@ -8,6 +8,7 @@ listed in ``PUBLIC_TABLES`` may exist in the public file.
 from __future__ import annotations
 
 from . import standard
+from .search import SEARCH_TABLES
 
 # Columns added to every dataset table, so each row leads back to the run that brought it.
 PROVENANCE_COLUMNS: dict[str, str] = {"run_id": "TEXT"}
@@ -150,6 +151,11 @@ PUBLIC_TABLES: tuple[str, ...] = (
     "agency_scorecard",
     "possible_duplicates",
 )
+
+
+# The full-text search tables (FTS5 and its shadow tables), made by shafaf/search.py: public, but
+# not created from column lists like the tables above.
+ALLOWED_TABLES: tuple[str, ...] = PUBLIC_TABLES + SEARCH_TABLES
 
 
 def dataset_columns(kind: str) -> dict[str, str]:

@@ -19,7 +19,7 @@ def test_publish_loads_every_table_with_provenance(reg, data):
     results = publish(reg.agencies, registry=reg, data=data)
     assert all(r.ok for r in results)
     db = _db(data)
-    assert set(db.table_names()) == set(tables.PUBLIC_TABLES)
+    assert set(db.table_names()) == set(tables.ALLOWED_TABLES)  # nothing else reaches the public file (P7)
     services = list(db.query("select * from services where agency_id = 'alpha' order by service_id"))
     assert [s["service_id"] for s in services] == ["S1", "S2", "S3"]
     assert services[0]["smart"] == 1 and services[0]["fee"] == 10000 and services[1]["standard_days"] == 3.0
