@@ -163,14 +163,29 @@ def harvest(agencies: tuple[str, ...], as_json: bool, force: bool, accept_shrink
 
 
 def _run_publish(reg: registry_mod.Registry, data: DataDir, agency_ids: tuple[str, ...], *, quiet: bool = False,
-                 rebuild: bool = False) -> list[Any]:
+                 rebuild: bool = False, exports: bool = True) -> list[Any]:
     from .harvest import with_found_agencies
     from .publish import publish
 
     reg = with_found_agencies(reg, data)
     agencies = list(reg.agencies) if rebuild else reg.select(agency_ids)
     with _progress(len(agencies), "publish", quiet=quiet) as bar:
-        return publish(agencies, registry=reg, data=data, on_result=lambda r: bar.update(1), rebuild=rebuild)
+        results = publish(agencies, registry=reg, data=data, on_result=lambda r: bar.update(1), rebuild=rebuild)
+    if exports and any(r.ok for r in results):
+        _write_exports(reg, data, quiet=quiet)
+    return results
+
+
+def _write_exports(reg: registry_mod.Registry, data: DataDir, *, quiet: bool) -> None:
+    """Full downloads of what is now published; a failure leaves the previous downloads served."""
+    from .exports import ExportError, write_exports
+
+    if not quiet:
+        click.echo(f"writing downloads to {data.downloads} ...", err=True)
+    try:
+        write_exports(data.public_db, data.downloads, registry=reg)
+    except ExportError as e:
+        click.echo(f"warning: the downloads were not refreshed: {e}", err=True)
 
 
 def _print_publish(results: list[Any], data: DataDir, as_json: bool) -> None:
@@ -191,15 +206,20 @@ def _print_publish(results: list[Any], data: DataDir, as_json: bool) -> None:
 @click.argument("agencies", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--rebuild", is_flag=True, help="Write every agency into a new file and swap it in atomically.")
+@click.option("--no-downloads", is_flag=True, help="Skip rewriting the full CSV/JSON downloads and agency packages.")
 @_common
 @_friendly
-def publish(agencies: tuple[str, ...], as_json: bool, rebuild: bool, data_dir: Path, registry_path: Path) -> None:
+def publish(agencies: tuple[str, ...], as_json: bool, rebuild: bool, no_downloads: bool, data_dir: Path,
+            registry_path: Path) -> None:
     """Load the staged packages of AGENCIES into DATA_DIR/shafaf.db.
 
     Each agency is replaced in one transaction: a failure keeps its
     previous rows. --rebuild writes a new file of every agency and swaps
     it in only if all succeeded; a running server picks it up without a
-    restart. Exits 1 if any agency failed.
+    restart. Then the full downloads (every public table as CSV, a
+    spreadsheet-safe CSV and JSON, each agency's zipped data package, with
+    SHA-256 sums) are rewritten under DATA_DIR/downloads/. Exits 1 if any
+    agency failed.
 
     \b
     Example:
@@ -211,7 +231,7 @@ def publish(agencies: tuple[str, ...], as_json: bool, rebuild: bool, data_dir: P
         raise UsageError("--rebuild rebuilds every agency; leave out the agency names")
     reg = registry_mod.load(registry_path)
     data = DataDir(data_dir)
-    results = _run_publish(reg, data, agencies, quiet=as_json, rebuild=rebuild)
+    results = _run_publish(reg, data, agencies, quiet=as_json, rebuild=rebuild, exports=not no_downloads)
     _print_publish(results, data, as_json)
     if not all(r.ok for r in results):
         sys.exit(1)

@@ -164,7 +164,8 @@ class Runner:
     def _split(self, run: Run, publisher: Agency, source: Source, capture: Capture, dest: Path) -> list[Run]:
         """Stage each agency's rows of a multi-agency file as a run of that agency."""
         reading = dataclasses.replace(source, encoding=capture.encoding) if capture.encoding else source
-        split = split_by_agency(capture.path, reading, format=capture.format, dest=dest / "split")
+        split = split_by_agency(capture.path, reading, format=capture.format, dest=dest / "split",
+                                expect_persian=self.registry.portal.default_language == "fa")
         runs: list[Run] = []
         skipped: dict[str, int] = {}
         own: dict[str, int] = {}

@@ -45,7 +45,7 @@ def agency_of(cell: str, source: Source) -> str:
     return "" if mapped is None else str(mapped)
 
 
-def split_by_agency(path: Path, source: Source, *, format: str, dest: Path) -> Split:
+def split_by_agency(path: Path, source: Source, *, format: str, dest: Path, expect_persian: bool = True) -> Split:
     """Write ``dest/<agency>.csv`` (UTF-8, the file's own header) for every agency in the file."""
     assert source.agency_column, "split_by_agency needs a source with an agency_column"
     dest.mkdir(parents=True, exist_ok=True)
@@ -53,7 +53,8 @@ def split_by_agency(path: Path, source: Source, *, format: str, dest: Path) -> S
     bad: collections.Counter = collections.Counter()
     blank = 0
     with contextlib.ExitStack() as stack:
-        table = stack.enter_context(open_table(path, format=format, encoding=source.encoding, sheet=source.sheet))
+        table = stack.enter_context(open_table(path, format=format, encoding=source.encoding, sheet=source.sheet,
+                                               expect_persian=expect_persian))
         labels = table.labels
         column = _index(labels, source.agency_column, path)
         name_columns = {key: _index(labels, col, path) for key, col in source.new_agencies.items()}

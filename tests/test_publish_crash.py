@@ -63,7 +63,7 @@ def state_of(db_path: Path) -> dict[str, str]:
 def publisher(tmp_path: Path, *args: str, preexec=None) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "shafaf.cli", "publish", *args, "--registry", str(tmp_path / "agencies.yml"),
-         "--data-dir", str(tmp_path / "var"), "--json"],
+         "--data-dir", str(tmp_path / "var"), "--json", "--no-downloads"],  # the kills aim at publishing itself
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=preexec,
     )
 
@@ -236,7 +236,7 @@ def test_publishing_a_million_rows_keeps_memory_flat(tmp_path):
               "try:\n    cli()\nfinally:\n"
               "    print('maxrss_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)")
     proc = subprocess.run([sys.executable, "-c", script, "publish", "--registry", str(tmp_path / "agencies.yml"),
-                           "--data-dir", str(data.root), "--json"], capture_output=True, text=True, timeout=600)
+                           "--data-dir", str(data.root), "--json", "--no-downloads"], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     maxrss_mb = int(proc.stderr.split("maxrss_kb")[1].split()[0]) / 1024
     assert maxrss_mb < 256, f"the publisher peaked at {maxrss_mb:.0f} MB"

@@ -14,6 +14,9 @@ from datasette import hookimpl
 
 from ..errors import ShafafError
 from . import i18n, pages
+from .downloads import ROUTES as DOWNLOAD_ROUTES
+from .search import asgi_wrapper  # noqa: F401  hook: ?_search= in the search form
+from .search import prepare_connection  # noqa: F401  hook: shafaf_search_form() in SQL
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -38,4 +41,4 @@ def prepare_jinja2_environment(env: Environment) -> None:
 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return pages.ROUTES
+    return [*DOWNLOAD_ROUTES, *pages.ROUTES]
