@@ -8,7 +8,6 @@ file never replaces the last accepted CSV: the agency keeps its last good data.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
 import os
@@ -16,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from . import standard
+from .messages import fatal_message
 from .models import Reason
 from .registry import Agency, Portal, Source
-from .validate import Report, validate_file
+from .validate import Report, read_service_ids, validate_file
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,7 +56,7 @@ def stage_file(
             path, source.dataset, format=format, encoding=source.encoding, sheet=source.sheet,
             fields=source.fields, values=source.values, agency_id=agency.id, calendar=source.calendar,
             year_pivot=source.year_pivot, unpivot=source.unpivot, known_services=_known_services(pkg, source.dataset),
-            out_csv=incoming,
+            expect_persian=portal.default_language == "fa", out_csv=incoming,
         )
         previous = last_accepted(pkg, source.dataset)
         report.schema_drift = schema_drift(previous.get("columns"), report.columns)
@@ -66,9 +66,12 @@ def stage_file(
         if report.schema_drift:
             result = dataclasses.replace(result, message=f"{result.message}; columns changed since the last good file: "
                                                          + "; ".join(report.schema_drift))
+        message_fa = "" if result.accepted else fatal_message(
+            str(result.reason), result.message, file=report.file, dataset=source.dataset,
+            rows_failed=report.rows_failed, rows_read=report.rows_read).fa
         write_json(pkg / "reports" / f"{source.dataset}.json", {
             "run_id": run_id, "agency_id": agency.id, "source_id": source.id,
-            "accepted": result.accepted, "reason": result.reason, "message": result.message,
+            "accepted": result.accepted, "reason": result.reason, "message": result.message, "message_fa": message_fa,
             **report.to_dict(),
         })
         if result.accepted:
@@ -128,10 +131,7 @@ def _known_services(pkg: Path, dataset: str) -> set[str] | None:
     services = pkg / "services.csv"
     if dataset == "services" or not services.exists():
         return None
-    with services.open(newline="", encoding="utf-8") as f:
-        reader = csv.reader(f)
-        column = next(reader).index("service_id")
-        return {row[column] for row in reader if len(row) > column}
+    return read_service_ids(services)
 
 
 def _apply_policy(report: Report, portal: Portal) -> StageResult:

@@ -252,6 +252,7 @@ def validate_file(
     year_pivot: int | None = None,
     unpivot: Unpivot | None = None,
     known_services: set[str] | None = None,
+    expect_persian: bool = True,
     out_csv: Path | None = None,
 ) -> Report:
     """Validate ``path`` as dataset ``kind``; write the rows that pass to ``out_csv`` if given.
@@ -264,8 +265,8 @@ def validate_file(
         interim = Path(tmp) / f"{kind}.csv"
         try:
             columns = _map_to_interim(path, kind, interim, report, format=format, encoding=encoding, sheet=sheet,
-                                      fields=fields, values=values, agency_id=agency_id, calendar=calendar,
-                                      year_pivot=year_pivot, unpivot=unpivot)
+                                      expect_persian=expect_persian, fields=fields, values=values, agency_id=agency_id,
+                                      calendar=calendar, year_pivot=year_pivot, unpivot=unpivot)
         except StageError as e:
             report.fail(str(e.reason), e.message)
             return report
@@ -307,7 +308,7 @@ def _header_errors(problems: list[str], dataset: str) -> list[RowError]:
 
 def _map_to_interim(path: Path, kind: str, interim: Path, report: Report, **options: Any) -> dict[str, int]:
     """Pass 1: read, map and normalize; returns where each standard field sits in the source (1-based)."""
-    reading = {k: options.pop(k) for k in ("format", "encoding", "sheet")}
+    reading = {k: options.pop(k) for k in ("format", "encoding", "sheet", "expect_persian")}
     with open_table(path, **reading) as table, interim.open("w", newline="", encoding="utf-8") as out:
         labels = table.labels
         report.header_problems = table.header_problems
