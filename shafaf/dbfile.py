@@ -27,6 +27,7 @@ import sqlite3
 from pathlib import Path
 from typing import Iterator
 
+from .durable import fsync_dir, fsync_file
 from .errors import PublishError
 from .models import Reason
 
@@ -90,14 +91,14 @@ def swap_in(public_db: Path, built: Path) -> Path:
     final = built.with_name(built.name.removesuffix(BUILDING))
     for sidecar in ("-wal", "-shm", "-journal"):
         Path(str(final) + sidecar).unlink(missing_ok=True)  # never pair a new file with a stale sidecar
-    _fsync(built)
+    fsync_file(built)
     os.replace(built, final)
     link = public_db.parent / f".{public_db.name}.link-{os.getpid()}"
     link.unlink(missing_ok=True)
     os.symlink(os.path.relpath(final, public_db.parent), link)
     os.replace(link, public_db)  # readers see the old version or the new, never neither
-    _fsync_dir(public_db.parent)
-    _fsync_dir(final.parent)
+    fsync_dir(public_db.parent)
+    fsync_dir(final.parent)
     prune_versions(public_db)
     return final
 
@@ -125,17 +126,3 @@ def integrity_ok(path: Path, *, quick: bool = False) -> bool:
         conn.close()
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -29,7 +29,6 @@ agencies → k(k-1)/2 rows): that is the overlap the table is meant to show.
 from __future__ import annotations
 
 import collections
-import contextlib
 import dataclasses
 import math
 import re
@@ -37,6 +36,7 @@ import sqlite3
 from typing import Iterable, Iterator, Sequence
 
 from . import tables
+from .durable import transaction
 from .search import search_text
 
 LANGUAGES = ("name_fa", "name_en")
@@ -189,7 +189,7 @@ def compute(conn: sqlite3.Connection, *, threshold: float) -> int:
     columns = list(tables.POSSIBLE_DUPLICATES_COLUMNS)
     sql = (f"INSERT INTO possible_duplicates ({', '.join(f'[{c}]' for c in columns)}) "
            f"VALUES ({', '.join('?' * len(columns))})")
-    with _transaction(conn):
+    with transaction(conn):
         conn.execute("DELETE FROM possible_duplicates")
         conn.executemany(sql, _values(matches, columns))
     return len(matches)
@@ -201,15 +201,3 @@ def _values(matches: Iterable[Match], columns: list[str]) -> Iterator[tuple[obje
         yield tuple(row[c] for c in columns)
 
 
-@contextlib.contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    if conn.in_transaction:
-        yield
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")

@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
 from . import standard, tables
+from .durable import fsync_dir, fsync_file
 from .errors import ShafafError
 from .registry import Registry, redact_url
 from .spreadsheet import safe_row, sql_may_need_prefix
@@ -243,32 +244,17 @@ class _Staging:
 
     def commit(self) -> None:
         for tmp, _ in self.pending:
-            _fsync(tmp)
+            fsync_file(tmp)
         for tmp, final in self.pending:
             os.replace(tmp, final)
         for folder in {final.parent for _, final in self.pending}:
-            _fsync_dir(folder)
+            fsync_dir(folder)
         self.pending.clear()
 
     def abort(self) -> None:
         for tmp, _ in self.pending:
             tmp.unlink(missing_ok=True)
         self.pending.clear()
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        _fsync(path)
-    except OSError:  # some filesystems refuse fsync on a directory; the rename is still atomic
-        pass
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -278,7 +264,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 @contextmanager

@@ -300,11 +300,6 @@ FATAL_REASONS: dict[str, Kind] = {
         Text("the file was not found", "فایل پیدا نشد"),
         Text("Check the path or address.", "مسیر یا نشانی را بررسی کنید."),
     ),
-    "empty": Kind(
-        Text("the file has no rows", "فایل هیچ سطری ندارد"),
-        Text("Send the file with its rows; an empty answer never replaces published data.",
-             "فایل را همراه با سطرهایش بفرستید؛ پاسخ خالی هرگز جای داده‌های منتشرشده را نمی‌گیرد."),
-    ),
     "suspicious_shrink": Kind(
         Text("far fewer rows than the last good file", "سطرها بسیار کمتر از آخرین فایل پذیرفته‌شده است"),
         Text("If the smaller file is right, an operator accepts it with 'shafaf harvest --accept-shrink <agency>'.",

@@ -28,6 +28,7 @@ import sqlite_utils
 from . import dbfile, duplicates, indicators, search, tables
 from .errors import PublishError
 from .datadir import DataDir
+from .durable import transaction
 from .models import Outcome, Reason
 from .registry import Agency, Portal, Registry
 from .state import StateStore, utc_now
@@ -414,18 +415,12 @@ class Derived:
 
     def catalog(self, conn: sqlite3.Connection, *, done: set[str]) -> None:
         """Agencies not derived yet (their freshness still moves), then everything across agencies."""
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(conn):
             for (agency_id,) in conn.execute("SELECT id FROM agencies ORDER BY id").fetchall():
                 if agency_id not in done:
                     self.agency(conn, agency_id)
             indicators.compute_scorecards(conn, portal=self.portal, today=self.today)
             duplicates.compute(conn, threshold=self.portal.duplicate_threshold)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
 
 
 def _kept(result: PublishResult) -> PublishResult:
@@ -441,6 +436,5 @@ def _ensure_listed(conn: sqlite3.Connection, registry: Registry) -> None:
     known = {row[0] for row in conn.execute("SELECT id FROM agencies")}
     missing = [_agency_row(a, [], None) for a in registry.agencies if a.id not in known]
     if missing:
-        conn.execute("BEGIN IMMEDIATE")
-        _insert_rows(conn, "agencies", missing)
-        conn.execute("COMMIT")
+        with transaction(conn):
+            _insert_rows(conn, "agencies", missing)

@@ -26,11 +26,11 @@ This module imports only ``normalize``, so ``tables`` may import its names.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import sqlite3
-from typing import Any, Iterator
+from typing import Any
 
+from .durable import transaction
 from .normalize import search_form
 
 SQL_FUNCTION = "shafaf_search_form"
@@ -91,21 +91,6 @@ def register_function(conn: sqlite3.Connection) -> None:
     conn.create_function(SQL_FUNCTION, 1, sql_search_form, deterministic=True)
 
 
-@contextlib.contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    """Join the caller's transaction, or run in one of our own."""
-    if conn.in_transaction:
-        yield
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-
-
 def _exists(conn: sqlite3.Connection, name: str) -> bool:
     return bool(conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchall())
 
@@ -122,7 +107,7 @@ def create(conn: sqlite3.Connection) -> list[str]:
     created.
     """
     created = []
-    with _transaction(conn):
+    with transaction(conn):
         for spec in SEARCHABLE.values():
             if _exists(conn, spec.fts):
                 have = [row[1] for row in conn.execute(f"PRAGMA table_info([{spec.fts}])")]
@@ -165,14 +150,14 @@ def index_agency(conn: sqlite3.Connection, agency_id: str) -> dict[str, int]:
     Call it after the agency's rows were replaced, before COMMIT, so readers
     never see rows and index disagree. Returns the entries written per table.
     """
-    with _transaction(conn):
+    with transaction(conn):
         return {spec.table: _index(conn, spec, agency_id) for spec in SEARCHABLE.values()}
 
 
 def rebuild(conn: sqlite3.Connection) -> dict[str, int]:
     """Re-index every row (after a VACUUM, or a change to ``search_form``)."""
     create(conn)
-    with _transaction(conn):
+    with transaction(conn):
         return {spec.table: _index(conn, spec, None) for spec in SEARCHABLE.values()}
 
 
