@@ -34,7 +34,13 @@ setup(
         "ckanapi>=4.11,<5",
     ],
     extras_require={
-        "test": ["pytest>=8,<10"],
+        "test": [
+            "pytest>=8,<10",
+            # Browser tests (tests/test_browser.py): the API only, driving Debian's /usr/bin/chromium;
+            # never `playwright install`. axe-playwright-python bundles axe-core (0.x: keep to the minor).
+            "playwright>=1.49,<2",
+            "axe-playwright-python>=0.1.8,<0.2",
+        ],
     },
     entry_points={
         "console_scripts": ["shafaf=shafaf.cli:cli"],

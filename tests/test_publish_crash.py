@@ -7,7 +7,6 @@ exactly the rows of one run.
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import socket

@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, Any
 from datasette import hookimpl
 
 from ..errors import ShafafError
-from . import i18n, pages
+from . import i18n, pages, search, security
 from .downloads import ROUTES as DOWNLOAD_ROUTES
-from .search import asgi_wrapper  # noqa: F401  hook: ?_search= in the search form
 from .search import prepare_connection  # noqa: F401  hook: shafaf_search_form() in SQL
 
 if TYPE_CHECKING:
@@ -32,6 +31,15 @@ def startup(datasette: Datasette) -> None:
             f"(<data-dir>/{pages.DATABASE}.db); start Datasette with that file, "
             f"or use `shafaf serve`."
         )
+
+
+@hookimpl
+def asgi_wrapper(datasette: Datasette) -> Any:
+    """One wrapper (pluggy finds one ``asgi_wrapper`` per plugin module): security outermost, then search.
+
+    ``security`` sees every response, its own 404s included; ``search`` rewrites ``?_search=``.
+    """
+    return lambda app: security.wrap(search.wrap(app), datasette)
 
 
 @hookimpl

@@ -2,28 +2,26 @@
 
 Datasette passes ``_search`` straight to ``MATCH`` (quoting each word in its
 default "escaped" mode), so «كارت ملي» would not find «کارت ملی» in an index
-that holds search forms. ``asgi_wrapper`` rewrites the values of ``_search``
+that holds search forms. ``wrap`` (installed by the package's one
+``asgi_wrapper``) rewrites the values of ``_search``
 and ``_search_<column>`` in the query string into their search form before
 Datasette reads them; every other byte of the request stays as it came.
 ``prepare_connection`` registers ``shafaf_search_form(text)`` for SQL written
 by hand (``... match shafaf_search_form(:q)``).
 
-Both hooks are imported into the package's ``__init__`` so that pluggy, which
-registers that module, finds them.
+The hook is imported into the package's ``__init__`` so that pluggy, which
+registers that module, finds it.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import urllib.parse
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 from datasette import hookimpl
 
 from ..search import register_function, search_text
-
-if TYPE_CHECKING:
-    from datasette.app import Datasette
 
 Asgi = Callable[[dict[str, Any], Callable[..., Awaitable[Any]], Callable[..., Awaitable[Any]]], Awaitable[None]]
 
@@ -35,11 +33,6 @@ _OPERATORS = frozenset({"AND", "OR", "NOT"})
 @hookimpl
 def prepare_connection(conn: sqlite3.Connection) -> None:
     register_function(conn)
-
-
-@hookimpl
-def asgi_wrapper(datasette: Datasette) -> Callable[[Asgi], Asgi]:
-    return wrap
 
 
 def wrap(app: Asgi) -> Asgi:
