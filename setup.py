@@ -14,7 +14,7 @@ setup(
     python_requires=">=3.11",
     packages=find_packages(include=["shafaf", "shafaf.*"]),
     package_data={
-        "shafaf.datasette_plugins": ["templates/*.html", "static/*"],
+        "shafaf.datasette_plugins": ["templates/*.html", "static/*", "locale/*.pot", "locale/*/LC_MESSAGES/*.po"],
     },
     install_requires=[
         # Datasette's stable line: the 1.0 alphas change plugin configuration and permissions.
@@ -25,6 +25,8 @@ setup(
         "PyYAML>=6,<7",
         "croniter>=2,<8",
         "jdatetime>=5,<7",
+        # The pages' gettext catalogues (read_po/write_mo) and Gregorian month names in Persian.
+        "babel>=2.14,<3",
         # fetch.py replaces the transport's connection pool to check every connected address
         # (no public hook in 0.28, encode/httpx#3180): keep to the minor version it was checked on.
         "httpx>=0.28,<0.29",

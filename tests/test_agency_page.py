@@ -7,6 +7,8 @@ test drives it with ``asyncio.run``.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import sqlite3
 from pathlib import Path
 
 import httpx
@@ -14,10 +16,12 @@ import pytest
 import sqlite_utils
 from datasette.app import Datasette
 
-from shafaf import tables
+from shafaf import indicators, tables
 from shafaf.errors import ShafafError
+from shafaf.registry import Portal
 
 SCRIPT = "<script>alert(1)</script>"
+TODAY = dt.date(2024, 6, 15)
 
 
 def _service(agency_id: str, service_id: str, **values: object) -> dict[str, object]:
@@ -133,6 +137,17 @@ def build_db(path: Path) -> None:
             },
         ]
     )
+    db["validation_errors"].insert(
+        {"run_id": "run-2", "agency_id": "tax", "dataset": "service_performance", "file": "perf.csv",
+         "row_number": 7, "field": "applications", "value": SCRIPT, "error_type": "type-error",
+         "message": "not a number", "message_fa": "عدد نیست"}
+    )
+    db.conn.close()
+    # The precomputed tables the pages read, made by the publisher's own code.
+    with sqlite3.connect(path) as conn:
+        for agency_id in ("tax", "evil", "mefa"):
+            indicators.compute_agency(conn, agency_id, portal=Portal(), today=TODAY)
+        indicators.compute_scorecards(conn, portal=Portal(), today=TODAY)
 
 
 @pytest.fixture
@@ -146,15 +161,31 @@ def get(ds: Datasette, path: str) -> httpx.Response:
     return asyncio.run(ds.client.get(path))
 
 
-def test_home_lists_agencies_with_links(ds: Datasette) -> None:
+def test_home_shows_national_figures_and_the_league_table(ds: Datasette) -> None:
     response = get(ds, "/")
     assert response.status_code == 200
-    assert '<html lang="fa" dir="rtl">' in response.text
-    assert "سازمان امور مالیاتی" in response.text
-    assert 'href="/agencies/tax"' in response.text
-    assert 'href="/shafaf"' in response.text
-    assert "<bdi>شفاف</bdi>" in response.text  # no title in metadata: the fallback
-    assert "۳" in response.text  # tax's services count, in Persian digits
+    html = response.text
+    assert '<html lang="fa" dir="rtl">' in html
+    assert "سازمان امور مالیاتی" in html
+    assert 'href="/agencies/tax"' in html
+    assert 'href="/shafaf"' in html
+    assert "<bdi>شفاف</bdi>" in html  # no title in metadata: the fallback
+    assert "جدول رتبه‌بندی" in html and "در همهٔ دستگاه‌ها" in html
+    assert 'action="/search"' in html
+    # Services across agencies: tax 3 + evil 1, in Persian digits.
+    assert '<span class="value">۴</span>' in html
+
+
+def test_league_table_sorts_on_each_column(ds: Datasette) -> None:
+    for key in ("transparency", "smart", "online", "takeup", "satisfaction", "within_standard", "freshness",
+                "validity", "name", "nonsense"):
+        response = get(ds, f"/?sort={key}")
+        assert response.status_code == 200
+    # Smart share: tax 2 of 3, evil 0 of 1, mefa none: tax first, mefa last.
+    html = get(ds, "/?sort=smart&lang=en").text
+    league = html.split('class="league"')[1]
+    assert league.index("Tax Affairs") < league.index("&lt;script&gt;") < league.index("Ministry of Economy")
+    assert 'aria-sort="descending"' in league
 
 
 def test_home_title_comes_from_metadata(tmp_path: Path) -> None:
@@ -172,6 +203,35 @@ def test_home_in_english_keeps_the_language_in_links(ds: Datasette) -> None:
     assert "Tax Affairs Organization" in response.text
 
 
+def test_language_is_remembered_in_a_cookie(ds: Datasette) -> None:
+    async def run() -> tuple[httpx.Response, httpx.Response]:
+        first = await ds.client.get("/?lang=en")
+        second = await ds.client.get("/shafaf/services", cookies={"shafaf_lang": "en"})
+        return first, second
+
+    first, second = asyncio.run(run())
+    assert "shafaf_lang=en" in first.headers["set-cookie"]
+    assert "Path=/" in first.headers["set-cookie"] and "SameSite=Lax" in first.headers["set-cookie"]
+    # Datasette's own page, in the portal's frame, in the remembered language.
+    assert '<html lang="en" dir="ltr">' in second.text
+    assert 'class="site"' in second.text and "Data quality" in second.text
+    assert 'lang="en" dir="ltr"' in second.text
+
+
+def test_lang_is_not_read_as_a_column_filter_by_datasette(ds: Datasette) -> None:
+    response = get(ds, "/shafaf/services.json?agency_id=tax&lang=en&_shape=array")
+    assert response.status_code == 200
+    assert {row["service_id"] for row in response.json()} == {"T1", "T2", "T3"}
+
+
+def test_datasette_pages_carry_the_portal_header_and_switch(ds: Datasette) -> None:
+    html = get(ds, "/shafaf/services?agency_id=tax").text
+    assert '<html lang="fa" dir="rtl">' in html
+    assert "کیفیت داده" in html  # our header, in Persian
+    assert 'href="?agency_id=tax&amp;lang=en"' in html  # the switch keeps the filters
+    assert '<div class="datasette" lang="en" dir="ltr">' in html
+
+
 def test_agency_page_in_persian(ds: Datasette) -> None:
     response = get(ds, "/agencies/tax")
     assert response.status_code == 200
@@ -182,22 +242,26 @@ def test_agency_page_in_persian(ds: Datasette) -> None:
     # The parent is a published agency, so it links to its page.
     assert 'href="/agencies/mefa"' in html
     assert 'href="https://www.tax.gov.ir"' in html
-    # Figures over the last month only, in Persian digits: 4,000 applications, 75% online, satisfaction 65.
-    assert "۴٬۰۰۰" in html
-    assert "۷۵٫۰٪" in html
-    assert "۶۵٫۰" in html
-    assert "9999" not in html and "۹٬۹۹۹" not in html
-    assert "period_start=2024-05-01&amp;period_end=2024-05-31" in html
-    # Services: three, two of them smart; how-to links are http(s).
+    # The scorecard: smart services 2 of 3 = 66.7%, with a link to the indicator's rows.
+    assert "سهم خدمات هوشمند" in html
+    assert "۶۶٫۷٪" in html
+    assert 'href="/shafaf/indicators?agency_id=tax&amp;indicator=share_smart&amp;window=current"' in html
+    # Services: three, each linking to its page; how-to links are http(s).
     assert "ثبت‌نام مالیاتی" in html
+    assert 'href="/agencies/tax/services/T1"' in html
     assert 'href="https://tax.example.ir/help"' in html
-    assert 'href="/shafaf/services?agency_id=tax&amp;smart=1"' in html
-    # Harvest runs, newest first, with outcome and counts.
+    # Harvest runs, newest first, with outcome and counts, dates in Jalali with the Gregorian beside.
     assert "نیازمند بررسی" in html
     assert "too_many_invalid_rows" in html
     assert "۳۴" in html
     assert html.index("service_performance</bdi>") < html.index("services</bdi>")
-    assert "۲۰۲۴-۰۶-۰۲ ۱۰:۰۰" in html
+    assert '<time datetime="2024-06-02T10:00:00Z">۱۳ خرداد ۱۴۰۳</time>' in html
+    assert "۲ ژوئن ۲۰۲۴" in html
+    # The rejected row, its reason in Persian, its value escaped.
+    assert "عدد نیست" in html and "perf.csv" in html
+    # Downloads: the agency's data package and SQL.
+    assert 'href="/downloads/agencies/tax.zip"' in html
+    assert "/shafaf?sql=" in html
 
 
 def test_agency_page_in_english(ds: Datasette) -> None:
@@ -207,11 +271,48 @@ def test_agency_page_in_english(ds: Datasette) -> None:
     assert '<html lang="en" dir="ltr">' in html
     assert "Tax Affairs Organization" in html
     assert "Tax registration" in html
-    assert "4,000" in html and "75.0%" in html and "65.0" in html
-    assert "Satisfaction (weighted by applications)" in html
+    assert "66.7%" in html
+    assert "Share of services smart" in html
     assert 'href="/agencies/mefa?lang=en"' in html
+    assert 'href="/agencies/tax/services/T1?lang=en"' in html
     assert 'href="?lang=fa"' in html
+    assert "2 Jun 2024" in html and "13 Khordad 1403" in html
+    assert "not a number" in html
     assert not any(chr(0x06F0 + d) in html for d in range(10))
+
+
+def test_service_page_in_both_languages(ds: Datasette) -> None:
+    fa = get(ds, "/agencies/tax/services/T1")
+    assert fa.status_code == 200
+    assert "ثبت‌نام مالیاتی" in fa.text and '<html lang="fa" dir="rtl">' in fa.text
+    assert "<svg" in fa.text and 'role="img"' in fa.text
+    assert 'href="/shafaf/service_performance?agency_id=tax&amp;service_id=T1"' in fa.text
+    en = get(ds, "/agencies/tax/services/T1?lang=en")
+    assert en.status_code == 200
+    assert "Tax registration" in en.text and "in person" in en.text
+    # May 2024: 1,000 in person; April: 9,999 online (the quarter row is not a month).
+    assert "9,999" in en.text and "1,000" in en.text
+    assert "May 2024" in en.text
+
+
+@pytest.mark.parametrize("path", ["/agencies/tax/services/NOPE", "/agencies/nope/services/T1",
+                                  "/agencies/evil/services/T1", "/agencies/tax/services/T1%2F..",
+                                  "/agencies/tax/services/" + "a" * 65])
+def test_unknown_service_is_404_without_echo(ds: Datasette, path: str) -> None:
+    response = get(ds, path)
+    assert response.status_code == 404
+    assert "NOPE" not in response.text and "a" * 65 not in response.text
+
+
+def test_duplicates_quality_and_search_pages(ds: Datasette) -> None:
+    for lang in ("", "?lang=en"):
+        assert get(ds, "/duplicates" + lang).status_code == 200
+        quality = get(ds, "/quality" + lang)
+        assert quality.status_code == 200
+        assert "perf.csv" in quality.text and SCRIPT not in quality.text
+    assert "not a number" in get(ds, "/quality?lang=en").text
+    # The hand-made database has no search index: the page still answers.
+    assert get(ds, "/search").status_code == 200
 
 
 def test_agency_page_links_to_filtered_tables(ds: Datasette) -> None:
@@ -246,7 +347,7 @@ def test_stylesheet_is_served_by_the_plugin(ds: Datasette) -> None:
 
 
 def test_pages_load_nothing_from_elsewhere(ds: Datasette) -> None:
-    for path in ("/", "/agencies/tax"):
+    for path in ("/", "/agencies/tax", "/agencies/tax/services/T1", "/quality", "/duplicates"):
         html = get(ds, path).text
         assert "<script" not in html
         assert 'src="http' not in html
@@ -273,7 +374,8 @@ def test_unknown_or_malformed_agency_is_404_without_echo(ds: Datasette, path: st
 
 
 def test_script_in_names_is_escaped(ds: Datasette) -> None:
-    for path in ("/", "/agencies/evil", "/agencies/evil?lang=en"):
+    for path in ("/", "/agencies/evil", "/agencies/evil?lang=en", "/agencies/evil/services/E1",
+                 "/agencies/evil/services/E1?lang=en", "/quality"):
         response = get(ds, path)
         assert response.status_code == 200
         assert SCRIPT not in response.text
@@ -283,13 +385,14 @@ def test_script_in_names_is_escaped(ds: Datasette) -> None:
 def test_non_http_urls_are_not_linked(ds: Datasette) -> None:
     html = get(ds, "/agencies/evil").text
     assert "javascript:" not in html
-    assert "راهنما" not in html.split("<tbody>")[1].split("</tbody>")[0]
+    services = html.split('class="services"')[1].split("<tbody>")[1].split("</tbody>")[0]
+    assert "راهنما" not in services
 
 
 def test_agency_without_data_still_renders(ds: Datasette) -> None:
     response = get(ds, "/agencies/mefa")
     assert response.status_code == 200
-    assert "هنوز داده ماهانه عملکرد" in response.text
+    assert "هنوز فهرست خدماتی" in response.text
     assert "هنوز برداشتی" in response.text
 
 

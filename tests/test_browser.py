@@ -15,6 +15,7 @@ skipped; ``.ci/run`` installs both, so CI always runs it.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -54,8 +55,8 @@ SVG = '"><svg onload=alert(1)>'
 TEMPLATE = "{{7*7}}"
 AGENCY = "xss"
 
-# Services have no description column: the template payload goes in the
-# agency's descriptions (shown on its page) and in a second service's English name.
+# Payloads in the agency's names and descriptions, in service names and descriptions, and in a
+# column value (period_label, free text) of the performance rows the service page charts.
 XSS_AGENCY = f"""\
   - id: {AGENCY}
     name_fa: "{SCRIPT}"
@@ -65,11 +66,19 @@ XSS_AGENCY = f"""\
     sources:
       - dataset: services
         path: files/xss_services.csv
+      - dataset: service_performance
+        path: files/xss_performance.csv
 """
+_SVG_CSV = SVG.replace(chr(34), chr(34) * 2)
 XSS_SERVICES = (
-    "service_id,name_fa,name_en,audience,standard_days,fee\n"
-    f'X1,"{SVG.replace(chr(34), chr(34) * 2)}","{SVG.replace(chr(34), chr(34) * 2)}",citizens,3,0\n'
-    f"X2,{TEMPLATE},{TEMPLATE},citizens,1,0\n"
+    "service_id,name_fa,name_en,description,audience,standard_days,fee,smart\n"
+    f'X1,"{_SVG_CSV}","{_SVG_CSV}","{IMG}",citizens,3,0,true\n'
+    f"X2,{TEMPLATE},{TEMPLATE},{TEMPLATE},citizens,1,0,false\n"
+)
+XSS_PERFORMANCE = "service_id,period_start,period_end,period_label,channel,applications,completed,within_standard,median_days,satisfaction\n" + "".join(
+    f'X1,2024-{m:02d}-01,2024-{m:02d}-{days},"{_SVG_CSV}",{channel},{100 * m + n},{90 * m},{80 * m},{2 + n},{70 + m}\n'
+    for m, days in ((1, 31), (2, 29), (3, 31), (4, 30), (5, 31), (6, 30))
+    for n, channel in enumerate(("online", "in_person", "phone"))
 )
 
 # path -> (ours, fa, texts that must be visible as text)
@@ -78,7 +87,15 @@ PAGES: dict[str, tuple[bool, bool, list[str]]] = {
     "/?lang=en": (True, False, [IMG]),
     f"/agencies/{AGENCY}": (True, True, [SCRIPT, SVG, TEMPLATE]),
     f"/agencies/{AGENCY}?lang=en": (True, False, [IMG, SVG, TEMPLATE]),
-    "/shafaf/services": (False, False, [SVG, TEMPLATE]),
+    f"/agencies/{AGENCY}/services/X1": (True, True, [SVG, IMG]),
+    f"/agencies/{AGENCY}/services/X1?lang=en": (True, False, [SVG, IMG]),
+    f"/agencies/{AGENCY}/services/X2": (True, True, [TEMPLATE]),
+    "/agencies/alpha": (True, True, []),
+    "/agencies/alpha?lang=en": (True, False, []),
+    "/quality": (True, True, []),
+    "/duplicates?lang=en": (True, False, []),
+    "/search?q=%22%3E%3Csvg+onload%3Dalert(1)%3E&lang=en": (True, False, []),
+    "/shafaf/services": (False, True, [SVG, TEMPLATE]),
 }
 # Serious or critical axe violations seen on our pages that the templates do not fix yet:
 # path -> violation ids. Each is marked xfail (strict) until pages.py/templates are fixed.
@@ -113,6 +130,7 @@ def portal_url(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser-portal")
     path = write_registry(root / "src", extra=XSS_AGENCY)
     (root / "src" / "files" / "xss_services.csv").write_text(XSS_SERVICES, encoding="utf-8")
+    (root / "src" / "files" / "xss_performance.csv").write_text(XSS_PERFORMANCE, encoding="utf-8")
     reg = registry.load(path)
     data = DataDir(root / "var")
     harvest(list(reg.agencies), registry=reg, data=data)
@@ -202,10 +220,10 @@ def _visit(browser, base: str, path: str, screenshot_dir: Path) -> Visit:
                       for selector in ("img[src='x']", "svg[onload]", "[onerror]", "[onload]")}
         v.injected["script with alert(1)"] = page.evaluate(
             "[...document.scripts].filter(s => s.text.includes('alert(1)')).length")
-        if ours and path.startswith("/agencies/"):
+        if ours and path.startswith(f"/agencies/{AGENCY}") and "/services/" not in path:
             description = page.locator("p.description")
             v.description = description.inner_text() if description.count() else None
-        name = ("home" + path[1:] if path.startswith("/?") else path.strip("/")).replace("/", "_").replace("?", "_").replace("=", "-")
+        name = re.sub(r"[^A-Za-z0-9.-]+", "_", "home" + path[1:] if path.startswith("/?") else path.strip("/"))[:80]
         v.screenshot = screenshot_dir / f"{name}.png"
         page.screenshot(path=str(v.screenshot), full_page=True)
         if os.environ.get("SHAFAF_SCREENSHOTS"):

@@ -60,19 +60,25 @@ def test_rejected_rows_are_published_with_row_and_column(demo_dir):
     assert runs[0]["outcome"] == "ok" and runs[0]["rows_failed"] == 4
 
 
-def test_every_agency_page_renders(demo_dir):
+def test_every_page_renders(demo_dir):
+    """Every agency page and every service page of the demo, in both languages, and the lists."""
     ds = make_datasette(demo_dir / "shafaf.db", registry.load(BUNDLED_REGISTRY).portal)
+    db = sqlite_utils.Database(demo_dir / "shafaf.db")
+    services = [(r["agency_id"], r["service_id"]) for r in db.query("select agency_id, service_id from services")]
+    agencies = sorted({agency_id for agency_id, _ in services})
+    assert len(agencies) == 6 and len(services) > 50
 
     async def pages():
         out = []
-        for agency_id in ["tax", "civil-registration", "social-security", "customs", "post", "health-insurance"]:
+        paths = [f"/agencies/{a}" for a in agencies] + [f"/agencies/{a}/services/{s}" for a, s in services]
+        paths += ["/", "/quality", "/duplicates", "/search?q=%DA%A9%D8%A7%D8%B1%D8%AA"]
+        for path in paths:
             for lang in ("fa", "en"):
-                out.append((agency_id, lang, await ds.client.get(f"/agencies/{agency_id}?lang={lang}")))
-        out.append(("home", "fa", await ds.client.get("/")))
+                out.append((path, lang, await ds.client.get(f"{path}{'&' if '?' in path else '?'}lang={lang}")))
         return out
 
-    for agency_id, lang, response in asyncio.run(pages()):
-        assert response.status_code == 200, (agency_id, lang)
+    for path, lang, response in asyncio.run(pages()):
+        assert response.status_code == 200, (path, lang)
         assert ('dir="rtl"' if lang == "fa" else 'dir="ltr"') in response.text
 
 

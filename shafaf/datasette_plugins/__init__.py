@@ -1,9 +1,13 @@
 """Shafaf's Datasette plugin: the hooks, and nothing else.
 
 Registered through the ``datasette`` entry point in setup.py. The pages live
-in ``pages``, their SQL in ``queries``, their words and number formats in
-``i18n``; templates in ``templates/`` and the stylesheet in ``static/``
-(served by Datasette at ``/-/static-plugins/shafaf/``).
+in ``pages`` (home, agency, service) and ``lists`` (duplicates, data quality,
+search), what they share in ``common``, their SQL in ``queries``, their words,
+numbers and dates in ``i18n`` (gettext catalogues in ``locale/``), the
+request's language in ``language``, charts in ``charts``; templates in
+``templates/`` (``base.html`` puts Datasette's own pages in the same frame)
+and stylesheets and the font in ``static/`` (served by Datasette at
+``/-/static-plugins/shafaf/``).
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 from datasette import hookimpl
 
 from ..errors import ShafafError
-from . import i18n, pages, search, security
+from . import common, language, lists, pages, search, security
 from .downloads import ROUTES as DOWNLOAD_ROUTES
+from .i18n import JINJA_FILTERS
 from .search import prepare_connection  # noqa: F401  hook: shafaf_search_form() in SQL
 
 if TYPE_CHECKING:
@@ -25,28 +30,43 @@ if TYPE_CHECKING:
 @hookimpl
 def startup(datasette: Datasette) -> None:
     """Refuse to serve without the published database the pages read."""
-    if pages.DATABASE not in datasette.databases:
+    if common.DATABASE not in datasette.databases:
         raise ShafafError(
-            f"Shafaf's Datasette plugin needs the published database {pages.DATABASE!r} "
-            f"(<data-dir>/{pages.DATABASE}.db); start Datasette with that file, "
+            f"Shafaf's Datasette plugin needs the published database {common.DATABASE!r} "
+            f"(<data-dir>/{common.DATABASE}.db); start Datasette with that file, "
             f"or use `shafaf serve`."
         )
 
 
 @hookimpl
 def asgi_wrapper(datasette: Datasette) -> Any:
-    """One wrapper (pluggy finds one ``asgi_wrapper`` per plugin module): security outermost, then search.
+    """One wrapper (pluggy finds one ``asgi_wrapper`` per plugin module).
 
-    ``security`` sees every response, its own 404s included; ``search`` rewrites ``?_search=``.
+    ``language`` outermost (it takes ``lang`` out of the query string and puts
+    the choice in the scope), then ``security``, which sees every response,
+    its own 404s included, then ``search``, which rewrites ``?_search=``.
     """
-    return lambda app: security.wrap(search.wrap(app), datasette)
+    return lambda app: language.wrap(security.wrap(search.wrap(app), datasette))
 
 
 @hookimpl
-def prepare_jinja2_environment(env: Environment) -> None:
-    env.filters.update(i18n.JINJA_FILTERS)
+def prepare_jinja2_environment(env: Environment, datasette: Datasette) -> None:
+    """Jinja's i18n extension: ``{% trans %}`` and ``_()`` find the request's catalogue in the context.
+
+    The globals are the default language's, for the pages Datasette renders
+    without ``extra_template_vars`` (its error pages).
+    """
+    env.add_extension("jinja2.ext.i18n")
+    env.filters.update(JINJA_FILTERS)
+    env.globals.update(common.page_vars(None, datasette))
+
+
+@hookimpl
+def extra_template_vars(request: Any, datasette: Datasette) -> dict[str, Any]:
+    """The language, its words and the portal's header, on every page (Datasette's own included)."""
+    return common.page_vars(request, datasette)
 
 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return [*DOWNLOAD_ROUTES, *pages.ROUTES]
+    return [*DOWNLOAD_ROUTES, *pages.ROUTES, *lists.ROUTES]

@@ -24,7 +24,7 @@ from datasette import Request, Response
 
 from .. import exports
 from ..datadir import DataDir
-from . import pages
+from . import common
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -101,7 +101,7 @@ async def download(request: Request, datasette: Datasette) -> Response:
     root = downloads_dir(datasette)
     path = resolve(root, request.url_vars["path"]) if root else None
     if path is None:
-        return await pages.not_found(request, datasette)
+        return await common.not_found(request, datasette)
     name = request.url_vars["path"]
     if name in LISTINGS:
         content_type, disposition = LISTINGS[name], "inline"

@@ -1,168 +1,120 @@
-"""The pages' words and numbers in Persian and English.
+"""The pages' words, from gettext catalogues, and their numbers and dates in Persian and English.
 
-Every interface string of the plugin lives in ``LABELS`` (one place, until a
-later issue replaces it with gettext catalogues); templates only ever print
-``L.<key>``. Column and dataset titles come from the standard itself
-(``title`` / ``title_fa`` in ``datasets/*.schema.json``), so they are never
-written twice.
+Every interface string is written once, in English, where it is used:
+``{{ _("...") }}`` in templates and ``N_("...")`` in Python. The Persian
+words are in ``locale/fa/LC_MESSAGES/shafaf.po``, kept with Babel
+(``pybabel extract`` / ``update``; see docs/translating.md) as CKAN and uData
+keep theirs. The ``.po`` file is compiled in memory on first use, so a
+compiled ``.mo`` can never be older than its source. Column and dataset titles
+come from the standard itself (``title`` / ``title_fa`` in
+``datasets/*.schema.json``).
 
-Only *our* strings live here. Harvested text (agency names, service names,
-URLs) is never looked up, translated or marked safe: templates print it
-through Jinja's autoescape.
+Only *our* strings are translated. Harvested text (agency names, service
+names, URLs) never goes through ``_``: templates print it through Jinja's
+autoescape.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import gettext as gettext_module
+import io
+from pathlib import Path
 from typing import Any
 
+import jdatetime
+from babel.dates import format_date as babel_format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
 from jinja2 import pass_context
 
 from .. import standard
+from ..indicator_defs import BY_NAME
 
 LANGUAGES: tuple[str, ...] = ("fa", "en")
 DEFAULT_LANGUAGE = "fa"
 DIRECTION: dict[str, str] = {"fa": "rtl", "en": "ltr"}
+SOURCE_LANGUAGE = "en"  # msgids are English
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "shafaf"
 
-LABELS: dict[str, dict[str, str]] = {
-    "fa": {
-        "portal_title": "شفاف",
-        "portal_tagline": "درگاه شفافیت دستگاه‌های اجرایی",
-        "switch_to": "English",
-        "agencies": "دستگاه‌ها",
-        "agency": "دستگاه",
-        "services_count": "تعداد خدمات",
-        "smart_count": "خدمات هوشمند",
-        "last_outcome": "نتیجه آخرین برداشت",
-        "no_agencies": "هنوز دستگاهی منتشر نشده است.",
-        "sql_link": "همه جدول‌ها و پرسش SQL",
-        "home": "خانه",
-        "parent": "دستگاه مادر",
-        "website": "وبگاه",
-        "latest_figures": "آخرین ارقام",
-        "latest_month": "ماه",
-        "no_performance": "برای این دستگاه هنوز داده ماهانه عملکرد منتشر نشده است.",
-        "applications": "درخواست‌ها",
-        "online_share": "سهم درخواست‌های برخط",
-        "satisfaction": "رضایت (وزن‌دار با تعداد درخواست)",
-        "services": "خدمات",
-        "no_services": "این دستگاه هنوز فهرست خدماتی منتشر نکرده است.",
-        "services_truncated": "فقط بخشی از خدمات نشان داده شده است؛ فهرست کامل در جدول داده‌ها است.",
-        "service_name": "خدمت",
-        "online_stages": "مراحل برخط",
-        "stage_information": "اطلاع‌رسانی",
-        "stage_application": "درخواست",
-        "stage_identity": "احراز هویت",
-        "stage_payment": "پرداخت",
-        "stage_decision": "تصمیم‌گیری",
-        "stage_issuance": "صدور",
-        "list_separator": "، ",
-        "yes": "بله",
-        "no": "خیر",
-        "unknown": "نامشخص",
-        "how_to": "راهنما",
-        "harvest_runs": "آخرین برداشت‌ها",
-        "no_runs": "هنوز برداشتی برای این دستگاه ثبت نشده است.",
-        "run_dataset": "مجموعه داده",
-        "run_started": "آغاز",
-        "run_outcome": "نتیجه",
-        "run_reason": "علت",
-        "rows_passed": "سطرهای پذیرفته",
-        "rows_failed": "سطرهای ردشده",
-        "data": "داده‌ها",
-        "data_intro": "هر رقم این صفحه از این جدول‌ها آمده است؛ هر جدول را ببینید، دریافت کنید یا با SQL بپرسید.",
-        "table_agencies": "دستگاه‌ها",
-        "table_harvest_runs": "سابقه برداشت",
-        "table_validation_errors": "سطرهای ردشده",
-        "table_indicators": "شاخص‌ها",
-        "table_agency_scorecard": "کارنامهٔ دستگاه",
-        "table_possible_duplicates": "خدمات احتمالاً تکراری",
-        "format_csv": "CSV",
-        "format_json": "JSON",
-        "not_found_title": "یافت نشد",
-        "not_found_body": "چنین دستگاهی در این درگاه نیست.",
-        "outcome_running": "در حال اجرا",
-        "outcome_ok": "موفق",
-        "outcome_unchanged": "بدون تغییر",
-        "outcome_failed": "ناموفق",
-        "outcome_needs_review": "نیازمند بررسی",
-        "outcome_skipped": "رد شد",
-        "outcome_aborted": "متوقف شد",
-    },
-    "en": {
-        "portal_title": "Shafaf",
-        "portal_tagline": "Transparency portal of government agencies",
-        "switch_to": "فارسی",
-        "agencies": "Agencies",
-        "agency": "Agency",
-        "services_count": "Services",
-        "smart_count": "Smart services",
-        "last_outcome": "Last harvest",
-        "no_agencies": "No agency has been published yet.",
-        "sql_link": "All tables and SQL",
-        "home": "Home",
-        "parent": "Parent",
-        "website": "Website",
-        "latest_figures": "Latest figures",
-        "latest_month": "Month",
-        "no_performance": "No monthly performance data has been published for this agency yet.",
-        "applications": "Applications",
-        "online_share": "Online share of applications",
-        "satisfaction": "Satisfaction (weighted by applications)",
-        "services": "Services",
-        "no_services": "This agency has not published a service inventory yet.",
-        "services_truncated": "Only part of the services is shown; the full list is in the data tables.",
-        "service_name": "Service",
-        "online_stages": "Online stages",
-        "stage_information": "information",
-        "stage_application": "application",
-        "stage_identity": "identity check",
-        "stage_payment": "payment",
-        "stage_decision": "decision",
-        "stage_issuance": "issuance",
-        "list_separator": ", ",
-        "yes": "yes",
-        "no": "no",
-        "unknown": "unknown",
-        "how_to": "How to",
-        "harvest_runs": "Latest harvests",
-        "no_runs": "No harvest has been recorded for this agency yet.",
-        "run_dataset": "Dataset",
-        "run_started": "Started",
-        "run_outcome": "Outcome",
-        "run_reason": "Reason",
-        "rows_passed": "Rows passed",
-        "rows_failed": "Rows failed",
-        "data": "Data",
-        "data_intro": "Every figure on this page comes from these tables: browse, download or query them with SQL.",
-        "table_agencies": "Agencies",
-        "table_harvest_runs": "Harvest runs",
-        "table_validation_errors": "Rejected rows",
-        "table_indicators": "Indicators",
-        "table_agency_scorecard": "Scorecard",
-        "table_possible_duplicates": "Possible duplicate services",
-        "format_csv": "CSV",
-        "format_json": "JSON",
-        "not_found_title": "Not found",
-        "not_found_body": "There is no such agency on this portal.",
-        "outcome_running": "running",
-        "outcome_ok": "ok",
-        "outcome_unchanged": "unchanged",
-        "outcome_failed": "failed",
-        "outcome_needs_review": "needs review",
-        "outcome_skipped": "skipped",
-        "outcome_aborted": "aborted",
-    },
+
+def N_(message: str) -> str:
+    """Marks a Python string for ``pybabel extract``; it is translated where it is shown."""
+    return message
+
+
+@functools.cache
+def translations(lang: str) -> gettext_module.NullTranslations:
+    """The catalogue of ``lang`` (English is the msgids themselves)."""
+    if lang == SOURCE_LANGUAGE:
+        return gettext_module.NullTranslations()
+    with (LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as po:
+        catalog = read_po(po, locale=lang, domain=DOMAIN)
+    mo = io.BytesIO()
+    write_mo(mo, catalog)  # fuzzy entries are left out, as msgfmt does
+    mo.seek(0)
+    return Translations(mo, domain=DOMAIN)
+
+
+def gettext(message: str, lang: str) -> str:
+    return translations(lang).gettext(message)
+
+
+def template_vars(lang: str) -> dict[str, Any]:
+    """What every template needs to speak ``lang``: ``_``/``gettext``/``ngettext`` and the direction."""
+    catalog = translations(lang)
+    return {
+        "lang": lang,
+        "dir": DIRECTION[lang],
+        "_": catalog.gettext,
+        "gettext": catalog.gettext,
+        "ngettext": catalog.ngettext,
+    }
+
+
+# Run outcomes as harvest_runs stores them, and our words for them.
+OUTCOMES: dict[str, str] = {
+    "running": N_("running"),
+    "ok": N_("ok"),
+    "unchanged": N_("unchanged"),
+    "failed": N_("failed"),
+    "needs_review": N_("needs review"),
+    "skipped": N_("skipped"),
+    "aborted": N_("aborted"),
 }
 
-# The online stages of a service, in the order a citizen meets them: (column, label key).
+# The online stages of a service, in the order a citizen meets them: (column, label).
 ONLINE_STAGES: tuple[tuple[str, str], ...] = (
-    ("online_information", "stage_information"),
-    ("online_application", "stage_application"),
-    ("online_identity", "stage_identity"),
-    ("online_payment", "stage_payment"),
-    ("online_decision", "stage_decision"),
-    ("online_issuance", "stage_issuance"),
+    ("online_information", N_("information")),
+    ("online_application", N_("application")),
+    ("online_identity", N_("identity check")),
+    ("online_payment", N_("payment")),
+    ("online_decision", N_("decision")),
+    ("online_issuance", N_("issuance")),
 )
+
+# Channels of service_performance (the standard's enum), and our words for them.
+CHANNELS: dict[str, str] = {
+    "online": N_("online"),
+    "service_office": N_("service office"),
+    "in_person": N_("in person"),
+    "phone": N_("phone"),
+    "mail": N_("mail"),
+    "other": N_("other"),
+}
+
+# Titles of the public tables the standard does not define.
+TABLE_TITLES: dict[str, str] = {
+    "agencies": N_("Agencies"),
+    "harvest_runs": N_("Harvest runs"),
+    "validation_errors": N_("Rejected rows"),
+    "indicators": N_("Indicators"),
+    "agency_scorecard": N_("Scorecard"),
+    "possible_duplicates": N_("Possible duplicate services"),
+}
 
 _PERSIAN_DIGITS = str.maketrans(
     {
@@ -173,20 +125,16 @@ _PERSIAN_DIGITS = str.maketrans(
 )
 
 
-def language(value: str | None) -> str:
-    """The page language asked for by ``?lang=``; anything unknown means the default."""
-    return value if value in LANGUAGES else DEFAULT_LANGUAGE
-
-
-def labels(lang: str) -> dict[str, str]:
-    return LABELS[lang]
-
-
 def outcome_label(outcome: str | None, lang: str) -> str | None:
     """Our word for a run outcome; an outcome we do not know is shown as stored."""
     if outcome is None:
         return None
-    return LABELS[lang].get(f"outcome_{outcome}", outcome)
+    return gettext(OUTCOMES[outcome], lang) if outcome in OUTCOMES else outcome
+
+
+def channel_label(channel: str, lang: str) -> str:
+    """Our word for a channel; one the standard does not know is shown as stored."""
+    return gettext(CHANNELS[channel], lang) if channel in CHANNELS else channel
 
 
 def field_title(kind: str, name: str, lang: str) -> str:
@@ -202,7 +150,7 @@ def table_title(table: str, lang: str) -> str:
     if table in standard.DATASET_KINDS:
         schema = standard.load_schema(table)
         return schema["title_fa"] if lang == "fa" else schema["title"]
-    return LABELS[lang][f"table_{table}"]
+    return gettext(TABLE_TITLES[table], lang)
 
 
 def digits(text: Any, lang: str) -> str:
@@ -226,6 +174,89 @@ def format_percent(share: float | None, lang: str, *, places: int = 1) -> str:
     return format_number(share * 100, lang, places=places) + sign
 
 
+def format_value(value: float | None, unit: str | None, lang: str) -> str:
+    """An indicator's value in its unit (``docs/indicators.md``): shares as percentages, counts whole."""
+    if unit == "share":
+        return format_percent(value, lang)
+    if unit in ("percent", "score"):
+        return format_number(value, lang, places=1)
+    if unit in ("days", "per_1000_applications"):
+        return format_number(value, lang, places=1)
+    return format_number(value, lang)
+
+
+def indicator_title(indicator: str, lang: str) -> str:
+    """An indicator's title from its definition (``shafaf/indicator_defs.py``), never written twice."""
+    definition = BY_NAME.get(indicator)
+    if definition is None:
+        return indicator
+    return definition.title_fa if lang == "fa" else definition.title_en
+
+
+# Dates: Jalali first with the Gregorian beside it on Persian pages, the reverse on English ones.
+# JSON, CSV and SQL keep ISO dates; only pages show these.
+
+GREGORIAN_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def jalali_date(day: dt.date, lang: str) -> str:
+    j = jdatetime.date.fromgregorian(date=day)
+    month = jdatetime.date.j_months_fa[j.month - 1] if lang == "fa" else jdatetime.date.j_months_en[j.month - 1]
+    return digits(f"{j.day} {month} {j.year}", lang)
+
+
+def gregorian_date(day: dt.date, lang: str) -> str:
+    if lang == "fa":
+        return digits(babel_format_date(day, "d MMMM y", locale="fa"), lang)
+    return f"{day.day} {GREGORIAN_MONTHS_EN[day.month - 1]} {day.year}"
+
+
+def date_pair(value: Any, lang: str) -> tuple[str, str] | None:
+    """(the date in the page's calendar, the same date in the other), or None when ``value`` is no date."""
+    day = _date(value)
+    if day is None:
+        return None
+    jalali, gregorian = jalali_date(day, lang), gregorian_date(day, lang)
+    return (jalali, gregorian) if lang == "fa" else (gregorian, jalali)
+
+
+def fiscal_year_label(value: Any, lang: str) -> str:
+    """The Iranian fiscal (Jalali) year a date falls in, in the page's digits."""
+    day = _date(value)
+    if day is None:
+        return ""
+    return digits(jdatetime.date.fromgregorian(date=day).year, lang)
+
+
+def month_label(period_start: Any, lang: str) -> str:
+    """A short name for the month a period starts in, in the page's calendar (chart axes, table rows).
+
+    A Gregorian month row (2026-11-01) is named by its Jalali month on Persian
+    pages only when it starts on a Jalali first day; otherwise by its Gregorian
+    month, so that no label names a month the row does not cover.
+    """
+    day = _date(period_start)
+    if day is None:
+        return "" if period_start is None else str(period_start)
+    j = jdatetime.date.fromgregorian(date=day)
+    if lang == "fa":
+        if j.day == 1:
+            return digits(f"{jdatetime.date.j_months_fa[j.month - 1]} {j.year}", lang)
+        return digits(babel_format_date(day, "MMMM y", locale="fa"), lang)
+    if day.day == 1 or j.day != 1:
+        return f"{GREGORIAN_MONTHS_EN[day.month - 1]} {day.year}"
+    return f"{jdatetime.date.j_months_en[j.month - 1]} {j.year}"
+
+
 # Jinja filters: they read the page language from the template context.
 
 
@@ -244,7 +275,19 @@ def digits_filter(context: Any, text: Any) -> str:
     return digits(text, context.get("lang", DEFAULT_LANGUAGE))
 
 
+@pass_context
+def month_filter(context: Any, period_start: Any) -> str:
+    return month_label(period_start, context.get("lang", DEFAULT_LANGUAGE))
+
+
+@pass_context
+def date_pair_filter(context: Any, value: Any) -> tuple[str, str] | None:
+    return date_pair(value, context.get("lang", DEFAULT_LANGUAGE))
+
+
 JINJA_FILTERS = {
+    "shafaf_month": month_filter,
+    "shafaf_date_pair": date_pair_filter,
     "shafaf_number": number_filter,
     "shafaf_percent": percent_filter,
     "shafaf_digits": digits_filter,

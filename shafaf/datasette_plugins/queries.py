@@ -1,8 +1,11 @@
 """The read-only SQL behind the pages, over the published ``shafaf`` database.
 
 Each function takes a Datasette ``Database`` and returns plain dicts, so the
-page handlers never hold SQL and the templates never hold logic. Figures are
-simple aggregates over the rows the page links to, so a reader can check them.
+page handlers never hold SQL and the templates never hold logic. Pages read
+the tables the publisher precomputes (``agency_scorecard``, ``indicators``);
+the service page reads one service's rows through the (agency_id,
+service_id, period_start) index. Figures are the indicators' own
+numerators and denominators, so a reader can check them.
 """
 
 from __future__ import annotations
@@ -145,5 +148,231 @@ async def harvest_runs(db: Database, agency_id: str, *, limit: int) -> list[dict
         limit :limit
         """,
         {"agency_id": agency_id, "limit": limit},
+    )
+    return _dicts(results)
+
+
+# -- home
+
+
+async def scorecards(db: Database) -> list[dict[str, Any]]:
+    """Every agency with its scorecard row (columns are None for an agency not yet scored)."""
+    results = await db.execute(
+        """
+        select a.id, a.name_fa, a.name_en, a.last_good_harvest, a.last_outcome,
+               s.services, s.share_fully_online, s.share_smart, s.digital_takeup_12m,
+               s.satisfaction_12m, s.within_standard_12m, s.smart_required_share, s.smart_status,
+               s.smart_gap_services, s.freshness_days, s.validity, s.transparency_score,
+               s.rank_transparency
+        from agencies a left join agency_scorecard s on s.agency_id = a.id
+        order by a.id
+        """
+    )
+    return _dicts(results)
+
+
+async def national(db: Database) -> dict[str, Any]:
+    """The portal-wide headline figures: shares are pooled over agencies (sum of numerators over sum of denominators)."""
+    results = await db.execute(
+        """
+        with pooled as (
+            select indicator, sum(numerator) as numerator, sum(denominator) as denominator
+            from indicators
+            where (indicator = 'share_fully_online' and window = 'current')
+               or (indicator in ('digital_takeup', 'satisfaction') and window = 'last_12_months')
+            group by indicator
+        )
+        select (select count(*) from agencies) as agencies,
+               (select sum(services) from agency_scorecard) as services,
+               (select numerator / denominator from pooled where indicator = 'share_fully_online')
+                   as share_fully_online,
+               (select numerator / denominator from pooled where indicator = 'digital_takeup')
+                   as digital_takeup,
+               (select numerator / denominator from pooled where indicator = 'satisfaction')
+                   as satisfaction,
+               (select count(*) from agency_scorecard where smart_status = 'on_track') as on_track,
+               (select count(*) from agency_scorecard where smart_status in ('on_track', 'behind'))
+                   as judged
+        """
+    )
+    return _dicts(results)[0]
+
+
+# -- agency
+
+
+async def scorecard(db: Database, agency_id: str) -> dict[str, Any] | None:
+    results = await db.execute("select * from agency_scorecard where agency_id = :id", {"id": agency_id})
+    rows = _dicts(results)
+    return rows[0] if rows else None
+
+
+async def agencies_scored(db: Database) -> int:
+    results = await db.execute("select count(*) as n from agency_scorecard")
+    return _dicts(results)[0]["n"]
+
+
+async def monthly_indicators(
+    db: Database, agency_id: str, indicators: tuple[str, ...], *, months: int
+) -> dict[str, list[dict[str, Any]]]:
+    """The agency's last ``months`` monthly rows of each indicator, oldest first."""
+    names = {f"i{n}": name for n, name in enumerate(indicators)}
+    results = await db.execute(
+        f"""
+        select indicator, period_start, period_end, value, numerator, denominator
+        from (
+            select *, row_number() over (partition by indicator order by period_start desc) as age
+            from indicators
+            where agency_id = :agency_id and window = 'month'
+              and indicator in ({", ".join(":" + key for key in names)})
+        )
+        where age <= :months
+        order by indicator, period_start
+        """,
+        {"agency_id": agency_id, "months": months, **names},
+    )
+    out: dict[str, list[dict[str, Any]]] = {name: [] for name in indicators}
+    for row in _dicts(results):
+        out[row["indicator"]].append(row)
+    return out
+
+
+async def yearly_indicators(db: Database, agency_id: str, indicators: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The agency's yearly rows (``smart_required_share``, ``target:*``) of ``indicators``, oldest first."""
+    names = {f"i{n}": name for n, name in enumerate(indicators)}
+    results = await db.execute(
+        f"""
+        select indicator, period_start, period_end, value, numerator, denominator, unit
+        from indicators
+        where agency_id = :agency_id and window = 'year'
+          and indicator in ({", ".join(":" + key for key in names)})
+        order by period_start, indicator
+        """,
+        {"agency_id": agency_id, **names},
+    )
+    return _dicts(results)
+
+
+async def activities(db: Database, agency_id: str, *, limit: int) -> list[dict[str, Any]]:
+    results = await db.execute(
+        """
+        select activity_id, title_fa, title_en, kind, status, start_date, end_date,
+               budget, spent, progress_pct, url
+        from activities where agency_id = :agency_id
+        order by coalesce(start_date, ''), activity_id
+        limit :limit
+        """,
+        {"agency_id": agency_id, "limit": limit + 1},
+    )
+    return _dicts(results)
+
+
+async def targets(db: Database, agency_id: str) -> list[dict[str, Any]]:
+    results = await db.execute(
+        """
+        select indicator, period_start, period_end, period_label, target, actual, unit, source
+        from targets where agency_id = :agency_id
+        order by indicator, period_start
+        """,
+        {"agency_id": agency_id},
+    )
+    return _dicts(results)
+
+
+async def rejected_rows(db: Database, agency_id: str | None, *, limit: int) -> list[dict[str, Any]]:
+    """Rejected rows from each source's latest run, newest first (all agencies when ``agency_id`` is None)."""
+    results = await db.execute(
+        """
+        select v.agency_id, v.source_id, v.dataset, v.file, v.row_number, v.field, v.value,
+               v.error_type, v.message, v.message_fa, r.started
+        from validation_errors v left join harvest_runs r on r.run_id = v.run_id
+        where (:agency_id is null or v.agency_id = :agency_id)
+        order by r.started desc, v.agency_id, v.file, v.row_number
+        limit :limit
+        """,
+        {"agency_id": agency_id, "limit": limit + 1},
+    )
+    return _dicts(results)
+
+
+async def rejected_counts(db: Database) -> list[dict[str, Any]]:
+    """Rejected rows per agency and dataset."""
+    results = await db.execute(
+        """
+        select agency_id, dataset, count(*) as rows
+        from validation_errors
+        group by agency_id, dataset
+        order by agency_id, dataset
+        """
+    )
+    return _dicts(results)
+
+
+# -- service
+
+
+async def service(db: Database, agency_id: str, service_id: str) -> dict[str, Any] | None:
+    results = await db.execute(
+        "select * from services where agency_id = :agency_id and service_id = :service_id",
+        {"agency_id": agency_id, "service_id": service_id},
+    )
+    rows = _dicts(results)
+    return rows[0] if rows else None
+
+
+async def service_months(
+    db: Database, agency_id: str, service_id: str, *, months: int
+) -> list[dict[str, Any]]:
+    """One service's last ``months`` monthly periods, one row per period and channel, oldest first."""
+    results = await db.execute(
+        """
+        with recent as (
+            select distinct period_start, period_end
+            from service_performance
+            where agency_id = :agency_id and service_id = :service_id
+              and period_start = date(period_start, 'start of month')
+              and period_end = date(period_start, '+1 month', '-1 day')
+            order by period_start desc
+            limit :months
+        )
+        select p.period_start, p.period_end, p.channel, p.applications, p.completed,
+               p.within_standard, p.median_days, p.satisfaction, p.complaints
+        from service_performance p
+        join recent r on p.period_start = r.period_start and p.period_end = r.period_end
+        where p.agency_id = :agency_id and p.service_id = :service_id
+        order by p.period_start, p.channel
+        """,
+        {"agency_id": agency_id, "service_id": service_id, "months": months},
+    )
+    return _dicts(results)
+
+
+async def service_standards(db: Database, agency_id: str, service_id: str, *, limit: int) -> list[dict[str, Any]]:
+    """The service's promises, newest period first."""
+    results = await db.execute(
+        """
+        select standard_id, name_fa, name_en, kind, target, performance, target_met, period_start, period_label
+        from service_standards
+        where agency_id = :agency_id and service_id = :service_id
+        order by period_start desc, standard_id
+        limit :limit
+        """,
+        {"agency_id": agency_id, "service_id": service_id, "limit": limit},
+    )
+    return _dicts(results)
+
+
+# -- duplicates
+
+
+async def possible_duplicates(db: Database, *, limit: int) -> list[dict[str, Any]]:
+    results = await db.execute(
+        """
+        select agency_a, service_a, name_a, agency_b, service_b, name_b, score, method
+        from possible_duplicates
+        order by score desc, agency_a, service_a, agency_b, service_b
+        limit :limit
+        """,
+        {"limit": limit + 1},
     )
     return _dicts(results)

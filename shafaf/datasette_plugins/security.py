@@ -61,7 +61,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 import datasette as datasette_package
 from datasette.utils.asgi import Request
 
-from . import pages
+from . import common
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -160,7 +160,7 @@ def wrap(app: Asgi, datasette: Datasette) -> Asgi:
         await datasette.invoke_startup()  # a no-op after the first request; Datasette runs it inside us
         # Our 404 page has no form, so it needs no CSRF token (Datasette's is set inside this layer).
         request = Request(dict(scope, csrftoken=scope.get("csrftoken") or (lambda: "")), receive)
-        response = await pages.not_found(request, datasette)
+        response = await common.not_found(request, datasette)
         await response.asgi_send(send)
 
     async def secured(scope: dict[str, Any], receive: Any, send: Any) -> None:

@@ -1,0 +1,105 @@
+"""What every page handler shares: rendering in the request's language, links, names, safe URLs.
+
+Harvested values are passed to templates as they are stored: templates print
+them through autoescape, and the only thing done to them here is choosing the
+name in the page language and deciding whether a URL may become a link.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from typing import TYPE_CHECKING, Any
+
+from datasette import Request, Response
+
+from . import i18n, language
+
+if TYPE_CHECKING:  # datasette.app imports the plugins: importing it here would be circular
+    from datasette.app import Datasette
+
+DATABASE = "shafaf"
+
+# Ids as the registry and the standard define them; anything else is a 404 before any query.
+AGENCY_ID_PATTERN = r"[a-z0-9-]{1,64}"
+SERVICE_ID_PATTERN = r"[A-Za-z0-9._-]{1,64}"
+
+STYLESHEETS: tuple[str, ...] = ("fonts.css", "shafaf.css", "charts.css")
+
+
+def page_vars(request: Request | None, datasette: Datasette) -> dict[str, Any]:
+    """The header's and footer's variables, for our pages and Datasette's alike."""
+    lang = language.request_language(request) if request is not None else i18n.DEFAULT_LANGUAGE
+    other = "en" if lang == "fa" else "fa"
+    words = i18n.template_vars(lang)
+    return {
+        **words,
+        "portal_title": datasette.metadata("title") or i18n.gettext("Shafaf", lang),
+        "home_href": href(datasette, "/", lang),
+        "quality_href": href(datasette, "/quality", lang),
+        "duplicates_href": href(datasette, "/duplicates", lang),
+        "downloads_href": datasette.urls.path("/downloads/"),
+        "database_href": datasette.urls.path(f"/{DATABASE}"),  # also before startup has checked the database
+        "stylesheets": [datasette.urls.static_plugins("shafaf", name) for name in STYLESHEETS],
+        "switch_lang": other,
+        "switch_href": language.switch_query(request, other) if request is not None else f"?lang={other}",
+        "switch_label": "English" if other == "en" else "فارسی",
+    }
+
+
+async def render(
+    datasette: Datasette, request: Request, template: str, context: dict[str, Any], *, status: int = 200
+) -> Response:
+    """``template`` with ``context``; the language and header come from the ``extra_template_vars`` hook."""
+    html = await datasette.render_template(template, context, request=request)
+    return Response.html(html, status=status)
+
+
+async def not_found(request: Request, datasette: Datasette) -> Response:
+    """Our 404 page; it never repeats the path or id that was asked for."""
+    return await render(datasette, request, "shafaf_404.html", {}, status=404)
+
+
+def href(datasette: Datasette, path: str, lang: str) -> str:
+    """A link to one of our pages that keeps the page language (Persian, the default, needs no parameter)."""
+    url = datasette.urls.path(path)
+    return url if lang == i18n.DEFAULT_LANGUAGE else f"{url}?{urllib.parse.urlencode({'lang': lang})}"
+
+
+def agency_href(datasette: Datasette, agency_id: str, lang: str) -> str:
+    return href(datasette, f"/agencies/{urllib.parse.quote(agency_id)}", lang)
+
+
+def service_href(datasette: Datasette, agency_id: str, service_id: str, lang: str) -> str:
+    path = f"/agencies/{urllib.parse.quote(agency_id)}/services/{urllib.parse.quote(service_id, safe='')}"
+    return href(datasette, path, lang)
+
+
+def table_href(datasette: Datasette, table: str, *, format: str | None = None, **filters: Any) -> str:
+    """Datasette's page (or .csv/.json) of a public table with exact-match filters."""
+    params = {key: value for key, value in filters.items() if value is not None}
+    if format == "csv":
+        params["_stream"] = "on"  # every matching row, not just the first page
+    query = urllib.parse.urlencode(params)
+    url = datasette.urls.table(DATABASE, table, format=format)
+    return f"{url}?{query}" if query else url
+
+
+def sql_href(datasette: Datasette, sql: str, **params: Any) -> str:
+    """Datasette's SQL page with ``sql`` and its named parameters filled in, ready to edit and run."""
+    return f"{datasette.urls.database(DATABASE)}?{urllib.parse.urlencode({'sql': sql, **params})}"
+
+
+def name(row: dict[str, Any], lang: str, *, id_key: str = "id") -> str:
+    """The name in the page language, else in the other one, else the id."""
+    first, second = ("name_fa", "name_en") if lang == "fa" else ("name_en", "name_fa")
+    return row.get(first) or row.get(second) or row[id_key]
+
+
+def http_url(value: str | None) -> str | None:
+    """``value`` when it is an http(s) URL that may become a link; None otherwise.
+
+    Anything else (``javascript:``, ``data:``, relative paths) is never linked.
+    """
+    if value and value.lower().startswith(("http://", "https://")) and len(value) > len("https://"):
+        return value
+    return None

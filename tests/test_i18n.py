@@ -1,0 +1,106 @@
+"""The pages' words: one gettext catalogue, complete, and never applied to harvested text."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from shafaf.datasette_plugins import i18n, language
+
+ROOT = Path(__file__).resolve().parent.parent
+PLUGIN = ROOT / "shafaf" / "datasette_plugins"
+PO = PLUGIN / "locale" / "fa" / "LC_MESSAGES" / "shafaf.po"
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def extracted_ids() -> set[str]:
+    """What ``pybabel extract -F babel.cfg -k N_`` finds, read the same way."""
+    method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
+    options = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+    ids: set[str] = set()
+    for _, _, message, _, _ in extract_from_dir(PLUGIN, method_map, options, keywords=keywords):
+        ids.add(message if isinstance(message, str) else message[0])
+    return ids
+
+
+def catalog() -> dict[str, object]:
+    with PO.open("rb") as f:
+        return {m.id: m for m in read_po(f, locale="fa") if m.id}
+
+
+def test_every_string_of_the_pages_has_a_persian_translation() -> None:
+    ids = extracted_ids()
+    assert len(ids) > 100
+    messages = catalog()
+    missing = sorted(ids - set(messages))
+    assert not missing, f"not in fa/LC_MESSAGES/shafaf.po (see docs/translating.md): {missing}"
+    untranslated = sorted(i for i in ids if not messages[i].string or messages[i].fuzzy)
+    assert not untranslated, untranslated
+
+
+def test_catalogue_has_no_stale_strings() -> None:
+    stale = sorted(set(catalog()) - extracted_ids())
+    assert not stale, f"in the catalogue but no longer used: {stale}"
+
+
+def test_placeholders_survive_translation() -> None:
+    for message in catalog().values():
+        assert sorted(PLACEHOLDER.findall(message.id)) == sorted(PLACEHOLDER.findall(message.string)), message.id
+
+
+def test_persian_strings_come_from_the_catalogue_and_english_are_the_ids() -> None:
+    assert i18n.gettext("Data quality", "fa") == "کیفیت داده"
+    assert i18n.gettext("Data quality", "en") == "Data quality"
+    assert i18n.outcome_label("needs_review", "fa") == "نیازمند بررسی"
+    assert i18n.outcome_label("made-up", "fa") == "made-up"  # unknown outcomes are shown as stored
+    assert i18n.channel_label("in_person", "en") == "in person"
+
+
+def test_templates_translate_only_literal_strings_and_never_mark_text_safe() -> None:
+    for template in (PLUGIN / "templates").glob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        for match in re.finditer(r"\b_\(\s*(.)", text):
+            assert match.group(1) in "\"'", f"{template.name}: _() of something that is not a literal string"
+        assert "|safe" not in text.replace(" ", ""), template.name
+        assert "autoescape false" not in text, template.name
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "expected"),
+    [
+        ("2026-11-23", "fa", ("۲ آذر ۱۴۰۵", "۲۳ نوامبر ۲۰۲۶")),
+        ("2026-11-23T10:15:00+00:00", "en", ("23 Nov 2026", "2 Azar 1405")),
+        ("not a date", "fa", None),
+        (None, "en", None),
+    ],
+)
+def test_dates_show_both_calendars_page_calendar_first(value: object, lang: str, expected: object) -> None:
+    assert i18n.date_pair(value, lang) == expected
+
+
+def test_month_labels_name_only_months_the_row_covers() -> None:
+    assert i18n.month_label("2026-11-01", "en") == "Nov 2026"
+    assert i18n.month_label("2026-11-01", "fa") == "نوامبر ۲۰۲۶"  # a Gregorian month, named as one
+    assert i18n.month_label("2026-11-22", "fa") == "آذر ۱۴۰۵"  # 1 Azar 1405: a Jalali month
+    assert i18n.fiscal_year_label("2026-11-23", "fa") == "۱۴۰۵"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (b"", (b"", None)),
+        (b"lang=en", (b"", "en")),
+        (b"agency_id=tax&lang=en&_sort=id", (b"agency_id=tax&_sort=id", "en")),
+        (b"lang=xx&q=1", (b"q=1", None)),  # unknown language: removed, not chosen
+        (b"%6Cang=en", (b"", "en")),
+        (b"language=en", (b"language=en", None)),
+        (b"q=%D8%B3&lang=fa", (b"q=%D8%B3", "fa")),  # other bytes stay as they came
+    ],
+)
+def test_split_language(query: bytes, expected: tuple[bytes, str | None]) -> None:
+    assert language.split_language(query) == expected
