@@ -43,10 +43,6 @@ Row = tuple[Any, ...]  # agency_id, indicator, window, period_start, period_end,
 
 STAGES: tuple[str, ...] = tuple(f for f in field_names("services") if f.startswith("online_"))
 
-# The class of a period from its length in days; NULL for lengths that are none of these.
-_DAYS = "(julianday(period_end) - julianday(period_start) + 1)"
-PERIOD_CLASS = (f"CASE WHEN {_DAYS} BETWEEN 28 AND 31 THEN 'month' WHEN {_DAYS} BETWEEN 89 AND 93 THEN 'quarter' "
-                f"WHEN {_DAYS} BETWEEN 365 AND 366 THEN 'year' END")
 
 
 def compute_agency(conn: sqlite3.Connection, agency_id: str, *, portal: Portal, today: dt.date) -> int:
@@ -123,7 +119,7 @@ def _name(key: tuple[Any, ...], indicator: str) -> tuple[Any, ...]:
 # else quarter, else year. Weighted medians go the same way over (period, median_days) weights.
 _AGGREGATES = f"""
 WITH p AS (
-    SELECT period_start, period_end, max(fiscal_year) AS fiscal_year, {PERIOD_CLASS} AS grain,
+    SELECT period_start, period_end, max(fiscal_year) AS fiscal_year, {tables.PERIOD_CLASS} AS grain,
            sum(applications) AS applications,
            sum(CASE WHEN channel = 'online' THEN applications END) AS online,
            sum(CASE WHEN completed IS NOT NULL THEN applications END) AS done_den,
@@ -252,7 +248,7 @@ def _insert_targets(conn: sqlite3.Connection, agency_id: str) -> int:
     cur = conn.execute(
         f"""
         INSERT INTO indicators ({', '.join(_q(c) for c in tables.INDICATORS_COLUMNS)})
-        SELECT agency_id, '{TARGET_PREFIX}' || indicator, coalesce({PERIOD_CLASS}, 'period'),
+        SELECT agency_id, '{TARGET_PREFIX}' || indicator, coalesce({tables.PERIOD_CLASS}, 'period'),
                period_start, period_end, actual, actual, target, unit
         FROM targets WHERE agency_id = ? ORDER BY indicator, period_start
         """,

@@ -10,6 +10,15 @@ from __future__ import annotations
 from . import standard
 from .search import SEARCH_TABLES
 
+# The class of a period from its length in days, NULL for lengths that are none of these: a Jalali month
+# (29-31 days, from the 1st of a Jalali month) is a month as much as a Gregorian one. SQL over period_start
+# and period_end, shared by the indicators and the pages.
+PERIOD_DAYS = "(julianday(period_end) - julianday(period_start) + 1)"
+PERIOD_CLASS = (f"CASE WHEN {PERIOD_DAYS} BETWEEN 28 AND 31 THEN 'month' "
+                f"WHEN {PERIOD_DAYS} BETWEEN 89 AND 93 THEN 'quarter' "
+                f"WHEN {PERIOD_DAYS} BETWEEN 365 AND 366 THEN 'year' END")
+IS_MONTH = f"{PERIOD_DAYS} BETWEEN 28 AND 31"
+
 # Columns added to every dataset table, so each row leads back to the run that brought it.
 PROVENANCE_COLUMNS: dict[str, str] = {"run_id": "TEXT"}
 
@@ -194,6 +203,8 @@ def indexes(table: str) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = []
     if "period_start" in cols:
         out.append(("agency_id", "period_start", "period_end"))  # also serves lookups by agency alone
+        if "service_id" in cols:  # the service page: one service's recent periods
+            out.append(("agency_id", "service_id", "period_start", "period_end"))
         out.append(("period_start", "period_end"))
         out.append(("fiscal_year", "jalali_month"))  # the Jalali facets
     elif table != "services":  # services has its unique (agency_id, service_id) key, made by the publisher

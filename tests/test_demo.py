@@ -82,6 +82,17 @@ def test_every_page_renders(demo_dir):
         assert ('dir="rtl"' if lang == "fa" else 'dir="ltr"') in response.text
 
 
+def test_a_service_reported_in_jalali_months_has_its_monthly_figures(demo_dir):
+    """Post reports Jalali months (1403-08 runs 2024-10-22 to 2024-11-20): they are months on the service page too."""
+    ds = make_datasette(demo_dir / "shafaf.db", registry.load(BUNDLED_REGISTRY).portal)
+    db = sqlite_utils.Database(demo_dir / "shafaf.db")
+    service_id = next(db.query("select service_id from services where agency_id = 'post' order by service_id"))["service_id"]
+    response = asyncio.run(ds.client.get(f"/agencies/post/services/{service_id}?lang=en"))
+    assert response.status_code == 200
+    assert "No monthly performance" not in response.text
+    assert "Aban 1403" in response.text
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

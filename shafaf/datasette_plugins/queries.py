@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..tables import IS_MONTH
 from .i18n import ONLINE_STAGES
 
 if TYPE_CHECKING:
@@ -58,64 +59,6 @@ async def agency_summaries(db: Database) -> list[dict[str, Any]]:
         """
     )
     return _dicts(results)
-
-
-async def latest_month(db: Database, agency_id: str) -> dict[str, Any] | None:
-    """Totals over the agency's last calendar month in ``service_performance``.
-
-    A month is a row whose period runs from the first to the last day of one
-    calendar month; quarters and years are left to the indicator tables.
-    Returns None when the agency has no monthly rows. ``online_share`` is the
-    online channel's share of applications; ``satisfaction`` is weighted by
-    applications over the rows that report both.
-    """
-    results = await db.execute(
-        """
-        with month as (
-            select period_start, period_end
-            from service_performance
-            where agency_id = :agency_id
-              and period_start = date(period_start, 'start of month')
-              and period_end = date(period_start, '+1 month', '-1 day')
-            order by period_start desc
-            limit 1
-        )
-        select p.period_start, p.period_end,
-               max(p.period_label) as period_label,
-               sum(p.applications) as applications,
-               sum(case when p.channel = 'online' then p.applications else 0 end)
-                   as online_applications,
-               sum(1.0 * p.satisfaction * p.applications)
-                   / sum(case when p.satisfaction is not null then p.applications end)
-                   as satisfaction
-        from service_performance p
-        join month m on p.period_start = m.period_start and p.period_end = m.period_end
-        where p.agency_id = :agency_id
-        group by p.period_start, p.period_end
-        """,
-        {"agency_id": agency_id},
-    )
-    rows = _dicts(results)
-    if not rows:
-        return None
-    month = rows[0]
-    applications = month["applications"]
-    month["online_share"] = (
-        month["online_applications"] / applications if applications else None
-    )
-    return month
-
-
-async def service_counts(db: Database, agency_id: str) -> dict[str, int]:
-    """How many services the agency lists, and how many of them are smart."""
-    results = await db.execute(
-        """
-        select count(*) as services, coalesce(sum(smart = 1), 0) as smart
-        from services where agency_id = :agency_id
-        """,
-        {"agency_id": agency_id},
-    )
-    return _dicts(results)[0]
 
 
 async def services(
@@ -323,15 +266,14 @@ async def service(db: Database, agency_id: str, service_id: str) -> dict[str, An
 async def service_months(
     db: Database, agency_id: str, service_id: str, *, months: int
 ) -> list[dict[str, Any]]:
-    """One service's last ``months`` monthly periods, one row per period and channel, oldest first."""
+    """One service's last ``months`` monthly periods (Gregorian or Jalali), one row per period and channel, oldest first."""
     results = await db.execute(
-        """
+        f"""
         with recent as (
             select distinct period_start, period_end
             from service_performance
             where agency_id = :agency_id and service_id = :service_id
-              and period_start = date(period_start, 'start of month')
-              and period_end = date(period_start, '+1 month', '-1 day')
+              and {IS_MONTH}
             order by period_start desc
             limit :months
         )
