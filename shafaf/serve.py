@@ -34,6 +34,11 @@ SETTINGS: dict[str, Any] = {
     "allow_download": False,
 }
 
+# Tables that grow with services × periods × channels get no default facets: on a million rows each
+# facet is a scan of an index (about 60 ms), and three of them made every table page 240 ms (docs/performance.md).
+# Readers still ask for them with ?_facet=.
+UNFACETED = frozenset({"service_performance", "service_standards"})
+
 _TABLE_TEXT = {
     "agencies": ("Agencies", "The agencies this portal publishes, from its registry, with their last harvest."),
     "harvest_runs": ("Harvest runs", "Every harvest of every source: when, what came back, how many rows passed, and why a run failed."),
@@ -68,7 +73,7 @@ def metadata(portal: Portal) -> dict[str, Any]:
                 **{name: text for name, text in _DERIVED_TEXT.items() if name in tables.columns(kind)},
             },
         }
-        if standard.has_periods(kind):
+        if standard.has_periods(kind) and kind not in UNFACETED:
             table_meta[kind]["facets"] = ["agency_id", "fiscal_year", "jalali_month"]
     for table, (title, description) in _TABLE_TEXT.items():
         table_meta[table] = {"title": title, "description": description}

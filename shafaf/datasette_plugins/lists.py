@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from datasette import Request, Response
 
 from .. import search as fts
-from . import i18n, language, queries
+from . import i18n, language, page_cache, queries
 from .common import DATABASE, agency_href, name, render, service_href, table_href
 
 if TYPE_CHECKING:
@@ -124,7 +124,7 @@ def _search(conn: sqlite3.Connection, query: str, table: str) -> list[dict[str, 
 
 
 ROUTES: list[tuple[str, Any]] = [
-    (r"^/duplicates\Z", duplicates),
-    (r"^/quality\Z", quality),
+    (r"^/duplicates\Z", page_cache.kept(duplicates)),
+    (r"^/quality\Z", page_cache.kept(quality)),
     (r"^/search\Z", search),
 ]

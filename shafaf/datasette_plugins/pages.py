@@ -16,7 +16,7 @@ from datasette import Request, Response
 
 from .. import tables
 from ..indicator_defs import BY_NAME, LAST_12_MONTHS, SCORECARD, TARGET_PREFIX
-from . import charts, i18n, language, queries
+from . import charts, i18n, language, page_cache, queries
 from .common import (
     AGENCY_ID_PATTERN,
     DATABASE,
@@ -516,8 +516,8 @@ def _days_chart(months: list[_Month], standard_days: float | None, lang: str, rt
 # are left to Datasette, which redirects them to the path without it.
 # ``\Z`` rather than ``$``, which would also match before a trailing newline.
 ROUTES: list[tuple[str, Any]] = [
-    (r"^/\Z", home),
-    (rf"^/agencies/(?P<agency_id>{AGENCY_ID_PATTERN})\Z", agency),
-    (rf"^/agencies/(?P<agency_id>{AGENCY_ID_PATTERN})/services/(?P<service_id>{SERVICE_ID_PATTERN})\Z", service),
+    (r"^/\Z", page_cache.kept(home)),
+    (rf"^/agencies/(?P<agency_id>{AGENCY_ID_PATTERN})\Z", page_cache.kept(agency)),
+    (rf"^/agencies/(?P<agency_id>{AGENCY_ID_PATTERN})/services/(?P<service_id>{SERVICE_ID_PATTERN})\Z", page_cache.kept(service)),
     (r"^/agencies/.*[^/]\Z", not_found),
 ]

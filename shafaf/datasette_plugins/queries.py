@@ -224,12 +224,13 @@ async def targets(db: Database, agency_id: str) -> list[dict[str, Any]]:
 
 async def rejected_rows(db: Database, agency_id: str | None, *, limit: int) -> list[dict[str, Any]]:
     """Rejected rows from each source's latest run, newest first (all agencies when ``agency_id`` is None)."""
+    where = "where v.agency_id = :agency_id" if agency_id is not None else ""  # two texts: each can use its index
     results = await db.execute(
-        """
+        f"""
         select v.agency_id, v.source_id, v.dataset, v.file, v.row_number, v.field, v.value,
                v.error_type, v.message, v.message_fa, r.started
         from validation_errors v left join harvest_runs r on r.run_id = v.run_id
-        where (:agency_id is null or v.agency_id = :agency_id)
+        {where}
         order by r.started desc, v.agency_id, v.file, v.row_number
         limit :limit
         """,
