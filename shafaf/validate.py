@@ -3,8 +3,11 @@
 ``validate_file`` streams the file once through mapping into an interim CSV
 (the standard's columns plus the source row number, the cells as the agency
 wrote them where normalizing changed them, and whether the row already
-failed), then once through frictionless with the standard's schema, writing
-the rows that pass to ``out_csv`` in canonical form. Errors are data: a
+failed), then once through the standard's schema, writing the rows that pass
+to ``out_csv`` in canonical form. The schema is applied by ``compiled_schema``
+(frictionless' casts and constraint checks, one function per field), or by
+frictionless' own ``row_stream`` with ``engine="frictionless"``, the reference
+the compiled path is tested against. Errors are data: a
 ``Report`` whose every error has a message in English and Persian
 (``messages``).
 
@@ -34,6 +37,7 @@ from typing import Any, Iterator, Mapping
 from frictionless import FrictionlessException, Resource, Schema
 
 from . import messages, standard
+from .compiled_schema import CompiledSchema
 from .errors import StageError
 from .models import Reason
 from .mapping import UNKNOWN_AGENCY, ColumnPlan, map_rows, plan_columns
@@ -254,11 +258,13 @@ def validate_file(
     known_services: set[str] | None = None,
     expect_persian: bool = True,
     out_csv: Path | None = None,
+    engine: str = "compiled",
 ) -> Report:
     """Validate ``path`` as dataset ``kind``; write the rows that pass to ``out_csv`` if given.
 
     ``known_services``: the agency's service ids; a row whose service_id is
     not among them is a ``foreign-key`` error. None skips the check.
+    ``engine``: ``compiled`` (the fast path) or ``frictionless`` (the reference).
     """
     report = Report(file=path.name, dataset=kind)
     with tempfile.TemporaryDirectory(prefix="shafaf-validate-") as tmp:
@@ -271,7 +277,8 @@ def validate_file(
             report.fail(str(e.reason), e.message)
             return report
         with _KeyIndex(Path(tmp) / "keys.db") as keys:
-            _check_interim(interim, kind, report, out_csv, columns=columns, known_services=known_services, keys=keys)
+            _check_interim(interim, kind, report, out_csv, columns=columns, known_services=known_services, keys=keys,
+                           engine=engine)
     return report
 
 
@@ -443,24 +450,25 @@ class _AsWritten:
         return canonical(self.typed.get(field or "")) if default is None else default
 
 
+ENGINES = ("compiled", "frictionless")  # the fast path, and the reference it is tested against
+
+
 def _check_interim(interim: Path, kind: str, report: Report, out_csv: Path | None, *, columns: Mapping[str, int],
-                   known_services: set[str] | None, keys: _KeyIndex) -> None:
-    """Pass 2: frictionless with the standard's schema, then our rules; the rows that pass go to ``out_csv``."""
+                   known_services: set[str] | None, keys: _KeyIndex, engine: str = "compiled") -> None:
+    """Pass 2: the standard's schema, then our rules; the rows that pass go to ``out_csv``."""
     names = standard.field_names(kind)
     key_fields = standard.primary_key(kind)
     services = known_services if "service_id" in names else None
-    resource = Resource(path=interim.name, basepath=str(interim.parent), schema=_interim_schema(kind), format="csv", encoding="utf-8")
     out = out_csv.open("w", newline="", encoding="utf-8") if out_csv else None
     try:
         writer = csv.writer(out) if out else None
         if writer:
             writer.writerow(names)
-        with resource:
-            for row in resource.row_stream:
-                typed = row.to_dict()
+        with _typed_rows(interim, _interim_schema(kind), engine) as rows:
+            for typed, cell_errors in rows:
                 source_row, written = typed[ROW_FIELD], _AsWritten(typed[RAW_FIELD], typed)
                 failed = bool(typed[BAD_FIELD])
-                for err in row.errors:
+                for err in cell_errors:
                     field = getattr(err, "field_name", None)
                     cell = getattr(err, "cell", "")
                     constraint = _CONSTRAINT.search(err.note or "")
@@ -468,7 +476,7 @@ def _check_interim(interim: Path, kind: str, report: Report, out_csv: Path | Non
                                 column_number=columns.get(field or ""), constraint=constraint and constraint.group(1),
                                 detail=_message(err))
                     failed = True
-                failed = _rules(report, typed, source_row, written, columns, services, cells_ok=not row.errors) or failed
+                failed = _rules(report, typed, source_row, written, columns, services, cells_ok=not cell_errors) or failed
                 failed = _repeated_key(report, keys, key_fields, typed, source_row, register=not failed) or failed
                 if failed:
                     continue
@@ -480,6 +488,27 @@ def _check_interim(interim: Path, kind: str, report: Report, out_csv: Path | Non
     finally:
         if out:
             out.close()
+
+
+@contextlib.contextmanager
+def _typed_rows(interim: Path, schema: Schema, engine: str) -> Iterator[Iterator[tuple[dict[str, Any], list[Any]]]]:
+    """Each interim row typed by the schema, with its cell errors: compiled casts, or frictionless' ``row_stream``.
+
+    The interim file is Shafaf's own (one header, the schema's fields, every
+    row as wide), so the compiled path reads it with ``csv.reader`` as written.
+    """
+    if engine == "frictionless":
+        resource = Resource(path=interim.name, basepath=str(interim.parent), schema=schema, format="csv",
+                            encoding="utf-8")
+        with resource:
+            yield ((row.to_dict(), row.errors) for row in resource.row_stream)
+        return
+    if engine != "compiled":
+        raise ValueError(f"unknown validation engine {engine!r}: one of {', '.join(ENGINES)}")
+    with interim.open(newline="", encoding="utf-8") as f:
+        reader = csv.reader(f)
+        next(reader)
+        yield CompiledSchema(schema).rows(reader)
 
 
 def _rules(report: Report, typed: Mapping[str, Any], source_row: int, written: _AsWritten,

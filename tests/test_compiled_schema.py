@@ -1,0 +1,105 @@
+"""The compiled schema against frictionless, its reference: the same verdicts, row by row and cell by cell.
+
+Three levels: every field of the standard reading a table of awkward cells
+(as frictionless' ``Field.read_cell`` does); frictionless-py's own invalid
+fixtures validated both ways (the cases of ``test_frictionless_fixtures``);
+and generated performance files with injected errors of every kind, whose
+whole reports must be equal: the same rows rejected, with the same error
+types, fields, values and notes.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+from pathlib import Path
+
+import pytest
+from frictionless import Schema
+
+from benchmarks import generate
+from shafaf import standard
+from shafaf.compiled_schema import CompiledSchema, cell_reader
+from shafaf.validate import validate_file
+from test_frictionless_fixtures import CASES, FRICTIONLESS
+
+AWKWARD_CELLS = [
+    "", " ", "0", "1", "-1", "+3", " 42 ", "1_000", "1.0", "1.50", "-0.5", "1e3", "1E-2", "NaN", "nan", "inf",
+    "-Infinity", "1,000", "12abc", "abc", "۱۲", "١٢", "0x1F", "100", "101", "100.0", "99.99",
+    "2024-01-05", "2024-1-5", "2024-02-30", "2024-13-01", "20240105", " 2024-01-05", "2024-01-05 ", "0000-01-01",
+    "9999-12-31", "1403-07-19", "۲۰۲۴-۰۱-۰۵", "2024/01/05", "2024-01-05T00:00:00",
+    "true", "false", "True", "FALSE", "yes", "no", "Y", "N", "بله", "خیر", "t",
+    "online", "ONLINE", "in_person", "citizens", "planned", "timeliness", "a" * 65, "a" * 64,
+    "tax", "Tax", "tax-1", "tax_1", "S-01", "S 01", "S.01", "x" * 300, "https://example.ir/x", "javascript:alert(1)",
+]
+
+
+def _kinds() -> list[str]:
+    return list(standard.DATASET_KINDS)
+
+
+@pytest.mark.parametrize("kind", _kinds())
+def test_every_field_of_the_standard_reads_awkward_cells_as_frictionless_does(kind):
+    schema = Schema.from_descriptor(standard.load_schema(kind))
+    for field in schema.fields:
+        ours, theirs = cell_reader(field), field.create_cell_reader()
+        for cell in AWKWARD_CELLS:
+            assert repr(ours(cell)) == repr(theirs(cell)), (kind, field.name, cell)  # repr: NaN is not NaN
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_frictionless_fixtures_get_the_same_report_from_both_engines(name):
+    case = CASES[name]
+    path = case.get("dir", FRICTIONLESS) / name
+    reports = [validate_file(path, "services", fields=case["fields"], agency_id="alpha", engine=engine).to_dict()
+               for engine in ("compiled", "frictionless")]
+    assert reports[0] == reports[1]
+
+
+def _spoil_more(path: Path, rate: float, seed: int) -> int:
+    """Every kind of cell error the schema can see, at ``rate``: types, enums, bounds, patterns, dates, required."""
+    rng = random.Random(seed)
+    rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
+    header, spoiled = rows[0], 0
+    at = {name: i for i, name in enumerate(header)}
+    mistakes = [("channel", "ONLINE"), ("channel", ""), ("applications", "-5"), ("applications", "1.5"),
+                ("median_days", "abc"), ("median_days", "-0.1"), ("satisfaction", "100.01"), ("satisfaction", "NaN"),
+                ("availability_pct", "1e3"), ("period_start", "2024-02-30"), ("period_end", "1403/07/19"),
+                ("period_label", "x" * 65), ("service_id", "S 01"), ("service_id", ""), ("cost", "1,000"),
+                ("complaints", " 7 "), ("completed", "+3")]
+    for row in rows[1:]:
+        if rng.random() < rate:
+            field, value = rng.choice(mistakes)
+            row[at[field]] = value
+            spoiled += 1
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    return spoiled
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_generated_files_with_injected_errors_get_the_same_report_from_both_engines(tmp_path, seed):
+    generate.write_agency(tmp_path, "bench", rows=3000, invalid_rate=0.02, seed=seed)
+    path = tmp_path / "service_performance.csv"
+    assert _spoil_more(path, 0.05, seed) > 100
+    services = {f"S{i:05d}" for i in range(generate.services_needed(3000))}
+    reports = []
+    for engine in ("compiled", "frictionless"):
+        out = tmp_path / f"{engine}.csv"
+        report = validate_file(path, "service_performance", agency_id="bench", known_services=services, out_csv=out,
+                               engine=engine)
+        reports.append((report.to_dict(), out.read_bytes()))
+    (ours, our_rows), (theirs, their_rows) = reports
+    assert ours["rows_failed"] > 100 and {"type-error", "constraint-error", "cross-field"} <= set(ours["error_counts"])
+    assert ours == theirs
+    assert our_rows == their_rows  # the staged rows, byte for byte
+
+
+def test_a_row_is_typed_as_frictionless_types_it():
+    schema = Schema.from_descriptor(standard.load_schema("service_performance"))
+    row = ["tax", "S1", "2024-01-01", "2024-01-31", "", "online", "10", "9", "8", "1.5", "80", "0", "", "99.9"]
+    typed, errors = CompiledSchema(schema).read(row)
+    assert errors == []
+    assert typed["period_start"] == dt.date(2024, 1, 1) and typed["applications"] == 10
+    assert str(typed["median_days"]) == "1.5" and typed["period_label"] is None and typed["cost"] is None
