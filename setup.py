@@ -34,6 +34,10 @@ setup(
         "certifi",
         # CKAN action calls; its requests session is routed through our guarded fetch.
         "ckanapi>=4.11,<5",
+        # DCAT-AP catalogs (/catalog.jsonld, /catalog.ttl): the graph is built and serialized by rdflib.
+        "rdflib>=7.1,<8",
+        # Atom feeds of publications and failed harvests (feeds.py): feedgen writes and escapes the XML.
+        "feedgen>=1.0,<2",
     ],
     extras_require={
         "test": [
@@ -42,6 +46,13 @@ setup(
             # never `playwright install`. axe-playwright-python bundles axe-core (0.x: keep to the minor).
             "playwright>=1.49,<2",
             "axe-playwright-python>=0.1.8,<0.2",
+            # /data.json checked against the DCAT-US JSON Schema (draft 4, $refs through referencing).
+            "jsonschema>=4.18,<5",
+            "referencing>=0.30,<1",
+            # Generated requests against the OpenAPI description of the API (test_api_schemathesis.py).
+            "schemathesis>=4.0,<5",
+            # The feeds read by a real feed reader's parser.
+            "feedparser>=6.0,<7",
         ],
     },
     entry_points={

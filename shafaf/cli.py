@@ -130,17 +130,28 @@ def _print_runs(runs: list[Any], as_json: bool) -> None:
 @click.option("--force", is_flag=True, help="Validate again even when a source is unchanged since its last good run.")
 @click.option("--accept-shrink", is_flag=True,
               help="Accept files with far fewer rows than the last good ones (held as needs_review otherwise).")
+@click.option("--due", is_flag=True,
+              help="Only what is due by its schedule and what agencies asked for, then publish what changed (for cron).")
+@click.option("--no-publish", is_flag=True, help="With --due: harvest only, leave publishing to a later 'shafaf publish'.")
 @_common
 @_friendly
-def harvest(agencies: tuple[str, ...], as_json: bool, force: bool, accept_shrink: bool, data_dir: Path,
-            registry_path: Path) -> None:
+def harvest(agencies: tuple[str, ...], as_json: bool, force: bool, accept_shrink: bool, due: bool, no_publish: bool,
+            data_dir: Path, registry_path: Path) -> None:
     """Capture and validate the sources of AGENCIES (all when none are named).
 
     Each source becomes a run: raw bytes under DATA_DIR/raw/<agency>/<run>/,
     accepted rows in DATA_DIR/packages/<agency>/. A source that answers
     "not modified", or with the same bytes as its last good run, ends
-    'unchanged' and costs no validation. Exits 1 if any run failed or
-    needs review.
+    'unchanged' and costs no validation. A source already being harvested
+    (by the scheduler, cron or another command) is not harvested twice: the
+    run is recorded 'skipped' with reason already_running. Exits 1 if any
+    run failed or needs review.
+
+    --due makes one pass of the scheduler and exits: the agencies'
+    "harvest now" requests, then every source whose latest scheduled slot
+    has no run yet (once, however many slots were missed), then a publish of
+    the agencies whose data changed. Run it from cron or a systemd timer
+    (docs/operations.md).
 
     \b
     Example:
@@ -148,14 +159,33 @@ def harvest(agencies: tuple[str, ...], as_json: bool, force: bool, accept_shrink
         shafaf harvest tax customs     # two agencies
         shafaf harvest --force tax     # validate again even if unchanged
         shafaf harvest --accept-shrink tax   # a smaller file really is right
+        shafaf harvest --due           # from cron: */5 * * * *
     """
     if accept_shrink and not agencies:
         raise UsageError("--accept-shrink needs the agencies it applies to, e.g. shafaf harvest --accept-shrink tax")
+    if due and (agencies or force or accept_shrink):
+        raise UsageError("--due chooses the sources by their schedules; leave out agency names, --force and --accept-shrink")
+    if no_publish and not due:
+        raise UsageError("--no-publish goes with --due ('shafaf harvest' alone never publishes)")
     reg = registry_mod.load(registry_path)
-    runs = _run_harvest(reg, DataDir(data_dir), agencies, quiet=as_json, force=force or accept_shrink,
-                        accept_shrink=accept_shrink)
-    _print_runs(runs, as_json)
-    if any(r.outcome not in (Outcome.OK, Outcome.UNCHANGED) for r in runs):
+    if due:
+        from .scheduler import run_due
+
+        result = run_due(reg, DataDir(data_dir), publish=not no_publish)
+        runs = result.runs
+        if runs or as_json:
+            _print_runs(runs, as_json)
+        else:
+            click.echo("nothing was due")
+        for problem in result.problems:
+            click.echo(f"warning: {problem}", err=True)
+        if result.published and not as_json:
+            click.echo(f"published: {', '.join(result.published)}")
+    else:
+        runs = _run_harvest(reg, DataDir(data_dir), agencies, quiet=as_json, force=force or accept_shrink,
+                            accept_shrink=accept_shrink)
+        _print_runs(runs, as_json)
+    if any(r.outcome not in (Outcome.OK, Outcome.UNCHANGED, Outcome.SKIPPED) for r in runs):
         sys.exit(1)
 
 
@@ -246,7 +276,7 @@ def _serve(reg: registry_mod.Registry, data: DataDir, host: str, port: int) -> N
     if not data.public_db.exists():
         raise UsageError(f"{data.public_db} does not exist yet: run 'shafaf publish' first")
     click.echo(f"serving {data.public_db} at http://{host}:{port}/  (Ctrl+C stops)")
-    run_server(data.public_db, reg.portal, host=host, port=port)
+    run_server(data.public_db, reg.portal, host=host, port=port, registry_path=reg.path.resolve())
 
 
 @cli.command()
@@ -450,46 +480,62 @@ def _validate_url(url: str, kind: str | None, fmt: str | None, *, lang: str, as_
 @_common
 @_friendly
 def status(as_json: bool, data_dir: Path, registry_path: Path) -> None:
-    """Show every agency's sources and their last run.
+    """Show every agency's sources: schedule, last run and outcome, next due time, freshness.
+
+    Times are UTC. A source is stale when as many of its scheduled slots as
+    the portal's stale_after_missed_runs have passed since its last good
+    run; a schedule marked * was set by the agency or an operator over the
+    registry's.
 
     \b
     Example:
+        shafaf status
         shafaf status --json
     """
+    from .freshness import source_statuses
     from .harvest import with_found_agencies
     from .state import StateStore
 
     reg = registry_mod.load(registry_path)
     data = DataDir(data_dir)
-    last: dict[tuple[str, str], dict[str, Any]] = {}
-    if data.state_db.exists():
-        for run in reversed(StateStore(data.state_db).runs()):
-            last[(run["agency_id"], run["source_id"])] = run
-    rows = []
-    for agency in with_found_agencies(reg, data).agencies:
-        for source in agency.sources or (None,):
-            if source is None:  # found in a multi-agency file: its runs carry the publisher's source id
-                for (agency_id, source_id), run in last.items():
-                    if agency_id == agency.id:
-                        rows.append({"agency_id": agency.id, "source_id": source_id, "dataset": run["dataset"],
-                                     "schedule": None, "last_run": run["started"], "outcome": run["outcome"],
-                                     "reason": run["reason"], "rows": run["rows_passed"]})
-                continue
-            run = last.get((agency.id, source.id), {})
-            rows.append({"agency_id": agency.id, "source_id": source.id, "dataset": source.dataset,
-                         "schedule": source.schedule, "last_run": run.get("started"), "outcome": run.get("outcome"),
-                         "reason": run.get("reason"), "rows": run.get("rows_passed")})
+    state = StateStore(data.state_db)
+    rows = [s.as_dict() for s in source_statuses(reg, state)]
+    known = {a.id for a in reg.agencies}
+    found = {a.id for a in with_found_agencies(reg, data).agencies} - known
+    seen: set[tuple[str, str]] = set()
+    for run in state.runs():  # agencies found in multi-agency files: their runs carry the publisher's source id
+        key = (run["agency_id"], run["source_id"])
+        if run["agency_id"] in found and key not in seen:
+            seen.add(key)
+            rows.append({"agency_id": run["agency_id"], "source_id": run["source_id"], "dataset": run["dataset"],
+                         "schedule": None, "overridden": False, "last_run": run["started"], "outcome": run["outcome"],
+                         "reason": run["reason"], "message": run["message"], "rows": run["rows_passed"],
+                         "last_attempt": run["started"], "last_good": None, "next_due": None, "freshness_days": None,
+                         "stale": False})
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, sort_keys=True))
         return
-    headers = ["agency_id", "source_id", "schedule", "last_run", "outcome", "rows", "reason"]
-    click.echo(_table([["" if r[h] is None else str(r[h]) for h in headers] for r in rows],
-                      [h.replace("_id", "") for h in headers]))
+    headers = ["agency_id", "source_id", "schedule", "last_run", "outcome", "rows", "next_due", "freshness_days", "reason"]
+
+    def cell(row: dict[str, Any], key: str) -> str:
+        value = row[key]
+        if key == "schedule" and value is not None:
+            value = (value if isinstance(value, str) else json.dumps(value, sort_keys=True)) + ("*" if row["overridden"] else "")
+        if key == "freshness_days":
+            return " ".join(([f"{value:g} d"] if value is not None else []) + (["STALE"] if row["stale"] else []))
+        return "" if value is None else str(value)
+
+    shown = [h.replace("_id", "").replace("freshness_days", "freshness") for h in headers]
+    click.echo(_table([[cell(r, h) for h in headers] for r in rows], shown))
 
 
 def main() -> None:  # pragma: no cover - console entry for python -m
     cli()
 
 
+from . import cli_schedule  # noqa: E402,F401  registers scheduler, token and schedule on the group
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    from shafaf.cli import main as _main  # the module proper, whose group cli_schedule added its commands to
+
+    _main()

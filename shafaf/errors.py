@@ -7,6 +7,8 @@ never a traceback::
     ShafafError
      ├── RegistryError        agencies.yml is missing, malformed or inconsistent
      ├── UsageError           a command was asked for something that cannot be
+     │    └── ScheduleError   a schedule rule is not valid (registry, CLI or the agency API)
+     ├── RateLimited          an agency asked for more harvests than the portal allows per hour
      ├── HarvestError         a source could not be captured (carries a Reason)
      ├── StageError           a captured file could not be read, mapped or validated
      └── PublishError         an agency's package could not be written to shafaf.db
@@ -37,6 +39,18 @@ class RegistryError(ShafafError):
 
 class UsageError(ShafafError):
     """A command was given something it cannot work with (an unknown agency, a bad path)."""
+
+
+class ScheduleError(UsageError):
+    """A schedule rule cannot be understood; the message says which part and what is allowed."""
+
+
+class RateLimited(ShafafError):
+    """Too many "harvest now" requests; ``retry_after`` is the seconds until the next one is allowed."""
+
+    def __init__(self, message: str, *, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(message)
 
 
 class _ReasonedError(ShafafError):

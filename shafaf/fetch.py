@@ -25,6 +25,9 @@ INTERFACE CONTRACT (other modules code against this; keep it stable):
     -> Response(status, headers, body: bytes, url) for callers that must read
        error envelopes themselves (the CKAN adapter).
 
+    resp = post_json(url, payload, policy=policy)
+    -> Response of a JSON POST (the portal's webhook); redirects are not followed
+
     redact(url) -> the URL without user:pass@ and without secret-looking query values
                    (registry.redact_url; one function serves run records and errors).
 
@@ -205,6 +208,15 @@ def fetch_json(
     return parse_json(bytes(body), what=f"the answer of {got.url}", url=got.url, status=got.status)
 
 
+def post_json(url: str, payload: Any, *, policy: FetchPolicy) -> Response:
+    """POST ``payload`` as JSON with the same guards and deadline; a redirect or non-2xx answer is a HarvestError."""
+    body = bytearray()
+    content = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    got = _exchange(url, policy, {"Content-Type": "application/json"}, None, None, None, body.extend,
+                    raise_for_status=True, method="POST", content=content)
+    return Response(got.url, got.status, got.headers, bytes(body))
+
+
 def parse_json(body: bytes, *, what: str, url: str | None = None, status: int | None = None) -> Any:
     """Strict JSON from bytes: a BOM is fine; bad UTF-8, NaN/Infinity and absurd nesting are ``invalid_json``.
 
@@ -276,6 +288,8 @@ def _exchange(
     sink: Callable[[bytes], Any],
     *,
     raise_for_status: bool,
+    method: str = "GET",
+    content: bytes | None = None,
 ) -> _Got:
     clock = _Clock(policy.deadline_s)
     expect = expect.lower() if expect else None
@@ -285,9 +299,9 @@ def _exchange(
     seen = {str(current)}
     with _transport(policy, backend) as transport:
         while True:
-            response = _send(transport, current, request_headers, policy, clock)
+            response = _send(transport, current, request_headers, policy, clock, method=method, content=content)
             location = response.headers.get("location")
-            if response.status_code not in REDIRECTS or location is None:
+            if response.status_code not in REDIRECTS or location is None or method != "GET":
                 break
             response.close()
             target = _checked_url(urljoin(str(current), location.strip()), policy, came_from=current)
@@ -391,13 +405,15 @@ def _without_secrets(headers: httpx.Headers) -> httpx.Headers:
     return httpx.Headers({k: v for k, v in headers.items() if not SECRET_HEADER.search(k)})
 
 
-def _send(transport: httpx.HTTPTransport, url: httpx.URL, headers: httpx.Headers, policy: FetchPolicy, clock: _Clock) -> httpx.Response:
+def _send(transport: httpx.HTTPTransport, url: httpx.URL, headers: httpx.Headers, policy: FetchPolicy, clock: _Clock,
+          *, method: str = "GET", content: bytes | None = None) -> httpx.Response:
     """One hop with retries; returns the open response (possibly a 429/5xx once retries are spent)."""
     attempt = 0
     while True:
         if clock.left() <= 0:
             raise _deadline(url, clock)
-        request = httpx.Request("GET", url, headers=headers, extensions={"timeout": clock.timeout(policy).as_dict()})
+        request = httpx.Request(method, url, headers=headers, content=content,
+                                extensions={"timeout": clock.timeout(policy).as_dict()})
         try:
             response = transport.handle_request(request)
             response.request = request

@@ -13,6 +13,11 @@ scripts/measure_http_concurrency.py), and the work between requests
 worker until its own fetch deadline, never the others. The sources of one
 agency run in order, and staging into an agency's package holds that
 agency's lock, because a multi-agency source stages into many packages.
+
+Every run first claims its source's lease in ``state.db`` (see ``state``), so
+two triggers of one source, in this process or any other, make one run; the
+other is recorded ``skipped: already_running``. A heartbeat thread renews the
+lease while the run works.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import concurrent.futures
 import dataclasses
 import hashlib
 import shutil
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Callable
@@ -31,11 +37,11 @@ from .datadir import DataDir
 from .errors import HarvestError, StageError
 from .fetch import FetchPolicy, Validators
 from .harvesters.base import Capture, HarvestContext
-from .models import Outcome, Phase, Reason
+from .models import Claim, Outcome, Phase, Reason, Trigger
 from .registry import Agency, Registry, Source
 from .split import split_by_agency
 from .stage import stage_file, write_json
-from .state import Run, StateStore
+from .state import Run, StateStore, new_run_id, utc_now
 
 # An empty-but-successful answer never wipes what was published (RELIABILITY H18).
 EMPTY_REASONS = {Reason.EMPTY, Reason.NO_RESOURCES}
@@ -67,10 +73,28 @@ class Runner:
         with self._locks_guard:
             return self._locks[agency_id]
 
-    def source(self, agency: Agency, source: Source) -> list[Run]:
-        """Harvest one source; the first run is the source's own, then one per agency it was split into."""
-        run = self.state.start(agency_id=agency.id, source_id=source.id, dataset=source.dataset,
-                               kind=source.kind, location=source.location)
+    def source(self, agency: Agency, source: Source, *, run_id: str | None = None, due_after: str | None = None,
+               trigger: Trigger = Trigger.MANUAL) -> list[Run]:
+        """Harvest one source; the first run is the source's own, then one per agency it was split into.
+
+        ``run_id`` is a queued run (an agency's request) to start. Empty when
+        there is nothing to do (a run since ``due_after`` covered the slot, or
+        the queued run was taken by another scheduler); one ``skipped`` run
+        when another run holds the source.
+        """
+        run = Run(run_id=run_id or new_run_id(), agency_id=agency.id, source_id=source.id, dataset=source.dataset,
+                  kind=source.kind, location=source.location, started=utc_now())
+        lease_s = self.registry.portal.run_lease_s
+        claim, holder = self.state.claim(run, lease_s=lease_s, due_after=due_after, queued=run_id is not None)
+        if claim is Claim.NOT_DUE:
+            return []
+        if claim is Claim.ALREADY_RUNNING:
+            return [self.state.finish(run, Outcome.SKIPPED, reason=Reason.ALREADY_RUNNING,
+                                      message=f"{trigger} trigger skipped: run {holder} of this source is still running")]
+        with _Heartbeat(self.state, run.run_id, lease_s=lease_s):
+            return self._claimed(run, agency, source)
+
+    def _claimed(self, run: Run, agency: Agency, source: Source) -> list[Run]:
         dest = self.data.raw(agency.id, run.run_id)
         dest.mkdir(parents=True, exist_ok=True)
         extra: list[Run] = []
@@ -208,6 +232,31 @@ class Runner:
         return runs
 
 
+class _Heartbeat:
+    """Renews a run's lease every third of its length (monotonic waits) until the run ends, then frees it."""
+
+    def __init__(self, state: StateStore, run_id: str, *, lease_s: float):
+        self.state, self.run_id, self.lease_s = state, run_id, lease_s
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"lease-{run_id}", daemon=True)
+
+    def __enter__(self) -> "_Heartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+        self.state.release(self.run_id)
+
+    def _beat(self) -> None:
+        while not self._done.wait(self.lease_s / 3):
+            try:
+                self.state.renew(self.run_id, lease_s=self.lease_s)
+            except sqlite3.Error:
+                pass  # a busy state.db: the next beat tries again, well inside the lease
+
+
 def found_agency(agency_id: str, names: dict[str, str]) -> Agency:
     """An agency known only from a multi-agency file; either name stands in for the other."""
     name_en = names.get("name_en") or names.get("name_fa") or agency_id
@@ -256,7 +305,7 @@ def harvest(
         for source in agency.sources:
             runs = runner.source(agency, source)
             out.extend(runs)
-            if on_run:
+            if on_run and runs:
                 with lock:
                     on_run(runs[0])
         return out

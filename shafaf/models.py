@@ -8,6 +8,7 @@ import enum
 class Outcome(enum.StrEnum):
     """How a run ended; a StrEnum so it is stored and serialised as its value."""
 
+    QUEUED = "queued"  # asked for by the agency ("harvest now"); the scheduler has not picked it up yet
     RUNNING = "running"
     OK = "ok"
     UNCHANGED = "unchanged"
@@ -59,6 +60,25 @@ class Reason(enum.StrEnum):
     SUSPICIOUS_SHRINK = "suspicious_shrink"
     DISK_FULL = "disk_full"
     INTERNAL = "internal"
+    # Scheduling (one run at a time, leases)
+    ALREADY_RUNNING = "already_running"  # another trigger holds this source's lease
+    LEASE_EXPIRED = "lease_expired"  # the run's process died (SIGKILL, reboot) before it finished
+
+
+class Trigger(enum.StrEnum):
+    """What asked for a run."""
+
+    MANUAL = "manual"  # shafaf harvest AGENCY
+    SCHEDULE = "schedule"  # the scheduler or shafaf harvest --due
+    REQUEST = "request"  # the agency's authenticated "harvest now"
+
+
+class Claim(enum.StrEnum):
+    """What trying to start a run of a source came to."""
+
+    CLAIMED = "claimed"
+    ALREADY_RUNNING = "already_running"
+    NOT_DUE = "not_due"  # a run since its slot already happened, or the queued run was already taken
 
 
 def http_reason(status: int) -> str:

@@ -14,9 +14,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from croniter import croniter
-
-from .errors import RegistryError, UsageError
+from .errors import RegistryError, ScheduleError, UsageError
+from .schedule import Rule, parse_rule
 from .standard import DATASET_KINDS, field_names
 from .yaml_lines import LineDict, read_yaml
 
@@ -35,6 +34,7 @@ PORTAL_KEYS = {
     "fetch_deadline_s", "fetch_max_bytes", "fetch_connect_timeout_s", "fetch_read_timeout_s",
     "fetch_retries", "allow_private_networks", "harvest_concurrency", "keep_raw_runs", "shrink_threshold",
     "plan_start_year", "duplicate_threshold",
+    "stale_after_missed_runs", "run_lease_s", "harvest_requests_per_hour", "scheduler_poll_s", "webhook_url",
 }
 # Numeric portal settings: key -> (type, minimum, maximum)
 PORTAL_NUMBERS: dict[str, tuple[type, float, float]] = {
@@ -48,6 +48,10 @@ PORTAL_NUMBERS: dict[str, tuple[type, float, float]] = {
     "shrink_threshold": (float, 0, 1),
     "plan_start_year": (int, 1390, 1499),
     "duplicate_threshold": (float, 0, 1),
+    "stale_after_missed_runs": (int, 1, 1000),
+    "run_lease_s": (float, 1, 24 * 3600),
+    "harvest_requests_per_hour": (int, 0, 1000),
+    "scheduler_poll_s": (float, 0.05, 3600),
 }
 LICENSE_KEYS = {"id", "title", "url"}
 AGENCY_KEYS = {
@@ -98,6 +102,11 @@ class Portal:
     # The 7th development plan asks 20% more of an agency's services to be smart each year from its first year.
     plan_start_year: int = 1403
     duplicate_threshold: float = 0.8  # name similarity above which two agencies' services are listed as possible duplicates
+    stale_after_missed_runs: int = 2  # an agency is stale once this many of a source's slots passed without a good run
+    run_lease_s: float = 60.0  # a run's lease; renewed every third of it, taken over once it lapses (a killed run)
+    harvest_requests_per_hour: int = 6  # "harvest now" requests one agency may make per hour; 0 turns them off
+    scheduler_poll_s: float = 30.0  # how often the scheduler looks for agencies' requests between slots
+    webhook_url: str | None = None  # receives a JSON message for each failed run and each agency gone stale
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,7 +135,7 @@ class Source:
     format: str | None = None
     encoding: str | None = None
     sheet: str | None = None
-    schedule: str | None = None
+    schedule: Rule | None = None  # see shafaf/schedule.py for the two forms
     calendar: str | None = None
     # Two-digit years: yy >= pivot is 13yy (Jalali) or 19yy (Gregorian), below it 14yy or 20yy.
     # Without a pivot a two-digit year is refused, never guessed. Needs ``calendar``.
@@ -291,6 +300,12 @@ class _Checker:
                 self.problem(self.line_of(data, key), f"{key} must be {noun} from {low:g} to {high:g}")
             else:
                 kwargs[key] = kind(value)
+        webhook = self.text(data, "webhook_url", "'portal'")
+        if webhook is not None:
+            if not re.match(r"^https?://[^/\s]+", webhook):
+                self.problem(self.line_of(data, "webhook_url"), "webhook_url must start with https:// or http://")
+            else:
+                kwargs["webhook_url"] = webhook
         if "allow_private_networks" in data:
             value = data["allow_private_networks"]
             if not isinstance(value, bool):
@@ -450,10 +465,13 @@ class _Checker:
             except LookupError:
                 self.problem(self.line_of(data, "encoding"), f"unknown encoding {encoding!r}")
                 ok = False
-        schedule = self.text(data, "schedule", what)
-        if schedule is not None and not croniter.is_valid(schedule):
-            self.problem(self.line_of(data, "schedule"), f"schedule {schedule!r} is not a valid cron expression (minute hour day month weekday)")
-            ok = False
+        schedule = None
+        if data.get("schedule") is not None:
+            try:
+                schedule = parse_rule(_plain(data["schedule"]))
+            except ScheduleError as e:
+                self.problem(self.line_of(data, "schedule"), f"schedule of {what}: {e}")
+                ok = False
         calendar = self.text(data, "calendar", what)
         if calendar is not None and calendar not in CALENDARS:
             self.problem(self.line_of(data, "calendar"), f"calendar must be one of {', '.join(CALENDARS)}")
@@ -604,6 +622,11 @@ def redact_url(url: str) -> str:
     netloc = parts.netloc.rsplit("@", 1)[-1]
     query = [(k, "REDACTED" if SECRET_HEADER.search(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
     return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe="/:"), ""))
+
+
+def _plain(value: Any) -> Any:
+    """A YAML mapping as a plain dict (schedule rules are the same JSON in the registry and the API)."""
+    return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
 
 
 def _kind(value: Any) -> str:

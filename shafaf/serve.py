@@ -59,7 +59,7 @@ _DERIVED_TEXT = {
 }
 
 
-def metadata(portal: Portal) -> dict[str, Any]:
+def metadata(portal: Portal, *, state_db: Path | None = None, registry_path: Path | None = None) -> dict[str, Any]:
     """Datasette metadata: portal titles, license, and each table's and column's description."""
     table_meta: dict[str, Any] = {}
     for kind in standard.DATASET_KINDS:
@@ -95,6 +95,9 @@ def metadata(portal: Portal) -> dict[str, Any]:
                 "description_fa": portal.description_fa,
                 "description_en": portal.description_en,
                 "default_language": portal.default_language,
+                "license_id": portal.license.id,  # CKAN's license_id and DCAT's license (catalog.py)
+                # The agency API and the schedule panel (datasette_plugins/harvest_status.py).
+                **({"state_db": str(state_db), "registry": str(registry_path)} if state_db and registry_path else {}),
             }
         },
     }
@@ -148,16 +151,23 @@ def _identity(path: str | None) -> tuple[int, int] | None:
     return (st.st_dev, st.st_ino) if st else None
 
 
-def make_datasette(db_path: Path, portal: Portal) -> Datasette:
-    """The Datasette app for the portal; the shafaf plugin is loaded through its entry point."""
-    ds = Datasette([], metadata=metadata(portal), settings=SETTINGS, cors=False)
+def make_datasette(db_path: Path, portal: Portal, *, registry_path: Path | None = None) -> Datasette:
+    """The Datasette app for the portal; the shafaf plugin is loaded through its entry point.
+
+    With ``registry_path``, the agency API and schedule panel use the
+    registry and the ``state.db`` beside ``db_path``.
+    """
+    state_db = Path(db_path).parent / "state.db"
+    ds = Datasette([], metadata=metadata(portal, state_db=state_db, registry_path=registry_path), settings=SETTINGS,
+                   cors=False)
     ds.add_database(ServedDatabase(ds, path=str(db_path), is_mutable=True), name=DATABASE)
     return ds
 
 
-def serve(db_path: Path, portal: Portal, *, host: str = "127.0.0.1", port: int = 8001) -> None:
+def serve(db_path: Path, portal: Portal, *, host: str = "127.0.0.1", port: int = 8001,
+          registry_path: Path | None = None) -> None:
     """Serve the portal until interrupted (uvicorn, as ``datasette serve`` does)."""
     import uvicorn
 
-    ds = make_datasette(db_path, portal)
+    ds = make_datasette(db_path, portal, registry_path=registry_path)
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning")

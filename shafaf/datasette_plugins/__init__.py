@@ -4,7 +4,9 @@ Registered through the ``datasette`` entry point in setup.py. The pages live
 in ``pages`` (home, agency, service) and ``lists`` (duplicates, data quality,
 search), what they share in ``common``, their SQL in ``queries``, their words,
 numbers and dates in ``i18n`` (gettext catalogues in ``locale/``), the
-request's language in ``language``, charts in ``charts``; templates in
+request's language in ``language``, charts in ``charts``; what makes the
+portal harvestable (the CKAN Action API, DCAT catalogs, Atom feeds, sitemap
+and ``/api``) in ``harvestable``, all built on ``catalog``; templates in
 ``templates/`` (``base.html`` puts Datasette's own pages in the same frame)
 and stylesheets and the font in ``static/`` (served by Datasette at
 ``/-/static-plugins/shafaf/``).
@@ -18,8 +20,12 @@ from datasette import hookimpl
 
 from ..errors import ShafafError
 from . import common, language, lists, pages, search, security
+from .agency_api import ROUTES as AGENCY_API_ROUTES
+from .agency_api import skip_csrf as _skip_csrf
 from .downloads import ROUTES as DOWNLOAD_ROUTES
+from .harvestable import ROUTES as HARVESTABLE_ROUTES  # CKAN API, DCAT, feeds, sitemap, /api
 from .i18n import JINJA_FILTERS
+from .redacted import ROUTES as REDACTED_ROUTES  # /-/metadata without server paths
 from .search import prepare_connection  # noqa: F401  hook: shafaf_search_form() in SQL
 
 if TYPE_CHECKING:
@@ -68,5 +74,11 @@ def extra_template_vars(request: Any, datasette: Datasette) -> dict[str, Any]:
 
 
 @hookimpl
+def skip_csrf(scope: dict[str, Any]) -> bool | None:
+    """The agency API authenticates by Bearer token, not cookie (see ``agency_api``)."""
+    return True if _skip_csrf(scope) else None
+
+
+@hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return [*DOWNLOAD_ROUTES, *pages.ROUTES, *lists.ROUTES]
+    return [*REDACTED_ROUTES, *DOWNLOAD_ROUTES, *HARVESTABLE_ROUTES, *pages.ROUTES, *lists.ROUTES, *AGENCY_API_ROUTES]

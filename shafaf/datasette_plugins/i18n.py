@@ -77,6 +77,7 @@ def template_vars(lang: str) -> dict[str, Any]:
 
 # Run outcomes as harvest_runs stores them, and our words for them.
 OUTCOMES: dict[str, str] = {
+    "queued": N_("queued"),
     "running": N_("running"),
     "ok": N_("ok"),
     "unchanged": N_("unchanged"),

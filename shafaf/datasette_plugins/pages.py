@@ -16,7 +16,7 @@ from datasette import Request, Response
 
 from .. import tables
 from ..indicator_defs import BY_NAME, LAST_12_MONTHS, SCORECARD, TARGET_PREFIX
-from . import charts, i18n, language, page_cache, queries
+from . import charts, harvest_status, i18n, language, page_cache, queries
 from .common import (
     AGENCY_ID_PATTERN,
     DATABASE,
@@ -75,6 +75,9 @@ async def home(request: Request, datasette: Datasette) -> Response:
     sort = sort if sort in {key for key, *_ in LEAGUE} | {"name"} else "transparency"
     rows = await queries.scorecards(db)
     agencies = [_league_row(datasette, row, lang) for row in rows]
+    stale = await harvest_status.stale_agencies(datasette)
+    for league_row in agencies:
+        league_row["stale"] = league_row["id"] in stale
     agencies.sort(key=_league_sort_key(sort))
     return await render(datasette, request, "shafaf_home.html", {
         "national": await queries.national(db),
@@ -183,6 +186,7 @@ async def agency(request: Request, datasette: Datasette) -> Response:
             for run in await queries.harvest_runs(db, agency_id, limit=RUNS_SHOWN)
         ],
         "runs_href": table_href(datasette, "harvest_runs", agency_id=agency_id),
+        **await harvest_status.panel(datasette, agency_id, lang),  # schedules, next runs, stale, queued requests
         "rejected": [_rejected(r, lang) for r in rejected[:REJECTED_SHOWN]],
         "rejected_truncated": len(rejected) > REJECTED_SHOWN,
         "rejected_href": table_href(datasette, "validation_errors", agency_id=agency_id),
@@ -518,6 +522,7 @@ def _days_chart(months: list[_Month], standard_days: float | None, lang: str, rt
 ROUTES: list[tuple[str, Any]] = [
     (r"^/\Z", page_cache.kept(home)),
     (rf"^/agencies/(?P<agency_id>{AGENCY_ID_PATTERN})\Z", page_cache.kept(agency)),
-    (rf"^/agencies/(?P<agency_id>{AGENCY_ID_PATTERN})/services/(?P<service_id>{SERVICE_ID_PATTERN})\Z", page_cache.kept(service)),
+    (rf"^/agencies/(?P<agency_id>{AGENCY_ID_PATTERN})/services/(?P<service_id>{SERVICE_ID_PATTERN})\Z",
+     page_cache.kept(service)),
     (r"^/agencies/.*[^/]\Z", not_found),
 ]

@@ -1,0 +1,123 @@
+"""What agencies ask of the portal, kept in ``state.db``: "harvest now" and their own schedules.
+
+The public web process writes only here, and only for a request carrying
+the agency's token; the scheduler (or ``shafaf harvest --due``) starts the
+queued runs. A request is answered at once with the ids of the runs it
+queued (one per source), so the agency can follow them in the run history.
+A queued run is started only while it is still queued (``state.claim``), so
+two schedulers never both run it and a scheduler stopped before starting it
+leaves it for the next.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+
+from .errors import RateLimited, UsageError
+from .models import Outcome, Trigger
+from .registry import Agency, Source
+from .schedule import Rule, format_utc, parse_rule, parse_utc
+from . import state as state_mod
+from .state import Run, StateStore, new_run_id, utc_now
+
+WINDOW = dt.timedelta(hours=1)
+
+
+@dataclasses.dataclass(frozen=True)
+class HarvestRequest:
+    request_id: str
+    agency_id: str
+    source_id: str | None  # None: every source of the agency
+    requested: str
+    run_ids: dict[str, str]  # source id -> queued run id
+
+
+def request_harvest(state: StateStore, agency: Agency, *, source_id: str | None = None, token_id: str | None = None,
+                    per_hour: int) -> HarvestRequest:
+    """Queue a harvest of the agency (or one source); RateLimited past ``per_hour`` requests in the last hour."""
+    sources = [s for s in agency.sources if source_id is None or s.id == source_id]
+    if not sources:
+        raise UsageError(f"agency {agency.id!r} has no source {source_id!r}" if source_id else
+                         f"agency {agency.id!r} has no sources to harvest")
+    now = state_mod.wall_clock()
+    with state.immediate() as conn:  # the count and the insert are one step: no burst slips past the limit
+        recent = [parse_utc(r[0]) for r in conn.execute(
+            "SELECT requested FROM harvest_requests WHERE agency_id = ? AND requested > ? ORDER BY requested",
+            (agency.id, format_utc(now - WINDOW)))]
+        if len(recent) >= per_hour:
+            oldest = recent[-per_hour] if per_hour else now
+            wait = max(1, int(((oldest or now) + WINDOW - now).total_seconds()) + 1)
+            raise RateLimited(f"agency {agency.id!r} asked for {len(recent)} harvests in the last hour; "
+                              f"the portal allows {per_hour}", retry_after=wait)
+        runs = {s.id: _queued(agency, s) for s in sources}
+        request = HarvestRequest(request_id=new_run_id(), agency_id=agency.id, source_id=source_id,
+                                 requested=format_utc(now), run_ids={k: r.run_id for k, r in runs.items()})
+        conn.execute("INSERT INTO harvest_requests VALUES (?, ?, ?, ?, ?, ?)",
+                     (request.request_id, agency.id, source_id, request.requested, token_id,
+                      json.dumps(request.run_ids, sort_keys=True)))
+        for run in runs.values():
+            row = run.as_row()
+            conn.execute(f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})", row)
+    return request
+
+
+def _queued(agency: Agency, source: Source) -> Run:
+    return Run(run_id=new_run_id(), agency_id=agency.id, source_id=source.id, dataset=source.dataset, kind=source.kind,
+               location=source.location, started=utc_now(), outcome=Outcome.QUEUED,
+               message=f"{Trigger.REQUEST}: asked for by the agency; waiting for the scheduler")
+
+
+def queued_runs(state: StateStore) -> list[dict[str, str]]:
+    """Every queued run, oldest first: what the scheduler owes the agencies."""
+    with state.connect() as conn:
+        rows = conn.execute("SELECT run_id, agency_id, source_id FROM runs WHERE outcome = ? ORDER BY run_id",
+                            (str(Outcome.QUEUED),))
+        return [dict(r) for r in rows]
+
+
+def pending(state: StateStore, agency_id: str) -> list[dict[str, str]]:
+    """The agency's queued runs, for its page."""
+    with state.connect() as conn:
+        rows = conn.execute("SELECT run_id, source_id, dataset, started FROM runs WHERE agency_id = ? AND outcome = ? "
+                            "ORDER BY started", (agency_id, str(Outcome.QUEUED)))
+        return [dict(r) for r in rows]
+
+
+# --- schedules set by the agency or an operator
+
+
+def set_schedule(state: StateStore, agency: Agency, source_id: str, rule: Rule | object, *, by: str) -> Rule:
+    """Store a schedule over the registry's; ScheduleError for a bad rule, UsageError for an unknown source."""
+    _source(agency, source_id)
+    parsed = parse_rule(rule)
+    with state.connect() as conn:
+        conn.execute("INSERT OR REPLACE INTO schedule_overrides VALUES (?, ?, ?, ?, ?)",
+                     (agency.id, source_id, json.dumps(parsed.to_json(), sort_keys=True), utc_now(), by))
+    return parsed
+
+
+def reset_schedule(state: StateStore, agency: Agency, source_id: str | None = None) -> int:
+    """Back to the registry's schedule for one source (or all of the agency's); how many were reset."""
+    if source_id is not None:
+        _source(agency, source_id)
+    with state.connect() as conn:
+        if source_id is None:
+            return conn.execute("DELETE FROM schedule_overrides WHERE agency_id = ?", (agency.id,)).rowcount
+        return conn.execute("DELETE FROM schedule_overrides WHERE agency_id = ? AND source_id = ?",
+                            (agency.id, source_id)).rowcount
+
+
+def overrides(state: StateStore) -> dict[tuple[str, str], Rule]:
+    with state.connect() as conn:
+        rows = conn.execute("SELECT agency_id, source_id, rule FROM schedule_overrides").fetchall()
+    return {(r["agency_id"], r["source_id"]): parse_rule(json.loads(r["rule"])) for r in rows}
+
+
+def _source(agency: Agency, source_id: str) -> Source:
+    for source in agency.sources:
+        if source.id == source_id:
+            return source
+    known = ", ".join(s.id for s in agency.sources) or "none"
+    raise UsageError(f"agency {agency.id!r} has no source {source_id!r} (its sources: {known})")

@@ -1,0 +1,267 @@
+"""The commands of scheduling: ``shafaf scheduler``, ``shafaf token ...``, ``shafaf schedule ...``.
+
+Thin, like the rest of ``cli``: each parses, calls one function of
+``scheduler``, ``tokens`` or ``agency_requests``, and prints. Imported at
+the end of ``cli`` to add them to the ``shafaf`` group.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+
+from . import registry as registry_mod
+from .cli import _common, _friendly, _table, cli
+from .datadir import DataDir
+from .errors import ShafafError, UsageError
+from .state import StateStore
+
+
+def _agency(reg: registry_mod.Registry, agency_id: str) -> registry_mod.Agency:
+    return reg.select([agency_id])[0]
+
+
+# --- scheduler -------------------------------------------------------------------
+
+
+@cli.command()
+@_common
+@_friendly
+def scheduler(data_dir: Path, registry_path: Path) -> None:
+    """Run in the foreground: harvest when due, run agencies' requests, publish what changed.
+
+    At start-up every source whose latest slot was missed (the portal was
+    down) runs once, not once per missed slot. At most the portal's
+    harvest_concurrency runs at a time. SIGTERM or Ctrl+C lets running runs
+    finish and starts no new one. The registry is read again before each
+    pass; a broken edit keeps the last good one. One line per pass goes to
+    stderr. For a system service see docs/operations.md.
+
+    \b
+    Example:
+        shafaf scheduler --data-dir /srv/shafaf/var --registry /srv/shafaf/agencies.yml
+    """
+    from .scheduler import Pass, run_forever
+
+    data = DataDir(data_dir)
+    last = [registry_mod.load(registry_path)]
+
+    def load() -> registry_mod.Registry:
+        try:
+            last[0] = registry_mod.load(registry_path)
+        except ShafafError as e:
+            click.echo(f"warning: keeping the previous registry: {e}", err=True)
+        return last[0]
+
+    def report(result: Pass) -> None:
+        now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        outcomes: dict[str, int] = {}
+        for run in result.runs:
+            outcomes[str(run.outcome)] = outcomes.get(str(run.outcome), 0) + 1
+        if result.runs or result.problems:
+            summary = ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items())) or "no runs"
+            published = f"; published {', '.join(result.published)}" if result.published else ""
+            click.echo(f"{now} {summary}{published}", err=True)
+        for problem in result.problems:
+            click.echo(f"{now} warning: {problem}", err=True)
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo(f"scheduler: {data.state_db} (SIGTERM stops after the running runs)", err=True)
+    run_forever(load, data, stop=stop, on_pass=report)
+    click.echo("scheduler: stopped", err=True)
+
+
+# --- token -----------------------------------------------------------------------
+
+
+@cli.group()
+def token() -> None:
+    """Agencies' API tokens: create (printed once), list, revoke.
+
+    Only a SHA-256 of each token is kept, in DATA_DIR/state.db. A token lets
+    its agency, and only it, ask for a harvest (POST
+    /-/agencies/<id>/harvest) and set its schedules (PUT
+    /-/agencies/<id>/schedule).
+
+    \b
+    Example:
+        shafaf token create tax
+        shafaf token list
+        shafaf token revoke 3f9a0c12d4e5
+    """
+
+
+@token.command("create")
+@click.argument("agency")
+@click.option("--note", default=None, help="Who holds it, to recognise it in 'token list'.")
+@_common
+@_friendly
+def token_create(agency: str, note: str | None, data_dir: Path, registry_path: Path) -> None:
+    """Create a token for AGENCY and print it; it is never shown again.
+
+    \b
+    Example:
+        shafaf token create tax --note "data office, Ms Karimi"
+    """
+    from . import tokens
+
+    agency_id = _agency(registry_mod.load(registry_path), agency).id
+    secret, info = tokens.create(StateStore(DataDir(data_dir).state_db), agency_id, note=note)
+    click.echo(secret)
+    click.echo(f"token {info.token_id} of {agency_id}: keep it secret; it is not stored and cannot be shown again", err=True)
+
+
+@token.command("list")
+@click.argument("agency", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@_common
+@_friendly
+def token_list(agency: str | None, as_json: bool, data_dir: Path, registry_path: Path) -> None:
+    """List tokens (of AGENCY, or all): id, agency, created, last used, revoked. Never the tokens.
+
+    \b
+    Example:
+        shafaf token list
+        shafaf token list tax --json
+    """
+    import dataclasses
+
+    from . import tokens
+
+    infos = tokens.listing(StateStore(DataDir(data_dir).state_db), agency)
+    if as_json:
+        click.echo(json.dumps([dataclasses.asdict(i) for i in infos], ensure_ascii=False, indent=2, sort_keys=True))
+        return
+    keys = ["token_id", "agency_id", "created", "last_used", "revoked", "note"]
+    click.echo(_table([[getattr(i, k) or "" for k in keys] for i in infos], [k.replace("_id", "") for k in keys]))
+
+
+@token.command("revoke")
+@click.argument("token_id")
+@_common
+@_friendly
+def token_revoke(token_id: str, data_dir: Path, registry_path: Path) -> None:
+    """Revoke the token TOKEN_ID (from 'shafaf token list'); it stops working at once.
+
+    \b
+    Example:
+        shafaf token revoke 3f9a0c12d4e5
+    """
+    from . import tokens
+
+    info = tokens.revoke(StateStore(DataDir(data_dir).state_db), token_id)
+    click.echo(f"token {info.token_id} of {info.agency_id} revoked at {info.revoked}")
+
+
+# --- schedule --------------------------------------------------------------------
+
+
+@cli.group()
+def schedule() -> None:
+    """An agency's schedules: show them, set one over the registry's, reset to the registry's.
+
+    A rule is a cron expression in the portal timezone, or JSON:
+    {"jalali_day": 5, "at": "02:00"} (the 5th of each Jalali month),
+    {"cron": "0 2 * * *", "working_days": true} (never on Thursday or
+    Friday: moved to Saturday). The agency sets the same rules with PUT
+    /-/agencies/<id>/schedule.
+
+    \b
+    Example:
+        shafaf schedule show tax
+        shafaf schedule set tax services '{"jalali_day": 5, "at": "02:00"}'
+        shafaf schedule reset tax services
+    """
+
+
+@schedule.command("show")
+@click.argument("agency")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@_common
+@_friendly
+def schedule_show(agency: str, as_json: bool, data_dir: Path, registry_path: Path) -> None:
+    """Show AGENCY's sources: the rule in force, where it comes from, the next run (UTC and local).
+
+    \b
+    Example:
+        shafaf schedule show tax --json
+    """
+    from .agency_requests import overrides
+    from .schedule import format_utc, next_after
+
+    reg = registry_mod.load(registry_path)
+    chosen = _agency(reg, agency)
+    rules = overrides(StateStore(DataDir(data_dir).state_db))
+    now = dt.datetime.now(dt.timezone.utc)
+    zone = ZoneInfo(reg.portal.timezone)
+    rows: list[dict[str, Any]] = []
+    for source in chosen.sources:
+        rule = rules.get((chosen.id, source.id), source.schedule)
+        upcoming = next_after(rule, now, tz=reg.portal.timezone) if rule else None
+        rows.append({"source_id": source.id, "schedule": rule.to_json() if rule else None,
+                     "from": "override" if (chosen.id, source.id) in rules else "registry",
+                     "next_run": format_utc(upcoming) if upcoming else None,
+                     "next_run_local": upcoming.astimezone(zone).strftime("%Y-%m-%d %H:%M") if upcoming else None})
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, sort_keys=True))
+        return
+    shown = [[r["source_id"], "" if r["schedule"] is None else json.dumps(r["schedule"]).strip('"'), r["from"],
+              r["next_run"] or "", r["next_run_local"] or ""] for r in rows]
+    click.echo(_table(shown, ["source", "schedule", "from", "next run (UTC)", f"local ({reg.portal.timezone})"]))
+
+
+@schedule.command("set")
+@click.argument("agency")
+@click.argument("source")
+@click.argument("rule")
+@_common
+@_friendly
+def schedule_set(agency: str, source: str, rule: str, data_dir: Path, registry_path: Path) -> None:
+    """Set SOURCE of AGENCY to RULE (cron text, or JSON), over the registry's schedule.
+
+    \b
+    Example:
+        shafaf schedule set tax services "30 1 * * 6"
+        shafaf schedule set tax services '{"cron": "0 2 * * *", "working_days": true}'
+    """
+    from .agency_requests import set_schedule
+    from .schedule import format_utc, next_after
+
+    value: Any = rule
+    if rule.lstrip().startswith("{"):
+        try:
+            value = json.loads(rule)
+        except json.JSONDecodeError as e:
+            raise UsageError(f"RULE looks like JSON but is not: {e}") from e
+    reg = registry_mod.load(registry_path)
+    parsed = set_schedule(StateStore(DataDir(data_dir).state_db), _agency(reg, agency), source, value, by="cli")
+    upcoming = next_after(parsed, dt.datetime.now(dt.timezone.utc), tz=reg.portal.timezone)
+    click.echo(f"{agency}/{source}: {parsed.describe()}; next run {format_utc(upcoming)}")
+
+
+@schedule.command("reset")
+@click.argument("agency")
+@click.argument("source", required=False)
+@_common
+@_friendly
+def schedule_reset(agency: str, source: str | None, data_dir: Path, registry_path: Path) -> None:
+    """Go back to the registry's schedule for SOURCE of AGENCY (every source when none is named).
+
+    \b
+    Example:
+        shafaf schedule reset tax services
+        shafaf schedule reset tax
+    """
+    from .agency_requests import reset_schedule
+
+    count = reset_schedule(StateStore(DataDir(data_dir).state_db), _agency(registry_mod.load(registry_path), agency), source)
+    click.echo(f"{agency}: {count} schedule{'s' if count != 1 else ''} back to the registry's")

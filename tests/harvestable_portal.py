@@ -1,0 +1,99 @@
+"""A published portal for the harvestable-API tests: built from the conftest registry, served in-process or by
+``shafaf serve`` on a free 127.0.0.1 port.
+
+The registry adds a third agency, gamma, whose only source is missing: it
+has a failed run (for the feeds) and no dataset (so catalogs must leave it
+without packages).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import httpx
+import pytest
+
+from conftest import write_registry
+from shafaf import registry
+from shafaf.datadir import DataDir
+from shafaf.exports import write_exports
+from shafaf.harvest import harvest
+from shafaf.publish import publish
+from shafaf.serve import make_datasette
+
+GAMMA = """\
+  - id: gamma
+    name_fa: سازمان ج
+    name_en: Gamma Organization
+    contact_email: data@gamma.example.ir
+    sources:
+      - dataset: services
+        path: files/gamma_missing.csv
+"""
+
+
+def build(root: Path) -> tuple[Path, registry.Registry, DataDir]:
+    """The registry harvested, published and exported under ``root``; returns the registry's path too."""
+    path = write_registry(root / "src", extra=GAMMA)
+    reg = registry.load(path)
+    data = DataDir(root / "var")
+    harvest(reg.agencies, registry=reg, data=data)
+    publish(list(reg.agencies), registry=reg, data=data)
+    write_exports(data.public_db, data.downloads, registry=reg)
+    return path, reg, data
+
+
+def datasette_for(reg: registry.Registry, data: DataDir) -> Any:
+    return make_datasette(data.public_db, reg.portal)
+
+
+def get(ds: Any, path: str, **kwargs: Any) -> httpx.Response:
+    return asyncio.run(ds.client.get(path, **kwargs))
+
+
+def post(ds: Any, path: str, **kwargs: Any) -> httpx.Response:
+    return asyncio.run(ds.client.post(path, **kwargs))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def served(registry_path: Path, data: DataDir, log_path: Path) -> Iterator[str]:
+    """``shafaf serve`` in a subprocess on a free loopback port; yields its base URL, stops it after."""
+    port = free_port()
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "shafaf.cli", "serve", "--port", str(port), "--registry", str(registry_path),
+             "--data-dir", str(data.root)], stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                try:
+                    if httpx.get(f"{base}/api/3/action/status_show", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if server.poll() is not None:
+                    pytest.fail(f"shafaf serve exited: {log_path.read_text(errors='replace')}")
+                time.sleep(0.1)
+            else:
+                pytest.fail("shafaf serve did not answer in 30 s")
+            yield base
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
