@@ -9,16 +9,10 @@ without packages).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
-import pytest
 
 from conftest import write_registry
 from shafaf import registry
@@ -62,38 +56,3 @@ def post(ds: Any, path: str, **kwargs: Any) -> httpx.Response:
     return asyncio.run(ds.client.post(path, **kwargs))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def served(registry_path: Path, data: DataDir, log_path: Path) -> Iterator[str]:
-    """``shafaf serve`` in a subprocess on a free loopback port; yields its base URL, stops it after."""
-    port = free_port()
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "shafaf.cli", "serve", "--port", str(port), "--registry", str(registry_path),
-             "--data-dir", str(data.root)], stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(300):
-                try:
-                    if httpx.get(f"{base}/api/3/action/status_show", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if server.poll() is not None:
-                    pytest.fail(f"shafaf serve exited: {log_path.read_text(errors='replace')}")
-                time.sleep(0.1)
-            else:
-                pytest.fail("shafaf serve did not answer in 30 s")
-            yield base
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()

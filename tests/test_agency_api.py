@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import json
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Iterator
 
@@ -19,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import write_registry
+from served import served
 from shafaf import registry
 from shafaf.cli import cli
 from shafaf.datadir import DataDir
@@ -36,41 +32,6 @@ def _registry(root: Path) -> Path:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def _served(registry_path: Path, data: DataDir, log_path: Path) -> Iterator[str]:
-    port = _free_port()
-    with log_path.open("wb") as log:
-        server = subprocess.Popen([sys.executable, "-m", "shafaf.cli", "serve", "--port", str(port), "--registry",
-                                   str(registry_path), "--data-dir", str(data.root)], stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(300):  # bounded: 30 s at most
-                try:
-                    if httpx.get(f"{base}/-/versions.json", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if server.poll() is not None:
-                    pytest.fail(f"shafaf serve exited: {log_path.read_text(errors='replace')}")
-                time.sleep(0.1)
-            else:
-                pytest.fail("shafaf serve did not answer in 30 s")
-            yield base
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-
-
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory) -> Iterator[tuple[str, Path, DataDir]]:
     root = tmp_path_factory.mktemp("portal")
@@ -79,7 +40,7 @@ def portal(tmp_path_factory) -> Iterator[tuple[str, Path, DataDir]]:
     data = DataDir(root / "var")
     harvest(reg.agencies, registry=reg, data=data)
     publish(reg.agencies, registry=reg, data=data)
-    with _served(registry_path, data, root / "serve.log") as base:
+    with served(registry_path, data.root, root / "serve.log") as base:
         yield base, registry_path, data
 
 

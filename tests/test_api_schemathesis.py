@@ -11,7 +11,8 @@ import httpx
 import pytest
 import schemathesis
 from schemathesis import GenerationMode
-from harvestable_portal import build, served
+from harvestable_portal import build
+from served import served
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -34,7 +35,7 @@ schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.N
 def base_url(tmp_path_factory):
     root = tmp_path_factory.mktemp("schemathesis")
     path, _, data = build(root)
-    with served(path, data, root / "serve.log") as url:
+    with served(path, data.root, root / "serve.log") as url:
         yield url
 
 

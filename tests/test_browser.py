@@ -17,19 +17,15 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.parse
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 
 from conftest import write_registry
+from served import served
 from shafaf import registry
 from shafaf.datadir import DataDir
 from shafaf.harvest import harvest
@@ -119,12 +115,6 @@ class Visit:
     screenshot: Path | None = None
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def portal_url(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser-portal")
@@ -135,33 +125,8 @@ def portal_url(tmp_path_factory):
     data = DataDir(root / "var")
     harvest(list(reg.agencies), registry=reg, data=data)
     publish(list(reg.agencies), registry=reg, data=data)
-    port = free_port()
-    log = (root / "serve.log").open("wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "shafaf.cli", "serve", "--port", str(port), "--registry", str(path),
-         "--data-dir", str(data.root)], stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/-/versions.json", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None:
-                pytest.fail(f"shafaf serve exited: {(root / 'serve.log').read_text(errors='replace')}")
-            time.sleep(0.1)
-        else:
-            pytest.fail("shafaf serve did not answer in 20 s")
+    with served(path, data.root, root / "serve.log") as base:
         yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,8 @@ from typing import Any
 import ckanapi
 import pytest
 import sqlite_utils
-from harvestable_portal import build, datasette_for, get, post, served
+from harvestable_portal import build, datasette_for, get, post
+from served import served
 
 from shafaf import registry, standard, tables
 from shafaf.datadir import DataDir
@@ -48,7 +49,7 @@ def ds(site):
 @pytest.fixture(scope="module")
 def base_url(site, tmp_path_factory):
     path, _, data = site
-    with served(path, data, tmp_path_factory.mktemp("ckan-serve") / "serve.log") as url:
+    with served(path, data.root, tmp_path_factory.mktemp("ckan-serve") / "serve.log") as url:
         yield url
 
 

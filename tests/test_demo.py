@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-import subprocess
-import sys
-import time
 
 import httpx
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
+from served import served
 from shafaf import registry
 from shafaf.cli import BUNDLED_REGISTRY, cli
 from shafaf.serve import make_datasette
@@ -93,32 +90,9 @@ def test_a_service_reported_in_jalali_months_has_its_monthly_figures(demo_dir):
     assert "Aban 1403" in response.text
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_shafaf_serve_answers_on_a_real_port(demo_dir):
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "shafaf.cli", "serve", "--port", str(port), "--data-dir", str(demo_dir),
-         "--registry", str(BUNDLED_REGISTRY)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/agencies/tax", timeout=5)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise
-                time.sleep(0.2)
+    with served(BUNDLED_REGISTRY, demo_dir, demo_dir / "serve.log") as base:
+        response = httpx.get(f"{base}/agencies/tax", timeout=5)
         assert response.status_code == 200 and 'dir="rtl"' in response.text
-        table = httpx.get(f"http://127.0.0.1:{port}/shafaf/targets.json?agency_id=tax&_shape=array", timeout=5)
+        table = httpx.get(f"{base}/shafaf/targets.json?agency_id=tax&_shape=array", timeout=5)
         assert {r["indicator"] for r in table.json()} >= {"smart_services_share"}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import httpx
 import pytest
 
 from publishing import AGENCIES, write_package, write_registry
+from served import free_port
 from shafaf.datadir import DataDir
 from shafaf.dbfile import BUILDING, current_version, versions_dir
 from shafaf.models import Outcome, Reason
@@ -143,12 +143,6 @@ def test_a_full_disk_fails_with_disk_full_and_leaves_the_served_file(portal, mod
     assert state_of(data.public_db) == before
     assert current_version(data.public_db) == served
     assert not [p for p in versions_dir(data.public_db).glob("*") if BUILDING in p.name]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_readers_of_a_running_server_never_see_half_a_publication(portal):
