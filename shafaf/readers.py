@@ -30,7 +30,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
-from frictionless import Detector, FrictionlessException, formats
+from frictionless import Detector, FrictionlessException, errors, formats
 from frictionless.resources import TableResource
 
 from .errors import StageError
@@ -38,7 +38,8 @@ from .models import Reason
 from .normalize.encoding import OTHER_LEGACY, PERSIAN_LEGACY, MojibakeGuard, bom_encoding, detect_encoding
 from .normalize.text import clean_text
 
-STRUCTURAL = {"extra-cell", "missing-cell"}
+_EXTRA_CELL = [(errors.ExtraCellError.type, errors.ExtraCellError.title)]
+_MISSING_CELL = [(errors.MissingCellError.type, errors.MissingCellError.title)]
 RENAMED_HEADER_ERRORS = {"blank-label", "duplicate-label"}  # replaced by our own, which say the new name
 EOF_SENTINEL = "\x00shafaf-end-of-file"
 
@@ -159,6 +160,7 @@ def _rows(
     notes: list[str],
 ) -> Iterator[tuple[int, list[str], list[tuple[str, str]]]]:
     stream = iter(resource.row_stream)
+    width = len(resource.schema.fields)  # one field per header label (every field is "any": no type errors)
     while True:
         try:
             row = next(stream)
@@ -168,7 +170,9 @@ def _rows(
             raise _stage_error(e, path, resource.format or "", encoding, how, when="stopped being readable") from e
         cells = [cell_text(c) for c in row.cells]
         guard.see_row(row.row_number, cells, labels)
-        problems = [(e.type, f"{e.title}: {e.note}" if e.note else e.title) for e in row.errors if e.type in STRUCTURAL]
+        # What frictionless' row.errors would say of the row's length (one error a cell), without building the
+        # row's cell values for every row: 11% of reading a large file.
+        problems = _EXTRA_CELL * (len(cells) - width) if len(cells) > width else _MISSING_CELL * (width - len(cells))
         yield row.row_number, cells, problems
     if (problem := guard.problem()) is not None:
         raise StageError(Reason.ENCODING, problem)
