@@ -104,7 +104,8 @@ def cell_reader(field: Field) -> Reader:
 
 
 def _checks(field: Field, value_reader: Callable[[Any], Any]) -> list[tuple[str, Callable[[Any], bool], str]]:
-    """The field's constraints as frictionless builds them: bounds and enums cast by the field's own reader."""
+    """The field's constraints as frictionless builds them (bounds and enums cast by the field's own reader),
+    each as one expression with the semantics of frictionless' ``check_<name>``."""
     out = []
     for name in field.supported_constraints:
         constraint = field.constraints.get(name)
@@ -117,8 +118,33 @@ def _checks(field: Field, value_reader: Callable[[Any], Any]) -> list[tuple[str,
             constraint = re.compile(f"^{constraint}$")
         if name == "enum":
             constraint = list(map(value_reader, constraint))
-        out.append((name, functools.partial(getattr(frictionless_field, f"check_{name}"), constraint), note))
+        check = _check(name, constraint)
+        if check is not None:
+            out.append((name, check, note))
     return out
+
+
+def _check(name: str, c: Any) -> Callable[[Any], bool] | None:
+    """``check_<name>`` of frictionless.schema.field bound to its constraint ``c`` (None: it always passes)."""
+    if name == "required":
+        return (lambda v: v is not None) if c else None
+    if name == "minimum":
+        return lambda v: v is None or (not v != v and bool(v >= c))  # v != v: NaN, which no bound admits
+    if name == "maximum":
+        return lambda v: v is None or (not v != v and bool(v <= c))
+    if name == "exclusiveMinimum":
+        return lambda v: v is None or (not v != v and bool(v > c))
+    if name == "exclusiveMaximum":
+        return lambda v: v is None or (not v != v and bool(v < c))
+    if name == "pattern":
+        return lambda v: v is None or bool(c.match(v))
+    if name == "enum":
+        return lambda v: v is None or v in c
+    if name == "minLength":
+        return lambda v: v is None or len(v) >= c
+    if name == "maxLength":
+        return lambda v: v is None or len(v) <= c
+    return functools.partial(getattr(frictionless_field, f"check_{name}"), c)  # any other: frictionless' own
 
 
 def _value_reader(field: Field) -> Callable[[str], Any] | None:
@@ -152,6 +178,7 @@ def _number(cell: str) -> decimal.Decimal | None:
         return None
 
 
+@functools.lru_cache(maxsize=4096)  # a file has few distinct days and many rows; a date is immutable
 def _date(cell: str) -> dt.date | None:
     """``strptime(cell, "%Y-%m-%d")``, as frictionless reads a default date; plain ISO days without it."""
     m = _ISO_DAY.fullmatch(cell)

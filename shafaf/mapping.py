@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import decimal
+import functools
 from typing import Any, Mapping
 
 from . import standard
@@ -166,13 +167,19 @@ def _is_code(name: str) -> bool:
     return name.endswith("_id")
 
 
+@functools.lru_cache(maxsize=64)
+def _codes(field_names: tuple[str, ...]) -> tuple[bool, ...]:
+    return tuple(_is_code(name) for name in field_names)
+
+
 def map_row(plan: ColumnPlan, cells: list[str]) -> tuple[list[str], list[CellProblem]]:
     """One source row → the standard's fields, in order, as text; plus any problems found."""
     out: list[str] = []
     problems: list[CellProblem] = []
-    for name, field_type, index in zip(plan.field_names, plan.field_types, plan.indexes):
+    for name, field_type, index, is_code in zip(plan.field_names, plan.field_types, plan.indexes,
+                                                 _codes(plan.field_names)):
         raw = cells[index] if index is not None and index < len(cells) else ""
-        value = normalize_cell(raw, field_type, is_code=_is_code(name))
+        value = normalize_cell(raw, field_type, is_code=is_code)
         table = plan.value_maps.get(name)
         if table is not None and value in table:
             value = table[value]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import decimal
 import random
 from pathlib import Path
 
@@ -109,3 +110,36 @@ def test_a_row_is_typed_as_frictionless_types_it():
     assert errors == []
     assert typed["period_start"] == dt.date(2024, 1, 1) and typed["applications"] == 10
     assert str(typed["median_days"]) == "1.5" and typed["period_label"] is None and typed["cost"] is None
+
+
+@pytest.mark.parametrize("name, constraints", [
+    ("required", [True, False]), ("minimum", [0, 1, decimal.Decimal("0.5")]), ("maximum", [100, decimal.Decimal("1")]),
+    ("exclusiveMinimum", [0]), ("exclusiveMaximum", [100]), ("minLength", [0, 3]), ("maxLength", [3, 64]),
+])
+def test_each_constraint_check_is_frictionless_own(name, constraints):
+    from frictionless.schema import field as frictionless_field
+
+    from shafaf.compiled_schema import _check
+
+    values = [None, 0, 1, -1, 100, 101, decimal.Decimal("0.5"), decimal.Decimal("NaN"), decimal.Decimal("Infinity"),
+              decimal.Decimal("-Infinity"), 99.5, float("nan")]
+    if "Length" in name:
+        values = [None, "", "ab", "abc", "abcd", "x" * 65]
+    for c in constraints:
+        ours = _check(name, c) or (lambda v: True)
+        for v in values:
+            assert ours(v) == getattr(frictionless_field, f"check_{name}")(c, v), (name, c, v)
+
+
+def test_pattern_and_enum_checks_are_frictionless_own():
+    import re
+
+    from frictionless.schema import field as frictionless_field
+
+    from shafaf.compiled_schema import _check
+
+    pattern = re.compile("^[a-z0-9-]{1,64}$")
+    for v in [None, "tax", "Tax", "", "a" * 65, "tax\n"]:
+        assert _check("pattern", pattern)(v) == frictionless_field.check_pattern(pattern, v), v
+    for v in [None, "online", "ONLINE", ""]:
+        assert _check("enum", ["online", "phone"])(v) == frictionless_field.check_enum(["online", "phone"], v), v
