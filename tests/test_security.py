@@ -217,15 +217,16 @@ def test_hostile_names_render_escaped(ds: Datasette, path: str) -> None:
 
 
 def test_metadata_shows_no_server_paths(tmp_path) -> None:
-    """P7: where state.db and the registry live stays on the server; the rest of /-/metadata is Datasette's."""
+    """P7: where the databases, state.db and the registry live stays on the server; the rest is Datasette's."""
     db_path = tmp_path / "shafaf.db"
     build_db(db_path)
     registry_path = tmp_path / "agencies.yml"
     registry_path.write_text("agencies: []\n", encoding="utf-8")
     served = make_datasette(db_path, Portal(), registry_path=registry_path)
     assert served.plugin_config("shafaf")["state_db"]  # the plugin still has them
-    for path in ("/-/metadata.json", "/-/metadata"):
+    for path in ("/-/metadata.json", "/-/metadata", "/-/databases.json", "/-/databases"):
         response = get(served, path)
         assert response.status_code == 200
         assert str(tmp_path) not in response.text and "state_db" not in response.text
     assert get(served, "/-/metadata.json").json()["plugins"]["shafaf"]["title_en"] == Portal().title_en
+    assert {db["name"] for db in get(served, "/-/databases.json").json()} >= {"shafaf"}
