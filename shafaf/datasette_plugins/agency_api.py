@@ -90,15 +90,23 @@ async def _json_body(request: Request) -> dict[str, Any] | Response:
     return value
 
 
-async def harvest(request: Request, datasette: Datasette) -> Response:
-    """Queue a harvest of the agency (or of ``source``): 202 with the queued run ids."""
-    allowed = await _authorised(request, datasette, "POST")
+async def _authorised_request(request: Request, datasette: Datasette, method: str) -> Response | tuple[Any, Any, dict]:
+    """The agency's own token and a JSON object body, or the response that refuses the request."""
+    allowed = await _authorised(request, datasette, method)
     if isinstance(allowed, Response):
         return allowed
-    found, agency = allowed
     body = await _json_body(request)
     if isinstance(body, Response):
         return body
+    return (*allowed, body)
+
+
+async def harvest(request: Request, datasette: Datasette) -> Response:
+    """Queue a harvest of the agency (or of ``source``): 202 with the queued run ids."""
+    asked = await _authorised_request(request, datasette, "POST")
+    if isinstance(asked, Response):
+        return asked
+    found, agency, body = asked
     source = body.get("source")
     if source is not None and not isinstance(source, str):
         return _error(400, "'source' must be a source id")
@@ -116,13 +124,10 @@ async def harvest(request: Request, datasette: Datasette) -> Response:
 
 async def schedule(request: Request, datasette: Datasette) -> Response:
     """Set one source's schedule: 200 with the rule and its next run, 400 with the reason."""
-    allowed = await _authorised(request, datasette, "PUT")
-    if isinstance(allowed, Response):
-        return allowed
-    found, agency = allowed
-    body = await _json_body(request)
-    if isinstance(body, Response):
-        return body
+    asked = await _authorised_request(request, datasette, "PUT")
+    if isinstance(asked, Response):
+        return asked
+    found, agency, body = asked
     source, rule = body.get("source"), body.get("schedule")
     if not isinstance(source, str) or rule is None:
         return _error(400, 'send {"source": "<source id>", "schedule": "<cron>" or {"jalali_day": 5, "at": "02:00"}}')
