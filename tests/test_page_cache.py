@@ -82,3 +82,15 @@ def test_a_page_is_drawn_again_once_it_is_older_than_its_age(portal, monkeypatch
     get(ds, "/agencies/alpha")
     (drawn_at, *_), = page_cache._entries.values()
     assert drawn_at == kept_at + page_cache.MAX_AGE_S + 1
+
+
+def test_the_cache_keeps_to_its_size_in_bytes(portal, monkeypatch):
+    reg, data = portal
+    ds = make_datasette(data.public_db, reg.portal)
+    page_cache.clear()
+    one = len(get(ds, "/agencies/alpha").content)
+    monkeypatch.setattr(page_cache, "MAX_BYTES", int(one * 2.5))  # room for two pages
+    for path in ("/agencies/alpha?lang=en", "/agencies/beta", "/agencies/beta?lang=en"):
+        get(ds, path)
+    assert len(page_cache._entries) == 2 and page_cache._bytes <= page_cache.MAX_BYTES
+    assert page_cache._bytes == sum(len(entry[3]) for entry in page_cache._entries.values())

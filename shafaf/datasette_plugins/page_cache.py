@@ -12,8 +12,9 @@ microseconds.
 
 What a page says of time (data gone stale, the next run due) is why a page
 is also kept for at most ``MAX_AGE_S``. Only whole 200 responses of our own
-pages are kept, at most ``MAX_ENTRIES`` of them, least recently used first out; free-text pages (search) are never
-kept, so the key space stays bounded by the portal's own links.
+pages are kept, at most ``MAX_ENTRIES`` of them and ``MAX_BYTES`` in all,
+least recently used first out; free-text pages (search) are never kept, so
+the key space stays bounded by the portal's own links.
 """
 
 from __future__ import annotations
@@ -34,11 +35,13 @@ if TYPE_CHECKING:
     from datasette.app import Datasette
 
 MAX_ENTRIES = 512
+MAX_BYTES = 32 * 1024 * 1024  # an agency page of 2,000 services is 300 kB: the cache stays a small part of the server
 MAX_AGE_S = 60.0  # what a page says of time (stale data, next run due) is at most this old
 MAX_QUERY_BYTES = 256  # longer query strings are not ours: draw them, keep nothing
 
 _Key = tuple[Any, ...]
 _entries: collections.OrderedDict[_Key, tuple[float, int, str, bytes]] = collections.OrderedDict()
+_bytes = 0  # the bodies' total size
 
 
 # Bytes at the start of each file that change with every commit (https://sqlite.org/fileformat.html,
@@ -82,11 +85,20 @@ async def cached(request: Request, datasette: Datasette, paths: list[str],
     response = await draw()
     if response.status == 200 and isinstance(response.body, (str, bytes)):
         body = response.body.encode("utf-8") if isinstance(response.body, str) else response.body
-        _entries[key] = (now, response.status, response.content_type, body)
-        _entries.move_to_end(key)
-        while len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
+        _keep(key, (now, response.status, response.content_type, body))
     return response
+
+
+def _keep(key: _Key, entry: tuple[float, int, str, bytes]) -> None:
+    """Keep ``entry``, then forget the least recently used until both bounds hold."""
+    global _bytes
+    old = _entries.pop(key, None)
+    _bytes -= len(old[3]) if old else 0
+    _entries[key] = entry
+    _bytes += len(entry[3])
+    while _entries and (len(_entries) > MAX_ENTRIES or _bytes > MAX_BYTES):
+        _, dropped = _entries.popitem(last=False)
+        _bytes -= len(dropped[3])
 
 
 def kept(handler: Callable[[Request, Datasette], Awaitable[Response]]) -> Callable[..., Awaitable[Response]]:
@@ -107,5 +119,7 @@ def files_read(datasette: Datasette) -> list[str]:
 
 
 def clear() -> None:
-    """Forget every kept page (tests that rewrite a database in place within one mtime tick)."""
+    """Forget every kept page."""
+    global _bytes
     _entries.clear()
+    _bytes = 0
