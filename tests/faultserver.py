@@ -20,9 +20,11 @@ import dataclasses
 import socket
 import ssl
 import struct
+import textwrap
 import threading
 import time
 import zlib
+from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
@@ -308,3 +310,22 @@ def fault_server() -> Iterator[FaultServer]:
         yield server
     finally:
         server.close()
+
+
+def http_registry(root: Path, base_url: str, *, agencies: Iterable[str], portal: Mapping[str, object],
+                  schedule: str | None = None, extra: str = "") -> Path:
+    """A registry of agencies whose one source (services) is ``<base_url>/<agency>.csv`` on this server.
+
+    ``portal`` are the portal settings (written as YAML scalars); ``extra``
+    more portal lines as written; ``schedule`` a YAML value for every source.
+    """
+    when = f"\n    schedule: {schedule}" if schedule is not None else ""
+    items = "".join(f"- id: {a}\n  name_fa: سازمان {a}\n  name_en: Agency {a}\n  sources:\n"
+                    f"  - dataset: services\n    kind: http\n    url: {base_url}/{a}.csv{when}\n" for a in agencies)
+    settings = "".join(f"  {key}: {str(value).lower() if isinstance(value, bool) else value}\n"
+                       for key, value in portal.items())
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / "agencies.yml"
+    path.write_text("portal:\n" + settings + textwrap.indent(extra, "  ") + "agencies:\n" + textwrap.indent(items, "  "),
+                    encoding="utf-8")
+    return path

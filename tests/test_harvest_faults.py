@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import textwrap
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from faultserver import (chunked_unterminated, drip, endless, gzip_bomb, hang, redirect, respond, sequence,
-                         stream, truncated)
+from faultserver import (chunked_unterminated, drip, endless, gzip_bomb, hang, http_registry, redirect, respond,
+                         sequence, stream, truncated)
 from shafaf import registry
 from shafaf.datadir import DataDir
 from shafaf.harvest import harvest
@@ -32,28 +31,10 @@ CSV = {"Content-Type": "text/csv; charset=utf-8"}
 
 
 def write_registry(root: Path, base_url: str, *, agencies: tuple[str, ...] = ("alpha",)) -> Path:
-    items = "".join(textwrap.dedent(f"""\
-          - id: {a}
-            name_fa: سازمان {a}
-            name_en: Agency {a}
-            sources:
-              - dataset: services
-                kind: http
-                url: {base_url}/{a}.csv
-        """) for a in agencies)
-    path = root / "agencies.yml"
-    path.write_text(textwrap.dedent(f"""\
-        portal:
-          allow_private_networks: true      # the test server is on loopback
-          fetch_deadline_s: {DEADLINE_S}
-          fetch_connect_timeout_s: 1
-          fetch_read_timeout_s: 1
-          fetch_retries: 1
-          fetch_max_bytes: 2000000
-          harvest_concurrency: 4
-        agencies:
-        """) + textwrap.indent(items, "  "), encoding="utf-8")
-    return path
+    portal = {"allow_private_networks": True,  # the test server is on loopback
+              "fetch_deadline_s": DEADLINE_S, "fetch_connect_timeout_s": 1, "fetch_read_timeout_s": 1,
+              "fetch_retries": 1, "fetch_max_bytes": 2000000, "harvest_concurrency": 4}
+    return http_registry(root, base_url, agencies=agencies, portal=portal)
 
 
 def published_rows(data: DataDir, agency: str) -> list[tuple]:

@@ -16,14 +16,13 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from faultserver import Request, hang, respond
+from faultserver import Request, hang, http_registry, respond
 from shafaf import agency_requests, registry
 from shafaf import state as state_mod
 from shafaf.datadir import DataDir
@@ -40,29 +39,10 @@ UTC = dt.timezone.utc
 
 def write_registry(root: Path, base_url: str, *, agencies: tuple[str, ...] = ("alpha",), schedule: str = '"0 2 * * *"',
                    extra: str = "", concurrency: int = 4, deadline_s: float = 60) -> registry.Registry:
-    items = "".join(textwrap.dedent(f"""\
-          - id: {a}
-            name_fa: سازمان {a}
-            name_en: Agency {a}
-            sources:
-              - dataset: services
-                kind: http
-                url: {base_url}/{a}.csv
-                schedule: {schedule}
-        """) for a in agencies)
-    root.mkdir(parents=True, exist_ok=True)
-    path = root / "agencies.yml"
-    path.write_text(textwrap.dedent(f"""\
-        portal:
-          allow_private_networks: true      # the test server is on loopback
-          fetch_deadline_s: {deadline_s}
-          fetch_connect_timeout_s: 2
-          fetch_read_timeout_s: 30
-          fetch_retries: 0
-          harvest_concurrency: {concurrency}
-          run_lease_s: 3
-        """) + textwrap.indent(extra, "  ") + "agencies:\n" + textwrap.indent(items, "  "), encoding="utf-8")
-    return registry.load(path)
+    portal = {"allow_private_networks": True,  # the test server is on loopback
+              "fetch_deadline_s": deadline_s, "fetch_connect_timeout_s": 2, "fetch_read_timeout_s": 30,
+              "fetch_retries": 0, "harvest_concurrency": concurrency, "run_lease_s": 3}
+    return registry.load(http_registry(root, base_url, agencies=agencies, portal=portal, schedule=schedule, extra=extra))
 
 
 class Gate:
