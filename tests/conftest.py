@@ -32,6 +32,12 @@ beta,B2,گواهی,Certificate,citizens,true,1,0
 """
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The suite's markers: ``pytest -m "not slow and not browser"`` is the fast loop (docs/testing.md)."""
+    config.addinivalue_line("markers", "slow: long-running (crash loops, load, benchmarks smoke)")
+    config.addinivalue_line("markers", "browser: drives Debian's chromium through Playwright")
+
+
 def write_registry(root: Path, extra: str = "") -> Path:
     files = root / "files"
     files.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,8 @@ from shafaf.datadir import DataDir
 from shafaf.harvest import harvest
 from shafaf.publish import publish
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium; .ci/run does)", allow_module_level=True)
