@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -195,9 +196,12 @@ def harvest(agencies: tuple[str, ...], as_json: bool, force: bool, accept_shrink
 def _run_publish(reg: registry_mod.Registry, data: DataDir, agency_ids: tuple[str, ...], *, quiet: bool = False,
                  rebuild: bool = False, exports: bool = True) -> list[Any]:
     from .harvest import with_found_agencies
-    from .publish import publish
+    from .publish import as_publish_error, failed_results, publish
 
-    reg = with_found_agencies(reg, data)
+    try:
+        reg = with_found_agencies(reg, data)
+    except (sqlite3.Error, OSError) as e:  # state.db cannot even be opened (a full disk)
+        return failed_results(list(reg.agencies) if rebuild else reg.select(agency_ids), as_publish_error(e, data.root))
     agencies = list(reg.agencies) if rebuild else reg.select(agency_ids)
     with _progress(len(agencies), "publish", quiet=quiet) as bar:
         results = publish(agencies, registry=reg, data=data, on_result=lambda r: bar.update(1), rebuild=rebuild)

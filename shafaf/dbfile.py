@@ -1,15 +1,21 @@
-"""Where the public database lives on disk, and how a rebuilt one replaces it.
+"""Where the public database lives on disk, and how a new version replaces the served one.
 
-``var/shafaf.db`` is a symbolic link to one version, ``var/db/shafaf-<time>.db``.
-Incremental publishes write that version in place, one transaction per
-agency, in WAL mode. A rebuild writes a new version beside it and swaps the
-link atomically (``os.replace`` of a link). SQLite resolves the link when it
-opens a file and names the ``-wal``/``-shm`` sidecars after the *target*
-(checked on SQLite 3.40), so a new version never pairs with an old version's
-WAL, and a reader still holding the old version keeps its own sidecars: the
-corruption of sqlite.org/howtocorrupt.html §2.4 (renaming a database over one
-with a live ``-wal``) cannot happen. Readers pick up the new version on their
-next query (``serve.ServedDatabase`` re-opens when the link's target changes).
+The rule that keeps readers whole: **a published version is never written
+again.** ``var/shafaf.db`` is a symbolic link to one version,
+``var/db/shafaf-<time>.db``. Every publish, of one agency or of all, writes a
+new version under ``<name>.building`` (a copy of the served version to
+change some agencies, or an empty file for a rebuild), checks it, and swaps
+the link with one ``os.replace``. Versions are in ``journal_mode=DELETE``
+and have no sidecars once built, so readers open them ``immutable=1``: no
+locks, no ``-wal``/``-shm``, nothing a writer can change or delete under
+them. A reader holding an old version keeps reading it (an unlinked file
+stays readable until closed) and moves to the new one at its next query
+(``serve.ServedDatabase`` re-opens when the link's target changes).
+
+What this rules out (issue 15's P3): a writer that checkpoints and deletes a
+WAL and its ``-shm`` on close while read-only readers still map them, so
+that they mix pages of two states ("database disk image is malformed");
+readers starving a writer; a WAL growing without bound under read load.
 
 One publisher at a time holds ``var/publish.lock`` (``flock``), so anything
 found half-built when the lock is taken was left by a killed publisher and
@@ -23,6 +29,7 @@ import datetime as dt
 import errno
 import fcntl
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 from typing import Iterator
@@ -44,6 +51,58 @@ def current_version(public_db: Path) -> Path | None:
     if public_db.is_symlink():
         return (public_db.parent / os.readlink(public_db)).resolve()
     return public_db if public_db.exists() else None
+
+
+def start_version(public_db: Path, *, base: Path | None) -> Path:
+    """A new version's building file: a copy of ``base`` (the served version, to change some agencies), or empty."""
+    target = new_version_path(public_db)
+    building = target.with_name(target.name + BUILDING)
+    building.parent.mkdir(parents=True, exist_ok=True)
+    if base is not None:
+        try:
+            copy_database(base, building)
+        except BaseException:
+            discard(building)
+            raise
+    return building
+
+
+def discard(building: Path) -> None:
+    """Remove an unfinished version and whatever SQLite left beside it."""
+    for path in (building, *(Path(f"{building}{sidecar}") for sidecar in ("-journal", "-wal", "-shm"))):
+        path.unlink(missing_ok=True)
+
+
+def copy_database(source: Path, dest: Path) -> None:
+    """``source``'s bytes into ``dest``, copied by the kernel (a few tenths of a second for hundreds of MB).
+
+    A file with a live ``-wal`` (one an older Shafaf wrote in place) is copied
+    through SQLite's backup instead, so the copy holds the WAL's commits too.
+    """
+    if Path(f"{source}-wal").exists():
+        reader = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+        writer = sqlite3.connect(dest)
+        try:
+            reader.backup(writer)
+        finally:
+            writer.close()
+            reader.close()
+        return
+    with source.open("rb") as src, dest.open("wb") as dst:
+        left = os.fstat(src.fileno()).st_size
+        try:
+            while left > 0:
+                copied = os.copy_file_range(src.fileno(), dst.fileno(), left)
+                if copied == 0:
+                    break
+                left -= copied
+        except OSError as e:
+            if e.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+                raise
+            src.seek(0)
+            dst.seek(0)
+            dst.truncate()
+            shutil.copyfileobj(src, dst, 1024 * 1024)
 
 
 def new_version_path(public_db: Path) -> Path:
@@ -89,6 +148,9 @@ def clean_orphans(public_db: Path) -> list[Path]:
 def swap_in(public_db: Path, built: Path) -> Path:
     """Make ``built`` (a finished ``.building`` file) the published version, atomically."""
     final = built.with_name(built.name.removesuffix(BUILDING))
+    if any(Path(f"{built}{sidecar}").exists() for sidecar in ("-wal", "-journal")):
+        # Readers open versions immutable and would ignore a hot journal or a WAL: never serve one unfinished.
+        raise PublishError(Reason.PUBLISH_ERROR, f"{built.name} still has a journal or WAL beside it; not swapped in")
     for sidecar in ("-wal", "-shm", "-journal"):
         Path(str(final) + sidecar).unlink(missing_ok=True)  # never pair a new file with a stale sidecar
     fsync_file(built)

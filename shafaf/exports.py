@@ -177,8 +177,14 @@ def remove_temp_files(downloads_dir: Path) -> None:
 
 @contextmanager
 def _read_snapshot(db_path: Path) -> Iterator[sqlite3.Connection]:
-    """A read-only connection inside one read transaction: every file sees the same published state."""
-    conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=30)
+    """A read-only connection to the version published now: every file sees the same published state.
+
+    A published version is never written again (``dbfile``), so it is opened
+    immutable; the read transaction keeps the promise for a plain file too.
+    """
+    version = db_path.resolve()
+    immutable = "&immutable=1" if db_path.is_symlink() else ""
+    conn = sqlite3.connect(f"{version.as_uri()}?mode=ro{immutable}", uri=True, isolation_level=None, timeout=30)
     try:
         conn.execute("BEGIN")
         yield conn

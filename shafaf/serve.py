@@ -104,22 +104,23 @@ def metadata(portal: Portal, *, state_db: Path | None = None, registry_path: Pat
 
 
 class ServedDatabase(Database):
-    """The published file, re-opened by each worker thread once a rebuild has swapped it.
+    """The published file: the version ``shafaf.db`` links to, opened immutable, re-opened once a publish swaps it.
 
-    ``shafaf.db`` is a link to the current version (see ``dbfile``); SQLite
-    resolves it when a connection opens, so Datasette's long-lived per-thread
-    connections would go on reading the old version. This checks the link's
-    target (a stat, microseconds) before each query and re-opens when it
-    changed, so a rebuild is served without a restart. It mirrors
-    ``Database.execute_fn`` of Datasette 0.65 (pinned in setup.py).
+    Every publish writes a new version and swaps the link (``dbfile``); a
+    version is never written again, so it is opened ``immutable=1``: SQLite
+    takes no locks and keeps no ``-wal``/``-shm`` for it, and nothing a
+    publisher does can change a file under a reader. Datasette's long-lived
+    per-thread connections would go on reading the old version, so this
+    checks the link's target (a stat, microseconds) before each query and
+    re-opens when it changed. It mirrors ``Database.execute_fn`` of Datasette
+    0.65 (pinned in setup.py).
     """
 
     async def execute_fn(self, fn: Any) -> Any:
         identity = _identity(self.path)
         if self.ds.executor is None:  # Datasette's non-threaded mode
             if self._read_connection is None or getattr(self, "_read_identity", None) != identity:
-                self._read_connection = self._open(self._read_connection)
-                self._read_identity = identity
+                self._read_connection, self._read_identity = self._open(self._read_connection)
             return fn(self._read_connection)
 
         key = f"{self.name}@served"
@@ -127,20 +128,42 @@ class ServedDatabase(Database):
         def in_thread() -> Any:
             conn, seen = getattr(datasette_database.connections, key, (None, None))
             if conn is None or seen != identity:
-                conn = self._open(conn)
-                setattr(datasette_database.connections, key, (conn, identity))
+                conn, seen = self._open(conn)
+                setattr(datasette_database.connections, key, (conn, seen))
             return fn(conn)
 
         return await asyncio.get_event_loop().run_in_executor(self.ds.executor, in_thread)
 
-    def _open(self, old: sqlite3.Connection | None) -> sqlite3.Connection:
+    def connect(self, write: bool = False) -> sqlite3.Connection:
+        """The current version, read-only and immutable (Datasette never writes to the published file)."""
+        if write:
+            raise sqlite3.OperationalError("the published database is read-only: publish writes a new version")
+        return self._connect_version()[0]
+
+    def _connect_version(self) -> tuple[sqlite3.Connection, tuple[int, int] | None]:
+        """A connection to the version the link names now, and that version's identity.
+
+        A publish may remove an old version between reading the link and
+        opening its target; the link then names a newer one, so read it again.
+        """
+        for _ in range(5):
+            target = os.path.realpath(self.path)
+            try:
+                conn = sqlite3.connect(f"{Path(target).as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+            except sqlite3.OperationalError:
+                continue
+            self._all_file_connections.append(conn)
+            return conn, _identity(target)
+        raise sqlite3.OperationalError(f"cannot open the published database {Path(self.path).name}")
+
+    def _open(self, old: sqlite3.Connection | None) -> tuple[sqlite3.Connection, tuple[int, int] | None]:
         if old is not None:
             old.close()
             if old in self._all_file_connections:
                 self._all_file_connections.remove(old)
-        conn = self.connect()
+        conn, identity = self._connect_version()
         self.ds._prepare_connection(conn, self.name)
-        return conn
+        return conn, identity
 
 
 def _identity(path: str | None) -> tuple[int, int] | None:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import sqlite3
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from ..freshness import SourceStatus, source_statuses
 from ..freshness import stale_agencies as _stale
@@ -28,6 +29,7 @@ from ..state import StateStore
 if TYPE_CHECKING:
     from datasette.app import Datasette
 
+T = TypeVar("T")
 _cache: dict[str, tuple[float, Registry]] = {}
 _stores: dict[str, StateStore] = {}
 _cache_lock = threading.Lock()
@@ -49,7 +51,7 @@ def context(datasette: Datasette) -> Context | None:
         return None
     try:
         return Context(registry=_registry(Path(registry_path)), state=_state(Path(state_path)))
-    except (ShafafError, OSError):
+    except (ShafafError, OSError, sqlite3.Error):  # a full disk cannot open state.db: the pages go on without it
         return None
 
 
@@ -78,7 +80,7 @@ async def agency_sources(datasette: Datasette, agency_id: str) -> list[SourceSta
     found = context(datasette)
     if found is None:
         return []
-    return await asyncio.to_thread(functools.partial(source_statuses, found.registry, found.state, agency_id=agency_id))
+    return await _read_state(functools.partial(source_statuses, found.registry, found.state, agency_id=agency_id), [])
 
 
 async def panel(datasette: Datasette, agency_id: str, lang: str) -> dict[str, Any]:
@@ -129,7 +131,7 @@ async def queued(datasette: Datasette, agency_id: str) -> list[dict[str, Any]]:
     from ..agency_requests import pending
 
     found = context(datasette)
-    return [] if found is None else await asyncio.to_thread(pending, found.state, agency_id)
+    return [] if found is None else await _read_state(functools.partial(pending, found.state, agency_id), [])
 
 
 async def stale_agencies(datasette: Datasette) -> dict[str, list[str]]:
@@ -137,4 +139,12 @@ async def stale_agencies(datasette: Datasette) -> dict[str, list[str]]:
     found = context(datasette)
     if found is None:
         return {}
-    return await asyncio.to_thread(_stale, found.registry, found.state)
+    return await _read_state(functools.partial(_stale, found.registry, found.state), {})
+
+
+async def _read_state(read: Callable[[], T], unknown: T) -> T:
+    """``read()`` off the event loop; what is known without state.db when it cannot be read (a full disk)."""
+    try:
+        return await asyncio.to_thread(read)
+    except (sqlite3.Error, OSError):
+        return unknown
