@@ -15,10 +15,11 @@ import dataclasses
 import datetime as dt
 import json
 
-from .errors import RateLimited, UsageError
+from .errors import RateLimited, ScheduleError, UsageError
 from .models import Outcome, Trigger
-from .registry import Agency, Source
-from .schedule import Rule, format_utc, parse_rule, parse_utc
+from .registry import Agency, Registry, Source
+from .schedule import Rule, format_utc, next_after, parse_utc, problem_text
+from .schedule_limits import Limits, accept_rule
 from . import state as state_mod
 from .state import Run, StateStore, new_run_id, utc_now
 
@@ -88,14 +89,17 @@ def pending(state: StateStore, agency_id: str) -> list[dict[str, str]]:
 # --- schedules set by the agency or an operator
 
 
-def set_schedule(state: StateStore, agency: Agency, source_id: str, rule: Rule | object, *, by: str) -> Rule:
-    """Store a schedule over the registry's; ScheduleError for a bad rule, UsageError for an unknown source."""
+def set_schedule(state: StateStore, agency: Agency, source_id: str, rule: Rule | object, *, by: str,
+                 limits: Limits, tz: str) -> tuple[Rule, dt.datetime]:
+    """Store a schedule over the registry's, with its next run; nothing is stored for a rule the portal
+    does not accept (ScheduleError says why) or an unknown source (UsageError)."""
     _source(agency, source_id)
-    parsed = parse_rule(rule)
+    parsed = accept_rule(rule.to_json() if isinstance(rule, Rule) else rule, limits=limits)
+    upcoming = next_after(parsed, state_mod.wall_clock(), tz=tz)  # computed before storing: it must have one
     with state.connect() as conn:
         conn.execute("INSERT OR REPLACE INTO schedule_overrides VALUES (?, ?, ?, ?, ?)",
                      (agency.id, source_id, json.dumps(parsed.to_json(), sort_keys=True), utc_now(), by))
-    return parsed
+    return parsed, upcoming
 
 
 def reset_schedule(state: StateStore, agency: Agency, source_id: str | None = None) -> int:
@@ -109,10 +113,47 @@ def reset_schedule(state: StateStore, agency: Agency, source_id: str | None = No
                             (agency.id, source_id)).rowcount
 
 
-def overrides(state: StateStore) -> dict[tuple[str, str], Rule]:
+@dataclasses.dataclass(frozen=True)
+class InForce:
+    """The rule a source is scheduled by: the override set by the agency or an operator, else the registry's.
+
+    ``problem`` is set when the stored override cannot be used (written by an
+    older Shafaf, edited in state.db by hand, or no longer within the portal's
+    limits); the source is then not scheduled until the override is set again
+    or reset, and every view reports the problem for that source only.
+    """
+
+    rule: Rule | None
+    overridden: bool = False
+    problem: str | None = None
+
+
+def in_force(registry: Registry, state: StateStore) -> dict[tuple[str, str], InForce]:
+    """Every registry source's schedule in force, keyed by (agency id, source id)."""
+    stored = _overrides(state, Limits.from_portal(registry.portal))
+    out: dict[tuple[str, str], InForce] = {}
+    for agency in registry.agencies:
+        for source in agency.sources:
+            key = (agency.id, source.id)
+            out[key] = stored.get(key, InForce(source.schedule))
+    return out
+
+
+def _overrides(state: StateStore, limits: Limits) -> dict[tuple[str, str], InForce]:
     with state.connect() as conn:
         rows = conn.execute("SELECT agency_id, source_id, rule FROM schedule_overrides").fetchall()
-    return {(r["agency_id"], r["source_id"]): parse_rule(json.loads(r["rule"])) for r in rows}
+    out = {}
+    for row in rows:
+        try:
+            value = json.loads(row["rule"]) if isinstance(row["rule"], str) else row["rule"]
+            found = InForce(accept_rule(value, limits=limits), overridden=True)
+        except ScheduleError as e:
+            found = InForce(None, overridden=True, problem=problem_text(e))
+        except (ValueError, RecursionError) as e:  # not JSON at all
+            found = InForce(None, overridden=True,
+                            problem=problem_text(ScheduleError(f"the stored rule is not JSON ({type(e).__name__})")))
+        out[(row["agency_id"], row["source_id"])] = found
+    return out
 
 
 def _source(agency: Agency, source_id: str) -> Source:

@@ -515,7 +515,7 @@ def status(as_json: bool, data_dir: Path, registry_path: Path) -> None:
                          "schedule": None, "overridden": False, "last_run": run["started"], "outcome": run["outcome"],
                          "reason": run["reason"], "message": run["message"], "rows": run["rows_passed"],
                          "last_attempt": run["started"], "last_good": None, "next_due": None, "freshness_days": None,
-                         "stale": False})
+                         "stale": False, "schedule_problem": None})
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, sort_keys=True))
         return
@@ -527,10 +527,15 @@ def status(as_json: bool, data_dir: Path, registry_path: Path) -> None:
             value = (value if isinstance(value, str) else json.dumps(value, sort_keys=True)) + ("*" if row["overridden"] else "")
         if key == "freshness_days":
             return " ".join(([f"{value:g} d"] if value is not None else []) + (["STALE"] if row["stale"] else []))
+        if key == "next_due" and row["schedule_problem"]:
+            return "cannot be computed"
         return "" if value is None else str(value)
 
     shown = [h.replace("_id", "").replace("freshness_days", "freshness") for h in headers]
     click.echo(_table([[cell(r, h) for h in headers] for r in rows], shown))
+    for row in rows:
+        if row["schedule_problem"]:
+            click.echo(f"warning: {row['agency_id']}/{row['source_id']}: {row['schedule_problem']}", err=True)
 
 
 def main() -> None:  # pragma: no cover - console entry for python -m

@@ -60,17 +60,22 @@ def scheduler(data_dir: Path, registry_path: Path) -> None:
             click.echo(f"warning: keeping the previous registry: {e}", err=True)
         return last[0]
 
+    previous: set[str] = set()  # a warning the last pass printed is not printed again at every poll
+
     def report(result: Pass) -> None:
         now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         outcomes: dict[str, int] = {}
         for run in result.runs:
             outcomes[str(run.outcome)] = outcomes.get(str(run.outcome), 0) + 1
-        if result.runs or result.problems:
+        new = [p for p in result.problems if p not in previous]
+        if result.runs or new:
             summary = ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items())) or "no runs"
             published = f"; published {', '.join(result.published)}" if result.published else ""
             click.echo(f"{now} {summary}{published}", err=True)
-        for problem in result.problems:
+        for problem in new:
             click.echo(f"{now} warning: {problem}", err=True)
+        previous.clear()
+        previous.update(result.problems)
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -195,28 +200,37 @@ def schedule_show(agency: str, as_json: bool, data_dir: Path, registry_path: Pat
     Example:
         shafaf schedule show tax --json
     """
-    from .agency_requests import overrides
-    from .schedule import format_utc, next_after
+    from .agency_requests import in_force
+    from .errors import ScheduleError
+    from .schedule import format_utc, next_after, problem_text
 
     reg = registry_mod.load(registry_path)
     chosen = _agency(reg, agency)
-    rules = overrides(StateStore(DataDir(data_dir).state_db))
+    rules = in_force(reg, StateStore(DataDir(data_dir).state_db))
     now = dt.datetime.now(dt.timezone.utc)
     zone = ZoneInfo(reg.portal.timezone)
     rows: list[dict[str, Any]] = []
     for source in chosen.sources:
-        rule = rules.get((chosen.id, source.id), source.schedule)
-        upcoming = next_after(rule, now, tz=reg.portal.timezone) if rule else None
-        rows.append({"source_id": source.id, "schedule": rule.to_json() if rule else None,
-                     "from": "override" if (chosen.id, source.id) in rules else "registry",
+        found = rules[(chosen.id, source.id)]
+        upcoming, problem = None, found.problem
+        try:
+            upcoming = next_after(found.rule, now, tz=reg.portal.timezone) if found.rule else None
+        except ScheduleError as e:
+            problem = problem_text(e)
+        rows.append({"source_id": source.id, "schedule": found.rule.to_json() if found.rule else None,
+                     "from": "override" if found.overridden else "registry", "problem": problem,
                      "next_run": format_utc(upcoming) if upcoming else None,
                      "next_run_local": upcoming.astimezone(zone).strftime("%Y-%m-%d %H:%M") if upcoming else None})
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, sort_keys=True))
         return
     shown = [[r["source_id"], "" if r["schedule"] is None else json.dumps(r["schedule"]).strip('"'), r["from"],
-              r["next_run"] or "", r["next_run_local"] or ""] for r in rows]
+              r["next_run"] or ("cannot be computed" if r["problem"] else ""), r["next_run_local"] or ""] for r in rows]
     click.echo(_table(shown, ["source", "schedule", "from", "next run (UTC)", f"local ({reg.portal.timezone})"]))
+    for row in rows:
+        if row["problem"]:
+            click.echo(f"warning: {chosen.id}/{row['source_id']}: {row['problem']}; set it again or "
+                       f"'shafaf schedule reset {chosen.id} {row['source_id']}'", err=True)
 
 
 @schedule.command("set")
@@ -234,17 +248,18 @@ def schedule_set(agency: str, source: str, rule: str, data_dir: Path, registry_p
         shafaf schedule set tax services '{"cron": "0 2 * * *", "working_days": true}'
     """
     from .agency_requests import set_schedule
-    from .schedule import format_utc, next_after
+    from .schedule import format_utc
+    from .schedule_limits import Limits
 
     value: Any = rule
-    if rule.lstrip().startswith("{"):
+    if rule.lstrip().startswith(("{", "[")):
         try:
             value = json.loads(rule)
-        except json.JSONDecodeError as e:
+        except (json.JSONDecodeError, RecursionError) as e:
             raise UsageError(f"RULE looks like JSON but is not: {e}") from e
     reg = registry_mod.load(registry_path)
-    parsed = set_schedule(StateStore(DataDir(data_dir).state_db), _agency(reg, agency), source, value, by="cli")
-    upcoming = next_after(parsed, dt.datetime.now(dt.timezone.utc), tz=reg.portal.timezone)
+    parsed, upcoming = set_schedule(StateStore(DataDir(data_dir).state_db), _agency(reg, agency), source, value,
+                                    by="cli", limits=Limits.from_portal(reg.portal), tz=reg.portal.timezone)
     click.echo(f"{agency}/{source}: {parsed.describe()}; next run {format_utc(upcoming)}")
 
 

@@ -9,6 +9,10 @@ rules of ``schedule``.
 An agency is stale when one of its scheduled sources has had
 ``stale_after_missed_runs`` slots pass since its last good run (``ok`` or
 ``unchanged``: an unchanged answer confirms the data is current).
+
+A source whose schedule cannot be computed (``schedule_problem``) is shown
+with the problem, no next run and not stale; the other sources are not
+affected.
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from .agency_requests import overrides
+from .agency_requests import in_force
+from .errors import ScheduleError
 from .models import Outcome
 from .registry import Registry
-from .schedule import Rule, format_utc, next_after, nth_previous, older_than_limit, parse_utc
+from .schedule import Rule, format_utc, next_after, nth_previous, older_than_limit, parse_utc, problem_text
 from . import state as state_mod
 from .state import StateStore
 
@@ -46,6 +51,7 @@ class SourceStatus:
     next_due: str | None
     freshness_days: float | None  # days since the last good run, as of when this was computed
     stale: bool
+    schedule_problem: str | None = None  # "schedule cannot be computed: ..." (the source is not scheduled)
 
     def as_dict(self) -> dict[str, Any]:
         row = dataclasses.asdict(self)
@@ -59,31 +65,40 @@ def source_statuses(registry: Registry, state: StateStore, *, now: dt.datetime |
     """Every registry source (or one agency's), in registry order."""
     now = now or state_mod.wall_clock()
     tz, missed = registry.portal.timezone, registry.portal.stale_after_missed_runs
-    rules = overrides(state)
+    rules = in_force(registry, state)
     agencies = [a for a in registry.agencies if agency_id is None or a.id == agency_id]
     history = state.latest([(a.id, s.id) for a in agencies for s in a.sources])
-    slots: dict[Rule, tuple[dt.datetime, dt.datetime | None]] = {}
+    slots: dict[Rule, tuple[dt.datetime | None, dt.datetime | None, str | None]] = {}
     out = []
     for agency in agencies:
         for source in agency.sources:
             key = (agency.id, source.id)
-            rule = rules.get(key, source.schedule)
+            rule, problem = rules[key].rule, rules[key].problem
             runs = history[key]
             run = runs.last or {}
             last_good = runs.newest_of(*GOOD)
             if rule is not None and rule not in slots:  # sources share a few rules; croniter is the cost here
-                slots[rule] = (next_after(rule, now, tz=tz), nth_previous(rule, now, missed, tz=tz))
-            upcoming, limit = slots[rule] if rule is not None else (None, None)
+                slots[rule] = _slots(rule, now, tz=tz, missed=missed)
+            upcoming, limit, problem = slots[rule] if rule is not None else (None, None, problem)
             out.append(SourceStatus(
                 agency_id=agency.id, source_id=source.id, dataset=source.dataset, rule=rule,
-                overridden=key in rules, last_run=run.get("started"), outcome=run.get("outcome"),
+                overridden=rules[key].overridden, last_run=run.get("started"), outcome=run.get("outcome"),
                 reason=run.get("reason"), message=run.get("message"), rows=run.get("rows_passed"),
                 last_attempt=runs.newest_of(*ATTEMPTS), last_good=last_good,
                 next_due=format_utc(upcoming) if upcoming else None,
                 freshness_days=_days(now, last_good),
                 stale=older_than_limit(parse_utc(last_good), limit),
+                schedule_problem=problem,
             ))
     return out
+
+
+def _slots(rule: Rule, now: dt.datetime, *, tz: str, missed: int) -> tuple[dt.datetime | None, dt.datetime | None, str | None]:
+    """The next slot and the staleness limit, or the problem that stops them being computed."""
+    try:
+        return next_after(rule, now, tz=tz), nth_previous(rule, now, missed, tz=tz), None
+    except ScheduleError as e:
+        return None, None, problem_text(e)
 
 
 def stale_agencies(registry: Registry, state: StateStore, *, now: dt.datetime | None = None) -> dict[str, list[str]]:

@@ -17,7 +17,9 @@ agency's lock, because a multi-agency source stages into many packages.
 Every run first claims its source's lease in ``state.db`` (see ``state``), so
 two triggers of one source, in this process or any other, make one run; the
 other is recorded ``skipped: already_running``. A heartbeat thread renews the
-lease while the run works.
+lease while the run works. Whatever raises inside a run, it ends with an
+outcome before its lease is freed, and the other sources go on
+(``run_errors``).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from .fetch import FetchPolicy, Validators
 from .harvesters.base import Capture, HarvestContext
 from .models import Claim, Outcome, Phase, Reason, Trigger
 from .registry import Agency, Registry, Source
+from .run_errors import end_by_error
 from .split import split_by_agency
 from .stage import stage_file, write_json
 from .state import Run, StateStore, new_run_id, utc_now
@@ -85,14 +88,20 @@ class Runner:
         run = Run(run_id=run_id or new_run_id(), agency_id=agency.id, source_id=source.id, dataset=source.dataset,
                   kind=source.kind, location=source.location, started=utc_now())
         lease_s = self.registry.portal.run_lease_s
-        claim, holder = self.state.claim(run, lease_s=lease_s, due_after=due_after, queued=run_id is not None)
-        if claim is Claim.NOT_DUE:
-            return []
-        if claim is Claim.ALREADY_RUNNING:
-            return [self.state.finish(run, Outcome.SKIPPED, reason=Reason.ALREADY_RUNNING,
-                                      message=f"{trigger} trigger skipped: run {holder} of this source is still running")]
+        try:
+            claim, holder = self.state.claim(run, lease_s=lease_s, due_after=due_after, queued=run_id is not None)
+            if claim is Claim.NOT_DUE:
+                return []
+            if claim is Claim.ALREADY_RUNNING:
+                return [self.state.finish(run, Outcome.SKIPPED, reason=Reason.ALREADY_RUNNING,
+                                          message=f"{trigger} trigger skipped: run {holder} of this source is still running")]
+        except Exception as e:  # state.db refused the claim: nothing was written, so nothing is left running
+            return [end_by_error(self.state, run, e, raw=self.data.raw(agency.id, run.run_id), claimed=False)]
         with _Heartbeat(self.state, run.run_id, lease_s=lease_s):
-            return self._claimed(run, agency, source)
+            try:
+                return self._claimed(run, agency, source)
+            except Exception as e:  # whatever a harvester, the validator, the stager or a state write raised
+                return [end_by_error(self.state, run, e, raw=self.data.raw(agency.id, run.run_id))]
 
     def _claimed(self, run: Run, agency: Agency, source: Source) -> list[Run]:
         dest = self.data.raw(agency.id, run.run_id)
@@ -247,7 +256,10 @@ class _Heartbeat:
     def __exit__(self, *exc: object) -> None:
         self._done.set()
         self._thread.join()
-        self.state.release(self.run_id)
+        try:
+            self.state.release(self.run_id)  # only once the run has its outcome (StateStore.release)
+        except sqlite3.Error:
+            pass  # the lease lapses with this process, and the next opening of state.db aborts the run
 
     def _beat(self) -> None:
         while not self._done.wait(self.lease_s / 3):

@@ -15,8 +15,10 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from .errors import RegistryError, ScheduleError, UsageError
-from .schedule import Rule, parse_rule
+from .schedule import Rule
+from .schedule_limits import Limits, accept_rule
 from .standard import DATASET_KINDS, field_names
+from .text_checks import registry_problems
 from .yaml_lines import LineDict, read_yaml
 
 AGENCY_ID = re.compile(r"^[a-z0-9-]{1,64}$")
@@ -219,6 +221,7 @@ class _Checker:
         self.base = path.parent
         self.problems: list[tuple[int | None, str]] = []
         self.warnings: list[tuple[int | None, str]] = []
+        self.limits = Limits()  # the portal's bounds on schedules, set once 'portal' is read
 
     def problem(self, line: int | None, message: str) -> None:
         self.problems.append((line, message))
@@ -468,7 +471,7 @@ class _Checker:
         schedule = None
         if data.get("schedule") is not None:
             try:
-                schedule = parse_rule(_plain(data["schedule"]))
+                schedule = accept_rule(_plain(data["schedule"]), limits=self.limits)
             except ScheduleError as e:
                 self.problem(self.line_of(data, "schedule"), f"schedule of {what}: {e}")
                 ok = False
@@ -638,12 +641,14 @@ def _kind(value: Any) -> str:
 def load(path: str | Path) -> Registry:
     """Read and check a registry file; raise RegistryError listing every problem with its line."""
     path = Path(path)
-    data = read_yaml(path)
+    data, text_problems = registry_problems(read_yaml(path))  # lone surrogates, control characters
     checker = _Checker(path)
+    checker.problems.extend(text_problems)
     if not isinstance(data, LineDict):
         raise RegistryError(str(path), [(None, f"the registry must be a mapping with 'portal' and 'agencies', not {_kind(data)}")])
     checker.unknown_keys(data, {"portal", "agencies"}, "the registry")
     portal = checker.portal(data.get("portal"))
+    checker.limits = Limits.from_portal(portal)
     agencies = checker.agencies(data.get("agencies"), checker.line_of(data, "agencies"))
     if checker.problems:
         raise RegistryError(str(path), sorted(checker.problems, key=lambda p: (p[0] or 0)))

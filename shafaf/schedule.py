@@ -19,11 +19,16 @@ instant are one slot.
 
 Every function here takes and returns timezone-aware UTC datetimes and does
 no I/O, so the scheduler, ``shafaf status``, the agency page and the feeds all
-agree on what is due and what is stale.
+agree on what is due and what is stale. They raise only ScheduleError, also
+when a rule cannot be computed (a stored rule written by an older Shafaf):
+callers report it for that source and go on with the others. Which
+well-written rules the portal accepts (a run in every 366 days, not too
+often) is ``schedule_limits``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import re
@@ -33,11 +38,12 @@ from zoneinfo import ZoneInfo
 import jdatetime
 from croniter import croniter
 
+from .cron_text import check_cron
 from .errors import ScheduleError
 
 RULE_KEYS = ("cron", "jalali_day", "at", "working_days")
 WEEKEND = (3, 4)  # Python weekday(): Thursday, Friday
-_AT = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_AT = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)\Z")
 _MAX_STEPS = 20_000  # cron firings examined per question; a per-minute cron needs 2,880 for two days
 _SHIFT = dt.timedelta(days=2)  # the most a working-day move adds (Thursday -> Saturday)
 UTC = dt.timezone.utc
@@ -76,7 +82,8 @@ def parse_rule(value: Any) -> Rule:
     if isinstance(value, str):
         return Rule(cron=_cron(value))
     if not isinstance(value, dict):
-        raise ScheduleError("a schedule is a cron expression (text) or a mapping with 'cron' or 'jalali_day'")
+        raise ScheduleError(f"a schedule is a cron expression (text) or a mapping with 'cron' or 'jalali_day', "
+                            f"not {_kind(value)}")
     unknown = sorted(str(k) for k in value if k not in RULE_KEYS)
     if unknown:
         raise ScheduleError(f"unknown key {unknown[0]!r} in the schedule; use {', '.join(RULE_KEYS)}")
@@ -98,10 +105,31 @@ def parse_rule(value: Any) -> Rule:
 
 
 def _cron(text: str) -> str:
-    text = " ".join(text.split())
-    if not croniter.is_valid(text) or len(text.split()) > 5:
+    text = check_cron(text)
+    if not croniter.is_valid(text):  # our dialect is a subset of croniter's; this only guards that promise
         raise ScheduleError(f"{text!r} is not a valid cron expression (minute hour day month weekday)")
     return text
+
+
+def _kind(value: Any) -> str:
+    return {bool: "true or false", int: "a number", float: "a number", list: "a list", type(None): "null"}.get(
+        type(value), type(value).__name__)
+
+
+def problem_text(error: ScheduleError) -> str:
+    """How a source whose stored rule cannot be used is reported, everywhere."""
+    return f"schedule cannot be computed: {error}"
+
+
+@contextlib.contextmanager
+def _computing(rule: Rule) -> Iterator[None]:
+    """croniter's and jdatetime's failures (no such date, a year out of range) as our ScheduleError."""
+    try:
+        yield
+    except ScheduleError:
+        raise
+    except (ValueError, OverflowError, KeyError, StopIteration, RecursionError) as e:  # croniter's errors are ValueErrors
+        raise ScheduleError(f"{rule.describe()}: {type(e).__name__}: {e}") from e
 
 
 def _at(value: Any) -> dt.time:
@@ -117,7 +145,12 @@ def _at(value: Any) -> dt.time:
 
 
 def next_after(rule: Rule, moment: dt.datetime, *, tz: str) -> dt.datetime:
-    """The first slot strictly after ``moment`` (UTC)."""
+    """The first slot strictly after ``moment`` (UTC); ScheduleError when there is none to be found."""
+    with _computing(rule):
+        return _next_after(rule, moment, tz=tz)
+
+
+def _next_after(rule: Rule, moment: dt.datetime, *, tz: str) -> dt.datetime:
     if rule.jalali_day is not None:
         return next(s for s in _jalali_slots(rule, moment, ZoneInfo(tz), forward=True) if s > moment)
     best: dt.datetime | None = None
@@ -139,6 +172,11 @@ def last_at_or_before(rule: Rule, moment: dt.datetime, *, tz: str) -> dt.datetim
 
 def previous_slots(rule: Rule, moment: dt.datetime, *, tz: str) -> Iterator[dt.datetime]:
     """Slots at or before ``moment``, newest first, each once."""
+    with _computing(rule):
+        yield from _previous_slots(rule, moment, tz=tz)
+
+
+def _previous_slots(rule: Rule, moment: dt.datetime, *, tz: str) -> Iterator[dt.datetime]:
     zone = ZoneInfo(tz)
     if rule.jalali_day is not None:
         yield from (s for s in _jalali_slots(rule, moment, zone, forward=False) if s <= moment)

@@ -16,6 +16,9 @@ once, and then sleeps until the next slot or the next look for requests.
   sources in order; each fetch has the fetcher's own deadline.
 - Stopping: ``stop`` (set on SIGTERM) lets running runs finish and starts no
   new one; an agency's queued runs not started stay queued for the next pass.
+- A schedule that cannot be computed (``agency_requests.InForce.problem``, or
+  a ScheduleError while evaluating it) leaves that source unscheduled and is
+  one of the pass's ``problems``; every other source is scheduled as usual.
 """
 
 from __future__ import annotations
@@ -31,8 +34,9 @@ from .datadir import DataDir
 from .freshness import ATTEMPTS, stale_agencies
 from .harvest import Runner, prune_raw, with_found_agencies
 from .models import Outcome, Trigger
+from .errors import ScheduleError
 from .registry import Agency, Registry, Source
-from .schedule import due_since, format_utc, next_after, parse_utc
+from .schedule import due_since, format_utc, next_after, parse_utc, problem_text
 from . import state as state_mod
 from .state import Run, StateStore
 
@@ -55,18 +59,28 @@ class Pass:
     problems: list[str] = dataclasses.field(default_factory=list)  # publish and webhook troubles, for the log
 
 
-def due_jobs(registry: Registry, state: StateStore, *, now: dt.datetime) -> list[Job]:
-    """The scheduled sources owed a run at ``now``."""
-    rules = agency_requests.overrides(state)
+def due_jobs(registry: Registry, state: StateStore, *, now: dt.datetime,
+             problems: list[str] | None = None) -> list[Job]:
+    """The scheduled sources owed a run at ``now``; a source whose schedule cannot be computed is left
+    out and named in ``problems``."""
+    rules = agency_requests.in_force(registry, state)
     history = state.latest([(a.id, s.id) for a in registry.agencies for s in a.sources])
     jobs: list[Job] = []
     for agency in registry.agencies:
         for source in agency.sources:
-            rule = rules.get((agency.id, source.id), source.schedule)
-            if rule is None:
+            found = rules[(agency.id, source.id)]
+            try:
+                if found.problem is not None:
+                    raise ScheduleError(found.problem)
+                if found.rule is None:
+                    continue
+                last_attempt = history[(agency.id, source.id)].newest_of(*ATTEMPTS)
+                slot = due_since(found.rule, last_attempt=parse_utc(last_attempt), now=now,
+                                 tz=registry.portal.timezone)
+            except ScheduleError as e:
+                if problems is not None:
+                    problems.append(f"{agency.id}/{source.id}: {found.problem or problem_text(e)}")
                 continue
-            last_attempt = history[(agency.id, source.id)].newest_of(*ATTEMPTS)
-            slot = due_since(rule, last_attempt=parse_utc(last_attempt), now=now, tz=registry.portal.timezone)
             if slot is not None:
                 jobs.append(Job(agency, source, Trigger.SCHEDULE, due_after=format_utc(slot)))
     return jobs
@@ -89,8 +103,9 @@ def run_due(registry: Registry, data: DataDir, *, now: dt.datetime | None = None
     state = StateStore(data.state_db)
     now = now or state_mod.wall_clock()
     stop = stop or threading.Event()
-    jobs = requested_jobs(registry, state) + due_jobs(registry, state, now=now)
-    result = Pass(runs=_run_jobs(jobs, registry, data, stop=stop))
+    problems: list[str] = []
+    jobs = requested_jobs(registry, state) + due_jobs(registry, state, now=now, problems=problems)
+    result = Pass(runs=_run_jobs(jobs, registry, data, stop=stop), problems=problems)
     for agency_id in dict.fromkeys(r.agency_id for r in result.runs):
         prune_raw(data, agency_id, keep=registry.portal.keep_raw_runs)
     changed = list(dict.fromkeys(r.agency_id for r in result.runs if r.outcome == Outcome.OK))
@@ -105,10 +120,14 @@ def run_due(registry: Registry, data: DataDir, *, now: dt.datetime | None = None
 
 def seconds_to_next(registry: Registry, state: StateStore, *, now: dt.datetime) -> float:
     """How long to sleep: until the earliest next slot, never longer than the request poll."""
-    rules = agency_requests.overrides(state)
     poll = registry.portal.scheduler_poll_s
-    slots = [next_after(rules.get((a.id, s.id), s.schedule), now, tz=registry.portal.timezone)  # type: ignore[arg-type]
-             for a in registry.agencies for s in a.sources if rules.get((a.id, s.id), s.schedule) is not None]
+    slots = []
+    for found in agency_requests.in_force(registry, state).values():
+        if found.rule is not None:
+            try:
+                slots.append(next_after(found.rule, now, tz=registry.portal.timezone))
+            except ScheduleError:
+                continue  # reported by the pass (due_jobs); never a reason to stop sleeping sensibly
     if not slots:
         return poll
     return max(0.0, min(poll, (min(slots) - now).total_seconds()))

@@ -9,7 +9,8 @@ row of ``leases``, whose unique partial index allows one ``running`` row per
 source, inserted inside ``BEGIN IMMEDIATE`` (so the check for a lapsed lease
 and the insert are one step, never check-then-insert). A lease is renewed
 by a heartbeat; one whose holder died (its pid is gone on this host, or it
-was not renewed in time) is taken over and its run marked ``aborted``.
+was not renewed in time) is taken over and its run marked ``aborted``; so is
+every lapsed lease whenever state.db is opened (``leases.reap``).
 """
 
 from __future__ import annotations
@@ -149,6 +150,12 @@ class StateStore:
             for name, kind in HARVEST_RUNS_COLUMNS.items():
                 if name not in have:  # a state.db made by an older Shafaf
                     conn.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
+        self.reap()
+
+    def reap(self) -> int:
+        """Mark ``aborted`` the runs whose harvester is gone (SIGKILL, a reboot); how many leases had lapsed."""
+        with self.immediate() as conn:
+            return leases.reap(conn, leases.expiry(wall_clock(), 0))
 
     @contextlib.contextmanager
     def immediate(self) -> Iterator[sqlite3.Connection]:
@@ -252,8 +259,25 @@ class StateStore:
         return out
 
     def release(self, run_id: str) -> None:
+        """Free a finished run's lease; a run still ``running`` keeps it, for the sweep to see its holder go."""
         with self._connect() as conn:
-            conn.execute("DELETE FROM leases WHERE run_id = ?", (run_id,))
+            conn.execute("DELETE FROM leases WHERE run_id = ? AND NOT EXISTS "
+                         "(SELECT 1 FROM runs WHERE run_id = ? AND outcome = ?)", (run_id, run_id, str(Outcome.RUNNING)))
+
+    def end_run(self, run: Run, outcome: Outcome, *, reason: Reason, message: str) -> bool:
+        """The outcome of a run that could not finish normally, with its split runs and its lease, in one step.
+
+        Writes only the outcome columns, so text in the run that cannot be
+        stored never stops it; False (and ``run`` unchanged) when the run
+        already had its outcome.
+        """
+        now = utc_now()
+        with self.immediate() as conn:
+            ended = leases.end_run(conn, run.run_id, source_id=run.source_id, location=run.location,
+                                   started=run.started, outcome=outcome, reason=reason, message=message, now=now)
+        if ended:
+            run.outcome, run.reason, run.message, run.finished = outcome, reason, message, now
+        return ended
 
     def leases(self) -> list[dict[str, Any]]:
         with self._connect() as conn:

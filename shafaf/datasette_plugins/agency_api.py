@@ -4,8 +4,14 @@
   queues a harvest for the scheduler: 202 with the request and run ids.
 - ``PUT /-/agencies/<id>/schedule`` with ``{"source": "services", "schedule": <rule>}``
   stores the agency's schedule over the registry's (the rule forms are in
-  ``shafaf/schedule.py``): 200 with the rule and its next run, 400 with the
-  reason when the rule is not valid.
+  ``shafaf/schedule.py``, the portal's limits in ``shafaf/schedule_limits.py``):
+  200 with the rule and its next run, 400 with the reason when the rule is
+  not valid, never runs, or runs more often than the portal allows; nothing
+  is stored then.
+
+A body is a JSON object with only the keys its route takes; text that cannot
+be stored (a lone surrogate, a control character: ``shafaf/text_checks.py``)
+is refused with 400 naming the key, before anything is written.
 
 Both need ``Authorization: Bearer <token>`` (``shafaf token create``): none
 or an unknown/revoked one is 401, another agency's is 403, and nothing is
@@ -18,7 +24,6 @@ from Datasette's CSRF check (``skip_csrf``).
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +31,9 @@ from datasette import Response
 
 from .. import agency_requests, tokens
 from ..errors import RateLimited, ScheduleError, UsageError
-from ..schedule import format_utc, next_after
+from ..schedule import format_utc
+from ..schedule_limits import Limits
+from ..text_checks import json_problem
 from .common import AGENCY_ID_PATTERN
 from .harvest_status import Context, context
 
@@ -70,7 +77,7 @@ async def _authorised(request: Request, datasette: Datasette, method: str) -> tu
     return found, agency
 
 
-async def _json_body(request: Request) -> dict[str, Any] | Response:
+async def _json_body(request: Request, keys: tuple[str, ...]) -> dict[str, Any] | Response:
     body = b""
     more = True
     while more:
@@ -87,15 +94,22 @@ async def _json_body(request: Request) -> dict[str, Any] | Response:
         return _error(400, "the body is not valid JSON")
     if not isinstance(value, dict):
         return _error(400, "the body must be a JSON object")
+    problem = json_problem(value)
+    if problem:
+        return _error(400, f"{problem}; send plain text")
+    unknown = sorted(k for k in value if k not in keys)
+    if unknown:
+        return _error(400, f"unknown key {unknown[0]!r} in the body; this request takes {', '.join(keys)}")
     return value
 
 
-async def _authorised_request(request: Request, datasette: Datasette, method: str) -> Response | tuple[Any, Any, dict]:
-    """The agency's own token and a JSON object body, or the response that refuses the request."""
+async def _authorised_request(request: Request, datasette: Datasette, method: str,
+                              keys: tuple[str, ...]) -> Response | tuple[Any, Any, dict]:
+    """The agency's own token and a JSON object body of ``keys``, or the response that refuses the request."""
     allowed = await _authorised(request, datasette, method)
     if isinstance(allowed, Response):
         return allowed
-    body = await _json_body(request)
+    body = await _json_body(request, keys)
     if isinstance(body, Response):
         return body
     return (*allowed, body)
@@ -103,7 +117,7 @@ async def _authorised_request(request: Request, datasette: Datasette, method: st
 
 async def harvest(request: Request, datasette: Datasette) -> Response:
     """Queue a harvest of the agency (or of ``source``): 202 with the queued run ids."""
-    asked = await _authorised_request(request, datasette, "POST")
+    asked = await _authorised_request(request, datasette, "POST", ("source",))
     if isinstance(asked, Response):
         return asked
     found, agency, body = asked
@@ -124,21 +138,22 @@ async def harvest(request: Request, datasette: Datasette) -> Response:
 
 async def schedule(request: Request, datasette: Datasette) -> Response:
     """Set one source's schedule: 200 with the rule and its next run, 400 with the reason."""
-    asked = await _authorised_request(request, datasette, "PUT")
+    asked = await _authorised_request(request, datasette, "PUT", ("source", "schedule"))
     if isinstance(asked, Response):
         return asked
     found, agency, body = asked
     source, rule = body.get("source"), body.get("schedule")
     if not isinstance(source, str) or rule is None:
         return _error(400, 'send {"source": "<source id>", "schedule": "<cron>" or {"jalali_day": 5, "at": "02:00"}}')
+    portal = found.registry.portal
     try:
-        parsed = await asyncio.to_thread(agency_requests.set_schedule, found.state, agency, source, rule,
-                                         by="agency api")
+        parsed, upcoming = await asyncio.to_thread(
+            agency_requests.set_schedule, found.state, agency, source, rule, by="agency api",
+            limits=Limits.from_portal(portal), tz=portal.timezone)
     except ScheduleError as e:
         return _error(400, f"invalid schedule: {e}")
     except UsageError as e:
         return _error(400, str(e))
-    upcoming = next_after(parsed, dt.datetime.now(dt.timezone.utc), tz=found.registry.portal.timezone)
     return Response.json({"ok": True, "agency_id": agency.id, "source": source, "schedule": parsed.to_json(),
                           "next_run": format_utc(upcoming)})
 

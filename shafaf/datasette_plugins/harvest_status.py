@@ -107,6 +107,7 @@ async def panel(datasette: Datasette, agency_id: str, lang: str) -> dict[str, An
             "outcome_label": i18n.outcome_label(status.outcome, lang),
             "reason": status.reason,
             "stale": status.stale,
+            "problem": status.schedule_problem,  # shown as "schedule cannot be computed"; the rest of the page stands
         })
     return {"schedules": rows, "stale": any(r["stale"] for r in rows), "queued": await queued(datasette, agency_id)}
 
