@@ -33,6 +33,7 @@ from typing import Any, Iterator
 from frictionless import Detector, FrictionlessException, errors, formats
 from frictionless.resources import TableResource
 
+from . import jsonguard
 from .errors import StageError
 from .models import Reason
 from .normalize.encoding import OTHER_LEGACY, PERSIAN_LEGACY, MojibakeGuard, bom_encoding, detect_encoding
@@ -134,6 +135,7 @@ def open_table(
             encoding, how = csv_encoding(path, encoding, expect_persian=expect_persian)
         elif format == "json":
             source = _without_bom(path, stack)
+            _check_json(source, path)
         resource = _resource(source, format=format, encoding=encoding, sheet=sheet)
         stack.callback(resource.close)  # also after a failed open, which may leave the file open
         try:
@@ -280,6 +282,17 @@ def _free(name: str, taken: set[str], *, start: int | None = None) -> str:
         if (candidate := f"{name} ({n})") not in taken:
             return candidate
     raise AssertionError("unreachable")
+
+
+def _check_json(source: Path, path: Path) -> None:
+    """Bound the JSON before frictionless' parser sees it (``jsonguard``): it must also be a list at its top."""
+    try:
+        shape = jsonguard.scan_file(source)
+    except jsonguard.InvalidJson as e:
+        raise StageError(Reason.INVALID_JSON, f"{path.name} {e.problem}") from None
+    if shape.top != "array":
+        raise StageError(Reason.STRUCTURE, f"{path.name} holds {jsonguard.describe_top(shape)} at its top level; a table "
+                                           f"in JSON is a list of records (objects) or of rows (lists)")
 
 
 def _without_bom(path: Path, stack: contextlib.ExitStack) -> Path:
