@@ -14,6 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from . import localfile
 from .errors import RegistryError, ScheduleError, UsageError
 from .schedule import Rule, parse_rule
 from .standard import DATASET_KINDS, field_names
@@ -417,10 +418,11 @@ class _Checker:
                 self.problem(data.line, f"{what} of kind 'file' needs a 'path'")
                 ok = False
             else:
-                path = (self.base / raw_path).resolve() if not Path(raw_path).is_absolute() else Path(raw_path)
-                if not path.is_file():
-                    # Not fatal: the source's runs fail with not_found and the other sources go on.
-                    self.warnings.append((self.line_of(data, "path"), f"file {raw_path!r} of agency {agency_id!r} does not exist (looked for {path})"))
+                path = localfile.resolve(self.base, raw_path)
+                if (why := localfile.problem(path)) is not None:
+                    # Not fatal: the source's runs fail with the same words and the other sources go on.
+                    self.warnings.append((self.line_of(data, "path"), f"file {localfile.shown(raw_path)} of agency "
+                                                                      f"{agency_id!r} cannot be read: {why.message}"))
         else:
             if url is None:
                 self.problem(data.line, f"{what} of kind {kind!r} needs a 'url'")

@@ -32,6 +32,8 @@ SKIP_REASONS = {
     "outside": Text("its path leads outside the folder", "مسیرش به بیرون از پوشه می‌رود"),
     "remote": Text("it is a remote address, not a file in the folder", "نشانی راه دور است، نه فایلی در پوشه"),
     "missing": Text("the file is not in the folder", "فایل در پوشه نیست"),
+    "unreadable": Text("it is not a readable file (a link loop, a pipe or device, or no permission)",
+                       "فایل خواندنی نیست (پیوند چرخه‌ای، لوله یا دستگاه، یا بدون اجازه)"),
 }
 
 

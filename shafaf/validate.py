@@ -37,7 +37,7 @@ from typing import Any, Iterator, Mapping
 
 from frictionless import FrictionlessException, Resource, Schema
 
-from . import messages, standard
+from . import jsonguard, localfile, messages, standard
 from .compiled_schema import CompiledSchema
 from .errors import StageError
 from .models import Reason
@@ -618,17 +618,18 @@ def folder_files(folder: Path) -> tuple[list[FileToCheck], list[tuple[str, str]]
     A ``datapackage.json`` in the folder says which files are which (its
     resources' names, else their paths); otherwise every CSV/XLSX/JSON file
     whose name gives a dataset kind. Skip reasons: no_dataset, outside,
-    remote, missing.
+    remote, missing, unreadable (a link loop, a FIFO or device, no
+    permission: ``localfile`` says which, and nothing is opened).
     """
     found: list[FileToCheck] = []
     skipped: list[tuple[str, str]] = []
     descriptor = folder / "datapackage.json"
-    if descriptor.is_file():
+    if localfile.problem(descriptor) is None:
         try:
-            resources = json.loads(descriptor.read_text(encoding="utf-8")).get("resources", [])
+            resources = jsonguard.loads(descriptor.read_bytes()).get("resources", [])
         except (ValueError, AttributeError) as e:
             raise StageError(Reason.UNREADABLE, f"{descriptor} is not a valid data package: {e}") from e
-        root = folder.resolve()
+        root = localfile.resolve(Path.cwd(), str(folder))
         for resource in resources if isinstance(resources, list) else []:
             if not isinstance(resource, dict):
                 continue
@@ -640,25 +641,28 @@ def folder_files(folder: Path) -> tuple[list[FileToCheck], list[tuple[str, str]]
             if "://" in where:
                 skipped.append((label, "remote"))
                 continue
-            path = (folder / where).resolve()
+            path = localfile.resolve(root, where)
             if not path.is_relative_to(root):
                 skipped.append((label, "outside"))
                 continue
             kind = resource.get("name") if resource.get("name") in standard.DATASET_KINDS else dataset_of(where)
+            why = localfile.problem(path)
             if kind is None:
                 skipped.append((label, "no_dataset"))
-            elif not path.is_file():
-                skipped.append((label, "missing"))
+            elif why is not None:
+                skipped.append((label, "missing" if why.reason == Reason.NOT_FOUND else "unreadable"))
             else:
                 fmt = str(resource.get("format") or DATA_FORMATS.get(path.suffix.lower(), "csv")).lower()
                 found.append(FileToCheck(path, kind, fmt, resource.get("encoding")))
     else:
         for path in sorted(folder.iterdir()):
-            if not path.is_file() or path.suffix.lower() not in DATA_FORMATS:
+            if path.suffix.lower() not in DATA_FORMATS or localfile.is_folder(path):
                 continue
             kind = dataset_of(path.name)
             if kind is None:
                 skipped.append((path.name, "no_dataset"))
+            elif localfile.problem(path) is not None:
+                skipped.append((path.name, "unreadable"))
             else:
                 found.append(FileToCheck(path, kind, DATA_FORMATS[path.suffix.lower()]))
     found.sort(key=lambda f: (standard.DATASET_KINDS.index(f.kind), f.path.name))

@@ -61,9 +61,10 @@ def run(args: Sequence[str], *, cwd: Path | None = None, as_limit: int = AS_LIMI
                           timeout=timeout, preexec_fn=limits, input=stdin)
     err = proc.stderr.decode("utf-8", "replace")
     peak = None
-    if "shafaf-peak-kb" in err:
-        err, _, tail = err.rpartition("shafaf-peak-kb")
-        peak = int(tail.split()[0]) / 1024
+    if "shafaf-peak-kb" in err:  # a traceback, if any, comes after the line (Python prints it after ``finally``)
+        before, _, tail = err.rpartition("\nshafaf-peak-kb ")
+        kb, _, after = tail.partition("\n")
+        err, peak = before + after, int(kb) / 1024
     return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"), err, peak)
 
 
