@@ -32,7 +32,7 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-from . import harvesters
+from . import diskfull, harvesters
 from .datadir import DataDir
 from .errors import HarvestError, StageError
 from .fetch import FetchPolicy, Validators
@@ -133,7 +133,9 @@ class Runner:
         if remembered and remembered["fingerprint"] == fingerprint(source) and self._staged(agency.id, source):
             validators = Validators(etag=remembered["etag"], last_modified=remembered["last_modified"])
         ctx = HarvestContext(policy=self.policy, validators=validators)
-        return harvesters.for_kind(source.kind).capture(source, dest, ctx)
+        with diskfull.harvest_guard(f"capturing {source.location} into the portal's raw folder", dest,
+                                    cleanup=lambda: _empty(dest)):
+            return harvesters.for_kind(source.kind).capture(source, dest, ctx)
 
     def _staged(self, agency_id: str, source: Source) -> bool:
         if source.agency_column:
@@ -160,9 +162,15 @@ class Runner:
         """Validate into the agency's package under its lock; finish the run; True when accepted."""
         reading = dataclasses.replace(source, encoding=capture.encoding) if capture.encoding and path is None else source
         with self.lock(agency.id):
-            result = stage_file(path or capture.path, agency=agency, source=reading, format=fmt or capture.format,
-                                run_id=run.run_id, portal=self.registry.portal, pkg=self.data.packages(agency.id),
-                                accept_shrink=self.accept_shrink)
+            try:
+                result = stage_file(path or capture.path, agency=agency, source=reading, format=fmt or capture.format,
+                                    run_id=run.run_id, portal=self.registry.portal, pkg=self.data.packages(agency.id),
+                                    accept_shrink=self.accept_shrink)
+            except StageError as e:  # a full disk: a part of a split file records it in its own run
+                if path is None:
+                    raise
+                self._fail(run, agency, source, e.reason, e.message)
+                return False
         report = result.report
         run.rows_read, run.rows_passed, run.rows_failed = report.rows_read, report.rows_passed, report.rows_failed
         if result.accepted:
@@ -188,8 +196,10 @@ class Runner:
     def _split(self, run: Run, publisher: Agency, source: Source, capture: Capture, dest: Path) -> list[Run]:
         """Stage each agency's rows of a multi-agency file as a run of that agency."""
         reading = dataclasses.replace(source, encoding=capture.encoding) if capture.encoding else source
-        split = split_by_agency(capture.path, reading, format=capture.format, dest=dest / "split",
-                                expect_persian=self.registry.portal.default_language == "fa")
+        with diskfull.harvest_guard(f"splitting {capture.path.name} by agency", dest, error=StageError,
+                                    cleanup=lambda: shutil.rmtree(dest / "split", ignore_errors=True)):
+            split = split_by_agency(capture.path, reading, format=capture.format, dest=dest / "split",
+                                    expect_persian=self.registry.portal.default_language == "fa")
         runs: list[Run] = []
         skipped: dict[str, int] = {}
         own: dict[str, int] = {}
@@ -262,6 +272,15 @@ def found_agency(agency_id: str, names: dict[str, str]) -> Agency:
     name_en = names.get("name_en") or names.get("name_fa") or agency_id
     name_fa = names.get("name_fa") or name_en
     return Agency(id=agency_id, name_fa=name_fa, name_en=name_en, website=names.get("website"))
+
+
+def _empty(folder: Path) -> None:
+    """Remove what a failed capture left in the run's folder (the folder itself stays, for run.json)."""
+    for child in folder.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
 
 
 def with_found_agencies(registry: Registry, data: DataDir) -> Registry:
