@@ -32,7 +32,7 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-from . import diskfull, harvesters
+from . import diskfull, harvesters, urls
 from .datadir import DataDir
 from .errors import HarvestError, StageError
 from .fetch import FetchPolicy, Validators
@@ -203,11 +203,15 @@ class Runner:
         runs: list[Run] = []
         skipped: dict[str, int] = {}
         own: dict[str, int] = {}
+        dropped: dict[str, str] = {}  # agency -> why its website was not kept
         for agency_id, part in split.parts.items():
             agency = self._known.get(agency_id)
             if agency is None and source.new_agencies:
                 agency = found_agency(agency_id, part.names)
-                self.state.found_agency(agency_id, part.names, found_by=f"{publisher.id}/{source.id}")
+                if part.names.get("website") and agency.website is None:
+                    dropped[agency_id] = urls.problem(part.names["website"]) or ""
+                kept = {k: v for k, v in part.names.items() if k != "website" or agency.website}
+                self.state.found_agency(agency_id, kept, found_by=f"{publisher.id}/{source.id}")
             if agency is None:
                 skipped[agency_id] = part.rows
                 continue
@@ -230,6 +234,8 @@ class Runner:
                          f"set 'new_agencies' to register them)")
         if own:
             notes.append(f"agencies with their own {source.dataset!r} source kept it ({_listing(own)})")
+        if dropped:
+            notes.append(f"websites that are not http(s) addresses were left out ({_listing(dropped)})")
         if split.bad_ids:
             notes.append(f"rows whose {source.agency_column!r} is not a usable agency id were skipped ({_listing(split.bad_ids)})")
         if not runs:
@@ -268,10 +274,15 @@ class _Heartbeat:
 
 
 def found_agency(agency_id: str, names: dict[str, str]) -> Agency:
-    """An agency known only from a multi-agency file; either name stands in for the other."""
+    """An agency known only from a multi-agency file; either name stands in for the other.
+
+    Its website is harvested text: kept only if it is a URL we publish
+    (``urls.problem``), as the registry would require, so ``javascript:``
+    never reaches a catalog.
+    """
     name_en = names.get("name_en") or names.get("name_fa") or agency_id
     name_fa = names.get("name_fa") or name_en
-    return Agency(id=agency_id, name_fa=name_fa, name_en=name_en, website=names.get("website"))
+    return Agency(id=agency_id, name_fa=name_fa, name_en=name_en, website=urls.published(names.get("website")))
 
 
 def _empty(folder: Path) -> None:
@@ -293,8 +304,8 @@ def with_found_agencies(registry: Registry, data: DataDir) -> Registry:
     return dataclasses.replace(registry, agencies=registry.agencies + tuple(found)) if found else registry
 
 
-def _listing(counts: dict[str, int], limit: int = 5) -> str:
-    items = [f"{k}: {v} rows" for k, v in sorted(counts.items())[:limit]]
+def _listing(counts: dict[str, int] | dict[str, str], limit: int = 5) -> str:
+    items = [f"{k}: {v} rows" if isinstance(v, int) else f"{k}: {v}" for k, v in sorted(counts.items())[:limit]]
     return ", ".join(items) + (f" and {len(counts) - limit} more" if len(counts) > limit else "")
 
 
