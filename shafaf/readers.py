@@ -25,6 +25,7 @@ import contextlib
 import csv
 import dataclasses
 import datetime as dt
+import io
 import itertools
 import tempfile
 from pathlib import Path
@@ -36,6 +37,7 @@ from frictionless.resources import TableResource
 from . import jsonguard
 from .errors import StageError
 from .models import Reason
+from .normalize import decoding
 from .normalize.encoding import OTHER_LEGACY, PERSIAN_LEGACY, MojibakeGuard, bom_encoding, detect_encoding
 from .normalize.text import clean_text
 
@@ -79,16 +81,38 @@ def cell_text(value: Any) -> str:
 
 
 def csv_encoding(path: Path, declared: str | None, *, expect_persian: bool = True) -> tuple[str, str]:
-    """(encoding, how it was decided) for a CSV: its byte-order mark, else the declared one, else detected."""
+    """(encoding, how it was decided) for a CSV: its byte-order mark, else the declared one, else detected.
+
+    Whichever it is must read every byte of the file (``normalize.decoding``):
+    a decode that would need a fallback for some bytes (a Latin-1 row in a
+    UTF-8 file, a UTF-8 row in a Windows-1256 one, a character cut off at
+    the end) is ``StageError(ENCODING)`` naming the byte, the row and what to do.
+    """
+    fallback = PERSIAN_LEGACY if expect_persian else OTHER_LEGACY
     with open(path, "rb") as f:
         bom = bom_encoding(f.read(4))
     if bom is not None:
         codec, name = bom
         overridden = f" (the declared {declared} does not apply)" if declared and _codec_name(declared) not in _bom_family(codec) else ""
-        return codec, f"{name} byte-order mark{overridden}"
-    if declared:
-        return declared, "declared in the registry"
-    return detect_encoding(path, fallback=PERSIAN_LEGACY if expect_persian else OTHER_LEGACY)
+        bom = (codec, f"{name} byte-order mark{overridden}")
+    detected = detect_encoding(path, fallback=fallback) if bom is None and not declared else ("", "")
+    choice = decoding.choose(path, declared, bom, fallback=fallback, detected=detected)
+    if choice.problem is not None:
+        raise StageError(Reason.ENCODING, f"{path.name} {choice.problem}; at byte {choice.offset:,} "
+                                          f"({_row_at(path, choice, choice.codec)}). {choice.advice}")
+    return choice.codec, choice.how
+
+
+def _row_at(path: Path, choice: decoding.Choice, codec: str, limit: int = 64 << 20) -> str:
+    """"row R" (the CSV record holding the byte, the header being row 1), and its line when they differ."""
+    offset, line = choice.offset or 0, choice.line
+    if offset > limit:
+        return f"line {line:,}" if line else f"{offset * 100 // max(path.stat().st_size, 1)}% into the file"
+    with open(path, "rb") as f:
+        prefix = f.read(offset).decode(codec, errors="replace")
+    rows = sum(1 for _ in csv.reader(io.StringIO(prefix, newline="")))
+    row = rows + 1 if not prefix or prefix.endswith(("\n", "\r")) else rows
+    return f"row {row:,}" + (f", line {line:,}" if line and line != row else "")
 
 
 def _codec_name(encoding: str) -> str:
