@@ -570,7 +570,8 @@ _MISSING = re.compile(r"has no column (?P<missing>.+?) required by the .+?; its 
 
 
 def _guillemets(names: str) -> str:
-    """``'a', 'b (for c)'`` as Persian writes it: «a»، «b (for c)»."""
+    """``'a', 'b (for c)' and 3 more`` as Persian writes it: «a»، «b (for c)» و ۳ ستون دیگر."""
+    names = re.sub(r" and ([\d,]+) more$", lambda m: f" و {num(m[1], 'fa')} ستون دیگر", names)
     return re.sub(r"'([^']*)'", r"«\1»", names).replace(", ", "، ")
 
 

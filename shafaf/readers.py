@@ -40,6 +40,8 @@ from .models import Reason
 from .normalize import decoding
 from .normalize.encoding import OTHER_LEGACY, PERSIAN_LEGACY, MojibakeGuard, bom_encoding, detect_encoding
 from .normalize.text import clean_text
+from .public_message import without_paths
+from .table_width import width_problem
 
 _EXTRA_CELL = [(errors.ExtraCellError.type, errors.ExtraCellError.title)]
 _MISSING_CELL = [(errors.MissingCellError.type, errors.MissingCellError.title)]
@@ -160,6 +162,8 @@ def open_table(
         elif format == "json":
             source = _without_bom(path, stack)
             _check_json(source, path)
+        if (too_wide := width_problem(source, format=format, encoding=encoding, sheet=sheet)) is not None:
+            raise StageError(Reason.STRUCTURE, too_wide.replace(source.name, path.name, 1))
         resource = _resource(source, format=format, encoding=encoding, sheet=sheet)
         stack.callback(resource.close)  # also after a failed open, which may leave the file open
         try:
@@ -209,14 +213,31 @@ def _stage_error(e: Exception, path: Path, format: str, encoding: str | None, ho
     """The StageError for an exception raised while parsing: a reason and a message a data officer can act on."""
     if isinstance(e, UnicodeDecodeError):
         return StageError(Reason.ENCODING, _decode_message(e.reason, path, encoding, how))
-    message = e.error.message if isinstance(e, FrictionlessException) else str(e)
+    # frictionless names the file by its absolute path, inside the portal's raw folder: its own name is enough.
+    message = without_paths(e.error.message if isinstance(e, FrictionlessException) else str(e), [path.parent])
     if isinstance(e, csv.Error) or "field larger than field limit" in message:
         return StageError(Reason.STRUCTURE, f"{path.name} {when} as CSV: {message}")
+    if format == "json" and _json_syntax(e):  # ijson's words, drawn over several lines with a caret: one line
+        return StageError(Reason.INVALID_JSON, f"{path.name} is not valid JSON: {' '.join(message.split())}")
     if isinstance(e, FrictionlessException):
         if "encoding" in getattr(e.error, "type", ""):
             return StageError(Reason.ENCODING, _decode_message(getattr(e.error, "note", "") or message, path, encoding, how))
         return StageError(Reason.UNREADABLE, f"{path.name} {when} as {format.upper()}: {message}")
-    return StageError(Reason.UNREADABLE, f"{path.name} {when} as {format.upper()}: {type(e).__name__}: {e}")
+    return StageError(Reason.UNREADABLE, f"{path.name} {when} as {format.upper()}: {type(e).__name__}: {message}")
+
+
+def _json_syntax(e: BaseException) -> bool:
+    """Whether ijson (frictionless' JSON parser) raised ``e``, or raised what caused it: a syntax error."""
+    import ijson
+
+    seen: BaseException | None = e
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, ijson.JSONError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _decode_message(reason: str, path: Path, encoding: str | None, how: str | None) -> str:
@@ -317,6 +338,8 @@ def _check_json(source: Path, path: Path) -> None:
     if shape.top != "array":
         raise StageError(Reason.STRUCTURE, f"{path.name} holds {jsonguard.describe_top(shape)} at its top level; a table "
                                            f"in JSON is a list of records (objects) or of rows (lists)")
+    if shape.depth == 1 and source.stat().st_size < 1024 and source.read_bytes().strip(b" \t\r\n\xef\xbb\xbf") == b"[]":
+        raise StageError(Reason.EMPTY, f"{path.name} is an empty list: it holds no records")
 
 
 def _without_bom(path: Path, stack: contextlib.ExitStack) -> Path:

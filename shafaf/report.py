@@ -139,6 +139,11 @@ def render(report: Report, lang: str = "en", *, source: str | None = None) -> st
         lines.append(f"  {label}: {num(report.blank_rows, lang, grouped=True)}")
     for note in report.notes:
         lines.append(f"  {'یادداشت' if lang == 'fa' else 'note'}: {note}")
+    if (changed := report.changes.summary()) is not None:
+        first = report.changes.listed[0].message_fa if lang == "fa" and report.changes.listed else None
+        lines.append(f"  {'یادداشت' if lang == 'fa' else 'note'}: "
+                     + (f"از {num(report.changes.total, 'fa', grouped=True)} مقدار نویسه نامرئی حذف شد؛ نخستین: {first}"
+                        if first else changed))
     for drift in report.schema_drift:
         lines.append(f"  {'تغییر ستون‌ها' if lang == 'fa' else 'columns changed'}: {drift}")
     for error_type, count in sorted(report.error_counts.items()):

@@ -17,6 +17,7 @@ from typing import Any
 from . import diskfull, standard
 from .errors import StageError
 from .messages import fatal_message
+from .public_message import public
 from .models import Reason
 from .registry import Agency, Portal, Source
 from .validate import Report, read_service_ids, validate_file
@@ -92,9 +93,14 @@ def _stage(path: Path, *, agency: Agency, source: Source, format: str, run_id: s
     if report.schema_drift:
         result = dataclasses.replace(result, message=f"{result.message}; columns changed since the last good file: "
                                                      + "; ".join(report.schema_drift))
-    message_fa = "" if result.accepted else fatal_message(
+    data_root = pkg.parent.parent  # var/packages/<agency>: what follows is published, so no path of var/
+    result = dataclasses.replace(result, message=public(result.message, roots=(data_root,)))
+    if report.fatal_message:
+        report.fatal_message = public(report.fatal_message, roots=(data_root,))
+        report.fatal_message_fa = public(report.fatal_message_fa or "", roots=(data_root,))
+    message_fa = "" if result.accepted else public(fatal_message(
         str(result.reason), result.message, file=report.file, dataset=source.dataset,
-        rows_failed=report.rows_failed, rows_read=report.rows_read).fa
+        rows_failed=report.rows_failed, rows_read=report.rows_read).fa, roots=(data_root,))
     write_json(pkg / "reports" / f"{source.dataset}.json", {
         "run_id": run_id, "agency_id": agency.id, "source_id": source.id,
         "accepted": result.accepted, "reason": result.reason, "message": result.message, "message_fa": message_fa,

@@ -43,8 +43,10 @@ from .errors import StageError
 from .models import Reason
 from .mapping import UNKNOWN_AGENCY, ColumnPlan, map_rows, plan_columns
 from .normalize import fold_digits
+from .normalize.text import removed_marks
 from .readers import open_table
 from .registry import Unpivot
+from .value_notes import ValueNotes
 
 MAX_LISTED_ERRORS = 1000
 ROW_FIELD = "_row"  # the source row number
@@ -127,6 +129,7 @@ class Report:
     fatal_reason: str | None = None
     fatal_message: str | None = None
     fatal_message_fa: str | None = None
+    changes: ValueNotes = dataclasses.field(default_factory=ValueNotes)  # values cleaning changed (bidi, NUL...)
 
     @property
     def rows_failed(self) -> int:
@@ -183,6 +186,8 @@ class Report:
             "fatal_reason": self.fatal_reason,
             "fatal_message": self.fatal_message,
             "fatal_message_fa": self.fatal_message_fa,
+            "changes": self.changes.to_list(),
+            "changes_total": self.changes.total,
         }
 
 
@@ -382,6 +387,9 @@ def _mapped(path: Path, kind: str, report: Report, **options: Any) -> Iterator[_
                         continue
                     raw = {name: cells[index] for i, name, index in as_written
                            if index < len(cells) and cells[index].strip() != values[i]}
+                    for i, name, index in as_written if raw else ():
+                        if name in raw and (marks := removed_marks(raw[name], values[i])):
+                            report.changes.add(row_number, name, columns.get(name), marks)
                     yield values, row_number, raw, bool(structural)
             report.columns = kinds.result()
             report.notes = list(getattr(table, "notes", []))  # filled by the reader once its rows are read
