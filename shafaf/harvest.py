@@ -38,6 +38,7 @@ from .errors import HarvestError, StageError
 from .fetch import FetchPolicy, Validators
 from .harvesters.base import Capture, HarvestContext
 from .models import Claim, Outcome, Phase, Reason, Trigger
+from .public_message import listing
 from .registry import Agency, Registry, Source
 from .split import split_by_agency
 from .stage import stage_file, write_json
@@ -305,8 +306,8 @@ def with_found_agencies(registry: Registry, data: DataDir) -> Registry:
 
 
 def _listing(counts: dict[str, int] | dict[str, str], limit: int = 5) -> str:
-    items = [f"{k}: {v} rows" if isinstance(v, int) else f"{k}: {v}" for k, v in sorted(counts.items())[:limit]]
-    return ", ".join(items) + (f" and {len(counts) - limit} more" if len(counts) > limit else "")
+    return listing((f"{k}: {v} rows" if isinstance(v, int) else f"{k}: {v}" for k, v in sorted(counts.items())),
+                   limit=limit, quote=False)
 
 
 def harvest_source(agency: Agency, source: Source, *, registry: Registry, data: DataDir) -> list[Run]:

@@ -25,7 +25,7 @@ LISTED = 10  # items a message lists before "and N more"
 _PATH_TAIL = r"(?:/[^\s'\"<>()\[\]{},;]*)?"  # what may follow a folder in a path, up to a quote or a space
 
 
-def listing(items: Iterable[object], *, limit: int = LISTED, quote: bool = True) -> str:
+def listing(items: Iterable[object], *, limit: int = LISTED, quote: bool = True, sep: str = ", ") -> str:
     """``'a', 'b', 'c' and 19,997 more``: at most ``limit`` items, each repr'd when ``quote``."""
     shown: list[str] = []
     more = 0
@@ -34,7 +34,7 @@ def listing(items: Iterable[object], *, limit: int = LISTED, quote: bool = True)
             shown.append(repr(item) if quote else str(item))
         else:
             more += 1
-    return ", ".join(shown) + (f" and {more:,} more" if more else "")
+    return sep.join(shown) + (f" and {more:,} more" if more else "")
 
 
 def bounded(text: str, limit: int = MAX_CHARS) -> str:

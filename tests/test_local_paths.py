@@ -133,3 +133,42 @@ def test_shafaf_validate_of_a_folder_skips_what_cannot_be_read(tmp_path):
         {"name": "activities", "path": "gone.csv"}]}), encoding="utf-8")
     report = json.loads(run(["validate", str(folder), "--json"], timeout=30).stdout)
     assert {s["file"]: s["reason"] for s in report["skipped"]} == {"targets.csv": "unreadable", "gone.csv": "missing"}
+
+
+def test_the_copy_keeps_to_the_deadline_and_the_cap_of_a_slow_or_endless_reader(tmp_path):
+    """``copy_capped`` on a real pipe: a writer that drips one byte every 50 ms, then one that never stops."""
+    import threading
+    import time
+
+    from shafaf import localfile
+    from shafaf.errors import HarvestError
+
+    def copy(every: float, block: bytes, **limits):
+        read_fd, write_fd = os.pipe()
+        stop = threading.Event()
+
+        def write() -> None:
+            with os.fdopen(write_fd, "wb", buffering=0) as out:
+                while not stop.is_set():
+                    try:
+                        out.write(block)
+                    except BrokenPipeError:
+                        return
+                    time.sleep(every)
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        started = time.monotonic()
+        try:
+            with os.fdopen(read_fd, "rb", buffering=0) as reader, pytest.raises(HarvestError) as e:
+                localfile.copy_capped(reader, tmp_path / "copy", label="the pipe", **limits)
+        finally:
+            stop.set()
+            writer.join()
+        return e.value, time.monotonic() - started
+
+    error, took = copy(0.05, b"x", max_bytes=10**9, deadline_s=0.5)
+    assert error.reason == "deadline_exceeded" and took < 2
+    error, _ = copy(0, b"x" * 65536, max_bytes=1_000_000, deadline_s=30)
+    assert error.reason == "too_large" and "1,000,000 bytes" in error.message
+    assert not (tmp_path / "copy").exists()  # nothing half-copied stays
