@@ -373,7 +373,7 @@ def validate(target: str, kind: str | None, agency_id: str | None, encoding: str
         shafaf validate exports/ --lang fa
         shafaf validate https://data.agency.ir/services.csv
     """
-    from . import report as report_mod
+    from . import localfile, report as report_mod
     from .validate import folder_files, validate_files, validate_safely
 
     lang = lang or ("fa" if (env_lang or "").strip().lower().startswith("fa") else "en")
@@ -382,13 +382,16 @@ def validate(target: str, kind: str | None, agency_id: str | None, encoding: str
                       options={"encoding": encoding, "agency_id": agency_id, "calendar": calendar})
         return
     path = Path(target)
-    if path.is_dir():
+    if localfile.is_folder(path):
         if kind or fmt:
             raise UsageError("--dataset and --format apply to one file; in a folder, each file's name says its dataset")
         files, skipped = folder_files(path)
         if not files:
+            unreadable = [name for name, why in skipped if why == "unreadable"]
             raise UsageError(f"{path} has no file whose name gives a dataset of the standard "
-                             f"({', '.join(k + '.csv' for k in standard.DATASET_KINDS)})")
+                             f"({', '.join(k + '.csv' for k in standard.DATASET_KINDS)})"
+                             + (f"; not readable files (a link loop, a pipe or device, or no permission): "
+                                f"{', '.join(unreadable)}" if unreadable else ""))
         reports = validate_files(files, encoding=encoding, agency_id=agency_id, calendar=calendar)
         if as_json:
             click.echo(json.dumps({"path": str(path), "valid": all(r.valid for r in reports),
@@ -398,8 +401,8 @@ def validate(target: str, kind: str | None, agency_id: str | None, encoding: str
         else:
             click.echo(report_mod.render_many(reports, lang, skipped=skipped))
         sys.exit(0 if all(r.valid for r in reports) else 1)
-    if not path.is_file():
-        raise UsageError(f"{path} does not exist or is not a file")
+    if (why := localfile.problem(path)) is not None:  # a loop, a FIFO, /dev/zero...: said, never opened
+        raise UsageError(f"cannot validate: {why.message}")
     report = validate_safely(path, _dataset_for(path.name, kind), format=fmt or _format_of(path.name), encoding=encoding,
                              agency_id=agency_id, calendar=calendar)
     _print_report(report, lang, as_json)

@@ -78,7 +78,7 @@ import certifi
 import httpcore
 import httpx
 
-from . import netguard
+from . import jsonguard, netguard
 from .errors import HarvestError
 from .models import Reason, http_reason
 from .registry import SECRET_HEADER, Portal, redact_url as redact
@@ -218,24 +218,16 @@ def post_json(url: str, payload: Any, *, policy: FetchPolicy) -> Response:
 
 
 def parse_json(body: bytes, *, what: str, url: str | None = None, status: int | None = None) -> Any:
-    """Strict JSON from bytes: a BOM is fine; bad UTF-8, NaN/Infinity and absurd nesting are ``invalid_json``.
+    """Strict JSON from bytes through ``jsonguard``: a BOM is fine; bad UTF-8, NaN/Infinity, numbers
+    no parser reads faithfully and nesting past ``jsonguard.MAX_DEPTH`` are ``invalid_json``.
 
     The one parser for every JSON answer (fetch_json, data package
     descriptors, API pages), so they all refuse the same things.
     """
     try:
-        return json.loads(body.decode("utf-8-sig"), parse_constant=_reject_constant)
-    except UnicodeDecodeError as e:
-        problem = f"is not UTF-8 (byte {e.start})"
-    except ValueError as e:  # JSONDecodeError and our NaN/Infinity refusal
-        problem = f"is not valid JSON ({e})"
-    except RecursionError:
-        problem = "nests arrays or objects too deeply to parse"
-    raise HarvestError(Reason.INVALID_JSON, f"{what} {problem}", url=url, status=status)
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
+        return jsonguard.loads(body)
+    except jsonguard.InvalidJson as e:
+        raise HarvestError(Reason.INVALID_JSON, f"{what} {e.problem}", url=url, status=status) from None
 
 
 # --- one exchange: redirects, retries, body --------------------------------------

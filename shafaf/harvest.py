@@ -34,12 +34,13 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-from . import harvesters
+from . import diskfull, harvesters, urls
 from .datadir import DataDir
 from .errors import HarvestError, StageError
 from .fetch import FetchPolicy, Validators
 from .harvesters.base import Capture, HarvestContext
 from .models import Claim, Outcome, Phase, Reason, Trigger
+from .public_message import listing
 from .registry import Agency, Registry, Source
 from .run_errors import end_by_error
 from .split import split_by_agency
@@ -142,7 +143,9 @@ class Runner:
         if remembered and remembered["fingerprint"] == fingerprint(source) and self._staged(agency.id, source):
             validators = Validators(etag=remembered["etag"], last_modified=remembered["last_modified"])
         ctx = HarvestContext(policy=self.policy, validators=validators)
-        return harvesters.for_kind(source.kind).capture(source, dest, ctx)
+        with diskfull.harvest_guard(f"capturing {source.location} into the portal's raw folder", dest,
+                                    cleanup=lambda: _empty(dest)):
+            return harvesters.for_kind(source.kind).capture(source, dest, ctx)
 
     def _staged(self, agency_id: str, source: Source) -> bool:
         if source.agency_column:
@@ -169,9 +172,15 @@ class Runner:
         """Validate into the agency's package under its lock; finish the run; True when accepted."""
         reading = dataclasses.replace(source, encoding=capture.encoding) if capture.encoding and path is None else source
         with self.lock(agency.id):
-            result = stage_file(path or capture.path, agency=agency, source=reading, format=fmt or capture.format,
-                                run_id=run.run_id, portal=self.registry.portal, pkg=self.data.packages(agency.id),
-                                accept_shrink=self.accept_shrink)
+            try:
+                result = stage_file(path or capture.path, agency=agency, source=reading, format=fmt or capture.format,
+                                    run_id=run.run_id, portal=self.registry.portal, pkg=self.data.packages(agency.id),
+                                    accept_shrink=self.accept_shrink)
+            except StageError as e:  # a full disk: a part of a split file records it in its own run
+                if path is None:
+                    raise
+                self._fail(run, agency, source, e.reason, e.message)
+                return False
         report = result.report
         run.rows_read, run.rows_passed, run.rows_failed = report.rows_read, report.rows_passed, report.rows_failed
         if result.accepted:
@@ -197,16 +206,22 @@ class Runner:
     def _split(self, run: Run, publisher: Agency, source: Source, capture: Capture, dest: Path) -> list[Run]:
         """Stage each agency's rows of a multi-agency file as a run of that agency."""
         reading = dataclasses.replace(source, encoding=capture.encoding) if capture.encoding else source
-        split = split_by_agency(capture.path, reading, format=capture.format, dest=dest / "split",
-                                expect_persian=self.registry.portal.default_language == "fa")
+        with diskfull.harvest_guard(f"splitting {capture.path.name} by agency", dest, error=StageError,
+                                    cleanup=lambda: shutil.rmtree(dest / "split", ignore_errors=True)):
+            split = split_by_agency(capture.path, reading, format=capture.format, dest=dest / "split",
+                                    expect_persian=self.registry.portal.default_language == "fa")
         runs: list[Run] = []
         skipped: dict[str, int] = {}
         own: dict[str, int] = {}
+        dropped: dict[str, str] = {}  # agency -> why its website was not kept
         for agency_id, part in split.parts.items():
             agency = self._known.get(agency_id)
             if agency is None and source.new_agencies:
                 agency = found_agency(agency_id, part.names)
-                self.state.found_agency(agency_id, part.names, found_by=f"{publisher.id}/{source.id}")
+                if part.names.get("website") and agency.website is None:
+                    dropped[agency_id] = urls.problem(part.names["website"]) or ""
+                kept = {k: v for k, v in part.names.items() if k != "website" or agency.website}
+                self.state.found_agency(agency_id, kept, found_by=f"{publisher.id}/{source.id}")
             if agency is None:
                 skipped[agency_id] = part.rows
                 continue
@@ -229,6 +244,8 @@ class Runner:
                          f"set 'new_agencies' to register them)")
         if own:
             notes.append(f"agencies with their own {source.dataset!r} source kept it ({_listing(own)})")
+        if dropped:
+            notes.append(f"websites that are not http(s) addresses were left out ({_listing(dropped)})")
         if split.bad_ids:
             notes.append(f"rows whose {source.agency_column!r} is not a usable agency id were skipped ({_listing(split.bad_ids)})")
         if not runs:
@@ -270,10 +287,24 @@ class _Heartbeat:
 
 
 def found_agency(agency_id: str, names: dict[str, str]) -> Agency:
-    """An agency known only from a multi-agency file; either name stands in for the other."""
+    """An agency known only from a multi-agency file; either name stands in for the other.
+
+    Its website is harvested text: kept only if it is a URL we publish
+    (``urls.problem``), as the registry would require, so ``javascript:``
+    never reaches a catalog.
+    """
     name_en = names.get("name_en") or names.get("name_fa") or agency_id
     name_fa = names.get("name_fa") or name_en
-    return Agency(id=agency_id, name_fa=name_fa, name_en=name_en, website=names.get("website"))
+    return Agency(id=agency_id, name_fa=name_fa, name_en=name_en, website=urls.published(names.get("website")))
+
+
+def _empty(folder: Path) -> None:
+    """Remove what a failed capture left in the run's folder (the folder itself stays, for run.json)."""
+    for child in folder.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
 
 
 def with_found_agencies(registry: Registry, data: DataDir) -> Registry:
@@ -286,9 +317,9 @@ def with_found_agencies(registry: Registry, data: DataDir) -> Registry:
     return dataclasses.replace(registry, agencies=registry.agencies + tuple(found)) if found else registry
 
 
-def _listing(counts: dict[str, int], limit: int = 5) -> str:
-    items = [f"{k}: {v} rows" for k, v in sorted(counts.items())[:limit]]
-    return ", ".join(items) + (f" and {len(counts) - limit} more" if len(counts) > limit else "")
+def _listing(counts: dict[str, int] | dict[str, str], limit: int = 5) -> str:
+    return listing((f"{k}: {v} rows" if isinstance(v, int) else f"{k}: {v}" for k, v in sorted(counts.items())),
+                   limit=limit, quote=False)
 
 
 def harvest_source(agency: Agency, source: Source, *, registry: Registry, data: DataDir) -> list[Run]:

@@ -16,6 +16,7 @@ from typing import Any, Mapping
 from . import standard
 from .errors import StageError
 from .models import Reason
+from .public_message import listing
 from .normalize import PeriodError, clean_code, clean_text, fold_digits, number_text, parse_date, parse_period, unify_letters
 from .registry import Unpivot
 
@@ -121,7 +122,7 @@ def plan_columns(
         raise StageError(
             Reason.MISSING_COLUMN,
             f"{file_name} has no column {', '.join(repr(m) for m in missing)} required by the {kind!r} standard; "
-            f"its columns are: {', '.join(repr(l) for l in labels)}",
+            f"its columns are: {listing(labels)}",
         )
 
     used = {i for i in indexes if i is not None} | ({period_index} if period_index is not None else set())

@@ -288,6 +288,12 @@ FATAL_REASONS: dict[str, Kind] = {
              "مثلاً --encoding cp1256 برای فایل‌های فارسی ویندوز."),
     ),
     "unreadable": Kind(Text("the file cannot be read as a table", "فایل به‌صورت جدول خوانده نمی‌شود"), _FIX_FILE),
+    "invalid_json": Kind(Text("the JSON cannot be read safely", "JSON با اطمینان خوانده نمی‌شود"), _FIX_FILE),
+    "disk_full": Kind(
+        Text("the portal's disk is full (not a problem of the file)", "دیسک درگاه پر است (ایراد از فایل نیست)"),
+        Text("The portal's operator frees space on its data disk; the file is harvested again on its next run.",
+             "گرداننده درگاه روی دیسک داده‌ها جا باز می‌کند؛ فایل در نوبت بعد دوباره برداشت می‌شود."),
+    ),
     "structure": Kind(Text("the table's structure cannot be read", "ساختار جدول خوانده نمی‌شود"), _FIX_FILE),
     "empty": Kind(
         Text("the file has no data", "فایل داده‌ای ندارد"),
@@ -564,7 +570,8 @@ _MISSING = re.compile(r"has no column (?P<missing>.+?) required by the .+?; its 
 
 
 def _guillemets(names: str) -> str:
-    """``'a', 'b (for c)'`` as Persian writes it: «a»، «b (for c)»."""
+    """``'a', 'b (for c)' and 3 more`` as Persian writes it: «a»، «b (for c)» و ۳ ستون دیگر."""
+    names = re.sub(r" and ([\d,]+) more$", lambda m: f" و {num(m[1], 'fa')} ستون دیگر", names)
     return re.sub(r"'([^']*)'", r"«\1»", names).replace(", ", "، ")
 
 

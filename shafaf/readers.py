@@ -25,6 +25,7 @@ import contextlib
 import csv
 import dataclasses
 import datetime as dt
+import io
 import itertools
 import tempfile
 from pathlib import Path
@@ -33,10 +34,14 @@ from typing import Any, Iterator
 from frictionless import Detector, FrictionlessException, errors, formats
 from frictionless.resources import TableResource
 
+from . import jsonguard
 from .errors import StageError
 from .models import Reason
+from .normalize import decoding
 from .normalize.encoding import OTHER_LEGACY, PERSIAN_LEGACY, MojibakeGuard, bom_encoding, detect_encoding
 from .normalize.text import clean_text
+from .public_message import without_paths
+from .table_width import width_problem
 
 _EXTRA_CELL = [(errors.ExtraCellError.type, errors.ExtraCellError.title)]
 _MISSING_CELL = [(errors.MissingCellError.type, errors.MissingCellError.title)]
@@ -78,16 +83,38 @@ def cell_text(value: Any) -> str:
 
 
 def csv_encoding(path: Path, declared: str | None, *, expect_persian: bool = True) -> tuple[str, str]:
-    """(encoding, how it was decided) for a CSV: its byte-order mark, else the declared one, else detected."""
+    """(encoding, how it was decided) for a CSV: its byte-order mark, else the declared one, else detected.
+
+    Whichever it is must read every byte of the file (``normalize.decoding``):
+    a decode that would need a fallback for some bytes (a Latin-1 row in a
+    UTF-8 file, a UTF-8 row in a Windows-1256 one, a character cut off at
+    the end) is ``StageError(ENCODING)`` naming the byte, the row and what to do.
+    """
+    fallback = PERSIAN_LEGACY if expect_persian else OTHER_LEGACY
     with open(path, "rb") as f:
         bom = bom_encoding(f.read(4))
     if bom is not None:
         codec, name = bom
         overridden = f" (the declared {declared} does not apply)" if declared and _codec_name(declared) not in _bom_family(codec) else ""
-        return codec, f"{name} byte-order mark{overridden}"
-    if declared:
-        return declared, "declared in the registry"
-    return detect_encoding(path, fallback=PERSIAN_LEGACY if expect_persian else OTHER_LEGACY)
+        bom = (codec, f"{name} byte-order mark{overridden}")
+    detected = detect_encoding(path, fallback=fallback) if bom is None and not declared else ("", "")
+    choice = decoding.choose(path, declared, bom, fallback=fallback, detected=detected)
+    if choice.problem is not None:
+        raise StageError(Reason.ENCODING, f"{path.name} {choice.problem}; at byte {choice.offset:,} "
+                                          f"({_row_at(path, choice, choice.codec)}). {choice.advice}")
+    return choice.codec, choice.how
+
+
+def _row_at(path: Path, choice: decoding.Choice, codec: str, limit: int = 64 << 20) -> str:
+    """"row R" (the CSV record holding the byte, the header being row 1), and its line when they differ."""
+    offset, line = choice.offset or 0, choice.line
+    if offset > limit:
+        return f"line {line:,}" if line else f"{offset * 100 // max(path.stat().st_size, 1)}% into the file"
+    with open(path, "rb") as f:
+        prefix = f.read(offset).decode(codec, errors="replace")
+    rows = sum(1 for _ in csv.reader(io.StringIO(prefix, newline="")))
+    row = rows + 1 if not prefix or prefix.endswith(("\n", "\r")) else rows
+    return f"row {row:,}" + (f", line {line:,}" if line and line != row else "")
 
 
 def _codec_name(encoding: str) -> str:
@@ -134,6 +161,9 @@ def open_table(
             encoding, how = csv_encoding(path, encoding, expect_persian=expect_persian)
         elif format == "json":
             source = _without_bom(path, stack)
+            _check_json(source, path)
+        if (too_wide := width_problem(source, format=format, encoding=encoding, sheet=sheet)) is not None:
+            raise StageError(Reason.STRUCTURE, too_wide.replace(source.name, path.name, 1))
         resource = _resource(source, format=format, encoding=encoding, sheet=sheet)
         stack.callback(resource.close)  # also after a failed open, which may leave the file open
         try:
@@ -183,14 +213,31 @@ def _stage_error(e: Exception, path: Path, format: str, encoding: str | None, ho
     """The StageError for an exception raised while parsing: a reason and a message a data officer can act on."""
     if isinstance(e, UnicodeDecodeError):
         return StageError(Reason.ENCODING, _decode_message(e.reason, path, encoding, how))
-    message = e.error.message if isinstance(e, FrictionlessException) else str(e)
+    # frictionless names the file by its absolute path, inside the portal's raw folder: its own name is enough.
+    message = without_paths(e.error.message if isinstance(e, FrictionlessException) else str(e), [path.parent])
     if isinstance(e, csv.Error) or "field larger than field limit" in message:
         return StageError(Reason.STRUCTURE, f"{path.name} {when} as CSV: {message}")
+    if format == "json" and _json_syntax(e):  # ijson's words, drawn over several lines with a caret: one line
+        return StageError(Reason.INVALID_JSON, f"{path.name} is not valid JSON: {' '.join(message.split())}")
     if isinstance(e, FrictionlessException):
         if "encoding" in getattr(e.error, "type", ""):
             return StageError(Reason.ENCODING, _decode_message(getattr(e.error, "note", "") or message, path, encoding, how))
         return StageError(Reason.UNREADABLE, f"{path.name} {when} as {format.upper()}: {message}")
-    return StageError(Reason.UNREADABLE, f"{path.name} {when} as {format.upper()}: {type(e).__name__}: {e}")
+    return StageError(Reason.UNREADABLE, f"{path.name} {when} as {format.upper()}: {type(e).__name__}: {message}")
+
+
+def _json_syntax(e: BaseException) -> bool:
+    """Whether ijson (frictionless' JSON parser) raised ``e``, or raised what caused it: a syntax error."""
+    import ijson
+
+    seen: BaseException | None = e
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, ijson.JSONError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _decode_message(reason: str, path: Path, encoding: str | None, how: str | None) -> str:
@@ -280,6 +327,19 @@ def _free(name: str, taken: set[str], *, start: int | None = None) -> str:
         if (candidate := f"{name} ({n})") not in taken:
             return candidate
     raise AssertionError("unreachable")
+
+
+def _check_json(source: Path, path: Path) -> None:
+    """Bound the JSON before frictionless' parser sees it (``jsonguard``): it must also be a list at its top."""
+    try:
+        shape = jsonguard.scan_file(source)
+    except jsonguard.InvalidJson as e:
+        raise StageError(Reason.INVALID_JSON, f"{path.name} {e.problem}") from None
+    if shape.top != "array":
+        raise StageError(Reason.STRUCTURE, f"{path.name} holds {jsonguard.describe_top(shape)} at its top level; a table "
+                                           f"in JSON is a list of records (objects) or of rows (lists)")
+    if shape.depth == 1 and source.stat().st_size < 1024 and source.read_bytes().strip(b" \t\r\n\xef\xbb\xbf") == b"[]":
+        raise StageError(Reason.EMPTY, f"{path.name} is an empty list: it holds no records")
 
 
 def _without_bom(path: Path, stack: contextlib.ExitStack) -> Path:

@@ -14,6 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from . import localfile, urls
 from .errors import RegistryError, ScheduleError, UsageError
 from .schedule import Rule
 from .schedule_limits import Limits, accept_rule
@@ -260,6 +261,15 @@ class _Checker:
             return None
         return str(value)
 
+    def url(self, mapping: LineDict, key: str, what: str, *, credentials_ok: bool = False) -> str | None:
+        """The URL at ``key`` if it is one we fetch and publish (``urls.problem``); else a problem on its line."""
+        value = self.text(mapping, key, what)
+        if value is not None and (why := urls.problem(value, credentials_ok=credentials_ok)) is not None:
+            self.problem(self.line_of(mapping, key), f"{key} {redact_url(value)!r} of {what} must start with "
+                                                     f"https:// or http:// and be a whole address: {why}")
+            return None
+        return value
+
     # -- sections
 
     def portal(self, raw: Any) -> Portal:
@@ -286,6 +296,7 @@ class _Checker:
             lic = self.mapping(data["license"], "'portal.license'", self.line_of(data, "license"))
             if lic is not None:
                 self.unknown_keys(lic, LICENSE_KEYS, "'portal.license'")
+                self.url(lic, "url", "'portal.license'")
                 kwargs["license"] = License(**{k: str(v) for k, v in lic.items() if k in LICENSE_KEYS})
         if "row_error_threshold" in data:
             value = data["row_error_threshold"]
@@ -303,12 +314,9 @@ class _Checker:
                 self.problem(self.line_of(data, key), f"{key} must be {noun} from {low:g} to {high:g}")
             else:
                 kwargs[key] = kind(value)
-        webhook = self.text(data, "webhook_url", "'portal'")
+        webhook = self.url(data, "webhook_url", "'portal'")
         if webhook is not None:
-            if not re.match(r"^https?://[^/\s]+", webhook):
-                self.problem(self.line_of(data, "webhook_url"), "webhook_url must start with https:// or http://")
-            else:
-                kwargs["webhook_url"] = webhook
+            kwargs["webhook_url"] = webhook
         if "allow_private_networks" in data:
             value = data["allow_private_networks"]
             if not isinstance(value, bool):
@@ -359,10 +367,10 @@ class _Checker:
         what = f"agency {agency_id!r}"
         names = {k: self.text(data, k, what, required=True) or "" for k in ("name_fa", "name_en")}
         optional = {k: self.text(data, k, what) for k in ("parent", "website", "contact_email", "description_fa", "description_en")}
-        website = optional["website"]
-        if website and not re.match(r"^https?://", website):
-            self.problem(self.line_of(data, "website"), f"website of {what} must start with http:// or https://")
-            optional["website"] = None
+        optional["website"] = self.url(data, "website", what)
+        if optional["contact_email"] is not None and (why := urls.email_problem(optional["contact_email"])):
+            self.problem(self.line_of(data, "contact_email"), f"contact_email {optional['contact_email']!r} of {what}: {why}")
+            optional["contact_email"] = None
         sources = self.sources(data.get("sources"), agency_id, self.line_of(data, "sources"))
         return Agency(id=agency_id, **names, **optional, sources=sources, line=data.line)
 
@@ -420,16 +428,16 @@ class _Checker:
                 self.problem(data.line, f"{what} of kind 'file' needs a 'path'")
                 ok = False
             else:
-                path = (self.base / raw_path).resolve() if not Path(raw_path).is_absolute() else Path(raw_path)
-                if not path.is_file():
-                    # Not fatal: the source's runs fail with not_found and the other sources go on.
-                    self.warnings.append((self.line_of(data, "path"), f"file {raw_path!r} of agency {agency_id!r} does not exist (looked for {path})"))
+                path = localfile.resolve(self.base, raw_path)
+                if (why := localfile.problem(path)) is not None:
+                    # Not fatal: the source's runs fail with the same words and the other sources go on.
+                    self.warnings.append((self.line_of(data, "path"), f"file {localfile.shown(raw_path)} of agency "
+                                                                      f"{agency_id!r} cannot be read: {why.message}"))
         else:
             if url is None:
                 self.problem(data.line, f"{what} of kind {kind!r} needs a 'url'")
                 ok = False
-            elif not re.match(r"^https?://[^/\s]+", url):
-                self.problem(self.line_of(data, "url"), f"url {redact_url(url)!r} of {what} must start with https:// or http://")
+            elif self.url(data, "url", what, credentials_ok=True) is None:
                 ok = False
             if raw_path is not None:
                 self.problem(self.line_of(data, "path"), f"{what} of kind {kind!r} takes a 'url', not a 'path'")

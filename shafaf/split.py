@@ -18,6 +18,7 @@ from pathlib import Path
 from .errors import StageError
 from .mapping import normalize_cell
 from .models import Reason
+from .public_message import listing
 from .readers import open_table
 from .registry import AGENCY_ID, Source
 
@@ -87,5 +88,5 @@ def _index(labels: list[str], wanted: str, path: Path) -> int:
             return i
     raise StageError(
         Reason.MISSING_COLUMN,
-        f"{path.name} has no column {wanted!r} to split agencies by; its columns are: {', '.join(repr(l) for l in labels)}",
+        f"{path.name} has no column {wanted!r} to split agencies by; its columns are: {listing(labels)}",
     )

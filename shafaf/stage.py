@@ -14,8 +14,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from . import standard
+from . import diskfull, standard
+from .errors import StageError
 from .messages import fatal_message
+from .public_message import public
 from .models import Reason
 from .registry import Agency, Portal, Source
 from .validate import Report, read_service_ids, validate_file
@@ -31,9 +33,18 @@ class StageResult:
 
 def write_json(path: Path, data: Any) -> None:
     """Deterministic JSON (sorted keys, indented), replaced atomically."""
+    os.replace(_pending_json(path, data), path)
+
+
+def _pending_json(path: Path, data: Any) -> Path:
+    """``data`` written beside ``path`` for an ``os.replace`` later; nothing left behind if the write fails."""
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
 
 
 def stage_file(
@@ -47,42 +58,63 @@ def stage_file(
     pkg: Path,
     accept_shrink: bool = False,
 ) -> StageResult:
-    """Validate a captured file and, if the row policy allows, make it a resource of the package in ``pkg``."""
+    """Validate a captured file and, if the row policy allows, make it a resource of the package in ``pkg``.
+
+    Everything that needs room on disk (the new CSV, the report, the new
+    ``datapackage.json``) is written before anything replaces the last
+    good package, and the two replacements need none: a full disk
+    (``disk_full``) leaves the staged package as it was.
+    """
     (pkg / "reports").mkdir(parents=True, exist_ok=True)
-    target = pkg / f"{source.dataset}.csv"
     incoming = pkg / f".{source.dataset}.{run_id}.csv"
     try:
-        report = validate_file(
-            path, source.dataset, format=format, encoding=source.encoding, sheet=source.sheet,
-            fields=source.fields, values=source.values, agency_id=agency.id, calendar=source.calendar,
-            year_pivot=source.year_pivot, unpivot=source.unpivot, known_services=_known_services(pkg, source.dataset),
-            expect_persian=portal.default_language == "fa", out_csv=incoming,
-        )
-        previous = last_accepted(pkg, source.dataset)
-        report.schema_drift = schema_drift(previous.get("columns"), report.columns)
-        result = _apply_policy(report, portal)
-        if result.accepted and not accept_shrink:
-            result = _shrink_guard(result, previous.get("rows"), portal)
-        if report.schema_drift:
-            result = dataclasses.replace(result, message=f"{result.message}; columns changed since the last good file: "
-                                                         + "; ".join(report.schema_drift))
-        message_fa = "" if result.accepted else fatal_message(
-            str(result.reason), result.message, file=report.file, dataset=source.dataset,
-            rows_failed=report.rows_failed, rows_read=report.rows_read).fa
-        write_json(pkg / "reports" / f"{source.dataset}.json", {
-            "run_id": run_id, "agency_id": agency.id, "source_id": source.id,
-            "accepted": result.accepted, "reason": result.reason, "message": result.message, "message_fa": message_fa,
-            **report.to_dict(),
-        })
-        if result.accepted:
-            os.replace(incoming, target)
-            write_datapackage(pkg, agency, portal, provenance={source.dataset: {
-                "run_id": run_id, "source": source.location, "rows": report.rows_passed, "columns": report.columns,
-                "history": source.history,
-            }})
-        return result
+        with diskfull.harvest_guard(f"staging {path.name} into the agency's package", pkg, error=StageError):
+            return _stage(path, agency=agency, source=source, format=format, run_id=run_id, portal=portal, pkg=pkg,
+                          incoming=incoming, accept_shrink=accept_shrink)
     finally:
         incoming.unlink(missing_ok=True)
+        pkg.joinpath("datapackage.json.tmp").unlink(missing_ok=True)
+
+
+def _stage(path: Path, *, agency: Agency, source: Source, format: str, run_id: str, portal: Portal, pkg: Path,
+           incoming: Path, accept_shrink: bool) -> StageResult:
+    """Validate, apply the row policy, write the report; put an accepted file in place last."""
+    report = validate_file(
+        path, source.dataset, format=format, encoding=source.encoding, sheet=source.sheet,
+        fields=source.fields, values=source.values, agency_id=agency.id, calendar=source.calendar,
+        year_pivot=source.year_pivot, unpivot=source.unpivot, known_services=_known_services(pkg, source.dataset),
+        expect_persian=portal.default_language == "fa", out_csv=incoming,
+    )
+    previous = last_accepted(pkg, source.dataset)
+    report.schema_drift = schema_drift(previous.get("columns"), report.columns)
+    result = _apply_policy(report, portal)
+    if result.accepted and not accept_shrink:
+        result = _shrink_guard(result, previous.get("rows"), portal)
+    if report.schema_drift:
+        result = dataclasses.replace(result, message=f"{result.message}; columns changed since the last good file: "
+                                                     + "; ".join(report.schema_drift))
+    data_root = pkg.parent.parent  # var/packages/<agency>: what follows is published, so no path of var/
+    result = dataclasses.replace(result, message=public(result.message, roots=(data_root,)))
+    if report.fatal_message:
+        report.fatal_message = public(report.fatal_message, roots=(data_root,))
+        report.fatal_message_fa = public(report.fatal_message_fa or "", roots=(data_root,))
+    message_fa = "" if result.accepted else public(fatal_message(
+        str(result.reason), result.message, file=report.file, dataset=source.dataset,
+        rows_failed=report.rows_failed, rows_read=report.rows_read).fa, roots=(data_root,))
+    write_json(pkg / "reports" / f"{source.dataset}.json", {
+        "run_id": run_id, "agency_id": agency.id, "source_id": source.id,
+        "accepted": result.accepted, "reason": result.reason, "message": result.message, "message_fa": message_fa,
+        **report.to_dict(),
+    })
+    if result.accepted:
+        descriptor = _pending_json(pkg / "datapackage.json", package_descriptor(
+            pkg, agency, portal, adding=source.dataset, provenance={source.dataset: {
+                "run_id": run_id, "source": source.location, "rows": report.rows_passed, "columns": report.columns,
+                "history": source.history,
+            }}))
+        os.replace(incoming, pkg / f"{source.dataset}.csv")
+        os.replace(descriptor, pkg / "datapackage.json")
+    return result
 
 
 def last_accepted(pkg: Path, dataset: str) -> dict[str, Any]:
@@ -158,6 +190,12 @@ def _apply_policy(report: Report, portal: Portal) -> StageResult:
 
 def write_datapackage(pkg: Path, agency: Agency, portal: Portal, *, provenance: dict[str, dict[str, str]]) -> None:
     """Describe the staged CSVs as a Frictionless data package with the standard's schemas."""
+    write_json(pkg / "datapackage.json", package_descriptor(pkg, agency, portal, provenance=provenance))
+
+
+def package_descriptor(pkg: Path, agency: Agency, portal: Portal, *, provenance: dict[str, dict[str, str]],
+                       adding: str | None = None) -> dict[str, Any]:
+    """The package's descriptor: every staged CSV, and ``adding``, whose CSV is about to be put in place."""
     existing: dict[str, Any] = {}
     descriptor_path = pkg / "datapackage.json"
     if descriptor_path.exists():
@@ -165,7 +203,7 @@ def write_datapackage(pkg: Path, agency: Agency, portal: Portal, *, provenance: 
     resources = []
     for kind in standard.DATASET_KINDS:
         csv_path = pkg / f"{kind}.csv"
-        if not csv_path.exists():
+        if kind != adding and not csv_path.exists():
             continue
         resource = {
             "name": kind,
@@ -178,10 +216,10 @@ def write_datapackage(pkg: Path, agency: Agency, portal: Portal, *, provenance: 
         previous = existing.get(kind, {})
         resource["shafaf"] = provenance.get(kind, previous.get("shafaf", {}))
         resources.append(resource)
-    write_json(descriptor_path, {
+    return {
         "name": agency.id,
         "title": agency.name_en,
         "title_fa": agency.name_fa,
         "licenses": [{"name": portal.license.id, "title": portal.license.title, "path": portal.license.url}],
         "resources": resources,
-    })
+    }

@@ -27,6 +27,7 @@ from typing import Any, Iterator
 
 from . import leases
 from .models import Claim, Outcome, Phase, Reason
+from .public_message import public
 from .tables import HARVEST_RUNS_COLUMNS
 
 _SCHEMA = f"""
@@ -301,7 +302,7 @@ class StateStore:
     def finish(self, run: Run, outcome: Outcome, *, reason: Reason | str | None = None, message: str = "") -> Run:
         run.outcome = outcome
         run.reason = reason
-        run.message = message
+        run.message = public(message, roots=(self.path.parent,))  # bounded, and no path of the data folder
         run.finished = utc_now()
         self.save(run)
         return run

@@ -37,14 +37,16 @@ from typing import Any, Iterator, Mapping
 
 from frictionless import FrictionlessException, Resource, Schema
 
-from . import messages, standard
+from . import jsonguard, localfile, messages, standard
 from .compiled_schema import CompiledSchema
 from .errors import StageError
 from .models import Reason
 from .mapping import UNKNOWN_AGENCY, ColumnPlan, map_rows, plan_columns
 from .normalize import fold_digits
+from .normalize.text import removed_marks
 from .readers import open_table
 from .registry import Unpivot
+from .value_notes import ValueNotes
 
 MAX_LISTED_ERRORS = 1000
 ROW_FIELD = "_row"  # the source row number
@@ -127,6 +129,7 @@ class Report:
     fatal_reason: str | None = None
     fatal_message: str | None = None
     fatal_message_fa: str | None = None
+    changes: ValueNotes = dataclasses.field(default_factory=ValueNotes)  # values cleaning changed (bidi, NUL...)
 
     @property
     def rows_failed(self) -> int:
@@ -183,6 +186,8 @@ class Report:
             "fatal_reason": self.fatal_reason,
             "fatal_message": self.fatal_message,
             "fatal_message_fa": self.fatal_message_fa,
+            "changes": self.changes.to_list(),
+            "changes_total": self.changes.total,
         }
 
 
@@ -382,6 +387,9 @@ def _mapped(path: Path, kind: str, report: Report, **options: Any) -> Iterator[_
                         continue
                     raw = {name: cells[index] for i, name, index in as_written
                            if index < len(cells) and cells[index].strip() != values[i]}
+                    for i, name, index in as_written if raw else ():
+                        if name in raw and (marks := removed_marks(raw[name], values[i])):
+                            report.changes.add(row_number, name, columns.get(name), marks)
                     yield values, row_number, raw, bool(structural)
             report.columns = kinds.result()
             report.notes = list(getattr(table, "notes", []))  # filled by the reader once its rows are read
@@ -618,17 +626,18 @@ def folder_files(folder: Path) -> tuple[list[FileToCheck], list[tuple[str, str]]
     A ``datapackage.json`` in the folder says which files are which (its
     resources' names, else their paths); otherwise every CSV/XLSX/JSON file
     whose name gives a dataset kind. Skip reasons: no_dataset, outside,
-    remote, missing.
+    remote, missing, unreadable (a link loop, a FIFO or device, no
+    permission: ``localfile`` says which, and nothing is opened).
     """
     found: list[FileToCheck] = []
     skipped: list[tuple[str, str]] = []
     descriptor = folder / "datapackage.json"
-    if descriptor.is_file():
+    if localfile.problem(descriptor) is None:
         try:
-            resources = json.loads(descriptor.read_text(encoding="utf-8")).get("resources", [])
+            resources = jsonguard.loads(descriptor.read_bytes()).get("resources", [])
         except (ValueError, AttributeError) as e:
             raise StageError(Reason.UNREADABLE, f"{descriptor} is not a valid data package: {e}") from e
-        root = folder.resolve()
+        root = localfile.resolve(Path.cwd(), str(folder))
         for resource in resources if isinstance(resources, list) else []:
             if not isinstance(resource, dict):
                 continue
@@ -640,25 +649,28 @@ def folder_files(folder: Path) -> tuple[list[FileToCheck], list[tuple[str, str]]
             if "://" in where:
                 skipped.append((label, "remote"))
                 continue
-            path = (folder / where).resolve()
+            path = localfile.resolve(root, where)
             if not path.is_relative_to(root):
                 skipped.append((label, "outside"))
                 continue
             kind = resource.get("name") if resource.get("name") in standard.DATASET_KINDS else dataset_of(where)
+            why = localfile.problem(path)
             if kind is None:
                 skipped.append((label, "no_dataset"))
-            elif not path.is_file():
-                skipped.append((label, "missing"))
+            elif why is not None:
+                skipped.append((label, "missing" if why.reason == Reason.NOT_FOUND else "unreadable"))
             else:
                 fmt = str(resource.get("format") or DATA_FORMATS.get(path.suffix.lower(), "csv")).lower()
                 found.append(FileToCheck(path, kind, fmt, resource.get("encoding")))
     else:
         for path in sorted(folder.iterdir()):
-            if not path.is_file() or path.suffix.lower() not in DATA_FORMATS:
+            if path.suffix.lower() not in DATA_FORMATS or localfile.is_folder(path):
                 continue
             kind = dataset_of(path.name)
             if kind is None:
                 skipped.append((path.name, "no_dataset"))
+            elif localfile.problem(path) is not None:
+                skipped.append((path.name, "unreadable"))
             else:
                 found.append(FileToCheck(path, kind, DATA_FORMATS[path.suffix.lower()]))
     found.sort(key=lambda f: (standard.DATASET_KINDS.index(f.kind), f.path.name))

@@ -12,7 +12,9 @@ good harvest of that agency's dataset, ``modified`` the last one (a run that
 changed nothing is not a modification); the agency's ``published_at`` stands
 in when no run is published. Temporal coverage is the span of the rows'
 ``period_start`` .. ``period_end``. Titles and descriptions come from the
-standard and the registry, never from harvested text.
+standard and the registry, never from harvested text. A website or licence
+URL that is not one we publish (``urls.problem``: ``javascript:``, a space,
+no host...) is dropped here, so every serializer is spared it.
 
 Every serializer (``ckan_shapes``, ``dcat``, ``datajson``, ``discovery``)
 reads a ``Catalog``; none of them runs SQL. The catalog is cached per
@@ -27,7 +29,7 @@ import os
 import urllib.parse
 from typing import TYPE_CHECKING, Any, Callable
 
-from .. import exports, standard, tables
+from .. import exports, standard, tables, urls
 from . import common, downloads
 
 if TYPE_CHECKING:
@@ -188,6 +190,8 @@ async def _build(datasette: Datasette, absolute: Absolute, root: Any) -> Catalog
     if "agencies" in present:
         for row in (await db.execute(_AGENCIES_SQL)).rows:
             r = dict(row)
+            r["website"] = urls.published(r["website"])  # the last line: a bad URL already published is dropped
+            r["contact_email"] = urls.published_email(r["contact_email"])
             page = f"/agencies/{urllib.parse.quote(r['id'])}"
             organizations.append(Organization(**r, page_url=absolute(datasette.urls.path(page)),
                                               feed_url=absolute(datasette.urls.path(f"{page}/feed.atom"))))
@@ -217,7 +221,7 @@ async def _build(datasette: Datasette, absolute: Absolute, root: Any) -> Catalog
         description_en=config.get("description_en") or datasette.metadata("description") or "",
         home_url=absolute(datasette.urls.path("/")),
         license=License(id=config.get("license_id") or "other-open", title=datasette.metadata("license") or "",
-                        url=datasette.metadata("license_url")),
+                        url=urls.published(datasette.metadata("license_url"))),
         organizations=tuple(organizations),
         packages=tuple(packages),
     )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from datasette import Request, Response
 
+from .. import urls
 from . import i18n, language
 
 if TYPE_CHECKING:  # datasette.app imports the plugins: importing it here would be circular
@@ -99,8 +100,7 @@ def name(row: dict[str, Any], lang: str, *, id_key: str = "id") -> str:
 def http_url(value: str | None) -> str | None:
     """``value`` when it is an http(s) URL that may become a link; None otherwise.
 
-    Anything else (``javascript:``, ``data:``, relative paths) is never linked.
+    Anything else (``javascript:``, ``data:``, relative paths, a URL with a
+    space or no host) is never linked: the one rule of ``urls.problem``.
     """
-    if value and value.lower().startswith(("http://", "https://")) and len(value) > len("https://"):
-        return value
-    return None
+    return urls.published(value)

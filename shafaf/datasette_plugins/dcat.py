@@ -24,7 +24,8 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
 
 from . import catalog as catalog_module
-from .api_http import JSON_LD, TURTLE, absolute, response
+from .. import urls
+from .api_http import JSON_LD, TEXT, TURTLE, absolute, response
 from .catalog import Catalog, Organization, Package, Resource
 
 if TYPE_CHECKING:
@@ -161,13 +162,26 @@ def graph(cat: Catalog) -> Graph:
 async def jsonld(request: Request, datasette: Datasette) -> Response:
     """``/catalog.jsonld``: DCAT-AP as JSON-LD."""
     cat = await catalog_module.load(datasette, absolute(datasette, request))
+    if (refused := _unaddressable(cat)) is not None:
+        return refused
     return response(graph(cat).serialize(format="json-ld", context=CONTEXT, indent=1), JSON_LD)
 
 
 async def turtle(request: Request, datasette: Datasette) -> Response:
     """``/catalog.ttl``: DCAT-AP as Turtle."""
     cat = await catalog_module.load(datasette, absolute(datasette, request))
+    if (refused := _unaddressable(cat)) is not None:
+        return refused
     return response(graph(cat).serialize(format="turtle"), TURTLE)
+
+
+def _unaddressable(cat: Catalog) -> Response | None:
+    """A 400 when the request's Host header makes the portal's own IRIs invalid (rdflib would fail with a 500)."""
+    why = urls.problem(cat.home_url)
+    if why is None:
+        return None
+    return response(f"This request's Host header does not make a valid address for the catalog ({why}).\n", TEXT,
+                    status=400)
 
 
 ROUTES: list[tuple[str, Any]] = [

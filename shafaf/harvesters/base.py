@@ -24,7 +24,7 @@ import dataclasses
 import hashlib
 import re
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Protocol
 
 from ..fetch import FetchPolicy, Validators
 from ..registry import Source
@@ -90,15 +90,3 @@ def file_digest(path: Path) -> tuple[int, str]:
     """Size and SHA-256 of a file a harvester wrote itself (a combined table, API records)."""
     with path.open("rb") as f:
         return path.stat().st_size, hashlib.file_digest(f, "sha256").hexdigest()
-
-
-def copy_with_digest(reader: BinaryIO, target: Path) -> tuple[int, str]:
-    """Stream ``reader`` into ``target``; return the size and SHA-256 of what was written."""
-    digest = hashlib.sha256()
-    size = 0
-    with target.open("wb") as out:
-        while chunk := reader.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-            out.write(chunk)
-    return size, digest.hexdigest()

@@ -31,6 +31,7 @@ from .. import fetch as guarded
 from ..errors import HarvestError
 from ..fetch import FetchPolicy
 from ..models import Reason
+from ..public_message import listing
 from ..registry import Source, redact_url
 from .base import Capture, HarvestContext
 from .ckan_api import PAGE_SIZE, CkanClient, Listing, list_datasets, organization_name
@@ -313,7 +314,6 @@ def _nothing_selected(org: str, portal: str, rules: Mapping[str, str], format: s
         "nothing was harvested and the last published data stays"
     )
     if selection.unreadable:
-        shown = "; ".join(selection.unreadable[:5])
-        more = f" and {len(selection.unreadable) - 5} more" if len(selection.unreadable) > 5 else ""
-        message += f". {len(selection.unreadable)} matching resources cannot be read as CSV, XLSX or JSON: {shown}{more}"
+        message += (f". {len(selection.unreadable)} matching resources cannot be read as CSV, XLSX or JSON: "
+                    f"{listing(selection.unreadable, limit=5, quote=False, sep='; ')}")
     return message

@@ -10,7 +10,6 @@ deadline and every response is bounded by the byte cap.
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from email.message import Message
 from typing import Any, Mapping
@@ -21,6 +20,7 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 from .. import fetch as guarded
+from .. import jsonguard
 from ..errors import HarvestError
 from ..fetch import FetchPolicy
 from ..models import Reason, http_reason
@@ -63,10 +63,21 @@ class FetchAdapter(BaseAdapter):
         got = guarded.fetch_bytes(request.url or "", policy=policy, headers={"Accept": "application/json"},
                                   raise_for_status=False)
         self.last = got
+        _bounded(got)  # ckanapi parses the body with json.loads itself: bound it first
         return _as_requests_response(got, request, self)
 
     def close(self) -> None:
         pass
+
+
+def _bounded(got: guarded.Response) -> None:
+    """Refuse a JSON body no parser reads safely (``jsonguard``); other bodies are left to ckanapi's refusal."""
+    if got.body.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] not in (b"{", b"["):
+        return
+    try:
+        jsonguard.scan(got.body)
+    except jsonguard.InvalidJson as e:
+        raise HarvestError(Reason.INVALID_JSON, f"the answer {e.problem}", url=got.url, status=got.status) from None
 
 
 def _as_requests_response(got: guarded.Response, request: requests.PreparedRequest, adapter: BaseAdapter) -> requests.Response:
@@ -153,8 +164,8 @@ def _envelope(got: guarded.Response | None) -> dict[str, Any] | None:
     if got is None:
         return None
     try:
-        parsed = json.loads(got.body)
-    except (ValueError, RecursionError):
+        parsed = jsonguard.loads(got.body)
+    except jsonguard.InvalidJson:
         return None
     if isinstance(parsed, dict) and parsed.get("success") is False and isinstance(parsed.get("error"), dict):
         return parsed["error"]

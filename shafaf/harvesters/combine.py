@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..errors import HarvestError, StageError
 from ..models import Reason
+from ..public_message import listing
 from ..readers import open_table
 from .base import file_digest
 
@@ -79,13 +80,13 @@ def _header_mismatch(a: Part | None, a_labels: list[str], b: Part, b_labels: lis
     only_b = [x for x in b_labels if x not in a_labels]
     detail = []
     if only_a:
-        detail.append(f"only in the first: {', '.join(only_a)}")
+        detail.append(f"only in the first: {listing(only_a, quote=False)}")
     if only_b:
-        detail.append(f"only in the second: {', '.join(only_b)}")
+        detail.append(f"only in the second: {listing(only_b, quote=False)}")
     if not detail:
         detail.append("same columns in a different order")
     return (
         f"the resources cannot be combined into one table because their headers differ ({'; '.join(detail)}): "
-        f"{a.label if a else 'the first part'} has columns [{', '.join(a_labels)}] but "
-        f"{b.label} has [{', '.join(b_labels)}]"
+        f"{a.label if a else 'the first part'} has columns [{listing(a_labels, quote=False)}] but "
+        f"{b.label} has [{listing(b_labels, quote=False)}]"
     )

@@ -53,7 +53,7 @@ def detect_encoding(path: Path, *, fallback: str = PERSIAN_LEGACY) -> tuple[str,
         head = f.read(UTF16_SAMPLE)
         if found := bom_encoding(head):
             return found[0], f"{found[1]} byte-order mark"
-        if path.stat().st_size % 2 == 0 and (utf16 := _utf16_without_bom(head)):
+        if utf16 := _utf16_without_bom(head):  # an odd size too: ``decoding.choose`` says it was cut short
             return utf16, "NUL bytes at every other position: UTF-16 without a byte-order mark"
         decoder = codecs.getincrementaldecoder("utf-8")()
         offset = 0
@@ -147,6 +147,10 @@ ADVICE = {
 }
 
 
+ADVICE_TWICE = ("The file is read as UTF-8 already: its text was misread once before it was saved (decoded with the "
+                "wrong encoding, then written as UTF-8). Export it again from the original system as UTF-8.")
+
+
 class MojibakeGuard:
     """Sees decoded text cells one by one and says at the end whether the file looks garbled.
 
@@ -235,6 +239,12 @@ class MojibakeGuard:
             return self._message("foreign", what)
         return None
 
+    def _read_as_utf8(self) -> bool:
+        try:
+            return bool(self.encoding) and codecs.lookup(self.encoding).name in ("utf-8", "utf-8-sig")
+        except LookupError:
+            return False
+
     def notes(self) -> list[str]:
         """Misreadings too rare to be ours: text the agency's file already held garbled, published as written."""
         out = []
@@ -246,6 +256,8 @@ class MojibakeGuard:
         return out
 
     def _message(self, kind: str, what: str, *, advice: str | None = None) -> str:
+        if advice is None and kind in READ_AS and kind != "replacement" and self._read_as_utf8():
+            advice = ADVICE_TWICE  # we read it as UTF-8 already: the text itself was misread before it was saved
         row, column, cell = self.examples[kind]
         where = "the header" if row is None or row <= 1 else f"row {row}"
         return f"{self.file_name} looks garbled: {what}. In {where}, column {column!r} reads {_shown(cell)!r}. {advice or ADVICE[kind]}"

@@ -61,6 +61,9 @@ INVISIBLES: tuple[tuple[str, str], ...] = (
     *((chr(c), "C0 control") for c in (*range(0x01, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)),
 )
 _DROP_ALL = {ord(c): None for c, _ in INVISIBLES}
+# What a report calls each one when it notes its removal (``removed_marks``): the description up to its colon.
+INVISIBLE_NAMES = {c: "NUL" if c == "\x00" else why.split(":")[0] for c, why in INVISIBLES}
+_ANY_INVISIBLE = re.compile("[" + "".join(re.escape(c) for c, _ in INVISIBLES) + "]")
 _DROP_KEEP_ZWNJ = {k: v for k, v in _DROP_ALL.items() if k != ord(ZWNJ)}
 # A ZWNJ is meaningful only between two letters; a letter may carry harakat (vowel marks) after it.
 _LETTER_OR_MARK = r"(?:[^\W\d_]|[\u064b-\u065f\u0670])"
@@ -159,3 +162,14 @@ def _has_control(value: str) -> bool:
 
 
 _KEEP_PRINTABLE_ASCII = {c: None for c in (*range(0x20, 0x7F), 0x09, 0x0A, 0x0D)}
+
+
+def removed_marks(before: str, after: str) -> list[str]:
+    """The invisible characters (bidi controls, NUL, zero-width marks...) cleaning took out of ``before``.
+
+    ``U+202E (right-to-left override)`` for each kind removed, in order of
+    first appearance, so a report can say what was changed in a value; ``[]``
+    at the cost of one regular-expression scan when there were none.
+    """
+    found = dict.fromkeys(_ANY_INVISIBLE.findall(before))
+    return [f"U+{ord(c):04X} ({INVISIBLE_NAMES[c]})" for c in found if after.count(c) < before.count(c)]
