@@ -16,9 +16,7 @@ import datetime as dt
 import functools
 import csv
 import dataclasses
-import errno
 import json
-import os
 import sqlite3
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -30,6 +28,7 @@ import sqlite_utils
 from . import dbfile, duplicates, indicators, search, tables
 from .errors import PublishError
 from .datadir import DataDir
+from .diskfull import is_disk_full
 from .durable import transaction
 from .models import Outcome, Reason
 from .registry import Agency, Portal, Registry
@@ -294,32 +293,10 @@ def publish_agency(conn: sqlite3.Connection, agency: Agency, *, data: DataDir, s
 
 
 def as_publish_error(e: BaseException, folder: Path | None = None) -> PublishError:
-    """A storage failure as a reason: a full disk (or a file size limit) is ``disk_full``.
-
-    SQLite reports a write refused outright (EFBIG, or ENOSPC at the first
-    byte) as SQLITE_IOERR_WRITE, "disk I/O error", and only a short write as
-    SQLITE_FULL; so a write error is called a full disk when there is no room.
-    """
-    name = getattr(e, "sqlite_errorname", "")
-    full = (name == "SQLITE_FULL" or "full" in str(e).lower()
-            or getattr(e, "errno", None) in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
-            or (name.startswith("SQLITE_IOERR") and _no_room(folder)))
-    if full:
+    """A storage failure as a reason: a full disk (or a file size limit) is ``disk_full`` (``diskfull``)."""
+    if is_disk_full(e, folder):
         return PublishError(Reason.DISK_FULL, f"the disk is full ({e}); the published data is unchanged")
     return PublishError(Reason.PUBLISH_ERROR, f"{type(e).__name__}: {e}")
-
-
-def _no_room(folder: Path | None, margin: int = 64 * 1024 * 1024) -> bool:
-    """Little free space where the database lives, or a file size limit on this process."""
-    import resource
-
-    if resource.getrlimit(resource.RLIMIT_FSIZE)[0] != resource.RLIM_INFINITY:
-        return True
-    try:
-        stats = os.statvfs(folder or ".")
-    except OSError:
-        return False
-    return stats.f_bavail * stats.f_frsize < margin
 
 
 def publish(agencies: list[Agency], *, registry: Registry, data: DataDir,

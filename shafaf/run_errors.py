@@ -4,7 +4,8 @@ Harvesters, the validator and the stager raise our errors for what a source
 can do wrong (``HarvestError``, ``StageError``); the runner records those
 with their own reasons. Anything else (a bug, text that cannot be encoded, a
 state.db that refused a write) is caught by ``Runner.source`` and handed
-here: the run is recorded ``failed`` with reason ``internal`` and a one-line
+here: the run is recorded ``failed`` with reason ``internal`` (``disk_full`` when
+the portal's disk is full: not a bug, no traceback kept) and a one-line
 public message naming agency, source and location, its lease is freed only
 in the same transaction, and the traceback goes once to the operator, into
 ``raw/<agency>/<run>/traceback.txt`` beside the run's capture, with one line
@@ -23,6 +24,7 @@ import logging
 import traceback
 from pathlib import Path
 
+from .diskfull import harvest_message, is_disk_full
 from .models import Outcome, Phase, Reason
 from .stage import write_json
 from .state import Run, StateStore
@@ -46,25 +48,31 @@ def end_by_error(state: StateStore, run: Run, error: BaseException, *, raw: Path
     ``claimed``: the run is in state.db holding its lease; otherwise (its claim
     failed) it is recorded as a new, failed run if state.db takes it.
     """
-    where = _write_traceback(raw, error)
+    full = is_disk_full(error, raw)
+    where = None if full else _write_traceback(raw, error)  # a full disk is not a bug: no traceback to keep
+    reason = Reason.DISK_FULL if full else Reason.INTERNAL
+    message = harvest_message(_DOING.get(run.phase, "running"), error) if full else public_message(run, error)
     try:
         if claimed:
-            ended = state.end_run(run, Outcome.FAILED, reason=Reason.INTERNAL, message=public_message(run, error))
+            ended = state.end_run(run, Outcome.FAILED, reason=reason, message=message)
         else:
-            state.finish(run, Outcome.FAILED, reason=Reason.INTERNAL, message=public_message(run, error))
+            state.finish(run, Outcome.FAILED, reason=reason, message=message)
             ended = True
     except Exception as second:  # state.db itself is failing: the lease stays for the sweep (see above)
         log.error("run %s of %s/%s: %s, and its outcome could not be written (%s); it will show as aborted once "
                   "this process has ended", run.run_id, run.agency_id, run.source_id, type(error).__name__,
                   type(second).__name__, exc_info=error if where is None else None)
-        run.outcome, run.reason, run.message = Outcome.FAILED, Reason.INTERNAL, public_message(run, error)
+        run.outcome, run.reason, run.message = Outcome.FAILED, reason, message
         return run
     try:
         write_json(raw / "run.json", run.as_row())
     except (OSError, ValueError):  # the record in state.db is the one that counts
         pass
     kept = "" if ended else f"; its outcome {run.outcome} was already recorded and stands"
-    if where is not None:
+    if full:
+        log.error("run %s of %s/%s stopped: the portal's disk is full (%s)%s", run.run_id, run.agency_id,
+                  run.source_id, type(error).__name__, kept)
+    elif where is not None:
         log.error("run %s of %s/%s stopped on %s%s; traceback in %s", run.run_id, run.agency_id, run.source_id,
                   type(error).__name__, kept, where)
     else:

@@ -52,3 +52,21 @@ def _month(m: int) -> tuple[str, str, str]:
     start = dt.date(2000 + m // 12, m % 12 + 1, 1)
     end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
     return start.isoformat(), end.isoformat(), f"{start:%Y-%m}"
+
+
+def republish(public_db: Path, sql: str, params: tuple = ()) -> None:
+    """What a hand edit (or an older Shafaf) left published, as a publish would leave it: a new version.
+
+    A served version is never written again (shafaf/dbfile.py): the server
+    reads versions immutable, so a test that changes what is served copies
+    the version, changes the copy and swaps it in.
+    """
+    import sqlite3
+
+    from shafaf import dbfile
+
+    building = dbfile.start_version(public_db, base=dbfile.current_version(public_db))
+    with sqlite3.connect(building) as conn:
+        conn.execute(sql, params)
+    conn.close()
+    dbfile.swap_in(public_db, building)

@@ -24,6 +24,7 @@ from rdflib.namespace import FOAF
 
 from cli_child import run
 from conftest import write_registry
+from publishing import republish
 from served import served
 from shafaf import registry, urls
 from shafaf.datadir import DataDir
@@ -66,9 +67,8 @@ def portal(tmp_path_factory):
 
 
 def set_alpha(db: Path, *, website: str | None, email: str | None = None) -> None:
-    """What an older Shafaf (or a hand edit) may have published: written into the served database."""
-    with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE agencies SET website = ?, contact_email = ? WHERE id = 'alpha'", (website, email))
+    """What an older Shafaf (or a hand edit) may have published, swapped in as a new version."""
+    republish(db, "UPDATE agencies SET website = ?, contact_email = ? WHERE id = 'alpha'", (website, email))
 
 
 def alpha_homepages(turtle: str) -> list[str]:

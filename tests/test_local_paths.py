@@ -54,6 +54,7 @@ def bad_paths(root: Path) -> dict[str, tuple[str, str, str]]:
 
 def test_every_unreadable_path_fails_its_run_with_what_it_is(tmp_path):
     cases = bad_paths(tmp_path)
+    del cases["nul"]  # the registry itself refuses a NUL anywhere (text_checks; the next test)
     reg = file_registry(tmp_path, {"good": "files/good.csv", **{a: p for a, (p, _, _) in cases.items()}})
     result = run(["harvest", "--json", "--registry", str(reg), "--data-dir", str(tmp_path / "var")], timeout=60)
     assert not result.crashed, result.stderr[-3000:]
@@ -68,6 +69,13 @@ def test_every_unreadable_path_fails_its_run_with_what_it_is(tmp_path):
     assert len(warnings) == len(cases) and all("agencies.yml:" in w for w in warnings), warnings
     raw = sum(f.stat().st_size for f in (tmp_path / "var" / "raw").rglob("*") if f.is_file() and f.name != "run.json")
     assert raw == len(GOOD.encode())  # nothing of /dev/zero, the FIFO or the socket was copied
+
+
+def test_a_nul_in_a_registry_path_is_a_registry_problem_with_its_line(tmp_path):
+    reg = file_registry(tmp_path, {"good": "files/good.csv", "nul": "files/a\x00b.csv"})
+    result = run(["harvest", "--json", "--registry", str(reg), "--data-dir", str(tmp_path / "var")], timeout=60)
+    assert not result.crashed and result.returncode != 0, result.stderr[-3000:]
+    assert "agencies.yml:" in result.stderr and "U+0000" in result.stderr, result.stderr[-3000:]
 
 
 @pytest.mark.parametrize("command", [["publish"], ["status"], ["schedule", "show", "loop"]])

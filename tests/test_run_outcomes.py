@@ -70,8 +70,8 @@ def _validate(monkeypatch, error):
 
 
 def _stage(monkeypatch, error):
-    monkeypatch.setattr(stage, "write_datapackage", _when_alpha(stage.write_datapackage, error,
-                                                                lambda pkg, agency, *a, **k: agency.id == "alpha"))
+    monkeypatch.setattr(stage, "package_descriptor", _when_alpha(stage.package_descriptor, error,
+                                                                 lambda pkg, agency, *a, **k: agency.id == "alpha"))
 
 
 def _state_write(monkeypatch, error):
