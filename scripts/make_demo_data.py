@@ -1323,6 +1323,28 @@ inventory marked `smart`, the 1403 actual the share a year earlier):
 | --- | --- | --- |
 {smart_table}
 
+### What the figures show (issue 16: figures a journalist can quote)
+
+* **A missed lower-is-better target**: `civil-registration` aimed to issue the smart card in 30 days
+  (1403) and 20 days (1404) and took about 45: its `smart_card_issuance_days` rows have no
+  `direction`, the unit `days` says lower is better, and the portal shows ✗ for both.
+* **A target nobody can judge**: `social-security`'s `pension_files_digitized` has neither a
+  direction nor a name or unit the portal knows, so it is shown with "—" and the validation
+  report asks for a direction. `tax` states `direction: higher` on each of its own rows.
+* **A stale agency listed apart**: `customs`' performance data ends in {stats['customs']['last_month']},
+  about nine months behind the reference month; the league table lists it under "Not compared"
+  with the month its data ends, its feed entry says so, and its score loses the window-months
+  and data-age parts.
+* **Scores spread by their parts**: `post` publishes no how-to links, `civil-registration` half
+  of them and neither it nor `health-insurance` reports costs (the citizen-fields part);
+  `social-security` has four rows rejected (validity); `customs` is stale.
+* **A reported figure that disagrees with the agency's own rows**: `social-security` reports a
+  1404 satisfaction twelve points above what its own monthly rows give; `/discrepancies` flags
+  it.
+* **The plan in its own terms**: the registry sets `smart_plan` (the 7th development plan, 20%
+  a year from 1403); every agency is judged for the current Jalali year and, on its own
+  reported share, for the year before (`tax`: 44.4% against 40% in 1404, on track).
+
 ### How `post` sends its files
 
 * `services.csv`, `service_standards.csv`, `activities.csv`, `targets.csv`: Windows-1256
