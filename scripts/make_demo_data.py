@@ -99,7 +99,7 @@ FIELDS = {
     ],
     "targets": [
         "agency_id", "indicator", "period_start", "period_end", "period_label", "target",
-        "actual", "unit", "source",
+        "actual", "unit", "direction", "source",
     ],
 }
 
@@ -694,6 +694,10 @@ def channel_shares(base: dict[str, float], shift: float) -> dict[str, float]:
     return {c: (on if c == "online" else v * scale) for c, v in base.items()}
 
 
+# Agencies that do not report what a service costs them (the score's citizen_fields part shows it).
+NO_COST = ("civil-registration", "health-insurance")
+
+
 def performance(agency: Agency, months: list[Month], rng: random.Random) -> list[dict]:
     """Monthly rows per service and channel, as plain Python values."""
     rows = []
@@ -741,7 +745,7 @@ def performance(agency: Agency, months: list[Month], rng: random.Random) -> list
                     agency_id=agency.id, service_id=s.service_id, period_start=m.start, period_end=m.end,
                     period_label=m.label, channel=ch, applications=apps, completed=completed,
                     within_standard=within, median_days=median, satisfaction=sat, complaints=complaints,
-                    cost=cost, availability_pct=availability, _month=m,
+                    cost=None if agency.id in NO_COST else cost, availability_pct=availability, _month=m,
                 ))
     return rows
 
@@ -816,11 +820,12 @@ def online_share(rows: list[dict]) -> float | None:
 def targets(agency: Agency, perf: list[dict]) -> list[dict]:
     out = []
 
-    def add(indicator, year, target, actual, unit, source):
+    def add(indicator, year, target, actual, unit, source, direction=None):
         start, end = jalali_year(year)
         out.append(dict(agency_id=agency.id, indicator=indicator, period_start=start, period_end=end,
                         period_label=str(year), target=target,
-                        actual=None if actual is None else round(actual, 1), unit=unit, source=source))
+                        actual=None if actual is None else round(actual, 1), unit=unit, direction=direction,
+                        source=source))
 
     for year, target in ((1403, 20), (1404, 40)):
         add("smart_services_share", year, target, smart_share(agency, year=year), "percent", SOURCE_7TH_PLAN)
@@ -828,10 +833,11 @@ def targets(agency: Agency, perf: list[dict]) -> list[dict]:
     plan = "برنامه عملیاتی سالانه دستگاه"
     for year in (1403, 1404):
         yr = rows_in_year(perf, year)
-        if agency.id == "tax":
+        if agency.id == "tax":  # tax states every direction; the others leave it to the portal (see below)
             add("digital_uptake", year, {1403: 65, 1404: 75}[year], online_share(yr), "percent",
-                "سند تحول دولت هوشمند")
-            add("satisfaction", year, {1403: 80, 1404: 82}[year], weighted(yr, "satisfaction"), "percent", plan)
+                "سند تحول دولت هوشمند", "higher")
+            add("satisfaction", year, {1403: 80, 1404: 82}[year], weighted(yr, "satisfaction"), "percent", plan,
+                "higher")
         elif agency.id == "civil-registration":
             card = [r for r in yr if r["service_id"] == "SA-0103"]
             add("smart_card_issuance_days", year, {1403: 30, 1404: 20}[year], weighted(card, "median_days"),
@@ -839,7 +845,13 @@ def targets(agency: Agency, perf: list[dict]) -> list[dict]:
             add("gsb_connected_services", year, {1403: 4, 1404: 8}[year],
                 sum("G" in s.flags for s in agency.services), "services", "سند تحول دولت هوشمند")
         elif agency.id == "social-security":
-            add("satisfaction", year, {1403: 80, 1404: 82}[year], weighted(yr, "satisfaction"), "percent", plan)
+            # reported against measured: its 1404 satisfaction is reported rosier than its own monthly rows say
+            measured = weighted(yr, "satisfaction")
+            add("satisfaction", year, {1403: 80, 1404: 82}[year], measured if year == 1403 else measured + 12,
+                "percent", plan)
+            # a target the portal cannot judge: no direction, and neither its name nor its unit says one
+            add("pension_files_digitized", year, {1403: 50, 1404: 70}[year], {1403: 46.0, 1404: 71.5}[year],
+                "percent", plan)
             comp = sum(r["complaints"] for r in yr) * 1000 / max(1, sum(r["applications"] for r in yr))
             add("complaints_per_1000", year, {1403: 2.5, 1404: 2.0}[year], comp, "per_1000_applications", plan)
         elif agency.id == "customs":
@@ -900,7 +912,9 @@ def service_rows(agency: Agency, rng: random.Random) -> list[dict]:
             row[name] = stage_value(ch)
         row.update(smart=s.smart, on_national_portal="P" in s.flags, via_gsb="G" in s.flags,
                    standard_days=s.standard_days, fee=s.fee,
-                   how_to_url=f"https://{agency.id}.example.ir/services/{s.service_id.lower()}",
+                   # how-to links: post's old system has none, civil-registration's every other service
+                   how_to_url=None if agency.id == "post" or (agency.id == "civil-registration" and len(rows) % 2) else
+                   f"https://{agency.id}.example.ir/services/{s.service_id.lower()}",
                    updated=updated)
         rows.append(row)
     return rows
@@ -958,8 +972,8 @@ def write_standard_xlsx(path: Path, kind: str, rows: list[dict], sheet: str) -> 
             zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             data = src.read(info.filename)
-            data = re.sub(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>",
-                          b'<dcterms:modified xsi:type="dcterms:W3CDTF">2026-11-23T00:00:00Z</dcterms:modified>',
+            # only the time is replaced: the element's attributes (and namespaces) stay as openpyxl wrote them
+            data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>2026-11-23T00:00:00Z\2",
                           data) if info.filename == "docProps/core.xml" else data
             zi = zipfile.ZipInfo(info.filename, date_time=(2026, 11, 23, 0, 0, 0))
             zi.compress_type = zipfile.ZIP_DEFLATED
@@ -1201,6 +1215,7 @@ PORTAL = dict(
     timezone="Asia/Tehran",
     default_language="fa",
 )
+SMART_PLAN = dict(start_year=1403, step=0.2, years=5, name_fa="برنامه هفتم توسعه", name_en="7th development plan")
 LICENSE = dict(id="CC-BY-4.0", title="Creative Commons Attribution 4.0",
                url="https://creativecommons.org/licenses/by/4.0/")
 
@@ -1219,6 +1234,10 @@ def registry_yaml(sources_by_agency: dict[str, list[dict]]) -> str:
     L.append("  license:")
     for k, v in LICENSE.items():
         L.append(f"    {k}: {yq(v)}")
+    L.append("  # Iran's 7th development plan: 20% more of each agency's services smart each Jalali year from 1403.")
+    L.append("  smart_plan:")
+    for k, v in SMART_PLAN.items():
+        L.append(f"    {k}: {yq(v) if isinstance(v, str) else v}")
     L.append("agencies:")
     for a in AGENCIES:
         L.append(f"  - id: {yq(a.id)}")
@@ -1303,6 +1322,28 @@ inventory marked `smart`, the 1403 actual the share a year earlier):
 | agency | 1403 actual | 1404 actual |
 | --- | --- | --- |
 {smart_table}
+
+### What the figures show (issue 16: figures a journalist can quote)
+
+* **A missed lower-is-better target**: `civil-registration` aimed to issue the smart card in 30 days
+  (1403) and 20 days (1404) and took about 45: its `smart_card_issuance_days` rows have no
+  `direction`, the unit `days` says lower is better, and the portal shows ✗ for both.
+* **A target nobody can judge**: `social-security`'s `pension_files_digitized` has neither a
+  direction nor a name or unit the portal knows, so it is shown with "—" and the validation
+  report asks for a direction. `tax` states `direction: higher` on each of its own rows.
+* **A stale agency listed apart**: `customs`' performance data ends in {stats['customs']['last_month']},
+  about nine months behind the reference month; the league table lists it under "Not compared"
+  with the month its data ends, its feed entry says so, and its score loses the window-months
+  and data-age parts.
+* **Scores spread by their parts**: `post` publishes no how-to links, `civil-registration` half
+  of them and neither it nor `health-insurance` reports costs (the citizen-fields part);
+  `social-security` has four rows rejected (validity); `customs` is stale.
+* **A reported figure that disagrees with the agency's own rows**: `social-security` reports a
+  1404 satisfaction twelve points above what its own monthly rows give; `/discrepancies` flags
+  it.
+* **The plan in its own terms**: the registry sets `smart_plan` (the 7th development plan, 20%
+  a year from 1403); every agency is judged for the current Jalali year and, on its own
+  reported share, for the year before (`tax`: 44.4% against 40% in 1404, on track).
 
 ### How `post` sends its files
 

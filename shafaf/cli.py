@@ -519,10 +519,16 @@ def status(as_json: bool, data_dir: Path, registry_path: Path) -> None:
                          "reason": run["reason"], "message": run["message"], "rows": run["rows_passed"],
                          "last_attempt": run["started"], "last_good": None, "next_due": None, "freshness_days": None,
                          "stale": False, "schedule_problem": None})
+    ages = _data_ages(data.public_db)
+    for row in rows:  # how old the published data is, beside when it was last harvested
+        age = ages.get((row["agency_id"], row["dataset"]), {})
+        row.update(data_last_month=age.get("last_month"), data_months_behind=age.get("months_behind"),
+                   data_stale=bool(age.get("stale")))
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, sort_keys=True))
         return
-    headers = ["agency_id", "source_id", "schedule", "last_run", "outcome", "rows", "next_due", "freshness_days", "reason"]
+    headers = ["agency_id", "source_id", "schedule", "last_run", "outcome", "rows", "next_due", "freshness_days",
+               "data_last_month", "reason"]
 
     def cell(row: dict[str, Any], key: str) -> str:
         value = row[key]
@@ -532,13 +538,33 @@ def status(as_json: bool, data_dir: Path, registry_path: Path) -> None:
             return " ".join(([f"{value:g} d"] if value is not None else []) + (["STALE"] if row["stale"] else []))
         if key == "next_due" and row["schedule_problem"]:
             return "cannot be computed"
+        if key == "data_last_month":
+            behind = row["data_months_behind"]
+            return "" if value is None else f"{value} ({behind} mo behind{', STALE' if row['data_stale'] else ''})"
         return "" if value is None else str(value)
 
-    shown = [h.replace("_id", "").replace("freshness_days", "freshness") for h in headers]
+    shown = [h.replace("_id", "").replace("freshness_days", "harvested").replace("data_last_month", "data to")
+             for h in headers]
     click.echo(_table([[cell(r, h) for h in headers] for r in rows], shown))
     for row in rows:
         if row["schedule_problem"]:
             click.echo(f"warning: {row['agency_id']}/{row['source_id']}: {row['schedule_problem']}", err=True)
+
+
+def _data_ages(public_db: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    """(agency, dataset) -> the last month its published data covers, months behind and stale, from data_coverage."""
+    if not public_db.exists():
+        return {}
+    try:
+        conn = sqlite3.connect(f"{public_db.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            conn.row_factory = sqlite3.Row
+            return {(r["agency_id"], r["dataset"]): dict(r) for r in conn.execute(
+                "SELECT agency_id, dataset, last_month, months_behind, stale FROM data_coverage")}
+        finally:
+            conn.close()
+    except sqlite3.Error:  # published by an older Shafaf, or unreadable: status still answers
+        return {}
 
 
 def main() -> None:  # pragma: no cover - console entry for python -m

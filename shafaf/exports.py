@@ -67,21 +67,6 @@ TEMP_FILE = re.compile(r"\..+\.tmp\Z")
 BATCH = 500  # rows fetched, written and flushed at a time: what bounds memory
 NUMERIC = ("INTEGER", "REAL")
 
-# Columns the portal adds to every dataset table, described for the package's schemas.
-EXTRA_FIELDS: dict[str, dict[str, Any]] = {
-    "run_id": {"type": "string", "title": "Harvest run",
-               "description": "The harvest run that brought this row; see the resource's shafaf.runs."},
-    "jalali_year": {"type": "integer", "title": "Jalali year", "description": "Jalali year of period_start (derived by the portal)."},
-    "jalali_month": {"type": "integer", "title": "Jalali month",
-                     "description": "Jalali month (1-12) of period_start (derived by the portal).",
-                     "constraints": {"minimum": 1, "maximum": 12}},
-    "fiscal_year": {"type": "integer", "title": "Fiscal year",
-                    "description": "Iranian fiscal year of period_start: the Jalali year (derived by the portal)."},
-    "withdrawn": {"type": "boolean", "title": "Withdrawn",
-                  "description": "True when the service is missing from the agency's newest inventory; the row is kept as history."},
-    "withdrawn_at": {"type": "datetime", "title": "Withdrawn at",
-                     "description": "When the portal first published the service as withdrawn (UTC)."},
-}
 _FRICTIONLESS_TYPES = {"INTEGER": "integer", "REAL": "number", "TEXT": "string"}
 
 
@@ -384,7 +369,7 @@ def package_schema(kind: str, columns: dict[str, str]) -> dict[str, Any]:
     for name, sqlite_type in columns.items():
         if name not in known:
             schema["fields"].append({"name": name, **copy.deepcopy(
-                EXTRA_FIELDS.get(name, {"type": _FRICTIONLESS_TYPES[sqlite_type]}))})
+                tables.DERIVED_FIELDS.get(name, {"type": _FRICTIONLESS_TYPES[sqlite_type]}))})
     return schema
 
 

@@ -183,6 +183,7 @@ class Runner:
                 return False
         report = result.report
         run.rows_read, run.rows_passed, run.rows_failed = report.rows_read, report.rows_passed, report.rows_failed
+        run.rows_staged = report.rows_staged
         if result.accepted:
             self.state.finish(run, Outcome.OK, message=result.message)
             if path is None:
@@ -237,6 +238,7 @@ class Runner:
         accepted = sum(1 for r in runs if r.outcome == Outcome.OK)
         run.rows_read = sum(p.rows for p in split.parts.values()) + sum(split.bad_ids.values())
         run.rows_passed = sum(r.rows_passed or 0 for r in runs)
+        run.rows_staged = sum(r.rows_staged or 0 for r in runs)
         run.rows_failed = sum(r.rows_failed or 0 for r in runs)
         notes = [f"split into {len(runs)} agencies: {accepted} accepted, {len(runs) - accepted} rejected"]
         if skipped:

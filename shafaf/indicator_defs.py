@@ -8,24 +8,18 @@ Datasette column descriptions come from it too, so a formula is written once.
 from __future__ import annotations
 
 import dataclasses
-from fractions import Fraction
 
 # Windows (the ``window`` column of ``indicators``).
 MONTH = "month"  # one reported period of 28-31 days: a Gregorian or a Jalali month
-LAST_12_MONTHS = "last_12_months"  # the twelve months ending at the agency's latest period_end
+LAST_12_MONTHS = "last_12_months"  # the portal's reference window: the same twelve months for every agency
 YEAR = "year"  # one fiscal (Jalali) year
 CURRENT = "current"  # a snapshot as of the publication day
 TARGET_WINDOWS = ("month", "quarter", "year", "period")  # a targets row's window, from the length of its period
 PERFORMANCE_WINDOWS = (MONTH, LAST_12_MONTHS, YEAR)
 
-# The 7th development plan: 20% more of an agency's services smart each year from the plan's first year.
-SMART_STEP = Fraction(1, 5)
-PLAN_YEARS = 5
-
-# Transparency score: weights of its parts (they add up to 100) and the freshness ramp.
-SCORE_WEIGHTS: dict[str, int] = {"coverage": 40, "freshness_score": 30, "validity": 30}
-FRESH_FULL_DAYS = 31  # at most this old: full marks
-FRESH_ZERO_DAYS = 365  # this old or older: no marks
+# Transparency score: its parts, each a share from 0 to 1 an agency can act on, and their weights (Σ = 100).
+SCORE_PARTS: tuple[str, ...] = ("coverage", "window_months", "data_age_score", "validity", "citizen_fields")
+SCORE_WEIGHTS: dict[str, int] = {part: 20 for part in SCORE_PARTS}
 
 TARGET_PREFIX = "target:"
 
@@ -42,6 +36,7 @@ class Definition:
     title_fa: str
     formula_en: str
     formula_fa: str
+    better: str | None = None  # higher or lower; None where neither end is better (a count of applications)
 
 
 _S, _P, _T, _D = "services", "performance", "targets", "data"
@@ -62,23 +57,27 @@ DEFINITIONS: tuple[Definition, ...] = (
         "خدماتی که همه مرحله‌های موضوعیت‌دارشان (online_information تا online_issuance) برخط است ÷ خدماتی که "
         "دست‌کم یک مرحلهٔ موضوعیت‌دار دارند. مرحلهٔ خالی موضوعیت ندارد؛ خدمتی که هیچ مرحلهٔ موضوعیت‌داری ندارد "
         "در صورت و مخرج شمرده نمی‌شود.",
+        better="higher",
     ),
     Definition(
         "share_smart", _S, "share", _C, "Share of services smart", "سهم خدمات هوشمند",
         "Services with smart = true ÷ services; an empty flag counts as not smart.",
         "خدمات با smart = بله ÷ همه خدمات؛ مقدار خالی «غیرهوشمند» شمرده می‌شود.",
+        better="higher",
     ),
     Definition(
         "share_national_portal", _S, "share", _C, "Share of services on the national portal",
         "سهم خدمات متصل به درگاه ملی خدمات هوشمند",
         "Services with on_national_portal = true ÷ services; an empty flag counts as not connected.",
         "خدمات با on_national_portal = بله ÷ همه خدمات؛ مقدار خالی «نامتصل» شمرده می‌شود.",
+        better="higher",
     ),
     Definition(
         "share_gsb", _S, "share", _C, "Share of services exchanging data via the GSB",
         "سهم خدمات با تبادل داده از راه گذرگاه خدمات دولت (GSB)",
         "Services with via_gsb = true ÷ services; an empty flag counts as not connected.",
         "خدمات با via_gsb = بله ÷ همه خدمات؛ مقدار خالی «نامتصل» شمرده می‌شود.",
+        better="higher",
     ),
     # -- performance: sums over the window's service_performance rows (all services and channels)
     Definition(
@@ -90,17 +89,20 @@ DEFINITIONS: tuple[Definition, ...] = (
         "digital_takeup", _P, "share", PERFORMANCE_WINDOWS, "Digital take-up", "سهم درخواست‌های برخط",
         "Σ applications of the online channel ÷ Σ applications of every channel.",
         "Σ درخواست‌های مجرای برخط ÷ Σ درخواست‌های همه مجراها.",
+        better="higher",
     ),
     Definition(
         "completion_rate", _P, "share", PERFORMANCE_WINDOWS, "Completion rate", "نرخ انجام درخواست‌ها",
         "Σ completed ÷ Σ applications, over the rows that report both.",
         "Σ انجام‌شده ÷ Σ درخواست‌ها، در سطرهایی که هر دو را گزارش کرده‌اند.",
+        better="higher",
     ),
     Definition(
         "within_standard", _P, "share", PERFORMANCE_WINDOWS, "Share completed within standard",
         "سهم انجام‌شده در زمان استاندارد",
         "Σ within_standard ÷ Σ completed, over the rows that report both.",
         "Σ انجام‌شده در زمان استاندارد ÷ Σ انجام‌شده، در سطرهایی که هر دو را گزارش کرده‌اند.",
+        better="higher",
     ),
     Definition(
         "median_days", _P, "days", PERFORMANCE_WINDOWS, "Median processing days", "میانه زمان رسیدگی (روز)",
@@ -110,6 +112,7 @@ DEFINITIONS: tuple[Definition, ...] = (
         "میانهٔ وزنی median_days سطرها با وزن «انجام‌شده»: سطرهای بازه به ترتیب median_days مرتب می‌شوند و "
         "مقدار، median_days نخستین سطری است که جمع انباشتهٔ انجام‌شده‌ها در آن به نیمی از کل انجام‌شده‌ها "
         "می‌رسد. سطرهای بی median_days یا بی درخواست انجام‌شده کنار گذاشته می‌شوند.",
+        better="lower",
     ),
     Definition(
         "satisfaction", _P, "percent", PERFORMANCE_WINDOWS, "Satisfaction (weighted by applications)",
@@ -118,6 +121,7 @@ DEFINITIONS: tuple[Definition, ...] = (
         "rows have no applications has no value.",
         "Σ (رضایت × درخواست‌ها) ÷ Σ درخواست‌ها، در سطرهایی که هر دو را گزارش کرده‌اند؛ بازه‌ای که درخواستی "
         "ندارد مقداری ندارد.",
+        better="higher",
     ),
     Definition(
         "complaints_per_1000", _P, "per_1000_applications", PERFORMANCE_WINDOWS,
@@ -126,6 +130,7 @@ DEFINITIONS: tuple[Definition, ...] = (
         "denominator Σ applications).",
         "۱۰۰۰ × Σ شکایت‌ها ÷ Σ درخواست‌ها، در سطرهایی که هر دو را گزارش کرده‌اند (صورت Σ شکایت‌ها، مخرج "
         "Σ درخواست‌ها).",
+        better="lower",
     ),
     Definition(
         "availability", _P, "percent", PERFORMANCE_WINDOWS, "Online availability", "دسترس‌پذیری برخط",
@@ -133,167 +138,164 @@ DEFINITIONS: tuple[Definition, ...] = (
         "number of those rows).",
         "میانگین availability_pct در سطرهایی که آن را گزارش کرده‌اند (صورت Σ availability_pct، مخرج شمار آن "
         "سطرها).",
+        better="higher",
     ),
-    # -- targets
+    # -- targets: the smart-services plan, when the portal's registry sets one (smart_plan)
     Definition(
-        "smart_required_share", _T, "share", (YEAR,), "Required share of smart services (7th plan)",
-        "سهم لازم خدمات هوشمند (برنامه هفتم)",
-        "For Jalali year Y from the plan's start year S (the portal setting plan_start_year): min(1, 0.20 × "
-        "(Y − S + 1)). One row per year from S to S + 4, and on to the current year if later.",
-        "برای سال شمسی Y از سال آغاز برنامه S (تنظیم plan_start_year درگاه): min(1, 0.20 × (Y − S + 1)). "
-        "یک سطر برای هر سال از S تا S + 4 و اگر سال جاری دیرتر باشد تا سال جاری.",
-    ),
-    Definition(
-        "smart_on_track", _T, "boolean", _C, "On track for smart services", "در مسیر هدف خدمات هوشمند",
-        "1 when smart services (numerator) ≥ services required (denominator) = ⌈required share of the current "
-        "Jalali year × services⌉, else 0 (behind). Empty when the agency lists no services or the plan has "
-        "not started.",
-        "۱ اگر خدمات هوشمند (صورت) ≥ خدمات لازم (مخرج) = ⌈سهم لازم سال شمسی جاری × همه خدمات⌉، وگرنه ۰ "
-        "(عقب). اگر دستگاه خدمتی فهرست نکرده یا برنامه آغاز نشده باشد خالی است.",
+        "smart_required_share", _T, "share", (YEAR,), "Required share of smart services (the plan)",
+        "سهم لازم خدمات هوشمند (برنامه)",
+        "For Jalali year Y of a plan starting in S with a yearly step p (the portal setting smart_plan: Iran's "
+        "7th development plan is S = 1403, p = 0.20): min(1, p × (Y − S + 1)). One row per year from S to the "
+        "plan's last year, and on to the current year if later. No rows on a portal without a plan.",
+        "برای سال شمسی Y از برنامه‌ای که در S آغاز می‌شود با گام سالانهٔ p (تنظیم smart_plan درگاه؛ برنامهٔ "
+        "هفتم توسعه S = ۱۴۰۳ و p = ۰٫۲۰): min(1, p × (Y − S + 1)). یک سطر برای هر سال از S تا سال پایانی "
+        "برنامه و اگر سال جاری دیرتر باشد تا سال جاری. درگاهی که برنامه‌ای ندارد سطری ندارد.",
     ),
     Definition(
-        "smart_gap_services", _T, "services", _C, "Smart services still needed", "خدمات هوشمند کسری",
-        "max(0, ⌈required share of the current Jalali year × services⌉ − smart services); empty like "
-        "smart_on_track.",
-        "max(0, ⌈سهم لازم سال شمسی جاری × همه خدمات⌉ − خدمات هوشمند)؛ مانند smart_on_track ممکن است خالی باشد.",
+        "smart_share_judged", _T, "share", (YEAR,), "Smart services share judged", "سهم خدمات هوشمندِ داوری‌شده",
+        "The share the plan's verdict uses for a Jalali year: for the current year smart services ÷ services "
+        "of today's inventory; for the year before, the agency's own reported smart_services_share for that "
+        "year (targets) when it has one (smart_share_reported = 1), else today's inventory. Numerator: the "
+        "smart services it stands for; denominator: the services.",
+        "سهمی که داوری برنامه برای یک سال شمسی به کار می‌برد: برای سال جاری خدمات هوشمند ÷ خدمات فهرست "
+        "امروز؛ برای سال پیش، سهم هوشمندِ گزارش‌شدهٔ خود دستگاه برای آن سال (اهداف، smart_services_share) "
+        "اگر باشد (smart_share_reported = ۱)، وگرنه فهرست امروز. صورت: خدمات هوشمندی که نشان می‌دهد؛ مخرج: "
+        "همه خدمات.",
+        better="higher",
+    ),
+    Definition(
+        "smart_share_reported", _T, "boolean", (YEAR,), "Judged on the agency's reported share",
+        "داوری بر پایهٔ سهم گزارش‌شدهٔ دستگاه",
+        "1 when smart_share_judged of the year is the agency's reported figure, 0 when it is today's inventory.",
+        "۱ اگر smart_share_judged آن سال رقم گزارش‌شدهٔ دستگاه باشد، ۰ اگر از فهرست امروز باشد.",
+    ),
+    Definition(
+        "smart_on_track", _T, "boolean", (YEAR,), "On track for smart services", "در مسیر هدف خدمات هوشمند",
+        "For the current Jalali year and the year before: 1 when the smart services of smart_share_judged "
+        "(numerator) ≥ the services required (denominator) = ⌈smart_required_share of that year × services⌉, "
+        "else 0 (behind). No row when the agency lists no services, the plan has not started or the portal "
+        "has no plan.",
+        "برای سال شمسی جاری و سال پیش از آن: ۱ اگر خدمات هوشمندِ smart_share_judged (صورت) ≥ خدمات لازم "
+        "(مخرج) = ⌈smart_required_share آن سال × همه خدمات⌉، وگرنه ۰ (عقب). اگر دستگاه خدمتی فهرست نکرده، "
+        "برنامه آغاز نشده یا درگاه برنامه‌ای ندارد سطری نیست.",
+        better="higher",
+    ),
+    Definition(
+        "smart_gap_services", _T, "services", (YEAR,), "Smart services still needed", "خدمات هوشمند کسری",
+        "max(0, services required − smart services), for the same years as smart_on_track.",
+        "max(0, خدمات لازم − خدمات هوشمند)، برای همان سال‌های smart_on_track.",
+        better="lower",
     ),
     Definition(
         TARGET_PREFIX + "<indicator>", _T, "the row's unit", TARGET_WINDOWS, "Target and result",
         "هدف و عملکرد",
         "One row per row of the targets dataset, named target: and the row's indicator: value = numerator = "
         "actual, denominator = target. The window follows the period's length: 28–31 days month, 89–93 "
-        "quarter, 365–366 year, otherwise period.",
+        "quarter, 365–366 year, otherwise period. Whether it was met is the targets table's met column, in "
+        "the direction of its direction_used column (below).",
         "برای هر سطر دادهٔ اهداف (targets) یک سطر با نام target: و شاخص آن سطر: مقدار = صورت = عملکرد "
         "(actual)، مخرج = هدف (target). بازه از طول دوره: ۲۸ تا ۳۱ روز ماه، ۸۹ تا ۹۳ فصل، ۳۶۵ تا ۳۶۶ سال، "
-        "وگرنه دوره (period).",
+        "وگرنه دوره (period). محقق شدن یا نشدن در ستون met جدول اهداف است، در جهت ستون direction_used آن (پایین).",
     ),
-    # -- data: how well the agency publishes
+    # -- data: how well and how recently the agency publishes
     Definition(
         "freshness_days", _D, "days", _C, "Days since the last good harvest", "روزهای گذشته از آخرین برداشت موفق",
         "Days from the date (UTC) of the agency's latest harvest run with outcome ok or unchanged to the "
-        "publication day; empty when there was none.",
+        "publication day; empty when there was none. It says when the portal last read the agency, not how "
+        "old its data is (data_months_behind); it is neither ranked nor scored.",
         "روزهای میان تاریخ (UTC) آخرین اجرای برداشت دستگاه با نتیجهٔ ok یا unchanged تا روز انتشار؛ اگر "
-        "چنین اجرایی نبوده خالی است.",
+        "چنین اجرایی نبوده خالی است. می‌گوید درگاه آخرین بار کی دادهٔ دستگاه را خوانده، نه اینکه داده چقدر "
+        "کهنه است (data_months_behind)؛ نه رتبه دارد نه در امتیاز می‌آید.",
+        better="lower",
     ),
     Definition(
-        "freshness_score", _D, "share", _C, "Freshness score", "امتیاز به‌روز بودن",
-        "1 when freshness_days ≤ 31, falling linearly to 0 at 365: min(1, max(0, (365 − days) ÷ (365 − 31))); "
-        "empty when freshness_days is.",
-        "۱ اگر freshness_days ≤ ۳۱، با کاهش خطی تا ۰ در ۳۶۵ روز: min(1, max(0, (365 − days) ÷ (365 − 31)))؛ "
-        "اگر freshness_days خالی باشد خالی است.",
+        "data_months_behind", _D, "months", _C, "Data age: months behind the reference month",
+        "سن داده: ماه‌های عقب‌تر از ماه مرجع",
+        "Months from the last month of the portal's calendar that the agency's service_performance rows "
+        "cover to its end (the month before the one containing the day after the latest period_end) to the "
+        "portal's reference month; 0 when the data reaches it. Every dataset's is in data_coverage.",
+        "ماه‌ها از آخرین ماهِ تقویم درگاه که سطرهای service_performance دستگاه تا پایانش را پوشش می‌دهد (ماهِ "
+        "پیش از ماهی که روز پس از آخرین period_end در آن است) تا ماه مرجع درگاه؛ اگر داده به آن برسد ۰. "
+        "مقدار هر داده در جدول data_coverage است.",
+        better="lower",
+    ),
+    Definition(
+        "data_stale", _D, "boolean", _C, "Data stale", "داده کهنه",
+        "1 when data_months_behind > the portal setting stale_after_months (default 3), else 0; empty without "
+        "performance data. A stale agency is listed apart from the league table, with the month its data ends.",
+        "۱ اگر data_months_behind > تنظیم stale_after_months درگاه (پیش‌فرض ۳)، وگرنه ۰؛ بی دادهٔ عملکرد خالی "
+        "است. دستگاه دارای دادهٔ کهنه جدا از جدول رده‌بندی با ماه پایان داده‌اش فهرست می‌شود.",
+        better="lower",
+    ),
+    Definition(
+        "coverage", _D, "share", _C, "Datasets published", "داده‌های منتشرشده",
+        "Dataset kinds of the standard with at least one published row of the agency ÷ 5 (services, "
+        "service_performance, service_standards, activities, targets). Part of the transparency score.",
+        "شمار داده‌های استاندارد که دستگاه دست‌کم یک سطر منتشرشده در آن دارد ÷ ۵ (services، "
+        "service_performance، service_standards، activities، targets). بخشی از امتیاز شفافیت.",
+        better="higher",
+    ),
+    Definition(
+        "window_months", _D, "share", _C, "Months of the reference window covered", "ماه‌های پوشش‌داده از بازهٔ مرجع",
+        "Months of the portal's reference window whose midpoint lies inside one of the agency's performance "
+        "periods that count in the window (its finest grain, midpoint in the window) (numerator) ÷ 12 "
+        "(denominator). Part of the transparency score.",
+        "ماه‌هایی از بازهٔ مرجع درگاه که نقطهٔ میانی‌شان درون یکی از دوره‌های عملکرد دستگاه است که در بازه "
+        "شمرده می‌شوند (ریزترین دانه‌بندی‌اش، با نقطهٔ میانی در بازه) (صورت) ÷ ۱۲ (مخرج). بخشی از امتیاز شفافیت.",
+        better="higher",
+    ),
+    Definition(
+        "data_age_score", _D, "share", _C, "Data age score", "امتیاز سن داده",
+        "max(0, 1 − data_months_behind ÷ 12): 1 when the performance data reaches the reference month, 1/12 "
+        "less for each month behind; empty (0 in the score) without performance data. Part of the "
+        "transparency score.",
+        "max(0, 1 − data_months_behind ÷ 12): ۱ اگر دادهٔ عملکرد به ماه مرجع برسد و برای هر ماه عقب‌ماندگی "
+        "۱/۱۲ کمتر؛ بی دادهٔ عملکرد خالی (در امتیاز ۰). بخشی از امتیاز شفافیت.",
+        better="higher",
     ),
     Definition(
         "validity", _D, "share", _C, "Validity", "اعتبار داده‌ها",
-        "Σ rows_passed ÷ Σ rows_read over the latest run of each source that read rows (an unchanged run reads "
-        "nothing, so the last run that did stands).",
-        "Σ سطرهای پذیرفته ÷ Σ سطرهای خوانده‌شده در آخرین اجرای هر منبع که سطری خوانده است (اجرای «بدون "
-        "تغییر» چیزی نمی‌خواند، پس آخرین اجرایی که خوانده است ملاک است).",
+        "Σ rows_passed ÷ Σ rows_read over the latest run of each source that read rows: rows of the agency's "
+        "files, as written (a row whose columns become several published rows counts once; an unchanged run "
+        "reads nothing, so the last run that did stands). Part of the transparency score.",
+        "Σ سطرهای پذیرفته ÷ Σ سطرهای خوانده‌شده در آخرین اجرای هر منبع که سطری خوانده است: سطرهای فایل‌های "
+        "دستگاه همان‌گونه که نوشته شده‌اند (سطری که ستون‌هایش چند سطر منتشرشده می‌شوند یک بار شمرده می‌شود؛ "
+        "اجرای «بدون تغییر» چیزی نمی‌خواند، پس آخرین اجرایی که خوانده است ملاک است). بخشی از امتیاز شفافیت.",
+        better="higher",
     ),
     Definition(
-        "coverage", _D, "share", _C, "Coverage of the standard", "پوشش استاندارد",
-        "Dataset kinds of the standard with at least one published row of the agency ÷ 5 (services, "
-        "service_performance, service_standards, activities, targets).",
-        "شمار داده‌های استاندارد که دستگاه دست‌کم یک سطر منتشرشده در آن دارد ÷ ۵ (services، "
-        "service_performance، service_standards، activities، targets).",
+        "citizen_fields", _D, "share", _C, "What citizens ask, filled in", "آنچه شهروندان می‌پرسند، پر شده",
+        "The mean of three shares: performance rows of the reference window with satisfaction, the same rows "
+        "with cost, and current services with a how_to_url (numerator Σ filled cells, denominator Σ cells). "
+        "Part of the transparency score.",
+        "میانگین سه سهم: سطرهای عملکرد بازهٔ مرجع که رضایت دارند، همان سطرها که هزینه دارند، و خدمات جاری "
+        "که how_to_url دارند (صورت Σ خانه‌های پر، مخرج Σ خانه‌ها). بخشی از امتیاز شفافیت.",
+        better="higher",
     ),
     Definition(
         "transparency_score", _D, "score", _C, "Transparency score (0–100)", "امتیاز شفافیت (۰ تا ۱۰۰)",
-        "40 × coverage + 30 × freshness_score + 30 × validity; an empty part counts as 0.",
-        "۴۰ × coverage + ۳۰ × freshness_score + ۳۰ × validity؛ بخش خالی صفر شمرده می‌شود.",
+        "20 × coverage + 20 × window_months + 20 × data_age_score + 20 × validity + 20 × citizen_fields; a "
+        "part with no value counts as 0.",
+        "۲۰ × coverage + ۲۰ × window_months + ۲۰ × data_age_score + ۲۰ × validity + ۲۰ × citizen_fields؛ "
+        "بخش خالی صفر شمرده می‌شود.",
+        better="higher",
     ),
 )
 
 BY_NAME: dict[str, Definition] = {d.name: d for d in DEFINITIONS}
 
-
-@dataclasses.dataclass(frozen=True)
-class Column:
-    """One agency_scorecard column: which indicators row fills it, and the rank direction if it is ranked."""
-
-    column: str
-    indicator: str
-    window: str
-    rank: str | None = None  # the rank column, when agencies are ranked on it
-    better: str | None = None  # higher or lower: which end is rank 1
-
-
-# Headline figures, each copied from one indicators row. smart_required_share is the year row containing
-# the publication day; smart_status is smart_on_track spelled on_track / behind.
-SCORECARD: tuple[Column, ...] = (
-    Column("services", "services", CURRENT),
-    Column("share_fully_online", "share_fully_online", CURRENT, "rank_fully_online", "higher"),
-    Column("share_smart", "share_smart", CURRENT, "rank_smart", "higher"),
-    Column("share_national_portal", "share_national_portal", CURRENT, "rank_national_portal", "higher"),
-    Column("share_gsb", "share_gsb", CURRENT, "rank_gsb", "higher"),
-    Column("applications_12m", "applications", LAST_12_MONTHS),
-    Column("digital_takeup_12m", "digital_takeup", LAST_12_MONTHS, "rank_digital_takeup", "higher"),
-    Column("completion_rate_12m", "completion_rate", LAST_12_MONTHS, "rank_completion_rate", "higher"),
-    Column("within_standard_12m", "within_standard", LAST_12_MONTHS, "rank_within_standard", "higher"),
-    Column("median_days_12m", "median_days", LAST_12_MONTHS, "rank_median_days", "lower"),
-    Column("satisfaction_12m", "satisfaction", LAST_12_MONTHS, "rank_satisfaction", "higher"),
-    Column("complaints_per_1000_12m", "complaints_per_1000", LAST_12_MONTHS, "rank_complaints", "lower"),
-    Column("availability_12m", "availability", LAST_12_MONTHS, "rank_availability", "higher"),
-    Column("smart_required_share", "smart_required_share", YEAR),
-    Column("smart_status", "smart_on_track", CURRENT),
-    Column("smart_gap_services", "smart_gap_services", CURRENT),
-    Column("freshness_days", "freshness_days", CURRENT, "rank_freshness", "lower"),
-    Column("validity", "validity", CURRENT, "rank_validity", "higher"),
-    Column("coverage", "coverage", CURRENT, "rank_coverage", "higher"),
-    Column("transparency_score", "transparency_score", CURRENT, "rank_transparency", "higher"),
-)
-
-# Scorecard columns that are not an indicator value.
-SCORECARD_EXTRA: dict[str, tuple[str, str]] = {
-    "agency_id": ("The agency.", "دستگاه."),
-    "computed_at": ("When the scorecard was computed (UTC).", "زمان محاسبهٔ کارنامه (UTC)."),
-    "period_start_12m": ("First day of the last-12-months window.", "نخستین روز بازهٔ ۱۲ ماه اخیر."),
-    "period_end_12m": ("Last day of the last-12-months window: the agency's latest reported period end.",
-                       "آخرین روز بازهٔ ۱۲ ماه اخیر: پایان آخرین دورهٔ گزارش‌شدهٔ دستگاه."),
-    "smart_status": ("on_track or behind on the 7th plan's smart-services trajectory (smart_on_track); empty "
-                     "when there is nothing to judge.",
-                     "on_track (در مسیر) یا behind (عقب) در مسیر خدمات هوشمند برنامه هفتم (smart_on_track)؛ "
-                     "اگر چیزی برای داوری نباشد خالی است."),
-    "smart_required_share": ("Required share of smart services for the current Jalali year (7th plan).",
-                             "سهم لازم خدمات هوشمند در سال شمسی جاری (برنامه هفتم)."),
-}
-
-# What each column of the ``indicators`` table holds.
-INDICATORS_TABLE_TEXT: dict[str, tuple[str, str]] = {
-    "agency_id": ("The agency.", "دستگاه."),
-    "indicator": ("The indicator's name; formulas in docs/indicators.md.", "نام شاخص؛ فرمول‌ها در docs/indicators.md."),
-    "window": ("month, last_12_months, year or current (targets: month, quarter, year or period).",
-               "month، last_12_months، year یا current (اهداف: month، quarter، year یا period)."),
-    "period_start": ("First day the value covers; empty for a current snapshot.",
-                     "نخستین روزی که مقدار پوشش می‌دهد؛ برای تصویر جاری خالی است."),
-    "period_end": ("Last day the value covers; the publication day for a current snapshot.",
-                   "آخرین روزی که مقدار پوشش می‌دهد؛ برای تصویر جاری روز انتشار."),
-    "value": ("The indicator's value; empty when there is nothing to divide by, never 0 for no data.",
-              "مقدار شاخص؛ اگر مخرج صفر یا نامعلوم باشد خالی است، نه ۰."),
-    "numerator": ("What was counted above the line (for ratios).", "صورت کسر (برای نسبت‌ها)."),
-    "denominator": ("What it was divided by (for ratios); for targets the target.",
-                    "مخرج کسر (برای نسبت‌ها)؛ برای اهداف، خود هدف."),
-    "unit": ("share (0–1), percent (0–100), days, services, applications, per_1000_applications, boolean, score "
-             "(0–100), or a target's own unit.",
-             "share (۰ تا ۱)، percent (۰ تا ۱۰۰)، days، services، applications، per_1000_applications، boolean، "
-             "score (۰ تا ۱۰۰) یا واحد خود هدف."),
-}
-
-RANK_NOTE = ("Rank of the agency among all agencies on {column} (1 = best, {better} is better); ties share a rank; "
-             "empty when the agency has no value.",
-             "رتبهٔ دستگاه میان همه دستگاه‌ها در {column} (۱ = بهترین، {better_fa})؛ مقدارهای برابر رتبهٔ برابر "
-             "دارند؛ اگر دستگاه مقداری نداشته باشد خالی است.")
-BETTER_FA = {"higher": "بیشتر بهتر است", "lower": "کمتر بهتر است"}
-
 WINDOW_TEXT: dict[str, tuple[str, str]] = {
     MONTH: ("One reported period of 28–31 days (a Gregorian or a Jalali month), one row per distinct "
             "period_start/period_end.",
             "یک دورهٔ گزارش‌شدهٔ ۲۸ تا ۳۱ روزه (ماه میلادی یا شمسی)، یک سطر برای هر period_start/period_end."),
-    LAST_12_MONTHS: ("The agency's rows of its finest grain (month, else quarter, else year) whose period_start "
-                     "is after its latest period_end minus one year and seven days (a week's slack for Jalali "
-                     "leap years): the last 12 months, 4 quarters or 1 year reported.",
-                     "سطرهای دستگاه در ریزترین دانه‌بندی‌اش (ماه، وگرنه فصل، وگرنه سال) که period_start آنها پس "
-                     "از «آخرین period_end منهای یک سال و هفت روز» است (یک هفته حاشیه برای سال کبیسهٔ شمسی): ۱۲ "
-                     "ماه، ۴ فصل یا ۱ سال اخیر گزارش‌شده."),
+    LAST_12_MONTHS: ("The portal's reference window, the same for every agency: the twelve months of the portal's "
+                     "calendar ending at the reference month (the last complete month less reference_lag_months, "
+                     "default 1: a month's figures are due in the month after). An agency's rows of its finest "
+                     "grain (month, else quarter, else year) count when their period's midpoint lies in the window.",
+                     "بازهٔ مرجع درگاه، برای همه دستگاه‌ها یکسان: دوازده ماهِ تقویم درگاه که به ماه مرجع ختم می‌شود "
+                     "(آخرین ماه کامل منهای reference_lag_months، پیش‌فرض ۱: رقم‌های هر ماه در ماه بعد می‌رسد). "
+                     "سطرهای دستگاه در ریزترین دانه‌بندی‌اش (ماه، وگرنه فصل، وگرنه سال) وقتی شمرده می‌شوند که "
+                     "نقطهٔ میانی دوره‌شان در بازه باشد."),
     YEAR: ("One fiscal year (the Jalali year of period_start, column fiscal_year) over the agency's rows of its "
            "finest grain; for smart_required_share, the Jalali year itself.",
            "یک سال مالی (سال شمسی period_start، ستون fiscal_year) روی سطرهای ریزترین دانه‌بندی دستگاه؛ برای "

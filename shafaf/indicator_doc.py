@@ -5,17 +5,10 @@
 
 from __future__ import annotations
 
-from .indicator_defs import (
-    BETTER_FA,
-    DEFINITIONS,
-    INDICATORS_TABLE_TEXT,
-    NOTES,
-    SCORE_WEIGHTS,
-    SCORECARD,
-    SCORECARD_EXTRA,
-    WINDOW_TEXT,
-    Definition,
-)
+from .discrepancies import MEASURES
+from .indicator_defs import DEFINITIONS, NOTES, SCORE_WEIGHTS, WINDOW_TEXT, Definition
+from .scorecard_defs import AMONG_TEXT, BETTER_FA, INDICATORS_TABLE_TEXT, SCORECARD, SCORECARD_EXTRA
+from .targets import KNOWN_TARGETS
 
 GROUPS: tuple[tuple[str, str, str], ...] = (
     ("services", "Services", "خدمات"),
@@ -33,12 +26,14 @@ def _entry(d: Definition) -> list[str]:
     return [
         f"### `{d.name}`",
         "",
-        f"- **{_cell(d.title_en)}** — unit `{d.unit}`; windows: {', '.join(f'`{w}`' for w in d.windows)}",
+        f"- **{_cell(d.title_en)}** — unit `{d.unit}`; windows: {', '.join(f'`{w}`' for w in d.windows)}; "
+        f"better: {d.better or 'neither (a count)'}",
         f"- Formula: {d.formula_en}",
         "",
         '<div dir="rtl" lang="fa">',
         "",
-        f"- **{d.title_fa}** — واحد `{d.unit}`؛ بازه‌ها: {'، '.join(f'`{w}`' for w in d.windows)}",
+        f"- **{d.title_fa}** — واحد `{d.unit}`؛ بازه‌ها: {'، '.join(f'`{w}`' for w in d.windows)}؛ "
+        f"{BETTER_FA[d.better] if d.better else 'بی جهت (یک شمارش)'}",
         f"- فرمول: {d.formula_fa}",
         "",
         "</div>",
@@ -91,29 +86,66 @@ def render() -> str:
     lines += [
         "## Transparency score — امتیاز شفافیت",
         "",
-        f"`transparency_score = {weights}` (0–100), from `coverage`, `freshness_score` and `validity` above; "
-        "an empty part counts as 0.",
+        f"`transparency_score = {weights}` (0–100): each part is a share from 0 to 1 that an agency can act on "
+        "(the data indicators above), shown on its page with its value and weight; an empty part counts as 0.",
         "",
-        f'<div dir="rtl" lang="fa">\n\n`transparency_score = {weights}` (۰ تا ۱۰۰)، از `coverage`، '
-        "`freshness_score` و `validity` بالا؛ بخش خالی صفر شمرده می‌شود.\n\n</div>",
+        f'<div dir="rtl" lang="fa">\n\n`transparency_score = {weights}` (۰ تا ۱۰۰): هر بخش سهمی از ۰ تا ۱ است '
+        "که دستگاه می‌تواند بهترش کند (شاخص‌های داده در بالا) و در صفحهٔ دستگاه با مقدار و وزنش نشان داده "
+        "می‌شود؛ بخش خالی صفر شمرده می‌شود.\n\n</div>",
+        "",
+        "## Whether a target was met — محقق شدن هدف",
+        "",
+        "A targets row is judged in its direction (`direction_used`): the row's own `direction`; else the "
+        "direction the portal knows for the indicator (the indicators above and these target names: "
+        + ", ".join(f"`{name}` {better}" for name, better in sorted(KNOWN_TARGETS.items()))
+        + "); else the unit's, where it is unambiguous (days, hours, complaints, cost per transaction: lower). "
+        "`met` = 1 when actual ≥ target (higher) or actual ≤ target (lower), a tie is met; 0 when not; empty "
+        "without an actual, a target or a direction, shown as —, and the validation report asks the agency "
+        "for a direction.",
+        "",
+        '<div dir="rtl" lang="fa">\n\nهر سطر اهداف در جهت خودش (`direction_used`) داوری می‌شود: `direction` '
+        "خود سطر؛ وگرنه جهتی که درگاه برای آن شاخص می‌شناسد (شاخص‌های بالا و نام‌های بالا)؛ وگرنه جهت واحد، "
+        "آنجا که روشن است (روز، ساعت، شکایت، هزینهٔ هر تراکنش: کمتر بهتر). `met` = ۱ اگر actual ≥ target (بیشتر "
+        "بهتر) یا actual ≤ target (کمتر بهتر)، برابری محقق شده است؛ ۰ اگر نه؛ بی actual، target یا جهت خالی "
+        "است، با — نشان داده می‌شود و گزارش بررسی از دستگاه جهت را می‌خواهد.\n\n</div>",
+        "",
+        "## Reported against measured — گزارش‌شده در برابر سنجیده",
+        "",
+        "Where a targets row reports an actual the portal can compute from the agency's own published rows, "
+        "`discrepancies` holds both, and `flagged` = 1 when they differ by more than the portal's "
+        "`discrepancy_tolerance` (default 0.05: five percentage points on shares and percentages, 5% of the "
+        "measured value on counts and rates). Measured from today's inventory (compared with the latest period "
+        "the agency reported) or from the period's monthly service_performance rows:",
+        "",
+        "| target | measured from | unit |",
+        "| --- | --- | --- |",
+        *(f"| `{name}` | {m.source} | {m.unit} |" for name, m in MEASURES.items()),
+        "",
+        '<div dir="rtl" lang="fa">\n\nهرجا سطری از اهداف عملکردی گزارش کند که درگاه می‌تواند از سطرهای '
+        "منتشرشدهٔ خود دستگاه حساب کند، جدول `discrepancies` هر دو را دارد و اگر اختلافشان از `discrepancy_tolerance` "
+        "درگاه بیشتر باشد `flagged` = ۱ است (پیش‌فرض ۰٫۰۵: پنج واحد درصد در سهم‌ها و درصدها، ۵٪ مقدار سنجیده در "
+        "شمارش‌ها و نرخ‌ها).\n\n</div>",
         "",
         "## Scorecard and ranks — کارنامه و رتبه‌ها",
         "",
         "Each `agency_scorecard` column copies one `indicators` row; ranks put 1 at the best end, ties share a "
-        "rank (1, 1, 3), and an agency with no value has no rank.",
+        "rank (1, 1, 3), and an agency with no value has no rank. The reference window's figures rank only the "
+        "agencies compared on the window (`ranked` = 1); harvest freshness ranks nobody.",
         "",
         '<div dir="rtl" lang="fa">\n\nهر ستون `agency_scorecard` از یک سطر `indicators` برداشته می‌شود؛ رتبهٔ ۱ '
-        "بهترین است، مقدارهای برابر رتبهٔ برابر دارند (۱، ۱، ۳) و دستگاه بی‌مقدار رتبه ندارد.\n\n</div>",
+        "بهترین است، مقدارهای برابر رتبهٔ برابر دارند (۱، ۱، ۳) و دستگاه بی‌مقدار رتبه ندارد. ارقام بازهٔ مرجع "
+        "فقط میان دستگاه‌هایی رتبه می‌گیرند که در بازه مقایسه می‌شوند (`ranked` = ۱)؛ تازگی برداشت رتبه ندارد."
+        "\n\n</div>",
         "",
-        "| column | indicator | window | rank | better — بهتر |",
+        "| column | indicator | window | rank among | better — بهتر |",
         "| --- | --- | --- | --- | --- |",
     ]
     for col in SCORECARD:
         better = f"{col.better} — {BETTER_FA[col.better]}" if col.better else ""
-        rank = f"`{col.rank}`" if col.rank else ""
-        lines.append(f"| `{col.column}` | `{col.indicator}` | `{col.window}` | {rank} | {better} |")
+        rank = f"`{col.rank}`: {AMONG_TEXT[col.among][0]}" if col.rank else ""
+        window = f"`{col.window}` ({col.year})" if col.year else f"`{col.window}`"
+        lines.append(f"| `{col.column}` | `{col.indicator}` | {window} | {rank} | {better} |")
     lines.append("")
-    for name in ("smart_required_share", "smart_status", "period_start_12m", "period_end_12m"):
-        en, fa = SCORECARD_EXTRA[name]
+    for name, (en, fa) in SCORECARD_EXTRA.items():
         lines.append(f"- `{name}`: {en} <span dir=\"rtl\" lang=\"fa\">{fa}</span>")
     return "\n".join(lines) + "\n"

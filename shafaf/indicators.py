@@ -11,31 +11,23 @@ rows; Python only turns the few aggregate rows into indicator rows. Formulas:
 from __future__ import annotations
 
 import datetime as dt
-import math
 import sqlite3
-from fractions import Fraction
 from typing import Any
 
-import jdatetime
-
-from . import tables
-from .indicator_defs import (
+from . import data_quality, discrepancies, smart_plan, tables
+from .indicator_defs import BY_NAME, CURRENT, LAST_12_MONTHS, TARGET_PREFIX, YEAR
+from .reference import ReferenceWindow, reference_window
+from .registry import Portal
+from .scorecard_defs import (
+    AMONG_TEXT,
     BETTER_FA,
-    BY_NAME,
-    CURRENT,
-    FRESH_FULL_DAYS,
-    FRESH_ZERO_DAYS,
-    LAST_12_MONTHS,
-    PLAN_YEARS,
+    COMPARED,
+    LAST_YEAR,
     RANK_NOTE,
     SCORECARD,
     SCORECARD_EXTRA,
-    SCORE_WEIGHTS,
-    SMART_STEP,
-    TARGET_PREFIX,
-    YEAR,
+    THIS_YEAR,
 )
-from .registry import Portal
 from .standard import field_names
 from .state import utc_now
 
@@ -44,20 +36,35 @@ Row = tuple[Any, ...]  # agency_id, indicator, window, period_start, period_end,
 STAGES: tuple[str, ...] = tuple(f for f in field_names("services") if f.startswith("online_"))
 
 
+def window_for(portal: Portal, today: dt.date) -> ReferenceWindow:
+    """The portal's reference window on ``today`` (its calendar and reporting lag are settings)."""
+    return reference_window(_day(today), calendar=portal.calendar, lag_months=portal.reference_lag_months)
 
-def compute_agency(conn: sqlite3.Connection, agency_id: str, *, portal: Portal, today: dt.date) -> int:
-    """Replace the agency's ``indicators`` rows; the caller owns the transaction. Returns the rows written."""
+
+def compute_agency(conn: sqlite3.Connection, agency_id: str, *, portal: Portal, today: dt.date,
+                   window: ReferenceWindow | None = None) -> int:
+    """Replace the agency's indicators, data coverage, discrepancies and scorecard row; the caller owns the transaction.
+
+    Returns the indicators rows written.
+    """
     today = _day(today)
+    window = window or window_for(portal, today)
     conn.execute("DELETE FROM indicators WHERE agency_id = ?", (agency_id,))
+    coverage = data_quality.dataset_coverage(conn, agency_id, window, stale_after_months=portal.stale_after_months)
     rows = [
         *_service_rows(conn, agency_id, today),
-        *_performance_rows(conn, agency_id),
-        *_trajectory_rows(conn, agency_id, portal, today),
-        *_data_rows(conn, agency_id, today),
+        *_performance_rows(conn, agency_id, window),
+        *smart_plan.rows(conn, agency_id, portal.smart_plan, today),
+        *data_quality.data_rows(conn, agency_id, window, coverage, today),
     ]
     conn.executemany(f"INSERT INTO indicators ({', '.join(_q(c) for c in tables.INDICATORS_COLUMNS)}) "
                      f"VALUES ({', '.join('?' * len(tables.INDICATORS_COLUMNS))})", rows)
-    return len(rows) + _insert_targets(conn, agency_id)
+    written = len(rows) + _insert_targets(conn, agency_id)
+    computed_at = utc_now()
+    data_quality.write_coverage(conn, agency_id, coverage, window, computed_at)
+    discrepancies.compute(conn, agency_id, tolerance=portal.discrepancy_tolerance)
+    _write_scorecard(conn, agency_id, window, coverage, today, computed_at)
+    return written
 
 
 def _day(today: dt.date) -> dt.date:
@@ -143,7 +150,8 @@ w AS (
     SELECT 'month' AS win, period_start || '/' || period_end AS k, p.* FROM p WHERE grain = 'month'
     UNION ALL
     SELECT '{LAST_12_MONTHS}', '', fine.* FROM fine
-    WHERE period_start > (SELECT date(max(period_end), '-1 year', '-7 days') FROM fine)
+    WHERE date(julianday(period_start) + (julianday(period_end) - julianday(period_start)) / 2)
+          BETWEEN :ref_start AND :ref_end
     UNION ALL
     SELECT '{YEAR}', CAST(fiscal_year AS TEXT), fine.* FROM fine WHERE fiscal_year IS NOT NULL
 ),
@@ -185,8 +193,9 @@ _RATIOS: dict[str, tuple[str, str, float]] = {
 }
 
 
-def _performance_rows(conn: sqlite3.Connection, agency_id: str) -> list[Row]:
-    conn_rows = conn.execute(_AGGREGATES, {"agency": agency_id})
+def _performance_rows(conn: sqlite3.Connection, agency_id: str, window: ReferenceWindow) -> list[Row]:
+    conn_rows = conn.execute(_AGGREGATES, {"agency": agency_id, "ref_start": window.start.isoformat(),
+                                           "ref_end": window.end.isoformat()})
     names = [d[0] for d in conn_rows.description]
     out: list[Row] = []
     for values in conn_rows:
@@ -204,45 +213,6 @@ def _performance_rows(conn: sqlite3.Connection, agency_id: str) -> list[Row]:
 # -- targets
 
 
-def required_share(year: int, plan_start_year: int) -> Fraction:
-    """The 7th plan's required share of smart services in a Jalali year: 20% a year, at most all of them."""
-    if year < plan_start_year:
-        return Fraction(0)
-    return min(Fraction(1), SMART_STEP * (year - plan_start_year + 1))
-
-
-def jalali_year_bounds(year: int) -> tuple[str, str]:
-    """First and last Gregorian day of a Jalali year, as ISO dates."""
-    first = jdatetime.date(year, 1, 1).togregorian()
-    last = jdatetime.date(year + 1, 1, 1).togregorian() - dt.timedelta(days=1)
-    return first.isoformat(), last.isoformat()
-
-
-def _trajectory_rows(conn: sqlite3.Connection, agency_id: str, portal: Portal, today: dt.date) -> list[Row]:
-    start = portal.plan_start_year
-    current = jdatetime.date.fromgregorian(date=today).year
-    out: list[Row] = []
-    for year in range(start, max(start + PLAN_YEARS - 1, current) + 1):
-        first, last = jalali_year_bounds(year)
-        out.append((agency_id, "smart_required_share", YEAR, first, last,
-                    float(required_share(year, start)), None, None, _unit("smart_required_share")))
-    n, smart = conn.execute(
-        "SELECT count(*), coalesce(sum(smart = 1), 0) FROM services WHERE agency_id = ? AND coalesce(withdrawn, 0) = 0",
-        (agency_id,),
-    ).fetchone()
-    on_track = gap = needed = None
-    if n and current >= start:
-        needed = math.ceil(required_share(current, start) * n)  # exact: a Fraction, no 0.6000000000000001
-        on_track = 1.0 if smart >= needed else 0.0
-        gap = max(0, needed - smart)
-    snap = (agency_id, CURRENT, None, today.isoformat())
-    return [
-        *out,
-        (*_name(snap, "smart_on_track"), on_track, smart if needed is not None else None, needed, "boolean"),
-        (*_name(snap, "smart_gap_services"), gap, None, None, _unit("smart_gap_services")),
-    ]
-
-
 def _insert_targets(conn: sqlite3.Connection, agency_id: str) -> int:
     """Each targets row as ``target:<indicator>``: value = numerator = actual, denominator = target."""
     cur = conn.execute(
@@ -257,112 +227,82 @@ def _insert_targets(conn: sqlite3.Connection, agency_id: str) -> int:
     return cur.rowcount
 
 
-# -- data
+# -- scorecard
 
 
-def freshness_score(days: float | None) -> float | None:
-    """1 up to FRESH_FULL_DAYS old, falling linearly to 0 at FRESH_ZERO_DAYS."""
-    if days is None:
-        return None
-    return min(1.0, max(0.0, (FRESH_ZERO_DAYS - days) / (FRESH_ZERO_DAYS - FRESH_FULL_DAYS)))
+def _write_scorecard(conn: sqlite3.Connection, agency_id: str, window: ReferenceWindow,
+                     coverage: list[data_quality.Coverage], today: dt.date, computed_at: str) -> None:
+    """The agency's agency_scorecard row, every figure copied from one of its indicators rows (ranks come after)."""
+    values = {(indicator, window_, start if window_ == YEAR else None): value
+              for indicator, window_, start, value in conn.execute(
+                  "SELECT indicator, [window], period_start, value FROM indicators WHERE agency_id = ? "
+                  "AND [window] IN (?, ?, ?)", (agency_id, CURRENT, LAST_12_MONTHS, YEAR))}
+    numerators = {indicator: numerator for indicator, numerator in conn.execute(
+        "SELECT indicator, numerator FROM indicators WHERE agency_id = ? AND [window] = ?", (agency_id, CURRENT))}
+    this_year = _jalali_year(today)
+    year_start = {THIS_YEAR: smart_plan.jalali_year_bounds(this_year)[0],
+                  LAST_YEAR: smart_plan.jalali_year_bounds(this_year - 1)[0]}
+    row: dict[str, Any] = {
+        "agency_id": agency_id, "computed_at": computed_at, "period_start_12m": window.start.isoformat(),
+        "period_end_12m": window.end.isoformat(), "reference_month": window.reference.label,
+    }
+    for col in SCORECARD:
+        key = (col.indicator, col.window, year_start[col.year] if col.year else None)
+        value = values.get(key)
+        if col.column.startswith("smart_status"):
+            value = None if value is None else ("on_track" if value == 1 else "behind")
+        elif value is not None and tables.AGENCY_SCORECARD_COLUMNS[col.column] == "INTEGER":
+            value = int(value)
+        row[col.column] = value
+    performance = next(c for c in coverage if c.dataset == "service_performance")
+    covered = numerators.get("window_months")
+    row["window_months_covered"] = None if covered is None else int(covered)
+    row["data_last_month"] = performance.last_month
+    row["unranked_reason"] = ("no_performance_data" if not performance.rows else "no_data_in_window" if not covered
+                              else "stale" if performance.stale else None)
+    row["ranked"] = int(row["unranked_reason"] is None)
+    if row["smart_status"] is not None or row["smart_required_share"] is not None:
+        row["smart_year"] = this_year
+    if row["smart_status_previous"] is not None:
+        row["smart_year_previous"] = this_year - 1
+        reported = values.get(("smart_share_reported", YEAR, year_start[LAST_YEAR]))
+        row["smart_basis_previous"] = "reported" if reported == 1 else "inventory"
+    conn.execute("DELETE FROM agency_scorecard WHERE agency_id = ?", (agency_id,))
+    names = list(row)
+    conn.execute(f"INSERT INTO agency_scorecard ({', '.join(_q(n) for n in names)}) "
+                 f"VALUES ({', '.join('?' * len(names))})", [row[n] for n in names])
 
 
-def transparency_score(coverage: float | None, freshness: float | None, validity: float | None) -> float:
-    """The weighted composite, 0-100; an empty part counts as 0."""
-    parts = {"coverage": coverage, "freshness_score": freshness, "validity": validity}
-    return float(sum(weight * (parts[name] or 0.0) for name, weight in SCORE_WEIGHTS.items()))
+def _jalali_year(day: dt.date) -> int:
+    import jdatetime
+
+    return jdatetime.date.fromgregorian(date=day).year
 
 
-def _data_rows(conn: sqlite3.Connection, agency_id: str, today: dt.date) -> list[Row]:
-    (days,) = conn.execute(
-        """
-        SELECT max(0, julianday(:today) - julianday(date(max(started))))
-        FROM harvest_runs WHERE agency_id = :agency AND outcome IN ('ok', 'unchanged')
-        """,
-        {"today": today.isoformat(), "agency": agency_id},
-    ).fetchone()
-    passed, read = conn.execute(
-        """
-        WITH r AS (
-            SELECT rows_read, rows_passed,
-                   row_number() OVER (PARTITION BY source_id ORDER BY started DESC, run_id DESC) AS n
-            FROM harvest_runs WHERE agency_id = ? AND rows_read > 0
-        )
-        SELECT sum(coalesce(rows_passed, 0)), sum(rows_read) FROM r WHERE n = 1
-        """,
-        (agency_id,),
-    ).fetchone()
-    kinds = tables.DATASET_TABLES
-    (covered,) = conn.execute(
-        "SELECT " + " + ".join(f"EXISTS (SELECT 1 FROM [{t}] WHERE agency_id = :agency)" for t in kinds),
-        {"agency": agency_id},
-    ).fetchone()
-    fresh = freshness_score(days)
-    validity = ratio(passed, read)
-    coverage = ratio(covered, len(kinds))
-    snap = (agency_id, CURRENT, None, today.isoformat())
-    return [
-        (*_name(snap, "freshness_days"), days, None, None, _unit("freshness_days")),
-        (*_name(snap, "freshness_score"), fresh, None, None, _unit("freshness_score")),
-        (*_name(snap, "validity"), validity, passed, read, _unit("validity")),
-        (*_name(snap, "coverage"), coverage, covered, len(kinds), _unit("coverage")),
-        (*_name(snap, "transparency_score"), transparency_score(coverage, fresh, validity), None, None,
-         _unit("transparency_score")),
-    ]
+def compute_scorecards(conn: sqlite3.Connection) -> None:
+    """What spans agencies: drop the rows of agencies gone from the registry, then rank. The caller owns the transaction.
 
-
-# -- scorecards
-
-
-def compute_scorecards(conn: sqlite3.Connection, *, portal: Portal, today: dt.date) -> int:
-    """Rebuild ``agency_scorecard`` from ``indicators`` (never raw rows), then rank; the caller owns the transaction.
-
-    ``portal`` is accepted for symmetry with ``compute_agency``; the plan year already lives in the rows.
+    Each agency's own scorecard row is written with its indicators (``compute_agency``), so this costs a
+    few window functions over one row per agency, whatever changed.
     """
-    del portal
-    today = _day(today)
-    conn.execute("DELETE FROM indicators WHERE agency_id NOT IN (SELECT id FROM agencies)")  # agencies gone
-    columns = ["agency_id", "computed_at", "period_start_12m", "period_end_12m"]
-    selects = [
-        "a.id", ":computed_at",
-        f"(SELECT min(period_start) FROM indicators i WHERE i.agency_id = a.id AND i.[window] = '{LAST_12_MONTHS}')",
-        f"(SELECT max(period_end) FROM indicators i WHERE i.agency_id = a.id AND i.[window] = '{LAST_12_MONTHS}')",
-    ]
-    params: dict[str, Any] = {"computed_at": utc_now(), "today": today.isoformat()}
-    for n, col in enumerate(SCORECARD):
-        params[f"i{n}"], params[f"w{n}"] = col.indicator, col.window
-        value = (f"(SELECT value FROM indicators i WHERE i.agency_id = a.id AND i.indicator = :i{n} "
-                 f"AND i.[window] = :w{n}")
-        if col.window == YEAR:  # the year containing the publication day
-            value += " AND i.period_start <= :today AND i.period_end >= :today"
-        value += ")"
-        kind = tables.AGENCY_SCORECARD_COLUMNS[col.column]
-        if col.column == "smart_status":
-            value = f"CASE {value} WHEN 1 THEN 'on_track' WHEN 0 THEN 'behind' END"
-        elif kind == "INTEGER":
-            value = f"CAST({value} AS INTEGER)"
-        columns.append(col.column)
-        selects.append(value)
-    conn.execute("DELETE FROM agency_scorecard")
-    cur = conn.execute(f"INSERT INTO agency_scorecard ({', '.join(_q(c) for c in columns)}) "
-                       f"SELECT {', '.join(selects)} FROM agencies a ORDER BY a.id", params)
+    for table in ("indicators", "agency_scorecard", "data_coverage", "discrepancies"):
+        conn.execute(f"DELETE FROM {table} WHERE agency_id NOT IN (SELECT id FROM agencies)")
     for col in SCORECARD:
         if col.rank:
-            _rank(conn, col.rank, col.column, col.better or "higher")
-    return cur.rowcount
+            _rank(conn, col.rank, col.column, col.better or "higher", compared_only=col.among == COMPARED)
 
 
-def _rank(conn: sqlite3.Connection, rank: str, column: str, better: str) -> None:
-    """1 = best; ties share a rank (1, 1, 3); no value, no rank. Rounded so float noise makes no order."""
+def _rank(conn: sqlite3.Connection, rank: str, column: str, better: str, *, compared_only: bool) -> None:
+    """1 = best; ties share a rank (1, 1, 3); no value (or not compared), no rank. Rounded so float noise makes no order."""
     order = "DESC" if better == "higher" else "ASC"
+    among = " AND ranked = 1" if compared_only else ""
+    conn.execute(f"UPDATE agency_scorecard SET [{rank}] = NULL")
     conn.execute(
         f"""
-        UPDATE agency_scorecard SET [{rank}] = (
-            SELECT r FROM (
-                SELECT agency_id, rank() OVER (ORDER BY round([{column}], 9) {order}) AS r
-                FROM agency_scorecard WHERE [{column}] IS NOT NULL
-            ) t WHERE t.agency_id = agency_scorecard.agency_id
-        )
+        UPDATE agency_scorecard SET [{rank}] = t.r
+        FROM (SELECT agency_id, rank() OVER (ORDER BY round([{column}], 9) {order}) AS r
+              FROM agency_scorecard WHERE [{column}] IS NOT NULL{among}) AS t
+        WHERE t.agency_id = agency_scorecard.agency_id
         """
     )
 
@@ -381,7 +321,7 @@ def indicator_descriptions(lang: str = "en") -> dict[str, str]:
 
 def indicators_column_descriptions(lang: str = "en") -> dict[str, str]:
     """indicators column -> what it holds, in one language."""
-    from .indicator_defs import INDICATORS_TABLE_TEXT
+    from .scorecard_defs import INDICATORS_TABLE_TEXT
 
     return {name: INDICATORS_TABLE_TEXT[name][1 if lang == "fa" else 0] for name in tables.INDICATORS_COLUMNS}
 
@@ -393,10 +333,14 @@ def column_descriptions(lang: str = "en") -> dict[str, str]:
     for col in SCORECARD:
         d = BY_NAME[col.indicator]
         if col.column not in out:
-            where = {"current": ("", ""), LAST_12_MONTHS: (", last 12 months", "، ۱۲ ماه اخیر")}[col.window]
+            where = {CURRENT: ("", ""), LAST_12_MONTHS: (", the reference window", "، بازهٔ مرجع"),
+                     YEAR: ((", the Jalali year before", "، سال شمسی پیش") if col.year == LAST_YEAR
+                            else (", the current Jalali year", "، سال شمسی جاری"))}[col.window]
             out[col.column] = (f"{d.title_fa}{where[1]}: {d.formula_fa}" if fa
                                else f"{d.title_en}{where[0]}: {d.formula_en}")
         if col.rank:
+            among = AMONG_TEXT[col.among]
             out[col.rank] = RANK_NOTE[1 if fa else 0].format(
-                column=col.column, better=col.better, better_fa=BETTER_FA[col.better or "higher"])
+                column=col.column, better=col.better, better_fa=BETTER_FA[col.better or "higher"],
+                among=among[0], among_fa=among[1])
     return {name: out[name] for name in tables.AGENCY_SCORECARD_COLUMNS if name in out}

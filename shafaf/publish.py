@@ -33,6 +33,7 @@ from .durable import transaction
 from .models import Outcome, Reason
 from .registry import Agency, Portal, Registry
 from .state import StateStore, utc_now
+from .targets import judge_published
 
 BATCH = 5000
 SERVICE_KEY = ("agency_id", "service_id")
@@ -173,7 +174,10 @@ def _replace_dataset(conn: sqlite3.Connection, table: str, path: Path, *, agency
         )
     else:
         conn.execute(f"DELETE FROM [{table}] WHERE agency_id = ?", (agency_id,))
-    return _insert_csv(conn, table, path, extra={"run_id": run_id})
+    count = _insert_csv(conn, table, path, extra={"run_id": run_id})
+    if table == "targets":
+        judge_published(conn, agency_id)
+    return count
 
 
 def _periods_in(path: Path) -> set[tuple[str, str]]:
@@ -395,16 +399,17 @@ def _publish_version(agencies: list[Agency], *, base: Path | None, registry: Reg
 
 
 class Derived:
-    """What publishing computes from the published rows, so pages never scan them: indicators,
-    the scorecard (with ranks across agencies), search entries and possible duplicates."""
+    """What publishing computes from the published rows, so pages never scan them: indicators, data coverage,
+    discrepancies and the scorecard of each agency, ranks across agencies, search entries and possible duplicates."""
 
     def __init__(self, portal: Portal):
         self.portal = portal
         self.today = dt.datetime.now(ZoneInfo(portal.timezone)).date()
+        self.window = indicators.window_for(portal, self.today)
 
     def agency(self, conn: sqlite3.Connection, agency_id: str) -> None:
         """One agency's derived rows, inside the caller's transaction."""
-        indicators.compute_agency(conn, agency_id, portal=self.portal, today=self.today)
+        indicators.compute_agency(conn, agency_id, portal=self.portal, today=self.today, window=self.window)
         search.index_agency(conn, agency_id)
 
     def catalog(self, conn: sqlite3.Connection, *, done: set[str]) -> None:
@@ -413,7 +418,7 @@ class Derived:
             for (agency_id,) in conn.execute("SELECT id FROM agencies ORDER BY id").fetchall():
                 if agency_id not in done:
                     self.agency(conn, agency_id)
-            indicators.compute_scorecards(conn, portal=self.portal, today=self.today)
+            indicators.compute_scorecards(conn)
             duplicates.compute(conn, threshold=self.portal.duplicate_threshold)
 
 

@@ -36,7 +36,8 @@ PORTAL_KEYS = {
     "default_language", "license", "row_error_threshold",
     "fetch_deadline_s", "fetch_max_bytes", "fetch_connect_timeout_s", "fetch_read_timeout_s",
     "fetch_retries", "allow_private_networks", "harvest_concurrency", "keep_raw_runs", "shrink_threshold",
-    "plan_start_year", "duplicate_threshold",
+    "plan_start_year", "smart_plan", "duplicate_threshold", "calendar", "reference_lag_months", "stale_after_months",
+    "discrepancy_tolerance",
     "stale_after_missed_runs", "run_lease_s", "harvest_requests_per_hour", "scheduler_poll_s", "webhook_url",
 }
 # Numeric portal settings: key -> (type, minimum, maximum)
@@ -49,7 +50,9 @@ PORTAL_NUMBERS: dict[str, tuple[type, float, float]] = {
     "harvest_concurrency": (int, 1, 64),
     "keep_raw_runs": (int, 1, 10_000),
     "shrink_threshold": (float, 0, 1),
-    "plan_start_year": (int, 1390, 1499),
+    "reference_lag_months": (int, 0, 12),
+    "stale_after_months": (int, 1, 120),
+    "discrepancy_tolerance": (float, 0, 1),
     "duplicate_threshold": (float, 0, 1),
     "stale_after_missed_runs": (int, 1, 1000),
     "run_lease_s": (float, 1, 24 * 3600),
@@ -57,6 +60,7 @@ PORTAL_NUMBERS: dict[str, tuple[type, float, float]] = {
     "scheduler_poll_s": (float, 0.05, 3600),
 }
 LICENSE_KEYS = {"id", "title", "url"}
+SMART_PLAN_KEYS = {"start_year", "step", "years", "name_fa", "name_en"}
 AGENCY_KEYS = {
     "id", "name_fa", "name_en", "parent", "website", "contact_email",
     "description_fa", "description_en", "sources",
@@ -102,14 +106,30 @@ class Portal:
     harvest_concurrency: int = 4
     keep_raw_runs: int = 50
     shrink_threshold: float = 0.5  # a valid file with fewer rows than this share of the last good one is held
-    # The 7th development plan asks 20% more of an agency's services to be smart each year from its first year.
-    plan_start_year: int = 1403
+    # A plan that asks a share more of each agency's services to be smart each year (Iran's 7th development plan:
+    # 20% a year from 1403). None: the portal judges no trajectory (a portal outside such a plan).
+    smart_plan: SmartPlan | None = None
+    calendar: str = "jalali"  # the months of the reference window and of data age (reference.py)
+    reference_lag_months: int = 1  # a month's figures are due in the month after: the window ends this much earlier
+    stale_after_months: int = 3  # data whose latest month is further behind the reference month is stale
+    discrepancy_tolerance: float = 0.05  # reported against measured: 5 points on shares, 5% of the value otherwise
     duplicate_threshold: float = 0.8  # name similarity above which two agencies' services are listed as possible duplicates
     stale_after_missed_runs: int = 2  # an agency is stale once this many of a source's slots passed without a good run
     run_lease_s: float = 60.0  # a run's lease; renewed every third of it, taken over once it lapses (a killed run)
     harvest_requests_per_hour: int = 6  # "harvest now" requests one agency may make per hour; 0 turns them off
     scheduler_poll_s: float = 30.0  # how often the scheduler looks for agencies' requests between slots
     webhook_url: str | None = None  # receives a JSON message for each failed run and each agency gone stale
+
+
+@dataclasses.dataclass(frozen=True)
+class SmartPlan:
+    """A smart-services trajectory: ``step`` more of the services smart each Jalali year from ``start_year``."""
+
+    start_year: int = 1403
+    step: float = 0.2
+    years: int = 5
+    name_fa: str = "برنامه هفتم توسعه"
+    name_en: str = "7th development plan"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -314,6 +334,14 @@ class _Checker:
                 self.problem(self.line_of(data, key), f"{key} must be {noun} from {low:g} to {high:g}")
             else:
                 kwargs[key] = kind(value)
+        if "calendar" in data:
+            if data["calendar"] not in CALENDARS:
+                self.problem(self.line_of(data, "calendar"), f"calendar must be one of {', '.join(CALENDARS)}")
+            else:
+                kwargs["calendar"] = data["calendar"]
+        plan = self.smart_plan(data)
+        if plan is not None:
+            kwargs["smart_plan"] = plan
         webhook = self.url(data, "webhook_url", "'portal'")
         if webhook is not None:
             kwargs["webhook_url"] = webhook
@@ -324,6 +352,38 @@ class _Checker:
             else:
                 kwargs["allow_private_networks"] = value
         return Portal(**kwargs)
+
+    def smart_plan(self, data: dict[str, Any]) -> SmartPlan | None:
+        """``smart_plan: {start_year, step, years, name_fa, name_en}``, or the shorthand ``plan_start_year: 1403``."""
+        if "plan_start_year" in data and "smart_plan" in data:
+            self.problem(self.line_of(data, "plan_start_year"), "set either plan_start_year or smart_plan, not both")
+            return None
+        if "plan_start_year" in data:
+            raw: Any = {"start_year": data["plan_start_year"]}
+            line = self.line_of(data, "plan_start_year")
+        elif "smart_plan" in data:
+            line = self.line_of(data, "smart_plan")
+            raw = self.mapping(data["smart_plan"], "'portal.smart_plan'", line)
+            if raw is None:
+                return None
+            self.unknown_keys(raw, SMART_PLAN_KEYS, "'portal.smart_plan'")
+        else:
+            return None
+        values: dict[str, Any] = {}
+        for key, kind, low, high in (("start_year", int, 1300, 1499), ("step", float, 0.01, 1), ("years", int, 1, 50)):
+            if key not in raw:
+                continue
+            value = raw[key]
+            ok = not isinstance(value, bool) and isinstance(value, int if kind is int else (int, float)) and low <= value <= high
+            if not ok:
+                self.problem(line, f"smart_plan {key} must be {'a whole number' if kind is int else 'a number'} "
+                                   f"from {low:g} to {high:g} (a Jalali year for start_year)")
+                return None
+            values[key] = kind(value)
+        for key in ("name_fa", "name_en"):
+            if key in raw:
+                values[key] = str(raw[key])
+        return SmartPlan(**values)
 
     def check_timezone(self, name: str, line: int | None) -> None:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

@@ -48,15 +48,14 @@ _TABLE_TEXT = {
     "agency_scorecard": ("Agency scorecard", "One row per agency: the headline indicators and the agency's rank on each."),
     "possible_duplicates": ("Possible duplicate services", "Services of different agencies whose names look alike, "
                                                            "with the similarity score."),
+    "data_coverage": ("Data coverage", "One row per agency and dataset: rows published, the last month covered and "
+                                       "how many months that is behind the portal's reference month (stale past "
+                                       "the portal's setting)."),
+    "discrepancies": ("Reported against measured", "An agency's reported result (targets) beside the value the "
+                                                   "portal computes from the agency's own rows, flagged beyond the "
+                                                   "portal's tolerance."),
 }
 
-_DERIVED_TEXT = {
-    "jalali_year": "Jalali year of period_start (derived).",
-    "jalali_month": "Jalali month (1-12) of period_start (derived).",
-    "fiscal_year": "Iranian fiscal year of period_start: the Jalali year (derived).",
-    "withdrawn": "1 when the service is missing from the agency's newest inventory; the row is kept as history.",
-    "withdrawn_at": "When the portal first published the service as withdrawn.",
-}
 
 
 def metadata(portal: Portal, *, state_db: Path | None = None, registry_path: Path | None = None) -> dict[str, Any]:
@@ -69,8 +68,8 @@ def metadata(portal: Portal, *, state_db: Path | None = None, registry_path: Pat
             "description": schema["description"],
             "columns": {
                 **{f["name"]: f"{f['title']} — {f['description']}" for f in schema["fields"]},
-                "run_id": "The harvest run that brought this row (see harvest_runs).",
-                **{name: text for name, text in _DERIVED_TEXT.items() if name in tables.columns(kind)},
+                **{name: str(field["description"]) for name, field in tables.DERIVED_FIELDS.items()
+                   if name in tables.columns(kind)},
             },
         }
         if standard.has_periods(kind) and kind not in UNFACETED:

@@ -109,7 +109,7 @@ def _stage(path: Path, *, agency: Agency, source: Source, format: str, run_id: s
     if result.accepted:
         descriptor = _pending_json(pkg / "datapackage.json", package_descriptor(
             pkg, agency, portal, adding=source.dataset, provenance={source.dataset: {
-                "run_id": run_id, "source": source.location, "rows": report.rows_passed, "columns": report.columns,
+                "run_id": run_id, "source": source.location, "rows": report.rows_staged, "columns": report.columns,
                 "history": source.history,
             }}))
         os.replace(incoming, pkg / f"{source.dataset}.csv")
@@ -143,7 +143,7 @@ def schema_drift(before: dict[str, str] | None, now: dict[str, str]) -> list[str
 
 def _shrink_guard(result: StageResult, previous_rows: int | None, portal: Portal) -> StageResult:
     """A valid file with far fewer rows than the last good one waits for a person (H18)."""
-    rows = result.report.rows_passed
+    rows = result.report.rows_staged
     if not previous_rows or rows >= portal.shrink_threshold * previous_rows:
         return result
     return StageResult(
@@ -172,9 +172,9 @@ def _apply_policy(report: Report, portal: Portal) -> StageResult:
         return StageResult(False, report, Reason(report.fatal_reason), report.fatal_message or "")
     if report.rows_read == 0:
         return StageResult(False, report, Reason.EMPTY, f"{report.file} has a header but no rows; the last good data stays published")
-    if report.rows_passed == 0 and report.rows_failed == 0:
+    if report.rows_staged == 0 and report.rows_failed == 0:
         return StageResult(False, report, Reason.EMPTY, f"none of the {report.rows_read} rows of {report.file} has a value to publish")
-    if report.rows_passed == 0:
+    if report.rows_passed == 0 or report.rows_staged == 0:
         return StageResult(False, report, Reason.NO_VALID_ROWS, f"none of the {report.rows_read} rows of {report.file} passed validation")
     if report.error_rate > portal.row_error_threshold:
         return StageResult(
@@ -183,6 +183,8 @@ def _apply_policy(report: Report, portal: Portal) -> StageResult:
             f"({report.error_rate:.0%}, above the {portal.row_error_threshold:.0%} the portal accepts)",
         )
     message = f"{report.rows_passed} rows passed"
+    if report.rows_staged != report.rows_passed:
+        message += f" ({report.rows_staged} rows to publish once columns became rows)"
     if report.rows_failed:
         message += f", {report.rows_failed} left out (see the validation report)"
     return StageResult(True, report, None, message)

@@ -118,6 +118,7 @@ class Run:
     sha256: str | None = None
     rows_read: int | None = None
     rows_passed: int | None = None
+    rows_staged: int | None = None
     rows_failed: int | None = None
 
     def as_row(self) -> dict[str, Any]:

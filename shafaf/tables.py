@@ -57,6 +57,7 @@ HARVEST_RUNS_COLUMNS: dict[str, str] = {
     "rows_read": "INTEGER",
     "rows_passed": "INTEGER",
     "rows_failed": "INTEGER",
+    "rows_staged": "INTEGER",  # rows published from the file: more than rows_passed when columns became rows
 }
 
 VALIDATION_ERRORS_COLUMNS: dict[str, str] = {
@@ -80,6 +81,10 @@ PERIOD_COLUMNS: dict[str, str] = {"jalali_year": "INTEGER", "jalali_month": "INT
 # services: a service missing from a newer inventory is kept, marked withdrawn; run_id stays the last run that saw it.
 HISTORY_COLUMNS: dict[str, str] = {"withdrawn": "INTEGER", "withdrawn_at": "TEXT"}
 
+# targets: which way is better for the row (its own direction, else the portal's knowledge of the indicator or
+# its unit) and whether the target was met in that direction: 1, 0, or empty when it cannot be said (targets.py).
+VERDICT_COLUMNS: dict[str, str] = {"direction_used": "TEXT", "met": "INTEGER"}
+
 # One row per agency, indicator and window; formulas in docs/indicators.md.
 INDICATORS_COLUMNS: dict[str, str] = {
     "agency_id": "TEXT",
@@ -93,13 +98,14 @@ INDICATORS_COLUMNS: dict[str, str] = {
     "unit": "TEXT",
 }
 
-# One row per agency: the headline figures the pages show, and the agency's rank on each.
-# Filled by shafaf/indicators.py (which owns this list); every value is also an indicators row.
+# One row per agency: the headline figures the pages show, and the agency's rank on each. Filled from the
+# agency's indicators rows by shafaf/indicators.py (which owns the list, SCORECARD in indicator_defs.py).
 AGENCY_SCORECARD_COLUMNS: dict[str, str] = {
     "agency_id": "TEXT",
     "computed_at": "TEXT",
-    "period_start_12m": "TEXT",  # the last-12-months window the *_12m columns cover
+    "period_start_12m": "TEXT",  # the portal's reference window, which every *_12m column covers
     "period_end_12m": "TEXT",
+    "reference_month": "TEXT",  # its last month, in the portal's calendar (1405-07)
     "services": "INTEGER",
     "share_fully_online": "REAL",
     "share_smart": "REAL",
@@ -113,29 +119,78 @@ AGENCY_SCORECARD_COLUMNS: dict[str, str] = {
     "satisfaction_12m": "REAL",
     "complaints_per_1000_12m": "REAL",
     "availability_12m": "REAL",
+    "window_months_covered": "INTEGER",  # months of the reference window the agency's performance data covers
+    "data_last_month": "TEXT",  # the last month its performance data covers to the end
+    "data_months_behind": "INTEGER",
+    "data_stale": "INTEGER",
+    "ranked": "INTEGER",  # 1 when the agency is compared on the window's figures; else see unranked_reason
+    "unranked_reason": "TEXT",  # no_performance_data, no_data_in_window or stale
+    "smart_year": "INTEGER",  # the Jalali year the smart-services plan is judged for (the current one)
     "smart_required_share": "REAL",
-    "smart_status": "TEXT",  # on_track, behind, or empty when there is nothing to judge
+    "smart_share": "REAL",
+    "smart_status": "TEXT",  # on_track, behind, or empty when there is nothing to judge (or no plan)
     "smart_gap_services": "INTEGER",
+    "smart_year_previous": "INTEGER",
+    "smart_required_previous": "REAL",
+    "smart_share_previous": "REAL",
+    "smart_status_previous": "TEXT",
+    "smart_gap_previous": "INTEGER",
+    "smart_basis_previous": "TEXT",  # reported (the agency's targets row) or inventory (today's services)
     "freshness_days": "REAL",
-    "validity": "REAL",
     "coverage": "REAL",
+    "window_months": "REAL",
+    "data_age_score": "REAL",
+    "validity": "REAL",
+    "citizen_fields": "REAL",
     "transparency_score": "REAL",
+    # 1 = best (ties share a rank, no value no rank); directions in docs/indicators.md. Window figures rank
+    # only the agencies compared on the window (ranked = 1).
     "rank_transparency": "INTEGER",
     "rank_smart": "INTEGER",
-    "rank_digital_takeup": "INTEGER",
-    "rank_within_standard": "INTEGER",
-    "rank_satisfaction": "INTEGER",
-    # 1 = best (ties share a rank, no value no rank); directions in docs/indicators.md.
     "rank_fully_online": "INTEGER",
     "rank_national_portal": "INTEGER",
     "rank_gsb": "INTEGER",
+    "rank_digital_takeup": "INTEGER",
     "rank_completion_rate": "INTEGER",
+    "rank_within_standard": "INTEGER",
     "rank_median_days": "INTEGER",
+    "rank_satisfaction": "INTEGER",
     "rank_complaints": "INTEGER",
     "rank_availability": "INTEGER",
-    "rank_freshness": "INTEGER",
     "rank_validity": "INTEGER",
-    "rank_coverage": "INTEGER",
+}
+
+# One row per agency and dataset of the standard: how much it publishes and how old its data is (data_quality.py).
+DATA_COVERAGE_COLUMNS: dict[str, str] = {
+    "agency_id": "TEXT",
+    "dataset": "TEXT",
+    "rows": "INTEGER",
+    "first_date": "TEXT",
+    "last_date": "TEXT",  # the last period end (or inventory update) the rows cover
+    "last_month": "TEXT",  # the last month of the portal's calendar covered to its end
+    "months_behind": "INTEGER",  # from last_month to the reference month
+    "stale": "INTEGER",  # 1 when months_behind passes the portal's stale_after_months
+    "reference_month": "TEXT",
+    "computed_at": "TEXT",
+}
+
+# Reported against measured: an agency's targets actual beside the portal's own computation (discrepancies.py).
+DISCREPANCIES_COLUMNS: dict[str, str] = {
+    "agency_id": "TEXT",
+    "indicator": "TEXT",
+    "period_start": "TEXT",
+    "period_end": "TEXT",
+    "period_label": "TEXT",
+    "reported": "REAL",  # the targets row's actual, as the agency wrote it
+    "reported_unit": "TEXT",
+    "reported_as_measured": "REAL",  # the same in the measured value's unit
+    "measured": "REAL",
+    "measured_unit": "TEXT",  # share (0-1), percent (0-100), services, per_1000_applications
+    "difference": "REAL",  # measured - reported_as_measured
+    "tolerance": "REAL",
+    "flagged": "INTEGER",  # 1 when the difference is beyond the tolerance
+    "measured_from": "TEXT",  # services (today's inventory) or service_performance (the period's monthly rows)
+    "measured_rows": "INTEGER",
 }
 
 POSSIBLE_DUPLICATES_COLUMNS: dict[str, str] = {
@@ -149,6 +204,30 @@ POSSIBLE_DUPLICATES_COLUMNS: dict[str, str] = {
     "method": "TEXT",
 }
 
+# The columns the portal adds to dataset tables, as Table Schema fields: described once for the Datasette
+# metadata (serve.py) and the downloaded packages' schemas (exports.py).
+DERIVED_FIELDS: dict[str, dict[str, object]] = {
+    "run_id": {"type": "string", "title": "Harvest run",
+               "description": "The harvest run that brought this row (see harvest_runs, and the resource's shafaf.runs)."},
+    "jalali_year": {"type": "integer", "title": "Jalali year", "description": "Jalali year of period_start (derived)."},
+    "jalali_month": {"type": "integer", "title": "Jalali month", "description": "Jalali month (1-12) of period_start (derived).",
+                     "constraints": {"minimum": 1, "maximum": 12}},
+    "fiscal_year": {"type": "integer", "title": "Fiscal year",
+                    "description": "Iranian fiscal year of period_start: the Jalali year (derived)."},
+    "withdrawn": {"type": "boolean", "title": "Withdrawn",
+                  "description": "True (1) when the service is missing from the agency's newest inventory; the row is "
+                                 "kept as history."},
+    "withdrawn_at": {"type": "datetime", "title": "Withdrawn at",
+                     "description": "When the portal first published the service as withdrawn (UTC)."},
+    "direction_used": {"type": "string", "title": "Direction judged", "constraints": {"enum": ["higher", "lower"]},
+                       "description": "Which way is better for this target, as the portal judged it: the row's "
+                                      "direction, else the indicator's known direction, else its unit's "
+                                      "(docs/indicators.md); empty when unknown."},
+    "met": {"type": "boolean", "title": "Target met",
+            "description": "True (1) when the actual reached the target in that direction (a tie is met), false (0) "
+                           "when it did not; empty when there is no actual, no target or no direction."},
+}
+
 DATASET_TABLES: tuple[str, ...] = standard.DATASET_KINDS
 
 PUBLIC_TABLES: tuple[str, ...] = (
@@ -158,6 +237,8 @@ PUBLIC_TABLES: tuple[str, ...] = (
     "validation_errors",
     "indicators",
     "agency_scorecard",
+    "data_coverage",
+    "discrepancies",
     "possible_duplicates",
 )
 
@@ -175,6 +256,8 @@ def dataset_columns(kind: str) -> dict[str, str]:
         cols.update(PERIOD_COLUMNS)
     if kind == "services":
         cols.update(HISTORY_COLUMNS)
+    if kind == "targets":
+        cols.update(VERDICT_COLUMNS)
     return cols
 
 
@@ -187,6 +270,8 @@ def columns(table: str) -> dict[str, str]:
         "validation_errors": VALIDATION_ERRORS_COLUMNS,
         "indicators": INDICATORS_COLUMNS,
         "agency_scorecard": AGENCY_SCORECARD_COLUMNS,
+        "data_coverage": DATA_COVERAGE_COLUMNS,
+        "discrepancies": DISCREPANCIES_COLUMNS,
         "possible_duplicates": POSSIBLE_DUPLICATES_COLUMNS,
     }[table]
 
@@ -197,6 +282,8 @@ def indexes(table: str) -> list[tuple[str, ...]]:
         return []
     if table == "possible_duplicates":
         return [("agency_a",), ("agency_b",)]
+    if table in ("agency_scorecard", "data_coverage", "discrepancies"):
+        return [("agency_id",)]
     if table == "indicators":
         return [("agency_id", "indicator", "window"), ("indicator", "window", "period_start")]
     cols = columns(table)

@@ -37,7 +37,7 @@ from typing import Any, Iterator, Mapping
 
 from frictionless import FrictionlessException, Resource, Schema
 
-from . import jsonguard, localfile, messages, standard
+from . import jsonguard, localfile, messages, standard, targets
 from .compiled_schema import CompiledSchema
 from .errors import StageError
 from .models import Reason
@@ -112,8 +112,8 @@ class Report:
 
     file: str
     dataset: str
-    rows_read: int = 0
-    rows_passed: int = 0
+    rows_read: int = 0  # rows of the file (blank rows aside)
+    rows_staged: int = 0  # rows written for publishing: more than rows_read when columns are unpivoted into rows
     errors: list[RowError] = dataclasses.field(default_factory=list)
     error_counts: collections.Counter = dataclasses.field(default_factory=collections.Counter)
     failed_rows: RowSet = dataclasses.field(default_factory=RowSet)
@@ -134,6 +134,11 @@ class Report:
     @property
     def rows_failed(self) -> int:
         return len(self.failed_rows)
+
+    @property
+    def rows_passed(self) -> int:
+        """Rows of the file with no error, counted like rows_read (so validity is a share of the file's rows)."""
+        return 0 if self.fatal_reason is not None else max(0, self.rows_read - self.rows_failed)
 
     @property
     def valid(self) -> bool:
@@ -172,6 +177,7 @@ class Report:
             "valid": self.valid,
             "rows_read": self.rows_read,
             "rows_passed": self.rows_passed,
+            "rows_staged": self.rows_staged,
             "rows_failed": self.rows_failed,
             "error_counts": dict(sorted(self.error_counts.items())),
             "errors": [dataclasses.asdict(e) for e in self.errors],
@@ -306,7 +312,7 @@ def validate_file(
             # Found while streaming (a garbled encoding is only known at the end): the file is refused whole,
             # so none of its rows passed and nothing of it is staged.
             report.fail(*((str(e.reason), e.message) if isinstance(e, StageError) else ("structure", e.error.message)))
-            report.rows_passed = 0
+            report.rows_staged = 0
             if out_csv is not None:
                 out_csv.unlink(missing_ok=True)
     return report
@@ -516,6 +522,7 @@ def _check_rows(rows: Iterator[tuple[dict[str, Any], list[Any]]], kind: str, rep
     key_fields = standard.primary_key(kind)
     services = known_services if "service_id" in names else None
     out = out_csv.open("w", newline="", encoding="utf-8") if out_csv else None
+    undirected: set[str] | None = set() if kind == "targets" else None  # targets nobody can judge met or missed
     try:
         writer = csv.writer(out) if out else None
         if writer:
@@ -535,12 +542,21 @@ def _check_rows(rows: Iterator[tuple[dict[str, Any], list[Any]]], kind: str, rep
             failed = _repeated_key(report, keys, key_fields, typed, source_row, register=not failed) or failed
             if failed:
                 continue
-            report.rows_passed += 1
+            report.rows_staged += 1
+            if undirected is not None and targets.direction(typed.get("indicator"), typed.get("unit"),
+                                                            typed.get("direction")) is None:
+                undirected.add(str(typed.get("indicator")))
             if writer:
                 writer.writerow([canonical(typed[n]) for n in names])
     finally:
         if out:
             out.close()
+    if undirected:
+        shown = sorted(undirected)
+        report.notes.append(
+            f"no direction for the target{'s' if len(shown) > 1 else ''} {', '.join(shown[:10])}"
+            f"{f' and {len(shown) - 10} more' if len(shown) > 10 else ''}: set 'direction' to higher or lower "
+            f"so the portal can say whether each was met (until then they are shown without a verdict)")
 
 
 def _compiled_rows(rows: Iterator[tuple[list[str], int, dict[str, str], bool]], kind: str

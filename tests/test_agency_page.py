@@ -147,7 +147,7 @@ def build_db(path: Path) -> None:
     with sqlite3.connect(path) as conn:
         for agency_id in ("tax", "evil", "mefa"):
             indicators.compute_agency(conn, agency_id, portal=Portal(), today=TODAY)
-        indicators.compute_scorecards(conn, portal=Portal(), today=TODAY)
+        indicators.compute_scorecards(conn)
 
 
 @pytest.fixture
@@ -173,7 +173,7 @@ def test_home_shows_national_figures_and_the_league_table(ds: Datasette) -> None
     assert "جدول رتبه‌بندی" in html and "در همهٔ دستگاه‌ها" in html
     assert 'action="/search"' in html
     # Services across agencies: tax 3 + evil 1, in Persian digits.
-    assert '<span class="value">۴</span>' in html
+    assert 'data-figure="national:services" data-unit="services">۴</data>' in html
 
 
 def test_league_table_sorts_on_each_column(ds: Datasette) -> None:

@@ -3,7 +3,8 @@
 Three agencies: alpha (Gregorian months, a month with zero applications, a quarter that must not be
 double counted, targets, harvest runs), beta (Jalali months, an old harvest with half its rows
 rejected) and gamma (services only, never harvested). Today is 2025-11-23 = 1404-09-02 and the plan
-starts in 1403, so the required smart share is 2 × 20% = 40%.
+starts in 1403, so the required smart share is 2 × 20% = 40%. The portal's reference window (Jalali
+months, a month's lag) is Aban 1403 – Mehr 1404: 2024-10-22 to 2025-10-22.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 from shafaf import tables
-from shafaf.indicator_defs import BY_NAME, DEFINITIONS, SCORE_WEIGHTS, SCORECARD
+from shafaf.indicator_defs import BY_NAME, DEFINITIONS, SCORE_WEIGHTS
 from shafaf.indicator_doc import render
 from shafaf.indicators import (
     column_descriptions,
@@ -25,13 +26,15 @@ from shafaf.indicators import (
     compute_scorecards,
     indicator_descriptions,
     indicators_column_descriptions,
-    required_share,
 )
 from shafaf.publish import ensure_schema, jalali_parts
-from shafaf.registry import Portal
+from shafaf.registry import Portal, SmartPlan
+from shafaf.scorecard_defs import SCORECARD
+from shafaf.smart_plan import required_share
 
 TODAY = dt.date(2025, 11, 23)
-PORTAL = Portal(plan_start_year=1403)
+PLAN = SmartPlan(start_year=1403)
+PORTAL = Portal(smart_plan=PLAN)
 AGENCIES = ("alpha", "beta", "gamma")
 STAGES = ("online_information", "online_application", "online_identity", "online_payment", "online_decision",
           "online_issuance")
@@ -134,7 +137,7 @@ def conn(tmp_path: Path):
         compute_agency(c, agency, portal=PORTAL, today=TODAY)
         c.execute("COMMIT")
     c.execute("BEGIN IMMEDIATE")
-    compute_scorecards(c, portal=PORTAL, today=TODAY)
+    compute_scorecards(c)
     c.execute("COMMIT")
     yield c
     c.close()
@@ -214,7 +217,8 @@ def test_month_window(conn):
 
 
 def test_last_12_months(conn):
-    # alpha ends 2025-10-31: Aug, Sep, Oct 2025 count; Oct 2024 is too old; the 2025-Q3 quarter is another grain.
+    # The reference window (2024-10-22..2025-10-22) holds alpha's Aug, Sep and Oct 2025 (their midpoints lie in
+    # it); Oct 2024's midpoint (Oct 16) is before it; the 2025-Q3 quarter is another grain.
     w = "last_12_months"
     apps = ind(conn, "alpha", "applications", w)
     assert (apps["period_start"], apps["period_end"], apps["value"]) == ("2025-08-01", "2025-10-31", 200 + 0 + 300)
@@ -249,21 +253,50 @@ def test_smart_trajectory(conn):
                         "AND indicator = 'smart_required_share' ORDER BY period_start").fetchall()
     assert [r[2] for r in rows] == [0.2, 0.4, 0.6, 0.8, 1.0]
     assert rows[1][:2] == ("2025-03-21", "2026-03-20")  # Jalali 1404
-    # alpha: ⌈0.4 × 5⌉ = 2 needed, 2 smart -> on track, gap 0
-    row = ind(conn, "alpha", "smart_on_track")
+    y1404, y1403 = "2025-03-21", "2024-03-20"
+    # 1404, the current year, by today's inventory: alpha ⌈0.4 × 5⌉ = 2 needed, 2 smart -> on track, gap 0
+    row = ind(conn, "alpha", "smart_on_track", "year", y1404)
     assert (row["value"], row["numerator"], row["denominator"]) == (1, 2, 2)
-    assert val(conn, "alpha", "smart_gap_services") == 0
+    assert val(conn, "alpha", "smart_gap_services", "year", y1404) == 0
+    assert val(conn, "alpha", "smart_share_reported", "year", y1404) == 0
     # beta: ⌈0.4 × 4⌉ = ⌈1.6⌉ = 2 needed, 1 smart -> behind by 1
-    assert val(conn, "beta", "smart_on_track") == 0 and val(conn, "beta", "smart_gap_services") == 1
+    assert val(conn, "beta", "smart_on_track", "year", y1404) == 0
+    assert val(conn, "beta", "smart_gap_services", "year", y1404) == 1
     sc = card(conn, "beta")
-    assert (sc["smart_status"], sc["smart_gap_services"], sc["smart_required_share"]) == ("behind", 1, 0.4)
+    assert (sc["smart_year"], sc["smart_status"], sc["smart_gap_services"], sc["smart_required_share"]) == \
+        (1404, "behind", 1, 0.4)
+    # 1403, the year before: no reported share for it, so today's inventory against 20%: ⌈0.2 × 4⌉ = 1 -> on track
+    assert (sc["smart_year_previous"], sc["smart_status_previous"], sc["smart_required_previous"],
+            sc["smart_basis_previous"]) == (1403, "on_track", 0.2, "inventory")
+    assert val(conn, "beta", "smart_on_track", "year", y1403) == 1
     assert card(conn, "alpha")["smart_status"] == "on_track"
+
+
+def test_the_year_before_is_judged_on_the_agency_s_reported_share(tmp_path):
+    """The previous year's verdict reads the same as the agency's targets table: its own reported share for that year."""
+    c = _open(tmp_path / "r.db")
+    c.execute("BEGIN")
+    _insert(c, "agencies", {"id": "tax"})
+    for n in range(9):
+        _service(c, "tax", f"T{n}", (1,), smart=int(n < 4))  # 4 of 9 smart today: 44.4%
+    _insert(c, "targets", {"agency_id": "tax", "indicator": "smart_services_share", "period_start": "2025-03-21",
+                           "period_end": "2026-03-20", "target": 40, "actual": 44.4, "unit": "percent"})
+    c.execute("COMMIT")
+    compute_agency(c, "tax", portal=PORTAL, today=dt.date(2026, 12, 3))  # 1405: the plan requires 60%
+    compute_scorecards(c)
+    sc = card(c, "tax")
+    assert (sc["smart_year"], sc["smart_required_share"], sc["smart_status"], sc["smart_gap_services"]) == \
+        (1405, pytest.approx(0.6), "behind", 2)  # ⌈0.6 × 9⌉ = 6 needed, 4 smart
+    assert (sc["smart_year_previous"], sc["smart_required_previous"], sc["smart_share_previous"],
+            sc["smart_status_previous"], sc["smart_basis_previous"]) == (1404, 0.4, 0.444, "on_track", "reported")
+    c.close()
 
 
 def test_required_share_is_exact():
     # 3 × 0.2 in floats is 0.6000000000000001 and × 10 would need 7 services; the plan asks 6
-    assert math.ceil(required_share(1405, 1403) * 10) == 6
-    assert required_share(1402, 1403) == 0 and required_share(1410, 1403) == 1
+    assert math.ceil(required_share(1405, PLAN) * 10) == 6
+    assert required_share(1402, PLAN) == 0 and required_share(1410, PLAN) == 1
+    assert required_share(1404, SmartPlan(start_year=1403, step=0.25)) == 0.5
 
 
 def test_before_the_plan_nothing_to_judge(tmp_path):
@@ -271,10 +304,25 @@ def test_before_the_plan_nothing_to_judge(tmp_path):
     c.execute("BEGIN")
     _fixture(c)
     c.execute("COMMIT")
-    compute_agency(c, "alpha", portal=Portal(plan_start_year=1405), today=TODAY)
-    compute_scorecards(c, portal=PORTAL, today=TODAY)
-    assert val(c, "alpha", "smart_on_track") is None and val(c, "alpha", "smart_gap_services") is None
+    compute_agency(c, "alpha", portal=Portal(smart_plan=SmartPlan(start_year=1405)), today=TODAY)
+    compute_scorecards(c)
+    assert c.execute("SELECT count(*) FROM indicators WHERE indicator IN ('smart_on_track', 'smart_gap_services')"
+                     ).fetchone()[0] == 0
     assert card(c, "alpha")["smart_status"] is None
+    c.close()
+
+
+def test_a_portal_without_a_plan_judges_no_trajectory(tmp_path):
+    """A plan is a setting: a portal outside Iran's 7th plan (the Canada example) shows none."""
+    c = _open(tmp_path / "n.db")
+    c.execute("BEGIN")
+    _fixture(c)
+    c.execute("COMMIT")
+    compute_agency(c, "alpha", portal=Portal(), today=TODAY)
+    compute_scorecards(c)
+    assert c.execute("SELECT count(*) FROM indicators WHERE indicator LIKE 'smart_%'").fetchone()[0] == 0
+    sc = card(c, "alpha")
+    assert sc["smart_year"] is None and sc["smart_status"] is None and sc["smart_required_share"] is None
     c.close()
 
 
@@ -294,19 +342,25 @@ def test_yearly_and_quarterly_grains(tmp_path):
     c.execute("COMMIT")
     for agency in ("delta", "epsilon"):
         compute_agency(c, agency, portal=PORTAL, today=TODAY)
-    # delta: the latest year alone; take-up 200 / 400; satisfaction 80 over the 200 applications reporting it
-    row = ind(c, "delta", "applications", "last_12_months")
-    assert (row["period_start"], row["period_end"], row["value"]) == ("2024-04-01", "2025-03-31", 400)
-    assert val(c, "delta", "digital_takeup", "last_12_months") == 0.5
-    assert val(c, "delta", "satisfaction", "last_12_months") == 80
-    # completed-weighted median: (4 d × 150), (9 d × 200); half of 350 is reached at 9 days
-    assert val(c, "delta", "median_days", "last_12_months") == 9
+    compute_scorecards(c)
+    # delta: its latest fiscal year (midpoint 2024-09-30) lies before the reference window: no window figures, and
+    # it is listed apart rather than ranked on an older year; its data ends Esfand 1403, 7 months behind Mehr 1404
+    assert c.execute("SELECT count(*) FROM indicators WHERE agency_id = 'delta' AND [window] = 'last_12_months'"
+                     ).fetchone()[0] == 0
+    sc = card(c, "delta")
+    assert (sc["ranked"], sc["unranked_reason"], sc["data_months_behind"], sc["data_last_month"]) == \
+        (0, "no_data_in_window", 7, "1403-12")
     assert val(c, "delta", "applications", "year", "2023-04-01") == 100  # fiscal (Jalali) year 1402
+    assert val(c, "delta", "applications", "year", "2024-04-01") == 400
     assert c.execute("SELECT count(*) FROM indicators WHERE agency_id = 'delta' AND [window] = 'month'"
                      ).fetchone()[0] == 0
-    # epsilon: quarters; the last 12 months to 2025-09-30 are the four quarters from 2024-10-01
+    # epsilon: quarters; the four whose midpoints lie in the window, from 2024-10-01
     row = ind(c, "epsilon", "applications", "last_12_months")
     assert (row["period_start"], row["value"]) == ("2024-10-01", 20 + 30 + 40 + 50)
+    assert val(c, "epsilon", "completion_rate", "last_12_months") == 1
+    # four quarters to 2025-09-30 cover the window's months but Mehr 1404 (its midpoint is 2025-10-07)
+    sc = card(c, "epsilon")
+    assert (sc["window_months_covered"], sc["data_months_behind"], sc["data_stale"], sc["ranked"]) == (11, 1, 0, 1)
     c.close()
 
 
@@ -321,58 +375,92 @@ def test_targets(conn):
 def test_data_indicators_and_score(conn):
     # alpha: last good run 2025-11-20 (unchanged) -> 3 days; the failed run of 2025-11-22 does not count
     assert val(conn, "alpha", "freshness_days") == 3
-    assert val(conn, "alpha", "freshness_score") == 1.0
+    # data age: alpha's months end 2025-10-31, past the end of Mehr 1404 (the reference month): 0 behind
+    assert val(conn, "alpha", "data_months_behind") == 0 and val(conn, "alpha", "data_stale") == 0
+    assert val(conn, "alpha", "data_age_score") == 1
     # validity over the latest run of each source that read rows: svc a1 (6/7), perf a3 (10/10) -> 16/17
     row = ind(conn, "alpha", "validity")
     assert (row["numerator"], row["denominator"]) == (16, 17)
     # coverage: services, service_performance, targets -> 3/5
     assert val(conn, "alpha", "coverage") == 0.6
-    # score: 40 × 0.6 + 30 × 1 + 30 × 16/17 = 82.235...
-    assert val(conn, "alpha", "transparency_score") == pytest.approx(40 * 0.6 + 30 + 30 * 16 / 17)
-    # beta: 2025-06-01 -> 2025-11-23 is 175 days; freshness score (365 - 175) / (365 - 31) = 190/334
+    # window months: Mordad, Shahrivar and Mehr 1404 have their midpoints in alpha's Aug, Sep and Oct 2025
+    row = ind(conn, "alpha", "window_months")
+    assert (row["numerator"], row["denominator"], row["value"]) == (3, 12, 0.25)
+    # citizen fields over the window's monthly rows (5): satisfaction 3, cost 0; how-to links 0 of 5 services
+    row = ind(conn, "alpha", "citizen_fields")
+    assert (row["numerator"], row["denominator"]) == (3, 15) and row["value"] == pytest.approx((3 / 5 + 0 + 0) / 3)
+    assert val(conn, "alpha", "transparency_score") == pytest.approx(
+        20 * 0.6 + 20 * 0.25 + 20 * 1 + 20 * 16 / 17 + 20 * 0.2)
+    # beta: 2025-06-01 -> 2025-11-23 is 175 days since its harvest, yet its data (to the end of Mehr) is current
     assert val(conn, "beta", "freshness_days") == 175
-    assert val(conn, "beta", "freshness_score") == pytest.approx(190 / 334)
+    assert val(conn, "beta", "data_months_behind") == 0
     assert val(conn, "beta", "validity") == 0.5
-    assert val(conn, "beta", "transparency_score") == pytest.approx(40 * 0.6 + 30 * 190 / 334 + 30 * 0.5)
-    # gamma: never harvested -> no freshness or validity (empty parts count 0 in the score); coverage 1/5
+    assert val(conn, "beta", "window_months") == pytest.approx(2 / 12)
+    assert val(conn, "beta", "citizen_fields") == pytest.approx((1 + 0 + 0) / 3)
+    assert val(conn, "beta", "transparency_score") == pytest.approx(20 * 0.6 + 20 * 2 / 12 + 20 + 20 * 0.5 + 20 / 3)
+    # gamma: never harvested, no performance -> those parts are empty (0 in the score); coverage 1/5
     assert val(conn, "gamma", "freshness_days") is None and val(conn, "gamma", "validity") is None
-    assert val(conn, "gamma", "transparency_score") == pytest.approx(40 * 0.2)
+    assert val(conn, "gamma", "data_months_behind") is None and val(conn, "gamma", "window_months") == 0
+    assert val(conn, "gamma", "transparency_score") == pytest.approx(20 * 0.2)
+
+
+def test_data_coverage_per_dataset(conn):
+    rows = {r[0]: r[1:] for r in conn.execute(
+        "SELECT dataset, rows, last_date, last_month, months_behind, stale, reference_month FROM data_coverage "
+        "WHERE agency_id = 'alpha'")}
+    assert set(rows) == set(tables.DATASET_TABLES)
+    assert rows["service_performance"] == (7, "2025-10-31", "1404-07", 0, 0, "1404-07")
+    # targets are yearly: 1404 ends 2026-03-20, in the future, so nothing is behind
+    assert rows["targets"][3:5] == (0, 0)
+    assert rows["activities"] == (0, None, None, None, None, "1404-07")
 
 
 def test_scorecard_copies_indicator_rows(conn):
     sc = card(conn, "alpha")
     assert sc["services"] == 5 and sc["share_smart"] == 0.4 and sc["applications_12m"] == 500
-    assert (sc["period_start_12m"], sc["period_end_12m"]) == ("2025-08-01", "2025-10-31")
+    assert (sc["period_start_12m"], sc["period_end_12m"], sc["reference_month"]) == ("2024-10-22", "2025-10-22",
+                                                                                      "1404-07")
     assert sc["satisfaction_12m"] == 80 and sc["complaints_per_1000_12m"] == 22 and sc["median_days_12m"] == 2
+    assert (sc["ranked"], sc["unranked_reason"], sc["window_months_covered"]) == (1, None, 3)
     assert sc["computed_at"]
     assert [r[0] for r in conn.execute("SELECT agency_id FROM agency_scorecard ORDER BY agency_id")] == list(AGENCIES)
     for col in SCORECARD:  # every scorecard value is an indicators row
-        if col.window != "year" and col.column != "smart_status" and sc[col.column] is not None:
+        if col.window != "year" and sc[col.column] is not None:
             assert sc[col.column] == pytest.approx(val(conn, "alpha", col.indicator, col.window)), col.column
+    assert (card(conn, "gamma")["ranked"], card(conn, "gamma")["unranked_reason"]) == (0, "no_performance_data")
 
 
 def test_ranks(conn):
     rank = {a: card(conn, a) for a in AGENCIES}
-    # share smart: alpha 0.4, beta 0.25, gamma 0.4 -> a tie for 1st, then 3rd
+    # share smart (the inventory, every agency): alpha 0.4, beta 0.25, gamma 0.4 -> a tie for 1st, then 3rd
     assert [rank[a]["rank_smart"] for a in AGENCIES] == [1, 3, 1]
-    # coverage: alpha 0.6, beta 0.6, gamma 0.2
-    assert [rank[a]["rank_coverage"] for a in AGENCIES] == [1, 1, 3]
     # satisfaction: alpha 80 > beta 77.1; gamma has no value -> no rank
     assert [rank[a]["rank_satisfaction"] for a in AGENCIES] == [1, 2, None]
-    # lower is better: complaints (alpha 22, beta 9.3), median days (alpha 2, beta 1), freshness (3 d, 175 d)
+    # lower is better: complaints (alpha 22, beta 9.3), median days (alpha 2, beta 1)
     assert [rank[a]["rank_complaints"] for a in AGENCIES] == [2, 1, None]
     assert [rank[a]["rank_median_days"] for a in AGENCIES] == [2, 1, None]
-    assert [rank[a]["rank_freshness"] for a in AGENCIES] == [1, 2, None]
-    # transparency: 82.2, 56.1, 8.0
+    # transparency: 59.8, 52.0, 4.0
     assert [rank[a]["rank_transparency"] for a in AGENCIES] == [1, 2, 3]
     # within standard: beta 1040/1270 = 0.819 > alpha 300/370 = 0.811
     assert [rank[a]["rank_within_standard"] for a in AGENCIES] == [2, 1, None]
+    # nobody is ranked on when the portal last harvested them
+    assert "rank_freshness" not in tables.AGENCY_SCORECARD_COLUMNS
+
+
+def test_window_figures_rank_only_the_agencies_compared(conn):
+    """An agency listed apart (stale, or no data in the window) gets no rank on window figures."""
+    conn.execute("UPDATE agency_scorecard SET ranked = 0, unranked_reason = 'stale' WHERE agency_id = 'beta'")
+    compute_scorecards(conn)
+    beta = card(conn, "beta")
+    assert beta["rank_satisfaction"] is None and beta["rank_complaints"] is None
+    assert beta["rank_smart"] == 3 and beta["rank_transparency"] == 2  # inventory and score still rank everyone
+    assert card(conn, "alpha")["rank_complaints"] == 1
 
 
 def test_recompute_replaces(conn):
     before = conn.execute("SELECT count(*) FROM indicators WHERE agency_id = 'alpha'").fetchone()[0]
     compute_agency(conn, "alpha", portal=PORTAL, today=TODAY)
-    compute_scorecards(conn, portal=PORTAL, today=TODAY)
+    compute_scorecards(conn)
     assert conn.execute("SELECT count(*) FROM indicators WHERE agency_id = 'alpha'").fetchone()[0] == before
     assert conn.execute("SELECT count(*) FROM agency_scorecard").fetchone()[0] == 3
 
@@ -412,4 +500,5 @@ def test_metadata_descriptions():
         assert set(indicator_descriptions(lang)) == {d.name for d in DEFINITIONS}
         assert set(indicators_column_descriptions(lang)) == set(tables.INDICATORS_COLUMNS)
     assert "lower" in column_descriptions()["rank_complaints"]
+    assert "compared on the reference window" in column_descriptions()["rank_complaints"]
     assert {c.column for c in SCORECARD} <= set(tables.AGENCY_SCORECARD_COLUMNS)

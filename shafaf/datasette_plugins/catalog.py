@@ -30,7 +30,7 @@ import urllib.parse
 from typing import TYPE_CHECKING, Any, Callable
 
 from .. import exports, standard, tables, urls
-from . import common, downloads
+from . import common, downloads, i18n
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -93,6 +93,25 @@ class Resource:
 
 
 @dataclasses.dataclass(frozen=True)
+class DataAge:
+    """A dataset's last month covered (the portal's calendar), how far behind the reference month, stale or not."""
+
+    last_month: str | None
+    months_behind: int | None
+    stale: bool
+    reference_month: str
+
+    def sentence(self, lang: str) -> str:
+        """What a harvester's reader should know, in the dataset's description."""
+        month = i18n.calendar_month(self.last_month, lang)
+        if lang == "fa":
+            text = f"داده تا {month}، {i18n.digits(self.months_behind, 'fa')} ماه عقب‌تر از ماه مرجع درگاه"
+            return text + (" (کهنه)." if self.stale else ".")
+        text = f"Data to {month}, {self.months_behind} months behind the portal's reference month"
+        return text + (" (stale)." if self.stale else ".")
+
+
+@dataclasses.dataclass(frozen=True)
 class Package:
     name: str
     kind: str
@@ -105,6 +124,7 @@ class Package:
     created: str | None
     modified: str | None
     temporal: tuple[str, str] | None  # ISO dates: the earliest period_start, the latest period_end
+    data_age: DataAge | None  # how recent the rows are (data_coverage), where the dataset has dates
     tags: tuple[str, ...]
     landing_page: str
     schema_url: str  # the table's Datasette page, which lists and describes its columns
@@ -200,6 +220,7 @@ async def _build(datasette: Datasette, absolute: Absolute, root: Any) -> Catalog
         for row in (await db.execute(_RUNS_SQL)).rows:
             runs[(row["agency_id"], row["dataset"])] = (row["first_good"], row["last_good"])
     zips = _agency_zips(datasette, root, absolute)
+    ages = await _data_ages(db) if "data_coverage" in present else {}
     by_id = {o.id: o for o in organizations}
     packages = []
     for kind in tables.DATASET_TABLES:
@@ -212,7 +233,7 @@ async def _build(datasette: Datasette, absolute: Absolute, root: Any) -> Catalog
             first, last = runs.get((agency_id, kind), (None, None))
             packages.append(_package(datasette, absolute, org, kind, rows, first or org.published_at,
                                      last or org.published_at, (start, end) if start and end else None,
-                                     zips.get(agency_id)))
+                                     zips.get(agency_id), ages.get((agency_id, kind))))
     packages.sort(key=lambda p: p.name)
     return Catalog(
         title_fa=config.get("title_fa") or datasette.metadata("title") or "شفاف",
@@ -234,6 +255,15 @@ async def _coverage(db: Any, kind: str) -> list[tuple[str, int, str | None, str 
     return [tuple(row) for row in (await db.execute(sql)).rows]
 
 
+async def _data_ages(db: Any) -> dict[tuple[str, str], DataAge]:
+    """Each agency's and dataset's data age, from the publisher's data_coverage table."""
+    sql = ("SELECT agency_id, dataset, last_month, months_behind, stale, reference_month FROM data_coverage "
+           "WHERE months_behind IS NOT NULL")
+    return {(r["agency_id"], r["dataset"]): DataAge(r["last_month"], r["months_behind"], bool(r["stale"]),
+                                                    r["reference_month"])
+            for r in (await db.execute(sql)).rows}
+
+
 def _agency_zips(datasette: Datasette, root: Any, absolute: Absolute) -> dict[str, dict[str, Any]]:
     """Each agency's exported data package, from the manifest: URL, size, sha256 and when it was made."""
     manifest = exports.read_manifest(root) if root else None
@@ -245,7 +275,8 @@ def _agency_zips(datasette: Datasette, root: Any, absolute: Absolute) -> dict[st
 
 
 def _package(datasette: Datasette, absolute: Absolute, org: Organization, kind: str, rows: int, created: str | None,
-             modified: str | None, temporal: tuple[str, str] | None, zipped: dict[str, Any] | None) -> Package:
+             modified: str | None, temporal: tuple[str, str] | None, zipped: dict[str, Any] | None,
+             data_age: DataAge | None = None) -> Package:
     schema = standard.load_schema(kind)
     name = package_name(org.id, kind)
     csv_url = absolute(common.table_href(datasette, kind, format="csv", agency_id=org.id))
@@ -268,9 +299,11 @@ def _package(datasette: Datasette, absolute: Absolute, org: Organization, kind: 
         name=name, kind=kind, organization=org,
         title_fa=f"{schema.get('title_fa') or schema['title']} — {org.name_fa or org.name_en}",
         title_en=f"{org.name_en or org.name_fa}: {schema['title']}",
-        description_fa=f"{schema.get('description_fa') or schema['description']} ({org.name_fa or org.name_en}، {rows} ردیف)",
-        description_en=f"{schema['description']} Published by {org.name_en or org.id}; {rows} rows.",
-        rows=rows, created=created, modified=modified, temporal=temporal,
+        description_fa=f"{schema.get('description_fa') or schema['description']} ({org.name_fa or org.name_en}، {rows} ردیف)"
+                       + (f" {data_age.sentence('fa')}" if data_age else ""),
+        description_en=f"{schema['description']} Published by {org.name_en or org.id}; {rows} rows."
+                       + (f" {data_age.sentence('en')}" if data_age else ""),
+        rows=rows, created=created, modified=modified, temporal=temporal, data_age=data_age,
         tags=(kind, "transparency"),
         landing_page=org.page_url,
         schema_url=absolute(datasette.urls.table(common.DATABASE, kind)),

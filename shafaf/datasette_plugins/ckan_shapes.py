@@ -88,6 +88,11 @@ def package(catalog: Catalog, package: Package, lang: str) -> dict[str, Any]:
               "language": "fa,en"}
     if package.temporal:
         extras["temporal_start"], extras["temporal_end"] = package.temporal
+    if package.data_age:
+        extras["data_last_month"] = package.data_age.last_month or ""
+        extras["data_months_behind"] = str(package.data_age.months_behind)
+        extras["data_stale"] = "true" if package.data_age.stale else "false"
+        extras["reference_month"] = package.data_age.reference_month
     return {
         "id": package.name,
         "name": package.name,

@@ -24,7 +24,7 @@ from datasette import Request, Response
 from feedgen.feed import FeedGenerator
 
 from .. import __version__
-from . import catalog as catalog_module
+from . import i18n, catalog as catalog_module
 from . import harvest_status
 from .api_http import ATOM, absolute, response
 from .common import AGENCY_ID_PATTERN, DATABASE, not_found
@@ -61,7 +61,8 @@ def _title(run: dict[str, Any], agency: str) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class Stale:
-    """An agency whose data is older than its schedule allows, and since which publication."""
+    """An agency not harvested within its schedule, and since which publication (its data's own age is the
+    catalog packages' ``data_age``: both have entries of their own)."""
 
     agency_id: str
     name: str
@@ -71,7 +72,7 @@ class Stale:
 
 
 def build(*, feed_url: str, title: str, page_url: str, runs: list[dict[str, Any]], names: dict[str, str],
-          runs_url: Any, updated: str | None, stale: tuple[Stale, ...] = ()) -> bytes:
+          runs_url: Any, updated: str | None, stale: tuple[Stale, ...] = (), old_data: tuple[Any, ...] = ()) -> bytes:
     """The Atom document; ``runs_url(run_id)`` links each entry to its row in ``harvest_runs``."""
     fg = FeedGenerator()
     fg.id(feed_url)
@@ -90,6 +91,18 @@ def build(*, feed_url: str, title: str, page_url: str, runs: list[dict[str, Any]
         entry.category(term="stale", label="stale")
         entry.summary(f"No good harvest within its schedule for: {', '.join(agency.sources)}. "
                       f"The last publication stays on the portal.")
+    for package in old_data:
+        age = package.data_age
+        entry = fg.add_entry(order="append")
+        entry.id(f"{package.organization.page_url}#data-stale-{package.kind}-{age.last_month}")
+        entry.link(href=package.organization.page_url, rel="alternate", type="text/html")
+        month = i18n.calendar_month(age.last_month, "en")
+        entry.title(f"{names.get(package.organization.id, package.organization.id)}: {package.kind} data ends "
+                    f"{month}, {age.months_behind} months behind")
+        entry.updated(_when(package.modified or updated))
+        entry.category(term="data_stale", label="data stale")
+        entry.summary(f"The agency's {package.kind} rows end in {month}, {age.months_behind} months behind the "
+                      f"portal's reference month, {i18n.calendar_month(age.reference_month, 'en')}: they are stale.")
     for run in runs:
         entry = fg.add_entry(order="append")
         url = runs_url(run["run_id"])
@@ -137,7 +150,8 @@ async def portal_feed(request: Request, datasette: Datasette) -> Response:
     body = build(feed_url=to_absolute(datasette.urls.path("/feed.atom")), title=f"{cat.title_en}: publications and "
                  "failed harvests", page_url=cat.home_url, runs=await _runs(datasette, None), names=names,
                  runs_url=_runs_url(datasette, to_absolute), updated=cat.modified,
-                 stale=await _stale(datasette, cat.organizations, names))
+                 stale=await _stale(datasette, cat.organizations, names),
+                 old_data=tuple(p for p in cat.packages if p.data_age and p.data_age.stale))
     return response(body, ATOM)
 
 
@@ -152,7 +166,8 @@ async def agency_feed(request: Request, datasette: Datasette) -> Response:
     body = build(feed_url=org.feed_url, title=f"{name}: publications and failed harvests", page_url=org.page_url,
                  runs=await _runs(datasette, org.id), names={org.id: name},
                  runs_url=_runs_url(datasette, to_absolute), updated=org.published_at,
-                 stale=await _stale(datasette, [org], {org.id: name}))
+                 stale=await _stale(datasette, [org], {org.id: name}),
+                 old_data=tuple(p for p in cat.packages_of(org.id) if p.data_age and p.data_age.stale))
     return response(body, ATOM)
 
 

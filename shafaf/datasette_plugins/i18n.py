@@ -114,6 +114,8 @@ TABLE_TITLES: dict[str, str] = {
     "validation_errors": N_("Rejected rows"),
     "indicators": N_("Indicators"),
     "agency_scorecard": N_("Scorecard"),
+    "data_coverage": N_("Data coverage"),
+    "discrepancies": N_("Reported against measured"),
     "possible_duplicates": N_("Possible duplicate services"),
 }
 
@@ -183,6 +185,8 @@ def format_value(value: float | None, unit: str | None, lang: str) -> str:
         return format_number(value, lang, places=1)
     if unit in ("days", "per_1000_applications"):
         return format_number(value, lang, places=1)
+    if unit == "boolean":
+        return "—" if value is None else gettext("yes", lang) if value else gettext("no", lang)
     return format_number(value, lang)
 
 
@@ -256,6 +260,25 @@ def month_label(period_start: Any, lang: str) -> str:
     if day.day == 1 or j.day != 1:
         return f"{GREGORIAN_MONTHS_EN[day.month - 1]} {day.year}"
     return f"{jdatetime.date.j_months_en[j.month - 1]} {j.year}"
+
+
+def calendar_month(label: str | None, lang: str) -> str:
+    """A month of the portal's calendar by its label (``1405-07`` Jalali, ``2026-10`` Gregorian): ``مهر ۱۴۰۵``, ``Oct 2026``."""
+    if not label:
+        return "—"
+    year, month = (int(part) for part in label.split("-"))
+    if year < 1700:  # a Jalali year
+        names = jdatetime.date.j_months_fa if lang == "fa" else jdatetime.date.j_months_en
+        return digits(f"{names[month - 1]} {year}", lang)
+    if lang == "fa":
+        return digits(babel_format_date(dt.date(year, month, 1), "MMMM y", locale="fa"), lang)
+    return f"{GREGORIAN_MONTHS_EN[month - 1]} {year}"
+
+
+def month_span(first: str | None, last: str | None, lang: str) -> str:
+    """Two months of the portal's calendar as a span: ``آبان ۱۴۰۴ تا مهر ۱۴۰۵``, ``Aban 1404 – Mehr 1405``."""
+    joiner = " تا " if lang == "fa" else " – "
+    return calendar_month(first, lang) + joiner + calendar_month(last, lang)
 
 
 # Jinja filters: they read the page language from the template context.

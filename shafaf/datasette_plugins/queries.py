@@ -102,11 +102,7 @@ async def scorecards(db: Database) -> list[dict[str, Any]]:
     """Every agency with its scorecard row (columns are None for an agency not yet scored)."""
     results = await db.execute(
         """
-        select a.id, a.name_fa, a.name_en, a.last_good_harvest, a.last_outcome,
-               s.services, s.share_fully_online, s.share_smart, s.digital_takeup_12m,
-               s.satisfaction_12m, s.within_standard_12m, s.smart_required_share, s.smart_status,
-               s.smart_gap_services, s.freshness_days, s.validity, s.transparency_score,
-               s.rank_transparency
+        select a.id, a.name_fa, a.name_en, a.last_good_harvest, a.last_outcome, s.*
         from agencies a left join agency_scorecard s on s.agency_id = a.id
         order by a.id
         """
@@ -115,7 +111,10 @@ async def scorecards(db: Database) -> list[dict[str, Any]]:
 
 
 async def national(db: Database) -> dict[str, Any]:
-    """The portal-wide headline figures: shares are pooled over agencies (sum of numerators over sum of denominators)."""
+    """The portal-wide headline figures: shares are pooled over agencies (sum of numerators over sum of denominators).
+
+    The window figures pool every agency's rows of the reference window (the same months for all).
+    """
     results = await db.execute(
         """
         with pooled as (
@@ -132,13 +131,27 @@ async def national(db: Database) -> dict[str, Any]:
                (select numerator / denominator from pooled where indicator = 'digital_takeup')
                    as digital_takeup,
                (select numerator / denominator from pooled where indicator = 'satisfaction')
-                   as satisfaction,
-               (select count(*) from agency_scorecard where smart_status = 'on_track') as on_track,
-               (select count(*) from agency_scorecard where smart_status in ('on_track', 'behind'))
-                   as judged
+                   as satisfaction
         """
     )
     return _dicts(results)[0]
+
+
+async def smart_years(db: Database) -> list[dict[str, Any]]:
+    """The smart-services plan's two judged Jalali years: the share required and how many agencies are on track."""
+    results = await db.execute(
+        """
+        select smart_year as year, max(smart_required_share) as required, 1 as current,
+               sum(smart_status = 'on_track') as on_track, count(smart_status) as judged
+        from agency_scorecard where smart_year is not null group by smart_year
+        union all
+        select smart_year_previous, max(smart_required_previous), 0,
+               sum(smart_status_previous = 'on_track'), count(smart_status_previous)
+        from agency_scorecard where smart_year_previous is not null group by smart_year_previous
+        order by year desc
+        """
+    )
+    return _dicts(results)
 
 
 # -- agency
@@ -213,13 +226,50 @@ async def activities(db: Database, agency_id: str, *, limit: int) -> list[dict[s
 async def targets(db: Database, agency_id: str) -> list[dict[str, Any]]:
     results = await db.execute(
         """
-        select indicator, period_start, period_end, period_label, target, actual, unit, source
+        select indicator, period_start, period_end, period_label, target, actual, unit, direction, direction_used,
+               met, source
         from targets where agency_id = :agency_id
         order by indicator, period_start
         """,
         {"agency_id": agency_id},
     )
     return _dicts(results)
+
+
+async def data_coverage(db: Database, agency_id: str) -> list[dict[str, Any]]:
+    """The agency's data_coverage rows: each dataset's rows, last month covered and months behind."""
+    results = await db.execute(
+        "select * from data_coverage where agency_id = :agency_id order by dataset", {"agency_id": agency_id})
+    return _dicts(results)
+
+
+async def discrepancies(db: Database, *, agency_id: str | None = None, flagged_only: bool = False,
+                        limit: int = 1000) -> list[dict[str, Any]]:
+    """Reported against measured, for one agency or all (flagged first, largest difference first)."""
+    where = ["1 = 1"]
+    if agency_id is not None:
+        where.append("d.agency_id = :agency_id")
+    if flagged_only:
+        where.append("d.flagged = 1")
+    results = await db.execute(
+        f"""
+        select d.*, a.name_fa, a.name_en from discrepancies d join agencies a on a.id = d.agency_id
+        where {' and '.join(where)}
+        order by d.flagged desc, abs(d.difference) desc, d.agency_id, d.indicator, d.period_start
+        limit :limit
+        """,
+        {"agency_id": agency_id, "limit": limit},
+    )
+    return _dicts(results)
+
+
+async def rank_populations(db: Database) -> dict[str, int]:
+    """How many agencies each rank column ranks (the "of N" beside a rank)."""
+    from ..scorecard_defs import SCORECARD
+
+    ranks = [c.rank for c in SCORECARD if c.rank]
+    results = await db.execute("select " + ", ".join(f"count([{r}]) as [{r}]" for r in ranks) + " from agency_scorecard")
+    return _dicts(results)[0]
 
 
 async def rejected_rows(db: Database, agency_id: str | None, *, limit: int) -> list[dict[str, Any]]:

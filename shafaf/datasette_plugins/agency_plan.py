@@ -1,0 +1,76 @@
+"""The smart-services plan on an agency's page, in its own terms: the year judged, the share it requires, the
+agency's share and the gap in services, with the year before beside it, and the plan's years as a chart.
+
+Shown only on a portal whose registry sets a plan (``smart_plan``): without
+one, the scorecard has no plan years and this returns nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..indicator_defs import TARGET_PREFIX
+from ..smart_plan import SMART_TARGETS
+from . import charts, i18n, queries
+from .figures import figure
+
+
+def terms(agency_id: str, card: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """This year's verdict and last year's, each with the share required, the agency's share and the gap."""
+    out = []
+    for suffix, year_key, basis in (("", "smart_year", None), ("_previous", "smart_year_previous", "smart_basis_previous")):
+        status = card.get(f"smart_status{suffix}")
+        year = card.get(year_key)
+        if status is None or year is None:
+            continue
+        required = card.get("smart_required_share" if not suffix else "smart_required_previous")
+        out.append({
+            "year": i18n.digits(year, lang),
+            "current": not suffix,
+            "status": status,
+            "required": figure(f"agency:{agency_id}:smart_required{suffix}", required, "share", lang, places=0),
+            "share": figure(f"agency:{agency_id}:smart_share{suffix}", card.get(f"smart_share{suffix}"), "share", lang,
+                            better="higher"),
+            "gap": figure(f"agency:{agency_id}:smart_gap{suffix}",
+                          card.get("smart_gap_services" if not suffix else "smart_gap_previous"), "services", lang,
+                          better="lower"),
+            "basis": card.get(basis) if basis else "inventory",
+        })
+    return out
+
+
+async def trajectory(db: Any, agency_id: str, card: dict[str, Any], lang: str, rtl: bool) -> dict[str, Any] | None:
+    """The plan's required share per Jalali year against the agency's share: reported for past years, today's
+    inventory for the current one."""
+    rows = await queries.yearly_indicators(
+        db, agency_id, ("smart_required_share", *(TARGET_PREFIX + name for name in SMART_TARGETS))
+    )
+    years: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        year = i18n.fiscal_year_label(row["period_start"], lang)
+        entry = years.setdefault(year, {"start": row["period_start"], "end": row["period_end"]})
+        if row["indicator"] == "smart_required_share":
+            entry["required"] = row["value"]
+        elif row["value"] is not None:
+            entry["actual"] = row["value"] / 100 if row["unit"] == "percent" else row["value"]
+    if not any("required" in e for e in years.values()):
+        return None  # no plan on this portal
+    today_year = i18n.digits(card["smart_year"], lang) if card.get("smart_year") else None
+    if today_year in years and card.get("smart_share") is not None:
+        years[today_year]["actual"] = card["smart_share"]
+    ordered = sorted(years.items(), key=lambda item: item[1]["start"])
+    required = charts.Series(i18n.gettext("Required by the plan", lang),
+                             [(y, e.get("required")) for y, e in ordered], "required", dashed=True)
+    actual = charts.Series(i18n.gettext("Actual", lang), [(y, e.get("actual")) for y, e in ordered], "actual")
+    return {
+        "chart": charts.line_chart(
+            [required, actual],
+            title=i18n.gettext("Smart services: required and actual share by year", lang),
+            description=i18n.gettext("The plan requires a larger share of the agency's services to be smart each "
+                                     "year.", lang),
+            rtl=rtl, digits=lambda text: i18n.digits(text, lang),
+            y_format=lambda v: i18n.format_percent(v, lang, places=0), y_min=0.0, y_max=1.0,
+        ),
+        "rows": [(y, i18n.format_percent(e.get("required"), lang, places=0),
+                  i18n.format_percent(e.get("actual"), lang, places=0)) for y, e in ordered],
+    }
