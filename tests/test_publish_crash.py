@@ -67,6 +67,27 @@ def publisher(tmp_path: Path, *args: str, preexec=None) -> subprocess.Popen:
     )
 
 
+def started_publishing(proc: subprocess.Popen, data: DataDir, timeout: float = 60) -> float:
+    """Wait for the marker that the publisher has started (its 'running' row in state.db); when it was seen.
+
+    A kill aimed at a fixed delay after launch lands before anything began
+    on a slow or busy machine and tests nothing; a kill aimed after this
+    marker always lands inside a publish, or after it ended.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return time.monotonic()  # it ended already (a very fast publish): the kill will find nothing to cut
+        try:
+            with sqlite3.connect(f"file:{data.state_db}?mode=ro", uri=True, timeout=1) as conn:
+                if conn.execute("SELECT 1 FROM publishes WHERE outcome = 'running'").fetchone():
+                    return time.monotonic()
+        except sqlite3.Error:
+            pass  # state.db not made yet, or busy
+        time.sleep(0.005)
+    pytest.fail("the publisher never started")
+
+
 def timed_publish(tmp_path: Path, *args: str) -> float:
     started = time.monotonic()
     proc = publisher(tmp_path, *args)
@@ -89,9 +110,11 @@ def test_killed_at_any_point_the_served_file_is_old_or_new_and_the_next_run_clea
 
     rng = random.Random(7)
     seen = set()
-    offsets = sorted(rng.uniform(0.3, duration * 1.2) for _ in range(8))  # 0.3 s: Python starting up
+    # Offsets after the publisher's own start marker: from its first statement to past its end.
+    offsets = sorted([0.0] + [rng.uniform(0.0, duration) for _ in range(7)])
     for offset in offsets:
         proc = publisher(tmp_path, *args)
+        started_publishing(proc, data)
         time.sleep(offset)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -192,7 +215,8 @@ def test_readers_of_a_running_server_never_see_half_a_publication(portal):
         for agency in AGENCIES:
             write_package(data, reg, agency, run_id="killed", services=SERVICES, rows_per_service=MONTHS)
         proc = publisher(tmp_path)
-        time.sleep(0.8)
+        started_publishing(proc, data)
+        time.sleep(0.2)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         time.sleep(0.5)
