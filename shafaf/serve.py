@@ -92,6 +92,11 @@ def metadata(portal: Portal, *, state_db: Path | None = None, registry_path: Pat
         table_meta[table] = {"title": title, "description": description}
     for table, extra in search.DATASETTE_METADATA.items():
         table_meta[table].update(extra)  # searched through the normalized FTS5 tables
+    for table in search.SEARCH_TABLES:
+        # The search index and FTS5's shadow tables: derived from the public tables (no other data), and
+        # read by ?_search= and SQL, so they stay reachable; hidden from the listing, not left to
+        # Datasette's guess (it hides what looks like FTS).
+        table_meta[table] = {"hidden": True}
     table_meta["agency_scorecard"]["columns"] = indicators.column_descriptions("en")
     table_meta["indicators"]["columns"] = indicators.indicators_column_descriptions("en")
     return {
