@@ -33,8 +33,9 @@ DATABASE = "shafaf"
 #   per value 1 MB, per row 100 columns, SQL text 100 KB, no ATTACH     sql_limits.SQLITE_LIMITS
 #   per result 16 MB of values, counted while rows are fetched (400)    sql_limits.RESULT_MAX_BYTES
 #   SQLite's heap in the server process 256 MB (400 past it)            sql_limits.HEAP_LIMIT_BYTES
-#   our pages' own pool of 2 threads; 12 public queries waiting at most sql_pools.OWN_SQL_THREADS,
-#   beyond the running ones (then 503 with Retry-After)                 sql_pools.PUBLIC_SQL_WAITING
+#   our pages' own pool of 2 threads                                    sql_pools.OWN_SQL_THREADS
+#   no public query joins a queue whose oldest waited 2 s, or of 64     sql_pools.MAX_WAIT_S, MAX_WAITING
+#   (then 503 with Retry-After)
 SETTINGS: dict[str, Any] = {
     "sql_time_limit_ms": 1000,
     "max_returned_rows": 1000,
@@ -172,7 +173,7 @@ class ServedDatabase(Database):
             return fn(conn)
 
         if self._pools is None:
-            self._pools = sql_pools.SqlPools(self.ds.executor, public_threads=self.ds.setting("num_sql_threads"))
+            self._pools = sql_pools.SqlPools(self.ds.executor)
         return await self._pools.run(in_thread)
 
     def _open(self, old: sqlite3.Connection | None) -> sqlite3.Connection:

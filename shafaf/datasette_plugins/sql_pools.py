@@ -11,32 +11,40 @@ milliseconds, waited behind them (7 s measured). So:
   small pool of their own (``OWN_SQL_THREADS``). Their SQL is ours: short,
   indexed, over precomputed tables.
 * Everything else (Datasette's table, row, query, CSV-stream and JSON views:
-  "public SQL") stays on Datasette's pool, with at most
-  ``PUBLIC_SQL_WAITING`` queries waiting beyond the running ones. A query
-  past that bound is refused at once with ``ServerBusy``, answered 503 with
-  ``Retry-After``: every admitted query runs within the time limit, so one
-  that is admitted waits at most ``PUBLIC_SQL_WAITING / num_sql_threads``
-  time limits (4 s with the settings of ``serve.SETTINGS``).
+  "public SQL") stays on Datasette's pool, and a new query is refused at
+  once with ``ServerBusy`` (answered 503 with ``Retry-After``) when the
+  queue is not draining: its oldest query has waited ``MAX_WAIT_S`` already,
+  or ``MAX_WAITING`` queries wait. A queue of fast queries drains in
+  milliseconds (twenty concurrent table pages are a burst of twenty
+  queries, each a few ms: a bound of twelve refused some of them); a queue
+  of queries that run to the time limit does not, and past two seconds
+  nothing more joins it. So an admitted query waits at most about
+  ``MAX_WAIT_S`` plus a time limit; and ``MAX_WAITING`` bounds the queue
+  whatever the timing.
 
-A query counts until its thread has finished it, not until its request is
-gone: a client that disconnects does not free a thread that is still busy.
+A query waits until a thread takes it, not until its request is gone: a
+client that disconnects does not take its query out of a queue that is full.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import contextvars
 import functools
 import inspect
+import itertools
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from ..errors import ServerBusy
 
 OWN_SQL_THREADS = 2
-PUBLIC_SQL_WAITING = 12
+MAX_WAIT_S = 2.0
+MAX_WAITING = 64
 RETRY_AFTER_S = 2
 
 _in_own_pages: contextvars.ContextVar[bool] = contextvars.ContextVar("shafaf_own_pages", default=False)
@@ -79,37 +87,45 @@ def own_executor() -> concurrent.futures.ThreadPoolExecutor:
 
 
 class SqlPools:
-    """Where one database's queries run: our pages' pool, or Datasette's pool with a bound on waiting queries."""
+    """Where one database's queries run: our pages' pool, or Datasette's pool while its queue drains."""
 
-    def __init__(self, public: concurrent.futures.Executor, *, public_threads: int,
-                 waiting: int = PUBLIC_SQL_WAITING) -> None:
+    def __init__(self, public: concurrent.futures.Executor, *, max_wait_s: float = MAX_WAIT_S,
+                 max_waiting: int = MAX_WAITING, clock: Callable[[], float] = time.monotonic) -> None:
         self.public = public
-        self.bound = public_threads + waiting
-        self._admitted = 0
+        self.max_wait_s = max_wait_s
+        self.max_waiting = max_waiting
+        self._clock = clock
+        self._waiting: collections.OrderedDict[int, float] = collections.OrderedDict()  # id -> when queued
         self._lock = threading.Lock()
+        self._ids = itertools.count()
 
     @property
-    def admitted(self) -> int:
-        """Public queries running or waiting."""
-        return self._admitted
+    def waiting(self) -> int:
+        """Public queries queued and not yet started."""
+        return len(self._waiting)
 
     async def run(self, fn: Callable[[], T]) -> T:
         loop = asyncio.get_running_loop()
         if in_own_pages():
             return await loop.run_in_executor(own_executor(), fn)
         with self._lock:
-            if self._admitted >= self.bound:
-                raise ServerBusy(f"the server is busy with other SQL queries ({self._admitted} running or waiting); "
-                                 f"try again in {RETRY_AFTER_S} seconds", retry_after=RETRY_AFTER_S)
-            self._admitted += 1
-        try:
-            future = self.public.submit(fn)
-        except BaseException:
-            self._release(None)
-            raise
-        future.add_done_callback(self._release)
+            now = self._clock()
+            oldest = next(iter(self._waiting.values()), now)
+            if len(self._waiting) >= self.max_waiting or now - oldest >= self.max_wait_s:
+                raise ServerBusy(f"the server is busy with other SQL queries ({len(self._waiting)} waiting, the "
+                                 f"oldest for {now - oldest:.1f} s); try again in {RETRY_AFTER_S} seconds",
+                                 retry_after=RETRY_AFTER_S)
+            query = next(self._ids)
+            self._waiting[query] = now
+
+        def started() -> T:
+            self._started(query)
+            return fn()
+
+        future = self.public.submit(started)
+        future.add_done_callback(lambda _: self._started(query))  # also when it was cancelled before it ran
         return await asyncio.wrap_future(future, loop=loop)
 
-    def _release(self, _: concurrent.futures.Future[Any] | None) -> None:
+    def _started(self, query: int) -> None:
         with self._lock:
-            self._admitted -= 1
+            self._waiting.pop(query, None)
