@@ -11,11 +11,16 @@ never a traceback::
      ├── RateLimited          an agency asked for more harvests than the portal allows per hour
      ├── HarvestError         a source could not be captured (carries a Reason)
      ├── StageError           a captured file could not be read, mapped or validated
-     └── PublishError         an agency's package could not be written to shafaf.db
+     ├── PublishError         an agency's package could not be written to shafaf.db
+     ├── ServerBusy           public SQL is queued to its bound: answered 503 with Retry-After
+     └── BadQuery             public SQL the request made cannot run (datasette_plugins/sql_limits.py);
+          │                   also a sqlite3.OperationalError, so Datasette's views answer it with 400
+          └── QueryTooLarge   a query passed a serving limit
 """
 
 from __future__ import annotations
 
+import sqlite3
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -79,3 +84,23 @@ class StageError(_ReasonedError):
 
 class PublishError(_ReasonedError):
     """Publishing one agency failed; its previously published rows are untouched."""
+
+
+class ServerBusy(ShafafError):
+    """Too much public SQL is running or queued; ``retry_after`` is the seconds to wait (datasette_plugins/sql_pools.py)."""
+
+    def __init__(self, message: str, *, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class BadQuery(ShafafError, sqlite3.OperationalError):
+    """Public SQL that the request made cannot run: the client's fault, not the server's.
+
+    An ``OperationalError`` so that Datasette 0.65's table, row and query
+    views answer it as they answer bad SQL: 400 in their error shape.
+    """
+
+
+class QueryTooLarge(BadQuery):
+    """A query's value, row, result, memory or one function call passed the serving limits."""

@@ -7,7 +7,7 @@ descriptions as trusted HTML.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import os
 import sqlite3
 from pathlib import Path
@@ -16,17 +16,31 @@ from typing import Any
 from datasette import database as datasette_database
 from datasette.app import Datasette
 from datasette.database import Database
+from datasette.tracer import trace
 
 from . import indicators, search, standard, tables
+from .datasette_plugins import sql_limits, sql_pools
 from .registry import Portal
 
 DATABASE = "shafaf"
 
-# Chosen for a public, read-only portal (see RELIABILITY.md): keep the SQL time
-# limit short, and skip facet suggestion, which scans large tables on every page.
+# Chosen for a public, read-only portal (see RELIABILITY.md): keep the SQL time limit short, and skip facet
+# suggestion, which scans large tables on every page. Three threads run public SQL (Datasette's pool; our
+# pages have their own, datasette_plugins/sql_pools.py); a CSV stream stops at 100 MB (Datasette's contract:
+# a truncated 200; the full files are in /downloads/).
+#
+# The limits Datasette has no setting for, with the reasons for their values in their modules:
+#   per value 1 MB, per row 100 columns, SQL text 100 KB, no ATTACH     sql_limits.SQLITE_LIMITS
+#   per result 16 MB of values, counted while rows are fetched (400)    sql_limits.RESULT_MAX_BYTES
+#   SQLite's heap in the server process 256 MB (400 past it)            sql_limits.HEAP_LIMIT_BYTES
+#   our pages' own pool of 2 threads                                    sql_pools.OWN_SQL_THREADS
+#   no public query joins a queue whose oldest waited 2 s, or of 64     sql_pools.MAX_WAIT_S, MAX_WAITING
+#   (then 503 with Retry-After)
 SETTINGS: dict[str, Any] = {
     "sql_time_limit_ms": 1000,
     "max_returned_rows": 1000,
+    "num_sql_threads": 3,
+    "max_csv_mb": 100,
     "suggest_facets": False,
     "facet_time_limit_ms": 500,
     "trace_debug": False,
@@ -78,6 +92,11 @@ def metadata(portal: Portal, *, state_db: Path | None = None, registry_path: Pat
         table_meta[table] = {"title": title, "description": description}
     for table, extra in search.DATASETTE_METADATA.items():
         table_meta[table].update(extra)  # searched through the normalized FTS5 tables
+    for table in search.SEARCH_TABLES:
+        # The search index and FTS5's shadow tables: derived from the public tables (no other data), and
+        # read by ?_search= and SQL, so they stay reachable; hidden from the listing, not left to
+        # Datasette's guess (it hides what looks like FTS).
+        table_meta[table] = {"hidden": True}
     table_meta["agency_scorecard"]["columns"] = indicators.column_descriptions("en")
     table_meta["indicators"]["columns"] = indicators.indicators_column_descriptions("en")
     return {
@@ -113,7 +132,30 @@ class ServedDatabase(Database):
     checks the link's target (a stat, microseconds) before each query and
     re-opens when it changed. It mirrors ``Database.execute_fn`` of Datasette
     0.65 (pinned in setup.py).
+    The queries of our pages run on their own pool, with a bound on waiting
+    public SQL (``sql_pools``); ``execute`` mirrors ``Database.execute`` with
+    the serving limits of ``sql_limits`` (a result is counted in bytes while it
+    is fetched).
     """
+
+    _pools: sql_pools.SqlPools | None = None
+
+    async def execute(self, sql: str, params: Any = None, truncate: bool = False,
+                      custom_time_limit: int | None = None, page_size: int | None = None,
+                      log_sql_errors: bool = True) -> Any:
+        time_limit_ms = self.ds.sql_time_limit_ms
+        if custom_time_limit and custom_time_limit < time_limit_ms:
+            time_limit_ms = custom_time_limit
+        public = not sql_pools.in_own_pages()
+
+        def run(conn: sqlite3.Connection) -> Any:
+            return sql_limits.execute(conn, sql, params, time_limit_ms=time_limit_ms,
+                                      max_returned_rows=self.ds.max_returned_rows,
+                                      page_size=page_size or self.ds.page_size, truncate=truncate,
+                                      log_sql_errors=log_sql_errors, public=public)
+
+        with trace("sql", database=self.name, sql=sql.strip(), params=params):
+            return await self.execute_fn(run)
 
     async def execute_fn(self, fn: Any) -> Any:
         identity = _identity(self.path)
@@ -131,7 +173,9 @@ class ServedDatabase(Database):
                 setattr(datasette_database.connections, key, (conn, seen))
             return fn(conn)
 
-        return await asyncio.get_event_loop().run_in_executor(self.ds.executor, in_thread)
+        if self._pools is None:
+            self._pools = sql_pools.SqlPools(self.ds.executor)
+        return await self._pools.run(in_thread)
 
     def connect(self, write: bool = False) -> sqlite3.Connection:
         """The current version, read-only and immutable (Datasette never writes to the published file)."""
@@ -183,6 +227,10 @@ def make_datasette(db_path: Path, portal: Portal, *, registry_path: Path | None 
     ds = Datasette([], metadata=metadata(portal, state_db=state_db, registry_path=registry_path), settings=SETTINGS,
                    cors=False)
     ds.add_database(ServedDatabase(ds, path=str(db_path), is_mutable=True), name=DATABASE)
+    # Datasette adds an in-memory ``_memory`` database when it is given no files: public SQL with none of the
+    # portal's data, on Datasette's unwrapped Database. The portal serves one database; it is removed.
+    if "_memory" in ds.databases:
+        ds.remove_database("_memory")
     return ds
 
 
@@ -192,4 +240,6 @@ def serve(db_path: Path, portal: Portal, *, host: str = "127.0.0.1", port: int =
     import uvicorn
 
     ds = make_datasette(db_path, portal, registry_path=registry_path)
+    with contextlib.closing(sqlite3.connect(":memory:")) as conn:
+        sql_limits.limit_process(conn)  # the server's SQLite heap, whatever the query
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning")

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from shafaf import tables
+from shafaf import search, tables
 from shafaf.harvest import harvest
 from shafaf.publish import publish
 from shafaf.serve import SETTINGS, make_datasette
@@ -44,10 +44,14 @@ def test_tables_carry_titles_and_column_descriptions_from_the_standard(ds):
 
 
 def test_every_public_table_is_described_and_nothing_else_is_published(ds):
-    described = set(ds.metadata()["databases"]["shafaf"]["tables"])
-    assert described == set(tables.PUBLIC_TABLES)
+    described = ds.metadata()["databases"]["shafaf"]["tables"]
+    assert {t for t, meta in described.items() if not meta.get("hidden")} == set(tables.PUBLIC_TABLES)
     response = get(ds, "/shafaf.json")
-    assert {t["name"] for t in response.json()["tables"]} == set(tables.ALLOWED_TABLES)
+    listed = response.json()["tables"]
+    assert {t["name"] for t in listed} == set(tables.ALLOWED_TABLES)
+    # the search index is listed as hidden (metadata, not Datasette's guess), and still answers SQL
+    assert {t["name"] for t in listed if t["hidden"]} == set(search.SEARCH_TABLES)
+    assert get(ds, "/shafaf/services_search_content.json?_size=1").status_code == 200
 
 
 def test_json_and_csv_of_a_table_are_served(ds):
@@ -59,3 +63,11 @@ def test_json_and_csv_of_a_table_are_served(ds):
 def test_settings_keep_sql_limits_and_skip_facet_suggestions(ds):
     assert ds.setting("sql_time_limit_ms") == SETTINGS["sql_time_limit_ms"] == 1000
     assert ds.setting("suggest_facets") is False
+
+
+def test_the_servers_threads_and_tasks_are_not_public(ds):
+    """``/-/threads`` lists the server's threads and asyncio tasks: whether the SQL threads are busy, to anyone."""
+    for path in ("/-/threads", "/-/threads.json", "/-/threads/"):
+        response = get(ds, path)
+        assert response.status_code == 404, path
+        assert "threads" not in response.text.lower()

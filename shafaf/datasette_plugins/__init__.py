@@ -9,24 +9,29 @@ portal harvestable (the CKAN Action API, DCAT catalogs, Atom feeds, sitemap
 and ``/api``) in ``harvestable``, all built on ``catalog``; templates in
 ``templates/`` (``base.html`` puts Datasette's own pages in the same frame)
 and stylesheets and the font in ``static/`` (served by Datasette at
-``/-/static-plugins/shafaf/``).
+``/-/static-plugins/shafaf/``). What keeps public SQL and bad requests from
+taking the server down: ``sql_limits`` (every connection and result),
+``sql_pools`` (our pages' own SQL threads), ``exceptions`` (every error
+answer) and ``params`` (Datasette's parameters checked before it reads them).
 """
 
 from __future__ import annotations
 
+import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from datasette import hookimpl
 
 from ..errors import ShafafError
-from . import common, language, lists, pages, search, security
+from ..search import register_function as register_search_function
+from . import common, exceptions, language, lists, pages, params, search, security, sql_limits
 from .agency_api import ROUTES as AGENCY_API_ROUTES
 from .agency_api import skip_csrf as _skip_csrf
 from .downloads import ROUTES as DOWNLOAD_ROUTES
 from .harvestable import ROUTES as HARVESTABLE_ROUTES  # CKAN API, DCAT, feeds, sitemap, /api
 from .i18n import JINJA_FILTERS
 from .redacted import ROUTES as REDACTED_ROUTES  # /-/metadata without server paths
-from .search import prepare_connection  # noqa: F401  hook: shafaf_search_form() in SQL
+from .sql_pools import own_pages
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -35,7 +40,8 @@ if TYPE_CHECKING:
 
 @hookimpl
 def startup(datasette: Datasette) -> None:
-    """Refuse to serve without the published database the pages read."""
+    """Refuse to serve without the published database the pages read; answer errors ourselves (``exceptions``)."""
+    exceptions.replace_default_handler()
     if common.DATABASE not in datasette.databases:
         raise ShafafError(
             f"Shafaf's Datasette plugin needs the published database {common.DATABASE!r} "
@@ -50,9 +56,30 @@ def asgi_wrapper(datasette: Datasette) -> Any:
 
     ``language`` outermost (it takes ``lang`` out of the query string and puts
     the choice in the scope), then ``security``, which sees every response,
-    its own 404s included, then ``search``, which rewrites ``?_search=``.
+    its own 404s included, then ``search``, which rewrites ``?_search=``,
+    then ``params``, which refuses malformed parameters of Datasette's.
     """
-    return lambda app: language.wrap(security.wrap(search.wrap(app), datasette))
+    return lambda app: language.wrap(security.wrap(search.wrap(params.wrap(app, datasette)), datasette))
+
+
+@hookimpl
+def prepare_connection(conn: sqlite3.Connection) -> None:
+    """Every connection the server opens: the serving limits, and ``shafaf_search_form()`` for SQL by hand.
+
+    (One ``prepare_connection`` per plugin module: pluggy registers this one.)
+    """
+    sql_limits.guard_connection(conn)
+    register_search_function(conn)
+
+
+@hookimpl
+def handle_exception(datasette: Datasette, request: Any, exception: Exception) -> Any:
+    """Every error answer, in place of Datasette's (see ``exceptions``)."""
+
+    async def inner() -> Any:
+        return await exceptions.error_response(datasette, request, exception)
+
+    return inner
 
 
 @hookimpl
@@ -81,4 +108,6 @@ def skip_csrf(scope: dict[str, Any]) -> bool | None:
 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return [*REDACTED_ROUTES, *DOWNLOAD_ROUTES, *HARVESTABLE_ROUTES, *pages.ROUTES, *lists.ROUTES, *AGENCY_API_ROUTES]
+    """Our routes; their queries run on our pages' own SQL threads, never behind public SQL (``sql_pools``)."""
+    routes = [*REDACTED_ROUTES, *DOWNLOAD_ROUTES, *HARVESTABLE_ROUTES, *pages.ROUTES, *lists.ROUTES, *AGENCY_API_ROUTES]
+    return [(pattern, own_pages(view)) for pattern, view in routes]

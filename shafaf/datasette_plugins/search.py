@@ -6,33 +6,23 @@ that holds search forms. ``wrap`` (installed by the package's one
 ``asgi_wrapper``) rewrites the values of ``_search``
 and ``_search_<column>`` in the query string into their search form before
 Datasette reads them; every other byte of the request stays as it came.
-``prepare_connection`` registers ``shafaf_search_form(text)`` for SQL written
-by hand (``... match shafaf_search_form(:q)``).
-
-The hook is imported into the package's ``__init__`` so that pluggy, which
-registers that module, finds it.
+The package's ``prepare_connection`` hook registers
+``shafaf_search_form(text)`` (``shafaf.search.register_function``) for SQL
+written by hand (``... match shafaf_search_form(:q)``).
 """
 
 from __future__ import annotations
 
-import sqlite3
 import urllib.parse
 from typing import Any, Awaitable, Callable
 
-from datasette import hookimpl
-
-from ..search import register_function, search_text
+from ..search import search_text
 
 Asgi = Callable[[dict[str, Any], Callable[..., Awaitable[Any]], Callable[..., Awaitable[Any]]], Awaitable[None]]
 
 # FTS5 operators that Datasette's raw search mode (?_searchmode=raw) understands; kept as typed
 # because casefolding them would turn them into words.
 _OPERATORS = frozenset({"AND", "OR", "NOT"})
-
-
-@hookimpl
-def prepare_connection(conn: sqlite3.Connection) -> None:
-    register_function(conn)
 
 
 def wrap(app: Asgi) -> Asgi:

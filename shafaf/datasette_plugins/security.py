@@ -43,6 +43,9 @@ Path safety (S6, S7):
   request's own host is reduced to its path; anything else becomes our 404.
 * Every HTML 404 is our 404 page, which reflects nothing of the request
   (Datasette's own, e.g. "Table not found: <name>", echo the path).
+* ``/-/threads`` (``.json``) is a 404: Datasette lists the server's threads
+  and asyncio tasks there, to anyone; it tells an attacker whether the SQL
+  threads are busy (how well a flood works) and nothing a reader needs.
 
 Content types (S9): Datasette serves ``.csv`` as ``text/plain`` unless
 ``?_dl=1``; here a successful ``.csv`` response is ``text/csv`` with
@@ -111,6 +114,7 @@ HEADERS: dict[bytes, bytes] = {
 }
 
 _SAFE_FILENAME = re.compile(r"[A-Za-z0-9._~-]{1,200}\Z")
+HIDDEN_PATHS = frozenset({"/-/threads", "/-/threads.json"})
 
 
 def _browser_form(url: str) -> str:
@@ -176,7 +180,7 @@ def wrap(app: Asgi, datasette: Datasette) -> Asgi:
                 message = dict(message, headers=headers)
             await send(message)
 
-        if is_open_redirect_path(scope):
+        if is_open_redirect_path(scope) or scope.get("path", "").rstrip("/") in HIDDEN_PATHS:
             await not_found(scope, receive, send_secured)
             return
 
