@@ -20,6 +20,7 @@ from ..scorecard_defs import BY_COLUMN
 from . import agency_plan, charts, harvest_status, i18n, language, queries
 from .i18n import N_
 from .common import DATABASE, agency_href, http_url, name, not_found, render, service_href, sql_href, table_href
+from .discrepancies_page import discrepancy_figures
 from .figures import covers, figure
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ async def agency(request: Request, datasette: Datasette) -> Response:
             "published_at": row["published_at"],
         },
         "card": card,
+        "validity": figure(f"agency:{agency_id}:validity", card.get("validity"), "share", lang, better="higher"),
         "window": _window_text(card, lang),
         "compared": _compared(card, lang),
         "scorecard": [_scorecard_row(datasette, agency_id, column, card, trends, populations, lang, rtl)
@@ -79,7 +81,7 @@ async def agency(request: Request, datasette: Datasette) -> Response:
         "coverage": [_coverage_row(c, lang) for c in await queries.data_coverage(db, agency_id)],
         "trajectory": await agency_plan.trajectory(db, agency_id, card, lang, rtl),
         "plan": agency_plan.terms(agency_id, card, lang),
-        "applications_chart": _applications_chart(trends.get("applications", []), lang, rtl),
+        "applications_chart": _applications_chart(agency_id, trends.get("applications", []), lang, rtl),
         "services": [_service(datasette, agency_id, s, lang) for s in services[:SERVICES_SHOWN]],
         "services_truncated": len(services) > SERVICES_SHOWN,
         "services_href": table_href(datasette, "services", agency_id=agency_id),
@@ -152,12 +154,20 @@ def _scorecard_row(
                         better=definition.better, covers=span),
         "window": spec.window,
         "better": i18n.gettext(BETTER_TEXT[definition.better], lang) if definition.better else None,
-        "rank": card.get(spec.rank) if spec.rank else None,
-        "rank_of": populations.get(spec.rank) if spec.rank else None,
+        "rank": _rank(agency_id, spec.rank, card, populations, lang),
         "trend": charts.sparkline(points, label=title, rtl=rtl) if points else "",
         "href": table_href(datasette, "indicators", agency_id=agency_id, indicator=spec.indicator,
                            window=spec.window),
     }
+
+
+def _rank(agency_id: str, rank: str | None, card: dict[str, Any], populations: dict[str, int],
+          lang: str) -> dict[str, Any] | None:
+    """The agency's rank on a column that ranks agencies, and how many it is ranked among ("3 of 6")."""
+    if rank is None or card.get(rank) is None:
+        return None
+    return {"rank": figure(f"agency:{agency_id}:rank:{rank}", card[rank], "rank", lang),
+            "of": figure(f"ranked:{rank}", populations.get(rank), "agencies", lang)}
 
 
 def _score_parts(agency_id: str, card: dict[str, Any], lang: str) -> list[dict[str, Any]]:
@@ -193,27 +203,26 @@ def _target(agency_id: str, row: dict[str, Any], measured: dict[tuple[str, str],
             lang: str) -> dict[str, Any]:
     unit = row["unit"]
     found = measured.get((row["indicator"], row["period_start"]))
+    key = f"agency:{agency_id}:target:{row['indicator']}:{row['period_start']}"
+    span = covers(row["period_start"], row["period_end"])
     return {
         "indicator": row["indicator"],
         "period": row["period_label"] or row["period_start"],
-        "target": i18n.format_number(row["target"], lang, places=1) if unit != "share"
-        else i18n.format_percent(row["target"], lang),
-        "actual": i18n.format_number(row["actual"], lang, places=1) if unit != "share"
-        else i18n.format_percent(row["actual"], lang),
+        "target": figure(f"{key}:target", row["target"], unit, lang, places=1, covers=span),
+        "actual": figure(f"{key}:actual", row["actual"], unit, lang, places=1, covers=span),
         "unit": unit,
         "direction": row["direction_used"],
         "direction_text": i18n.gettext(BETTER_TEXT[row["direction_used"]], lang) if row["direction_used"] else None,
         "met": row["met"],
         "measured": None if found is None else {
-            "value": figure(f"agency:{agency_id}:measured:{row['indicator']}:{row['period_start']}", found["measured"],
-                            found["measured_unit"], lang),
+            "value": discrepancy_figures(found, lang)["measured"],
             "flagged": found["flagged"],
         },
         "source": row["source"],
     }
 
 
-def _applications_chart(points: list[dict[str, Any]], lang: str, rtl: bool) -> dict[str, Any] | None:
+def _applications_chart(agency_id: str, points: list[dict[str, Any]], lang: str, rtl: bool) -> dict[str, Any] | None:
     if not points:
         return None
     series = charts.Series(i18n.gettext("Applications", lang),
@@ -227,7 +236,9 @@ def _applications_chart(points: list[dict[str, Any]], lang: str, rtl: bool) -> d
             rtl=rtl, digits=lambda text: i18n.digits(text, lang),
             y_format=lambda v: i18n.format_number(v, lang), y_min=0.0,
         ),
-        "rows": [(i18n.month_label(r["period_start"], lang), i18n.format_number(r["value"], lang)) for r in points],
+        "rows": [(i18n.month_label(r["period_start"], lang),
+                  figure(f"agency:{agency_id}:month:{r['period_start']}:applications", r["value"], "applications", lang,
+                         covers=covers(r["period_start"], r["period_end"]))) for r in points],
     }
 
 def _service(datasette: Datasette, agency_id: str, row: dict[str, Any], lang: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 from ..indicator_defs import TARGET_PREFIX
 from ..smart_plan import SMART_TARGETS
 from . import charts, i18n, queries
-from .figures import figure
+from .figures import figure, year_covers
 
 
 def terms(agency_id: str, card: dict[str, Any], lang: str) -> list[dict[str, Any]]:
@@ -24,16 +24,18 @@ def terms(agency_id: str, card: dict[str, Any], lang: str) -> list[dict[str, Any
         if status is None or year is None:
             continue
         required = card.get("smart_required_share" if not suffix else "smart_required_previous")
+        span = year_covers(year)
         out.append({
             "year": i18n.digits(year, lang),
             "current": not suffix,
             "status": status,
-            "required": figure(f"agency:{agency_id}:smart_required{suffix}", required, "share", lang, places=0),
+            "required": figure(f"agency:{agency_id}:smart_required{suffix}", required, "share", lang, places=0,
+                               covers=span),
             "share": figure(f"agency:{agency_id}:smart_share{suffix}", card.get(f"smart_share{suffix}"), "share", lang,
-                            better="higher"),
+                            better="higher", covers=span),
             "gap": figure(f"agency:{agency_id}:smart_gap{suffix}",
                           card.get("smart_gap_services" if not suffix else "smart_gap_previous"), "services", lang,
-                          better="lower"),
+                          better="lower", covers=span),
             "basis": card.get(basis) if basis else "inventory",
         })
     return out
@@ -48,7 +50,8 @@ async def trajectory(db: Any, agency_id: str, card: dict[str, Any], lang: str, r
     years: dict[str, dict[str, Any]] = {}
     for row in rows:
         year = i18n.fiscal_year_label(row["period_start"], lang)
-        entry = years.setdefault(year, {"start": row["period_start"], "end": row["period_end"]})
+        entry = years.setdefault(year, {"start": row["period_start"], "end": row["period_end"],
+                                        "number": i18n.fiscal_year_label(row["period_start"], "en")})
         if row["indicator"] == "smart_required_share":
             entry["required"] = row["value"]
         elif row["value"] is not None:
@@ -71,6 +74,7 @@ async def trajectory(db: Any, agency_id: str, card: dict[str, Any], lang: str, r
             rtl=rtl, digits=lambda text: i18n.digits(text, lang),
             y_format=lambda v: i18n.format_percent(v, lang, places=0), y_min=0.0, y_max=1.0,
         ),
-        "rows": [(y, i18n.format_percent(e.get("required"), lang, places=0),
-                  i18n.format_percent(e.get("actual"), lang, places=0)) for y, e in ordered],
+        "rows": [(y, *(figure(f"agency:{agency_id}:plan:{e['number']}:{what}", e.get(what), "share", lang, places=0,
+                              covers=year_covers(e["number"])) for what in ("required", "actual")))
+                 for y, e in ordered],
     }
