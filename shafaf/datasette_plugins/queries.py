@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..performance import SUMS
 from ..tables import IS_MONTH
 from .i18n import ONLINE_STAGES
 
@@ -334,6 +335,32 @@ async def service_months(
         join recent r on p.period_start = r.period_start and p.period_end = r.period_end
         where p.agency_id = :agency_id and p.service_id = :service_id
         order by p.period_start, p.channel
+        """,
+        {"agency_id": agency_id, "service_id": service_id, "months": months},
+    )
+    return _dicts(results)
+
+
+async def service_month_sums(
+    db: Database, agency_id: str, service_id: str, *, months: int
+) -> list[dict[str, Any]]:
+    """The sums behind each of one service's last ``months`` monthly figures (``performance.SUMS``), oldest first."""
+    results = await db.execute(
+        f"""
+        with recent as (
+            select distinct period_start, period_end
+            from service_performance
+            where agency_id = :agency_id and service_id = :service_id
+              and {IS_MONTH}
+            order by period_start desc
+            limit :months
+        )
+        select p.period_start, p.period_end, {SUMS}
+        from service_performance p
+        join recent r on p.period_start = r.period_start and p.period_end = r.period_end
+        where p.agency_id = :agency_id and p.service_id = :service_id
+        group by p.period_start, p.period_end
+        order by p.period_start
         """,
         {"agency_id": agency_id, "service_id": service_id, "months": months},
     )

@@ -1,7 +1,11 @@
 """A service's page: its inventory row, and its monthly figures by channel with the charts drawn from them.
 
-Every number of the monthly table is a figure (``figures.figure``), with the month it covers, so the
-independent check reads it as it reads the scorecard's.
+A month's figures are the agency's indicators over one service's rows, by the same formulas
+(``shafaf.performance``): completed over the applications of the rows that report both, within the
+standard time over the completed, satisfaction weighted by applications, processing days the median of
+the channels' medians weighted by completed. Every number of the monthly table is a figure
+(``figures.figure``) with the month it covers, so the independent check reads it as it reads the
+scorecard's.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from datasette import Request, Response
 
+from .. import performance
 from . import charts, i18n, language, queries
 from .common import DATABASE, agency_href, http_url, name, not_found, render, table_href
 from .figures import covers, figure
@@ -24,28 +29,17 @@ MARKED_COLUMNS: tuple[str, ...] = ("smart", "on_national_portal", "via_gsb")
 
 @dataclasses.dataclass
 class _Month:
+    """One month of the service: its applications by channel and its figures, by the indicators' formulas."""
+
     period_start: str
     period_end: str
-    channels: dict[str, float]
-    applications: float = 0.0
-    completed: float = 0.0
-    within_standard: float = 0.0
-    satisfaction_weighted: float = 0.0
-    satisfaction_applications: float = 0.0
-    median_days: list[tuple[float, float]] = dataclasses.field(default_factory=list)
+    applications: float | None
+    channels: dict[str, float | None]
+    figures: dict[str, float | None]  # performance.figures of the month's sums
+    days: float | None  # performance.weighted_median of its rows
 
-    def share(self, part: float) -> float | None:
-        return part / self.applications if self.applications else None
-
-    @property
-    def satisfaction(self) -> float | None:
-        return self.satisfaction_weighted / self.satisfaction_applications if self.satisfaction_applications else None
-
-    @property
-    def days(self) -> float | None:
-        """Median days across channels, weighted by applications (an approximation, said on the page)."""
-        weight = sum(w for _, w in self.median_days)
-        return sum(d * w for d, w in self.median_days) / weight if weight else None
+    def figure(self, name: str) -> float | None:
+        return self.figures[name]
 
 
 async def service(request: Request, datasette: Datasette) -> Response:
@@ -59,7 +53,8 @@ async def service(request: Request, datasette: Datasette) -> Response:
     if row is None:
         return await not_found(request, datasette)
     rtl = i18n.DIRECTION[lang] == "rtl"
-    months = _months(await queries.service_months(db, agency_id, service_id, months=TREND_MONTHS))
+    months = _months(await queries.service_month_sums(db, agency_id, service_id, months=TREND_MONTHS),
+                     await queries.service_months(db, agency_id, service_id, months=TREND_MONTHS))
     channels = sorted({c for m in months for c in m.channels})
     rows_href = table_href(datasette, "service_performance", agency_id=agency_id, service_id=service_id)
     context = {
@@ -111,28 +106,32 @@ def _table_row(agency_id: str, service_id: str, m: _Month, channels: list[str], 
         "applications": figure(f"{key}:applications", m.applications, "applications", lang, covers=span),
         "by_channel": [figure(f"{key}:channel:{c}", m.channels.get(c), "applications", lang, covers=span)
                        for c in channels],
-        "completed": figure(f"{key}:completed", m.share(m.completed), "share", lang, covers=span),
-        "within_standard": figure(f"{key}:within_standard", m.share(m.within_standard), "share", lang, covers=span),
-        "satisfaction": figure(f"{key}:satisfaction", m.satisfaction, "percent", lang, covers=span),
+        "completed": figure(f"{key}:completed", m.figure("completion_rate"), "share", lang, covers=span),
+        "within_standard": figure(f"{key}:within_standard", m.figure("within_standard"), "share", lang, covers=span),
+        "satisfaction": figure(f"{key}:satisfaction", m.figure("satisfaction"), "percent", lang, covers=span),
         "days": figure(f"{key}:days", m.days, "days", lang, covers=span),
     }
 
 
-def _months(rows: list[dict[str, Any]]) -> list[_Month]:
-    months: dict[str, _Month] = {}
+def _months(sums: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[_Month]:
+    """Each month's figures from its sums (as the agency's are), its channels and median days from its rows."""
+    by_month: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        month = months.setdefault(row["period_start"], _Month(row["period_start"], row["period_end"], {}))
-        applications = row["applications"] or 0
-        month.channels[row["channel"] or "other"] = month.channels.get(row["channel"] or "other", 0) + applications
-        month.applications += applications
-        month.completed += row["completed"] or 0
-        month.within_standard += row["within_standard"] or 0
-        if row["satisfaction"] is not None and applications:
-            month.satisfaction_weighted += row["satisfaction"] * applications
-            month.satisfaction_applications += applications
-        if row["median_days"] is not None and applications:
-            month.median_days.append((row["median_days"], applications))
-    return [months[key] for key in sorted(months)]
+        by_month.setdefault(row["period_start"], []).append(row)
+    out = []
+    for month in sums:
+        own = by_month.get(month["period_start"], [])
+        channels: dict[str, float | None] = {}
+        for row in own:
+            channel = row["channel"] or "other"
+            if row["applications"] is None:
+                channels.setdefault(channel, None)  # a channel that did not report its applications shows —
+            else:
+                channels[channel] = (channels.get(channel) or 0) + row["applications"]
+        out.append(_Month(month["period_start"], month["period_end"], month["applications"], channels,
+                          performance.figures(month),
+                          performance.weighted_median([(r["median_days"], r["completed"]) for r in own])))
+    return out
 
 
 def _axis(month: _Month) -> str:
@@ -157,13 +156,14 @@ def _shares_chart(months: list[_Month], lang: str, rtl: bool) -> Any:
         return ""
     return charts.line_chart(
         [
-            charts.Series(i18n.gettext("Completed", lang), [(_axis(m), m.share(m.completed)) for m in months],
+            charts.Series(i18n.gettext("Completed", lang), [(_axis(m), m.figure("completion_rate")) for m in months],
                           "completed"),
             charts.Series(i18n.gettext("Within the standard time", lang),
-                          [(_axis(m), m.share(m.within_standard)) for m in months], "within_standard"),
+                          [(_axis(m), m.figure("within_standard")) for m in months], "within_standard"),
         ],
         title=i18n.gettext("Completed, and completed within the standard time, by month", lang),
-        description=i18n.gettext("Shares of the month's applications.", lang),
+        description=i18n.gettext("Completed: a share of the month's applications. Within the standard time: a share "
+                                 "of those completed.", lang),
         rtl=rtl, digits=lambda text: i18n.digits(text, lang),
         y_format=lambda v: i18n.format_percent(v, lang, places=0), y_min=0.0, y_max=1.0,
     )
