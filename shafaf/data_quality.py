@@ -24,6 +24,7 @@ import dataclasses
 import datetime as dt
 import sqlite3
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from . import tables
 from .indicator_defs import CURRENT, SCORE_PARTS, SCORE_WEIGHTS
@@ -139,13 +140,26 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     return numerator / denominator
 
 
+def freshness_days(conn: sqlite3.Connection, agency_id: str, today: dt.date, timezone: str) -> float | None:
+    """Days from the agency's latest good harvest to ``today``, both days of the portal's timezone.
+
+    ``started`` is UTC: its date is the portal's day only where the portal is on UTC (in Tehran a harvest
+    at 21:00 UTC is already the next day; in Toronto one at 01:00 UTC is still the day before).
+    """
+    (latest,) = conn.execute("SELECT max(started) FROM harvest_runs WHERE agency_id = ? "
+                             "AND outcome IN ('ok', 'unchanged')", (agency_id,)).fetchone()
+    if latest is None:
+        return None
+    started = dt.datetime.fromisoformat(latest.replace("Z", "+00:00"))
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=dt.timezone.utc)
+    return float(max(0, (today - started.astimezone(ZoneInfo(timezone)).date()).days))
+
+
 def data_rows(conn: sqlite3.Connection, agency_id: str, window: ReferenceWindow, coverage: list[Coverage],
-              today: dt.date) -> list[Row]:
+              today: dt.date, *, timezone: str) -> list[Row]:
     """The agency's data indicators (current snapshot): harvest freshness, data age, the score's parts and the score."""
-    (days,) = conn.execute(
-        "SELECT max(0, julianday(:today) - julianday(date(max(started)))) FROM harvest_runs "
-        "WHERE agency_id = :agency AND outcome IN ('ok', 'unchanged')",
-        {"today": today.isoformat(), "agency": agency_id}).fetchone()
+    days = freshness_days(conn, agency_id, today, timezone)
     passed, read = conn.execute(
         """
         WITH r AS (

@@ -200,10 +200,11 @@ DEFINITIONS: tuple[Definition, ...] = (
     # -- data: how well and how recently the agency publishes
     Definition(
         "freshness_days", _D, "days", _C, "Days since the last good harvest", "روزهای گذشته از آخرین برداشت موفق",
-        "Days from the date (UTC) of the agency's latest harvest run with outcome ok or unchanged to the "
-        "publication day; empty when there was none. It says when the portal last read the agency, not how "
-        "old its data is (data_months_behind); it is neither ranked nor scored.",
-        "روزهای میان تاریخ (UTC) آخرین اجرای برداشت دستگاه با نتیجهٔ ok یا unchanged تا روز انتشار؛ اگر "
+        "Days from the day of the agency's latest harvest run with outcome ok or unchanged to the publication "
+        "day, both days in the portal's timezone; empty when there was none. It says when the portal last read "
+        "the agency, not how old its data is (data_months_behind); it is neither ranked nor scored.",
+        "روزهای میان روز آخرین اجرای برداشت دستگاه با نتیجهٔ ok یا unchanged تا روز انتشار، هر دو روز در منطقهٔ "
+        "زمانی درگاه؛ اگر "
         "چنین اجرایی نبوده خالی است. می‌گوید درگاه آخرین بار کی دادهٔ دستگاه را خوانده، نه اینکه داده چقدر "
         "کهنه است (data_months_behind)؛ نه رتبه دارد نه در امتیاز می‌آید.",
         better="lower",

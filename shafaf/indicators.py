@@ -56,7 +56,7 @@ def compute_agency(conn: sqlite3.Connection, agency_id: str, *, portal: Portal, 
         *_service_rows(conn, agency_id, today),
         *_performance_rows(conn, agency_id, window),
         *smart_plan.rows(conn, agency_id, portal.smart_plan, today),
-        *data_quality.data_rows(conn, agency_id, window, coverage, today),
+        *data_quality.data_rows(conn, agency_id, window, coverage, today, timezone=portal.timezone),
     ]
     conn.executemany(f"INSERT INTO indicators ({', '.join(_q(c) for c in tables.INDICATORS_COLUMNS)}) "
                      f"VALUES ({', '.join('?' * len(tables.INDICATORS_COLUMNS))})", rows)
