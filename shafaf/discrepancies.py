@@ -19,7 +19,7 @@ import dataclasses
 import sqlite3
 from typing import Any
 
-from . import tables
+from . import tables, units
 
 SHARE, PERCENT, COUNT, RATE = "share", "percent", "services", "per_1000_applications"
 
@@ -74,16 +74,12 @@ MEASURES: dict[str, Measure] = {
                                    f"/ sum(CASE WHEN complaints IS NOT NULL THEN applications END), count(*) {_IN_PERIOD}"),
 }
 
-_PERCENT_UNITS = ("percent", "%", "درصد", "pct")
-
-
 def as_measured(reported: float, unit: str | None, measured_unit: str) -> float:
-    """A reported value in the measured value's unit: percent and shares converted, counts as they are."""
-    written = (unit or "").strip().lower()
+    """A reported value in the measured value's unit: percent and shares converted (``units``), counts as they are."""
     if measured_unit == SHARE:
-        return reported / 100 if written in _PERCENT_UNITS or (not written and reported > 1) else reported
+        return units.as_share(reported, unit)
     if measured_unit == PERCENT:
-        return reported * 100 if written == SHARE else reported
+        return reported * 100 if units.written(unit) == units.SHARE_UNIT else reported
     return reported
 
 

@@ -154,13 +154,17 @@ DEFINITIONS: tuple[Definition, ...] = (
     Definition(
         "smart_share_judged", _T, "share", (YEAR,), "Smart services share judged", "سهم خدمات هوشمندِ داوری‌شده",
         "The share the plan's verdict uses for a Jalali year: for the current year smart services ÷ services "
-        "of today's inventory; for the year before, the agency's own reported smart_services_share for that "
-        "year (targets) when it has one (smart_share_reported = 1), else today's inventory. Numerator: the "
-        "smart services it stands for; denominator: the services.",
+        "of today's inventory; for the year before, the agency's own reported share for that year when it has "
+        "one (smart_share_reported = 1), else today's inventory. The reported share is its targets row over "
+        "exactly that Jalali year named smart_services_share, else share_smart, else smart_share, in its unit: "
+        "percent, %, pct or درصد divided by 100, share as it is, no unit and above 1 a percentage. Numerator: "
+        "the smart services it stands for (rounded); denominator: the services.",
         "سهمی که داوری برنامه برای یک سال شمسی به کار می‌برد: برای سال جاری خدمات هوشمند ÷ خدمات فهرست "
-        "امروز؛ برای سال پیش، سهم هوشمندِ گزارش‌شدهٔ خود دستگاه برای آن سال (اهداف، smart_services_share) "
-        "اگر باشد (smart_share_reported = ۱)، وگرنه فهرست امروز. صورت: خدمات هوشمندی که نشان می‌دهد؛ مخرج: "
-        "همه خدمات.",
+        "امروز؛ برای سال پیش، سهم گزارش‌شدهٔ خود دستگاه برای آن سال اگر باشد (smart_share_reported = ۱)، "
+        "وگرنه فهرست امروز. سهم گزارش‌شده سطر اهداف دستگاه برای دقیقاً همان سال شمسی است با نام "
+        "smart_services_share، وگرنه share_smart، وگرنه smart_share، در واحد خودش: percent، %، pct یا درصد "
+        "تقسیم بر ۱۰۰، share همان‌گونه، بی واحد و بیش از ۱ درصد. صورت: خدمات هوشمندی که نشان می‌دهد (گردشده)؛ "
+        "مخرج: همه خدمات.",
         better="higher",
     ),
     Definition(

@@ -60,6 +60,7 @@ async def agency(request: Request, datasette: Datasette) -> Response:
     rejected = await queries.rejected_rows(db, agency_id, limit=REJECTED_SHOWN)
     populations = await queries.rank_populations(db)
     measured = {(d["indicator"], d["period_start"]): d for d in await queries.discrepancies(db, agency_id=agency_id)}
+    targets = await queries.targets(db, agency_id)
     context = {
         "agency": {
             "id": agency_id,
@@ -79,7 +80,7 @@ async def agency(request: Request, datasette: Datasette) -> Response:
                       for column in SCORECARD_SHOWN],
         "score_parts": _score_parts(agency_id, card, lang),
         "coverage": [_coverage_row(c, lang) for c in await queries.data_coverage(db, agency_id)],
-        "trajectory": await agency_plan.trajectory(db, agency_id, card, lang, rtl),
+        "trajectory": await agency_plan.trajectory(db, agency_id, card, targets, lang, rtl),
         "plan": agency_plan.terms(agency_id, card, lang),
         "applications_chart": _applications_chart(agency_id, trends.get("applications", []), lang, rtl),
         "services": [_service(datasette, agency_id, s, lang) for s in services[:SERVICES_SHOWN]],
@@ -91,7 +92,7 @@ async def agency(request: Request, datasette: Datasette) -> Response:
         },
         "activities": [_activity(a, lang) for a in activities[:ACTIVITIES_SHOWN]],
         "activities_href": table_href(datasette, "activities", agency_id=agency_id),
-        "targets": [_target(agency_id, t, measured, lang) for t in await queries.targets(db, agency_id)],
+        "targets": [_target(agency_id, t, measured, lang) for t in targets],
         "targets_href": table_href(datasette, "targets", agency_id=agency_id),
         "discrepancies_href": table_href(datasette, "discrepancies", agency_id=agency_id),
         "runs": [

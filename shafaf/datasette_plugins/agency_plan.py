@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..indicator_defs import TARGET_PREFIX
-from ..smart_plan import SMART_TARGETS
+from .. import smart_plan
 from . import charts, i18n, queries
 from .figures import figure, year_covers
 
@@ -41,27 +40,25 @@ def terms(agency_id: str, card: dict[str, Any], lang: str) -> list[dict[str, Any
     return out
 
 
-async def trajectory(db: Any, agency_id: str, card: dict[str, Any], lang: str, rtl: bool) -> dict[str, Any] | None:
-    """The plan's required share per Jalali year against the agency's share: reported for past years, today's
-    inventory for the current one."""
-    rows = await queries.yearly_indicators(
-        db, agency_id, ("smart_required_share", *(TARGET_PREFIX + name for name in SMART_TARGETS))
-    )
-    years: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        year = i18n.fiscal_year_label(row["period_start"], lang)
-        entry = years.setdefault(year, {"start": row["period_start"], "end": row["period_end"],
-                                        "number": i18n.fiscal_year_label(row["period_start"], "en")})
-        if row["indicator"] == "smart_required_share":
-            entry["required"] = row["value"]
-        elif row["value"] is not None:
-            entry["actual"] = row["value"] / 100 if row["unit"] == "percent" else row["value"]
-    if not any("required" in e for e in years.values()):
+async def trajectory(db: Any, agency_id: str, card: dict[str, Any], targets: list[dict[str, Any]], lang: str,
+                     rtl: bool) -> dict[str, Any] | None:
+    """The plan's required share per Jalali year against the agency's share: its reported share for past years
+    (``smart_plan.reported_share``, the verdict's own reading), today's inventory for the current one."""
+    rows = await queries.yearly_indicators(db, agency_id, ("smart_required_share",))
+    plan = {smart_plan.jalali_year_of(r["period_start"]): r["value"] for r in rows}
+    if not plan:
         return None  # no plan on this portal
-    today_year = i18n.digits(card["smart_year"], lang) if card.get("smart_year") else None
-    if today_year in years and card.get("smart_share") is not None:
-        years[today_year]["actual"] = card["smart_share"]
-    ordered = sorted(years.items(), key=lambda item: item[1]["start"])
+    reported = [(t["indicator"], t["period_start"], t["period_end"], t["actual"], t["unit"]) for t in targets]
+    years: dict[str, dict[str, Any]] = {}
+    for year in sorted(set(plan) | {smart_plan.jalali_year_of(t[1]) for t in reported
+                                    if t[0] in smart_plan.SMART_TARGETS}):
+        actual = card.get("smart_share") if year == card.get("smart_year") else None
+        if actual is None:
+            actual = smart_plan.reported_share(reported, year)
+        if year not in plan and actual is None:
+            continue
+        years[i18n.digits(year, lang)] = {"number": year, "required": plan.get(year), "actual": actual}
+    ordered = list(years.items())
     required = charts.Series(i18n.gettext("Required by the plan", lang),
                              [(y, e.get("required")) for y, e in ordered], "required", dashed=True)
     actual = charts.Series(i18n.gettext("Actual", lang), [(y, e.get("actual")) for y, e in ordered], "actual")
