@@ -42,6 +42,9 @@ _AS_OF: dict[str, tuple[str, str]] = {
 }
 
 
+_GRAIN_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
 @dataclasses.dataclass(frozen=True)
 class Coverage:
     """One dataset of one agency in ``data_coverage``."""
@@ -80,13 +83,15 @@ def _grain_months(conn: sqlite3.Connection, kind: str, agency_id: str, last: str
 
     Staleness allows ``stale_after_months`` past the end of the period a dataset
     reports in: months for monthly figures, a year for yearly targets and for
-    a services inventory (reviewed once a year).
+    a services inventory (reviewed once a year). Of periods of several lengths
+    ending on the last day, the shortest counts.
     """
     if kind == "services":
         return 12
-    (grain,) = conn.execute(f"SELECT {tables.PERIOD_CLASS} FROM [{kind}] WHERE agency_id = ? AND period_end = ? LIMIT 1",
-                            (agency_id, last)).fetchone() or (None,)
-    return {"month": 1, "quarter": 3, "year": 12}.get(grain, 1)
+    grains = conn.execute(f"SELECT DISTINCT {tables.PERIOD_CLASS} FROM [{kind}] WHERE agency_id = ? AND period_end = ?",
+                          (agency_id, last)).fetchall()
+    # Months and a quarter ending the same day: the months were due first (any one row was taken before).
+    return min((_GRAIN_MONTHS.get(grain, 1) for (grain,) in grains), default=1)
 
 
 def _last_month_label(window: ReferenceWindow, last_day: dt.date) -> str:

@@ -226,10 +226,14 @@ DEFINITIONS: tuple[Definition, ...] = (
     ),
     Definition(
         "data_stale", _D, "boolean", _C, "Data stale", "داده کهنه",
-        "1 when data_months_behind > the portal setting stale_after_months (default 3), else 0; empty without "
+        "1 when data_months_behind > the portal setting stale_after_months (default 3) + the months of the "
+        "latest period − 1, else 0: a quarter's figures (3 months) or a year's (12) are not due before the "
+        "period ends; of periods of several lengths ending on the last day, the shortest counts. Empty without "
         "performance data. A stale agency is listed apart from the league table, with the month its data ends.",
-        "۱ اگر data_months_behind > تنظیم stale_after_months درگاه (پیش‌فرض ۳)، وگرنه ۰؛ بی دادهٔ عملکرد خالی "
-        "است. دستگاه دارای دادهٔ کهنه جدا از جدول رده‌بندی با ماه پایان داده‌اش فهرست می‌شود.",
+        "۱ اگر data_months_behind > تنظیم stale_after_months درگاه (پیش‌فرض ۳) + ماه‌های آخرین دوره − ۱، وگرنه "
+        "۰: رقم‌های یک فصل (۳ ماه) یا یک سال (۱۲) پیش از پایان دوره موعد ندارند؛ از دوره‌های با طول‌های گوناگون "
+        "که در روز آخر پایان می‌یابند کوتاه‌ترین ملاک است. بی دادهٔ عملکرد خالی است. دستگاه دارای دادهٔ کهنه "
+        "جدا از جدول رده‌بندی با ماه پایان داده‌اش فهرست می‌شود.",
         better="lower",
     ),
     Definition(
