@@ -139,15 +139,16 @@ async def national(db: Database) -> dict[str, Any]:
 
 
 async def smart_years(db: Database) -> list[dict[str, Any]]:
-    """The smart-services plan's two judged Jalali years: the share required and how many agencies are on track."""
+    """The smart-services plan's two judged Jalali years: the share required and how many agencies are on track
+    (0 when none is judged: no agency lists a service)."""
     results = await db.execute(
         """
         select smart_year as year, max(smart_required_share) as required, 1 as current,
-               sum(smart_status = 'on_track') as on_track, count(smart_status) as judged
+               coalesce(sum(smart_status = 'on_track'), 0) as on_track, count(smart_status) as judged
         from agency_scorecard where smart_year is not null group by smart_year
         union all
         select smart_year_previous, max(smart_required_previous), 0,
-               sum(smart_status_previous = 'on_track'), count(smart_status_previous)
+               coalesce(sum(smart_status_previous = 'on_track'), 0), count(smart_status_previous)
         from agency_scorecard where smart_year_previous is not null group by smart_year_previous
         order by year desc
         """
