@@ -4,7 +4,7 @@ Each function takes a Datasette ``Database`` and returns plain dicts, so the
 page handlers never hold SQL and the templates never hold logic. Pages read
 the tables the publisher precomputes (``agency_scorecard``, ``indicators``);
 the service page reads one service's rows through the (agency_id,
-service_id, period_start) index. Figures are the indicators' own
+service_id, period_start) index (``service_queries``). Figures are the indicators' own
 numerators and denominators, so a reader can check them.
 """
 
@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..performance import SUMS
-from ..tables import IS_MONTH
 from .i18n import ONLINE_STAGES
 
 if TYPE_CHECKING:
@@ -300,85 +298,6 @@ async def rejected_counts(db: Database) -> list[dict[str, Any]]:
         group by agency_id, dataset
         order by agency_id, dataset
         """
-    )
-    return _dicts(results)
-
-
-# -- service
-
-
-async def service(db: Database, agency_id: str, service_id: str) -> dict[str, Any] | None:
-    results = await db.execute(
-        "select * from services where agency_id = :agency_id and service_id = :service_id",
-        {"agency_id": agency_id, "service_id": service_id},
-    )
-    rows = _dicts(results)
-    return rows[0] if rows else None
-
-
-async def service_months(
-    db: Database, agency_id: str, service_id: str, *, months: int
-) -> list[dict[str, Any]]:
-    """One service's last ``months`` monthly periods (Gregorian or Jalali), one row per period and channel, oldest first."""
-    results = await db.execute(
-        f"""
-        with recent as (
-            select distinct period_start, period_end
-            from service_performance
-            where agency_id = :agency_id and service_id = :service_id
-              and {IS_MONTH}
-            order by period_start desc
-            limit :months
-        )
-        select p.period_start, p.period_end, p.channel, p.applications, p.completed,
-               p.within_standard, p.median_days, p.satisfaction, p.complaints
-        from service_performance p
-        join recent r on p.period_start = r.period_start and p.period_end = r.period_end
-        where p.agency_id = :agency_id and p.service_id = :service_id
-        order by p.period_start, p.channel
-        """,
-        {"agency_id": agency_id, "service_id": service_id, "months": months},
-    )
-    return _dicts(results)
-
-
-async def service_month_sums(
-    db: Database, agency_id: str, service_id: str, *, months: int
-) -> list[dict[str, Any]]:
-    """The sums behind each of one service's last ``months`` monthly figures (``performance.SUMS``), oldest first."""
-    results = await db.execute(
-        f"""
-        with recent as (
-            select distinct period_start, period_end
-            from service_performance
-            where agency_id = :agency_id and service_id = :service_id
-              and {IS_MONTH}
-            order by period_start desc
-            limit :months
-        )
-        select p.period_start, p.period_end, {SUMS}
-        from service_performance p
-        join recent r on p.period_start = r.period_start and p.period_end = r.period_end
-        where p.agency_id = :agency_id and p.service_id = :service_id
-        group by p.period_start, p.period_end
-        order by p.period_start
-        """,
-        {"agency_id": agency_id, "service_id": service_id, "months": months},
-    )
-    return _dicts(results)
-
-
-async def service_standards(db: Database, agency_id: str, service_id: str, *, limit: int) -> list[dict[str, Any]]:
-    """The service's promises, newest period first."""
-    results = await db.execute(
-        """
-        select standard_id, name_fa, name_en, kind, target, performance, target_met, period_start, period_label
-        from service_standards
-        where agency_id = :agency_id and service_id = :service_id
-        order by period_start desc, standard_id
-        limit :limit
-        """,
-        {"agency_id": agency_id, "service_id": service_id, "limit": limit},
     )
     return _dicts(results)
 

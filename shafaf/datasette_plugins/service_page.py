@@ -17,6 +17,7 @@ from datasette import Request, Response
 
 from .. import performance
 from . import charts, i18n, language, queries
+from . import service_queries
 from .common import DATABASE, agency_href, http_url, name, not_found, render, table_href
 from .figures import covers, figure
 
@@ -49,12 +50,12 @@ async def service(request: Request, datasette: Datasette) -> Response:
     agency_id = request.url_vars["agency_id"]
     service_id = request.url_vars["service_id"]
     agency_row = await queries.agency(db, agency_id)
-    row = await queries.service(db, agency_id, service_id) if agency_row else None
+    row = await service_queries.service(db, agency_id, service_id) if agency_row else None
     if row is None:
         return await not_found(request, datasette)
     rtl = i18n.DIRECTION[lang] == "rtl"
-    months = _months(await queries.service_month_sums(db, agency_id, service_id, months=TREND_MONTHS),
-                     await queries.service_months(db, agency_id, service_id, months=TREND_MONTHS))
+    months = _months(await service_queries.service_month_sums(db, agency_id, service_id, months=TREND_MONTHS),
+                     await service_queries.service_months(db, agency_id, service_id, months=TREND_MONTHS))
     channels = sorted({c for m in months for c in m.channels})
     rows_href = table_href(datasette, "service_performance", agency_id=agency_id, service_id=service_id)
     context = {
@@ -88,7 +89,7 @@ async def service(request: Request, datasette: Datasette) -> Response:
         "channels_chart": _channels_chart(months, channels, lang, rtl),
         "shares_chart": _shares_chart(months, lang, rtl),
         "days_chart": _days_chart(months, row["standard_days"], lang, rtl),
-        "standards": await queries.service_standards(db, agency_id, service_id, limit=TREND_MONTHS),
+        "standards": await service_queries.service_standards(db, agency_id, service_id, limit=TREND_MONTHS),
         "rows_href": rows_href,
         "rows_csv_href": table_href(datasette, "service_performance", format="csv",
                                     agency_id=agency_id, service_id=service_id),
