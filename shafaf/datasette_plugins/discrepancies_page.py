@@ -28,11 +28,12 @@ async def discrepancies(request: Request, datasette: Datasette) -> Response:
     lang = language.request_language(request)
     db = datasette.get_database(DATABASE)
     rows = await queries.discrepancies(db, limit=SHOWN + 1)
+    counts = await queries.discrepancy_counts(db)  # over every row, not only the ones shown
     return await render(datasette, request, "shafaf_discrepancies.html", {
         "rows": [_row(datasette, r, lang) for r in rows[:SHOWN]],
         "truncated": len(rows) > SHOWN,
-        "flagged": figure("discrepancies:flagged", sum(1 for r in rows if r["flagged"]), "figures", lang),
-        "reported": figure("discrepancies:reported", len(rows[:SHOWN]), "figures", lang),
+        "flagged": figure("discrepancies:flagged", counts["flagged"], "figures", lang),
+        "reported": figure("discrepancies:reported", counts["reported"], "figures", lang),
         "table_href": table_href(datasette, "discrepancies"),
         "flagged_href": table_href(datasette, "discrepancies", flagged=1),
     })

@@ -263,6 +263,13 @@ async def discrepancies(db: Database, *, agency_id: str | None = None, flagged_o
     return _dicts(results)
 
 
+async def discrepancy_counts(db: Database) -> dict[str, int]:
+    """How many reported figures the portal measures, and how many of them it flags, over all of them."""
+    results = await db.execute("select count(*) as reported, coalesce(sum(flagged = 1), 0) as flagged "
+                               "from discrepancies")
+    return _dicts(results)[0]
+
+
 async def rank_populations(db: Database) -> dict[str, int]:
     """How many agencies each rank column ranks (the "of N" beside a rank)."""
     from ..scorecard_defs import SCORECARD
