@@ -40,7 +40,8 @@ _LIVE = "FROM services WHERE agency_id = :agency AND coalesce(withdrawn, 0) = 0"
 
 
 def _share_of(flag: str) -> Measure:
-    return Measure("services", SHARE, f"SELECT 1.0 * sum({flag} = 1) / count(*), count(*) {_LIVE}")
+    """The share of live services with ``flag`` true; an empty flag is not true (0 of n, never "no measure")."""
+    return Measure("services", SHARE, f"SELECT 1.0 * total({flag} = 1) / count(*), count(*) {_LIVE}")
 
 
 def _count_of(flag: str) -> Measure:
