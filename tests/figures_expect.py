@@ -68,6 +68,8 @@ def _agency(o: Oracle, parts: list[str]) -> Expected:
                         f"{period[0].isoformat()}/{period[1].isoformat()}")
     if what == "plan":
         return _plan_year(o, agency, int(parts[2]), parts[3])
+    if what == "window_months_covered":  # "this agency's data covers N of its 12 months"
+        return Expected(float(card[what]), "months", o.window.covers)
     base = what.removesuffix("_previous")
     if base in SMART:
         year = o.this_year - (what != base)
@@ -95,9 +97,13 @@ def _ranked(o: Oracle, parts: list[str]) -> Expected:
 
 
 def _coverage(o: Oracle, parts: list[str]) -> Expected:
-    agency, dataset = parts
+    agency, dataset = parts[:2]
     if agency not in o.agencies:
         raise KeyError(agency)
+    if parts[2:] == ["rows"]:
+        return Expected(float(o.rows(agency, dataset)), "rows")
+    if parts[2:]:
+        raise KeyError(parts[2])
     value = o.dataset_behind(agency, dataset)
     return Expected(None if value is None else float(value), "months")
 
@@ -107,6 +113,8 @@ def _discrepancy(o: Oracle, parts: list[str]) -> Expected:
     found = o.discrepancy(agency, indicator, start)
     if found is None:
         raise KeyError(":".join(parts))
+    if what == "rows":
+        return Expected(float(found["rows"]), "rows")
     if what == "difference":
         share = found["unit"] == "share"
         return Expected(found["difference"] * (100 if share else 1), "percent" if share else found["unit"],

@@ -365,7 +365,7 @@ class Oracle:
         tolerance = self.settings.tolerance
         limit = {"share": tolerance, "percent": 100 * tolerance}.get(measure.unit, tolerance * abs(measured))
         covers = _span(row["period_start"], row["period_end"]) if measure.source == "service_performance" else None
-        return {"agency": agency, "indicator": indicator, "start": start,
+        return {"agency": agency, "indicator": indicator, "start": start, "rows": rows,
                 "reported": reported, "measured": measured, "difference": difference, "unit": measure.unit,
                 "flagged": int(abs(difference) > limit + 1e-9), "covers": covers}
 

@@ -124,7 +124,10 @@ def _window_text(card: dict[str, Any], lang: str) -> dict[str, Any] | None:
     last = card["reference_month"]
     calendar = "jalali" if int(last.split("-")[0]) < 1700 else "gregorian"
     first = month_of(dt.date.fromisoformat(card["period_start_12m"]), calendar).label
-    return {"text": i18n.month_span(first, last, lang), "covered": i18n.digits(card.get("window_months_covered") or 0, lang),
+    return {"text": i18n.month_span(first, last, lang),
+            "covered": figure(f"agency:{card['agency_id']}:window_months_covered",
+                              card.get("window_months_covered") or 0, "months", lang,
+                              covers=covers(card["period_start_12m"], card["period_end_12m"])),
             "start": card["period_start_12m"], "end": card["period_end_12m"]}
 
 
@@ -191,7 +194,7 @@ def _coverage_row(row: dict[str, Any], lang: str) -> dict[str, Any]:
     return {
         "dataset": row["dataset"],
         "title": i18n.table_title(row["dataset"], lang),
-        "rows": i18n.format_number(row["rows"], lang),
+        "rows": figure(f"coverage:{row['agency_id']}:{row['dataset']}:rows", row["rows"], "rows", lang),
         "last_date": row["last_date"],
         "last_month": i18n.calendar_month(row["last_month"], lang) if row["last_month"] else None,
         "months_behind": figure(f"coverage:{row['agency_id']}:{row['dataset']}", row["months_behind"], "months", lang,

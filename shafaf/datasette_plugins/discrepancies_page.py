@@ -69,6 +69,7 @@ def _row(datasette: Datasette, row: dict[str, Any], lang: str) -> dict[str, Any]
         "points": unit in ("share", "percent"),
         "flagged": row["flagged"],
         "measured_from": i18n.gettext(FROM_TEXT.get(row["measured_from"], row["measured_from"]), lang),
-        "rows": i18n.format_number(row["measured_rows"], lang),
+        "rows": figure(f"discrepancy:{row['agency_id']}:{row['indicator']}:{row['period_start']}:rows",
+                       row["measured_rows"], "rows", lang),
         "rows_href": rows_href,
     }
