@@ -24,6 +24,7 @@ import dataclasses
 import datetime as dt
 import sqlite3
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from . import tables
 from .indicator_defs import CURRENT, SCORE_PARTS, SCORE_WEIGHTS
@@ -39,6 +40,9 @@ _AS_OF: dict[str, tuple[str, str]] = {
     "activities": ("start_date", "end_date"),
     "targets": ("period_start", "period_end"),
 }
+
+
+_GRAIN_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,13 +83,15 @@ def _grain_months(conn: sqlite3.Connection, kind: str, agency_id: str, last: str
 
     Staleness allows ``stale_after_months`` past the end of the period a dataset
     reports in: months for monthly figures, a year for yearly targets and for
-    a services inventory (reviewed once a year).
+    a services inventory (reviewed once a year). Of periods of several lengths
+    ending on the last day, the shortest counts.
     """
     if kind == "services":
         return 12
-    (grain,) = conn.execute(f"SELECT {tables.PERIOD_CLASS} FROM [{kind}] WHERE agency_id = ? AND period_end = ? LIMIT 1",
-                            (agency_id, last)).fetchone() or (None,)
-    return {"month": 1, "quarter": 3, "year": 12}.get(grain, 1)
+    grains = conn.execute(f"SELECT DISTINCT {tables.PERIOD_CLASS} FROM [{kind}] WHERE agency_id = ? AND period_end = ?",
+                          (agency_id, last)).fetchall()
+    # Months and a quarter ending the same day: the months were due first (any one row was taken before).
+    return min((_GRAIN_MONTHS.get(grain, 1) for (grain,) in grains), default=1)
 
 
 def _last_month_label(window: ReferenceWindow, last_day: dt.date) -> str:
@@ -139,13 +145,26 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     return numerator / denominator
 
 
+def freshness_days(conn: sqlite3.Connection, agency_id: str, today: dt.date, timezone: str) -> float | None:
+    """Days from the agency's latest good harvest to ``today``, both days of the portal's timezone.
+
+    ``started`` is UTC: its date is the portal's day only where the portal is on UTC (in Tehran a harvest
+    at 21:00 UTC is already the next day; in Toronto one at 01:00 UTC is still the day before).
+    """
+    (latest,) = conn.execute("SELECT max(started) FROM harvest_runs WHERE agency_id = ? "
+                             "AND outcome IN ('ok', 'unchanged')", (agency_id,)).fetchone()
+    if latest is None:
+        return None
+    started = dt.datetime.fromisoformat(latest.replace("Z", "+00:00"))
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=dt.timezone.utc)
+    return float(max(0, (today - started.astimezone(ZoneInfo(timezone)).date()).days))
+
+
 def data_rows(conn: sqlite3.Connection, agency_id: str, window: ReferenceWindow, coverage: list[Coverage],
-              today: dt.date) -> list[Row]:
+              today: dt.date, *, timezone: str) -> list[Row]:
     """The agency's data indicators (current snapshot): harvest freshness, data age, the score's parts and the score."""
-    (days,) = conn.execute(
-        "SELECT max(0, julianday(:today) - julianday(date(max(started)))) FROM harvest_runs "
-        "WHERE agency_id = :agency AND outcome IN ('ok', 'unchanged')",
-        {"today": today.isoformat(), "agency": agency_id}).fetchone()
+    days = freshness_days(conn, agency_id, today, timezone)
     passed, read = conn.execute(
         """
         WITH r AS (

@@ -19,7 +19,7 @@ import dataclasses
 import sqlite3
 from typing import Any
 
-from . import tables
+from . import tables, units
 
 SHARE, PERCENT, COUNT, RATE = "share", "percent", "services", "per_1000_applications"
 
@@ -40,7 +40,8 @@ _LIVE = "FROM services WHERE agency_id = :agency AND coalesce(withdrawn, 0) = 0"
 
 
 def _share_of(flag: str) -> Measure:
-    return Measure("services", SHARE, f"SELECT 1.0 * sum({flag} = 1) / count(*), count(*) {_LIVE}")
+    """The share of live services with ``flag`` true; an empty flag is not true (0 of n, never "no measure")."""
+    return Measure("services", SHARE, f"SELECT 1.0 * total({flag} = 1) / count(*), count(*) {_LIVE}")
 
 
 def _count_of(flag: str) -> Measure:
@@ -74,16 +75,12 @@ MEASURES: dict[str, Measure] = {
                                    f"/ sum(CASE WHEN complaints IS NOT NULL THEN applications END), count(*) {_IN_PERIOD}"),
 }
 
-_PERCENT_UNITS = ("percent", "%", "درصد", "pct")
-
-
 def as_measured(reported: float, unit: str | None, measured_unit: str) -> float:
-    """A reported value in the measured value's unit: percent and shares converted, counts as they are."""
-    written = (unit or "").strip().lower()
+    """A reported value in the measured value's unit: percent and shares converted (``units``), counts as they are."""
     if measured_unit == SHARE:
-        return reported / 100 if written in _PERCENT_UNITS or (not written and reported > 1) else reported
+        return units.as_share(reported, unit)
     if measured_unit == PERCENT:
-        return reported * 100 if written == SHARE else reported
+        return reported * 100 if units.written(unit) == units.SHARE_UNIT else reported
     return reported
 
 

@@ -154,13 +154,17 @@ DEFINITIONS: tuple[Definition, ...] = (
     Definition(
         "smart_share_judged", _T, "share", (YEAR,), "Smart services share judged", "سهم خدمات هوشمندِ داوری‌شده",
         "The share the plan's verdict uses for a Jalali year: for the current year smart services ÷ services "
-        "of today's inventory; for the year before, the agency's own reported smart_services_share for that "
-        "year (targets) when it has one (smart_share_reported = 1), else today's inventory. Numerator: the "
-        "smart services it stands for; denominator: the services.",
+        "of today's inventory; for the year before, the agency's own reported share for that year when it has "
+        "one (smart_share_reported = 1), else today's inventory. The reported share is its targets row over "
+        "exactly that Jalali year named smart_services_share, else share_smart, else smart_share, in its unit: "
+        "percent, %, pct or درصد divided by 100, share as it is, no unit and above 1 a percentage. Numerator: "
+        "the smart services it stands for (rounded); denominator: the services.",
         "سهمی که داوری برنامه برای یک سال شمسی به کار می‌برد: برای سال جاری خدمات هوشمند ÷ خدمات فهرست "
-        "امروز؛ برای سال پیش، سهم هوشمندِ گزارش‌شدهٔ خود دستگاه برای آن سال (اهداف، smart_services_share) "
-        "اگر باشد (smart_share_reported = ۱)، وگرنه فهرست امروز. صورت: خدمات هوشمندی که نشان می‌دهد؛ مخرج: "
-        "همه خدمات.",
+        "امروز؛ برای سال پیش، سهم گزارش‌شدهٔ خود دستگاه برای آن سال اگر باشد (smart_share_reported = ۱)، "
+        "وگرنه فهرست امروز. سهم گزارش‌شده سطر اهداف دستگاه برای دقیقاً همان سال شمسی است با نام "
+        "smart_services_share، وگرنه share_smart، وگرنه smart_share، در واحد خودش: percent، %، pct یا درصد "
+        "تقسیم بر ۱۰۰، share همان‌گونه، بی واحد و بیش از ۱ درصد. صورت: خدمات هوشمندی که نشان می‌دهد (گردشده)؛ "
+        "مخرج: همه خدمات.",
         better="higher",
     ),
     Definition(
@@ -200,10 +204,11 @@ DEFINITIONS: tuple[Definition, ...] = (
     # -- data: how well and how recently the agency publishes
     Definition(
         "freshness_days", _D, "days", _C, "Days since the last good harvest", "روزهای گذشته از آخرین برداشت موفق",
-        "Days from the date (UTC) of the agency's latest harvest run with outcome ok or unchanged to the "
-        "publication day; empty when there was none. It says when the portal last read the agency, not how "
-        "old its data is (data_months_behind); it is neither ranked nor scored.",
-        "روزهای میان تاریخ (UTC) آخرین اجرای برداشت دستگاه با نتیجهٔ ok یا unchanged تا روز انتشار؛ اگر "
+        "Days from the day of the agency's latest harvest run with outcome ok or unchanged to the publication "
+        "day, both days in the portal's timezone; empty when there was none. It says when the portal last read "
+        "the agency, not how old its data is (data_months_behind); it is neither ranked nor scored.",
+        "روزهای میان روز آخرین اجرای برداشت دستگاه با نتیجهٔ ok یا unchanged تا روز انتشار، هر دو روز در منطقهٔ "
+        "زمانی درگاه؛ اگر "
         "چنین اجرایی نبوده خالی است. می‌گوید درگاه آخرین بار کی دادهٔ دستگاه را خوانده، نه اینکه داده چقدر "
         "کهنه است (data_months_behind)؛ نه رتبه دارد نه در امتیاز می‌آید.",
         better="lower",
@@ -221,10 +226,14 @@ DEFINITIONS: tuple[Definition, ...] = (
     ),
     Definition(
         "data_stale", _D, "boolean", _C, "Data stale", "داده کهنه",
-        "1 when data_months_behind > the portal setting stale_after_months (default 3), else 0; empty without "
+        "1 when data_months_behind > the portal setting stale_after_months (default 3) + the months of the "
+        "latest period − 1, else 0: a quarter's figures (3 months) or a year's (12) are not due before the "
+        "period ends; of periods of several lengths ending on the last day, the shortest counts. Empty without "
         "performance data. A stale agency is listed apart from the league table, with the month its data ends.",
-        "۱ اگر data_months_behind > تنظیم stale_after_months درگاه (پیش‌فرض ۳)، وگرنه ۰؛ بی دادهٔ عملکرد خالی "
-        "است. دستگاه دارای دادهٔ کهنه جدا از جدول رده‌بندی با ماه پایان داده‌اش فهرست می‌شود.",
+        "۱ اگر data_months_behind > تنظیم stale_after_months درگاه (پیش‌فرض ۳) + ماه‌های آخرین دوره − ۱، وگرنه "
+        "۰: رقم‌های یک فصل (۳ ماه) یا یک سال (۱۲) پیش از پایان دوره موعد ندارند؛ از دوره‌های با طول‌های گوناگون "
+        "که در روز آخر پایان می‌یابند کوتاه‌ترین ملاک است. بی دادهٔ عملکرد خالی است. دستگاه دارای دادهٔ کهنه "
+        "جدا از جدول رده‌بندی با ماه پایان داده‌اش فهرست می‌شود.",
         better="lower",
     ),
     Definition(

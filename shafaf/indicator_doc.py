@@ -8,7 +8,8 @@ from __future__ import annotations
 from .discrepancies import MEASURES
 from .indicator_defs import DEFINITIONS, NOTES, SCORE_WEIGHTS, WINDOW_TEXT, Definition
 from .scorecard_defs import AMONG_TEXT, BETTER_FA, INDICATORS_TABLE_TEXT, SCORECARD, SCORECARD_EXTRA
-from .targets import KNOWN_TARGETS
+from .targets import (KNOWN_TARGETS, LOWER_NAME_PREFIXES, LOWER_NAME_SUFFIXES, LOWER_UNIT_PREFIXES,
+                      LOWER_UNITS)
 
 GROUPS: tuple[tuple[str, str, str], ...] = (
     ("services", "Services", "خدمات"),
@@ -16,6 +17,11 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
     ("targets", "Targets", "اهداف"),
     ("data", "Data", "داده‌ها"),
 )
+
+
+def _either(names: tuple[str, ...]) -> str:
+    quoted = [f"`{n}`" for n in names]
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1] if len(quoted) > 1 else quoted[0]
 
 
 def _cell(text: str) -> str:
@@ -98,14 +104,18 @@ def render() -> str:
         "A targets row is judged in its direction (`direction_used`): the row's own `direction`; else the "
         "direction the portal knows for the indicator (the indicators above and these target names: "
         + ", ".join(f"`{name}` {better}" for name, better in sorted(KNOWN_TARGETS.items()))
-        + "); else the unit's, where it is unambiguous (days, hours, complaints, cost per transaction: lower). "
+        + "); else the unit's, where it is unambiguous (lower: "
+        + ", ".join(f"`{u}`" for u in (*LOWER_UNITS, *(p + "…" for p in LOWER_UNIT_PREFIXES)))
+        + "); else the name's (lower for a name ending in " + _either(LOWER_NAME_SUFFIXES)
+        + " or starting with " + _either(LOWER_NAME_PREFIXES) + "). "
         "`met` = 1 when actual ≥ target (higher) or actual ≤ target (lower), a tie is met; 0 when not; empty "
         "without an actual, a target or a direction, shown as —, and the validation report asks the agency "
         "for a direction.",
         "",
         '<div dir="rtl" lang="fa">\n\nهر سطر اهداف در جهت خودش (`direction_used`) داوری می‌شود: `direction` '
         "خود سطر؛ وگرنه جهتی که درگاه برای آن شاخص می‌شناسد (شاخص‌های بالا و نام‌های بالا)؛ وگرنه جهت واحد، "
-        "آنجا که روشن است (روز، ساعت، شکایت، هزینهٔ هر تراکنش: کمتر بهتر). `met` = ۱ اگر actual ≥ target (بیشتر "
+        "آنجا که روشن است (واحدهای بالا: زمان، شکایت، هزینه؛ کمتر بهتر)؛ وگرنه جهت نام (نام‌هایی با پایان یا "
+        "آغاز بالا: کمتر بهتر). `met` = ۱ اگر actual ≥ target (بیشتر "
         "بهتر) یا actual ≤ target (کمتر بهتر)، برابری محقق شده است؛ ۰ اگر نه؛ بی actual، target یا جهت خالی "
         "است، با — نشان داده می‌شود و گزارش بررسی از دستگاه جهت را می‌خواهد.\n\n</div>",
         "",

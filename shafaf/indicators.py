@@ -16,6 +16,7 @@ from typing import Any
 
 from . import data_quality, discrepancies, smart_plan, tables
 from .indicator_defs import BY_NAME, CURRENT, LAST_12_MONTHS, TARGET_PREFIX, YEAR
+from .performance import RATIOS, SUMS, ratio
 from .reference import ReferenceWindow, reference_window
 from .registry import Portal
 from .scorecard_defs import (
@@ -55,7 +56,7 @@ def compute_agency(conn: sqlite3.Connection, agency_id: str, *, portal: Portal, 
         *_service_rows(conn, agency_id, today),
         *_performance_rows(conn, agency_id, window),
         *smart_plan.rows(conn, agency_id, portal.smart_plan, today),
-        *data_quality.data_rows(conn, agency_id, window, coverage, today),
+        *data_quality.data_rows(conn, agency_id, window, coverage, today, timezone=portal.timezone),
     ]
     conn.executemany(f"INSERT INTO indicators ({', '.join(_q(c) for c in tables.INDICATORS_COLUMNS)}) "
                      f"VALUES ({', '.join('?' * len(tables.INDICATORS_COLUMNS))})", rows)
@@ -70,13 +71,6 @@ def compute_agency(conn: sqlite3.Connection, agency_id: str, *, portal: Portal, 
 def _day(today: dt.date) -> dt.date:
     """A date, even when handed a datetime (whose isoformat would carry a time into the SQL)."""
     return today.date() if isinstance(today, dt.datetime) else today
-
-
-def ratio(numerator: float | None, denominator: float | None, scale: float = 1.0) -> float | None:
-    """scale × numerator ÷ denominator, or None when there is nothing to divide by (never 0 for no data)."""
-    if numerator is None or not denominator:
-        return None
-    return scale * numerator / denominator
 
 
 def _q(name: str) -> str:
@@ -121,23 +115,13 @@ def _name(key: tuple[Any, ...], indicator: str) -> tuple[Any, ...]:
 
 # -- performance
 
-# Every measure is a sum, so the agency's rows are first summed per period (an index scan, no sort), then
-# the few period rows are tagged with the windows they fall in and summed again. The finest grain is month,
-# else quarter, else year. Weighted medians go the same way over (period, median_days) weights.
+# Every measure is a sum (performance.SUMS, shared with the service page), so the agency's rows are first summed
+# per period (an index scan, no sort), then the few period rows are tagged with the windows they fall in and summed
+# again. The finest grain is month, else quarter, else year. Weighted medians go the same way over (period,
+# median_days) weights.
 _AGGREGATES = f"""
 WITH p AS (
-    SELECT period_start, period_end, max(fiscal_year) AS fiscal_year, {tables.PERIOD_CLASS} AS grain,
-           sum(applications) AS applications,
-           sum(CASE WHEN channel = 'online' THEN applications END) AS online,
-           sum(CASE WHEN completed IS NOT NULL THEN applications END) AS done_den,
-           sum(CASE WHEN applications IS NOT NULL THEN completed END) AS done_num,
-           sum(CASE WHEN within_standard IS NOT NULL THEN completed END) AS ws_den,
-           sum(CASE WHEN completed IS NOT NULL THEN within_standard END) AS ws_num,
-           sum(CASE WHEN applications IS NOT NULL THEN satisfaction * applications END) AS sat_num,
-           sum(CASE WHEN satisfaction IS NOT NULL THEN applications END) AS sat_den,
-           sum(CASE WHEN applications IS NOT NULL THEN complaints END) AS comp_num,
-           sum(CASE WHEN complaints IS NOT NULL THEN applications END) AS comp_den,
-           sum(availability_pct) AS avail_num, count(availability_pct) AS avail_den
+    SELECT period_start, period_end, max(fiscal_year) AS fiscal_year, {tables.PERIOD_CLASS} AS grain, {SUMS}
     FROM service_performance WHERE agency_id = :agency
     GROUP BY period_start, period_end
 ),
@@ -182,17 +166,6 @@ agg AS (
 SELECT agg.*, medians.median_days FROM agg LEFT JOIN medians USING (win, k) ORDER BY agg.win, agg.period_start
 """
 
-# indicator -> (numerator column, denominator column, scale); None columns mean a plain value.
-_RATIOS: dict[str, tuple[str, str, float]] = {
-    "digital_takeup": ("online", "applications", 1.0),
-    "completion_rate": ("done_num", "done_den", 1.0),
-    "within_standard": ("ws_num", "ws_den", 1.0),
-    "satisfaction": ("sat_num", "sat_den", 1.0),
-    "complaints_per_1000": ("comp_num", "comp_den", 1000.0),
-    "availability": ("avail_num", "avail_den", 1.0),
-}
-
-
 def _performance_rows(conn: sqlite3.Connection, agency_id: str, window: ReferenceWindow) -> list[Row]:
     conn_rows = conn.execute(_AGGREGATES, {"agency": agency_id, "ref_start": window.start.isoformat(),
                                            "ref_end": window.end.isoformat()})
@@ -204,7 +177,7 @@ def _performance_rows(conn: sqlite3.Connection, agency_id: str, window: Referenc
             a["online"] = 0  # applications reported, none of them online
         key = (agency_id, a["win"], a["period_start"], a["period_end"])
         out.append((*_name(key, "applications"), a["applications"], None, None, _unit("applications")))
-        for name, (num, den, scale) in _RATIOS.items():
+        for name, (num, den, scale) in RATIOS.items():
             out.append((*_name(key, name), ratio(a[num], a[den], scale), a[num], a[den], _unit(name)))
         out.append((*_name(key, "median_days"), a["median_days"], None, None, _unit("median_days")))
     return out

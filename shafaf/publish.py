@@ -26,6 +26,7 @@ import jdatetime
 import sqlite_utils
 
 from . import dbfile, duplicates, indicators, search, tables
+from . import state as state_mod
 from .errors import PublishError
 from .datadir import DataDir
 from .diskfull import is_disk_full
@@ -404,7 +405,7 @@ class Derived:
 
     def __init__(self, portal: Portal):
         self.portal = portal
-        self.today = dt.datetime.now(ZoneInfo(portal.timezone)).date()
+        self.today = state_mod.wall_clock().astimezone(ZoneInfo(portal.timezone)).date()  # the one clock
         self.window = indicators.window_for(portal, self.today)
 
     def agency(self, conn: sqlite3.Connection, agency_id: str) -> None:

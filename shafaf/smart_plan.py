@@ -20,12 +20,15 @@ from typing import Any
 import jdatetime
 
 from .indicator_defs import YEAR
+from . import units
 from .registry import SmartPlan
 
 Row = tuple[Any, ...]
 
-# Target names agencies report their smart share under (unit percent or share).
+# Target names agencies report their smart share under (unit percent or share), the first one found counting.
 SMART_TARGETS = ("smart_services_share", "share_smart", "smart_share")
+
+TargetRow = tuple[str, str, str, float | None, str | None]  # indicator, period_start, period_end, actual, unit
 
 
 def required_share(year: int, plan: SmartPlan) -> Fraction:
@@ -53,6 +56,9 @@ def rows(conn: sqlite3.Connection, agency_id: str, plan: SmartPlan | None, today
         first, last = jalali_year_bounds(year)
         out.append((agency_id, "smart_required_share", YEAR, first, last, float(required_share(year, plan)),
                     None, None, "share"))
+    reported_rows = conn.execute(
+        f"SELECT indicator, period_start, period_end, actual, unit FROM targets WHERE agency_id = ? "
+        f"AND indicator IN ({', '.join('?' * len(SMART_TARGETS))})", (agency_id, *SMART_TARGETS)).fetchall()
     n, smart = conn.execute(
         "SELECT count(*), coalesce(sum(smart = 1), 0) FROM services WHERE agency_id = ? AND coalesce(withdrawn, 0) = 0",
         (agency_id,)).fetchone()
@@ -60,7 +66,7 @@ def rows(conn: sqlite3.Connection, agency_id: str, plan: SmartPlan | None, today
         if year < plan.start_year or not n:
             continue
         first, last = jalali_year_bounds(year)
-        reported = _reported_share(conn, agency_id, first, last) if year < current else None
+        reported = reported_share(reported_rows, year) if year < current else None
         count = round(reported * n) if reported is not None else smart
         share = reported if reported is not None else smart / n
         needed = math.ceil(required_share(year, plan) * n)  # exact: a Fraction
@@ -73,14 +79,21 @@ def rows(conn: sqlite3.Connection, agency_id: str, plan: SmartPlan | None, today
     return out
 
 
-def _reported_share(conn: sqlite3.Connection, agency_id: str, first: str, last: str) -> float | None:
-    """The agency's own reported smart share for the Jalali year ``first``..``last``, as a share (0-1)."""
-    marks = ", ".join("?" * len(SMART_TARGETS))
-    row = conn.execute(
-        f"SELECT actual, unit FROM targets WHERE agency_id = ? AND indicator IN ({marks}) AND actual IS NOT NULL "
-        "AND period_start = ? AND period_end = ? ORDER BY indicator LIMIT 1",
-        (agency_id, *SMART_TARGETS, first, last)).fetchone()
-    if row is None:
-        return None
-    actual, unit = row
-    return actual / 100 if (unit or "").strip().lower() in ("percent", "%", "درصد") else actual
+def reported_share(targets: list[TargetRow], year: int) -> float | None:
+    """The agency's own reported smart share for Jalali ``year``, as a share (0-1), or None.
+
+    From its targets row over exactly that year with an actual, named as in SMART_TARGETS (the first name
+    found counts), read in its unit (``units.as_share``). The verdict and the agency page's trajectory both
+    read it here.
+    """
+    first, last = jalali_year_bounds(year)
+    found = {name: (actual, unit) for name, start, end, actual, unit in targets
+             if name in SMART_TARGETS and actual is not None and (start, end) == (first, last)}
+    for name in SMART_TARGETS:
+        if name in found:
+            return units.as_share(*found[name])
+    return None
+
+
+def jalali_year_of(day: str) -> int:
+    return jdatetime.date.fromgregorian(date=dt.date.fromisoformat(day[:10])).year

@@ -5,7 +5,8 @@ direction makes those two numbers a verdict. 44.8 days against a target of
 30 is a miss, 44.8% against 30% a hit. The direction is, in order: the row's
 own ``direction``; the portal's knowledge of the indicator (its own
 indicators and the target names agencies use for them, below); the unit when
-it is unambiguous (days, complaints, costs: lower is better). Otherwise
+it is unambiguous (days, complaints, costs: lower is better); the name when
+it says as much (``…_days``, ``complaints_…``). Otherwise
 there is no verdict: the page shows "—" and the validation report asks the
 agency for a direction. The publisher writes ``direction_used`` and ``met``
 beside every row (publish.py), so the pages, the API and SQL all read the
@@ -39,9 +40,15 @@ KNOWN_TARGETS: dict[str, str] = {
     "complaints": LOWER,
 }
 
-# Units whose direction nobody disputes: time taken, complaints, costs.
-_LOWER_UNITS = re.compile(r"^(days?|hours?|minutes?|روز|ساعت|دقیقه|complaints?|شکایت|"
-                          r"per_1000_applications|rials?_per_(transaction|application)|cost_per_\w+)$", re.I)
+# Units whose direction nobody disputes (time taken, complaints, costs): lower is better. docs/indicators.md lists
+# them from here.
+LOWER_UNITS: tuple[str, ...] = ("day", "days", "hour", "hours", "minute", "minutes", "روز", "ساعت", "دقیقه",
+                                "complaint", "complaints", "شکایت", "per_1000_applications", "rial_per_transaction",
+                                "rials_per_transaction", "rial_per_application", "rials_per_application")
+LOWER_UNIT_PREFIXES: tuple[str, ...] = ("cost_per_",)
+# Target names that say the same: lower is better.
+LOWER_NAME_SUFFIXES: tuple[str, ...] = ("_days", "_hours", "_complaints")
+LOWER_NAME_PREFIXES: tuple[str, ...] = ("days_", "complaints_")
 
 
 def direction(indicator: str | None, unit: str | None, stated: str | None) -> str | None:
@@ -54,9 +61,11 @@ def direction(indicator: str | None, unit: str | None, stated: str | None) -> st
     definition = BY_NAME.get(name)
     if definition is not None and definition.better in DIRECTIONS:
         return definition.better
-    if unit and _LOWER_UNITS.match(unit.strip()):
+    written = (unit or "").strip().lower()
+    if written in LOWER_UNITS or any(written.startswith(p) and re.fullmatch(r"\w+", written[len(p):])
+                                     for p in LOWER_UNIT_PREFIXES):
         return LOWER
-    if name.endswith(("_days", "_hours", "_complaints")) or name.startswith(("days_", "complaints_")):
+    if name.endswith(LOWER_NAME_SUFFIXES) or name.startswith(LOWER_NAME_PREFIXES):
         return LOWER
     return None
 

@@ -87,3 +87,13 @@ def data(tmp_path: Path) -> DataDir:
 
 
 from faultserver import fault_server  # noqa: E402,F401  (the loopback fault-injecting server fixture)
+
+
+@pytest.fixture(scope="session")
+def canada_published(tmp_path_factory):
+    """The Canada example on the real file, harvested from loopback and published once for the session: shared by
+    tests/test_canada.py and the check of the figures. Yields (runs, results, data, registry)."""
+    import canada_example
+
+    with canada_example.served_file() as server:
+        yield canada_example.publish_example(tmp_path_factory.mktemp("canada"), server.url("/si_2024.csv"))

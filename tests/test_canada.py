@@ -11,31 +11,13 @@ from __future__ import annotations
 
 import csv
 import gzip
-import re
 import sqlite3
-from pathlib import Path
 
 import pytest
 
-from faultserver import FaultServer, respond
-from shafaf import registry
-from shafaf.datadir import DataDir
-from shafaf.harvest import harvest, with_found_agencies
+from canada_example import FIXTURE
+from shafaf.harvest import harvest
 from shafaf.models import Outcome
-from shafaf.publish import publish
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "metadata" / "examples" / "canada-service-inventory.yml"
-FIXTURE = Path(__file__).parent / "fixtures" / "canada" / "service_inventory_2024.csv.gz"
-
-
-def example_registry(tmp_path: Path, url: str) -> Path:
-    text = EXAMPLE.read_text(encoding="utf-8")
-    text = re.sub(r"url: https://raw\.githubusercontent\.com/\S+", f"url: {url}", text)
-    text = text.replace("portal:\n", "portal:\n  allow_private_networks: true\n  fetch_deadline_s: 20\n", 1)
-    path = tmp_path / "canada.yml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -45,24 +27,9 @@ def original_rows() -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FaultServer()
-    body = FIXTURE.read_bytes()
-    server.add("/si_2024.csv", respond(200, body, {"Content-Type": "text/csv", "Content-Encoding": "gzip"}))
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def published(tmp_path_factory, server):
-    """One harvest and publish for the module: the file is large enough to make that worth sharing."""
-    tmp_path = tmp_path_factory.mktemp("canada")
-    reg = registry.load(example_registry(tmp_path, server.url("/si_2024.csv")))
-    data = DataDir(tmp_path / "var")
-    runs = harvest(reg.agencies, registry=reg, data=data)
-    reg = with_found_agencies(reg, data)
-    results = publish(list(reg.agencies), registry=reg, data=data)
-    return runs, results, data, reg
+def published(canada_published):
+    """One harvest and publish for the session (conftest): the file is large enough to make that worth sharing."""
+    return canada_published
 
 
 def test_every_department_is_registered_and_published(published, original_rows):

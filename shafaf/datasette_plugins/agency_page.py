@@ -20,6 +20,7 @@ from ..scorecard_defs import BY_COLUMN
 from . import agency_plan, charts, harvest_status, i18n, language, queries
 from .i18n import N_
 from .common import DATABASE, agency_href, http_url, name, not_found, render, service_href, sql_href, table_href
+from .discrepancies_page import discrepancy_figures
 from .figures import covers, figure
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ async def agency(request: Request, datasette: Datasette) -> Response:
     rejected = await queries.rejected_rows(db, agency_id, limit=REJECTED_SHOWN)
     populations = await queries.rank_populations(db)
     measured = {(d["indicator"], d["period_start"]): d for d in await queries.discrepancies(db, agency_id=agency_id)}
+    targets = await queries.targets(db, agency_id)
     context = {
         "agency": {
             "id": agency_id,
@@ -71,15 +73,16 @@ async def agency(request: Request, datasette: Datasette) -> Response:
             "published_at": row["published_at"],
         },
         "card": card,
+        "validity": figure(f"agency:{agency_id}:validity", card.get("validity"), "share", lang, better="higher"),
         "window": _window_text(card, lang),
         "compared": _compared(card, lang),
         "scorecard": [_scorecard_row(datasette, agency_id, column, card, trends, populations, lang, rtl)
                       for column in SCORECARD_SHOWN],
         "score_parts": _score_parts(agency_id, card, lang),
         "coverage": [_coverage_row(c, lang) for c in await queries.data_coverage(db, agency_id)],
-        "trajectory": await agency_plan.trajectory(db, agency_id, card, lang, rtl),
+        "trajectory": await agency_plan.trajectory(db, agency_id, card, targets, lang, rtl),
         "plan": agency_plan.terms(agency_id, card, lang),
-        "applications_chart": _applications_chart(trends.get("applications", []), lang, rtl),
+        "applications_chart": _applications_chart(agency_id, trends.get("applications", []), lang, rtl),
         "services": [_service(datasette, agency_id, s, lang) for s in services[:SERVICES_SHOWN]],
         "services_truncated": len(services) > SERVICES_SHOWN,
         "services_href": table_href(datasette, "services", agency_id=agency_id),
@@ -89,7 +92,7 @@ async def agency(request: Request, datasette: Datasette) -> Response:
         },
         "activities": [_activity(a, lang) for a in activities[:ACTIVITIES_SHOWN]],
         "activities_href": table_href(datasette, "activities", agency_id=agency_id),
-        "targets": [_target(agency_id, t, measured, lang) for t in await queries.targets(db, agency_id)],
+        "targets": [_target(agency_id, t, measured, lang) for t in targets],
         "targets_href": table_href(datasette, "targets", agency_id=agency_id),
         "discrepancies_href": table_href(datasette, "discrepancies", agency_id=agency_id),
         "runs": [
@@ -121,7 +124,10 @@ def _window_text(card: dict[str, Any], lang: str) -> dict[str, Any] | None:
     last = card["reference_month"]
     calendar = "jalali" if int(last.split("-")[0]) < 1700 else "gregorian"
     first = month_of(dt.date.fromisoformat(card["period_start_12m"]), calendar).label
-    return {"text": i18n.month_span(first, last, lang), "covered": i18n.digits(card.get("window_months_covered") or 0, lang),
+    return {"text": i18n.month_span(first, last, lang),
+            "covered": figure(f"agency:{card['agency_id']}:window_months_covered",
+                              card.get("window_months_covered") or 0, "months", lang,
+                              covers=covers(card["period_start_12m"], card["period_end_12m"])),
             "start": card["period_start_12m"], "end": card["period_end_12m"]}
 
 
@@ -152,12 +158,20 @@ def _scorecard_row(
                         better=definition.better, covers=span),
         "window": spec.window,
         "better": i18n.gettext(BETTER_TEXT[definition.better], lang) if definition.better else None,
-        "rank": card.get(spec.rank) if spec.rank else None,
-        "rank_of": populations.get(spec.rank) if spec.rank else None,
+        "rank": _rank(agency_id, spec.rank, card, populations, lang),
         "trend": charts.sparkline(points, label=title, rtl=rtl) if points else "",
         "href": table_href(datasette, "indicators", agency_id=agency_id, indicator=spec.indicator,
                            window=spec.window),
     }
+
+
+def _rank(agency_id: str, rank: str | None, card: dict[str, Any], populations: dict[str, int],
+          lang: str) -> dict[str, Any] | None:
+    """The agency's rank on a column that ranks agencies, and how many it is ranked among ("3 of 6")."""
+    if rank is None or card.get(rank) is None:
+        return None
+    return {"rank": figure(f"agency:{agency_id}:rank:{rank}", card[rank], "rank", lang),
+            "of": figure(f"ranked:{rank}", populations.get(rank), "agencies", lang)}
 
 
 def _score_parts(agency_id: str, card: dict[str, Any], lang: str) -> list[dict[str, Any]]:
@@ -180,7 +194,7 @@ def _coverage_row(row: dict[str, Any], lang: str) -> dict[str, Any]:
     return {
         "dataset": row["dataset"],
         "title": i18n.table_title(row["dataset"], lang),
-        "rows": i18n.format_number(row["rows"], lang),
+        "rows": figure(f"coverage:{row['agency_id']}:{row['dataset']}:rows", row["rows"], "rows", lang),
         "last_date": row["last_date"],
         "last_month": i18n.calendar_month(row["last_month"], lang) if row["last_month"] else None,
         "months_behind": figure(f"coverage:{row['agency_id']}:{row['dataset']}", row["months_behind"], "months", lang,
@@ -193,27 +207,26 @@ def _target(agency_id: str, row: dict[str, Any], measured: dict[tuple[str, str],
             lang: str) -> dict[str, Any]:
     unit = row["unit"]
     found = measured.get((row["indicator"], row["period_start"]))
+    key = f"agency:{agency_id}:target:{row['indicator']}:{row['period_start']}"
+    span = covers(row["period_start"], row["period_end"])
     return {
         "indicator": row["indicator"],
         "period": row["period_label"] or row["period_start"],
-        "target": i18n.format_number(row["target"], lang, places=1) if unit != "share"
-        else i18n.format_percent(row["target"], lang),
-        "actual": i18n.format_number(row["actual"], lang, places=1) if unit != "share"
-        else i18n.format_percent(row["actual"], lang),
+        "target": figure(f"{key}:target", row["target"], unit, lang, places=1, covers=span),
+        "actual": figure(f"{key}:actual", row["actual"], unit, lang, places=1, covers=span),
         "unit": unit,
         "direction": row["direction_used"],
         "direction_text": i18n.gettext(BETTER_TEXT[row["direction_used"]], lang) if row["direction_used"] else None,
         "met": row["met"],
         "measured": None if found is None else {
-            "value": figure(f"agency:{agency_id}:measured:{row['indicator']}:{row['period_start']}", found["measured"],
-                            found["measured_unit"], lang),
+            "value": discrepancy_figures(found, lang)["measured"],
             "flagged": found["flagged"],
         },
         "source": row["source"],
     }
 
 
-def _applications_chart(points: list[dict[str, Any]], lang: str, rtl: bool) -> dict[str, Any] | None:
+def _applications_chart(agency_id: str, points: list[dict[str, Any]], lang: str, rtl: bool) -> dict[str, Any] | None:
     if not points:
         return None
     series = charts.Series(i18n.gettext("Applications", lang),
@@ -227,7 +240,9 @@ def _applications_chart(points: list[dict[str, Any]], lang: str, rtl: bool) -> d
             rtl=rtl, digits=lambda text: i18n.digits(text, lang),
             y_format=lambda v: i18n.format_number(v, lang), y_min=0.0,
         ),
-        "rows": [(i18n.month_label(r["period_start"], lang), i18n.format_number(r["value"], lang)) for r in points],
+        "rows": [(i18n.month_label(r["period_start"], lang),
+                  figure(f"agency:{agency_id}:month:{r['period_start']}:applications", r["value"], "applications", lang,
+                         covers=covers(r["period_start"], r["period_end"]))) for r in points],
     }
 
 def _service(datasette: Datasette, agency_id: str, row: dict[str, Any], lang: str) -> dict[str, Any]:

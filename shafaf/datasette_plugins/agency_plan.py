@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..indicator_defs import TARGET_PREFIX
-from ..smart_plan import SMART_TARGETS
+from .. import smart_plan
 from . import charts, i18n, queries
-from .figures import figure
+from .figures import figure, year_covers
 
 
 def terms(agency_id: str, card: dict[str, Any], lang: str) -> list[dict[str, Any]]:
@@ -24,41 +23,42 @@ def terms(agency_id: str, card: dict[str, Any], lang: str) -> list[dict[str, Any
         if status is None or year is None:
             continue
         required = card.get("smart_required_share" if not suffix else "smart_required_previous")
+        span = year_covers(year)
         out.append({
             "year": i18n.digits(year, lang),
             "current": not suffix,
             "status": status,
-            "required": figure(f"agency:{agency_id}:smart_required{suffix}", required, "share", lang, places=0),
+            "required": figure(f"agency:{agency_id}:smart_required{suffix}", required, "share", lang, places=0,
+                               covers=span),
             "share": figure(f"agency:{agency_id}:smart_share{suffix}", card.get(f"smart_share{suffix}"), "share", lang,
-                            better="higher"),
+                            better="higher", covers=span),
             "gap": figure(f"agency:{agency_id}:smart_gap{suffix}",
                           card.get("smart_gap_services" if not suffix else "smart_gap_previous"), "services", lang,
-                          better="lower"),
+                          better="lower", covers=span),
             "basis": card.get(basis) if basis else "inventory",
         })
     return out
 
 
-async def trajectory(db: Any, agency_id: str, card: dict[str, Any], lang: str, rtl: bool) -> dict[str, Any] | None:
-    """The plan's required share per Jalali year against the agency's share: reported for past years, today's
-    inventory for the current one."""
-    rows = await queries.yearly_indicators(
-        db, agency_id, ("smart_required_share", *(TARGET_PREFIX + name for name in SMART_TARGETS))
-    )
-    years: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        year = i18n.fiscal_year_label(row["period_start"], lang)
-        entry = years.setdefault(year, {"start": row["period_start"], "end": row["period_end"]})
-        if row["indicator"] == "smart_required_share":
-            entry["required"] = row["value"]
-        elif row["value"] is not None:
-            entry["actual"] = row["value"] / 100 if row["unit"] == "percent" else row["value"]
-    if not any("required" in e for e in years.values()):
+async def trajectory(db: Any, agency_id: str, card: dict[str, Any], targets: list[dict[str, Any]], lang: str,
+                     rtl: bool) -> dict[str, Any] | None:
+    """The plan's required share per Jalali year against the agency's share: its reported share for past years
+    (``smart_plan.reported_share``, the verdict's own reading), today's inventory for the current one."""
+    rows = await queries.yearly_indicators(db, agency_id, ("smart_required_share",))
+    plan = {smart_plan.jalali_year_of(r["period_start"]): r["value"] for r in rows}
+    if not plan:
         return None  # no plan on this portal
-    today_year = i18n.digits(card["smart_year"], lang) if card.get("smart_year") else None
-    if today_year in years and card.get("smart_share") is not None:
-        years[today_year]["actual"] = card["smart_share"]
-    ordered = sorted(years.items(), key=lambda item: item[1]["start"])
+    reported = [(t["indicator"], t["period_start"], t["period_end"], t["actual"], t["unit"]) for t in targets]
+    years: dict[str, dict[str, Any]] = {}
+    for year in sorted(set(plan) | {smart_plan.jalali_year_of(t[1]) for t in reported
+                                    if t[0] in smart_plan.SMART_TARGETS}):
+        actual = card.get("smart_share") if year == card.get("smart_year") else None
+        if actual is None:
+            actual = smart_plan.reported_share(reported, year)
+        if year not in plan and actual is None:
+            continue
+        years[i18n.digits(year, lang)] = {"number": year, "required": plan.get(year), "actual": actual}
+    ordered = list(years.items())
     required = charts.Series(i18n.gettext("Required by the plan", lang),
                              [(y, e.get("required")) for y, e in ordered], "required", dashed=True)
     actual = charts.Series(i18n.gettext("Actual", lang), [(y, e.get("actual")) for y, e in ordered], "actual")
@@ -71,6 +71,7 @@ async def trajectory(db: Any, agency_id: str, card: dict[str, Any], lang: str, r
             rtl=rtl, digits=lambda text: i18n.digits(text, lang),
             y_format=lambda v: i18n.format_percent(v, lang, places=0), y_min=0.0, y_max=1.0,
         ),
-        "rows": [(y, i18n.format_percent(e.get("required"), lang, places=0),
-                  i18n.format_percent(e.get("actual"), lang, places=0)) for y, e in ordered],
+        "rows": [(y, *(figure(f"agency:{agency_id}:plan:{e['number']}:{what}", e.get(what), "share", lang, places=0,
+                              covers=year_covers(e["number"])) for what in ("required", "actual")))
+                 for y, e in ordered],
     }

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from ..smart_plan import jalali_year_bounds
 from . import i18n
 
 
@@ -46,3 +47,8 @@ def figure(id: str, value: Any, unit: str | None, lang: str, *, better: str | No
 
 def covers(start: str | None, end: str | None) -> str | None:
     return f"{start}/{end}" if start and end else None
+
+
+def year_covers(year: int | str | None) -> str | None:
+    """The Gregorian days of a Jalali year (the smart-services plan's figures cover one)."""
+    return covers(*jalali_year_bounds(int(year))) if year is not None else None

@@ -166,7 +166,10 @@ def format_number(value: float | int | None, lang: str, *, places: int = 0) -> s
     """A number with thousands separators, in the page's digits; ``—`` when missing."""
     if value is None:
         return "—"
-    return digits(f"{value:,.{places}f}", lang)
+    text = f"{value:,.{places}f}"
+    if text.startswith("-") and not text.strip("-0.,"):  # -0.03 to one decimal is 0.0, not "-0.0"
+        text = text[1:]
+    return digits(text, lang)
 
 
 def format_percent(share: float | None, lang: str, *, places: int = 1) -> str:

@@ -21,7 +21,7 @@ from ..scorecard_defs import BY_COLUMN
 from . import harvest_status, i18n, language, queries
 from .i18n import N_
 from .common import DATABASE, agency_href, name, render, table_href
-from .figures import covers, figure
+from .figures import covers, figure, year_covers
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -119,12 +119,14 @@ async def _smart_headline(db: Any, lang: str) -> list[dict[str, Any]]:
     """For this Jalali year and the year before: the share the plan requires, and how many agencies meet it."""
     out = []
     for row in await queries.smart_years(db):
+        span = year_covers(row["year"])
         out.append({
             "year": i18n.digits(row["year"], lang),
-            "required": figure(f"national:smart_required:{row['year']}", row["required"], "share", lang, places=0),
+            "required": figure(f"national:smart_required:{row['year']}", row["required"], "share", lang, places=0,
+                               covers=span),
             "on_track": figure(f"national:smart_on_track:{row['year']}", row["on_track"], "agencies", lang,
-                               better="higher"),
-            "judged": figure(f"national:smart_judged:{row['year']}", row["judged"], "agencies", lang),
+                               better="higher", covers=span),
+            "judged": figure(f"national:smart_judged:{row['year']}", row["judged"], "agencies", lang, covers=span),
             "current": row["current"],
         })
     return out

@@ -4,7 +4,7 @@ Each function takes a Datasette ``Database`` and returns plain dicts, so the
 page handlers never hold SQL and the templates never hold logic. Pages read
 the tables the publisher precomputes (``agency_scorecard``, ``indicators``);
 the service page reads one service's rows through the (agency_id,
-service_id, period_start) index. Figures are the indicators' own
+service_id, period_start) index (``service_queries``). Figures are the indicators' own
 numerators and denominators, so a reader can check them.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..tables import IS_MONTH
 from .i18n import ONLINE_STAGES
 
 if TYPE_CHECKING:
@@ -138,15 +137,16 @@ async def national(db: Database) -> dict[str, Any]:
 
 
 async def smart_years(db: Database) -> list[dict[str, Any]]:
-    """The smart-services plan's two judged Jalali years: the share required and how many agencies are on track."""
+    """The smart-services plan's two judged Jalali years: the share required and how many agencies are on track
+    (0 when none is judged: no agency lists a service)."""
     results = await db.execute(
         """
         select smart_year as year, max(smart_required_share) as required, 1 as current,
-               sum(smart_status = 'on_track') as on_track, count(smart_status) as judged
+               coalesce(sum(smart_status = 'on_track'), 0) as on_track, count(smart_status) as judged
         from agency_scorecard where smart_year is not null group by smart_year
         union all
         select smart_year_previous, max(smart_required_previous), 0,
-               sum(smart_status_previous = 'on_track'), count(smart_status_previous)
+               coalesce(sum(smart_status_previous = 'on_track'), 0), count(smart_status_previous)
         from agency_scorecard where smart_year_previous is not null group by smart_year_previous
         order by year desc
         """
@@ -263,6 +263,13 @@ async def discrepancies(db: Database, *, agency_id: str | None = None, flagged_o
     return _dicts(results)
 
 
+async def discrepancy_counts(db: Database) -> dict[str, int]:
+    """How many reported figures the portal measures, and how many of them it flags, over all of them."""
+    results = await db.execute("select count(*) as reported, coalesce(sum(flagged = 1), 0) as flagged "
+                               "from discrepancies")
+    return _dicts(results)[0]
+
+
 async def rank_populations(db: Database) -> dict[str, int]:
     """How many agencies each rank column ranks (the "of N" beside a rank)."""
     from ..scorecard_defs import SCORECARD
@@ -298,59 +305,6 @@ async def rejected_counts(db: Database) -> list[dict[str, Any]]:
         group by agency_id, dataset
         order by agency_id, dataset
         """
-    )
-    return _dicts(results)
-
-
-# -- service
-
-
-async def service(db: Database, agency_id: str, service_id: str) -> dict[str, Any] | None:
-    results = await db.execute(
-        "select * from services where agency_id = :agency_id and service_id = :service_id",
-        {"agency_id": agency_id, "service_id": service_id},
-    )
-    rows = _dicts(results)
-    return rows[0] if rows else None
-
-
-async def service_months(
-    db: Database, agency_id: str, service_id: str, *, months: int
-) -> list[dict[str, Any]]:
-    """One service's last ``months`` monthly periods (Gregorian or Jalali), one row per period and channel, oldest first."""
-    results = await db.execute(
-        f"""
-        with recent as (
-            select distinct period_start, period_end
-            from service_performance
-            where agency_id = :agency_id and service_id = :service_id
-              and {IS_MONTH}
-            order by period_start desc
-            limit :months
-        )
-        select p.period_start, p.period_end, p.channel, p.applications, p.completed,
-               p.within_standard, p.median_days, p.satisfaction, p.complaints
-        from service_performance p
-        join recent r on p.period_start = r.period_start and p.period_end = r.period_end
-        where p.agency_id = :agency_id and p.service_id = :service_id
-        order by p.period_start, p.channel
-        """,
-        {"agency_id": agency_id, "service_id": service_id, "months": months},
-    )
-    return _dicts(results)
-
-
-async def service_standards(db: Database, agency_id: str, service_id: str, *, limit: int) -> list[dict[str, Any]]:
-    """The service's promises, newest period first."""
-    results = await db.execute(
-        """
-        select standard_id, name_fa, name_en, kind, target, performance, target_met, period_start, period_label
-        from service_standards
-        where agency_id = :agency_id and service_id = :service_id
-        order by period_start desc, standard_id
-        limit :limit
-        """,
-        {"agency_id": agency_id, "service_id": service_id, "limit": limit},
     )
     return _dicts(results)
 
