@@ -58,6 +58,18 @@ def register(conn: sqlite3.Connection) -> None:
         conn.create_function(name, 2, _guarded(name, _trim_cost), deterministic=True)
     conn.create_function("instr", 2, _guarded("instr", _search_cost), deterministic=True)
     conn.create_function("replace", 3, _guarded("replace", _search_cost), deterministic=True)
+    # fts3_tokenizer(name) answers the address of a tokenizer's code in the server's memory (and, where
+    # enabled, its two-argument form installs code from an address): nothing a reader needs.
+    for arguments in (1, 2):
+        conn.create_function("fts3_tokenizer", arguments, _refused("fts3_tokenizer"))
+
+
+def _refused(name: str) -> Any:
+    def call(*args: Any) -> Any:
+        _local.refusal = f"{name}() is not available on this portal"
+        return _TOO_BIG
+
+    return call
 
 
 def take_refusal() -> str | None:
