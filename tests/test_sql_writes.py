@@ -76,3 +76,10 @@ def test_a_write_or_escape_attempt_is_refused_and_changes_nothing(portal, sql):
         assert post.status_code < 500 and post.status_code != 200 or "error" in post.text.lower(), post.text[:300]
         assert client.get("/shafaf.json?sql=select+count(*)+as+n+from+services&_shape=array").json()[0]["n"] > 0
     assert _digest(data) == before
+
+
+def test_the_whole_database_is_not_downloadable(portal):
+    """P7: ``allow_download`` is off: the file itself is never served (its full downloads are, at /downloads/)."""
+    base, _ = portal
+    for path in ("/shafaf.db", "/shafaf.db?_hash=1", "/-/shafaf.db"):
+        assert httpx.get(base + path, timeout=10).status_code in (403, 404), path
