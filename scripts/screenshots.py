@@ -25,6 +25,7 @@ def main() -> None:
     parser.add_argument("pages", nargs="+", help="NAME=PATH")
     parser.add_argument("--width", type=int, action="append", help="viewport width in CSS px (repeatable)")
     parser.add_argument("--height", type=int, default=900)
+    parser.add_argument("--clip", type=int, help="keep only the top CLIP px of each page (smaller files for docs)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
@@ -36,7 +37,11 @@ def main() -> None:
                     name, _, path = item.partition("=")
                     page.goto(args.base.rstrip("/") + path, wait_until="networkidle")
                     target = args.out / f"{name}-{width}.png"
-                    page.screenshot(path=str(target), full_page=True)
+                    if args.clip:
+                        page.screenshot(path=str(target), full_page=True,
+                                        clip={"x": 0, "y": 0, "width": width, "height": args.clip})
+                    else:
+                        page.screenshot(path=str(target), full_page=True)
                     print(target)
                 page.close()
         finally:
