@@ -15,6 +15,9 @@ setup(
     packages=find_packages(include=["shafaf", "shafaf.*"]),
     package_data={
         "shafaf.datasette_plugins": ["templates/*.html", "static/*", "locale/*.pot", "locale/*/LC_MESSAGES/*.po"],
+        # The standard and the demo: links to datasets/ and metadata/ in the repository, files in a wheel.
+        "shafaf.standard": ["schemas/*.json", "schemas/*.md"],
+        "shafaf": ["bundled/*.yml", "bundled/demo/*.md", "bundled/demo/*/*", "bundled/examples/*"],
     },
     install_requires=[
         # Datasette's stable line: the 1.0 alphas change plugin configuration and permissions.
@@ -56,7 +59,7 @@ setup(
         ],
     },
     entry_points={
-        "console_scripts": ["shafaf=shafaf.cli:cli"],
+        "console_scripts": ["shafaf=shafaf.cli:main"],
         "datasette": ["shafaf=shafaf.datasette_plugins"],
     },
 )

@@ -109,7 +109,7 @@ def served(registry: Path, data_dir: Path, log_path: Path, *, memory_limit: int 
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with log_path.open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "shafaf.cli", "serve", "--port", str(port), "--registry",
+        proc = subprocess.Popen([sys.executable, "-m", "shafaf", "serve", "--port", str(port), "--registry",
                                  str(registry), "--data-dir", str(data_dir)], stdout=log, stderr=subprocess.STDOUT,
                                 preexec_fn=address_space_limit(memory_limit))
         base = f"http://127.0.0.1:{port}"
@@ -215,7 +215,7 @@ def build_portal(work: Path) -> tuple[Path, Path]:
     if not (data_dir / "shafaf.db").exists():
         generate.write_registry(work / "src", {"bench": 2000})
         for command in ("harvest", "publish"):
-            subprocess.run([sys.executable, "-m", "shafaf.cli", command, "--registry", str(registry), "--data-dir",
+            subprocess.run([sys.executable, "-m", "shafaf", command, "--registry", str(registry), "--data-dir",
                             str(data_dir)], check=True, capture_output=True)
     return registry, data_dir
 

@@ -89,7 +89,7 @@ def checked(result: dict[str, Any], *, allowed: tuple[int, ...] = (0,)) -> dict[
 
 
 def shafaf(*args: str) -> list[str]:
-    return [sys.executable, "-m", "shafaf.cli", *args]
+    return [sys.executable, "-m", "shafaf", *args]
 
 
 # -- 1. ingest

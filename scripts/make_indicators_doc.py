@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write docs/indicators.md from shafaf/indicator_defs.py (the formulas are written once, there).
+"""Write docs/indicators.md from shafaf/standard/indicator_defs.py (the formulas are written once, there).
 
     python scripts/make_indicators_doc.py          # write the file
     python scripts/make_indicators_doc.py --check  # exit 1 when the file is out of date
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from shafaf.indicator_doc import render
+from shafaf.publish.indicator_doc import render
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "indicators.md"
 

@@ -15,10 +15,11 @@ from typing import Any, Iterator
 
 from faultserver import FaultServer, respond
 from figures_generated import frozen
-from shafaf import registry
-from shafaf.datadir import DataDir
-from shafaf.harvest import harvest, with_found_agencies
-from shafaf.publish import publish
+from shafaf.config import registry
+from shafaf.core.datadir import DataDir
+from shafaf.harvest.runner import harvest
+from shafaf.state.found_agencies import with_found_agencies
+from shafaf.publish.writer import publish
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "metadata" / "examples" / "canada-service-inventory.yml"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from shafaf import registry
-from shafaf.datadir import DataDir
+from shafaf.config import registry
+from shafaf.core.datadir import DataDir
 
 SERVICES_ALPHA = """\
 service_id,name_fa,name_en,audience,online_information,online_application,smart,on_national_portal,via_gsb,standard_days,fee,how_to_url,updated

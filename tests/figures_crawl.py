@@ -13,8 +13,8 @@ import sqlite3
 from pathlib import Path
 
 from figures_pages import Page, parse
-from shafaf.registry import Registry
-from shafaf.serve import make_datasette
+from shafaf.config.registry import Registry
+from shafaf.datasette_plugins.app import make_datasette
 
 LANGS = ("fa", "en")
 

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import figures_calendar as cal
-from shafaf import registry, standard
-from shafaf import state as state_mod
-from shafaf.datadir import DataDir
-from shafaf.models import Outcome
-from shafaf.publish import publish
-from shafaf.stage import write_datapackage
-from shafaf.state import Run, StateStore
+from shafaf.config import registry
+from shafaf import standard
+from shafaf.state import store as state_mod
+from shafaf.core.datadir import DataDir
+from shafaf.core.models import Outcome
+from shafaf.publish.writer import publish
+from shafaf.stage.package import write_datapackage
+from shafaf.state.store import Run, StateStore
 
 CHANNELS = ("online", "in_person", "service_office", "phone")
 
@@ -173,7 +174,7 @@ def _write_package(data: DataDir, reg: registry.Registry, agency_id: str, rows: 
 
 @contextlib.contextmanager
 def frozen(now: dt.datetime) -> Iterator[None]:
-    """The one wall clock (shafaf.state.wall_clock) stopped at ``now`` while publishing."""
+    """The one wall clock (shafaf.state.store.wall_clock) stopped at ``now`` while publishing."""
     original = state_mod.wall_clock
     state_mod.wall_clock = lambda: now
     try:

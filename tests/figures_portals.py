@@ -13,10 +13,10 @@ from pathlib import Path
 import figures_generated
 import figures_scenarios
 from figures_oracle import Settings
-from shafaf import registry
-from shafaf.datadir import DataDir
-from shafaf.harvest import harvest
-from shafaf.publish import publish
+from shafaf.config import registry
+from shafaf.core.datadir import DataDir
+from shafaf.harvest.runner import harvest
+from shafaf.publish.writer import publish
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "metadata" / "agencies.yml"

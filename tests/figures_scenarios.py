@@ -20,7 +20,7 @@ import random
 
 import figures_calendar as cal
 from figures_generated import Agency, Spec, jalali_years, months, performance, quarters, run, services, target
-from shafaf.models import Outcome
+from shafaf.core.models import Outcome
 
 UTC = dt.timezone.utc
 

@@ -11,9 +11,9 @@ import csv
 import datetime as dt
 from pathlib import Path
 
-from shafaf import registry
-from shafaf.datadir import DataDir
-from shafaf.stage import write_datapackage
+from shafaf.config import registry
+from shafaf.core.datadir import DataDir
+from shafaf.stage.package import write_datapackage
 
 AGENCIES = ("alpha", "beta")
 
@@ -57,13 +57,13 @@ def _month(m: int) -> tuple[str, str, str]:
 def republish(public_db: Path, sql: str, params: tuple = ()) -> None:
     """What a hand edit (or an older Shafaf) left published, as a publish would leave it: a new version.
 
-    A served version is never written again (shafaf/dbfile.py): the server
+    A served version is never written again (shafaf/publish/dbfile.py): the server
     reads versions immutable, so a test that changes what is served copies
     the version, changes the copy and swaps it in.
     """
     import sqlite3
 
-    from shafaf import dbfile
+    from shafaf.publish import dbfile
 
     building = dbfile.start_version(public_db, base=dbfile.current_version(public_db))
     with sqlite3.connect(building) as conn:

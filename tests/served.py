@@ -43,7 +43,7 @@ def served_process(registry_path: Path, data_dir: Path, log_path: Path, *,
             resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
 
     with log_path.open("wb") as log:
-        server = subprocess.Popen([sys.executable, "-m", "shafaf.cli", "serve", "--port", str(port), "--registry",
+        server = subprocess.Popen([sys.executable, "-m", "shafaf", "serve", "--port", str(port), "--registry",
                                    str(registry_path), "--data-dir", str(data_dir)], stdout=log, stderr=subprocess.STDOUT,
                                   preexec_fn=limit if memory_limit else None)
         base = f"http://127.0.0.1:{port}"

@@ -15,13 +15,13 @@ from click.testing import CliRunner
 
 from conftest import write_registry
 from served import served
-from shafaf import registry
+from shafaf.config import registry
 from shafaf.cli import cli
-from shafaf.datadir import DataDir
-from shafaf.harvest import harvest
-from shafaf.publish import publish
-from shafaf.serve import make_datasette
-from shafaf.state import StateStore
+from shafaf.core.datadir import DataDir
+from shafaf.harvest.runner import harvest
+from shafaf.publish.writer import publish
+from shafaf.datasette_plugins.app import make_datasette
+from shafaf.state.store import StateStore
 
 PORTAL_SETTINGS = "portal:\n  harvest_requests_per_hour: 3\n"
 

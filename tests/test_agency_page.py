@@ -16,9 +16,10 @@ import pytest
 import sqlite_utils
 from datasette.app import Datasette
 
-from shafaf import indicators, tables
-from shafaf.errors import ShafafError
-from shafaf.registry import Portal
+from shafaf.publish import indicators
+from shafaf.standard import tables
+from shafaf.core.errors import ShafafError
+from shafaf.config.registry import Portal
 
 SCRIPT = "<script>alert(1)</script>"
 TODAY = dt.date(2024, 6, 15)

@@ -21,7 +21,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from shafaf.datasette_plugins import openapi
+from shafaf.datasette_plugins.catalogs import openapi
 
 EXAMPLES = 15  # per operation: ~30 operations, a minute on a shared machine
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from shafaf.archives import ArchiveLimits, extract_zip, is_zip, unsafe_member_name
-from shafaf.errors import HarvestError
-from shafaf.models import Reason
+from shafaf.harvest.archives import ArchiveLimits, extract_zip, is_zip, unsafe_member_name
+from shafaf.core.errors import HarvestError
+from shafaf.core.models import Reason
 
 MB = 1 << 20
 

@@ -29,13 +29,14 @@ from served import served_process
 import datasette
 from datasette.utils.asgi import Request
 from datasette.views.base import DatasetteError
-from shafaf import registry, tables
-from shafaf.datadir import DataDir
-from shafaf.datasette_plugins import exceptions, params
-from shafaf.errors import QueryTooLarge, ServerBusy
-from shafaf.harvest import harvest
-from shafaf.publish import publish
-from shafaf.serve import make_datasette
+from shafaf.config import registry
+from shafaf.standard import tables
+from shafaf.core.datadir import DataDir
+from shafaf.datasette_plugins.security import exceptions, params
+from shafaf.core.errors import QueryTooLarge, ServerBusy
+from shafaf.harvest.runner import harvest
+from shafaf.publish.writer import publish
+from shafaf.datasette_plugins.app import make_datasette
 
 # Every parameter Datasette 0.65's table, row and query views read (docs "Special table arguments", and
 # views/table.py, filters.py, facets.py, views/base.py, views/database.py).

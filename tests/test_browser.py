@@ -26,10 +26,10 @@ import pytest
 
 from conftest import write_registry
 from served import served
-from shafaf import registry
-from shafaf.datadir import DataDir
-from shafaf.harvest import harvest
-from shafaf.publish import publish
+from shafaf.config import registry
+from shafaf.core.datadir import DataDir
+from shafaf.harvest.runner import harvest
+from shafaf.publish.writer import publish
 
 pytestmark = pytest.mark.browser
 

@@ -16,8 +16,8 @@ import sqlite3
 import pytest
 
 from canada_example import FIXTURE
-from shafaf.harvest import harvest
-from shafaf.models import Outcome
+from shafaf.harvest.runner import harvest
+from shafaf.core.models import Outcome
 
 
 @pytest.fixture(scope="module")

@@ -26,11 +26,12 @@ from cli_child import run
 from conftest import write_registry
 from publishing import republish
 from served import served
-from shafaf import registry, urls
-from shafaf.datadir import DataDir
-from shafaf.errors import RegistryError
-from shafaf.harvest import harvest
-from shafaf.publish import publish
+from shafaf.config import registry
+from shafaf.core import urls
+from shafaf.core.datadir import DataDir
+from shafaf.core.errors import RegistryError
+from shafaf.harvest.runner import harvest
+from shafaf.publish.writer import publish
 
 # Each bad URL carries a marker found nowhere else, so "no bad URL in the answer" is a plain substring check.
 BAD_URLS = {

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from markupsafe import Markup
 
-from shafaf.datasette_plugins import charts
-from shafaf.datasette_plugins.charts import Segment, Series, bar_chart, line_chart, sparkline
+from shafaf.datasette_plugins.pages import charts
+from shafaf.datasette_plugins.pages.charts import Segment, Series, bar_chart, line_chart, sparkline
 
 NS = {"svg": charts.SVG_NS}
-CSS = Path(charts.__file__).parent / "static" / "charts.css"
+CSS = Path(charts.__file__).parents[1] / "static" / "charts.css"
 HOSTILE = "<script>alert(\"x\")</script> ]]> it's \u202eevil\u202c & <b>"
 PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 

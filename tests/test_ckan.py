@@ -19,22 +19,15 @@ from typing import Any, Callable
 import pytest
 from faultserver import FaultServer, hang, redirect, respond
 
-from shafaf.errors import HarvestError
-from shafaf.fetch import FetchPolicy
-from shafaf.harvesters import for_kind
-from shafaf.harvesters.base import HarvestContext
-from shafaf.harvesters.ckan import (
-    LISTING_FILE,
-    CkanHarvester,
-    dataset_matches,
-    resource_format,
-    resource_matches,
-    select_resources,
-)
-from shafaf.harvesters.ckan_api import CkanClient, list_datasets
-from shafaf.harvesters.combine import Part, combine
-from shafaf.models import Reason
-from shafaf.registry import Source
+from shafaf.core.errors import HarvestError
+from shafaf.harvest.net.fetch import FetchPolicy
+from shafaf.harvest.sources import for_kind
+from shafaf.harvest.sources.base import HarvestContext
+from shafaf.harvest.sources.ckan import LISTING_FILE, CkanHarvester, dataset_matches, resource_format, resource_matches, select_resources
+from shafaf.harvest.sources.ckan_api import CkanClient, list_datasets
+from shafaf.harvest.sources.combine import Part, combine
+from shafaf.core.models import Reason
+from shafaf.config.registry import Source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ckan"
 JSON = {"Content-Type": "application/json;charset=utf-8"}
@@ -50,7 +43,7 @@ def _readers_read_json() -> bool:
     """Whether readers.open_table can read a JSON table here (it needs frictionless' JSON support)."""
     import tempfile
 
-    from shafaf.readers import open_table
+    from shafaf.validate.readers import open_table
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "t.json"

@@ -22,11 +22,13 @@ import sqlite_utils
 from harvestable_portal import build, datasette_for, get, post
 from served import served
 
-from shafaf import registry, standard, tables
-from shafaf.datadir import DataDir
-from shafaf.harvest import harvest
-from shafaf.publish import publish
-from shafaf.serve import make_datasette
+from shafaf.config import registry
+from shafaf import standard
+from shafaf.standard import tables
+from shafaf.core.datadir import DataDir
+from shafaf.harvest.runner import harvest
+from shafaf.publish.writer import publish
+from shafaf.datasette_plugins.app import make_datasette
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ckan"
 # ckanapi's own command (its dump re-runs it for its workers); beside this Python, or on PATH.

@@ -21,8 +21,8 @@ from frictionless import Schema
 
 from benchmarks import generate
 from shafaf import standard
-from shafaf.compiled_schema import CompiledSchema, cell_reader
-from shafaf.validate import validate_file
+from shafaf.validate.compiled_schema import CompiledSchema, cell_reader
+from shafaf.validate.engine import validate_file
 from test_frictionless_fixtures import CASES, FRICTIONLESS
 
 AWKWARD_CELLS = [
@@ -119,7 +119,7 @@ def test_a_row_is_typed_as_frictionless_types_it():
 def test_each_constraint_check_is_frictionless_own(name, constraints):
     from frictionless.schema import field as frictionless_field
 
-    from shafaf.compiled_schema import _check
+    from shafaf.validate.compiled_schema import _check
 
     values = [None, 0, 1, -1, 100, 101, decimal.Decimal("0.5"), decimal.Decimal("NaN"), decimal.Decimal("Infinity"),
               decimal.Decimal("-Infinity"), 99.5, float("nan")]
@@ -136,7 +136,7 @@ def test_pattern_and_enum_checks_are_frictionless_own():
 
     from frictionless.schema import field as frictionless_field
 
-    from shafaf.compiled_schema import _check
+    from shafaf.validate.compiled_schema import _check
 
     pattern = re.compile("^[a-z0-9-]{1,64}$")
     for v in [None, "tax", "Tax", "", "a" * 65, "tax\n"]:

@@ -16,16 +16,16 @@ import pytest
 from faultserver import respond
 from frictionless import Resource
 
-from shafaf import registry
-from shafaf.datadir import DataDir
-from shafaf.errors import HarvestError
-from shafaf.fetch import FetchPolicy
-from shafaf.harvest import harvest
-from shafaf.harvesters import for_kind
-from shafaf.harvesters.base import HarvestContext
-from shafaf.harvesters.datapackage import DataPackageHarvester, path_problem
-from shafaf.models import Outcome, Reason
-from shafaf.registry import Source
+from shafaf.config import registry
+from shafaf.core.datadir import DataDir
+from shafaf.core.errors import HarvestError
+from shafaf.harvest.net.fetch import FetchPolicy
+from shafaf.harvest.runner import harvest
+from shafaf.harvest.sources import for_kind
+from shafaf.harvest.sources.base import HarvestContext
+from shafaf.harvest.sources.datapackage import DataPackageHarvester, path_problem
+from shafaf.core.models import Outcome, Reason
+from shafaf.config.registry import Source
 
 POLICY = FetchPolicy(deadline_s=3, connect_timeout_s=1, read_timeout_s=1, retries=0, backoff_s=0.01,
                      allow_private_networks=True)

@@ -10,9 +10,10 @@ import sqlite_utils
 from click.testing import CliRunner
 
 from served import served
-from shafaf import registry
-from shafaf.cli import BUNDLED_REGISTRY, cli
-from shafaf.serve import make_datasette
+from shafaf.config import registry
+from shafaf.cli import cli
+from shafaf.cli.options import BUNDLED_REGISTRY
+from shafaf.datasette_plugins.app import make_datasette
 
 
 @pytest.fixture(scope="module")

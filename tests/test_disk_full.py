@@ -23,14 +23,14 @@ import pytest
 
 from publishing import AGENCIES, write_package, write_registry
 from served import served
-from shafaf.datadir import DataDir
-from shafaf.dbfile import BUILDING, current_version, versions_dir
-from shafaf.publish import publish
+from shafaf.core.datadir import DataDir
+from shafaf.publish.dbfile import BUILDING, current_version, versions_dir
+from shafaf.publish.writer import publish
 from small_disk import fill, free_bytes, small_disk
 
 
 def _publish(root: Path, *args: str) -> tuple[int, list[dict] | None, str]:
-    proc = subprocess.run([sys.executable, "-m", "shafaf.cli", "publish", *args, "--registry", str(root / "agencies.yml"),
+    proc = subprocess.run([sys.executable, "-m", "shafaf", "publish", *args, "--registry", str(root / "agencies.yml"),
                            "--data-dir", str(root / "var"), "--json", "--no-downloads"], capture_output=True, text=True,
                           timeout=300)
     try:

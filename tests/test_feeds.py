@@ -9,7 +9,7 @@ import feedparser
 import pytest
 from harvestable_portal import build, datasette_for, get
 
-from shafaf.datasette_plugins import openapi
+from shafaf.datasette_plugins.catalogs import openapi
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "api.md"

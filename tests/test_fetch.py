@@ -26,10 +26,10 @@ import pytest
 
 from faultserver import (FaultServer, chunked_unterminated, drip, endless, gzip_bomb, hang, redirect, respond,
                          sequence, stream, truncated)
-from shafaf import netguard
-from shafaf.errors import HarvestError
-from shafaf.fetch import FetchPolicy, Validators, fetch, fetch_bytes, fetch_json
-from shafaf.models import Reason
+from shafaf.harvest.net import netguard
+from shafaf.core.errors import HarvestError
+from shafaf.harvest.net.fetch import FetchPolicy, Validators, fetch, fetch_bytes, fetch_json
+from shafaf.core.models import Reason
 
 MB = 1_000_000
 CSV = b"id,name\n1,a\n2,b\n"

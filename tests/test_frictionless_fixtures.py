@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from frictionless import Resource, Schema
 
-from shafaf.validate import Report, validate_file
+from shafaf.validate.engine import Report, validate_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FRICTIONLESS = FIXTURES / "frictionless"

@@ -3,10 +3,10 @@ from __future__ import annotations
 import json
 import textwrap
 
-from shafaf import registry
-from shafaf.harvest import harvest
-from shafaf.models import Outcome, Reason
-from shafaf.state import StateStore
+from shafaf.config import registry
+from shafaf.harvest.runner import harvest
+from shafaf.core.models import Outcome, Reason
+from shafaf.state.store import StateStore
 
 
 def test_harvest_captures_raw_bytes_with_a_run_record(reg, data):
@@ -70,7 +70,7 @@ def test_header_only_file_never_wipes(registry_path, reg, data):
 
 
 def test_raw_captures_are_pruned_to_the_last_runs(reg, data):
-    from shafaf.harvest import prune_raw
+    from shafaf.harvest.runner import prune_raw
 
     for _ in range(3):
         harvest([reg.agency("beta")], registry=reg, data=data)

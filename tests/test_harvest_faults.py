@@ -19,11 +19,11 @@ import pytest
 
 from faultserver import (chunked_unterminated, drip, endless, gzip_bomb, hang, http_registry, redirect, respond,
                          sequence, stream, truncated)
-from shafaf import registry
-from shafaf.datadir import DataDir
-from shafaf.harvest import harvest
-from shafaf.models import Outcome
-from shafaf.publish import publish
+from shafaf.config import registry
+from shafaf.core.datadir import DataDir
+from shafaf.harvest.runner import harvest
+from shafaf.core.models import Outcome
+from shafaf.publish.writer import publish
 
 DEADLINE_S = 3
 GOOD = "service_id,name_fa,name_en\nS1,خدمت یک,One\nS2,خدمت دو,Two\n"

@@ -17,20 +17,14 @@ from typing import Any
 
 import pytest
 
-from shafaf import tables
-from shafaf.indicator_defs import BY_NAME, DEFINITIONS, SCORE_WEIGHTS
-from shafaf.indicator_doc import render
-from shafaf.indicators import (
-    column_descriptions,
-    compute_agency,
-    compute_scorecards,
-    indicator_descriptions,
-    indicators_column_descriptions,
-)
-from shafaf.publish import ensure_schema, jalali_parts
-from shafaf.registry import Portal, SmartPlan
-from shafaf.scorecard_defs import SCORECARD
-from shafaf.smart_plan import required_share
+from shafaf.standard import tables
+from shafaf.standard.indicator_defs import BY_NAME, DEFINITIONS, SCORE_WEIGHTS
+from shafaf.publish.indicator_doc import render
+from shafaf.publish.indicators import column_descriptions, compute_agency, compute_scorecards, indicator_descriptions, indicators_column_descriptions
+from shafaf.publish.writer import ensure_schema, jalali_parts
+from shafaf.config.registry import Portal, SmartPlan
+from shafaf.publish.scorecard_defs import SCORECARD
+from shafaf.publish.smart_plan import required_share
 
 TODAY = dt.date(2025, 11, 23)
 PLAN = SmartPlan(start_year=1403)

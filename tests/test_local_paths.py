@@ -148,8 +148,8 @@ def test_the_copy_keeps_to_the_deadline_and_the_cap_of_a_slow_or_endless_reader(
     import threading
     import time
 
-    from shafaf import localfile
-    from shafaf.errors import HarvestError
+    from shafaf.core import localfile
+    from shafaf.core.errors import HarvestError
 
     def copy(every: float, block: bytes, **limits):
         read_fd, write_fd = os.pipe()

@@ -21,7 +21,7 @@ import pytest
 
 from cli_child import file_registry, run
 from served import served
-from shafaf.public_message import MAX_CHARS, bounded, listing, without_paths
+from shafaf.core.public_message import MAX_CHARS, bounded, listing, without_paths
 
 
 def harvest_json(registry: Path, data_dir: Path | str, *, cwd: Path | None = None) -> list[dict]:

@@ -6,10 +6,8 @@ import datetime as dt
 
 import pytest
 
-from shafaf.mapping import normalize_cell
-from shafaf.normalize import (
-    PeriodError, clean_code, clean_text, fold_digits, number_text, parse_date, parse_period, search_form, unify_letters,
-)
+from shafaf.validate.mapping import normalize_cell
+from shafaf.normalize import PeriodError, clean_code, clean_text, fold_digits, number_text, parse_date, parse_period, search_form, unify_letters
 from shafaf.normalize.text import INVISIBLES, SEARCH_FOLDS
 
 D = dt.date
@@ -352,7 +350,7 @@ def test_jalali_month_trap_end_to_end(tmp_path):
     """frictionless alone would take ۱۴۰۲-۰۷ as the yearmonth 1402-07 AD; mapped, it is Mehr 1402."""
     import csv
 
-    from shafaf.validate import validate_file
+    from shafaf.validate.engine import validate_file
 
     path, out = tmp_path / "service_performance.csv", tmp_path / "out.csv"
     path.write_text(
@@ -377,7 +375,7 @@ def test_jalali_month_trap_end_to_end(tmp_path):
 
 
 def test_a_jalali_month_in_a_date_column_is_an_error_not_year_1402(tmp_path):
-    from shafaf.validate import validate_file
+    from shafaf.validate.engine import validate_file
 
     path = tmp_path / "service_performance.csv"
     path.write_text(
@@ -393,7 +391,7 @@ def test_a_jalali_month_in_a_date_column_is_an_error_not_year_1402(tmp_path):
 
 
 def test_two_digit_periods_follow_the_source_pivot_end_to_end(tmp_path):
-    from shafaf.validate import validate_file
+    from shafaf.validate.engine import validate_file
 
     path = tmp_path / "service_performance.csv"
     path.write_text("service_id,period,channel\nS1,98/11,online\nS1,00/01,online\n", encoding="utf-8")

@@ -7,10 +7,10 @@ import asyncio
 import pytest
 
 from publishing import AGENCIES, write_package, write_registry
-from shafaf.datadir import DataDir
-from shafaf.datasette_plugins import page_cache
-from shafaf.publish import publish
-from shafaf.serve import make_datasette
+from shafaf.core.datadir import DataDir
+from shafaf.datasette_plugins.pages import page_cache
+from shafaf.publish.writer import publish
+from shafaf.datasette_plugins.app import make_datasette
 
 
 @pytest.fixture

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from shafaf import registry
+from shafaf.config import registry
 from shafaf.cli import cli
-from shafaf.datadir import DataDir
-from shafaf.harvest import harvest
-from shafaf.models import Outcome, Reason
-from shafaf.publish import publish
+from shafaf.core.datadir import DataDir
+from shafaf.harvest.runner import harvest
+from shafaf.core.models import Outcome, Reason
+from shafaf.publish.writer import publish
 
 FIXTURE = Path(__file__).parent / "fixtures" / "canada" / "service_inventory_2024.csv.gz"
 AGENCY = "cra-arc"

@@ -4,10 +4,10 @@ import sqlite3
 
 import sqlite_utils
 
-from shafaf import tables
-from shafaf.harvest import harvest
-from shafaf.models import Reason
-from shafaf.publish import publish
+from shafaf.standard import tables
+from shafaf.harvest.runner import harvest
+from shafaf.core.models import Reason
+from shafaf.publish.writer import publish
 
 
 def _db(data) -> sqlite_utils.Database:

@@ -21,11 +21,11 @@ import pytest
 
 from publishing import AGENCIES, write_package, write_registry
 from served import free_port
-from shafaf.datadir import DataDir
-from shafaf.dbfile import BUILDING, current_version, versions_dir
-from shafaf.models import Outcome, Reason
-from shafaf.publish import publish
-from shafaf.state import StateStore
+from shafaf.core.datadir import DataDir
+from shafaf.publish.dbfile import BUILDING, current_version, versions_dir
+from shafaf.core.models import Outcome, Reason
+from shafaf.publish.writer import publish
+from shafaf.state.store import StateStore
 
 SERVICES, MONTHS = 100, 100  # 10,000 performance rows an agency: a publish of a few tenths of a second
 
@@ -61,7 +61,7 @@ def state_of(db_path: Path) -> dict[str, str]:
 
 def publisher(tmp_path: Path, *args: str, preexec=None) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "shafaf.cli", "publish", *args, "--registry", str(tmp_path / "agencies.yml"),
+        [sys.executable, "-m", "shafaf", "publish", *args, "--registry", str(tmp_path / "agencies.yml"),
          "--data-dir", str(tmp_path / "var"), "--json", "--no-downloads"],  # the kills aim at publishing itself
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=preexec,
     )
@@ -173,7 +173,7 @@ def test_readers_of_a_running_server_never_see_half_a_publication(portal):
     tmp_path, reg, data = portal
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "shafaf.cli", "serve", "--port", str(port), "--registry", str(tmp_path / "agencies.yml"),
+        [sys.executable, "-m", "shafaf", "serve", "--port", str(port), "--registry", str(tmp_path / "agencies.yml"),
          "--data-dir", str(data.root)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = (f"http://127.0.0.1:{port}/shafaf.json?_shape=array&sql=" +
            "select agency_id, run_id, count(*) as n from service_performance group by agency_id, run_id")

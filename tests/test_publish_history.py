@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlite3
 import textwrap
 
-from shafaf import registry
-from shafaf.datadir import DataDir
-from shafaf.harvest import harvest
-from shafaf.publish import publish
+from shafaf.config import registry
+from shafaf.core.datadir import DataDir
+from shafaf.harvest.runner import harvest
+from shafaf.publish.writer import publish
 
 SERVICES = "service_id,name_fa,name_en\nS1,یک,One\nS2,دو,Two\nS3,سه,Three\n"
 PERFORMANCE = (

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from shafaf.reference import reference_window
+from shafaf.publish.reference import reference_window
 
 D = dt.date
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from shafaf import registry
-from shafaf.errors import RegistryError, UsageError
+from shafaf.config import registry
+from shafaf.core.errors import RegistryError, UsageError
 
 
 def test_loads_agencies_sources_and_portal(reg):

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from conftest import write_registry
-from shafaf import registry
-from shafaf.errors import RegistryError
-from shafaf.text_checks import json_problem, text_problem
+from shafaf.config import registry
+from shafaf.core.errors import RegistryError
+from shafaf.core.text_checks import json_problem, text_problem
 
 TEMPLATE = """\
 portal:
@@ -84,7 +84,7 @@ def test_a_lone_surrogate_in_the_registry_fails_the_cli_cleanly_and_harvests_not
     registry_path = write_registry(tmp_path / "src")
     text = registry_path.read_text(encoding="utf-8")
     registry_path.write_text(text.replace("name_fa: سازمان الف", 'name_fa: "lone \\ud800 x"'), encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "shafaf.cli", "harvest", "--registry", str(registry_path),
+    result = subprocess.run([sys.executable, "-m", "shafaf", "harvest", "--registry", str(registry_path),
                              "--data-dir", str(tmp_path / "var")], capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     assert "agencies.yml:7: 'name_fa' has a lone surrogate (U+D800)" in result.stderr, result.stderr

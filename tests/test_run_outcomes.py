@@ -29,14 +29,15 @@ from click.testing import CliRunner
 from conftest import write_registry
 from faultserver import http_registry
 from served import served
-from shafaf import harvest as harvest_mod
-from shafaf import registry, stage
+from shafaf.harvest import runner as harvest_mod
+from shafaf.config import registry
+from shafaf.stage import package as stage
 from shafaf.cli import cli
-from shafaf.datadir import DataDir
-from shafaf.harvest import Runner, harvest
-from shafaf.models import Outcome, Reason
-from shafaf.publish import publish
-from shafaf.state import StateStore
+from shafaf.core.datadir import DataDir
+from shafaf.harvest.runner import Runner, harvest
+from shafaf.core.models import Outcome, Reason
+from shafaf.publish.writer import publish
+from shafaf.state.store import StateStore
 
 ERRORS: list[BaseException] = [
     UnicodeEncodeError("utf-8", "lone \ud800", 5, 6, "surrogates not allowed"), KeyError("name_en"),
@@ -153,10 +154,10 @@ def test_when_even_the_failure_cannot_be_written_the_run_is_aborted_once_its_pro
     script.write_text(textwrap.dedent(f"""\
         import sqlite3, sys
         from pathlib import Path
-        from shafaf import registry
-        from shafaf.datadir import DataDir
-        from shafaf.harvest import harvest
-        from shafaf.state import StateStore
+        from shafaf.config import registry
+        from shafaf.core.datadir import DataDir
+        from shafaf.harvest.runner import harvest
+        from shafaf.state.store import StateStore
 
         def refuse(self, run, *args, **kwargs):
             if run.agency_id == "alpha":
@@ -185,7 +186,7 @@ def test_the_cli_exits_non_zero_with_one_line_per_run_and_no_traceback(three, tm
     script = tmp_path / "failing_cli.py"
     script.write_text(textwrap.dedent("""\
         import sys
-        from shafaf import stage
+        from shafaf.stage import package as stage
         from shafaf.cli import cli
 
         real = stage.validate_file
@@ -220,7 +221,7 @@ def test_a_sigkilled_harvest_is_aborted_in_status_the_page_and_the_published_run
                          portal={"allow_private_networks": True, "fetch_retries": 0, "run_lease_s": 3})
     reg = registry.load(path)
     data = DataDir(tmp_path / "var")
-    child = subprocess.Popen([sys.executable, "-m", "shafaf.cli", "harvest", "alpha", "--registry", str(path),
+    child = subprocess.Popen([sys.executable, "-m", "shafaf", "harvest", "alpha", "--registry", str(path),
                               "--data-dir", str(data.root)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         assert arrived.wait(60), "the harvest never reached the server"  # the marker: the run is mid-fetch

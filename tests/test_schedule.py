@@ -8,10 +8,9 @@ import textwrap
 
 import pytest
 
-from shafaf import registry
-from shafaf.errors import RegistryError, ScheduleError
-from shafaf.schedule import (due_since, is_stale, last_at_or_before, next_after, nth_previous, parse_rule,
-                             previous_slots)
+from shafaf.config import registry
+from shafaf.core.errors import RegistryError, ScheduleError
+from shafaf.config.schedule import due_since, is_stale, last_at_or_before, next_after, nth_previous, parse_rule, previous_slots
 
 TEHRAN = "Asia/Tehran"
 UTC = dt.timezone.utc

@@ -24,15 +24,16 @@ from click.testing import CliRunner
 
 from conftest import write_registry
 from served import served
-from shafaf import agency_requests, registry
+from shafaf.state import agency_requests
+from shafaf.config import registry
 from shafaf.cli import cli
-from shafaf.datadir import DataDir
-from shafaf.errors import RegistryError, ScheduleError
-from shafaf.harvest import harvest
-from shafaf.publish import publish
-from shafaf.schedule import next_after, parse_rule, previous_slots
-from shafaf.schedule_limits import Limits, accept_rule
-from shafaf.state import StateStore
+from shafaf.core.datadir import DataDir
+from shafaf.core.errors import RegistryError, ScheduleError
+from shafaf.harvest.runner import harvest
+from shafaf.publish.writer import publish
+from shafaf.config.schedule import next_after, parse_rule, previous_slots
+from shafaf.config.schedule_limits import Limits, accept_rule
+from shafaf.state.store import StateStore
 
 UTC = dt.timezone.utc
 TEHRAN = "Asia/Tehran"
@@ -249,7 +250,7 @@ def test_shafaf_schedule_set_refuses_the_class_with_exit_2_and_stores_nothing(po
         if isinstance(value, (str, dict, list)):  # RULE 5 or true on the command line is cron text, refused as such
             assert words in result.output, (value, result.output)
     assert stored(data) == []
-    real = subprocess.run([sys.executable, "-m", "shafaf.cli", "schedule", "set", "alpha", "services", "0 0 31 2 *",
+    real = subprocess.run([sys.executable, "-m", "shafaf", "schedule", "set", "alpha", "services", "0 0 31 2 *",
                            "--registry", str(registry_path), "--data-dir", str(data.root)],
                           capture_output=True, text=True, timeout=60)
     assert real.returncode == 2 and "never runs" in real.stderr and "Traceback" not in real.stderr
@@ -287,7 +288,7 @@ def test_a_stored_rule_that_cannot_be_computed_breaks_nothing_for_anyone(portal)
         assert "cannot be computed" in shafaf(portal, "schedule", "show", "alpha").output
     with sqlite3.connect(data.state_db) as db:  # beta's last run long ago: its latest slot is owed
         db.execute("update runs set started = '2026-01-01T00:00:00Z' where agency_id = 'beta'")
-    due = subprocess.run([sys.executable, "-m", "shafaf.cli", "harvest", "--due", "--json", "--registry",
+    due = subprocess.run([sys.executable, "-m", "shafaf", "harvest", "--due", "--json", "--registry",
                           str(registry_path), "--data-dir", str(data.root)], capture_output=True, text=True, timeout=120)
     assert "Traceback" not in due.stderr and "alpha/services: schedule cannot be computed" in due.stderr, due.stderr
     ran = {(r["agency_id"], r["source_id"]) for r in json.loads(due.stdout)}
@@ -314,7 +315,7 @@ def test_the_scheduler_reports_a_broken_rule_once_and_runs_the_others(tmp_path):
         db.execute("insert into schedule_overrides values ('alpha', 'services', '\"0 0 31 2 *\"', '', 'old')")
     log_path = tmp_path / "scheduler.log"
     with log_path.open("wb") as log:
-        child = subprocess.Popen([sys.executable, "-m", "shafaf.cli", "scheduler", "--registry", str(registry_path),
+        child = subprocess.Popen([sys.executable, "-m", "shafaf", "scheduler", "--registry", str(registry_path),
                                   "--data-dir", str(data.root)], stdout=log, stderr=subprocess.STDOUT)
         try:
             def done(run_id: str | None = None) -> bool:

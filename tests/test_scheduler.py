@@ -23,14 +23,15 @@ from pathlib import Path
 import pytest
 
 from faultserver import Request, hang, http_registry, respond
-from shafaf import agency_requests, registry
-from shafaf import state as state_mod
-from shafaf.datadir import DataDir
-from shafaf.errors import RateLimited
-from shafaf.harvest import Runner
-from shafaf.models import Outcome, Reason, Trigger
-from shafaf.scheduler import run_due
-from shafaf.state import Run, StateStore, new_run_id, utc_now
+from shafaf.state import agency_requests
+from shafaf.config import registry
+from shafaf.state import store as state_mod
+from shafaf.core.datadir import DataDir
+from shafaf.core.errors import RateLimited
+from shafaf.harvest.runner import Runner
+from shafaf.core.models import Outcome, Reason, Trigger
+from shafaf.schedule.scheduler import run_due
+from shafaf.state.store import Run, StateStore, new_run_id, utc_now
 
 GOOD = "service_id,name_fa,name_en\nS1,خدمت یک,One\nS2,خدمت دو,Two\n"
 CSV = {"Content-Type": "text/csv; charset=utf-8"}
@@ -145,7 +146,7 @@ def test_sigkill_mid_run_is_marked_aborted_and_the_next_run_is_clean(tmp_path, f
     fault_server.add("/alpha.csv", gate)
     reg = write_registry(tmp_path / "src", fault_server.base_url)
     data = DataDir(tmp_path / "var")
-    child = subprocess.Popen([sys.executable, "-m", "shafaf.cli", "harvest", "alpha", "--registry", str(reg.path),
+    child = subprocess.Popen([sys.executable, "-m", "shafaf", "harvest", "alpha", "--registry", str(reg.path),
                               "--data-dir", str(data.root)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         assert gate.arrived.wait(30), "the harvest never reached the server"
@@ -371,7 +372,7 @@ def test_scheduler_runs_missed_slots_at_start_up_and_stops_cleanly_on_sigterm(tm
     old_attempt(data, reg, "beta", "2026-01-01T00:00:00Z")
     log = tmp_path / "scheduler.log"
     with log.open("wb") as out:
-        child = subprocess.Popen([sys.executable, "-m", "shafaf.cli", "scheduler", "--registry", str(reg.path),
+        child = subprocess.Popen([sys.executable, "-m", "shafaf", "scheduler", "--registry", str(reg.path),
                                   "--data-dir", str(data.root)], stdout=out, stderr=subprocess.STDOUT)
         try:
             assert gate.arrived.wait(30), log.read_text()

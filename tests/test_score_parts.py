@@ -14,10 +14,10 @@ from typing import Any, Callable
 
 import pytest
 
-from shafaf import tables
-from shafaf.indicators import compute_agency, compute_scorecards
-from shafaf.publish import ensure_schema, jalali_parts
-from shafaf.registry import Portal
+from shafaf.standard import tables
+from shafaf.publish.indicators import compute_agency, compute_scorecards
+from shafaf.publish.writer import ensure_schema, jalali_parts
+from shafaf.config.registry import Portal
 
 TODAY = dt.date(2026, 12, 3)  # reference window: Aban 1404 .. Mehr 1405 = 2025-10-23 .. 2026-10-22
 PORTAL = Portal()

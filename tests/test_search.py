@@ -15,11 +15,12 @@ import httpx
 import pytest
 from datasette.app import Datasette
 
-from shafaf import search, serve
+from shafaf.publish import search
+from shafaf.datasette_plugins import app as serve
 from shafaf.normalize import search_form
-from shafaf.datasette_plugins.search import normalize_search_value, rewrite_query_string
-from shafaf.publish import ensure_schema
-from shafaf.registry import Portal
+from shafaf.datasette_plugins.pages.search import normalize_search_value, rewrite_query_string
+from shafaf.publish.writer import ensure_schema
+from shafaf.config.registry import Portal
 
 SERVICES = [
     # agency, service, name_fa, name_en, description, category

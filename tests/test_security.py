@@ -16,9 +16,9 @@ import pytest
 import sqlite_utils
 from datasette.app import Datasette
 
-from shafaf.datasette_plugins import security
-from shafaf.registry import Portal
-from shafaf.serve import SETTINGS, make_datasette
+from shafaf.datasette_plugins.security import headers as security
+from shafaf.config.registry import Portal
+from shafaf.datasette_plugins.app import SETTINGS, make_datasette
 from test_agency_page import _service, build_db
 
 SCRIPT = "<script>alert(1)</script>"

@@ -6,10 +6,11 @@ import asyncio
 
 import pytest
 
-from shafaf import search, tables
-from shafaf.harvest import harvest
-from shafaf.publish import publish
-from shafaf.serve import SETTINGS, make_datasette
+from shafaf.publish import search
+from shafaf.standard import tables
+from shafaf.harvest.runner import harvest
+from shafaf.publish.writer import publish
+from shafaf.datasette_plugins.app import SETTINGS, make_datasette
 
 
 @pytest.fixture

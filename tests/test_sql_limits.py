@@ -23,13 +23,13 @@ from benchmarks.public_sql import BOMBS, TIME_BOMB, bomb, fire, latency_under
 from conftest import write_registry
 from served import served_process
 
-from shafaf import registry
-from shafaf.datadir import DataDir
-from shafaf.datasette_plugins import sql_limits, sql_pools
-from shafaf.errors import QueryTooLarge, ServerBusy
-from shafaf.harvest import harvest
-from shafaf.publish import publish
-from shafaf.serve import SETTINGS, make_datasette
+from shafaf.config import registry
+from shafaf.core.datadir import DataDir
+from shafaf.datasette_plugins.security import sql_limits, sql_pools
+from shafaf.core.errors import QueryTooLarge, ServerBusy
+from shafaf.harvest.runner import harvest
+from shafaf.publish.writer import publish
+from shafaf.datasette_plugins.app import SETTINGS, make_datasette
 
 MEMORY_LIMIT = 4_000_000_000  # RLIMIT_AS of the server under attack: virtual, so far above its RSS
 # Idle 72 MB, and at most: SQLite's heap limit (256 MB) + three public threads each converting one row of

@@ -15,11 +15,11 @@ import pytest
 
 from conftest import write_registry
 from served import served
-from shafaf import registry
-from shafaf.datadir import DataDir
-from shafaf.dbfile import current_version
-from shafaf.harvest import harvest
-from shafaf.publish import publish
+from shafaf.config import registry
+from shafaf.core.datadir import DataDir
+from shafaf.publish.dbfile import current_version
+from shafaf.harvest.runner import harvest
+from shafaf.publish.writer import publish
 
 ATTEMPTS = [
     "insert into services (agency_id, service_id) values ('x', 'y')",

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from shafaf.targets import direction, met
+from shafaf.standard.targets import direction, met
 
 
 @pytest.mark.parametrize("target, actual, better, expected", [

@@ -7,12 +7,12 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from shafaf import tokens
+from shafaf.state import tokens
 from shafaf.cli import cli
-from shafaf.errors import UsageError
-from shafaf.harvest import harvest
-from shafaf.publish import publish
-from shafaf.state import StateStore
+from shafaf.core.errors import UsageError
+from shafaf.harvest.runner import harvest
+from shafaf.publish.writer import publish
+from shafaf.state.store import StateStore
 
 
 @pytest.fixture

@@ -27,9 +27,9 @@ import pytest
 from hammer import deleted_descriptors, hammer, open_descriptors
 from publishing import AGENCIES, write_package, write_registry
 from served import free_port
-from shafaf.datadir import DataDir
-from shafaf.dbfile import current_version
-from shafaf.publish import publish
+from shafaf.core.datadir import DataDir
+from shafaf.publish.dbfile import current_version
+from shafaf.publish.writer import publish
 
 # 20,000 performance rows: a publish of about a second. The issue's measurement used 300k rows; set
 # SHAFAF_HAMMER_SERVICES and SHAFAF_HAMMER_MONTHS to run it at that size.
@@ -39,7 +39,7 @@ PUBLISHES = int(os.environ.get("SHAFAF_HAMMER_PUBLISHES", 50))
 
 
 def _publish_cli(root: Path, *args: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "shafaf.cli", "publish", *args, "--registry", str(root / "agencies.yml"),
+    proc = subprocess.run([sys.executable, "-m", "shafaf", "publish", *args, "--registry", str(root / "agencies.yml"),
                            "--data-dir", str(root / "var"), "--json", "--no-downloads"], capture_output=True, timeout=300)
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")
     assert all(r["ok"] for r in json.loads(proc.stdout)), proc.stdout
@@ -47,7 +47,7 @@ def _publish_cli(root: Path, *args: str) -> None:
 
 def _serve(root: Path, log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "shafaf.cli", "serve", "--port", str(port), "--registry",
+    server = subprocess.Popen([sys.executable, "-m", "shafaf", "serve", "--port", str(port), "--registry",
                                str(root / "agencies.yml"), "--data-dir", str(root / "var")],
                               stdout=log.open("wb"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -159,7 +159,7 @@ def test_the_server_opens_versions_immutable_and_follows_each_swap(tmp_path):
     """No -wal or -shm is ever made for a served version, and the next query reads the version just swapped in."""
     import asyncio
 
-    from shafaf.serve import make_datasette
+    from shafaf.datasette_plugins.app import make_datasette
 
     reg, data = _portal(tmp_path)
     ds = make_datasette(data.public_db, reg.portal)

@@ -6,10 +6,10 @@ import re
 import sqlite3
 from pathlib import Path
 
-from shafaf import validate as validate_mod
-from shafaf.harvest import harvest
-from shafaf.publish import publish
-from shafaf.validate import validate_file
+from shafaf.validate import engine as validate_mod
+from shafaf.harvest.runner import harvest
+from shafaf.publish.writer import publish
+from shafaf.validate.engine import validate_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -189,8 +189,8 @@ def test_unreadable_dates_and_periods_say_what_was_written(tmp_path):
 
 
 def test_persian_messages_are_published_with_the_rejected_rows(registry_path, tmp_path):
-    from shafaf import registry
-    from shafaf.datadir import DataDir
+    from shafaf.config import registry
+    from shafaf.core.datadir import DataDir
 
     perf = registry_path.parent / "files" / "alpha_performance.csv"
     perf.write_text(perf.read_text(encoding="utf-8") + "S9,2026-10,online,10,5,5,101\n", encoding="utf-8")
@@ -216,7 +216,7 @@ def test_every_row_cell_and_header_error_of_frictionless_has_a_name_and_a_fix_in
 
     import frictionless.errors as fe
 
-    from shafaf import messages
+    from shafaf.validate import messages
 
     bases = (fe.RowError, fe.CellError, fe.LabelError, fe.HeaderError)
     types = {c.type for c in vars(fe).values() if inspect.isclass(c) and issubclass(c, bases) and c not in bases}
@@ -233,7 +233,7 @@ def test_every_row_cell_and_header_error_of_frictionless_has_a_name_and_a_fix_in
 
 
 def test_policy_refusals_have_persian_texts_for_staging():
-    from shafaf.messages import fatal_message
+    from shafaf.validate.messages import fatal_message
 
     text = fatal_message("too_many_invalid_rows", "10 of 48 rows of s.csv failed validation", file="s.csv",
                          dataset="services", rows_failed=10, rows_read=48)

@@ -22,16 +22,18 @@ from typing import TYPE_CHECKING, Any
 
 from datasette import hookimpl
 
-from ..errors import ShafafError
-from ..search import register_function as register_search_function
-from . import common, exceptions, language, lists, pages, params, search, security, sql_limits
-from .agency_api import ROUTES as AGENCY_API_ROUTES
-from .agency_api import skip_csrf as _skip_csrf
-from .downloads import ROUTES as DOWNLOAD_ROUTES
-from .harvestable import ROUTES as HARVESTABLE_ROUTES  # CKAN API, DCAT, feeds, sitemap, /api
-from .i18n import JINJA_FILTERS
-from .redacted import ROUTES as REDACTED_ROUTES  # /-/metadata without server paths
-from .sql_pools import own_pages
+from shafaf.core.errors import ShafafError
+from shafaf.publish.search import register_function as register_search_function
+from shafaf.datasette_plugins import common, language
+from shafaf.datasette_plugins.security import exceptions, params, headers as security, sql_limits
+from shafaf.datasette_plugins.pages import lists, routes as pages, search
+from shafaf.datasette_plugins.agency_api import ROUTES as AGENCY_API_ROUTES
+from shafaf.datasette_plugins.agency_api import skip_csrf as _skip_csrf
+from shafaf.datasette_plugins.downloads import ROUTES as DOWNLOAD_ROUTES
+from shafaf.datasette_plugins.catalogs.routes import ROUTES as HARVESTABLE_ROUTES  # CKAN API, DCAT, feeds, sitemap, /api
+from shafaf.datasette_plugins.i18n import JINJA_FILTERS
+from shafaf.datasette_plugins.security.redacted import ROUTES as REDACTED_ROUTES  # /-/metadata without server paths
+from shafaf.datasette_plugins.security.sql_pools import own_pages
 
 if TYPE_CHECKING:
     from datasette.app import Datasette

@@ -4,13 +4,13 @@
   queues a harvest for the scheduler: 202 with the request and run ids.
 - ``PUT /-/agencies/<id>/schedule`` with ``{"source": "services", "schedule": <rule>}``
   stores the agency's schedule over the registry's (the rule forms are in
-  ``shafaf/schedule.py``, the portal's limits in ``shafaf/schedule_limits.py``):
+  ``shafaf/config/schedule.py``, the portal's limits in ``shafaf/config/schedule_limits.py``):
   200 with the rule and its next run, 400 with the reason when the rule is
   not valid, never runs, or runs more often than the portal allows; nothing
   is stored then.
 
 A body is a JSON object with only the keys its route takes; text that cannot
-be stored (a lone surrogate, a control character: ``shafaf/text_checks.py``)
+be stored (a lone surrogate, a control character: ``shafaf/core/text_checks.py``)
 is refused with 400 naming the key, before anything is written.
 
 Both need ``Authorization: Bearer <token>`` (``shafaf token create``): none
@@ -29,13 +29,13 @@ from typing import TYPE_CHECKING, Any
 
 from datasette import Response
 
-from .. import agency_requests, tokens
-from ..errors import RateLimited, ScheduleError, UsageError
-from ..schedule import format_utc
-from ..schedule_limits import Limits
-from ..text_checks import json_problem
-from .common import AGENCY_ID_PATTERN
-from .harvest_status import Context, context
+from shafaf.state import agency_requests, tokens
+from shafaf.core.errors import RateLimited, ScheduleError, UsageError
+from shafaf.config.schedule import format_utc
+from shafaf.config.schedule_limits import Limits
+from shafaf.core.text_checks import json_problem
+from shafaf.datasette_plugins.common import AGENCY_ID_PATTERN
+from shafaf.datasette_plugins.pages.harvest_status import Context, context
 
 if TYPE_CHECKING:
     from datasette import Request

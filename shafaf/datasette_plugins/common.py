@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from datasette import Request, Response
 
-from .. import urls
-from . import i18n, language
+from shafaf.core import urls
+from shafaf.datasette_plugins import i18n, language
 
 if TYPE_CHECKING:  # datasette.app imports the plugins: importing it here would be circular
     from datasette.app import Datasette

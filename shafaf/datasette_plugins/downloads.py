@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from datasette import Request, Response
 
-from .. import exports
-from ..datadir import DataDir
-from . import common
+from shafaf.publish import exports
+from shafaf.core.datadir import DataDir
+from shafaf.datasette_plugins import common
 
 if TYPE_CHECKING:
     from datasette.app import Datasette

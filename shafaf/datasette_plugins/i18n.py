@@ -30,8 +30,8 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 from jinja2 import pass_context
 
-from .. import standard
-from ..indicator_defs import BY_NAME
+from shafaf import standard
+from shafaf.standard.indicator_defs import BY_NAME
 
 LANGUAGES: tuple[str, ...] = ("fa", "en")
 DEFAULT_LANGUAGE = "fa"
@@ -194,7 +194,7 @@ def format_value(value: float | None, unit: str | None, lang: str) -> str:
 
 
 def indicator_title(indicator: str, lang: str) -> str:
-    """An indicator's title from its definition (``shafaf/indicator_defs.py``), never written twice."""
+    """An indicator's title from its definition (``shafaf/standard/indicator_defs.py``), never written twice."""
     definition = BY_NAME.get(indicator)
     if definition is None:
         return indicator

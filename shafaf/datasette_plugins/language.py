@@ -14,7 +14,7 @@ import urllib.parse
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, Awaitable, Callable
 
-from .i18n import DEFAULT_LANGUAGE, LANGUAGES
+from shafaf.datasette_plugins.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 Asgi = Callable[[dict[str, Any], Callable[..., Awaitable[Any]], Callable[..., Awaitable[Any]]], Awaitable[None]]
 

@@ -37,7 +37,7 @@ import re
 
 import jdatetime
 
-from .text import clean_code, clean_text, fold_digits, unify_letters
+from shafaf.normalize.text import clean_code, clean_text, fold_digits, unify_letters
 
 JALALI = "jalali"
 GREGORIAN = "gregorian"

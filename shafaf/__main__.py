@@ -1,0 +1,5 @@
+"""``python -m shafaf``: the command line."""
+
+from shafaf.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The registry (metadata/agencies.yml): its models, the line-numbered YAML loader, and schedule rules."""

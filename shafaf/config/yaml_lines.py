@@ -1,0 +1,85 @@
+"""YAML with line numbers, for a registry whose every problem names its line.
+
+A SafeLoader that keeps the line of each mapping and key, reports duplicate
+keys, and reads yes/no/on/off, Y/N and dates as plain text (in the registry
+they are data values, such as the keys of a value map).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from shafaf.core.errors import RegistryError
+
+
+class LineDict(dict):
+    """A mapping that remembers the line of itself and of each key."""
+
+    line: int = 0
+    key_lines: dict[Any, int]
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps line numbers, reports duplicate keys, and reads
+    yes/no/on/off, Y/N and dates as plain strings (they are data values here)."""
+
+    duplicates: list[tuple[int, str]]
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    out = LineDict()
+    out.line = node.start_mark.line + 1
+    out.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if not isinstance(key, (str, int, float, bool)):
+            loader.duplicates.append((line, f"a key must be a plain value, not {type(key).__name__}"))
+            continue
+        if key in out:
+            loader.duplicates.append((line, f"duplicate key {key!r} (first at line {out.key_lines[key]})"))
+        out[key] = loader.construct_object(value_node, deep=True)
+        out.key_lines[key] = line
+    return out
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise RegistryError(str(path), [(None, "the registry file does not exist (set --registry or SHAFAF_REGISTRY)")]) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise RegistryError(str(path), [(None, f"cannot read the registry: {e}")]) from e
+    loader = _Loader(text)
+    loader.duplicates = []
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else None
+        raise RegistryError(str(path), [(line, f"not valid YAML: {e.problem or e}")]) from e
+    except yaml.YAMLError as e:
+        raise RegistryError(str(path), [(None, f"not valid YAML: {e}")]) from e
+    finally:
+        loader.dispose()
+    if loader.duplicates:
+        raise RegistryError(str(path), loader.duplicates)
+    return data

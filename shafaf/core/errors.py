@@ -1,0 +1,106 @@
+"""The one exception hierarchy of Shafaf.
+
+Every failure a user can cause is one of these, carrying what a person needs
+to act on it; the command line turns them into a message and a non-zero exit,
+never a traceback::
+
+    ShafafError
+     ├── RegistryError        agencies.yml is missing, malformed or inconsistent
+     ├── UsageError           a command was asked for something that cannot be
+     │    └── ScheduleError   a schedule rule is not valid (registry, CLI or the agency API)
+     ├── RateLimited          an agency asked for more harvests than the portal allows per hour
+     ├── HarvestError         a source could not be captured (carries a Reason)
+     ├── StageError           a captured file could not be read, mapped or validated
+     ├── PublishError         an agency's package could not be written to shafaf.db
+     ├── ServerBusy           public SQL is queued to its bound: answered 503 with Retry-After
+     └── BadQuery             public SQL the request made cannot run (datasette_plugins/sql_limits.py);
+          │                   also a sqlite3.OperationalError, so Datasette's views answer it with 400
+          └── QueryTooLarge   a query passed a serving limit
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shafaf.core.models import Reason
+
+
+class ShafafError(Exception):
+    """Base of every error Shafaf raises on purpose."""
+
+
+class RegistryError(ShafafError):
+    """The registry cannot be used; ``problems`` lists every problem found, with lines."""
+
+    def __init__(self, path: str, problems: list[tuple[int | None, str]]):
+        self.path = path
+        self.problems = problems
+        lines = [f"{path}:{line}: {msg}" if line else f"{path}: {msg}" for line, msg in problems]
+        noun = "problem" if len(problems) == 1 else "problems"
+        super().__init__(f"{len(problems)} {noun} in the registry:\n" + "\n".join(lines))
+
+
+class UsageError(ShafafError):
+    """A command was given something it cannot work with (an unknown agency, a bad path)."""
+
+
+class ScheduleError(UsageError):
+    """A schedule rule cannot be understood; the message says which part and what is allowed."""
+
+
+class RateLimited(ShafafError):
+    """Too many "harvest now" requests; ``retry_after`` is the seconds until the next one is allowed."""
+
+    def __init__(self, message: str, *, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class _ReasonedError(ShafafError):
+    def __init__(self, reason: Reason | str, message: str):
+        self.reason = reason
+        self.message = message
+        super().__init__(message)
+
+
+class HarvestError(_ReasonedError):
+    """Capturing a source failed; ``reason`` says why in a machine-readable way.
+
+    ``url`` is the address being fetched when it failed (redacted of
+    credentials) and ``status`` the last HTTP status received, if any.
+    """
+
+    def __init__(self, reason: Reason | str, message: str, *, url: str | None = None, status: int | None = None):
+        super().__init__(reason, message)
+        self.url = url
+        self.status = status
+
+
+class StageError(_ReasonedError):
+    """A captured file could not be turned into a staged resource at all."""
+
+
+class PublishError(_ReasonedError):
+    """Publishing one agency failed; its previously published rows are untouched."""
+
+
+class ServerBusy(ShafafError):
+    """Too much public SQL is running or queued; ``retry_after`` is the seconds to wait (datasette_plugins/sql_pools.py)."""
+
+    def __init__(self, message: str, *, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class BadQuery(ShafafError, sqlite3.OperationalError):
+    """Public SQL that the request made cannot run: the client's fault, not the server's.
+
+    An ``OperationalError`` so that Datasette 0.65's table, row and query
+    views answer it as they answer bad SQL: 400 in their error shape.
+    """
+
+
+class QueryTooLarge(BadQuery):
+    """A query's value, row, result, memory or one function call passed the serving limits."""

@@ -1,0 +1,1 @@
+"""What makes the portal harvestable: DCAT catalogs, data.json, Atom feeds, sitemap and /api."""

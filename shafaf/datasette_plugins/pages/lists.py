@@ -1,0 +1,131 @@
+"""Cross-agency lists: possible duplicate services, rejected rows (data quality), and search.
+
+Each reads one precomputed table (``possible_duplicates``, ``validation_errors``)
+or the FTS5 index the publisher builds (``shafaf.search``), and links to the
+Datasette table where every row can be filtered, downloaded or queried.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING, Any
+
+from datasette import Request, Response
+
+from shafaf.publish import search as fts
+from shafaf.datasette_plugins import i18n, language
+from shafaf.datasette_plugins.pages import page_cache, queries
+from shafaf.datasette_plugins.common import DATABASE, agency_href, name, render, service_href, table_href
+
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+
+DUPLICATES_SHOWN = 500
+REJECTED_SHOWN = 200
+RESULTS_SHOWN = 50
+QUERY_MAX_CHARS = 200
+
+
+async def _agency_names(datasette: Datasette, lang: str) -> dict[str, dict[str, str]]:
+    db = datasette.get_database(DATABASE)
+    return {
+        row["id"]: {"name": name(row, lang), "href": agency_href(datasette, row["id"], lang)}
+        for row in await queries.agency_summaries(db)
+    }
+
+
+def _agency(agencies: dict[str, dict[str, str]], agency_id: str) -> dict[str, Any]:
+    """The agency's name and page, or its id with no link when it is not published."""
+    return agencies.get(agency_id) or {"name": agency_id, "href": None}
+
+
+async def duplicates(request: Request, datasette: Datasette) -> Response:
+    """``/duplicates``: services of different agencies whose names look alike."""
+    lang = language.request_language(request)
+    db = datasette.get_database(DATABASE)
+    agencies = await _agency_names(datasette, lang)
+    rows = await queries.possible_duplicates(db, limit=DUPLICATES_SHOWN)
+    pairs = [
+        {
+            "a": {**_agency(agencies, r["agency_a"]), "service": r["name_a"] or r["service_a"],
+                  "service_href": service_href(datasette, r["agency_a"], r["service_a"], lang)},
+            "b": {**_agency(agencies, r["agency_b"]), "service": r["name_b"] or r["service_b"],
+                  "service_href": service_href(datasette, r["agency_b"], r["service_b"], lang)},
+            "score": i18n.format_percent(r["score"], lang, places=0),
+            "method": r["method"],
+        }
+        for r in rows[:DUPLICATES_SHOWN]
+    ]
+    return await render(datasette, request, "shafaf_duplicates.html", {
+        "pairs": pairs,
+        "truncated": len(rows) > DUPLICATES_SHOWN,
+        "table_href": table_href(datasette, "possible_duplicates"),
+    })
+
+
+async def quality(request: Request, datasette: Datasette) -> Response:
+    """``/quality``: every agency's rejected rows, with file, row, column, value and reason."""
+    lang = language.request_language(request)
+    db = datasette.get_database(DATABASE)
+    agencies = await _agency_names(datasette, lang)
+    rows = await queries.rejected_rows(db, None, limit=REJECTED_SHOWN)
+    return await render(datasette, request, "shafaf_quality.html", {
+        "counts": [
+            dict(c, agency=_agency(agencies, c["agency_id"]),
+                 href=table_href(datasette, "validation_errors", agency_id=c["agency_id"], dataset=c["dataset"]))
+            for c in await queries.rejected_counts(db)
+        ],
+        "rejected": [
+            dict(r, agency=_agency(agencies, r["agency_id"]),
+                 message=(r["message_fa"] or r["message"]) if lang == "fa" else r["message"])
+            for r in rows[:REJECTED_SHOWN]
+        ],
+        "truncated": len(rows) > REJECTED_SHOWN,
+        "table_href": table_href(datasette, "validation_errors"),
+        "scorecard_href": table_href(datasette, "agency_scorecard"),
+    })
+
+
+async def search(request: Request, datasette: Datasette) -> Response:
+    """``/search?q=``: services and activities of every agency holding every word of ``q``."""
+    lang = language.request_language(request)
+    query = (request.args.get("q") or "").strip()[:QUERY_MAX_CHARS]
+    db = datasette.get_database(DATABASE)
+    agencies = await _agency_names(datasette, lang)
+    services: list[dict[str, Any]] = []
+    activities: list[dict[str, Any]] = []
+    if query:
+        found_services = await db.execute_fn(lambda conn: _search(conn, query, "services"))
+        found_activities = await db.execute_fn(lambda conn: _search(conn, query, "activities"))
+        services = [
+            {"name": name(r, lang, id_key="service_id"), "agency": _agency(agencies, r["agency_id"]),
+             "href": service_href(datasette, r["agency_id"], r["service_id"], lang)}
+            for r in found_services
+        ]
+        first, second = ("title_fa", "title_en") if lang == "fa" else ("title_en", "title_fa")
+        activities = [
+            {"title": r.get(first) or r.get(second) or r["activity_id"], "agency": _agency(agencies, r["agency_id"]),
+             "href": table_href(datasette, "activities", agency_id=r["agency_id"], activity_id=r["activity_id"])}
+            for r in found_activities
+        ]
+    return await render(datasette, request, "shafaf_search.html", {
+        "query": query,
+        "services": services,
+        "activities": activities,
+        "search_action": datasette.urls.path("/search"),
+    })
+
+
+def _search(conn: sqlite3.Connection, query: str, table: str) -> list[dict[str, Any]]:
+    """``shafaf.search.search``; a database published before search existed has no index and finds nothing."""
+    try:
+        return fts.search(conn, query, table=table, limit=RESULTS_SHOWN)
+    except sqlite3.OperationalError:
+        return []
+
+
+ROUTES: list[tuple[str, Any]] = [
+    (r"^/duplicates\Z", page_cache.kept(duplicates)),
+    (r"^/quality\Z", page_cache.kept(quality)),
+    (r"^/search\Z", search),
+]

@@ -1,0 +1,1 @@
+"""Every network byte: the guarded fetch and the destination guard."""

@@ -1,0 +1,1 @@
+"""The ONLY writer of shafaf.db: versions, indicators, search, duplicates and the downloads."""

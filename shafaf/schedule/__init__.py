@@ -1,0 +1,1 @@
+"""The scheduler loop, harvest freshness and the webhook."""

@@ -1,0 +1,1 @@
+"""The staged package an accepted file becomes (var/packages/<agency>/)."""

@@ -1,0 +1,1 @@
+"""var/state.db: runs and their leases, agencies' tokens (hashed) and requests."""

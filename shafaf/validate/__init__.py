@@ -1,0 +1,1 @@
+"""Validation: readers, mapping, the compiled schema, the report and its messages."""
