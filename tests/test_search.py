@@ -16,6 +16,7 @@ import pytest
 from datasette.app import Datasette
 
 from shafaf.publish import search
+from shafaf.standard import search_index
 from shafaf.datasette_plugins import app as serve
 from shafaf.normalize import search_form
 from shafaf.datasette_plugins.pages.search import normalize_search_value, rewrite_query_string
@@ -138,8 +139,8 @@ def test_create_is_idempotent_and_indexes_a_file_published_before_search(tmp_pat
     assert search.create(conn) == []
     assert ids(search.search(conn, "کارت ملی")) == {"T1"}
     names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert set(search.SEARCH_TABLES) <= names
-    assert {n for n in names if n.startswith(("services_search", "activities_search"))} == set(search.SEARCH_TABLES)
+    assert set(search_index.SEARCH_TABLES) <= names
+    assert {n for n in names if n.startswith(("services_search", "activities_search"))} == set(search_index.SEARCH_TABLES)
 
 
 def test_rebuild_after_rowids_changed(conn):
@@ -155,7 +156,7 @@ def test_rebuild_after_rowids_changed(conn):
 
 
 def test_sql_function_is_the_same_search_form(conn):
-    search.register_function(conn)
+    search_index.register_function(conn)
     assert conn.execute("SELECT shafaf_search_form('كارت‌ملي ۱۰'), shafaf_search_form(NULL), shafaf_search_form(12)"
                         ).fetchone() == ("کارت ملی 10", None, "12")
     rows = conn.execute("SELECT rowid FROM services_search WHERE services_search MATCH shafaf_search_form('كارت')")
@@ -171,7 +172,7 @@ def ds(tmp_path: Path) -> Datasette:
     path = tmp_path / "shafaf.db"
     build_db(path).close()
     meta = serve.metadata(Portal())
-    for table, extra in search.DATASETTE_METADATA.items():
+    for table, extra in search_index.DATASETTE_METADATA.items():
         meta["databases"][serve.DATABASE]["tables"].setdefault(table, {}).update(extra)
     return Datasette([str(path)], metadata=meta, settings=serve.SETTINGS)
 

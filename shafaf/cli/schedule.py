@@ -167,7 +167,6 @@ def schedule_set(agency: str, source: str, rule: str, data_dir: Path, registry_p
     """
     from shafaf.state.agency_requests import set_schedule
     from shafaf.config.schedule import format_utc
-    from shafaf.config.schedule_limits import Limits
 
     value: Any = rule
     if rule.lstrip().startswith(("{", "[")):
@@ -177,7 +176,7 @@ def schedule_set(agency: str, source: str, rule: str, data_dir: Path, registry_p
             raise UsageError(f"RULE looks like JSON but is not: {e}") from e
     reg = registry_mod.load(registry_path)
     parsed, upcoming = set_schedule(StateStore(DataDir(data_dir).state_db), _agency(reg, agency), source, value,
-                                    by="cli", limits=Limits.from_portal(reg.portal), tz=reg.portal.timezone)
+                                    by="cli", limits=reg.portal.schedule_limits, tz=reg.portal.timezone)
     click.echo(f"{agency}/{source}: {parsed.describe()}; next run {format_utc(upcoming)}")
 
 

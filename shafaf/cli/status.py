@@ -31,7 +31,7 @@ def status(as_json: bool, data_dir: Path, registry_path: Path) -> None:
         shafaf status
         shafaf status --json
     """
-    from shafaf.schedule.freshness import source_statuses
+    from shafaf.state.freshness import source_statuses
     from shafaf.state.found_agencies import with_found_agencies
     from shafaf.state.store import StateStore
 

@@ -19,8 +19,7 @@ from shafaf.core.errors import RegistryError, ScheduleError, UsageError
 from shafaf.config.schedule import Rule
 from shafaf.config.schedule_limits import Limits, accept_rule
 from shafaf.standard import DATASET_KINDS, field_names
-from shafaf.core.text_checks import registry_problems
-from shafaf.config.yaml_lines import LineDict, read_yaml
+from shafaf.config.yaml_lines import LineDict, read_yaml, registry_problems
 
 AGENCY_ID = re.compile(r"^[a-z0-9-]{1,64}$")
 SOURCE_ID = re.compile(r"^[a-z0-9_-]{1,64}$")
@@ -119,6 +118,12 @@ class Portal:
     harvest_requests_per_hour: int = 6  # "harvest now" requests one agency may make per hour; 0 turns them off
     scheduler_poll_s: float = 30.0  # how often the scheduler looks for agencies' requests between slots
     webhook_url: str | None = None  # receives a JSON message for each failed run and each agency gone stale
+
+    @property
+    def schedule_limits(self) -> Limits:
+        """How often a schedule may run an agency's harvest on this portal (``schedule_limits``)."""
+        return Limits.from_settings(requests_per_hour=self.harvest_requests_per_hour,
+                                    fetch_deadline_s=self.fetch_deadline_s)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -716,7 +721,7 @@ def load(path: str | Path) -> Registry:
         raise RegistryError(str(path), [(None, f"the registry must be a mapping with 'portal' and 'agencies', not {_kind(data)}")])
     checker.unknown_keys(data, {"portal", "agencies"}, "the registry")
     portal = checker.portal(data.get("portal"))
-    checker.limits = Limits.from_portal(portal)
+    checker.limits = portal.schedule_limits
     agencies = checker.agencies(data.get("agencies"), checker.line_of(data, "agencies"))
     if checker.problems:
         raise RegistryError(str(path), sorted(checker.problems, key=lambda p: (p[0] or 0)))

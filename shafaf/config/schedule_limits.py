@@ -31,15 +31,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from croniter import croniter
 
 from shafaf.core.errors import ScheduleError
 from shafaf.config.schedule import WEEKEND, Rule, parse_rule
-
-if TYPE_CHECKING:
-    from shafaf.config.registry import Portal
 
 HORIZON = dt.timedelta(days=366)
 # From 1901 to 2099 the calendar, weekdays and leap years included, repeats every 28 years; a scan of
@@ -55,11 +52,6 @@ class Limits:
 
     min_interval: dt.timedelta = dt.timedelta(minutes=10)
     why: str = "harvest_requests_per_hour: 6"
-
-    @classmethod
-    def from_portal(cls, portal: Portal) -> Limits:
-        return cls.from_settings(requests_per_hour=portal.harvest_requests_per_hour,
-                                 fetch_deadline_s=portal.fetch_deadline_s)
 
     @classmethod
     def from_settings(cls, *, requests_per_hour: int, fetch_deadline_s: float) -> Limits:

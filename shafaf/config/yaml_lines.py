@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from shafaf.core.errors import RegistryError
+from shafaf.core.text_checks import cleaned, text_problem
 
 
 class LineDict(dict):
@@ -83,3 +84,36 @@ def read_yaml(path: Path) -> Any:
     if loader.duplicates:
         raise RegistryError(str(path), loader.duplicates)
     return data
+
+
+ONE_LINE_KEYS = frozenset({"name_fa", "name_en", "title_fa", "title_en"})
+
+
+def registry_problems(data: Any) -> tuple[Any, list[tuple[int | None, str]]]:
+    """The YAML tree with refused text replaced, and each problem with its line."""
+    problems: list[tuple[int | None, str]] = []
+
+    def walk(item: Any, line: int | None, name: str, one_line: bool) -> Any:
+        if isinstance(item, str):
+            problem = text_problem(item, one_line=one_line)
+            if problem is None:
+                return item
+            problems.append((line, f"{name} has {problem}"))
+            return cleaned(item, one_line=one_line)
+        if isinstance(item, LineDict):
+            out = LineDict()
+            out.line, out.key_lines = item.line, {}
+            for key, inner in item.items():
+                key_line = item.key_lines.get(key, item.line)
+                if isinstance(key, str) and text_problem(key, one_line=True):
+                    problems.append((key_line, f"the key {cleaned(key, one_line=True)!r} has "
+                                               f"{text_problem(key, one_line=True)}"))
+                    key = cleaned(key, one_line=True)
+                out[key] = walk(inner, key_line, repr(key), key in ONE_LINE_KEYS)
+                out.key_lines[key] = key_line
+            return out
+        if isinstance(item, list):
+            return [walk(inner, getattr(inner, "line", line), name, one_line) for inner in item]
+        return item
+
+    return walk(data, None, "the registry", False), problems

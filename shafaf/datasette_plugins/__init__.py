@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from datasette import hookimpl
 
 from shafaf.core.errors import ShafafError
-from shafaf.publish.search import register_function as register_search_function
+from shafaf.standard.search_index import register_function as register_search_function
 from shafaf.datasette_plugins import common, language
 from shafaf.datasette_plugins.security import exceptions, params, headers as security, sql_limits
 from shafaf.datasette_plugins.pages import lists, routes as pages, search

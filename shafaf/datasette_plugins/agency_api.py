@@ -32,7 +32,6 @@ from datasette import Response
 from shafaf.state import agency_requests, tokens
 from shafaf.core.errors import RateLimited, ScheduleError, UsageError
 from shafaf.config.schedule import format_utc
-from shafaf.config.schedule_limits import Limits
 from shafaf.core.text_checks import json_problem
 from shafaf.datasette_plugins.common import AGENCY_ID_PATTERN
 from shafaf.datasette_plugins.pages.harvest_status import Context, context
@@ -149,7 +148,7 @@ async def schedule(request: Request, datasette: Datasette) -> Response:
     try:
         parsed, upcoming = await asyncio.to_thread(
             agency_requests.set_schedule, found.state, agency, source, rule, by="agency api",
-            limits=Limits.from_portal(portal), tz=portal.timezone)
+            limits=portal.schedule_limits, tz=portal.timezone)
     except ScheduleError as e:
         return _error(400, f"invalid schedule: {e}")
     except UsageError as e:

@@ -18,7 +18,8 @@ from datasette.app import Datasette
 from datasette.database import Database
 from datasette.tracer import trace
 
-from shafaf.publish import indicators, search
+from shafaf.publish import indicators
+from shafaf.standard import search_index
 from shafaf import standard
 from shafaf.standard import tables
 from shafaf.datasette_plugins.security import sql_limits, sql_pools
@@ -92,9 +93,9 @@ def metadata(portal: Portal, *, state_db: Path | None = None, registry_path: Pat
             table_meta[kind]["facets"] = ["agency_id", "fiscal_year", "jalali_month"]
     for table, (title, description) in _TABLE_TEXT.items():
         table_meta[table] = {"title": title, "description": description}
-    for table, extra in search.DATASETTE_METADATA.items():
+    for table, extra in search_index.DATASETTE_METADATA.items():
         table_meta[table].update(extra)  # searched through the normalized FTS5 tables
-    for table in search.SEARCH_TABLES:
+    for table in search_index.SEARCH_TABLES:
         # The search index and FTS5's shadow tables: derived from the public tables (no other data), and
         # read by ?_search= and SQL, so they stay reachable; hidden from the listing, not left to
         # Datasette's guess (it hides what looks like FTS).

@@ -37,7 +37,7 @@ from typing import Iterable, Iterator, Sequence
 
 from shafaf.standard import tables
 from shafaf.core.durable import transaction
-from shafaf.publish.search import search_text
+from shafaf.standard.search_index import search_text
 
 LANGUAGES = ("name_fa", "name_en")
 

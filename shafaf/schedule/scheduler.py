@@ -32,7 +32,7 @@ from typing import Callable
 from shafaf.state import agency_requests
 from shafaf.schedule import webhook
 from shafaf.core.datadir import DataDir
-from shafaf.schedule.freshness import ATTEMPTS, stale_agencies
+from shafaf.state.freshness import ATTEMPTS, stale_agencies
 from shafaf.harvest.runner import Runner, prune_raw
 from shafaf.core.models import Outcome, Trigger
 from shafaf.core.errors import ScheduleError

@@ -8,7 +8,7 @@ listed in ``PUBLIC_TABLES`` may exist in the public file.
 from __future__ import annotations
 
 from shafaf import standard
-from shafaf.publish.search import SEARCH_TABLES
+from shafaf.standard.search_index import SEARCH_TABLES
 
 # The class of a period from its length in days, NULL for lengths that are none of these: a Jalali month
 # (29-31 days, from the 1st of a Jalali month) is a month as much as a Gregorian one. SQL over period_start

@@ -130,7 +130,7 @@ class InForce:
 
 def in_force(registry: Registry, state: StateStore) -> dict[tuple[str, str], InForce]:
     """Every registry source's schedule in force, keyed by (agency id, source id)."""
-    stored = _overrides(state, Limits.from_portal(registry.portal))
+    stored = _overrides(state, registry.portal.schedule_limits)
     out: dict[tuple[str, str], InForce] = {}
     for agency in registry.agencies:
         for source in agency.sources:

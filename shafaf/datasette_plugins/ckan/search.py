@@ -6,7 +6,7 @@ CKAN clients send: terms ``word``, ``"a phrase"``, ``field:value``,
 ``field:"value"``, ``field:prefix*``, ``field:*``, ``+``/``-`` before a term,
 ``*:*`` for everything, ``AND`` between terms, and ``[from TO to]`` ranges on
 ``metadata_modified``/``metadata_created``. All terms must match. Words are
-compared in their search form (``shafaf.search.search_text``: Persian and
+compared in their search form (``standard.search_index.search_text``: Persian and
 Arabic letters and digits folded), so ``ي`` finds ``ی``. Anything else
 (``OR``, an unknown field, an unbalanced quote) is refused with a 409 naming
 the parameter, so a client is never silently given the wrong datasets.
@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from typing import Any, Callable, Iterable
 
-from shafaf.publish.search import search_text
+from shafaf.standard.search_index import search_text
 from shafaf.datasette_plugins.catalogs.catalog import Catalog, Package
 from shafaf.datasette_plugins.ckan.params import validation_error
 

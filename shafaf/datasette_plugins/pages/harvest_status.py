@@ -19,8 +19,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from shafaf.schedule.freshness import SourceStatus, source_statuses
-from shafaf.schedule.freshness import stale_agencies as _stale
+from shafaf.state.freshness import SourceStatus, source_statuses
+from shafaf.state.freshness import stale_agencies as _stale
 from shafaf.core.errors import ShafafError
 from shafaf.config.registry import Registry, load
 from shafaf.config.schedule import Rule, parse_utc

@@ -7,7 +7,7 @@ that holds search forms. ``wrap`` (installed by the package's one
 and ``_search_<column>`` in the query string into their search form before
 Datasette reads them; every other byte of the request stays as it came.
 The package's ``prepare_connection`` hook registers
-``shafaf_search_form(text)`` (``shafaf.search.register_function``) for SQL
+``shafaf_search_form(text)`` (``standard.search_index.register_function``) for SQL
 written by hand (``... match shafaf_search_form(:q)``).
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any, Awaitable, Callable
 
-from shafaf.publish.search import search_text
+from shafaf.standard.search_index import search_text
 
 Asgi = Callable[[dict[str, Any], Callable[..., Awaitable[Any]], Callable[..., Awaitable[Any]]], Awaitable[None]]
 

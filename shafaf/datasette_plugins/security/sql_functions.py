@@ -32,6 +32,22 @@ import sqlite3
 import threading
 from typing import Any
 
+SQLITE_LIMITS: dict[int, int] = {
+    sqlite3.SQLITE_LIMIT_LENGTH: 1_000_000,
+    sqlite3.SQLITE_LIMIT_COLUMN: 100,
+    sqlite3.SQLITE_LIMIT_SQL_LENGTH: 100_000,
+    sqlite3.SQLITE_LIMIT_ATTACHED: 0,
+    sqlite3.SQLITE_LIMIT_WORKER_THREADS: 0,
+    sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH: 128,
+}
+
+
+def limit_connection(conn: sqlite3.Connection) -> None:
+    """Lower SQLite's per-connection limits to ``SQLITE_LIMITS`` (they can only be lowered)."""
+    for limit, value in SQLITE_LIMITS.items():
+        conn.setlimit(limit, value)
+
+
 MAX_FORMAT_WIDTH = 1_000_000  # the sum of printf widths and precisions: a value is at most 1 MB anyway
 TRIM_BUDGET = 20_000_000  # len(X) x len(Y) character comparisons, ~5 ns each
 SEARCH_BUDGET = 5_000_000_000  # len(X) x len(Y) bytes of memcmp, ~0.02 ns each
@@ -103,8 +119,6 @@ def _builtins() -> sqlite3.Connection:
     """This thread's connection where SQLite's functions are its own, with the same value limit."""
     conn = getattr(_local, "conn", None)
     if conn is None:
-        from shafaf.datasette_plugins.security.sql_limits import limit_connection
-
         conn = sqlite3.connect(":memory:", check_same_thread=True)
         limit_connection(conn)
         _local.conn = conn

@@ -60,16 +60,9 @@ from datasette.utils import sqlite_timelimit
 
 from shafaf.core.errors import BadQuery, QueryTooLarge, ServerBusy
 from shafaf.datasette_plugins.security import sql_functions
+from shafaf.datasette_plugins.security.sql_functions import SQLITE_LIMITS, limit_connection
 from shafaf.datasette_plugins.security.sql_pools import RETRY_AFTER_S
 
-SQLITE_LIMITS: dict[int, int] = {
-    sqlite3.SQLITE_LIMIT_LENGTH: 1_000_000,
-    sqlite3.SQLITE_LIMIT_COLUMN: 100,
-    sqlite3.SQLITE_LIMIT_SQL_LENGTH: 100_000,
-    sqlite3.SQLITE_LIMIT_ATTACHED: 0,
-    sqlite3.SQLITE_LIMIT_WORKER_THREADS: 0,
-    sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH: 128,
-}
 RESULT_MAX_BYTES = 16_000_000
 HEAP_LIMIT_BYTES = 256 * 1024 * 1024
 
@@ -81,12 +74,6 @@ _NUMBER_BYTES = 8  # what a number or NULL is counted as
 _CLIENT_PROGRAMMING_ERRORS = ("You did not supply a value for binding parameter", "Incorrect number of bindings",
                               "the query contains a null character")
 _LOGGED_SQL_CHARS = 200
-
-
-def limit_connection(conn: sqlite3.Connection) -> None:
-    """Lower SQLite's per-connection limits to ``SQLITE_LIMITS`` (they can only be lowered)."""
-    for limit, value in SQLITE_LIMITS.items():
-        conn.setlimit(limit, value)
 
 
 def guard_connection(conn: sqlite3.Connection) -> None:
