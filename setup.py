@@ -41,6 +41,8 @@ setup(
         "rdflib>=7.1,<8",
         # Atom feeds of publications and failed harvests (feeds.py): feedgen writes and escapes the XML.
         "feedgen>=1.0,<2",
+        # The registry's models (config/agencies_file.py): every problem at once, and agencies.yml's JSON Schema.
+        "pydantic>=2.6,<3",
     ],
     extras_require={
         "test": [
