@@ -12,6 +12,7 @@ import click
 from shafaf import standard
 from shafaf.cli.options import friendly
 from shafaf.core.errors import UsageError
+from shafaf.core.formats import format_of_name
 
 
 @click.command()
@@ -93,9 +94,7 @@ def _is_url(target: str) -> bool:
 
 
 def _format_of(name: str) -> str:
-    from shafaf.validate.engine import DATA_FORMATS
-
-    return DATA_FORMATS.get(Path(name).suffix.lower(), "csv")
+    return format_of_name(name)
 
 
 def _dataset_for(name: str, kind: str | None) -> str:

@@ -19,7 +19,8 @@ from pydantic_core import PydanticCustomError
 
 from shafaf.core import urls
 from shafaf.core.errors import ScheduleError
-from shafaf.config.registry_models import AGENCY_ID, SOURCE_ID, redact_url
+from shafaf.core.ids import AGENCY_ID, AGENCY_ID_PATTERN, SOURCE_ID, SOURCE_ID_PATTERN
+from shafaf.config.registry_models import redact_url
 from shafaf.config.schedule_limits import Limits, accept_rule
 from shafaf.standard import DATASET_KINDS
 
@@ -155,17 +156,18 @@ def choice(options: tuple[str, ...], message: str = "") -> Any:
     return Annotated[Literal[options], BeforeValidator(check)]  # type: ignore[valid-type]
 
 
-def pattern(regex: Any, message: str) -> Any:
-    """Text matching ``regex``; ``message`` may quote the value as {value}."""
+def pattern(regex: Any, bare: str, message: str) -> Any:
+    """Text matching ``regex`` (``bare`` is its pattern for the JSON Schema); ``message`` may quote the value as {value}."""
     def check(value: Any) -> str:
         text = _text(value)
         if not regex.match(text):
             raise refuse(message.replace("{value}", repr(text)))
         return text
 
-    return Annotated[str, Field(pattern=regex.pattern), BeforeValidator(check)]
+    return Annotated[str, Field(pattern=f"^{bare}$"), BeforeValidator(check)]
 
 
-AgencyId = pattern(AGENCY_ID, "agency id {value} must match ^[a-z0-9-]{1,64}$ (lowercase letters, digits, hyphens)")
-SourceId = pattern(SOURCE_ID, "source id {value} must match ^[a-z0-9_-]{1,64}$")
+AgencyId = pattern(AGENCY_ID, AGENCY_ID_PATTERN,
+                   f"agency id {{value}} must match ^{AGENCY_ID_PATTERN}$ (lowercase letters, digits, hyphens)")
+SourceId = pattern(SOURCE_ID, SOURCE_ID_PATTERN, f"source id {{value}} must match ^{SOURCE_ID_PATTERN}$")
 DatasetKind = choice(DATASET_KINDS, f"unknown dataset kind {{value}}; the standard has {', '.join(DATASET_KINDS)}")

@@ -14,11 +14,10 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from shafaf.core.errors import UsageError
+from shafaf.core.ids import AGENCY_ID, SOURCE_ID  # noqa: F401  (the registry's ids)
 from shafaf.config.schedule import Rule
 from shafaf.config.schedule_limits import Limits
 
-AGENCY_ID = re.compile(r"^[a-z0-9-]{1,64}$")
-SOURCE_ID = re.compile(r"^[a-z0-9_-]{1,64}$")
 SECRET_HEADER = re.compile(r"authorization|token|key|secret|password|cookie", re.I)
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 

@@ -1,7 +1,8 @@
-"""Small building blocks for writes that must survive a crash: fsync, and one SQLite transaction.
+"""Small building blocks for writes that must survive a crash: fsync, atomic files, one SQLite transaction.
 
-Shared by the publisher (``dbfile``), the exports, search and duplicates, so
-each of them means the same thing by "durable" and "in one transaction".
+Shared by the publisher (``dbfile``), the staged packages, the exports,
+search, duplicates and ``state.db``, so each of them means the same thing by
+"durable", "replaced atomically" and "in one transaction".
 """
 
 from __future__ import annotations
@@ -33,6 +34,34 @@ def fsync_dir(path: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def pending(path: Path, data: bytes) -> Path:
+    """``data`` written and fsynced beside ``path`` (``.<name>.<pid>.tmp``) for ``replace`` later.
+
+    Nothing is left behind if the write fails (a full disk).
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def replace(tmp: Path, path: Path) -> None:
+    """``tmp`` renamed over ``path`` in one step, and the rename made durable."""
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """``path`` holds the old bytes or ``data``, never a part, and survives a crash once this returns."""
+    replace(pending(path, data), path)
 
 
 @contextlib.contextmanager

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from datasette import Request, Response
 
 from shafaf.core import urls
+from shafaf.core.ids import AGENCY_ID_PATTERN  # noqa: F401  (the routes' agency segment)
 from shafaf.datasette_plugins import i18n, language
 
 if TYPE_CHECKING:  # datasette.app imports the plugins: importing it here would be circular
@@ -21,7 +22,6 @@ if TYPE_CHECKING:  # datasette.app imports the plugins: importing it here would 
 DATABASE = "shafaf"
 
 # Ids as the registry and the standard define them; anything else is a 404 before any query.
-AGENCY_ID_PATTERN = r"[a-z0-9-]{1,64}"
 SERVICE_ID_PATTERN = r"[A-Za-z0-9._-]{1,64}"
 
 STYLESHEETS: tuple[str, ...] = ("fonts.css", "shafaf.css", "charts.css")

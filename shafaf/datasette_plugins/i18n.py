@@ -32,6 +32,7 @@ from jinja2 import pass_context
 
 from shafaf import standard
 from shafaf.standard.indicator_defs import BY_NAME
+from shafaf.normalize.periods import fiscal_year
 
 LANGUAGES: tuple[str, ...] = ("fa", "en")
 DEFAULT_LANGUAGE = "fa"
@@ -242,7 +243,7 @@ def fiscal_year_label(value: Any, lang: str) -> str:
     day = _date(value)
     if day is None:
         return ""
-    return digits(jdatetime.date.fromgregorian(date=day).year, lang)
+    return digits(fiscal_year(day), lang)
 
 
 def month_label(period_start: Any, lang: str) -> str:

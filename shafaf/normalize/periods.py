@@ -275,4 +275,12 @@ def _whole_year(value: str, label: str, calendar: str | None, pivot: int | None)
     return _months(year, 1, 12, cal)
 
 
+
+def fiscal_year(day: dt.date | str) -> int:
+    """The Iranian fiscal year a day (or an ISO date) falls in: its Jalali year (1 Farvardin to Esfand's end)."""
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day[:10])
+    return jdatetime.date.fromgregorian(date=day).year
+
+
 _READERS = (_month, _named_month, _quarter, _persian_quarter, _fiscal_year, _whole_year)

@@ -48,9 +48,11 @@ from typing import Any, BinaryIO, Iterator
 
 from shafaf import standard
 from shafaf.standard import tables
+from shafaf.core import durable
 from shafaf.core.durable import fsync_dir, fsync_file
 from shafaf.core.errors import ShafafError
 from shafaf.config.registry import Registry, redact_url
+from shafaf.core.ids import AGENCY_ID
 from shafaf.publish.spreadsheet import safe_row, sql_may_need_prefix
 
 MANIFEST = "manifest.json"
@@ -62,7 +64,6 @@ FORMAT_VERSION = 1
 
 # The only names this module writes, and so the only ones the plugin serves besides MANIFEST and CHECKSUMS.
 FILE_PATTERN = re.compile(r"[a-z0-9_.-]+(?:/[a-z0-9_.-]+)?\Z")
-AGENCY_ID = re.compile(r"[a-z0-9-]{1,64}\Z")
 TEMP_FILE = re.compile(r"\..+\.tmp\Z")
 
 BATCH = 500  # rows fetched, written and flushed at a time: what bounds memory
@@ -128,7 +129,7 @@ def write_exports(db_path: Path, downloads_dir: Path, *, registry: Registry) -> 
             staging.commit()
             files.append(_write_checksums(downloads_dir, files, generated_at))
             manifest = Manifest(generated_at, tuple(files))
-            _write_atomic(downloads_dir / MANIFEST,
+            durable.write_atomic(downloads_dir / MANIFEST,
                           (json.dumps(manifest.to_dict(), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
         except (OSError, sqlite3.Error, zipfile.BadZipFile) as e:
             staging.abort()
@@ -248,15 +249,6 @@ class _Staging:
             tmp.unlink(missing_ok=True)
         self.pending.clear()
 
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
 
 
 @contextmanager
@@ -527,7 +519,7 @@ def _hash_file(path: Path) -> tuple[str, int]:
 def _write_checksums(downloads_dir: Path, files: list[ExportedFile], generated_at: str) -> ExportedFile:
     text = "".join(f"{f.sha256}  {f.file}\n" for f in sorted(files, key=lambda f: f.file))
     data = text.encode("utf-8")
-    _write_atomic(downloads_dir / CHECKSUMS, data)
+    durable.write_atomic(downloads_dir / CHECKSUMS, data)
     return ExportedFile(CHECKSUMS, "sha256sums", len(data), hashlib.sha256(data).hexdigest(), None, None, None,
                         generated_at)
 

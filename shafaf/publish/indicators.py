@@ -20,6 +20,7 @@ from shafaf.standard.indicator_defs import BY_NAME, CURRENT, LAST_12_MONTHS, TAR
 from shafaf.publish.performance import RATIOS, SUMS, ratio
 from shafaf.publish.reference import ReferenceWindow, reference_window
 from shafaf.config.registry import Portal
+from shafaf.normalize.periods import fiscal_year
 from shafaf.publish.scorecard_defs import AMONG_TEXT, BETTER_FA, COMPARED, LAST_YEAR, RANK_NOTE, SCORECARD, SCORECARD_EXTRA, THIS_YEAR
 from shafaf.standard import field_names
 from shafaf.state.store import utc_now
@@ -204,7 +205,7 @@ def _write_scorecard(conn: sqlite3.Connection, agency_id: str, window: Reference
                   "AND [window] IN (?, ?, ?)", (agency_id, CURRENT, LAST_12_MONTHS, YEAR))}
     numerators = {indicator: numerator for indicator, numerator in conn.execute(
         "SELECT indicator, numerator FROM indicators WHERE agency_id = ? AND [window] = ?", (agency_id, CURRENT))}
-    this_year = _jalali_year(today)
+    this_year = fiscal_year(today)
     year_start = {THIS_YEAR: smart_plan.jalali_year_bounds(this_year)[0],
                   LAST_YEAR: smart_plan.jalali_year_bounds(this_year - 1)[0]}
     row: dict[str, Any] = {
@@ -236,12 +237,6 @@ def _write_scorecard(conn: sqlite3.Connection, agency_id: str, window: Reference
     names = list(row)
     conn.execute(f"INSERT INTO agency_scorecard ({', '.join(_q(n) for n in names)}) "
                  f"VALUES ({', '.join('?' * len(names))})", [row[n] for n in names])
-
-
-def _jalali_year(day: dt.date) -> int:
-    import jdatetime
-
-    return jdatetime.date.fromgregorian(date=day).year
 
 
 def compute_scorecards(conn: sqlite3.Connection) -> None:

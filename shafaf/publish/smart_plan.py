@@ -22,6 +22,7 @@ import jdatetime
 from shafaf.standard.indicator_defs import YEAR
 from shafaf.core import units
 from shafaf.config.registry import SmartPlan
+from shafaf.normalize.periods import fiscal_year
 
 Row = tuple[Any, ...]
 
@@ -50,7 +51,7 @@ def rows(conn: sqlite3.Connection, agency_id: str, plan: SmartPlan | None, today
     """The plan's rows for one agency: the required share of each year, and the verdicts of this year and the last."""
     if plan is None:
         return []
-    current = jdatetime.date.fromgregorian(date=today).year
+    current = fiscal_year(today)
     out: list[Row] = []
     for year in range(plan.start_year, max(plan.start_year + plan.years - 1, current) + 1):
         first, last = jalali_year_bounds(year)
@@ -96,4 +97,5 @@ def reported_share(targets: list[TargetRow], year: int) -> float | None:
 
 
 def jalali_year_of(day: str) -> int:
-    return jdatetime.date.fromgregorian(date=dt.date.fromisoformat(day[:10])).year
+    """The plan's year of an ISO date: the fiscal (Jalali) year it falls in."""
+    return fiscal_year(day)

@@ -26,6 +26,7 @@ import jdatetime
 import sqlite_utils
 
 from shafaf.publish import dbfile, duplicates, indicators, search
+from shafaf.standard import SQLITE_PYTHON_TYPES
 from shafaf.standard import tables
 from shafaf.state import store as state_mod
 from shafaf.core.errors import PublishError
@@ -33,6 +34,7 @@ from shafaf.core.datadir import DataDir
 from shafaf.core.diskfull import is_disk_full
 from shafaf.core.durable import transaction
 from shafaf.core.models import Outcome, Reason
+from shafaf.normalize.periods import fiscal_year
 from shafaf.config.registry import Agency, Portal, Registry
 from shafaf.state.store import StateStore, utc_now
 from shafaf.standard.targets import judge_published
@@ -87,7 +89,7 @@ def ensure_schema(conn: sqlite3.Connection, *, with_indexes: bool = True) -> Non
         have = set(db[table].columns_dict)
         for name, kind in tables.columns(table).items():
             if name not in have:  # a shafaf.db published by an older Shafaf
-                db[table].add_column(name, {"INTEGER": int, "REAL": float, "TEXT": str}[kind])
+                db[table].add_column(name, _types({name: kind})[name])
     # The key services are upserted on, so a withdrawn service keeps its one row (needed while loading).
     conn.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS services_key ON services ({', '.join(SERVICE_KEY)})")
     search.create(conn)
@@ -103,7 +105,8 @@ def create_indexes(conn: sqlite3.Connection) -> None:
 
 
 def _types(columns: dict[str, str]) -> dict[str, type]:
-    return {name: {"INTEGER": int, "REAL": float, "TEXT": str}[kind] for name, kind in columns.items()}
+    """sqlite-utils' Python type of each column's SQLite type (the one map of them)."""
+    return {name: SQLITE_PYTHON_TYPES[kind] for name, kind in columns.items()}
 
 
 def _caster(kind: str) -> Callable[[str], Any]:
@@ -207,7 +210,7 @@ def jalali_parts(iso_date: str) -> tuple[int | None, int | None, int | None]:
     if not iso_date:
         return (None, None, None)
     day = jdatetime.date.fromgregorian(date=dt.date.fromisoformat(iso_date))
-    return (day.year, day.month, day.year)
+    return (day.year, day.month, fiscal_year(iso_date))
 
 
 def _insert_rows(conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]]) -> int:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-from shafaf.core import diskfull
+from shafaf.core import diskfull, durable
 from shafaf import standard
 from shafaf.core.errors import StageError
 from shafaf.validate.messages import fatal_message
@@ -34,18 +33,12 @@ class StageResult:
 
 def write_json(path: Path, data: Any) -> None:
     """Deterministic JSON (sorted keys, indented), replaced atomically."""
-    os.replace(_pending_json(path, data), path)
+    durable.replace(_pending_json(path, data), path)
 
 
 def _pending_json(path: Path, data: Any) -> Path:
-    """``data`` written beside ``path`` for an ``os.replace`` later; nothing left behind if the write fails."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    try:
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return tmp
+    """``data`` written beside ``path`` for a ``durable.replace`` later; nothing left behind if the write fails."""
+    return durable.pending(path, (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
 def stage_file(
@@ -74,7 +67,8 @@ def stage_file(
                           incoming=incoming, accept_shrink=accept_shrink)
     finally:
         incoming.unlink(missing_ok=True)
-        pkg.joinpath("datapackage.json.tmp").unlink(missing_ok=True)
+        for tmp in pkg.glob(".datapackage.json.*.tmp"):  # durable.pending's name
+            tmp.unlink(missing_ok=True)
 
 
 def _stage(path: Path, *, agency: Agency, source: Source, format: str, run_id: str, portal: Portal, pkg: Path,
@@ -113,8 +107,9 @@ def _stage(path: Path, *, agency: Agency, source: Source, format: str, run_id: s
                 "run_id": run_id, "source": source.location, "rows": report.rows_staged, "columns": report.columns,
                 "history": source.history,
             }}))
-        os.replace(incoming, pkg / f"{source.dataset}.csv")
-        os.replace(descriptor, pkg / "datapackage.json")
+        durable.fsync_file(incoming)
+        durable.replace(incoming, pkg / f"{source.dataset}.csv")
+        durable.replace(descriptor, pkg / "datapackage.json")
     return result
 
 

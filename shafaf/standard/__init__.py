@@ -35,6 +35,8 @@ SQLITE_TYPES = {
     "year": "INTEGER",
     "yearmonth": "TEXT",
 }
+# The Python type sqlite-utils creates each SQLite column type from.
+SQLITE_PYTHON_TYPES: dict[str, type] = {"INTEGER": int, "REAL": float, "TEXT": str}
 
 
 def schema_path(kind: str) -> Path:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from shafaf.state import leases
+from shafaf.core import durable
 from shafaf.core.models import Claim, Outcome, Phase, Reason
 from shafaf.core.public_message import public
 from shafaf.standard.tables import HARVEST_RUNS_COLUMNS
@@ -165,13 +166,8 @@ class StateStore:
         conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         conn.row_factory = sqlite3.Row
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with durable.transaction(conn):
                 yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
         finally:
             conn.close()
 

@@ -619,7 +619,7 @@ def _repeated_key(report: Report, keys: _KeyIndex, key_fields: list[str], typed:
 
 # --- several files: a folder of an agency's datasets -------------------------------------------
 
-DATA_FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".json": "json"}
+from shafaf.core.formats import FORMAT_BY_SUFFIX as DATA_FORMATS  # noqa: E402  (the one list of suffixes)
 
 
 @dataclasses.dataclass(frozen=True)

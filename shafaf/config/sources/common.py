@@ -17,8 +17,8 @@ from shafaf.config.field_types import (
     Column, DatasetKind, Encoding, Schedule, SourceId, Text, choice, mapping_of, number, refuse,
 )
 from shafaf.config.registry_models import Source, Unpivot
+from shafaf.core.formats import FORMATS
 
-FORMATS = ("csv", "xlsx", "json")
 CALENDARS = ("gregorian", "jalali")
 HISTORY_MODES = ("full", "recent")
 

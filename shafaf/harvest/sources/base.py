@@ -28,8 +28,8 @@ from typing import Protocol
 
 from shafaf.harvest.net.fetch import FetchPolicy, Validators
 from shafaf.config.registry import Source
+from shafaf.core.formats import format_of_name
 
-FORMAT_BY_SUFFIX = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".json": "json"}
 CHUNK = 1 << 20
 
 
@@ -77,7 +77,7 @@ def format_of(source: Source, name: str) -> str:
     """The declared format, else the one the file name suggests, else CSV."""
     if source.format:
         return source.format
-    return FORMAT_BY_SUFFIX.get(Path(name).suffix.lower(), "csv")
+    return format_of_name(name)
 
 
 def safe_name(name: str, *, default: str) -> str:

@@ -50,7 +50,8 @@ from shafaf.harvest.net.fetch import FetchPolicy, fetch, parse_json, redact
 from shafaf.core.models import Reason
 from shafaf.config.registry import Source
 from shafaf.harvest.sources import records as rec
-from shafaf.harvest.sources.base import CHUNK, FORMAT_BY_SUFFIX, Capture, HarvestContext, file_digest
+from shafaf.core.formats import FORMAT_BY_SUFFIX
+from shafaf.harvest.sources.base import CHUNK, Capture, HarvestContext, file_digest
 
 DESCRIPTOR = "datapackage.json"
 PACKAGE_ZIP = "package.zip"
