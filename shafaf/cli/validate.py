@@ -13,6 +13,7 @@ from shafaf import standard
 from shafaf.cli.options import friendly
 from shafaf.core.errors import UsageError
 from shafaf.core.formats import format_of_name
+from shafaf.core.models import Skip
 
 
 @click.command()
@@ -66,7 +67,7 @@ def validate(target: str, kind: str | None, agency_id: str | None, encoding: str
             raise UsageError("--dataset and --format apply to one file; in a folder, each file's name says its dataset")
         files, skipped = folder_files(path)
         if not files:
-            unreadable = [name for name, why in skipped if why == "unreadable"]
+            unreadable = [name for name, why in skipped if why == Skip.UNREADABLE]
             raise UsageError(f"{path} has no file whose name gives a dataset of the standard "
                              f"({', '.join(k + '.csv' for k in standard.DATASET_KINDS)})"
                              + (f"; not readable files (a link loop, a pipe or device, or no permission): "

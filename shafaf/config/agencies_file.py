@@ -82,7 +82,7 @@ class PortalModel(Part):
                                      name="smart_plan start_year")] = Field(
         None, description="shorthand for smart_plan: {start_year: ...}")
     smart_plan: Optional[SmartPlanModel] = None
-    duplicate_threshold: number(float, 0, 1) = _default("duplicate_threshold")
+    duplicate_threshold: number(float, 0.01, 1) = _default("duplicate_threshold")  # find() needs above 0
     calendar: choice(CALENDARS) = _default("calendar")
     reference_lag_months: number(int, 0, 12) = _default("reference_lag_months")
     stale_after_months: number(int, 1, 120) = _default("stale_after_months")

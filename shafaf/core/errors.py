@@ -11,7 +11,12 @@ never a traceback::
      ├── RateLimited          an agency asked for more harvests than the portal allows per hour
      ├── HarvestError         a source could not be captured (carries a Reason)
      ├── StageError           a captured file could not be read, mapped or validated
+     ├── PeriodError          a period or date in a file cannot be read without guessing (normalize/periods.py);
+     │                        also a ValueError: the row is refused, the file goes on
      ├── PublishError         an agency's package could not be written to shafaf.db
+     ├── ExportError          the downloads could not be written; the previous ones stay served (publish/exports.py)
+     ├── ActionError          a CKAN API request CKAN would refuse: answered with its status and error
+     │                        envelope (datasette_plugins/ckan/)
      ├── ServerBusy           public SQL is queued to its bound: answered 503 with Retry-After
      └── BadQuery             public SQL the request made cannot run (datasette_plugins/sql_limits.py);
           │                   also a sqlite3.OperationalError, so Datasette's views answer it with 400
@@ -21,7 +26,7 @@ never a traceback::
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from shafaf.core.models import Reason
@@ -59,7 +64,7 @@ class RateLimited(ShafafError):
 
 
 class _ReasonedError(ShafafError):
-    def __init__(self, reason: Reason | str, message: str):
+    def __init__(self, reason: Reason, message: str):
         self.reason = reason
         self.message = message
         super().__init__(message)
@@ -72,7 +77,7 @@ class HarvestError(_ReasonedError):
     credentials) and ``status`` the last HTTP status received, if any.
     """
 
-    def __init__(self, reason: Reason | str, message: str, *, url: str | None = None, status: int | None = None):
+    def __init__(self, reason: Reason, message: str, *, url: str | None = None, status: int | None = None):
         super().__init__(reason, message)
         self.url = url
         self.status = status
@@ -84,6 +89,23 @@ class StageError(_ReasonedError):
 
 class PublishError(_ReasonedError):
     """Publishing one agency failed; its previously published rows are untouched."""
+
+
+class PeriodError(ShafafError, ValueError):
+    """The text is not a period (or date) that ``normalize.periods`` can read without guessing."""
+
+
+class ExportError(ShafafError):
+    """The downloads could not be written; the previous ones are still in place and served."""
+
+
+class ActionError(ShafafError):
+    """A request CKAN would refuse: its HTTP status and the ``error`` object of the envelope."""
+
+    def __init__(self, status: int, error: dict[str, Any]):
+        super().__init__(error)
+        self.status = status
+        self.error = error
 
 
 class ServerBusy(ShafafError):

@@ -1,8 +1,16 @@
-"""Shared vocabulary: the outcomes, reasons and phases every run record uses."""
+"""Shared vocabulary: the outcomes, reasons and phases every run record uses.
+
+Every outcome and reason is a member of one of these StrEnums, never a bare
+string: they are stored and serialised as their values, and compare equal
+to them, so a row read back from SQLite still matches ``Outcome.OK``.
+"""
 
 from __future__ import annotations
 
 import enum
+import re
+
+_HTTP = re.compile(r"http_[1-5][0-9][0-9]\Z")
 
 
 class Outcome(enum.StrEnum):
@@ -64,6 +72,15 @@ class Reason(enum.StrEnum):
     ALREADY_RUNNING = "already_running"  # another trigger holds this source's lease
     LEASE_EXPIRED = "lease_expired"  # the run's process died (SIGKILL, reboot) before it finished
 
+    @classmethod
+    def _missing_(cls, value: object) -> Reason | None:
+        """``http_404``, ``http_503``...: the exact status of an HTTP error, a member made on first use."""
+        if not isinstance(value, str) or not _HTTP.match(value):
+            return None
+        member = str.__new__(cls, value)
+        member._name_, member._value_ = value.upper(), value
+        return cls._value2member_map_.setdefault(value, member)
+
 
 class Trigger(enum.StrEnum):
     """What asked for a run."""
@@ -81,6 +98,16 @@ class Claim(enum.StrEnum):
     NOT_DUE = "not_due"  # a run since its slot already happened, or the queued run was already taken
 
 
-def http_reason(status: int) -> str:
+class Skip(enum.StrEnum):
+    """Why ``shafaf validate FOLDER`` left a file (or a datapackage resource) out."""
+
+    MISSING = "missing"  # a resource's file is not there
+    REMOTE = "remote"  # a resource on the network: validate its URL on its own
+    OUTSIDE = "outside"  # a resource's path leads out of the folder
+    NO_DATASET = "no_dataset"  # the name gives no dataset of the standard
+    UNREADABLE = "unreadable"  # a link loop, a pipe or device, no permission
+
+
+def http_reason(status: int) -> Reason:
     """The reason stored for an HTTP error status: ``http_404``, ``http_500``..."""
-    return f"http_{status}"
+    return Reason(f"http_{status}")

@@ -31,6 +31,7 @@ from babel.support import Translations
 from jinja2 import pass_context
 
 from shafaf import standard
+from shafaf.core.models import Outcome
 from shafaf.standard.indicator_defs import BY_NAME
 from shafaf.normalize.periods import fiscal_year
 
@@ -77,15 +78,15 @@ def template_vars(lang: str) -> dict[str, Any]:
 
 
 # Run outcomes as harvest_runs stores them, and our words for them.
-OUTCOMES: dict[str, str] = {
-    "queued": N_("queued"),
-    "running": N_("running"),
-    "ok": N_("ok"),
-    "unchanged": N_("unchanged"),
-    "failed": N_("failed"),
-    "needs_review": N_("needs review"),
-    "skipped": N_("skipped"),
-    "aborted": N_("aborted"),
+OUTCOMES: dict[Outcome, str] = {
+    Outcome.QUEUED: N_("queued"),
+    Outcome.RUNNING: N_("running"),
+    Outcome.OK: N_("ok"),
+    Outcome.UNCHANGED: N_("unchanged"),
+    Outcome.FAILED: N_("failed"),
+    Outcome.NEEDS_REVIEW: N_("needs review"),
+    Outcome.SKIPPED: N_("skipped"),
+    Outcome.ABORTED: N_("aborted"),
 }
 
 # The online stages of a service, in the order a citizen meets them: (column, label).

@@ -194,7 +194,7 @@ class Runner:
             self._fail(run, agency, source, result.reason, result.message)
         return result.accepted
 
-    def _fail(self, run: Run, agency: Agency, source: Source, reason: Reason | str | None, message: str) -> None:
+    def _fail(self, run: Run, agency: Agency, source: Source, reason: Reason | None, message: str) -> None:
         """A failed run; an empty answer where data was published is held for review instead (H18)."""
         if reason in EMPTY_REASONS:
             if self._staged(agency.id, source) and not source.agency_column:

@@ -37,6 +37,7 @@ import re
 
 import jdatetime
 
+from shafaf.core.errors import PeriodError  # the one exception tree, the only import of ours from below
 from shafaf.normalize.text import clean_code, clean_text, fold_digits, unify_letters
 
 JALALI = "jalali"
@@ -79,10 +80,6 @@ _SEASON = re.compile(r"([^\W\d_]+)(?: سال)? ?-? ?" + _Y)
 _FISCAL = re.compile(r"(\d{4}) ?[-/] ?(\d{4})")
 _YEAR = re.compile(r"(?:سال (?:مالی )?)?(\d{4})")
 _TWO_DIGITS = re.compile(r"\d{1,2}")
-
-
-class PeriodError(ValueError):
-    """The text is not a period this module can read without guessing."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -26,6 +26,7 @@ import sqlite3
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from shafaf.core.models import Outcome
 from shafaf.standard import tables
 from shafaf.standard.indicator_defs import CURRENT, SCORE_PARTS, SCORE_WEIGHTS
 from shafaf.publish.reference import ReferenceWindow
@@ -152,7 +153,7 @@ def freshness_days(conn: sqlite3.Connection, agency_id: str, today: dt.date, tim
     at 21:00 UTC is already the next day; in Toronto one at 01:00 UTC is still the day before).
     """
     (latest,) = conn.execute("SELECT max(started) FROM harvest_runs WHERE agency_id = ? "
-                             "AND outcome IN ('ok', 'unchanged')", (agency_id,)).fetchone()
+                             "AND outcome IN (?, ?)", (agency_id, Outcome.OK, Outcome.UNCHANGED)).fetchone()
     if latest is None:
         return None
     started = dt.datetime.fromisoformat(latest.replace("Z", "+00:00"))

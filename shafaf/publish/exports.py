@@ -50,7 +50,7 @@ from shafaf import standard
 from shafaf.standard import tables
 from shafaf.core import durable
 from shafaf.core.durable import fsync_dir, fsync_file
-from shafaf.core.errors import ShafafError
+from shafaf.core.errors import ExportError
 from shafaf.config.registry import Registry, redact_url
 from shafaf.core.ids import AGENCY_ID
 from shafaf.publish.spreadsheet import safe_row, sql_may_need_prefix
@@ -70,10 +70,6 @@ BATCH = 500  # rows fetched, written and flushed at a time: what bounds memory
 NUMERIC = ("INTEGER", "REAL")
 
 _FRICTIONLESS_TYPES = {"INTEGER": "integer", "REAL": "number", "TEXT": "string"}
-
-
-class ExportError(ShafafError):
-    """The downloads could not be written; the previous ones are still in place and served."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -14,7 +14,8 @@ from typing import Callable
 
 from shafaf.config.registry import Registry
 from shafaf.core.datadir import DataDir
-from shafaf.publish.exports import ExportError, write_exports
+from shafaf.core.errors import ExportError
+from shafaf.publish.exports import write_exports
 from shafaf.publish.writer import PublishResult, as_publish_error, failed_results, publish
 from shafaf.state.found_agencies import with_found_agencies
 

@@ -111,7 +111,7 @@ class Run:
     started: str
     finished: str | None = None
     outcome: Outcome = Outcome.RUNNING
-    reason: Reason | str | None = None
+    reason: Reason | None = None
     phase: Phase = Phase.HARVEST
     message: str = ""
     http_status: int | None = None
@@ -296,7 +296,7 @@ class StateStore:
         with self._connect() as conn:
             conn.execute(f"INSERT OR REPLACE INTO runs ({names}) VALUES ({marks})", row)
 
-    def finish(self, run: Run, outcome: Outcome, *, reason: Reason | str | None = None, message: str = "") -> Run:
+    def finish(self, run: Run, outcome: Outcome, *, reason: Reason | None = None, message: str = "") -> Run:
         run.outcome = outcome
         run.reason = reason
         run.message = public(message, roots=(self.path.parent,))  # bounded, and no path of the data folder

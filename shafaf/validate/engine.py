@@ -43,7 +43,7 @@ from shafaf import standard
 from shafaf.standard import targets
 from shafaf.validate.compiled_schema import CompiledSchema
 from shafaf.core.errors import StageError
-from shafaf.core.models import Reason
+from shafaf.core.models import Reason, Skip
 from shafaf.validate.mapping import UNKNOWN_AGENCY, ColumnPlan, map_rows, plan_columns
 from shafaf.normalize import fold_digits
 from shafaf.normalize.text import removed_marks
@@ -129,7 +129,7 @@ class Report:
     # What each source column held: "number" (every non-empty cell), "text" or "empty"; for schema drift.
     columns: dict[str, str] = dataclasses.field(default_factory=dict)
     schema_drift: list[str] = dataclasses.field(default_factory=list)
-    fatal_reason: str | None = None
+    fatal_reason: Reason | None = None
     fatal_message: str | None = None
     fatal_message_fa: str | None = None
     changes: ValueNotes = dataclasses.field(default_factory=ValueNotes)  # values cleaning changed (bidi, NUL...)
@@ -168,7 +168,7 @@ class Report:
             text = messages.row_error(self.dataset, error_type, field, value, column_number=column_number, **facts)
             self.errors.append(RowError(row_number, field, value, error_type, text.en, text.fa, column_number))
 
-    def fail(self, reason: str, message: str) -> None:
+    def fail(self, reason: Reason, message: str) -> None:
         """The whole file is refused: say why in both languages."""
         text = messages.fatal_message(reason, message, file=self.file, dataset=self.dataset)
         self.fatal_reason, self.fatal_message, self.fatal_message_fa = reason, text.en, text.fa
@@ -639,7 +639,7 @@ def dataset_of(name: str) -> str | None:
     return None
 
 
-def folder_files(folder: Path) -> tuple[list[FileToCheck], list[tuple[str, str]]]:
+def folder_files(folder: Path) -> tuple[list[FileToCheck], list[tuple[str, Skip]]]:
     """The files of ``folder`` to validate, in the standard's order (services first), and those skipped with why.
 
     A ``datapackage.json`` in the folder says which files are which (its
@@ -649,7 +649,7 @@ def folder_files(folder: Path) -> tuple[list[FileToCheck], list[tuple[str, str]]
     permission: ``localfile`` says which, and nothing is opened).
     """
     found: list[FileToCheck] = []
-    skipped: list[tuple[str, str]] = []
+    skipped: list[tuple[str, Skip]] = []
     descriptor = folder / "datapackage.json"
     if localfile.problem(descriptor) is None:
         try:
@@ -663,21 +663,21 @@ def folder_files(folder: Path) -> tuple[list[FileToCheck], list[tuple[str, str]]
             where = resource.get("path")
             label = str(where or resource.get("name") or "?")
             if not isinstance(where, str) or not where:
-                skipped.append((label, "missing"))
+                skipped.append((label, Skip.MISSING))
                 continue
             if "://" in where:
-                skipped.append((label, "remote"))
+                skipped.append((label, Skip.REMOTE))
                 continue
             path = localfile.resolve(root, where)
             if not path.is_relative_to(root):
-                skipped.append((label, "outside"))
+                skipped.append((label, Skip.OUTSIDE))
                 continue
             kind = resource.get("name") if resource.get("name") in standard.DATASET_KINDS else dataset_of(where)
             why = localfile.problem(path)
             if kind is None:
-                skipped.append((label, "no_dataset"))
+                skipped.append((label, Skip.NO_DATASET))
             elif why is not None:
-                skipped.append((label, "missing" if why.reason == Reason.NOT_FOUND else "unreadable"))
+                skipped.append((label, Skip.MISSING if why.reason == Reason.NOT_FOUND else Skip.UNREADABLE))
             else:
                 fmt = str(resource.get("format") or DATA_FORMATS.get(path.suffix.lower(), "csv")).lower()
                 found.append(FileToCheck(path, kind, fmt, resource.get("encoding")))
@@ -687,9 +687,9 @@ def folder_files(folder: Path) -> tuple[list[FileToCheck], list[tuple[str, str]]
                 continue
             kind = dataset_of(path.name)
             if kind is None:
-                skipped.append((path.name, "no_dataset"))
+                skipped.append((path.name, Skip.NO_DATASET))
             elif localfile.problem(path) is not None:
-                skipped.append((path.name, "unreadable"))
+                skipped.append((path.name, Skip.UNREADABLE))
             else:
                 found.append(FileToCheck(path, kind, DATA_FORMATS[path.suffix.lower()]))
     found.sort(key=lambda f: (standard.DATASET_KINDS.index(f.kind), f.path.name))
@@ -723,5 +723,5 @@ def validate_safely(path: Path, kind: str, **options: Any) -> Report:
         return validate_file(path, kind, **options)
     except (OSError, ValueError, LookupError, RuntimeError, TypeError) as e:
         report = Report(file=path.name, dataset=kind)
-        report.fail("unreadable", f"{path.name} could not be validated: {type(e).__name__}: {e}")
+        report.fail(Reason.UNREADABLE, f"{path.name} could not be validated: {type(e).__name__}: {e}")
         return report

@@ -24,6 +24,7 @@ import re
 from typing import Any, Iterable, Mapping
 
 from shafaf import standard
+from shafaf.core.models import Reason
 
 LANGS = ("en", "fa")
 MAX_QUOTED = 80  # longer values are cut in messages (the report keeps the whole value)
@@ -580,17 +581,17 @@ def fatal_message(reason: str, detail: str, *, file: str, dataset: str, **facts:
     kind = fatal_kind(reason)
     ds_fa = dataset_title(dataset, "fa")
     name_fa = f"«{file}»"
-    if reason == "missing_column":
+    if reason == Reason.MISSING_COLUMN:
         m = _MISSING.search(detail)
         if m:
             missing, columns = _guillemets(m["missing"]), _guillemets(m["columns"])
             return Text(detail, f"فایل {name_fa} ستون {missing} را ندارد که استاندارد «{ds_fa}» لازم دارد؛ "
                                 f"ستون‌های فایل: {columns or 'هیچ'}")
-    if reason == "too_many_invalid_rows" and "rows_failed" in facts:
+    if reason == Reason.TOO_MANY_INVALID_ROWS and "rows_failed" in facts:
         return Text(detail or f"{facts['rows_failed']} of {facts['rows_read']} rows of {file} failed validation",
                     f"{num(facts['rows_failed'], 'fa', grouped=True)} سطر از {num(facts['rows_read'], 'fa', grouped=True)} سطر فایل "
                     f"{name_fa} رد شد، بیش از آنچه درگاه می‌پذیرد؛ آخرین داده‌های پذیرفته‌شده منتشر می‌مانند")
-    if reason == "no_valid_rows" and "rows_read" in facts:
+    if reason == Reason.NO_VALID_ROWS and "rows_read" in facts:
         return Text(detail or f"none of the {facts['rows_read']} rows of {file} passed validation",
                     f"هیچ‌یک از {num(facts['rows_read'], 'fa', grouped=True)} سطر فایل {name_fa} از بررسی نگذشت؛ "
                     f"آخرین داده‌های پذیرفته‌شده منتشر می‌مانند")

@@ -33,6 +33,7 @@ from shafaf.publish import exports
 from shafaf import standard
 from shafaf.standard import tables
 from shafaf.core import urls
+from shafaf.core.models import Outcome
 from shafaf.datasette_plugins import common, downloads, i18n
 
 if TYPE_CHECKING:
@@ -45,9 +46,9 @@ _AGENCIES_SQL = """
 SELECT id, name_fa, name_en, parent, website, contact_email, description_fa, description_en, published_at
 FROM agencies ORDER BY id
 """
-_RUNS_SQL = """
+_RUNS_SQL = f"""
 SELECT agency_id, dataset, min(started) AS first_good, max(finished) AS last_good
-FROM harvest_runs WHERE outcome = 'ok' GROUP BY agency_id, dataset
+FROM harvest_runs WHERE outcome = '{Outcome.OK}' GROUP BY agency_id, dataset
 """
 
 

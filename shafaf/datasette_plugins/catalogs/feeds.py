@@ -28,17 +28,18 @@ from shafaf.datasette_plugins import i18n
 from shafaf.datasette_plugins.catalogs import catalog as catalog_module
 from shafaf.datasette_plugins.pages import harvest_status
 from shafaf.datasette_plugins.catalogs.api_http import ATOM, absolute, response
+from shafaf.core.models import Outcome
 from shafaf.datasette_plugins.common import AGENCY_ID_PATTERN, DATABASE, not_found
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
 
 ENTRIES = 50
-OUTCOMES = ("ok", "failed", "needs_review", "aborted")
+OUTCOMES = (Outcome.OK, Outcome.FAILED, Outcome.NEEDS_REVIEW, Outcome.ABORTED)
 _RUNS_SQL = f"""
 SELECT run_id, agency_id, source_id, dataset, started, finished, outcome, reason, message, rows_passed, rows_failed
 FROM harvest_runs
-WHERE outcome IN ({', '.join(repr(o) for o in OUTCOMES)}) {{where}}
+WHERE outcome IN ({', '.join(repr(str(o)) for o in OUTCOMES)}) {{where}}
 ORDER BY coalesce(finished, started) DESC, run_id DESC
 LIMIT {ENTRIES}
 """
@@ -54,7 +55,7 @@ def _when(stamp: str | None) -> dt.datetime:
 
 
 def _title(run: dict[str, Any], agency: str) -> str:
-    if run["outcome"] == "ok":
+    if run["outcome"] == Outcome.OK:
         return f"{agency}: {run['dataset']} published ({run['rows_passed'] or 0} rows)"
     why = f" ({run['reason']})" if run.get("reason") else ""
     return f"{agency}: {run['dataset']} harvest {run['outcome'].replace('_', ' ')}{why}"
@@ -117,7 +118,7 @@ def build(*, feed_url: str, title: str, page_url: str, runs: list[dict[str, Any]
         details = [f"Source {run['source_id']}, dataset {run['dataset']}: {run['outcome']}."]
         if run.get("rows_passed") is not None:
             details.append(f"{run['rows_passed']} rows passed, {run['rows_failed'] or 0} failed.")
-        if run.get("message") and run["outcome"] != "ok":
+        if run.get("message") and run["outcome"] != Outcome.OK:
             details.append(str(run["message"])[:2000])
         entry.summary(" ".join(details))
     return fg.atom_str(pretty=True)

@@ -13,20 +13,13 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
+from shafaf.core.errors import ActionError
+
 MAX_ROWS = 1000  # CKAN's ckan.search.rows_max: larger values are capped, as CKAN does
 MAX_TEXT = 1000  # a parameter longer than this is refused rather than searched
 
 _TRUE = {"true", "1", "yes", "on", "y", "t"}
 _FALSE = {"false", "0", "no", "off", "n", "f", ""}
-
-
-class ActionError(Exception):
-    """A request CKAN would refuse: its HTTP status and the ``error`` object of the envelope."""
-
-    def __init__(self, status: int, error: dict[str, Any]):
-        super().__init__(error)
-        self.status = status
-        self.error = error
 
 
 def validation_error(field: str, message: str) -> ActionError:
