@@ -23,6 +23,7 @@ from benchmarks import generate
 from shafaf import standard
 from shafaf.validate.compiled_schema import CompiledSchema, cell_reader
 from shafaf.validate.engine import validate_file
+from shafaf.validate.mapping import MappingOptions
 from test_frictionless_fixtures import CASES, FRICTIONLESS
 
 AWKWARD_CELLS = [
@@ -59,7 +60,7 @@ def test_every_field_of_the_standard_reads_awkward_cells_as_frictionless_does(ki
 def test_frictionless_fixtures_get_the_same_report_from_both_engines(name):
     case = CASES[name]
     path = case.get("dir", FRICTIONLESS) / name
-    reports = [same_verdicts(validate_file(path, "services", fields=case["fields"], agency_id="alpha",
+    reports = [same_verdicts(validate_file(path, "services", mapping=MappingOptions(fields=case["fields"], agency_id="alpha"),
                                            engine=engine).to_dict()) for engine in ("compiled", "frictionless")]
     assert reports[0] == reports[1]
 
@@ -94,7 +95,7 @@ def test_generated_files_with_injected_errors_get_the_same_report_from_both_engi
     reports = []
     for engine in ("compiled", "frictionless"):
         out = tmp_path / f"{engine}.csv"
-        report = validate_file(path, "service_performance", agency_id="bench", known_services=services, out_csv=out,
+        report = validate_file(path, "service_performance", mapping=MappingOptions(agency_id="bench"), known_services=services, out_csv=out,
                                engine=engine)
         reports.append((same_verdicts(report.to_dict()), out.read_bytes()))
     (ours, our_rows), (theirs, their_rows) = reports

@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 
 from shafaf.core.errors import StageError
-from shafaf.validate.mapping import normalize_cell
+from shafaf.validate.mapping import MappingOptions, normalize_cell
 from shafaf.normalize import MojibakeGuard, PeriodError, detect_encoding, parse_date
 from shafaf.validate.readers import _labels, open_table
 from shafaf.config.registry import Unpivot
@@ -99,7 +99,7 @@ def test_each_encoding_publishes_the_same_rows(tmp_path, codec, prefix, text, di
     """Through validate_file: the staged CSV is UTF-8 without a BOM, with exact column names and values."""
     path, out = tmp_path / "services.csv", tmp_path / "out.csv"
     path.write_bytes(prefix + services_csv(text, digits, SECOND.replace("ی", "ي") if codec == "cp1256" else SECOND).encode(codec))
-    report = validate_file(path, "services", agency_id="post", out_csv=out)
+    report = validate_file(path, "services", mapping=MappingOptions(agency_id="post"), out_csv=out)
     assert report.fatal_reason is None and report.rows_passed == 2, report.to_dict()
     data = out.read_bytes()
     assert not data.startswith(b"\xef\xbb\xbf")
@@ -143,7 +143,7 @@ PERSIAN_SENTENCE = "سازمان ثبت احوال کشور: صدور شناسن
 def garbled(tmp_path: Path, data: bytes, declared: str | None) -> tuple[Path, dict]:
     path, out = tmp_path / "services.csv", tmp_path / "out.csv"
     path.write_bytes(data)
-    report = validate_file(path, "services", agency_id="post", encoding=declared, out_csv=out)
+    report = validate_file(path, "services", mapping=MappingOptions(agency_id="post"), encoding=declared, out_csv=out)
     assert report.fatal_reason == "encoding", report.to_dict()
     assert report.rows_passed == 0 and not out.exists()
     return path, report.to_dict()
@@ -266,7 +266,7 @@ def test_guard_message_names_file_row_column_and_what_to_do():
 def validate_services(tmp_path: Path, data: bytes) -> tuple[dict, list[dict]]:
     path, out = tmp_path / "services.csv", tmp_path / "out.csv"
     path.write_bytes(data)
-    report = validate_file(path, "services", agency_id="post", out_csv=out)
+    report = validate_file(path, "services", mapping=MappingOptions(agency_id="post"), out_csv=out)
     rows = list(csv.DictReader(out.open(encoding="utf-8", newline=""))) if out.exists() else []
     return report.to_dict(), rows
 
@@ -375,8 +375,7 @@ COVID_UNPIVOT = Unpivot(field="indicator", value="actual", columns={"New_Cases":
 
 
 def test_covid_file_end_to_end_needs_the_pivot(tmp_path):
-    report = validate_file(COVID, "targets", agency_id="health", fields={"period": "Persian_Date"},
-                           calendar="jalali", unpivot=COVID_UNPIVOT)
+    report = validate_file(COVID, "targets", mapping=MappingOptions(agency_id="health", fields={"period": "Persian_Date"}, calendar="jalali", unpivot=COVID_UNPIVOT))
     assert report.rows_read == 440 and report.rows_passed == 0
     assert report.rows_failed == 440 and set(report.error_counts) == {"period-error"}
     assert "write the year in full" in report.errors[0].message
@@ -384,8 +383,7 @@ def test_covid_file_end_to_end_needs_the_pivot(tmp_path):
 
 def test_covid_file_end_to_end_with_the_pivot(tmp_path):
     out = tmp_path / "targets.csv"
-    report = validate_file(COVID, "targets", agency_id="health", fields={"period": "Persian_Date"},
-                           calendar="jalali", year_pivot=50, unpivot=COVID_UNPIVOT, out_csv=out)
+    report = validate_file(COVID, "targets", mapping=MappingOptions(agency_id="health", fields={"period": "Persian_Date"}, calendar="jalali", year_pivot=50, unpivot=COVID_UNPIVOT), out_csv=out)
     # 440 rows of the file, each unpivoted into two published rows
     assert report.fatal_reason is None and (report.rows_passed, report.rows_staged) == (440, 880), report.to_dict()
     gregorian = {r["Persian_Date"]: dt.datetime.strptime(r["Gregorian_Date"], "%m/%d/%y").date().isoformat() for r in covid_rows()}

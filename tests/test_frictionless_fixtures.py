@@ -19,6 +19,7 @@ import pytest
 from frictionless import Resource, Schema
 
 from shafaf.validate.engine import Report, validate_file
+from shafaf.validate.mapping import MappingOptions
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FRICTIONLESS = FIXTURES / "frictionless"
@@ -58,7 +59,7 @@ def frictionless_errors(path: Path, schema: Any = None) -> list[Any]:
 
 def ours(name: str, case: dict[str, Any]) -> Report:
     path = case.get("dir", FRICTIONLESS) / name
-    return validate_file(path, "services", fields=case["fields"], agency_id="alpha")
+    return validate_file(path, "services", mapping=MappingOptions(fields=case["fields"], agency_id="alpha"))
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

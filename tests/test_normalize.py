@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from shafaf.validate.mapping import normalize_cell
+from shafaf.validate.mapping import MappingOptions, normalize_cell
 from shafaf.normalize import PeriodError, clean_code, clean_text, fold_digits, number_text, parse_date, parse_period, search_form, unify_letters
 from shafaf.normalize.text import INVISIBLES, SEARCH_FOLDS
 
@@ -361,7 +361,7 @@ def test_jalali_month_trap_end_to_end(tmp_path):
         "S1,2024-03,kiosk,7\n",
         encoding="utf-8",
     )
-    report = validate_file(path, "service_performance", agency_id="post", out_csv=out)
+    report = validate_file(path, "service_performance", mapping=MappingOptions(agency_id="post"), out_csv=out)
     assert report.valid, report.to_dict()
     rows = [(r["period_start"], r["period_end"], r["period_label"], r["applications"])
             for r in csv.DictReader(out.open(encoding="utf-8", newline=""))]
@@ -384,7 +384,7 @@ def test_a_jalali_month_in_a_date_column_is_an_error_not_year_1402(tmp_path):
         "S2,۱۴۰۲-۰۷-۰۱,۱۴۰۲-۰۷-۳۰,online\n",  # Jalali days: read as such
         encoding="utf-8",
     )
-    report = validate_file(path, "service_performance", agency_id="post")
+    report = validate_file(path, "service_performance", mapping=MappingOptions(agency_id="post"))
     assert report.rows_failed == 1 and report.rows_passed == 1
     assert {(e.row_number, e.field, e.error_type) for e in report.errors} == {
         (2, "period_start", "date-error"), (2, "period_end", "date-error")}
@@ -395,7 +395,7 @@ def test_two_digit_periods_follow_the_source_pivot_end_to_end(tmp_path):
 
     path = tmp_path / "service_performance.csv"
     path.write_text("service_id,period,channel\nS1,98/11,online\nS1,00/01,online\n", encoding="utf-8")
-    refused = validate_file(path, "service_performance", agency_id="post", calendar="jalali")
+    refused = validate_file(path, "service_performance", mapping=MappingOptions(agency_id="post", calendar="jalali"))
     assert refused.rows_failed == 2 and "year_pivot" in refused.errors[0].message
-    read = validate_file(path, "service_performance", agency_id="post", calendar="jalali", year_pivot=50)
+    read = validate_file(path, "service_performance", mapping=MappingOptions(agency_id="post", calendar="jalali", year_pivot=50))
     assert read.valid and read.rows_passed == 2

@@ -10,6 +10,7 @@ from shafaf.validate import engine as validate_mod
 from shafaf.harvest.runner import harvest
 from shafaf.publish.writer import publish
 from shafaf.validate.engine import validate_file
+from shafaf.validate.mapping import MappingOptions
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -17,8 +18,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def test_frictionless_invalid_fixture_through_a_mapping(tmp_path):
     """capital-invalid.csv: duplicate header, a missing and an extra cell, a duplicate key, a blank row."""
     out = tmp_path / "out.csv"
-    report = validate_file(FIXTURES / "capital-invalid.csv", "services", fields={"service_id": "id", "name_en": "name"},
-                           agency_id="alpha", out_csv=out)
+    report = validate_file(FIXTURES / "capital-invalid.csv", "services", mapping=MappingOptions(fields={"service_id": "id", "name_en": "name"}, agency_id="alpha"), out_csv=out)
     assert report.header_problems and "duplicated" in report.header_problems[0]
     assert [(e.error_type, e.column_number) for e in report.header_errors] == [("duplicate-label", 3)]
     assert report.rows_read == 10 and report.blank_rows == 1  # the blank row is not data
@@ -43,7 +43,7 @@ def test_type_constraint_and_cross_field_errors_name_row_and_column(tmp_path):
         "S4,2026-10-31,2026-10-01,online,10,5,150\n",     # period reversed, satisfaction > 100
         encoding="utf-8",
     )
-    report = validate_file(path, "service_performance", agency_id="alpha")
+    report = validate_file(path, "service_performance", mapping=MappingOptions(agency_id="alpha"))
     assert report.rows_read == 5 and report.rows_passed == 1
     where = {(e.row_number, e.field, e.error_type) for e in report.errors}
     assert (3, "completed", "cross-field") in where
@@ -60,7 +60,7 @@ def test_type_constraint_and_cross_field_errors_name_row_and_column(tmp_path):
 def test_duplicate_primary_key_is_reported(tmp_path):
     path = tmp_path / "s.csv"
     path.write_text("service_id,name_en\nS1,a\nS1,b\n", encoding="utf-8")
-    report = validate_file(path, "services", agency_id="alpha")
+    report = validate_file(path, "services", mapping=MappingOptions(agency_id="alpha"))
     assert report.error_counts == {"primary-key": 1}
     assert report.errors[0].row_number == 3
 
@@ -68,7 +68,7 @@ def test_duplicate_primary_key_is_reported(tmp_path):
 def test_missing_required_column_is_fatal_and_names_the_columns(tmp_path):
     path = tmp_path / "s.csv"
     path.write_text("code,title\n1,a\n", encoding="utf-8")
-    report = validate_file(path, "services", agency_id="alpha")
+    report = validate_file(path, "services", mapping=MappingOptions(agency_id="alpha"))
     assert report.fatal_reason == "missing_column"
     assert "'service_id'" in report.fatal_message and "'code'" in report.fatal_message
     assert "«service_id»" in report.fatal_message_fa and "«code»" in report.fatal_message_fa
@@ -80,9 +80,7 @@ def test_persian_input_is_normalized_on_the_way_in(tmp_path):
     path.write_text("کد,دوره,مجرا,درخواست\nS1,۱۴۰۵-۰۷,حضوري,۱٬۲۳۴\n", encoding="utf-8")
     out = tmp_path / "out.csv"
     report = validate_file(
-        path, "service_performance", agency_id="alpha", out_csv=out,
-        fields={"service_id": "کد", "period": "دوره", "channel": "مجرا", "applications": "درخواست"},
-        values={"channel": {"حضوری": "in_person"}},
+        path, "service_performance", mapping=MappingOptions(agency_id="alpha", fields={"service_id": "کد", "period": "دوره", "channel": "مجرا", "applications": "درخواست"}, values={"channel": {"حضوری": "in_person"}}), out_csv=out,
     )
     assert report.valid, report.to_dict()
     row = next(csv.DictReader(out.open(encoding="utf-8")))
@@ -94,7 +92,7 @@ def test_persian_input_is_normalized_on_the_way_in(tmp_path):
 def test_empty_file_is_fatal(tmp_path):
     path = tmp_path / "e.csv"
     path.write_bytes(b"")
-    report = validate_file(path, "services", agency_id="alpha")
+    report = validate_file(path, "services", mapping=MappingOptions(agency_id="alpha"))
     assert report.fatal_reason == "empty"
 
 
@@ -103,7 +101,7 @@ def test_jalali_dates_in_date_fields_become_gregorian_even_when_iso_shaped(tmp_p
     path = tmp_path / "s.csv"
     path.write_text("service_id,updated\nS1,1405-07-19\nS2,۱۴۰۵/۰۷/۲۰\nS3,2026-10-11\nS4,05/07/19\n", encoding="utf-8")
     out = tmp_path / "out.csv"
-    report = validate_file(path, "services", agency_id="alpha", out_csv=out)
+    report = validate_file(path, "services", mapping=MappingOptions(agency_id="alpha"), out_csv=out)
     assert [r["updated"] for r in csv.DictReader(out.open(encoding="utf-8"))] == ["2026-10-11", "2026-10-12", "2026-10-11"]
     assert [(e.row_number, e.field, e.error_type) for e in report.errors] == [(5, "updated", "date-error")]
 
@@ -116,7 +114,7 @@ def _perf(tmp_path: Path, rows: str) -> Path:
 
 def test_percentages_outside_0_to_100_name_the_field_in_both_languages(tmp_path):
     path = _perf(tmp_path, "S1,2026-09,online,10,5,120,99\nS2,2026-09,online,10,5,80,-1\nS3,2026-09,online,10,5,100,0\n")
-    report = validate_file(path, "service_performance", agency_id="alpha")
+    report = validate_file(path, "service_performance", mapping=MappingOptions(agency_id="alpha"))
     assert report.rows_passed == 1 and sorted(report.failed_rows) == [2, 3]
     sat, avail = report.errors
     assert (sat.row_number, sat.field, sat.value, sat.error_type) == (2, "satisfaction", "120", "constraint-error")
@@ -130,13 +128,13 @@ def test_percentages_outside_0_to_100_name_the_field_in_both_languages(tmp_path)
 def test_values_are_reported_as_the_agency_wrote_them(tmp_path):
     """Persian digits are folded to check the value, but the report shows what is in the file."""
     path = _perf(tmp_path, "S1,۱۴۰۵-۰۷,online,۱۰۰,۱۲۰,۱۵۰,\n")
-    report = validate_file(path, "service_performance", agency_id="alpha")
+    report = validate_file(path, "service_performance", mapping=MappingOptions(agency_id="alpha"))
     found = {e.field: e for e in report.errors}
     assert found["satisfaction"].value == "۱۵۰" and "«۱۵۰»" in found["satisfaction"].message_fa
     assert found["satisfaction"].error_type == "constraint-error"
     assert "completed" not in found  # cross-field rules run only on rows whose cells all passed
     path = _perf(tmp_path, "S1,۱۴۰۵-۰۷,online,۱۰۰,۱۲۰,50,\n")
-    cross = validate_file(path, "service_performance", agency_id="alpha").errors[0]
+    cross = validate_file(path, "service_performance", mapping=MappingOptions(agency_id="alpha")).errors[0]
     assert (cross.field, cross.value, cross.error_type) == ("completed", "۱۲۰", "cross-field")
     assert cross.message == "Completed ('۱۲۰') is larger than Applications ('۱۰۰')"
     assert cross.message_fa == "«انجام‌شده» («۱۲۰») بیشتر از «درخواست‌ها» («۱۰۰») است"
@@ -145,7 +143,7 @@ def test_values_are_reported_as_the_agency_wrote_them(tmp_path):
 def test_services_not_in_the_agencys_list_are_a_foreign_key_error(tmp_path):
     path = _perf(tmp_path, "S1,2026-09,online,10,5,80,99\nS9,2026-09,online,10,5,80,99\nS2,2026-09,online,10,5,80,99\n")
     out = tmp_path / "out.csv"
-    report = validate_file(path, "service_performance", agency_id="alpha", known_services={"S1", "S2"}, out_csv=out)
+    report = validate_file(path, "service_performance", mapping=MappingOptions(agency_id="alpha"), known_services={"S1", "S2"}, out_csv=out)
     assert report.error_counts == {"foreign-key": 1} and sorted(report.failed_rows) == [3]
     error = report.errors[0]
     assert (error.row_number, error.field, error.value, error.column_number) == (3, "service_id", "S9", 1)
@@ -155,14 +153,14 @@ def test_services_not_in_the_agencys_list_are_a_foreign_key_error(tmp_path):
     # Without an agency the message says "this agency"; without known services nothing is checked.
     anonymous = validate_file(path, "service_performance", known_services={"S1", "S2"})
     assert anonymous.errors[0].message == "Service 'S9' is not in this agency's services list"
-    assert validate_file(path, "service_performance", agency_id="alpha").valid
+    assert validate_file(path, "service_performance", mapping=MappingOptions(agency_id="alpha")).valid
 
 
 def test_a_repeated_key_names_the_source_row_of_its_first_occurrence(tmp_path):
     """Row numbers are the file's, even with blank rows and rejected rows in between."""
     path = tmp_path / "s.csv"
     path.write_text("service_id,audience\nS1,citizens\n,\nS2,aliens\nS1,citizens\nS1,citizens\n", encoding="utf-8")
-    report = validate_file(path, "services", agency_id="alpha")
+    report = validate_file(path, "services", mapping=MappingOptions(agency_id="alpha"))
     keys = [e for e in report.errors if e.error_type == "primary-key"]
     assert [(e.row_number, e.value) for e in keys] == [(5, "alpha, S1"), (6, "alpha, S1")]
     assert all("as row 2" in e.message for e in keys)
@@ -172,7 +170,7 @@ def test_the_error_list_is_capped_but_the_counts_are_not(tmp_path, monkeypatch):
     monkeypatch.setattr(validate_mod, "MAX_LISTED_ERRORS", 5)
     path = tmp_path / "s.csv"
     path.write_text("service_id,audience\n" + "".join(f"S{i},aliens\n" for i in range(40)), encoding="utf-8")
-    report = validate_file(path, "services", agency_id="alpha")
+    report = validate_file(path, "services", mapping=MappingOptions(agency_id="alpha"))
     assert report.error_counts == {"constraint-error": 40} and report.rows_failed == 40
     data = report.to_dict()
     assert data["errors_listed"] == 5 and len(data["errors"]) == 5
@@ -182,7 +180,7 @@ def test_the_error_list_is_capped_but_the_counts_are_not(tmp_path, monkeypatch):
 
 def test_unreadable_dates_and_periods_say_what_was_written(tmp_path):
     path = _perf(tmp_path, "S1,1402-13,online,1,1,,\n")
-    error = validate_file(path, "service_performance", agency_id="alpha").errors[0]
+    error = validate_file(path, "service_performance", mapping=MappingOptions(agency_id="alpha")).errors[0]
     assert (error.error_type, error.field, error.value) == ("period-error", "period", "1402-13")
     assert "'1402-13'" in error.message and "month 13" in error.message
     assert error.message_fa == "«دوره»: «1402-13»: ماه ۱۳ بین ۱ و ۱۲ نیست"

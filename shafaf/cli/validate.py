@@ -55,11 +55,13 @@ def validate(target: str, kind: str | None, agency_id: str | None, encoding: str
     from shafaf.core import localfile
     from shafaf.validate import report_text as report_mod
     from shafaf.validate.engine import folder_files, validate_files, validate_safely
+    from shafaf.validate.mapping import MappingOptions
 
+    mapping = MappingOptions(agency_id=agency_id, calendar=calendar)
     lang = lang or ("fa" if (env_lang or "").strip().lower().startswith("fa") else "en")
     if _is_url(target):
         _validate_url(target, kind, fmt, lang=lang, as_json=as_json, allow_private_networks=allow_private_networks,
-                      options={"encoding": encoding, "agency_id": agency_id, "calendar": calendar})
+                      options={"encoding": encoding, "mapping": mapping})
         return
     path = Path(target)
     if localfile.is_folder(path):
@@ -72,7 +74,7 @@ def validate(target: str, kind: str | None, agency_id: str | None, encoding: str
                              f"({', '.join(k + '.csv' for k in standard.DATASET_KINDS)})"
                              + (f"; not readable files (a link loop, a pipe or device, or no permission): "
                                 f"{', '.join(unreadable)}" if unreadable else ""))
-        reports = validate_files(files, encoding=encoding, agency_id=agency_id, calendar=calendar)
+        reports = validate_files(files, encoding=encoding, mapping=mapping)
         if as_json:
             click.echo(json.dumps({"path": str(path), "valid": all(r.valid for r in reports),
                                    "files": [r.to_dict() for r in reports],
@@ -84,7 +86,7 @@ def validate(target: str, kind: str | None, agency_id: str | None, encoding: str
     if (why := localfile.problem(path)) is not None:  # a loop, a FIFO, /dev/zero...: said, never opened
         raise UsageError(f"cannot validate: {why.message}")
     report = validate_safely(path, _dataset_for(path.name, kind), format=fmt or _format_of(path.name), encoding=encoding,
-                             agency_id=agency_id, calendar=calendar)
+                             mapping=mapping)
     _print_report(report, lang, as_json)
 
 

@@ -21,6 +21,7 @@ from shafaf.core.public_message import public
 from shafaf.core.models import Reason
 from shafaf.config.registry import Agency, Portal, Source
 from shafaf.validate.engine import Report, read_service_ids, validate_file
+from shafaf.validate.mapping import MappingOptions
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,8 +77,7 @@ def _stage(path: Path, *, agency: Agency, source: Source, format: str, run_id: s
     """Validate, apply the row policy, write the report; put an accepted file in place last."""
     report = validate_file(
         path, source.dataset, format=format, encoding=source.encoding, sheet=source.sheet,
-        fields=source.fields, values=source.values, agency_id=agency.id, calendar=source.calendar,
-        year_pivot=source.year_pivot, unpivot=source.unpivot, known_services=_known_services(pkg, source.dataset),
+        mapping=MappingOptions.of(source, agency_id=agency.id), known_services=_known_services(pkg, source.dataset),
         expect_persian=portal.default_language == "fa", out_csv=incoming,
     )
     previous = last_accepted(pkg, source.dataset)

@@ -44,11 +44,10 @@ from shafaf.standard import targets
 from shafaf.validate.compiled_schema import CompiledSchema
 from shafaf.core.errors import StageError
 from shafaf.core.models import Reason, Skip
-from shafaf.validate.mapping import UNKNOWN_AGENCY, ColumnPlan, map_rows, plan_columns
+from shafaf.validate.mapping import NO_MAPPING, UNKNOWN_AGENCY, ColumnPlan, MappingOptions, map_rows, plan_columns
 from shafaf.normalize import fold_digits
 from shafaf.normalize.text import removed_marks
 from shafaf.validate.readers import open_table
-from shafaf.config.registry import Unpivot
 from shafaf.validate.value_notes import ValueNotes
 
 MAX_LISTED_ERRORS = 1000
@@ -276,12 +275,7 @@ def validate_file(
     format: str = "csv",
     encoding: str | None = None,
     sheet: str | None = None,
-    fields: Mapping[str, str] | None = None,
-    values: Mapping[str, Mapping[str, Any]] | None = None,
-    agency_id: str | None = None,
-    calendar: str | None = None,
-    year_pivot: int | None = None,
-    unpivot: Unpivot | None = None,
+    mapping: MappingOptions = NO_MAPPING,
     known_services: set[str] | None = None,
     expect_persian: bool = True,
     out_csv: Path | None = None,
@@ -296,8 +290,7 @@ def validate_file(
     if engine not in ENGINES:
         raise ValueError(f"unknown validation engine {engine!r}: one of {', '.join(ENGINES)}")
     report = Report(file=path.name, dataset=kind)
-    options = dict(format=format, encoding=encoding, sheet=sheet, expect_persian=expect_persian, fields=fields,
-                   values=values, agency_id=agency_id, calendar=calendar, year_pivot=year_pivot, unpivot=unpivot)
+    options = dict(format=format, encoding=encoding, sheet=sheet, expect_persian=expect_persian, mapping=mapping)
     with tempfile.TemporaryDirectory(prefix="shafaf-validate-") as tmp:
         try:
             with _mapped(path, kind, report, **options) as mapped, _KeyIndex(Path(tmp) / "keys.db") as keys:
@@ -371,7 +364,7 @@ def _mapped(path: Path, kind: str, report: Report, **options: Any) -> Iterator[_
         labels = table.labels
         report.header_problems = table.header_problems
         report.header_errors = _header_errors(table.header_problems, kind)
-        plan: ColumnPlan = plan_columns(labels, kind, file_name=path.name, **options)
+        plan: ColumnPlan = plan_columns(labels, kind, options["mapping"], file_name=path.name)
         report.unused_columns = list(plan.unused_columns)
         columns = _source_columns(plan)
 
@@ -696,8 +689,8 @@ def folder_files(folder: Path) -> tuple[list[FileToCheck], list[tuple[str, Skip]
     return found, skipped
 
 
-def validate_files(files: list[FileToCheck], *, encoding: str | None = None, agency_id: str | None = None,
-                   calendar: str | None = None) -> list[Report]:
+def validate_files(files: list[FileToCheck], *, encoding: str | None = None,
+                   mapping: MappingOptions = NO_MAPPING) -> list[Report]:
     """Validate files together: the other datasets' service ids are checked against the services files' passing rows.
 
     ``files`` in the standard's order (``folder_files`` gives them so). No
@@ -709,8 +702,8 @@ def validate_files(files: list[FileToCheck], *, encoding: str | None = None, age
         for number, f in enumerate(files):
             out = Path(tmp) / f"services-{number}.csv" if f.kind == "services" else None
             report = validate_safely(f.path, f.kind, format=f.format, encoding=f.encoding or encoding,
-                                     agency_id=agency_id, calendar=calendar,
-                                     known_services=None if f.kind == "services" else known, out_csv=out)
+                                     mapping=mapping, known_services=None if f.kind == "services" else known,
+                                     out_csv=out)
             if out is not None and out.exists() and not report.fatal_reason:
                 known = (known or set()) | read_service_ids(out)
             reports.append(report)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import functools
+from types import MappingProxyType
 from typing import Any, Mapping
 
 from shafaf import standard
@@ -18,12 +19,37 @@ from shafaf.core.errors import StageError
 from shafaf.core.models import Reason
 from shafaf.core.public_message import listing
 from shafaf.normalize import PeriodError, clean_code, clean_text, fold_digits, number_text, parse_date, parse_period, unify_letters
-from shafaf.config.registry import Unpivot
+from shafaf.config.registry import Source, Unpivot
 
 NUMERIC_TYPES = {"integer", "number", "year"}
 PERIOD_FIELDS = ("period_start", "period_end", "period_label")
 UNKNOWN_AGENCY = "unknown"  # stands for the agency when a file is only being validated
 OTHER_VALUES = "*"  # in a ``values`` table: what any other non-empty value becomes
+
+
+@dataclasses.dataclass(frozen=True)
+class MappingOptions:
+    """How one source's columns and values become the standard's: what a registry source says, in one piece.
+
+    Made once (from the ``Source``, or from the options of ``shafaf validate``)
+    and handed down to ``plan_columns`` unchanged.
+    """
+
+    fields: Mapping[str, str] = dataclasses.field(default_factory=lambda: MappingProxyType({}))  # field -> column
+    values: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
+    agency_id: str | None = None  # fills an empty agency_id; other agencies' rows are refused
+    calendar: str | None = None
+    year_pivot: int | None = None  # two-digit years, with ``calendar``
+    unpivot: Unpivot | None = None
+
+    @classmethod
+    def of(cls, source: Source, *, agency_id: str | None) -> MappingOptions:
+        """The options of a registry source, harvested for ``agency_id``."""
+        return cls(fields=source.fields, values=source.values, agency_id=agency_id, calendar=source.calendar,
+                   year_pivot=source.year_pivot, unpivot=source.unpivot)
+
+
+NO_MAPPING = MappingOptions()  # the standard's own column names, no agency, no calendar
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,20 +97,11 @@ def _find(labels: list[str], wanted: str) -> int | None:
     return None
 
 
-def plan_columns(
-    labels: list[str],
-    kind: str,
-    *,
-    fields: Mapping[str, str] | None = None,
-    values: Mapping[str, Mapping[str, Any]] | None = None,
-    agency_id: str | None = None,
-    calendar: str | None = None,
-    year_pivot: int | None = None,
-    unpivot: Unpivot | None = None,
-    file_name: str = "the file",
-) -> ColumnPlan:
+def plan_columns(labels: list[str], kind: str, mapping: MappingOptions = NO_MAPPING, *,
+                 file_name: str = "the file") -> ColumnPlan:
     """Match the header to the standard; raise StageError naming every missing required column."""
-    fields = fields or {}
+    fields, values, unpivot = mapping.fields or {}, mapping.values, mapping.unpivot
+    agency_id, calendar, year_pivot = mapping.agency_id, mapping.calendar, mapping.year_pivot
     names = standard.field_names(kind)
     types = [f["type"] for f in standard.fields(kind)]
     indexes = [_find(labels, fields.get(name, name)) for name in names]
