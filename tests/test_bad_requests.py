@@ -1,4 +1,4 @@
-"""Bad requests never take the portal down (issue 15, cases 5 and 7; RELIABILITY.md S10).
+"""Bad requests never take the portal down (issue 15, cases 5 and 7; docs/reliability.md S10).
 
 Every documented Datasette table/query parameter, with hostile and clumsy
 values, over every public table, its row page and the SQL page, answers

@@ -1,4 +1,4 @@
-"""A URL we do not publish never reaches a catalog, and never costs a 500 (issue 15 case 6, RELIABILITY S5).
+"""A URL we do not publish never reaches a catalog, and never costs a 500 (issue 15 case 6, docs/reliability.md S5).
 
 Before ``urls``: an agency website like ``https://example.ir/a b`` made
 ``/catalog.ttl`` answer 500 (rdflib refuses it in Turtle), the registry

@@ -1,4 +1,4 @@
-"""The guarded fetch against a real misbehaving loopback server (RELIABILITY.md H1-H6, H8-H11, H14, H16, H20).
+"""The guarded fetch against a real misbehaving loopback server (docs/reliability.md H1-H6, H8-H11, H14, H16, H20).
 
 Every test uses small limits (deadline 2-3 s, read timeout 0.5 s, backoff
 0.01 s, a few MB cap) and asserts the reason, the wall time and, for the

@@ -3,7 +3,7 @@
 Each case first publishes good data for agency ``alpha`` from an ``http``
 source, then turns the server bad, harvests and publishes again, and checks
 the run's outcome and reason, that the run ended in bounded time, and that
-alpha's published rows are exactly what they were ("NL" in RELIABILITY.md).
+alpha's published rows are exactly what they were ("NL" in docs/reliability.md).
 The fetch-level detail of each fault (retries, memory) is in test_fetch.py.
 """
 

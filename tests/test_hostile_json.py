@@ -1,4 +1,4 @@
-"""Hostile JSON never crashes, hangs or bloats a harvest (RELIABILITY H14; issue 15 case 4).
+"""Hostile JSON never crashes, hangs or bloats a harvest (docs/reliability.md H14; issue 15 case 4).
 
 Each document is harvested by the real ``shafaf harvest`` in a child under
 ``RLIMIT_AS`` (``cli_child``): a regression fails here instead of taking

@@ -1,4 +1,4 @@
-"""The scheduler and the one-run-at-a-time lease (RELIABILITY C1-C5), with real processes and a real server.
+"""The scheduler and the one-run-at-a-time lease (docs/reliability.md C1-C5), with real processes and a real server.
 
 Sources are served by the loopback fault server; a "gate" behaviour holds a
 response until the test releases it, so a run is reliably in flight while

@@ -1,4 +1,4 @@
-"""Security headers, redirects, path safety and content types on every response (RELIABILITY.md S6, S7, S9).
+"""Security headers, redirects, path safety and content types on every response (docs/reliability.md S6, S7, S9).
 
 The app is ``make_datasette`` on a small published database (``build_db`` of
 test_agency_page, with hostile names added), driven in-process.

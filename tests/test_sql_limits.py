@@ -1,4 +1,4 @@
-"""Public SQL cannot take the server's memory or its pages' time (issue 15, cases 1 and 12; RELIABILITY.md S1, S2).
+"""Public SQL cannot take the server's memory or its pages' time (issue 15, cases 1 and 12; docs/reliability.md S1, S2).
 
 The bombs run against a real ``shafaf serve`` started under ``RLIMIT_AS``
 (so a regression fails here instead of eating the machine); each must answer

@@ -1,4 +1,4 @@
-"""Is a failed write the portal's full disk? One answer for harvest and publish (RELIABILITY P2).
+"""Is a failed write the portal's full disk? One answer for harvest and publish (docs/reliability.md P2).
 
 A full disk is never the agency's fault, and must not be recorded as if
 their file were unreadable. It shows as ``ENOSPC`` (no space), ``EDQUOT``

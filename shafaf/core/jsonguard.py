@@ -1,6 +1,6 @@
 """JSON from outside, read within bounds: the one loader for every JSON document Shafaf harvests.
 
-Why a scan before any parser (RELIABILITY H14): the parsers we use are not
+Why a scan before any parser (docs/reliability.md H14): the parsers we use are not
 safe on hostile input. Python's ``json`` recurses once per nesting level
 and frictionless' JSON reader (ijson) builds every level before our code
 sees a row: 60 KB of ``[`` peaked at 2.2 GB in a harvest, 400 KB was killed

@@ -18,7 +18,7 @@ Control characters are refused too, for a reason each:
   refused in them as well (a newline in a name splits CSV rows and log lines).
 
 Bidirectional marks (U+200E, U+202E...) and joiners are text Persian needs,
-and are kept: the pages isolate harvested text (RELIABILITY S11).
+and are kept: the pages isolate harvested text (docs/reliability.md S11).
 """
 
 from __future__ import annotations

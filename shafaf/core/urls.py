@@ -3,7 +3,7 @@
 A URL Shafaf writes into a catalog (``foaf:homepage``, CKAN's extras, a
 feed's links) or fetches from must be an absolute ``http``/``https``
 address with a host: ``javascript:`` and ``data:`` run code when clicked
-(RELIABILITY S5), ``//host`` and ``http://`` name no page, and a space, a
+(docs/reliability.md S5), ``//host`` and ``http://`` name no page, and a space, a
 quote, an angle bracket or a control character breaks the document it is
 written into (rdflib refuses to serialize ``https://example.ir/a b`` as
 Turtle: ``/catalog.ttl`` answered 500). Hosts are ASCII: an internationalised

@@ -27,7 +27,7 @@ from shafaf.config.registry import Portal
 
 DATABASE = "shafaf"
 
-# Chosen for a public, read-only portal (see RELIABILITY.md): keep the SQL time limit short, and skip facet
+# Chosen for a public, read-only portal (see docs/reliability.md): keep the SQL time limit short, and skip facet
 # suggestion, which scans large tables on every page. Three threads run public SQL (Datasette's pool; our
 # pages have their own, datasette_plugins/sql_pools.py); a CSV stream stops at 100 MB (Datasette's contract:
 # a truncated 200; the full files are in /downloads/).

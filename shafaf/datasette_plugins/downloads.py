@@ -1,7 +1,7 @@
 """``/downloads/``: the full exports ``shafaf.exports`` writes, served as static files.
 
 Why not Datasette's CSV: it stops at ``max_csv_mb`` and streams slowly
-(RELIABILITY.md S3); these files are complete and checksummed.
+(docs/reliability.md S3); these files are complete and checksummed.
 
 Strict by design (S7, S9): a path is served only when it is listed in the
 current ``manifest.json`` (or is the manifest or ``SHA256SUMS`` itself),

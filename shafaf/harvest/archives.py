@@ -1,7 +1,7 @@
 """Safe zip extraction: the only way Shafaf opens an archive it harvested.
 
 A zip from a server we do not control can claim anything in its headers
-(RELIABILITY.md H7): a 42 KB file that expands to gigabytes, ten thousand
+(docs/reliability.md H7): a 42 KB file that expands to gigabytes, ten thousand
 members, names like ``../../x`` or ``/etc/cron.d/x``, symlink entries that
 point outside the folder. frictionless and ``ZipFile.extractall`` check none
 of that. So before a single byte is written we check the whole table of

@@ -49,7 +49,7 @@ from shafaf.harvest.split import split_by_agency
 from shafaf.stage.package import stage_file, write_json
 from shafaf.state.store import Run, StateStore, new_run_id, utc_now
 
-# An empty-but-successful answer never wipes what was published (RELIABILITY H18).
+# An empty-but-successful answer never wipes what was published (docs/reliability.md H18).
 EMPTY_REASONS = {Reason.EMPTY, Reason.NO_RESOURCES}
 # Held for a person rather than failed: nothing is wrong with the file, it is only surprising.
 HELD_REASONS = {Reason.SUSPICIOUS_SHRINK}

@@ -3,7 +3,7 @@
 Why not chardet (what frictionless uses when told nothing): chardet has no
 model for Windows-1256 (chardet#137) and reads a Persian Excel export as
 Latin-1, Cyrillic or "MacCyrillic", which decodes without an error into
-nonsense (RELIABILITY H15). The rules here are few and certain instead:
+nonsense (docs/reliability.md H15). The rules here are few and certain instead:
 
 1. a byte-order mark says the encoding;
 2. else UTF-16 without a BOM shows as NUL bytes at every other position;

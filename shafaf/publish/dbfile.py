@@ -12,7 +12,7 @@ them. A reader holding an old version keeps reading it (an unlinked file
 stays readable until closed) and moves to the new one at its next query
 (``serve.ServedDatabase`` re-opens when the link's target changes).
 
-What this rules out (issue 15's P3): a writer that checkpoints and deletes a
+What this rules out (issue 15's P3 in docs/reliability.md): a writer that checkpoints and deletes a
 WAL and its ``-shm`` on close while read-only readers still map them, so
 that they mix pages of two states ("database disk image is malformed");
 readers starving a writer; a WAL growing without bound under read load.

@@ -1,4 +1,4 @@
-"""Full downloads, written after every publish (RELIABILITY.md S3, S8, P7).
+"""Full downloads, written after every publish (docs/reliability.md S3, S8, P7).
 
 Datasette caps a streamed CSV at ``max_csv_mb`` and streams slowly, so the
 publisher's caller runs ``write_exports`` once the publish has committed, and

@@ -1,4 +1,4 @@
-"""The spreadsheet-safe CSV variant: defusing formula injection (RELIABILITY.md S8).
+"""The spreadsheet-safe CSV variant: defusing formula injection (docs/reliability.md S8).
 
 Excel, LibreOffice and Google Sheets run a cell that starts with ``=``, ``+``,
 ``-`` or ``@`` as a formula (``=HYPERLINK(...)`` leaks data, ``+cmd|' /C

@@ -138,7 +138,7 @@ def schema_drift(before: dict[str, str] | None, now: dict[str, str]) -> list[str
 
 
 def _shrink_guard(result: StageResult, previous_rows: int | None, portal: Portal) -> StageResult:
-    """A valid file with far fewer rows than the last good one waits for a person (H18)."""
+    """A valid file with far fewer rows than the last good one waits for a person (docs/reliability.md H18)."""
     rows = result.report.rows_staged
     if not previous_rows or rows >= portal.shrink_threshold * previous_rows:
         return result

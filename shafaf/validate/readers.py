@@ -7,7 +7,7 @@ mapping and validation see the same values whatever the format was.
 Around it, this module makes sure the text is the text the agency wrote:
 
 * a CSV's encoding is the declared one or ``normalize.detect_encoding``'s,
-  never chardet's (RELIABILITY H15); a byte-order mark always wins, so no
+  never chardet's (docs/reliability.md H15); a byte-order mark always wins, so no
   BOM reaches a column name (H16);
 * every text cell passes through ``MojibakeGuard``; a garbled file raises
   ``StageError(ENCODING)`` after its last row, before anything is published;

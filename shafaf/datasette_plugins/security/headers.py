@@ -1,4 +1,4 @@
-"""Security headers and path safety on every response (RELIABILITY.md S6, S7, S9).
+"""Security headers and path safety on every response (docs/reliability.md S6, S7, S9).
 
 ``wrap(app, datasette)`` is the outermost ASGI layer (composed with the search
 wrapper in the package's ``asgi_wrapper`` hook), so it sees every response:

@@ -1,4 +1,4 @@
-"""Datasette's query parameters checked before it reads them: a malformed one is a 400, never a 500 (S10).
+"""Datasette's query parameters checked before it reads them: a malformed one is a 400, never a 500 (docs/reliability.md S10).
 
 Datasette 0.65 turns some request parameters into Python values without a
 check, and the exception became a 500 (found by fuzzing every table, row

@@ -1,4 +1,4 @@
-"""Datasette's ``/-/metadata`` and ``/-/databases`` without the server's own paths (RELIABILITY.md P7).
+"""Datasette's ``/-/metadata`` and ``/-/databases`` without the server's own paths (docs/reliability.md P7).
 
 The plugin's settings carry where ``state.db`` and the registry live on the
 server (``serve.make_datasette`` puts them there for the agency API and the

@@ -1,4 +1,4 @@
-"""Limits on every SQL the server runs: per value, per row, per result, and SQLite's heap (RELIABILITY.md S2).
+"""Limits on every SQL the server runs: per value, per row, per result, and SQLite's heap (docs/reliability.md S2).
 
 Public SQL (``?sql=``, ``_where=``, ``_sort=`` and the rest) is arbitrary
 read-only SQL, and SQLite computes what it is asked: ``zeroblob(1e9)`` took

@@ -1,7 +1,7 @@
 """The one guarded fetch: every byte Shafaf reads from a network comes through here.
 
 httpx alone is not enough for harvesting from servers we do not control
-(see RELIABILITY.md): its timeouts are per operation, it caps neither body
+(see docs/reliability.md): its timeouts are per operation, it caps neither body
 size nor decompression, it retries only connection errors, and it follows
 redirects anywhere. ``fetch`` adds a total deadline, a byte cap after
 decompression, retries with backoff, a scheme allow-list, a destination check

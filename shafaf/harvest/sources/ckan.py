@@ -8,7 +8,7 @@ A capture:
 1. ``organization_show``: the organization exists (else ``not_found``) and
    its canonical name is used to filter the search.
 2. ``package_search`` with ``fq=organization:"<name>"``, paged with
-   ``start`` until ``count``; datasets deduplicated by id and sorted (H19).
+   ``start`` until ``count``; datasets deduplicated by id and sorted (docs/reliability.md H19).
    ``count == 0`` raises ``no_resources`` (H18): an empty answer never wipes
    published data. Fewer distinct datasets than ``count`` still captures, but
    ``Capture.review`` asks a person to look.

@@ -1,7 +1,7 @@
 """The CKAN Action API, spoken through ``ckanapi`` but never on its own network.
 
 ckanapi turns CKAN's error envelopes into its exceptions (``NotFound`` and
-the rest), but it has no timeout of its own (RELIABILITY H21), so its
+the rest), but it has no timeout of its own (docs/reliability.md H21), so its
 ``requests`` session gets one adapter, mounted for every URL, that sends each
 request through ``shafaf.fetch``. All API calls of one client share one
 deadline and every response is bounded by the byte cap.

@@ -2,7 +2,7 @@
 
 ``source.url`` names a ``datapackage.json`` (or a ``.zip`` holding one). The
 descriptor is fetched through our guarded fetch and checked WHOLE before
-anything else is fetched (RELIABILITY.md H12): every ``path`` of every
+anything else is fetched (docs/reliability.md H12): every ``path`` of every
 resource, string ``schema``/``dialect``, ``image``, ``licenses[].path`` and
 ``sources[].path`` must be a plain relative path or an http(s) URL.
 frictionless itself never sees the descriptor: it treats any http(s) path as

@@ -21,7 +21,7 @@ It stops at an empty page, a page shorter than ``size``, or no next link; at
 most ``max_pages`` (default 1000) pages are fetched (more → ``too_large``).
 A next link already fetched is a loop in the API's answers → ``structure``
 (``redirect_loop`` stays reserved for HTTP redirects). An answer with no
-records at all → ``no_resources``: the last published data stays (H18).
+records at all → ``no_resources``: the last published data stays (docs/reliability.md H18).
 """
 
 from __future__ import annotations
