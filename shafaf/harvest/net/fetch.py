@@ -83,6 +83,7 @@ from shafaf.harvest.net import netguard
 from shafaf.core.errors import HarvestError
 from shafaf.core.models import Reason, http_reason
 from shafaf.config.registry import SECRET_HEADER, Portal, redact_url as redact
+from shafaf.core import durable
 
 MB = 1_000_000
 CHUNK = 64 * 1024  # most bytes one decompression step may produce
@@ -175,7 +176,7 @@ def fetch(
             tmp.unlink()
             return Fetched(got.url, 304, None, 0, None, got.content_type, got.etag, got.last_modified, not_modified=True)
         tmp.chmod(0o644)  # mkstemp makes it 0600; the raw file is as readable as any we write
-        os.replace(tmp, dest)
+        durable.replace(tmp, dest)  # and the rename made durable
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

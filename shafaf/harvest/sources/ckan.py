@@ -33,11 +33,11 @@ from shafaf.harvest.net.fetch import FetchPolicy
 from shafaf.core.models import Reason
 from shafaf.core.public_message import listing
 from shafaf.config.registry import Source, redact_url
+from shafaf.core.formats import FORMATS  # what staging can read, in order of preference
 from shafaf.harvest.sources.base import Capture, HarvestContext
 from shafaf.harvest.sources.ckan_api import PAGE_SIZE, CkanClient, Listing, list_datasets, organization_name
 from shafaf.harvest.sources.combine import Part, combine
 
-FORMATS = ("csv", "xlsx", "json")  # what staging can read, in order of preference
 MAX_RESOURCES = 100
 LISTING_FILE = "ckan-packages.json"
 COMBINED_FILE = "combined.csv"
