@@ -28,7 +28,7 @@ from shafaf.config.sources import NETWORK_KINDS, SOURCE_KINDS  # noqa: F401
 from shafaf.config.sources.file import FileSource
 from shafaf.config.yaml_lines import LineDict, read_yaml, registry_problems
 
-Warning = tuple["int | None", str]
+Located = tuple["int | None", str]  # (line, message)
 
 
 def load(path: str | Path) -> Registry:
@@ -47,7 +47,7 @@ def load(path: str | Path) -> Registry:
     if problems or checked is None:
         raise RegistryError(str(path), sorted(problems, key=lambda p: p[0] or 0))
     portal = checked.portal.portal() if checked.portal is not None else Portal()
-    warnings: list[Warning] = []
+    warnings: list[Located] = []
     agencies = tuple(_agency(model, item, path.parent, warnings) for model, item in zip(checked.agencies, data["agencies"]))
     shown = tuple(f"{path}:{line}: {message}" for line, message in warnings)
     return Registry(path=path, portal=portal, agencies=agencies, warnings=shown)
@@ -61,7 +61,7 @@ def _limits(raw_portal: Any) -> Limits:
         return Limits()  # the portal's own problems are reported with the whole file's
 
 
-def _agency(model: AgencyModel, raw: LineDict, base: Path, warnings: list[Warning]) -> Agency:
+def _agency(model: AgencyModel, raw: LineDict, base: Path, warnings: list[Located]) -> Agency:
     sources = []
     for source, item in zip(model.sources or (), raw.get("sources") or ()):
         path = None

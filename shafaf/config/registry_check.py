@@ -19,7 +19,6 @@ from shafaf.config.agencies_file import RegistryFile
 from shafaf.config.field_types import ERROR_TYPE
 from shafaf.config.registry_models import AGENCY_ID, ENV_REFERENCE, SECRET_HEADER
 from shafaf.config.sources import SOURCE_KINDS, SOURCE_MODELS
-from shafaf.config.sources.common import SourceFields
 from shafaf.config.yaml_lines import LineDict
 from shafaf.standard import DATASET_KINDS, field_names
 
