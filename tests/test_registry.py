@@ -205,3 +205,77 @@ agencies:
     assert source.unpivot.columns == {"web": "online", "tel": "phone"}
     # Run records and messages carry the location without credentials.
     assert source.location == "https://gsb.example.ir/api?page=1&api_key=REDACTED"
+
+
+SHAPES = """\
+portal:
+  title_en: [1]
+  default_language: de
+  timezone: Mars/Olympus
+  license: {id: x, titel: y}
+  plan_start_year: 1403
+  smart_plan: {start_year: 99}
+agencies:
+  - id: tax
+    name_fa: م
+    contact_email: nope
+    website: javascript:alert(1)
+    colour: blue
+    sources:
+      - dataset: services
+        path: s.csv
+        format: pdf
+        encoding: no-such-codec
+        year_pivot: 120
+        sheet: [a]
+        fields: {name_en: [x], servce_id: a}
+        values: {smart: 3}
+      - dataset: service_performance
+        kind: ftp
+      - dataset: targets
+        kind: jsonapi
+        url: https://api.example.ir/x
+        path: t.csv
+        select: {dataset_name: x}
+        pagination: {style: next, sise: 5}
+      - 5
+  - text
+"""
+EXPECTED = {  # line -> words of its problem
+    2: "'portal.title_en' must be text, not a list",
+    3: "default_language must be one of fa, en",
+    4: "unknown timezone 'Mars/Olympus'",
+    5: "unknown key 'titel' in 'portal.license' (did you mean 'title'?)",
+    6: "set either plan_start_year or smart_plan, not both",
+    9: "agency 'tax' has no 'name_en'",
+    11: "contact_email 'nope' of agency 'tax'",
+    12: "website 'javascript:alert(1)' of agency 'tax' must start with https:// or http://",
+    13: "unknown key 'colour' in agency 'tax'",
+    17: "format 'pdf' is not one of csv, xlsx, json",
+    18: "unknown encoding 'no-such-codec'",
+    19: "year_pivot must be a whole number from 0 to 99",
+    20: "'sheet' of a source of agency 'tax' must be text, not a list",
+    21: "unknown key 'servce_id' in 'fields' of a source of agency 'tax' (not a field of 'services') (did you mean 'service_id'?)",
+    22: "'values.smart' of a source of agency 'tax' must be a mapping of keys to values, not int",
+    24: "source kind 'ftp' is not supported; use one of file, http, ckan, datapackage, jsonapi",
+    28: "a source of agency 'tax' of kind 'jsonapi' takes a 'url', not a 'path'",
+    29: "'select' applies only to sources of kind 'ckan'",
+    30: "unknown key 'sise' in 'pagination' of a source of agency 'tax' (did you mean 'size'?)",
+    31: "a source of agency 'tax' must be a mapping of keys to values, not int",
+    32: "an agency must be a mapping of keys to values, not text",
+}
+
+
+def test_every_shape_of_problem_is_named_on_its_own_line(tmp_path):
+    """pydantic's errors (unknown, missing, wrong kind, union tag) and the whole-file checks, each on its YAML line."""
+    (tmp_path / "s.csv").write_text("service_id\nS1\n", encoding="utf-8")
+    path = tmp_path / "agencies.yml"
+    path.write_text(SHAPES, encoding="utf-8")
+    with pytest.raises(RegistryError) as e:
+        registry.load(path)
+    assert all(line for line, _ in e.value.problems), e.value.problems
+    by_line: dict[int, list[str]] = {}
+    for line, message in e.value.problems:
+        by_line.setdefault(line, []).append(message)
+    for line, words in EXPECTED.items():
+        assert any(words in m for m in by_line.get(line, [])), (line, words, by_line.get(line))

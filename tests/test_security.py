@@ -84,7 +84,7 @@ def test_policy_is_exactly_the_documented_one_with_no_inline_script() -> None:
     "/shafaf/services.json", "/shafaf/services.csv", "/shafaf/services.csv?_dl=1", "/shafaf?sql=select+1",
     "/-/versions", "/-/versions.json", "/-/static-plugins/shafaf/shafaf.css", "/-/static/app.css",
     "/downloads/", "/downloads/nope.csv", "/agencies/nobody", "/nope", "/shafaf/nope", "/shafaf/nope.json",
-    "/agencies/tax/",
+    "/agencies/tax/", "/-/agencies.schema.json",
 ])
 def test_every_response_carries_the_security_headers(ds: Datasette, path: str) -> None:
     response = get(ds, path)

@@ -89,9 +89,14 @@ def _mapping(value: Any) -> dict[str, Any]:
     return {str(k): v for k, v in value.items()}
 
 
+def _plain(value: Any) -> Any:
+    """A YAML list as a plain list (the loader's lists remember their lines, which only the messages need)."""
+    return [_plain(v) for v in value] if isinstance(value, list) else value
+
+
 def _schedule(value: Any, info: ValidationInfo) -> Any:
     limits = (info.context or {}).get("limits") or Limits()
-    plain = {str(k): v for k, v in value.items()} if isinstance(value, Mapping) else value
+    plain = {str(k): _plain(v) for k, v in value.items()} if isinstance(value, Mapping) else _plain(value)
     try:
         return accept_rule(plain, limits=limits)  # the same JSON in the registry and the agency API
     except ScheduleError as e:
@@ -106,6 +111,7 @@ Email = Annotated[str, BeforeValidator(_email), Field(json_schema_extra={"format
 Timezone = Annotated[str, BeforeValidator(_timezone), Field(description="an IANA time zone, such as Asia/Tehran")]
 Encoding = Annotated[str, BeforeValidator(_encoding), Field(description="a Python codec name, such as windows-1256")]
 Flag = Annotated[bool, BeforeValidator(_flag)]
+Plain = Annotated[Any, BeforeValidator(_plain)]  # any YAML value, its lists plain lists
 Column = Annotated[str, BeforeValidator(_column), Field(description="a column of the source file")]
 Schedule = Annotated[Any, BeforeValidator(_schedule), WithJsonSchema({
     "description": "a cron expression, or a rule: {cron | jalali_day, at, working_days} (docs/registry.md)",

@@ -19,7 +19,7 @@ from shafaf.config.agencies_file import RegistryFile
 from shafaf.config.field_types import ERROR_TYPE
 from shafaf.config.registry_models import AGENCY_ID, ENV_REFERENCE, SECRET_HEADER
 from shafaf.config.sources import SOURCE_KINDS, SOURCE_MODELS
-from shafaf.config.yaml_lines import LineDict
+from shafaf.config.yaml_lines import LineDict, LineList
 from shafaf.standard import DATASET_KINDS, field_names
 
 Problem = tuple["int | None", str]
@@ -132,6 +132,8 @@ def _item(raw: Any, *steps: Any) -> Any:
 
 def _agency_name(raw_agency: Any) -> str | None:
     agency_id = raw_agency.get("id") if isinstance(raw_agency, dict) else None
+    if isinstance(agency_id, int) and not isinstance(agency_id, bool):
+        agency_id = str(agency_id)  # read as text, as the model reads it
     return agency_id if isinstance(agency_id, str) and AGENCY_ID.match(agency_id) else None
 
 
@@ -159,6 +161,7 @@ def line_at(raw: Any, path: Loc) -> int | None:
                 break
             line, node = node.key_lines.get(key, node.line), node[key]
         elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            line = node.item_lines[step] if isinstance(node, LineList) else line
             node = node[step]
             line = getattr(node, "line", line)
         else:
@@ -168,7 +171,8 @@ def line_at(raw: Any, path: Loc) -> int | None:
 
 def kind_of_value(value: Any) -> str:
     """What a value is, in words (``a list``, ``text``, ``empty``)."""
-    return {list: "a list", dict: "a mapping", LineDict: "a mapping", str: "text", type(None): "empty"}.get(
+    return {list: "a list", LineList: "a list", dict: "a mapping", LineDict: "a mapping", str: "text",
+            type(None): "empty"}.get(
         type(value), type(value).__name__)
 
 
@@ -203,6 +207,8 @@ def _sources(agency_id: str, sources: list[Any]) -> list[Problem]:
         what = f"a source of agency {agency_id!r}"
         out.extend(_source(source, what))
         source_id, dataset = source.get("id") or source.get("dataset"), source.get("dataset")
+        if isinstance(source_id, int) and not isinstance(source_id, bool):
+            source_id = str(source_id)
         if not isinstance(source_id, str):
             continue
         if source_id in ids:

@@ -24,6 +24,13 @@ class LineDict(dict):
     key_lines: dict[Any, int]
 
 
+class LineList(list):
+    """A list that remembers the line of each item (a scalar item has no line of its own otherwise)."""
+
+    line: int = 0
+    item_lines: list[int]
+
+
 class _Loader(yaml.SafeLoader):
     """SafeLoader that keeps line numbers, reports duplicate keys, and reads
     yes/no/on/off, Y/N and dates as plain strings (they are data values here)."""
@@ -59,7 +66,15 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     return out
 
 
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+    out = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    out.line = node.start_mark.line + 1
+    out.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return out
+
+
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 def read_yaml(path: Path) -> Any:
@@ -113,7 +128,10 @@ def registry_problems(data: Any) -> tuple[Any, list[tuple[int | None, str]]]:
                 out.key_lines[key] = key_line
             return out
         if isinstance(item, list):
-            return [walk(inner, getattr(inner, "line", line), name, one_line) for inner in item]
+            lines = getattr(item, "item_lines", None) or [getattr(inner, "line", line) for inner in item]
+            out_list = LineList(walk(inner, at, name, one_line) for inner, at in zip(item, lines))
+            out_list.line, out_list.item_lines = getattr(item, "line", line or 0), list(lines)
+            return out_list
         return item
 
     return walk(data, None, "the registry", False), problems

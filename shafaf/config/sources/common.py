@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Optional
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from shafaf.config.field_types import (
-    Column, DatasetKind, Encoding, Schedule, SourceId, Text, choice, mapping_of, number, refuse,
+    Column, DatasetKind, Encoding, Plain, Schedule, SourceId, Text, choice, mapping_of, number, refuse,
 )
 from shafaf.config.registry_models import Source, Unpivot
 from shafaf.core.formats import FORMATS
@@ -67,7 +67,7 @@ class SourceFields(Part):
     # "full": each file is the whole history; "recent": a file sends only recent periods, older ones stay published.
     history: Optional[choice(HISTORY_MODES)] = None
     fields: mapping_of(Column) = {}  # standard field (or 'period') -> source column; checked against the dataset
-    values: mapping_of(mapping_of(Any)) = {}  # standard field -> {value in the file: value in the standard}
+    values: mapping_of(mapping_of(Plain)) = {}  # standard field -> {value in the file: value in the standard}
     unpivot: Optional[UnpivotColumns] = None
     agency_column: Optional[Text] = None
     new_agencies: Optional[NewAgencies] = None
