@@ -11,6 +11,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any, Iterable, Sequence
 
+from shafaf.core.models import Skip
 from shafaf.validate import messages
 from shafaf.validate.messages import Text, num
 from shafaf.validate.engine import Report, RowError
@@ -26,13 +27,13 @@ _WORDS = {
     "column": Text("column", "ستون"),
 }
 
-SKIP_REASONS = {
-    "no_dataset": Text("its name does not say which dataset of the standard it is",
+SKIP_REASONS: dict[Skip, Text] = {
+    Skip.NO_DATASET: Text("its name does not say which dataset of the standard it is",
                        "از نامش پیدا نیست کدام مجموعه‌داده استاندارد است"),
-    "outside": Text("its path leads outside the folder", "مسیرش به بیرون از پوشه می‌رود"),
-    "remote": Text("it is a remote address, not a file in the folder", "نشانی راه دور است، نه فایلی در پوشه"),
-    "missing": Text("the file is not in the folder", "فایل در پوشه نیست"),
-    "unreadable": Text("it is not a readable file (a link loop, a pipe or device, or no permission)",
+    Skip.OUTSIDE: Text("its path leads outside the folder", "مسیرش به بیرون از پوشه می‌رود"),
+    Skip.REMOTE: Text("it is a remote address, not a file in the folder", "نشانی راه دور است، نه فایلی در پوشه"),
+    Skip.MISSING: Text("the file is not in the folder", "فایل در پوشه نیست"),
+    Skip.UNREADABLE: Text("it is not a readable file (a link loop, a pipe or device, or no permission)",
                        "فایل خواندنی نیست (پیوند چرخه‌ای، لوله یا دستگاه، یا بدون اجازه)"),
 }
 
