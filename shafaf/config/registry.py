@@ -17,6 +17,8 @@ from typing import Any, Mapping
 from shafaf.core import localfile, urls
 from shafaf.core.errors import RegistryError, ScheduleError, UsageError
 from shafaf.config.schedule import Rule
+from shafaf.config import service_bus
+from shafaf.config.service_bus import Auth, ClientTls, Soap
 from shafaf.config.schedule_limits import Limits, accept_rule
 from shafaf.standard import DATASET_KINDS, field_names
 from shafaf.config.yaml_lines import LineDict, read_yaml, registry_problems
@@ -25,7 +27,7 @@ AGENCY_ID = re.compile(r"^[a-z0-9-]{1,64}$")
 SOURCE_ID = re.compile(r"^[a-z0-9_-]{1,64}$")
 SOURCE_KINDS = ("file", "http", "ckan", "datapackage", "jsonapi")
 NETWORK_KINDS = ("http", "ckan", "datapackage", "jsonapi")
-FORMATS = ("csv", "xlsx", "json")
+FORMATS = ("csv", "xlsx", "json", "xml")
 CALENDARS = ("gregorian", "jalali")
 HISTORY_MODES = ("full", "recent")
 LANGUAGES = ("fa", "en")
@@ -68,11 +70,12 @@ SOURCE_KEYS = {
     "id", "dataset", "kind", "path", "url", "format", "encoding", "sheet",
     "schedule", "calendar", "year_pivot", "history", "fields", "values", "unpivot",
     "organization", "select", "resource", "records", "headers", "pagination",
-    "agency_column", "new_agencies",
+    "agency_column", "new_agencies", "auth", "tls", "soap",
 }
 SELECT_KEYS = {"dataset_name", "dataset_tag", "resource_name", "resource_format"}
-PAGINATION_KEYS = {"style", "param", "size_param", "size", "start", "next", "max_pages"}
-PAGINATION_STYLES = ("page", "offset", "next")
+PAGINATION_KEYS = {"style", "param", "size_param", "size", "start", "next", "max_pages",
+                   "cursor", "total", "max_records", "max_bytes"}
+PAGINATION_STYLES = ("page", "offset", "next", "link", "cursor")
 UNPIVOT_KEYS = {"field", "value", "columns"}
 NEW_AGENCY_KEYS = {"name_en", "name_fa", "website"}
 SECRET_HEADER = re.compile(r"authorization|token|key|secret|password|cookie", re.I)
@@ -185,6 +188,10 @@ class Source:
     # multi-agency: the column naming each row's agency, and columns naming agencies not yet registered
     agency_column: str | None = None
     new_agencies: Mapping[str, str] = dataclasses.field(default_factory=_empty)
+    # jsonapi on a service bus: credentials, mutual TLS, a SOAP call (config/service_bus.py)
+    auth: Auth | None = None
+    tls: ClientTls | None = None
+    soap: Soap | None = None
     line: int | None = None
 
     @property
@@ -512,13 +519,19 @@ class _Checker:
             self.problem(data.line, f"{what} of kind 'ckan' needs an 'organization' (its name on the portal)")
             ok = False
         for key, kinds in (("organization", ("ckan",)), ("select", ("ckan",)), ("resource", ("datapackage",)),
-                           ("records", ("jsonapi",)), ("pagination", ("jsonapi",)), ("headers", NETWORK_KINDS)):
+                           ("records", ("jsonapi",)), ("pagination", ("jsonapi",)), ("headers", NETWORK_KINDS),
+                           ("auth", ("jsonapi",)), ("tls", ("jsonapi",)), ("soap", ("jsonapi",))):
             if key in data and kind not in kinds:
                 self.problem(self.line_of(data, key), f"{key!r} applies only to sources of kind {' or '.join(repr(k) for k in kinds)}")
                 ok = False
         select = self.string_map(data, "select", what, allowed=SELECT_KEYS)
         headers = self.headers(data, what)
         pagination = self.pagination(data, what)
+        bus = {key: reader(self, data[key], what, self.line_of(data, key))
+               for key, reader in (("auth", service_bus.read_auth), ("tls", service_bus.read_tls),
+                                   ("soap", service_bus.read_soap)) if key in data}
+        if any(value is None for value in bus.values()):
+            ok = False
         unpivot = self.unpivot(data, dataset, what)
         agency_column = self.text(data, "agency_column", what)
         new_agencies = self.string_map(data, "new_agencies", what, allowed=NEW_AGENCY_KEYS)
@@ -531,6 +544,9 @@ class _Checker:
         fmt = self.text(data, "format", what)
         if fmt is not None and fmt not in FORMATS:
             self.problem(self.line_of(data, "format"), f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+            ok = False
+        elif fmt == "xml" and kind != "jsonapi":
+            self.problem(self.line_of(data, "format"), "format 'xml' applies only to sources of kind 'jsonapi'")
             ok = False
         encoding = self.text(data, "encoding", what)
         if encoding is not None:
@@ -576,7 +592,7 @@ class _Checker:
             fields=MappingProxyType(fields), values=MappingProxyType(values), unpivot=unpivot,
             organization=organization, select=select, resource=self.text(data, "resource", what),
             records=self.text(data, "records", what), headers=headers, pagination=pagination,
-            agency_column=agency_column, new_agencies=new_agencies, line=data.line,
+            agency_column=agency_column, new_agencies=new_agencies, line=data.line, **bus,
         )
 
     def string_map(self, data: LineDict, key: str, what: str, *, allowed: set[str] | None = None) -> Mapping[str, str]:
@@ -624,8 +640,14 @@ class _Checker:
             value = raw.get(key)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
                 self.problem(self.line_of(raw, key), f"'pagination.{key}' of {what} must be a whole number")
+        for key in ("max_records", "max_bytes"):
+            value = raw.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                self.problem(self.line_of(raw, key), f"'pagination.{key}' of {what} must be a whole number above 0")
         if style == "next" and not raw.get("next"):
             self.problem(raw.line, f"'pagination' of {what} with style 'next' needs 'next': the dotted path of the next link")
+        if style == "cursor" and not raw.get("cursor"):
+            self.problem(raw.line, f"'pagination' of {what} with style 'cursor' needs 'cursor': the dotted path of the next cursor")
         return MappingProxyType({str(k): v for k, v in raw.items() if k in PAGINATION_KEYS})
 
     def unpivot(self, data: LineDict, dataset: str | None, what: str) -> Unpivot | None:

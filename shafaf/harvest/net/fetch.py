@@ -104,6 +104,7 @@ class Fetched:
     etag: str | None
     last_modified: str | None
     not_modified: bool = False
+    link: str | None = None  # the Link header (RFC 8288), for APIs that page with rel="next"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -145,7 +146,8 @@ def fetch(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return Fetched(got.url, got.status, dest, got.size, got.sha256, got.content_type, got.etag, got.last_modified)
+    return Fetched(got.url, got.status, dest, got.size, got.sha256, got.content_type, got.etag, got.last_modified,
+                   link=got.headers.get("link"))
 
 
 def fetch_bytes(
