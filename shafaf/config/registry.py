@@ -527,9 +527,13 @@ class _Checker:
         select = self.string_map(data, "select", what, allowed=SELECT_KEYS)
         headers = self.headers(data, what)
         pagination = self.pagination(data, what)
+        paging_param = pagination.get("param") or {"page": "page", "offset": "offset", "cursor": "cursor"}.get(
+            str(pagination.get("style")))
         bus = {key: reader(self, data[key], what, self.line_of(data, key))
-               for key, reader in (("auth", service_bus.read_auth), ("tls", service_bus.read_tls),
-                                   ("soap", service_bus.read_soap)) if key in data}
+               for key, reader in (("auth", service_bus.read_auth), ("tls", service_bus.read_tls)) if key in data}
+        if "soap" in data:
+            bus["soap"] = service_bus.read_soap(self, data["soap"], what, self.line_of(data, "soap"),
+                                                paging_params=(str(paging_param),) if paging_param else ())
         if any(value is None for value in bus.values()):
             ok = False
         unpivot = self.unpivot(data, dataset, what)

@@ -29,6 +29,7 @@ API_KEY_KEYS = {"header", "query", "value"}
 TLS_KEYS = {"client_cert", "client_key", "client_key_password", "ca_bundle"}
 SOAP_KEYS = {"action", "body", "params", "version"}
 SOAP_VERSIONS = ("1.1", "1.2")
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,7 +145,8 @@ def read_tls(checker: Checker, raw: Any, what: str, line: int | None) -> ClientT
     return ClientTls(client_cert=cert, client_key=key, client_key_password=password, ca_bundle=ca_bundle)
 
 
-def read_soap(checker: Checker, raw: Any, what: str, line: int | None) -> Soap | None:
+def read_soap(checker: Checker, raw: Any, what: str, line: int | None, *, paging_params: tuple[str, ...] = ()) -> Soap | None:
+    """``soap:``; each ``{name}`` in the body must be a param, or the pagination's parameter."""
     data = _mapping(checker, raw, f"'soap' of {what}", line)
     if data is None:
         return None
@@ -165,6 +167,11 @@ def read_soap(checker: Checker, raw: Any, what: str, line: int | None) -> Soap |
                 continue
             params[str(name)] = str(value)
     if action is None or body is None:
+        return None
+    unfilled = sorted(set(PLACEHOLDER.findall(body)) - set(params) - set(paging_params))
+    if unfilled:
+        checker.problem(checker.line_of(data, "body"), f"'soap.body' of {what} has placeholders with no value: "
+                                                       f"{', '.join(unfilled)} (give them in 'soap.params')")
         return None
     return Soap(action=action, body=body, params=MappingProxyType(params), version=version)
 

@@ -182,7 +182,7 @@ class _Pages:
             except HarvestError as e:
                 if e.status == 401 and attempt == 0 and self.creds.renew():
                     continue
-                raise self.creds.scrub_error(e) from None
+                raise self.creds.scrub_error(self.budget.explain(e)) from None
         raise AssertionError("unreachable")
 
     def _call(self, url: str, path: Path, number: int, position: Any, policy: FetchPolicy,

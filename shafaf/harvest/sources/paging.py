@@ -122,6 +122,16 @@ class Budget:
         return dataclasses.replace(self.policy, deadline_s=min(self.policy.deadline_s, left),
                                    max_bytes=max(1, min(self.policy.max_bytes, self.max_bytes - self.bytes)))
 
+    def explain(self, error: HarvestError) -> HarvestError:
+        """A page too large for what is left of the run's bytes is over the run's bound, said in those words."""
+        if error.reason == Reason.TOO_LARGE and self.max_bytes - self.bytes < self.policy.max_bytes:
+            return self._over_bytes(pages=self.pages + 1)
+        return error
+
+    def _over_bytes(self, *, pages: int) -> HarvestError:
+        return HarvestError(Reason.TOO_LARGE, f"{self.where} sent more than {self.max_bytes:,} bytes over "
+                            f"{pages} pages (pagination.max_bytes or fetch_max_bytes)", url=self.where)
+
     def charge(self, size: int, records: int) -> None:
         self.pages += 1
         self.bytes += size
@@ -131,8 +141,7 @@ class Budget:
                                f"{self.where} sent more than {self.paging.max_records:,} records (pagination.max_records); "
                                f"raise it if this API really is that long", url=self.where)
         if self.bytes > self.max_bytes:
-            raise HarvestError(Reason.TOO_LARGE, f"{self.where} sent more than {self.max_bytes:,} bytes over "
-                               f"{self.pages} pages (pagination.max_bytes or fetch_max_bytes)", url=self.where)
+            raise self._over_bytes(pages=self.pages)
 
     def more_pages(self) -> None:
         if self.pages >= self.paging.max_pages:

@@ -28,14 +28,13 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from shafaf.config.service_bus import Soap
+from shafaf.config.service_bus import PLACEHOLDER, Soap
 from shafaf.core.errors import HarvestError
 from shafaf.core.models import Reason
 
 MAX_DEPTH = 64
 SOAP_NS = {"1.1": "http://schemas.xmlsoap.org/soap/envelope/", "1.2": "http://www.w3.org/2003/05/soap-envelope"}
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
-PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 FAULT_PARTS = ("Body/Fault/faultcode", "Body/Fault/faultstring", "Body/Fault/Code/Value", "Body/Fault/Reason/Text")
 
 
@@ -137,10 +136,6 @@ def soap_headers(soap: Soap) -> dict[str, str]:
         return {"Content-Type": f'application/soap+xml; charset=utf-8; action="{soap.action}"',
                 "Accept": "application/soap+xml, text/xml"}
     return {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{soap.action}"', "Accept": "text/xml"}
-
-
-def placeholders(soap: Soap) -> set[str]:
-    return set(PLACEHOLDER.findall(soap.body))
 
 
 def fault_message(page: XmlPage) -> str:
