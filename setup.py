@@ -41,6 +41,9 @@ setup(
         "rdflib>=7.1,<8",
         # Atom feeds of publications and failed harvests (feeds.py): feedgen writes and escapes the XML.
         "feedgen>=1.0,<2",
+        # XML and SOAP answers of service buses (harvest/sources/xml_records.py): iterparse with entities
+        # unresolved, no DTD, no network. Already a dependency of feedgen; named because we call it directly.
+        "lxml>=5.2,<7",
     ],
     extras_require={
         "test": [

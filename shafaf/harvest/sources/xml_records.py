@@ -123,6 +123,8 @@ def _plain(element: Any) -> Any:
 def envelope(soap: Soap, values: dict[str, str]) -> bytes:
     """The SOAP envelope of one call: the body template with each ``{name}`` replaced by its XML-escaped value."""
     def value_of(match: re.Match[str]) -> str:
+        if match.group(1) not in values:  # the registry refuses such a body; a hand-made Source may not
+            raise HarvestError(Reason.INTERNAL, f"the SOAP body of {soap.action} has no value for {{{match.group(1)}}}")
         return escape(values[match.group(1)], {'"': "&quot;", "'": "&apos;"})
 
     body = PLACEHOLDER.sub(value_of, soap.body)
