@@ -51,6 +51,7 @@ def rows_for(agency: Agency, state: StateStore, *, now: dt.datetime | None = Non
                    last_failure_reason=s.get("last_failure_reason"), last_failure_message=s.get("last_failure_message"),
                    last_failure_run_id=s.get("last_failure_run_id"), consecutive_failures=failures,
                    failing_since=s.get("failing_since") if failures else None,
+                   recovered=s.get("recovered") if not failures else None,
                    status="failing" if failures else ("up" if s.get("last_success") else "unknown"),
                    computed=stamp(now))
         out.append(row)

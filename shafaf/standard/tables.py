@@ -85,6 +85,7 @@ SOURCE_AVAILABILITY_COLUMNS: dict[str, str] = {
     "last_failure_run_id": "TEXT",
     "consecutive_failures": "INTEGER",
     "failing_since": "TEXT",  # start of the first failed run of the current streak; empty when not failing
+    "recovered": "TEXT",  # start of the first good fetch after the last failure; empty while failing
     "status": "TEXT",  # up, failing, unknown
     "computed": "TEXT",
 }

@@ -41,4 +41,27 @@ def streaks(state: StateStore, agency_id: str) -> dict[str, dict[str, Any]]:
             if row["started"] > (entry.get("last_success") or ""):
                 entry["consecutive_failures"] = entry.get("consecutive_failures", 0) + 1
                 entry["failing_since"] = row["started"]
+        for source_id, entry in out.items():
+            if entry.get("last_failure") and not entry.get("consecutive_failures"):
+                (entry["recovered"],) = conn.execute(
+                    f"SELECT min(started) FROM runs WHERE agency_id = ? AND source_id = ? AND started > ? "
+                    f"AND {_COUNTED} AND NOT {_FAILED}", (agency_id, source_id, entry["last_failure"])).fetchone()
     return out
+
+
+def change(state: StateStore, run: Any) -> str | None:
+    """``failing`` when ``run`` failed to fetch and the counted run before it did not (or there was none),
+    ``recovered`` when it fetched and the one before it had failed; None otherwise (or when not counted)."""
+    if str(run.outcome) in {str(o) for o in NOT_COUNTED}:
+        return None
+    failed = str(run.outcome) == str(FAILED_FETCH[0]) and str(run.phase) == str(FAILED_FETCH[1])
+    with state.connect() as conn:
+        before = conn.execute(f"SELECT {_FAILED} FROM runs WHERE agency_id = ? AND source_id = ? AND "
+                              f"(started < ? OR (started = ? AND run_id < ?)) AND {_COUNTED} "
+                              f"ORDER BY started DESC, run_id DESC LIMIT 1",
+                              (run.agency_id, run.source_id, run.started, run.started, run.run_id)).fetchone()
+    if failed and (before is None or not before[0]):
+        return "failing"
+    if not failed and before is not None and before[0]:
+        return "recovered"
+    return None
