@@ -15,6 +15,7 @@ from shafaf.state.store import StateStore
 
 _COUNTED = f"outcome NOT IN ({', '.join(repr(str(o)) for o in NOT_COUNTED)})"
 _FAILED = f"(outcome = '{FAILED_FETCH[0]}' AND phase = '{FAILED_FETCH[1]}')"
+_AFTER = "(started > ? OR (started = ? AND run_id > ?))"  # after a run, in (started, run_id) order
 
 
 def counted_runs(state: StateStore, agency_id: str, *, since: str) -> list[dict[str, Any]]:
@@ -26,26 +27,38 @@ def counted_runs(state: StateStore, agency_id: str, *, since: str) -> list[dict[
 
 
 def streaks(state: StateStore, agency_id: str) -> dict[str, dict[str, Any]]:
-    """Per source: the last successful fetch, the newest failure (when, reason, message, run), the failures since."""
+    """Per source: the last successful fetch, the newest failure (when, reason, message, run), the failures since.
+
+    Runs are ordered by (started, run_id): two runs in the same second keep their order.
+    """
     out: dict[str, dict[str, Any]] = {}
     with state.connect() as conn:
-        for row in conn.execute(f"SELECT source_id, max(started) AS last_success FROM runs WHERE agency_id = ? "
-                                f"AND {_COUNTED} AND NOT {_FAILED} GROUP BY source_id", (agency_id,)):
-            out.setdefault(row["source_id"], {})["last_success"] = row["last_success"]
-        for row in conn.execute(f"SELECT source_id, started, reason, message, run_id FROM runs WHERE agency_id = ? "
-                                f"AND {_FAILED} ORDER BY started DESC, run_id DESC", (agency_id,)):
-            entry = out.setdefault(row["source_id"], {})
-            if "last_failure" not in entry:
-                entry.update(last_failure=row["started"], last_failure_reason=row["reason"],
-                             last_failure_message=row["message"], last_failure_run_id=row["run_id"])
-            if row["started"] > (entry.get("last_success") or ""):
-                entry["consecutive_failures"] = entry.get("consecutive_failures", 0) + 1
-                entry["failing_since"] = row["started"]
-        for source_id, entry in out.items():
-            if entry.get("last_failure") and not entry.get("consecutive_failures"):
-                (entry["recovered"],) = conn.execute(
-                    f"SELECT min(started) FROM runs WHERE agency_id = ? AND source_id = ? AND started > ? "
-                    f"AND {_COUNTED} AND NOT {_FAILED}", (agency_id, source_id, entry["last_failure"])).fetchone()
+        sources = [r[0] for r in conn.execute("SELECT DISTINCT source_id FROM runs WHERE agency_id = ?", (agency_id,))]
+        for source_id in sources:
+            key = (agency_id, source_id)
+            entry: dict[str, Any] = {}
+            success = conn.execute(f"SELECT started, run_id FROM runs WHERE agency_id = ? AND source_id = ? AND {_COUNTED} "
+                                   f"AND NOT {_FAILED} ORDER BY started DESC, run_id DESC LIMIT 1", key).fetchone()
+            failure = conn.execute(f"SELECT started, reason, message, run_id FROM runs WHERE agency_id = ? AND source_id = ? "
+                                   f"AND {_FAILED} ORDER BY started DESC, run_id DESC LIMIT 1", key).fetchone()
+            if success is not None:
+                entry["last_success"] = success["started"]
+            if failure is not None:
+                entry.update(last_failure=failure["started"], last_failure_reason=failure["reason"],
+                             last_failure_message=failure["message"], last_failure_run_id=failure["run_id"])
+                after = success if success is not None else {"started": "", "run_id": ""}
+                count, since = conn.execute(
+                    f"SELECT count(*), min(started) FROM runs WHERE agency_id = ? AND source_id = ? AND {_FAILED} "
+                    f"AND {_AFTER}", (*key, after["started"], after["started"], after["run_id"])).fetchone()
+                entry["consecutive_failures"] = count
+                if count:
+                    entry["failing_since"] = since
+                else:
+                    (entry["recovered"],) = conn.execute(
+                        f"SELECT min(started) FROM runs WHERE agency_id = ? AND source_id = ? AND {_COUNTED} "
+                        f"AND NOT {_FAILED} AND {_AFTER}",
+                        (*key, failure["started"], failure["started"], failure["run_id"])).fetchone()
+            out[source_id] = entry
     return out
 
 
