@@ -171,3 +171,39 @@ def test_a_database_without_the_table_still_serves_the_pages(tmp_path):
     ds = datasette_for(reg, data)
     assert get(ds, "/availability").status_code == 200
     assert get(ds, "/agencies/alpha").status_code == 200 and get(ds, "/feed.atom").status_code == 200
+
+
+def test_the_scheduler_publishes_a_source_that_starts_failing_and_one_that_recovers(tmp_path, fault_server, monkeypatch):
+    from faultserver import http_registry
+
+    from shafaf.schedule.scheduler import run_due
+    from shafaf.state import store as state_mod
+
+    good = respond(200, "service_id,name_fa,name_en\nS1,خدمت یک,One\n", {"Content-Type": "text/csv"})
+    fault_server.add("/alpha.csv", good)
+    portal = {"allow_private_networks": True, "fetch_deadline_s": 3, "fetch_read_timeout_s": 1, "fetch_retries": 0}
+    reg = registry.load(http_registry(tmp_path / "src", fault_server.base_url, agencies=("alpha",), portal=portal,
+                                      schedule='"0 * * * *"'))
+    data = DataDir(tmp_path / "var")
+    hours = iter(range(1000))
+    real = state_mod.wall_clock
+
+    def run_next_hour():  # each pass an hour after the last: one slot due
+        offset = dt.timedelta(hours=next(hours))
+        monkeypatch.setattr(state_mod, "wall_clock", lambda: real() + offset)
+        return run_due(reg, data, now=real() + offset)
+
+    def status() -> str:
+        with sqlite3.connect(data.public_db) as conn:
+            return conn.execute("select status from source_availability").fetchone()[0]
+
+    assert run_next_hour().published == ["alpha"] and status() == "up"
+    fault_server.add("/alpha.csv", respond(503, b"down", {"Content-Type": "text/plain"}))
+    first = run_next_hour()
+    assert [r.outcome for r in first.runs] == [Outcome.FAILED] and first.published == ["alpha"] and status() == "failing"
+    again = run_next_hour()
+    assert [r.outcome for r in again.runs] == [Outcome.FAILED] and again.published == []  # no change: no new version
+    fault_server.add("/alpha.csv", good)
+    back = run_next_hour()
+    assert [r.outcome for r in back.runs] == [Outcome.UNCHANGED]  # the same bytes: no new data, but news
+    assert back.published == ["alpha"] and status() == "up"
