@@ -84,8 +84,7 @@ async def panel(datasette: Datasette, agency_id: str, lang: str) -> dict[str, An
     """The agency page's part: each of its sources' availability."""
     db = datasette.get_database(DATABASE)
     rows = await _rows(db, agency_id)
-    return {"availability": [_view(datasette, r, lang) for r in rows],
-            "availability_href": datasette.urls.path("/availability")}
+    return {"availability": [_view(datasette, r, lang) for r in rows]}  # the link: the layout's availability_href
 
 
 async def availability(request: Request, datasette: Datasette) -> Response:
