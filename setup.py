@@ -59,6 +59,8 @@ setup(
             "schemathesis>=4.0,<5",
             # The feeds read by a real feed reader's parser.
             "feedparser>=6.0,<7",
+            # A CA, a server and a client certificate made in the test (mutual TLS, tests/service_bus.py).
+            "cryptography>=42,<50",
         ],
     },
     entry_points={
