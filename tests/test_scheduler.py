@@ -357,7 +357,7 @@ def test_the_webhook_gets_each_failure_and_each_agency_gone_stale_once(tmp_path,
         ("run_failed", "alpha"), ("source_failing", "alpha"), ("agency_stale", "alpha")]  # its first run failed
     assert received[0]["reason"] == "http_500" and received[2]["sources"] == ["services"]
     run_due(reg, data, now=now + dt.timedelta(days=1))
-    assert [m["event"] for m in received[2:]] == ["run_failed"]  # stale was already told
+    assert [m["event"] for m in received[3:]] == ["run_failed"]  # stale and failing were already told
 
 
 # --- the scheduler process: missed runs at start-up, SIGTERM

@@ -53,7 +53,8 @@ class JsonApiHarvester:
         if count == 0:
             raise HarvestError(
                 Reason.NO_RESOURCES,
-                f"{creds.scrub(redact(source.url))} returned no records; the last published data stays",
+                f"{creds.scrub(redact(source.url))} returned no records"
+                f"{f' at {source.records!r}' if source.records else ''}; the last published data stays",
                 url=creds.scrub(redact(source.url)),
             )
         target = dest / RECORDS_FILE
