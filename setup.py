@@ -43,6 +43,9 @@ setup(
         "feedgen>=1.0,<2",
         # The registry's models (config/agencies_file.py): every problem at once, and agencies.yml's JSON Schema.
         "pydantic>=2.6,<3",
+        # XML and SOAP answers of service buses (harvest/sources/xml_records.py): iterparse with entities
+        # unresolved, no DTD, no network. Already a dependency of feedgen; named because we call it directly.
+        "lxml>=5.2,<7",
     ],
     extras_require={
         "test": [
@@ -58,6 +61,8 @@ setup(
             "schemathesis>=4.0,<5",
             # The feeds read by a real feed reader's parser.
             "feedparser>=6.0,<7",
+            # A CA, a server and a client certificate made in the test (mutual TLS, tests/service_bus.py).
+            "cryptography>=42,<50",
         ],
     },
     entry_points={

@@ -92,6 +92,8 @@ PAGES: dict[str, tuple[bool, bool, list[str]]] = {
     "/agencies/alpha?lang=en": (True, False, []),
     "/quality": (True, True, []),
     "/duplicates?lang=en": (True, False, []),
+    "/availability": (True, True, [SCRIPT]),
+    "/availability?lang=en": (True, False, [IMG]),
     "/search?q=%22%3E%3Csvg+onload%3Dalert(1)%3E&lang=en": (True, False, []),
     "/shafaf/services": (False, True, [SVG, TEMPLATE]),
 }

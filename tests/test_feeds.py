@@ -37,9 +37,12 @@ def test_portal_feed_has_publications_and_failed_harvests_newest_first(ds) -> No
     titles = [e.title for e in feed.entries]
     assert any("services published (3 rows)" in t for t in titles)
     assert any(t.startswith("Gamma Organization") and "harvest failed" in t for t in titles)
-    updated = [e.updated_parsed for e in feed.entries]
+    runs = [e for e in feed.entries if not e.tags[0].term.startswith("source_")]  # a source's spell comes first
+    updated = [e.updated_parsed for e in runs]
     assert updated == sorted(updated, reverse=True)
-    assert all(e.link.startswith("http://localhost/shafaf/harvest_runs?run_id=") for e in feed.entries)
+    assert all(e.link.startswith("http://localhost/shafaf/harvest_runs?run_id=") for e in runs)
+    assert [e.title for e in feed.entries if e.tags[0].term == "source_failing"] == [
+        "Gamma Organization (سازمان ج): source services (services) is failing (not_found)"]
     assert len({e.id for e in feed.entries}) == len(feed.entries)
 
 
@@ -48,7 +51,7 @@ def test_agency_feed_has_only_that_agency(ds) -> None:
     assert len(feed.entries) == 2 and all("Alpha Organization" in e.title for e in feed.entries)
     assert feed.feed.link == "http://localhost/agencies/alpha"
     failed = parsed(ds, "/agencies/gamma/feed.atom")
-    assert [e.tags[0].term for e in failed.entries] == ["failed"]
+    assert [e.tags[0].term for e in failed.entries] == ["source_failing", "failed"]
     assert failed.entries[0].summary  # says why
 
 

@@ -134,7 +134,7 @@ agencies:
         kind: jsonapi
         url: https://gsb.example.ir/api?apikey=s3cret
         headers: {Authorization: Bearer abc123, Accept: application/json}
-        pagination: {style: cursor}
+        pagination: {style: scroll}
       - id: d
         dataset: targets
         kind: file
@@ -171,7 +171,7 @@ def test_network_sources_are_checked_with_lines(tmp_path):
         ":17: url 'ftp://portal.example.org' of a source of agency 'net' must start with https:// or http://",
         "of kind 'ckan' needs an 'organization'",
         "header 'Authorization' of a source of agency 'net' holds a secret written in the registry",
-        "'pagination.style' of a source of agency 'net' must be one of page, offset, next",
+        "'pagination.style' of a source of agency 'net' must be one of page, offset, next, link, cursor",
         "'records' applies only to sources of kind 'jsonapi'",
         "'new_agencies' of a source of agency 'net' needs an 'agency_column'",
         "'unpivot.field' of a source of agency 'net' must name a field of 'service_standards'",

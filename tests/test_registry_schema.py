@@ -96,7 +96,7 @@ def test_every_registry_we_ship_or_test_with_loads_and_passes_the_schema(tmp_pat
     ("kind: ckan\n", "kind: ftp\n"),                                     # an unknown kind
     ("        organization: net\n", ""),                                 # a ckan source without its organization
     ("records: data.items", "path: x.csv"),                              # a path on a network source
-    ("style: page", "style: cursor"),                                    # not a pagination style
+    ("style: page", "style: pages"),                                     # not a pagination style
     ("- id: net", "- id: Net!"),                                         # not an agency id
 ])
 def test_a_registry_of_the_wrong_shape_fails_both_the_loader_and_the_schema(tmp_path, validator, change):

@@ -353,10 +353,11 @@ def test_the_webhook_gets_each_failure_and_each_agency_gone_stale_once(tmp_path,
     now = dt.datetime.now(UTC)
     first = run_due(reg, data, now=now)
     assert first.problems == []
-    assert [(m["event"], m["agency_id"]) for m in received] == [("run_failed", "alpha"), ("agency_stale", "alpha")]
-    assert received[0]["reason"] == "http_500" and received[1]["sources"] == ["services"]
+    assert [(m["event"], m["agency_id"]) for m in received] == [
+        ("run_failed", "alpha"), ("source_failing", "alpha"), ("agency_stale", "alpha")]  # its first run failed
+    assert received[0]["reason"] == "http_500" and received[2]["sources"] == ["services"]
     run_due(reg, data, now=now + dt.timedelta(days=1))
-    assert [m["event"] for m in received[2:]] == ["run_failed"]  # stale was already told
+    assert [m["event"] for m in received[3:]] == ["run_failed"]  # stale and failing were already told
 
 
 # --- the scheduler process: missed runs at start-up, SIGTERM

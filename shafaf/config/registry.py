@@ -10,6 +10,7 @@ dataclasses, all importable from here.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +72,12 @@ def _agency(model: AgencyModel, raw: LineDict, base: Path, warnings: list[Locate
                 # Not fatal: the source's runs fail with the same words and the other sources go on.
                 warnings.append((registry_check.line_at(item, ("path",)), f"file {localfile.shown(source.path)} of "
                                                                           f"agency {model.id!r} cannot be read: {why.message}"))
-        sources.append(source.source(agency_id=model.id, path=path, line=item.line))
+        made = source.source(agency_id=model.id, path=path, line=item.line)
+        if made.tls is not None and getattr(source.tls, "ca_bundle", None):
+            # A CA bundle is a file beside the registry, reviewed with it (docs/registry.md).
+            made = dataclasses.replace(made, tls=dataclasses.replace(
+                made.tls, ca_bundle=localfile.resolve(base, source.tls.ca_bundle)))
+        sources.append(made)
     return Agency(id=model.id, name_fa=model.name_fa, name_en=model.name_en, parent=model.parent,
                   website=model.website, contact_email=model.contact_email, description_fa=model.description_fa,
                   description_en=model.description_en, sources=tuple(sources), line=raw.line)

@@ -15,6 +15,7 @@ from typing import Any, Mapping
 
 from shafaf.core.errors import UsageError
 from shafaf.core.ids import AGENCY_ID, SOURCE_ID  # noqa: F401  (the registry's ids)
+from shafaf.config.service_bus import Auth, ClientTls, Soap
 from shafaf.config.schedule import Rule
 from shafaf.config.schedule_limits import Limits
 
@@ -128,6 +129,10 @@ class Source:
     # multi-agency: the column naming each row's agency, and columns naming agencies not yet registered
     agency_column: str | None = None
     new_agencies: Mapping[str, str] = dataclasses.field(default_factory=_empty)
+    # jsonapi on a service bus: credentials, mutual TLS, a SOAP call (config/service_bus.py)
+    auth: Auth | None = None
+    tls: ClientTls | None = None
+    soap: Soap | None = None
     line: int | None = None
 
     @property

@@ -59,11 +59,14 @@ class Reason(enum.StrEnum):
     REDIRECT_LOOP = "redirect_loop"
     UNEXPECTED_CONTENT_TYPE = "unexpected_content_type"
     INVALID_JSON = "invalid_json"
+    INVALID_XML = "invalid_xml"  # an XML answer that does not parse (syntax, encoding, a cut-off document)
+    UNSAFE_XML = "unsafe_xml"  # a DTD or entity declaration (XXE, billion laughs), or nesting past the bound: refused
+    AUTH_FAILED = "auth_failed"  # a service bus's token endpoint refused the client credentials (OAuth2)
     UNSAFE_PATH = "unsafe_path"
     ARCHIVE_REJECTED = "archive_rejected"
     SECRET_MISSING = "secret_missing"
     NO_RESOURCES = "no_resources"
-    SOURCE_ERROR = "source_error"  # the remote system answered with an error of its own (a CKAN error envelope)
+    SOURCE_ERROR = "source_error"  # the remote system answered with an error of its own (a CKAN error envelope, a SOAP fault)
     COUNT_MISMATCH = "count_mismatch"
     SUSPICIOUS_SHRINK = "suspicious_shrink"
     DISK_FULL = "disk_full"

@@ -71,6 +71,10 @@ _TABLE_TEXT = {
     "discrepancies": ("Reported against measured", "An agency's reported result (targets) beside the value the "
                                                    "portal computes from the agency's own rows, flagged beyond the "
                                                    "portal's tolerance."),
+    "source_availability": ("Source availability", "One row per source: the share of runs whose fetch succeeded and "
+                                                   "the median and 95th-percentile fetch time over 30 and 90 days, the "
+                                                   "last failure and its reason, and the failures in a row; "
+                                                   "definitions in docs/indicators.md."),
 }
 
 

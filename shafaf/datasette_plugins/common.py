@@ -38,6 +38,7 @@ def page_vars(request: Request | None, datasette: Datasette) -> dict[str, Any]:
         "home_href": href(datasette, "/", lang),
         "quality_href": href(datasette, "/quality", lang),
         "duplicates_href": href(datasette, "/duplicates", lang),
+        "availability_href": href(datasette, "/availability", lang),
         "downloads_href": datasette.urls.path("/downloads/"),
         "api_href": href(datasette, "/api", lang),
         "database_href": datasette.urls.path(f"/{DATABASE}"),  # also before startup has checked the database

@@ -119,6 +119,7 @@ TABLE_TITLES: dict[str, str] = {
     "data_coverage": N_("Data coverage"),
     "discrepancies": N_("Reported against measured"),
     "possible_duplicates": N_("Possible duplicate services"),
+    "source_availability": N_("Source availability"),
 }
 
 _PERSIAN_DIGITS = str.maketrans(

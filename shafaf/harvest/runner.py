@@ -31,6 +31,7 @@ import hashlib
 import shutil
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -111,7 +112,7 @@ class Runner:
         dest.mkdir(parents=True, exist_ok=True)
         extra: list[Run] = []
         try:
-            capture = self._capture(agency, source, dest)
+            capture = self._capture(run, agency, source, dest)
             run.bytes, run.sha256, run.http_status = capture.bytes, capture.sha256, capture.status
             if self._unchanged(agency, source, capture):
                 why = "not modified since the last good run (HTTP 304)" if capture.not_modified else "same bytes as the last good run"
@@ -139,15 +140,19 @@ class Runner:
 
     # -- steps
 
-    def _capture(self, agency: Agency, source: Source, dest: Path) -> Capture:
+    def _capture(self, run: Run, agency: Agency, source: Source, dest: Path) -> Capture:
         remembered = None if self.force else self.state.source_state(agency.id, source.id)
         validators = None
         if remembered and remembered["fingerprint"] == fingerprint(source) and self._staged(agency.id, source):
             validators = Validators(etag=remembered["etag"], last_modified=remembered["last_modified"])
         ctx = HarvestContext(policy=self.policy, validators=validators)
-        with diskfull.harvest_guard(f"capturing {source.location} into the portal's raw folder", dest,
-                                    cleanup=lambda: _empty(dest)):
-            return harvesters.for_kind(source.kind).capture(source, dest, ctx)
+        began = time.monotonic()
+        try:
+            with diskfull.harvest_guard(f"capturing {source.location} into the portal's raw folder", dest,
+                                        cleanup=lambda: _empty(dest)):
+                return harvesters.for_kind(source.kind).capture(source, dest, ctx)
+        finally:
+            run.fetch_ms = round((time.monotonic() - began) * 1000)  # availability: the endpoint's time
 
     def _staged(self, agency_id: str, source: Source) -> bool:
         if source.agency_column:

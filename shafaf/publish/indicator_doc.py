@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from shafaf.publish.discrepancies import MEASURES
+from shafaf.standard import availability_defs
 from shafaf.standard.indicator_defs import DEFINITIONS, NOTES, SCORE_WEIGHTS, WINDOW_TEXT, Definition
 from shafaf.publish.scorecard_defs import AMONG_TEXT, BETTER_FA, INDICATORS_TABLE_TEXT, SCORECARD, SCORECARD_EXTRA
 from shafaf.standard.targets import KNOWN_TARGETS, LOWER_NAME_PREFIXES, LOWER_NAME_SUFFIXES, LOWER_UNIT_PREFIXES, LOWER_UNITS
@@ -88,6 +89,24 @@ def render() -> str:
         for d in DEFINITIONS:
             if d.group == group:
                 lines += _entry(d)
+    lines += [
+        "## Source availability — دسترس‌پذیری منابع",
+        "",
+        "Published per source, not per agency, in `source_availability` (one row per source of the registry, "
+        "rebuilt at each publish from the run history in `state.db`; windows `30d` and `90d` end at the "
+        "publication), shown on `/availability` (ranked by `success_share_30d`, 1 the best, ties share a rank, "
+        "no rank without a counted run) and on each agency's page. The Atom feeds and the webhook announce a "
+        "source that starts failing (`source_failing`) and one that recovers (`source_recovered`).",
+        "",
+        '<div dir="rtl" lang="fa">\n\nبرای هر منبع (نه هر دستگاه) در جدول `source_availability` منتشر می‌شود (یک '
+        "سطر برای هر منبع ثبت‌شده، در هر انتشار از سابقهٔ اجراها در `state.db` دوباره ساخته می‌شود؛ بازه‌های `30d` و "
+        "`90d` به زمان انتشار ختم می‌شوند)، در `/availability` (به ترتیب `success_share_30d`) و در صفحهٔ هر دستگاه "
+        "نشان داده می‌شود. خوراک‌های Atom و وب‌هوک منبعی را که از کار می‌افتد (`source_failing`) و منبعی را که "
+        "دوباره کار می‌کند (`source_recovered`) اعلام می‌کنند.\n\n</div>",
+        "",
+    ]
+    for d in availability_defs.DEFINITIONS:
+        lines += _entry(d)
     lines += [
         "## Transparency score — امتیاز شفافیت",
         "",

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import jdatetime
 import sqlite_utils
 
-from shafaf.publish import dbfile, duplicates, indicators, search
+from shafaf.publish import availability, dbfile, duplicates, indicators, search
 from shafaf.standard import SQLITE_PYTHON_TYPES
 from shafaf.standard import tables
 from shafaf.state import store as state_mod
@@ -284,6 +284,7 @@ def publish_agency(conn: sqlite3.Connection, agency: Agency, *, data: DataDir, s
         _insert_rows(conn, "harvest_runs", runs)
         conn.execute("DELETE FROM validation_errors WHERE agency_id = ?", (agency.id,))
         _insert_rows(conn, "validation_errors", _validation_errors(pkg))
+        availability.replace(conn, agency, state)  # each source's availability from its run history (issue 23)
         conn.execute("DELETE FROM agencies WHERE id = ?", (agency.id,))
         _insert_rows(conn, "agencies", [_agency_row(agency, runs, utc_now())])
         if derived is not None:

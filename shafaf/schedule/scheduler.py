@@ -31,6 +31,7 @@ from typing import Callable
 
 from shafaf.state import agency_requests
 from shafaf.schedule import webhook
+from shafaf.state import run_history
 from shafaf.core.datadir import DataDir
 from shafaf.state.freshness import ATTEMPTS, stale_agencies
 from shafaf.harvest.runner import Runner, prune_raw
@@ -109,7 +110,9 @@ def run_due(registry: Registry, data: DataDir, *, now: dt.datetime | None = None
     result = Pass(runs=_run_jobs(jobs, registry, data, stop=stop), problems=problems)
     for agency_id in dict.fromkeys(r.agency_id for r in result.runs):
         prune_raw(data, agency_id, keep=registry.portal.keep_raw_runs)
-    changed = list(dict.fromkeys(r.agency_id for r in result.runs if r.outcome == Outcome.OK))
+    # New data, or a source that started failing or recovered: its availability is public (issue 23).
+    changed = list(dict.fromkeys(r.agency_id for r in result.runs
+                                 if r.outcome == Outcome.OK or run_history.change(state, r) is not None))
     if publish and changed:
         result.published, problems = _publish(registry, data, changed)
         result.problems += problems

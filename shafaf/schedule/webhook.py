@@ -1,4 +1,5 @@
-"""The portal's optional webhook: one JSON message per failed run and per agency gone stale.
+"""The portal's optional webhook: one JSON message per failed run, per agency gone stale, and per source
+that starts failing or recovers (``source_failing``, ``source_recovered``: from the run before it, issue 23).
 
 Sent through the guarded fetcher (its deadline, destination checks and
 retries), so a hanging or hostile receiver costs at most one fetch deadline
@@ -14,6 +15,7 @@ from shafaf.core.errors import HarvestError
 from shafaf.harvest.net.fetch import FetchPolicy, post_json
 from shafaf.core.models import Outcome
 from shafaf.config.registry import Portal
+from shafaf.state.run_history import change
 from shafaf.state.store import Run, StateStore, utc_now
 
 NOTIFY_OUTCOMES = (Outcome.FAILED, Outcome.NEEDS_REVIEW, Outcome.ABORTED)
@@ -36,6 +38,10 @@ def messages(runs: list[Run], stale: dict[str, list[str]], state: StateStore) ->
     running ``harvest --due`` every few minutes does not repeat itself.
     """
     out = [run_message(r) for r in runs if r.outcome in NOTIFY_OUTCOMES]
+    for run in runs:
+        turned = change(state, run)
+        if turned is not None:
+            out.append(dict(run_message(run), event=f"source_{turned}"))
     with state.connect() as conn:
         told = {row[0] for row in conn.execute("SELECT agency_id FROM stale_notices")}
         for agency_id in sorted(set(stale) - told):

@@ -58,6 +58,36 @@ HARVEST_RUNS_COLUMNS: dict[str, str] = {
     "rows_passed": "INTEGER",
     "rows_failed": "INTEGER",
     "rows_staged": "INTEGER",  # rows published from the file: more than rows_passed when columns became rows
+    "fetch_ms": "INTEGER",  # how long the capture (every request of the run) took, on the monotonic clock
+}
+
+# One row per source: how reliably its endpoint answers, from the run history (publish/availability.py).
+SOURCE_AVAILABILITY_COLUMNS: dict[str, str] = {
+    "agency_id": "TEXT",
+    "source_id": "TEXT",
+    "dataset": "TEXT",
+    "kind": "TEXT",
+    "location": "TEXT",  # the endpoint, credentials and secret-looking query values redacted
+    "runs_30d": "INTEGER",
+    "fetched_30d": "INTEGER",
+    "success_share_30d": "REAL",  # 0-1; empty without a counted run in the window
+    "median_fetch_ms_30d": "INTEGER",
+    "p95_fetch_ms_30d": "INTEGER",
+    "runs_90d": "INTEGER",
+    "fetched_90d": "INTEGER",
+    "success_share_90d": "REAL",
+    "median_fetch_ms_90d": "INTEGER",
+    "p95_fetch_ms_90d": "INTEGER",
+    "last_success": "TEXT",
+    "last_failure": "TEXT",
+    "last_failure_reason": "TEXT",
+    "last_failure_message": "TEXT",
+    "last_failure_run_id": "TEXT",
+    "consecutive_failures": "INTEGER",
+    "failing_since": "TEXT",  # start of the first failed run of the current streak; empty when not failing
+    "recovered": "TEXT",  # start of the first good fetch after the last failure; empty while failing
+    "status": "TEXT",  # up, failing, unknown
+    "computed": "TEXT",
 }
 
 VALIDATION_ERRORS_COLUMNS: dict[str, str] = {
@@ -240,6 +270,7 @@ PUBLIC_TABLES: tuple[str, ...] = (
     "data_coverage",
     "discrepancies",
     "possible_duplicates",
+    "source_availability",
 )
 
 
@@ -273,6 +304,7 @@ def columns(table: str) -> dict[str, str]:
         "data_coverage": DATA_COVERAGE_COLUMNS,
         "discrepancies": DISCREPANCIES_COLUMNS,
         "possible_duplicates": POSSIBLE_DUPLICATES_COLUMNS,
+        "source_availability": SOURCE_AVAILABILITY_COLUMNS,
     }[table]
 
 
@@ -282,7 +314,7 @@ def indexes(table: str) -> list[tuple[str, ...]]:
         return []
     if table == "possible_duplicates":
         return [("agency_a",), ("agency_b",)]
-    if table in ("agency_scorecard", "data_coverage", "discrepancies"):
+    if table in ("agency_scorecard", "data_coverage", "discrepancies", "source_availability"):
         return [("agency_id",)]
     if table == "indicators":
         return [("agency_id", "indicator", "window"), ("indicator", "window", "period_start")]

@@ -121,6 +121,7 @@ class Run:
     rows_passed: int | None = None
     rows_staged: int | None = None
     rows_failed: int | None = None
+    fetch_ms: int | None = None
 
     def as_row(self) -> dict[str, Any]:
         row = dataclasses.asdict(self)

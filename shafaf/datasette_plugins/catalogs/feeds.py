@@ -8,7 +8,8 @@ feed reader is not told every night that nothing happened. The newest
 ``ENTRIES`` runs, newest first. An agency whose data has gone stale (its
 schedule's slots passed without a good harvest, ``freshness``) gets an entry
 of its own at the top, one per stale spell: its id names the agency's last
-publication, so a reader is told once, not on every poll. feedgen writes the
+publication, so a reader is told once, not on every poll; so is a source that
+started failing or recovered (``source_events``). feedgen writes the
 XML (escaping included); entry texts are English, agency names in both
 languages.
 """
@@ -26,6 +27,7 @@ from feedgen.feed import FeedGenerator
 from shafaf import __version__
 from shafaf.datasette_plugins import i18n
 from shafaf.datasette_plugins.catalogs import catalog as catalog_module
+from shafaf.datasette_plugins.catalogs.source_events import SourceEvent, add_entries, source_events
 from shafaf.datasette_plugins.pages import harvest_status
 from shafaf.datasette_plugins.catalogs.api_http import ATOM, absolute, response
 from shafaf.core.models import Outcome
@@ -74,7 +76,8 @@ class Stale:
 
 
 def build(*, feed_url: str, title: str, page_url: str, runs: list[dict[str, Any]], names: dict[str, str],
-          runs_url: Any, updated: str | None, stale: tuple[Stale, ...] = (), old_data: tuple[Any, ...] = ()) -> bytes:
+          runs_url: Any, updated: str | None, stale: tuple[Stale, ...] = (), old_data: tuple[Any, ...] = (),
+          sources: tuple[SourceEvent, ...] = (), agency_url: Any = None) -> bytes:
     """The Atom document; ``runs_url(run_id)`` links each entry to its row in ``harvest_runs``."""
     fg = FeedGenerator()
     fg.id(feed_url)
@@ -93,6 +96,7 @@ def build(*, feed_url: str, title: str, page_url: str, runs: list[dict[str, Any]
         entry.category(term="stale", label="stale")
         entry.summary(f"No good harvest within its schedule for: {', '.join(agency.sources)}. "
                       f"The last publication stays on the portal.")
+    add_entries(fg, sources, names=names, page_url=agency_url or (lambda _: page_url), when=_when)
     for package in old_data:
         age = package.data_age
         entry = fg.add_entry(order="append")
@@ -143,6 +147,11 @@ def _runs_url(datasette: Datasette, to_absolute: Any) -> Any:
     return lambda run_id: to_absolute(f"{table}?{urllib.parse.urlencode({'run_id': run_id})}")
 
 
+def _agency_url(cat: Any) -> Any:
+    pages = {o.id: o.page_url for o in cat.organizations}
+    return lambda agency_id: pages.get(agency_id, cat.home_url)
+
+
 async def portal_feed(request: Request, datasette: Datasette) -> Response:
     """``/feed.atom``: every agency's publications and failed harvests."""
     to_absolute = absolute(datasette, request)
@@ -153,7 +162,8 @@ async def portal_feed(request: Request, datasette: Datasette) -> Response:
                  "failed harvests", page_url=cat.home_url, runs=await _runs(datasette, None), names=names,
                  runs_url=_runs_url(datasette, to_absolute), updated=cat.modified,
                  stale=await _stale(datasette, cat.organizations, names),
-                 old_data=tuple(p for p in cat.packages if p.data_age and p.data_age.stale))
+                 old_data=tuple(p for p in cat.packages if p.data_age and p.data_age.stale),
+                 sources=await source_events(datasette), agency_url=_agency_url(cat))
     return response(body, ATOM)
 
 
@@ -169,7 +179,8 @@ async def agency_feed(request: Request, datasette: Datasette) -> Response:
                  runs=await _runs(datasette, org.id), names={org.id: name},
                  runs_url=_runs_url(datasette, to_absolute), updated=org.published_at,
                  stale=await _stale(datasette, [org], {org.id: name}),
-                 old_data=tuple(p for p in cat.packages_of(org.id) if p.data_age and p.data_age.stale))
+                 old_data=tuple(p for p in cat.packages_of(org.id) if p.data_age and p.data_age.stale),
+                 sources=await source_events(datasette, org.id))
     return response(body, ATOM)
 
 

@@ -17,7 +17,7 @@ from shafaf.standard import tables
 from shafaf.standard.indicator_defs import BY_NAME, LAST_12_MONTHS, SCORE_PARTS, SCORE_WEIGHTS
 from shafaf.publish.reference import month_of
 from shafaf.publish.scorecard_defs import BY_COLUMN
-from shafaf.datasette_plugins.pages import agency_plan, charts, harvest_status, queries
+from shafaf.datasette_plugins.pages import agency_plan, availability, charts, harvest_status, queries
 from shafaf.datasette_plugins import i18n, language
 from shafaf.datasette_plugins.i18n import N_
 from shafaf.datasette_plugins.common import DATABASE, agency_href, http_url, name, not_found, render, service_href, sql_href, table_href
@@ -102,6 +102,7 @@ async def agency(request: Request, datasette: Datasette) -> Response:
         ],
         "runs_href": table_href(datasette, "harvest_runs", agency_id=agency_id),
         **await harvest_status.panel(datasette, agency_id, lang),  # schedules, next runs, stale, queued requests
+        **await availability.panel(datasette, agency_id, lang),  # each source's availability (issue 23)
         "rejected": [_rejected(r, lang) for r in rejected[:REJECTED_SHOWN]],
         "rejected_truncated": len(rejected) > REJECTED_SHOWN,
         "rejected_href": table_href(datasette, "validation_errors", agency_id=agency_id),

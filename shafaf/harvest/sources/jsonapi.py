@@ -1,45 +1,43 @@
-"""The ``jsonapi`` source kind: an authenticated JSON API, page by page.
+"""The ``jsonapi`` source kind: an authenticated API on a service bus, page by page (JSON, XML or SOAP).
 
-Government service buses answer with JSON pages behind a token. The token is
-written in the registry only as ``${ENV_NAME}`` and read from the
-environment when the request is made, so it never lands on disk: each page
-is kept in ``dest`` exactly as received (``page-0001.json``...), request
-headers never are, and any message that could echo a header value is
-scrubbed. The pages are then turned into one ``records.csv`` in two passes
-over the saved files (keys first, rows second), so at most one page of
-records is in memory at a time.
+Government service buses answer with JSON or XML pages behind credentials.
+Every secret is written in the registry only as ``${ENV_NAME}`` and read
+from the environment when the request is made (``net.auth``: headers, an
+API key in a header or the query, OAuth2 client credentials with a cached
+token renewed once on a 401, a client certificate), so it never lands on
+disk: each page is kept in ``dest`` exactly as received
+(``page-0001.json`` or ``.xml``), request headers never are, and every
+message and URL shown is scrubbed of every secret value. The pages are then
+turned into one ``records.csv`` in two passes over the saved files (keys
+first, rows second), so at most one page of records is in memory at a time.
 
-Pagination (``source.pagination``):
-
-- ``page``: ``?page=1,2,...`` (``param``, ``start``; ``size_param``/``size`` optional)
-- ``offset``: ``?offset=0,100,...&limit=100`` (``param``, ``start``, ``size_param``, ``size``)
-- ``next``: the body's ``next`` dotted path holds the next URL (relative ones
-  resolve against the current URL); every next URL goes through ``fetch``,
-  so its scheme and destination are checked like the first.
-
-It stops at an empty page, a page shorter than ``size``, or no next link; at
-most ``max_pages`` (default 1000) pages are fetched (more → ``too_large``).
-A next link already fetched is a loop in the API's answers → ``structure``
-(``redirect_loop`` stays reserved for HTTP redirects). An answer with no
-records at all → ``no_resources``: the last published data stays (docs/reliability.md H18).
+``format: xml`` reads each page as XML and ``records`` as a ``/`` path of
+local names (``xml_records``, parsed safely); ``soap`` makes each request a
+SOAP call whose fault ends the run ``source_error`` with the fault's code
+and text. Paging styles and their bounds are in ``paging``: page, offset,
+a next link in the body, the ``Link`` header, an opaque cursor; a total
+that does not match what was received ends the run ``needs_review``.
+An answer with no records at all → ``no_resources``: the last published
+data stays (H18).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from shafaf.core.errors import HarvestError
-from shafaf.harvest.net.fetch import FetchPolicy, fetch, parse_json, redact
-from shafaf.core.models import Reason
-from shafaf.config.registry import ENV_REFERENCE, Source
+from shafaf.harvest.net.auth import Credentials, fill
+from shafaf.harvest.net.fetch import FetchPolicy, fetch, parse_json, post, redact
+from shafaf.core.models import Reason, http_reason
+from shafaf.config.registry import Source
 from shafaf.harvest.sources import records as rec
+from shafaf.harvest.sources import xml_records
 from shafaf.harvest.sources.base import Capture, HarvestContext, file_digest
+from shafaf.harvest.sources.paging import Budget, Paging, count_problem, next_link
 
-DEFAULT_MAX_PAGES = 1000
 RECORDS_FILE = "records.csv"
 
 
@@ -50,23 +48,20 @@ class JsonApiHarvester:
         ctx = ctx or HarvestContext()
         if not source.url:
             raise HarvestError(Reason.NOT_FOUND, f"source {source.id!r} of agency {source.agency_id!r} has no url")
-        headers = resolve_headers(source)  # before any request: a missing secret must cost nothing
-        secrets = [v for v in headers.values() if v]
-        pages, columns, count = _fetch_pages(source, dest, ctx.policy, headers, secrets)
+        creds = Credentials(source)  # before any request: a missing secret must cost nothing
+        pages, columns, count, review = _Pages(source, dest, creds.policy(ctx.policy), creds).fetch_all()
         if count == 0:
             raise HarvestError(
                 Reason.NO_RESOURCES,
-                f"{redact(source.url)} returned no records; the last published data stays",
-                url=redact(source.url),
+                f"{creds.scrub(redact(source.url))} returned no records"
+                f"{f' at {source.records!r}' if source.records else ''}; the last published data stays",
+                url=creds.scrub(redact(source.url)),
             )
         target = dest / RECORDS_FILE
         write_records_csv(pages, target, records_path=source.records, columns=columns)
         size, sha256 = file_digest(target)
-        return Capture(path=target, bytes=size, sha256=sha256, format="csv", url=redact(source.url), encoding="utf-8",
-                       status=pages[0].status)
-
-
-# --- headers and secrets ------------------------------------------------------
+        return Capture(path=target, bytes=size, sha256=sha256, format="csv", url=creds.scrub(redact(source.url)),
+                       encoding="utf-8", status=pages[0].status, review=review)
 
 
 def resolve_headers(source: Source, environ: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -75,34 +70,8 @@ def resolve_headers(source: Source, environ: Mapping[str, str] | None = None) ->
     A missing (or empty) variable raises ``secret_missing`` naming the
     variable and the source, never any value.
     """
-    env = os.environ if environ is None else environ
-    out: dict[str, str] = {}
-    for name, template in source.headers.items():
-        def value_of(match: Any, header: str = name) -> str:
-            var = match.group(1)
-            value = env.get(var)
-            if not value:
-                raise HarvestError(
-                    Reason.SECRET_MISSING,
-                    f"header {header!r} of source {source.id!r} of agency {source.agency_id!r} needs the "
-                    f"environment variable {var!r}, which is not set",
-                    url=redact(source.url or ""),
-                )
-            return value
-
-        out[name] = ENV_REFERENCE.sub(value_of, template)
-    return out
-
-
-def _scrub(error: HarvestError, secrets: list[str]) -> HarvestError:
-    """The same error with any secret value in its message or URL replaced (defence in depth)."""
-    message, url = error.message, error.url
-    for secret in secrets:
-        message = message.replace(secret, "REDACTED")
-        url = url.replace(secret, "REDACTED") if url else url
-    if message == error.message and url == error.url:
-        return error
-    return HarvestError(error.reason, message, url=url, status=error.status)
+    return {name: fill(value, what=f"header {name!r}", source=source, environ=environ)
+            for name, value in source.headers.items()}
 
 
 # --- paging -------------------------------------------------------------------
@@ -112,42 +81,9 @@ def _scrub(error: HarvestError, secrets: list[str]) -> HarvestError:
 class Page:
     number: int
     path: Path
-    url: str  # redacted
+    url: str  # redacted and scrubbed of secrets
     status: int | None
-
-
-@dataclasses.dataclass(frozen=True)
-class Paging:
-    style: str | None  # None: a single request
-    param: str | None
-    start: int
-    size_param: str | None
-    size: int | None
-    next: str | None
-    max_pages: int
-
-    @classmethod
-    def of(cls, pagination: Mapping[str, Any]) -> "Paging":
-        style = pagination.get("style")
-        max_pages = max(1, int(pagination.get("max_pages") or DEFAULT_MAX_PAGES))
-        if style == "page":
-            return cls("page", str(pagination.get("param") or "page"), _int(pagination.get("start"), 1),
-                       _opt(pagination.get("size_param")), _int(pagination.get("size")), None, max_pages)
-        if style == "offset":
-            return cls("offset", str(pagination.get("param") or "offset"), _int(pagination.get("start"), 0),
-                       str(pagination.get("size_param") or "limit"), _int(pagination.get("size")) or 100, None, max_pages)
-        if style == "next":
-            return cls("next", None, 0, _opt(pagination.get("size_param")), _int(pagination.get("size")),
-                       str(pagination.get("next") or "next"), max_pages)
-        return cls(None, None, 0, None, None, None, 1)
-
-
-def _opt(value: Any) -> str | None:
-    return str(value) if value else None
-
-
-def _int(value: Any, default: int | None = None) -> Any:
-    return int(value) if value is not None else default
+    xml: bool = False
 
 
 def with_params(url: str, params: Mapping[str, Any]) -> str:
@@ -158,86 +94,160 @@ def with_params(url: str, params: Mapping[str, Any]) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
 
 
-def _fetch_pages(
-    source: Source, dest: Path, policy: FetchPolicy, headers: dict[str, str], secrets: list[str]
-) -> tuple[list[Page], list[str], int]:
-    """Fetch every page into ``dest``, checking each as it arrives (the first pass).
+class _Pages:
+    """One run's page loop: fetch each page into ``dest`` and check it as it arrives (the first pass)."""
 
-    Returns the pages in order, the union of record keys in first-seen order
-    and the number of records.
-    """
-    paging = Paging.of(source.pagination)
-    assert source.url is not None
-    url = _first_url(source.url, paging)
-    seen = {url}
-    pages: list[Page] = []
-    columns: dict[str, None] = {}
-    total = 0
-    while True:
-        number = len(pages) + 1
-        path = dest / f"page-{number:04d}.json"
-        try:
-            got = fetch(url, path, policy=policy, headers=headers, expect="json")
-        except HarvestError as e:
-            raise _scrub(e, secrets) from e
-        page = Page(number, path, got.url, got.status)
-        pages.append(page)
-        body = load_page(page)
-        batch = _records_of(body, source.records, page)
-        rec.union_keys(batch, columns)
-        found = len(batch)
-        total += found
-        link = _next_link(body, paging.next, page) if paging.next else None
-        del body, batch  # one page in memory at a time
-        if paging.style is None or found == 0 or (paging.size is not None and found < paging.size):
-            return pages, list(columns), total
-        if paging.style == "next":
-            if link is None:
-                return pages, list(columns), total
-            url = urljoin(url, link)
-            if url in seen:
-                raise HarvestError(
-                    Reason.STRUCTURE,
-                    f"pagination loop: page {number} of {redact(source.url)} links to {redact(url)} as its next page, "
-                    f"which was already fetched",
-                    url=redact(url),
-                )
-            seen.add(url)
+    def __init__(self, source: Source, dest: Path, policy: FetchPolicy, creds: Credentials):
+        assert source.url is not None
+        self.source, self.dest, self.creds = source, dest, creds
+        self.paging = Paging.of(source.pagination)
+        self.xml = source.format == "xml" or source.soap is not None
+        self.where = creds.scrub(redact(source.url))
+        self.budget = Budget(self.paging, policy, where=self.where)
+        self.soap_values = {name: fill(value, what=f"soap.params.{name}", source=source)
+                            for name, value in (source.soap.params.items() if source.soap else ())}
+        if source.soap is not None:
+            creds.secrets += [v for k, v in self.soap_values.items() if v != source.soap.params[k]]
+
+    def fetch_all(self) -> tuple[list[Page], list[str], int, tuple[str, str] | None]:
+        """The pages in order, the union of record keys in first-seen order, the number of records, a review."""
+        paging, source = self.paging, self.source
+        assert source.url is not None
+        soap = source.soap is not None
+        url = source.url if soap else with_params(source.url, paging.first_params())
+        position: Any = paging.start if paging.style in ("page", "offset") else ""
+        seen_urls, seen_cursors = {url}, set()
+        pages: list[Page] = []
+        columns: dict[str, None] = {}
+        announced: Any = None
+        while True:
+            number = len(pages) + 1
+            page = self._get(url, number, position)
+            pages.append(page)
+            batch, values, link = self._read(page)
+            rec.union_keys(batch, columns)
+            found = len(batch)
+            self.budget.charge(page.path.stat().st_size, found)
+            if number == 1 and paging.total:
+                announced = values.get(paging.total)
+            del batch  # one page in memory at a time
+            if paging.style is None or found == 0 or (paging.size is not None and found < paging.size):
+                break
+            if paging.style in ("next", "link"):
+                if link is None:
+                    break
+                url = urljoin(url, link)
+                if url in seen_urls:
+                    shown = self.creds.scrub(redact(url))
+                    raise HarvestError(Reason.STRUCTURE, f"pagination loop: page {number} of {self.where} links to "
+                                       f"{shown} as its next page, which was already fetched", url=shown)
+                seen_urls.add(url)
+            elif paging.style == "cursor":
+                cursor = values.get(paging.cursor or "")
+                if cursor is None or cursor == "":
+                    break
+                if not isinstance(cursor, (str, int)) or isinstance(cursor, bool):
+                    raise HarvestError(Reason.STRUCTURE, f"page {number} ({page.url}): cursor {paging.cursor!r} is "
+                                       f"{_describe(cursor)}, not a token", url=page.url)
+                if str(cursor) in seen_cursors:
+                    raise HarvestError(Reason.STRUCTURE, f"pagination loop: page {number} of {self.where} gave a cursor "
+                                       f"it had already given (pagination.cursor {paging.cursor!r}); the API repeats itself",
+                                       url=page.url)
+                seen_cursors.add(str(cursor))
+                position = str(cursor)
+                if not soap:
+                    url = with_params(url, {paging.param: position})  # type: ignore[dict-item]
+            else:
+                step = 1 if paging.style == "page" else (paging.size or found)
+                position = paging.start + number * step
+                if not soap:
+                    url = with_params(url, {paging.param: position})  # type: ignore[dict-item]
+            self.budget.more_pages()
+        problem = count_problem(announced, self.budget.records, where=self.where, path=paging.total or "")
+        review = (Reason.COUNT_MISMATCH, problem) if problem else None
+        return pages, list(columns), self.budget.records, review
+
+    def _get(self, url: str, number: int, position: Any) -> Page:
+        """One page into ``dest``; a 401 with an OAuth2 token is retried once with a new token."""
+        path = self.dest / f"page-{number:04d}.{'xml' if self.xml else 'json'}"
+        for attempt in (0, 1):
+            policy = self.budget.page_policy()
+            try:
+                headers = self.creds.request_headers(policy)
+                if self.source.soap is None:
+                    got = fetch(url, path, policy=policy, headers=headers, params=self.creds.params or None,
+                                expect="xml" if self.xml else "json")
+                    self.link = got.link
+                    return Page(number, path, self.creds.scrub(got.url), got.status, self.xml)
+                return self._call(url, path, number, position, policy, headers)
+            except HarvestError as e:
+                if e.status == 401 and attempt == 0 and self.creds.renew():
+                    continue
+                raise self.creds.scrub_error(self.budget.explain(e)) from None
+        raise AssertionError("unreachable")
+
+    def _call(self, url: str, path: Path, number: int, position: Any, policy: FetchPolicy,
+              headers: dict[str, str]) -> Page:
+        """One SOAP call; its answer is kept as received, and a fault (with any status) is ``source_error``."""
+        soap = self.source.soap
+        assert soap is not None
+        values = dict(self.soap_values)
+        if self.paging.param:
+            values[self.paging.param] = str(position)
+        answer = post(with_params(url, self.creds.params) if self.creds.params else url,
+                      xml_records.envelope(soap, values), policy=policy,
+                      headers={**headers, **xml_records.soap_headers(soap)}, raise_for_status=False, expect="xml")
+        path.write_bytes(answer.body)
+        shown = self.creds.scrub(answer.url)
+        page = Page(number, path, shown, answer.status, True)
+        if answer.status == 401:
+            raise HarvestError(http_reason(401), f"{shown} answered HTTP 401", url=shown, status=401)
+        if not 200 <= answer.status < 300 and not answer.body.lstrip().startswith(b"<"):
+            raise HarvestError(http_reason(answer.status), f"{shown} answered HTTP {answer.status}", url=shown,
+                               status=answer.status)
+        parsed = self._xml(page)
+        if parsed.fault:
+            raise HarvestError(Reason.SOURCE_ERROR, f"the SOAP service {shown} ({soap.action}) answered a fault: "
+                               f"{self.creds.scrub(xml_records.fault_message(parsed))}", url=shown, status=answer.status)
+        if not 200 <= answer.status < 300:
+            raise HarvestError(http_reason(answer.status), f"{shown} answered HTTP {answer.status}", url=shown,
+                               status=answer.status)
+        return page
+
+    def _xml(self, page: Page) -> xml_records.XmlPage:
+        wanted = tuple(p for p in (self.paging.cursor, self.paging.total, self.paging.next) if p)
+        return xml_records.read(page.path, self.source.records, wanted, what=f"page {page.number} ({page.url})",
+                                url=page.url, status=page.status)
+
+    def _read(self, page: Page) -> tuple[list[dict[str, Any]], dict[str, Any], str | None]:
+        """The page's records, the values at the paging paths, and its next link (body or Link header)."""
+        paging = self.paging
+        if page.xml:
+            parsed = self._xml(page)
+            if parsed.fault:
+                raise HarvestError(Reason.SOURCE_ERROR, f"page {page.number} ({page.url}) is a SOAP fault: "
+                                   f"{self.creds.scrub(xml_records.fault_message(parsed))}", url=page.url)
+            values: dict[str, Any] = dict(parsed.values)
+            batch = parsed.records
         else:
-            step = 1 if paging.style == "page" else (paging.size or found)
-            url = with_params(url, {paging.param: paging.start + number * step})  # type: ignore[dict-item]
-        if number >= paging.max_pages:
-            raise HarvestError(
-                Reason.TOO_LARGE,
-                f"{redact(source.url)} has more than {paging.max_pages} pages (pagination.max_pages); "
-                f"raise max_pages if this API really is that long",
-                url=redact(url),
-            )
+            body = load_page(page)
+            batch = _records_of(body, self.source.records, page)
+            values = {p: _value_at(body, p) for p in (paging.cursor, paging.total, paging.next) if p}
+        if paging.style == "link":
+            return batch, values, next_link(getattr(self, "link", None))
+        link = values.get(paging.next) if paging.next else None
+        if link is not None and link != "" and not isinstance(link, str):
+            raise HarvestError(Reason.STRUCTURE, f"page {page.number} ({page.url}): next link {paging.next!r} is "
+                               f"{_describe(link)}, not a URL", url=page.url)
+        return batch, values, link or None
 
 
-def _first_url(url: str, paging: Paging) -> str:
-    params: dict[str, Any] = {}
-    if paging.style in ("page", "offset") and paging.param:
-        params[paging.param] = paging.start
-    if paging.size_param and paging.size is not None:
-        params[paging.size_param] = paging.size
-    return with_params(url, params) if params else url
-
-
-def _next_link(body: Any, path: str, page: Page) -> str | None:
+def _value_at(body: Any, path: str) -> Any:
     value = body
     for key in path.split("."):
         if not isinstance(value, dict) or key not in value:
             return None
         value = value[key]
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise HarvestError(
-            Reason.STRUCTURE,
-            f"page {page.number} ({page.url}): next link {path!r} is {_describe(value)}, not a URL",
-            url=page.url,
-        )
     return value
 
 
@@ -305,5 +315,9 @@ def write_records_csv(pages: list[Page], target: Path, *, records_path: str | No
     with rec.open_csv(target) as out:
         rec.write_header(out, columns)
         for page in pages:
-            total += rec.write_rows(out, columns, _records_of(load_page(page), records_path, page))
+            if page.xml:
+                batch = xml_records.read(page.path, records_path, what=f"page {page.number} ({page.url})", url=page.url).records
+            else:
+                batch = _records_of(load_page(page), records_path, page)
+            total += rec.write_rows(out, columns, batch)
     return total
