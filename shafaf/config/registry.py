@@ -12,28 +12,32 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from shafaf.core import localfile
 from shafaf.core.errors import RegistryError
-from shafaf.config import registry_check
-from shafaf.config.agencies_file import AgencyModel, PortalModel, RegistryFile
 from shafaf.config.registry_models import (  # noqa: F401  (the public names of the registry)
     AGENCY_ID, ENV_REFERENCE, SECRET_HEADER, SOURCE_ID, Agency, License, Portal, Registry, SmartPlan, Source,
     Unpivot, redact_url,
 )
 from shafaf.config.schedule_limits import Limits
-from shafaf.config.sources import NETWORK_KINDS, SOURCE_KINDS  # noqa: F401
-from shafaf.config.sources.file import FileSource
 from shafaf.config.yaml_lines import LineDict, read_yaml, registry_problems
+
+if TYPE_CHECKING:
+    from shafaf.config.agencies_file import AgencyModel
 
 Located = tuple["int | None", str]  # (line, message)
 
 
 def load(path: str | Path) -> Registry:
     """Read and check a registry file; raise RegistryError listing every problem with its line."""
+    # The models are built when a registry is first read, not when a module names ``Source`` or ``Portal``:
+    # building them (pydantic) is most of this module's import time.
+    from pydantic import ValidationError
+
+    from shafaf.config import registry_check
+    from shafaf.config.agencies_file import RegistryFile
+
     path = Path(path)
     data, problems = registry_problems(read_yaml(path))  # lone surrogates, control characters
     if not isinstance(data, LineDict):
@@ -56,6 +60,10 @@ def load(path: str | Path) -> Registry:
 
 def _limits(raw_portal: Any) -> Limits:
     """How often the portal lets a schedule run, which the sources' schedules are checked against."""
+    from pydantic import ValidationError
+
+    from shafaf.config.agencies_file import PortalModel
+
     try:
         return PortalModel.model_validate(raw_portal or {}).portal().schedule_limits
     except ValidationError:
@@ -63,6 +71,9 @@ def _limits(raw_portal: Any) -> Limits:
 
 
 def _agency(model: AgencyModel, raw: LineDict, base: Path, warnings: list[Located]) -> Agency:
+    from shafaf.config import registry_check
+    from shafaf.config.sources.file import FileSource
+
     sources = []
     for source, item in zip(model.sources or (), raw.get("sources") or ()):
         path = None

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from datasette import Response
 
-from shafaf.config.agencies_file import json_schema_text
 from shafaf.datasette_plugins.catalogs.api_http import JSON, response
 
 if TYPE_CHECKING:
@@ -22,7 +21,9 @@ if TYPE_CHECKING:
 
 @functools.cache
 def _body() -> str:
-    return json_schema_text()  # the models do not change while the server runs
+    from shafaf.config.agencies_file import json_schema_text  # the models are built on the first request
+
+    return json_schema_text()  # and do not change while the server runs
 
 
 async def agencies_schema(request: Request, datasette: Datasette) -> Response:
