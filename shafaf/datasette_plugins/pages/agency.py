@@ -18,9 +18,9 @@ from shafaf.standard.indicator_defs import BY_NAME, LAST_12_MONTHS, SCORE_PARTS,
 from shafaf.publish.reference import month_of
 from shafaf.publish.scorecard_defs import BY_COLUMN
 from shafaf.datasette_plugins.pages import agency_plan, charts, harvest_status, queries
-from shafaf.datasette_plugins import i18n, language
+from shafaf.datasette_plugins import i18n, labels, language
 from shafaf.datasette_plugins.i18n import N_
-from shafaf.datasette_plugins.common import DATABASE, agency_href, http_url, name, not_found, render, service_href, sql_href, table_href
+from shafaf.datasette_plugins.common import DATABASE, agency_href, bilingual, http_url, name, not_found, render, service_href, sql_href, table_href
 from shafaf.datasette_plugins.pages.discrepancies import discrepancy_figures
 from shafaf.datasette_plugins.pages.figures import covers, figure
 
@@ -97,7 +97,8 @@ async def agency(request: Request, datasette: Datasette) -> Response:
         "targets_href": table_href(datasette, "targets", agency_id=agency_id),
         "discrepancies_href": table_href(datasette, "discrepancies", agency_id=agency_id),
         "runs": [
-            dict(run, outcome_label=i18n.outcome_label(run["outcome"], lang))
+            dict(run, outcome_label=i18n.outcome_label(run["outcome"], lang),
+                 dataset_title=labels.dataset(run["dataset"], lang))
             for run in await queries.harvest_runs(db, agency_id, limit=RUNS_SHOWN)
         ],
         "runs_href": table_href(datasette, "harvest_runs", agency_id=agency_id),
@@ -212,10 +213,12 @@ def _target(agency_id: str, row: dict[str, Any], measured: dict[tuple[str, str],
     span = covers(row["period_start"], row["period_end"])
     return {
         "indicator": row["indicator"],
-        "period": row["period_label"] or row["period_start"],
+        "indicator_label": labels.target(row["indicator"], lang),
+        "period": i18n.digits(row["period_label"] or row["period_start"], lang),
         "target": figure(f"{key}:target", row["target"], unit, lang, places=1, covers=span),
         "actual": figure(f"{key}:actual", row["actual"], unit, lang, places=1, covers=span),
         "unit": unit,
+        "unit_label": labels.unit(unit, lang),
         "direction": row["direction_used"],
         "direction_text": i18n.gettext(BETTER_TEXT[row["direction_used"]], lang) if row["direction_used"] else None,
         "met": row["met"],
@@ -262,6 +265,7 @@ def _activity(row: dict[str, Any], lang: str) -> dict[str, Any]:
         "title": row[first] or row[second] or row["activity_id"],
         "kind": row["kind"],
         "status": row["status"],
+        "status_label": labels.activity_status(row["status"], lang),
         "start_date": row["start_date"],
         "end_date": row["end_date"],
         "budget": row["budget"],
@@ -271,7 +275,7 @@ def _activity(row: dict[str, Any], lang: str) -> dict[str, Any]:
     }
 
 def _rejected(row: dict[str, Any], lang: str) -> dict[str, Any]:
-    return dict(row, message=(row["message_fa"] or row["message"]) if lang == "fa" else row["message"])
+    return labels.rejected_row(row, lang)
 
 def _data_links(datasette: Datasette, agency_id: str, lang: str) -> list[dict[str, str]]:
     out = []
@@ -295,5 +299,5 @@ async def _parent(datasette: Datasette, db: Any, parent: str | None, lang: str) 
         return None
     row = await queries.agency_names(db, parent)
     if row is None:
-        return {"name": parent, "href": None}
+        return {"name": bilingual(parent, lang), "href": None}
     return {"name": name(row, lang), "href": agency_href(datasette, row["id"], lang)}

@@ -87,7 +87,7 @@ async def panel(datasette: Datasette, agency_id: str, lang: str) -> dict[str, An
     """The agency page's schedule panel: each source's rule, next run (local time), last outcome, staleness."""
     from zoneinfo import ZoneInfo
 
-    from shafaf.datasette_plugins import i18n
+    from shafaf.datasette_plugins import i18n, labels
 
     found = context(datasette)
     sources = await agency_sources(datasette, agency_id)
@@ -98,6 +98,7 @@ async def panel(datasette: Datasette, agency_id: str, lang: str) -> dict[str, An
         local = upcoming.astimezone(zone) if upcoming and zone else None
         rows.append({
             "dataset": status.dataset,
+            "dataset_title": labels.dataset(status.dataset, lang),
             "rule": rule_text(status.rule, lang),
             "cron": status.rule.cron if status.rule else None,
             "overridden": status.overridden,
@@ -114,7 +115,7 @@ async def panel(datasette: Datasette, agency_id: str, lang: str) -> dict[str, An
 
 def rule_text(rule: Rule | None, lang: str) -> str:
     """A Jalali or working-day rule in words; a cron rule is shown as written (the template puts it in code)."""
-    from shafaf.datasette_plugins import i18n
+    from shafaf.datasette_plugins import i18n, labels
 
     if rule is None:
         return i18n.gettext("on request only", lang)

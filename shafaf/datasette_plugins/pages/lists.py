@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from datasette import Request, Response
 
 from shafaf.publish import search as fts
-from shafaf.datasette_plugins import i18n, language
+from shafaf.datasette_plugins import i18n, labels, language
 from shafaf.datasette_plugins.pages import page_cache, queries
 from shafaf.datasette_plugins.common import DATABASE, agency_href, name, render, service_href, table_href
 
@@ -71,15 +71,12 @@ async def quality(request: Request, datasette: Datasette) -> Response:
     rows = await queries.rejected_rows(db, None, limit=REJECTED_SHOWN)
     return await render(datasette, request, "shafaf_quality.html", {
         "counts": [
-            dict(c, agency=_agency(agencies, c["agency_id"]),
+            dict(c, agency=_agency(agencies, c["agency_id"]), dataset_title=labels.dataset(c["dataset"], lang),
                  href=table_href(datasette, "validation_errors", agency_id=c["agency_id"], dataset=c["dataset"]))
             for c in await queries.rejected_counts(db)
         ],
-        "rejected": [
-            dict(r, agency=_agency(agencies, r["agency_id"]),
-                 message=(r["message_fa"] or r["message"]) if lang == "fa" else r["message"])
-            for r in rows[:REJECTED_SHOWN]
-        ],
+        "rejected": [dict(labels.rejected_row(r, lang), agency=_agency(agencies, r["agency_id"]))
+                     for r in rows[:REJECTED_SHOWN]],
         "truncated": len(rows) > REJECTED_SHOWN,
         "table_href": table_href(datasette, "validation_errors"),
         "scorecard_href": table_href(datasette, "agency_scorecard"),

@@ -17,7 +17,7 @@ from datasette import Request, Response
 
 from shafaf.publish import performance
 from shafaf.datasette_plugins.pages import charts, queries
-from shafaf.datasette_plugins import i18n, language
+from shafaf.datasette_plugins import i18n, labels, language
 from shafaf.datasette_plugins.pages import service_queries
 from shafaf.datasette_plugins.common import DATABASE, agency_href, http_url, name, not_found, render, table_href
 from shafaf.datasette_plugins.pages.figures import covers, figure
@@ -70,6 +70,7 @@ async def service(request: Request, datasette: Datasette) -> Response:
             "name": name(row, lang, id_key="service_id"),
             "description": row["description"],
             "audience": row["audience"],
+            "audience_label": labels.audience(row["audience"], lang),
             "category": row["category"],
             "how_to": http_url(row["how_to_url"]),
             "standard_days": row["standard_days"],
@@ -105,6 +106,7 @@ def _table_row(agency_id: str, service_id: str, m: _Month, channels: list[str], 
     span = covers(m.period_start, m.period_end)
     return {
         "month": i18n.month_label(m.period_start, lang),
+        "other_month": i18n.other_month_label(m.period_start, lang),
         "applications": figure(f"{key}:applications", m.applications, "applications", lang, covers=span),
         "by_channel": [figure(f"{key}:channel:{c}", m.channels.get(c), "applications", lang, covers=span)
                        for c in channels],
