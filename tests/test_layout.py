@@ -24,7 +24,6 @@ PENDING_SPLIT: dict[str, str] = {
     "shafaf/publish/writer.py": "issue 19: publish cost proportional to the change",
     "shafaf/publish/exports.py": "issue 19: downloads from per-agency parts",
     "shafaf/harvest/net/fetch.py": "issue 23: service-bus authentication",
-    "shafaf/datasette_plugins/pages/charts.py": "issue 18: charts legible on a phone",
 }
 
 # Floors, from the ground up. A package may import only packages of a lower floor, and those listed for it.

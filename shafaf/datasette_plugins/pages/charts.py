@@ -19,14 +19,18 @@ second copy of the data.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import math
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-SVG_NS = "http://www.w3.org/2000/svg"
+from shafaf.datasette_plugins.pages.chart_scale import Digits, Formatter, Scale as _Scale, clean_value as _clean_value
+from shafaf.datasette_plugins.pages.chart_scale import flat as _flat, nice_step, tick_labels as _tick_labels
+from shafaf.datasette_plugins.pages.chart_svg import SVG_NS, clean as _clean, css_class as _class, num as _num
+from shafaf.datasette_plugins.pages.chart_svg import svg as _svg_element, tag as _tag
+
+__all__ = ["SVG_NS", "Segment", "Series", "bar_chart", "channel_class", "line_chart", "nice_step", "sparkline"]
+
 FONT = 12  # label size in viewBox units; charts.css uses the same sizes
 TITLE_FONT = 14
 PAD = 8
@@ -34,15 +38,6 @@ SWATCH = 18
 DASH = "6 4"
 CHANNELS = ("online", "in_person", "phone")
 DOTS_UP_TO = 12  # mark every point when a series has this few; isolated points are always marked
-
-# Characters that would break the XML (C0 controls, lone surrogates, non-characters) or let a
-# label reorder the text around it (bidi embeddings, overrides and isolates). ZWNJ, which
-# Persian words need, and the plain LRM/RLM marks are kept.
-_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
-_CLASS_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
-
-Digits = Callable[[str], str]
-Formatter = Callable[[float], str]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,7 +89,7 @@ def line_chart(
         points = [(x, None if by_key.get(k) is None else frame.y(by_key[k], scale)) for x, k in zip(xs, keys)]
         parts.append(_series_group(line.css_class, points, dashed=line.dashed, every_dot=len(keys) <= DOTS_UP_TO))
     parts.append(_x_labels(frame, xs, [_x_text(k, x_labels, digits) for k in keys]))
-    return _svg("line-chart", title, description, rtl, width, height, parts)
+    return _svg_element("line-chart", title, description, rtl, width, height, parts)
 
 
 def bar_chart(
@@ -125,7 +120,7 @@ def bar_chart(
                 rects.append(_tag("rect", class_="chart-bar", x=centre - bar / 2, y=top, width=bar, height=base - top))
         parts.append(_tag("g", *rects, class_=f"chart-series series-{_class(segment.css_class)}"))
     parts.append(_x_labels(frame, centres, [_x_text(k, x_labels, digits) for k in keys]))
-    return _svg("bar-chart", title, description, rtl, width, height, parts)
+    return _svg_element("bar-chart", title, description, rtl, width, height, parts)
 
 
 def sparkline(
@@ -151,71 +146,6 @@ def sparkline(
     return _tag("svg", *children, xmlns=SVG_NS, class_="chart sparkline", viewBox=f"0 0 {width} {height}",
                 width=width, height=height, preserveAspectRatio="xMidYMid meet", direction="rtl" if rtl else "ltr",
                 role="img", aria_label=label)
-
-
-# Scale ----------------------------------------------------------------------------------------
-
-_EPSILON = 1e-9
-_TINY = 1e-100
-_HUGE = 1e100  # past this a value is not a figure (and would overflow the scale): it is treated as missing
-
-
-@dataclasses.dataclass(frozen=True)
-class _Scale:
-    """The y axis: its ends (the outer ticks), the ticks, and the decimals a tick needs."""
-
-    lo: float
-    hi: float
-    ticks: tuple[float, ...]
-    places: int
-
-    @classmethod
-    def of(cls, values: Sequence[float], y_min: float | None, y_max: float | None, *, count: int = 4) -> _Scale:
-        """Round ticks (steps of 1, 2, 2.5 or 5 times a power of ten) that cover the values and the fixed ends."""
-        lo = min([*values, *([] if y_min is None else [y_min])], default=0.0)
-        hi = max([*values, *([] if y_max is None else [y_max])], default=1.0)
-        if _flat(lo, hi):  # one value, or all equal
-            pad = abs(lo) / 10 if abs(lo) > _TINY else 1.0
-            lo, hi = (lo if y_min is not None else lo - pad), hi + pad
-        step = nice_step((hi - lo) / count)
-        places = _decimals(step)
-        first, last = math.floor(lo / step + _EPSILON), math.ceil(hi / step - _EPSILON)
-        if not 1 <= last - first <= 4 * count:  # lost to float precision: fall back to the plain ends
-            return cls(lo, hi, (lo, hi), places)
-        ticks = tuple(round(i * step, places + 2) for i in range(first, last + 1))
-        return cls(ticks[0], ticks[-1], ticks, places)
-
-
-def _flat(lo: float, hi: float) -> bool:
-    """Whether the values are one value for drawing purposes (a span float arithmetic cannot divide)."""
-    return hi - lo <= max(_EPSILON * max(abs(lo), abs(hi)), _TINY)
-
-
-def nice_step(raw: float) -> float:
-    """The round step at or above ``raw``: 1, 2, 2.5 or 5 times a power of ten.
-
-    Quarters (2.5) only where their ticks stay whole: 0.25 (whole percentages
-    of a share) or 25, 250, … (whole counts); never 2.5 or 0.025.
-    """
-    magnitude = 10.0 ** math.floor(math.log10(raw))
-    quarters = magnitude >= 10 or math.isclose(magnitude, 0.1)
-    for factor in (1, 2, 2.5, 5, 10):
-        if (factor != 2.5 or quarters) and raw <= factor * magnitude * (1 + _EPSILON):
-            return factor * magnitude
-    return 10 * magnitude
-
-
-def _decimals(step: float) -> int:
-    places = max(0, -math.floor(math.log10(step) + _EPSILON))
-    while places < 12 and abs(round(step * 10**places) - step * 10**places) > 1e-6:
-        places += 1
-    return places
-
-
-def _tick_labels(scale: _Scale, y_format: Formatter | None, digits: Digits) -> list[str]:
-    if y_format is not None:
-        return [y_format(t) for t in scale.ticks]
-    return [digits(f"{t:,.{scale.places}f}") for t in scale.ticks]
 
 
 # Layout ---------------------------------------------------------------------------------------
@@ -371,58 +301,7 @@ def _by_key(points: Iterable[tuple[str, float | None]]) -> dict[str, float | Non
     return {str(key): _clean_value(value) for key, value in points}
 
 
-def _clean_value(value: float | None) -> float | None:
-    """A float, or None for a missing, infinite, not-a-number or absurdly large value."""
-    if value is None:
-        return None
-    number = float(value)
-    return number if math.isfinite(number) and abs(number) <= _HUGE else None
-
-
 def _x_text(key: str, x_labels: Mapping[str, str] | None, digits: Digits) -> str:
     return digits(x_labels.get(key, key) if x_labels else key)
 
 
-# SVG ------------------------------------------------------------------------------------------
-
-
-def _svg(kind: str, title: str, description: str, rtl: bool, width: int, height: int, parts: list[Markup]) -> Markup:
-    """The ``<svg>`` element, named by its title and described by its description.
-
-    The ids come from a hash of everything drawn, so the same chart is the
-    same bytes on every request (cacheable) and different charts on one page
-    get different ids.
-    """
-    body = Markup("").join(parts)
-    digest = hashlib.sha256("\0".join((kind, _clean(title), _clean(description), body)).encode()).hexdigest()
-    ident = f"chart-{digest[:12]}"
-    return _tag(
-        "svg", _tag("title", title, id=f"{ident}-title"), _tag("desc", description, id=f"{ident}-desc"), body,
-        xmlns=SVG_NS, class_=f"chart {kind}", viewBox=f"0 0 {width} {height}", preserveAspectRatio="xMidYMid meet",
-        direction="rtl" if rtl else "ltr", role="img", aria_labelledby=f"{ident}-title {ident}-desc",
-    )
-
-
-def _tag(name: str, *children: str, **attributes: object) -> Markup:
-    """An element; attribute values and text children are escaped, ``Markup`` children kept as built.
-
-    ``class_`` is written ``class``, and ``text_anchor`` ``text-anchor``; None attributes are left out.
-    """
-    attrs = "".join(f' {key.rstrip("_").replace("_", "-")}="{escape(_num(v) if isinstance(v, float) else _clean(v))}"'
-                    for key, v in attributes.items() if v is not None)
-    inner = "".join(child if isinstance(child, Markup) else escape(_clean(child)) for child in children)
-    return Markup(f"<{name}{attrs}>{inner}</{name}>" if inner else f"<{name}{attrs}/>")
-
-
-def _num(value: float) -> str:
-    """A coordinate, always in ASCII digits (it is SVG syntax, not text for the reader)."""
-    text = f"{value:.1f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def _clean(text: object) -> str:
-    return _UNSAFE.sub("", str(text))
-
-
-def _class(css_class: str) -> str:
-    return _CLASS_UNSAFE.sub("_", str(css_class)) or "other"
