@@ -103,6 +103,11 @@ TEXT_SCRIPT = """(selector) => {
   }
   return [out, tips];
 }"""
+# The smallest text of a chart as rendered: its font size in viewBox units times the SVG's scale on screen.
+CHART_TEXT_SCRIPT = """() => [...document.querySelectorAll('svg.chart text')]
+  .filter(t => t.getBoundingClientRect().width > 0)
+  .map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)
+  .reduce((a, b) => Math.min(a, b), 99)"""
 WIDTH_SCRIPT = "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
 WIDEST_SCRIPT = """(width) => [...document.querySelectorAll('body *')]
   .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && (r.right > width + 1 || r.left < -1); })
@@ -120,6 +125,7 @@ class Seen:
     texts: list[str] = field(default_factory=list)  # visible text, labels, placeholders, alt text
     tooltips: list[str] = field(default_factory=list)  # title attributes: the Gregorian date may wait there
     axe: dict[int, list[dict]] = field(default_factory=dict)
+    chart_text: dict[int, float] = field(default_factory=dict)  # smallest chart text, CSS px
 
 
 class _Links(html.parser.HTMLParser):
@@ -232,6 +238,7 @@ def _look(page, url: str) -> Seen:
         page.set_viewport_size({"width": width, "height": 900})
         page.wait_for_timeout(50)
         seen.widths[width] = page.evaluate(WIDTH_SCRIPT)
+        seen.chart_text[width] = page.evaluate(CHART_TEXT_SCRIPT)
         if seen.widths[width] > width:
             seen.overflowing[width] = page.evaluate(WIDEST_SCRIPT, width)
         options = {"resultTypes": ["violations"]}
@@ -271,6 +278,13 @@ def test_the_crawl_reaches_every_page_type(looked):
 def test_no_page_is_wider_than_the_viewport(looked):
     wide = {s.url: {w: (s.widths[w], s.overflowing.get(w)) for w in WIDTHS if s.widths[w] > w} for s in looked}
     assert {u: w for u, w in wide.items() if w} == {}
+
+
+def test_chart_text_is_legible_at_every_width(looked):
+    """Axis labels, legends and titles render at 11 CSS px or more, on a phone too (they were 6–7 px)."""
+    small = {s.url: {w: round(px, 1) for w, px in s.chart_text.items() if px < 11} for s in looked}
+    assert {u: w for u, w in small.items() if w} == {}
+    assert any(px < 99 for s in looked for px in s.chart_text.values()), "no chart was seen"
 
 
 def foreign_words(texts: list[str]) -> list[str]:

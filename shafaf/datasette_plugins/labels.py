@@ -158,3 +158,14 @@ def code_words(text: str | None, lang: str) -> Markup:
 def code_words_filter(context: Any, text: str | None) -> Markup:
     """``{{ formula | shafaf_code_words }}``: ``code_words`` in the page language."""
     return code_words(text, context.get("lang", i18n.DEFAULT_LANGUAGE))
+
+
+# Units a figure's number does not already say (a percentage carries its sign, a yes/no is a word).
+_SELF_EVIDENT = ("share", "percent", "boolean", "score")
+
+
+def figure_unit(code: str | None, lang: str) -> str | None:
+    """The word printed after a figure (``روز``, ``درخواست``); None where the number already says it."""
+    if code in _SELF_EVIDENT:
+        return None
+    return unit(code, lang)

@@ -162,9 +162,21 @@ def _scorecard_row(
         "better": i18n.gettext(BETTER_TEXT[definition.better], lang) if definition.better else None,
         "rank": _rank(agency_id, spec.rank, card, populations, lang),
         "trend": charts.sparkline(points, label=title, rtl=rtl) if points else "",
+        "trend_ends": _trend_ends(points, definition.unit, lang),
+        "unit": labels.figure_unit(definition.unit, lang),
         "href": table_href(datasette, "indicators", agency_id=agency_id, indicator=spec.indicator,
                            window=spec.window),
     }
+
+
+def _trend_ends(points: list[tuple[str, Any]], unit: str | None, lang: str) -> dict[str, str] | None:
+    """The first and last values of a sparkline, with their months: a phone cannot hover a line to read it."""
+    known = [(start, value) for start, value in points if value is not None]
+    if not known:
+        return None
+    (first_month, first), (last_month, last) = known[0], known[-1]
+    return {"first": i18n.format_value(first, unit, lang), "first_month": i18n.month_label(first_month, lang),
+            "last": i18n.format_value(last, unit, lang), "last_month": i18n.month_label(last_month, lang)}
 
 
 def _rank(agency_id: str, rank: str | None, card: dict[str, Any], populations: dict[str, int],
@@ -243,6 +255,8 @@ def _applications_chart(agency_id: str, points: list[dict[str, Any]], lang: str,
                                      lang),
             rtl=rtl, digits=lambda text: i18n.digits(text, lang),
             y_format=lambda v: i18n.format_number(v, lang), y_min=0.0,
+            y_title=i18n.gettext("Applications", lang), x_title=i18n.gettext("Month", lang),
+            x_labels={r["period_start"][:7]: i18n.month_label(r["period_start"], lang) for r in points},
         ),
         "rows": [(i18n.month_label(r["period_start"], lang),
                   figure(f"agency:{agency_id}:month:{r['period_start']}:applications", r["value"], "applications", lang,
@@ -270,6 +284,7 @@ def _activity(row: dict[str, Any], lang: str) -> dict[str, Any]:
         "end_date": row["end_date"],
         "budget": row["budget"],
         "spent": row["spent"],
+        "over_budget": row["budget"] is not None and row["spent"] is not None and row["spent"] > row["budget"],
         "progress": row["progress_pct"],
         "url": http_url(row["url"]),
     }

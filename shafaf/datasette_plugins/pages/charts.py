@@ -32,6 +32,10 @@ from shafaf.datasette_plugins.pages.chart_svg import svg as _svg_element, tag as
 __all__ = ["SVG_NS", "Segment", "Series", "bar_chart", "channel_class", "line_chart", "nice_step", "sparkline"]
 
 FONT = 12  # label size in viewBox units; charts.css uses the same sizes
+# The viewBox is about as wide as a phone's column (a 360 px screen leaves 320 px), so that text of FONT units
+# renders at 11 CSS px or more there; charts.css caps how wide a chart grows on a desktop (issue 18).
+WIDTH = 340
+HEIGHT = 280
 TITLE_FONT = 14
 PAD = 8
 SWATCH = 18
@@ -66,7 +70,8 @@ def channel_class(channel: str | None) -> str:
 def line_chart(
     series: Sequence[Series], *, title: str, description: str, rtl: bool, digits: Digits = str,
     y_format: Formatter | None = None, y_min: float | None = None, y_max: float | None = None,
-    width: int = 640, height: int = 240, x_labels: Mapping[str, str] | None = None,
+    width: int = WIDTH, height: int = HEIGHT, x_labels: Mapping[str, str] | None = None,
+    y_title: str | None = None, x_title: str | None = None,
 ) -> Markup:
     """Lines over shared x keys (months, years); a None value leaves a gap rather than dropping to zero.
 
@@ -75,14 +80,15 @@ def line_chart(
     ``x_labels`` may give the text to print for a key. ``y_min``/``y_max``
     fix the ends of the y axis (0 and 1 for shares) unless the data goes past
     them. ``y_format`` prints a tick value and is the caller's to localise;
-    without it ticks are rounded and passed through ``digits``.
+    without it ticks are rounded and passed through ``digits``. ``y_title``
+    names the y axis with its unit ("percent", "days"), ``x_title`` the x axis.
     """
     keys = _keys(point for line in series for point in line.points)
     values = [_by_key(line.points) for line in series]
     scale = _Scale.of([v for line in values for v in line.values() if v is not None], y_min, y_max)
     tick_labels = _tick_labels(scale, y_format, digits)
     legend = [(line.label, line.css_class, line.dashed) for line in series]
-    frame, head = _frame(width, height, rtl, title, legend, tick_labels, swatch="line")
+    frame, head = _frame(width, height, rtl, title, legend, tick_labels, swatch="line", axis_titles=(y_title, x_title))
     parts = [head, _y_axis(frame, scale, tick_labels)]
     xs = [frame.x(_spread(i, len(keys))) for i in range(len(keys))]
     for line, by_key in zip(series, values):
@@ -95,7 +101,8 @@ def line_chart(
 def bar_chart(
     segments: Sequence[Segment], values: Mapping[str, Sequence[float | None]], *, title: str, description: str,
     rtl: bool, digits: Digits = str, y_format: Formatter | None = None,
-    width: int = 640, height: int = 240, x_labels: Mapping[str, str] | None = None,
+    width: int = WIDTH, height: int = HEIGHT, x_labels: Mapping[str, str] | None = None,
+    y_title: str | None = None, x_title: str | None = None,
 ) -> Markup:
     """Stacked bars, one per x key (sorted ascending), with ``values[key][i]`` the part of ``segments[i]``.
 
@@ -107,7 +114,7 @@ def bar_chart(
     scale = _Scale.of([sum(stack) for stack in stacks.values()], 0.0, None)
     tick_labels = _tick_labels(scale, y_format, digits)
     legend = [(s.label, s.css_class, False) for s in segments]
-    frame, head = _frame(width, height, rtl, title, legend, tick_labels, swatch="bar")
+    frame, head = _frame(width, height, rtl, title, legend, tick_labels, swatch="bar", axis_titles=(y_title, x_title))
     bar = (frame.right - frame.left) / max(len(keys), 1) * 0.7
     centres = [frame.x((i + 0.5) / len(keys)) for i in range(len(keys))]
     parts = [head, _y_axis(frame, scale, tick_labels)]
@@ -173,17 +180,33 @@ class _Frame:
 
 def _frame(
     width: int, height: int, rtl: bool, title: str, legend: list[tuple[str, str, bool]], tick_labels: list[str],
-    *, swatch: str,
+    *, swatch: str, axis_titles: tuple[str | None, str | None] = (None, None),
 ) -> tuple[_Frame, Markup]:
-    """The plot area left after the title, the legend, the y labels and the x labels; and the title and legend."""
+    """The plot area left after the title, the legend, the axis titles, the y labels and the x labels.
+
+    Returns it with the title, the legend and the axis titles drawn. The y
+    axis's title (its unit) stands above the y labels on the reading-start
+    side; the x axis's title is centred under the x labels.
+    """
     lines = _wrap(title, int((width - 2 * PAD) / (TITLE_FONT * 0.6)))
     head = [_tag("text", line, class_="chart-title", x=float(width - PAD if rtl else PAD),
                  y=float(PAD + TITLE_FONT * (i + 1) + 4 * i), text_anchor="start") for i, line in enumerate(lines)]
     legend_top = PAD + len(lines) * (TITLE_FONT + 4) + 6
     legend_markup, legend_bottom = _legend(legend, width, rtl, legend_top, swatch)
+    y_title, x_title = axis_titles
+    top = legend_bottom + FONT
+    if y_title:
+        head.append(_tag("text", y_title, class_="chart-axis-title", x=float(width - PAD if rtl else PAD),
+                         y=float(top), text_anchor="start"))
+        top += FONT + 4
+    bottom = height - PAD - FONT - 6
+    if x_title:
+        head.append(_tag("text", x_title, class_="chart-axis-title", x=width / 2, y=float(height - PAD),
+                         text_anchor="middle"))
+        bottom -= FONT + 6
     y_room = max((_text_width(t) for t in tick_labels), default=0) + 10
     left, right = (PAD + 4, width - PAD - y_room) if rtl else (PAD + y_room, width - PAD - 4)
-    frame = _Frame(width, rtl, left, right, legend_bottom + FONT, height - PAD - FONT - 6)
+    frame = _Frame(width, rtl, left, right, top, bottom)
     return frame, Markup("").join([*head, legend_markup])
 
 

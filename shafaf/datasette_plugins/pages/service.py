@@ -142,6 +142,11 @@ def _axis(month: _Month) -> str:
     return month.period_start[:7]
 
 
+def _month_names(months: list[_Month], lang: str) -> dict[str, str]:
+    """The x axis's words for each month: Jalali on Persian pages (``i18n.month_label``), never ``۲۰۲۴-۱۱``."""
+    return {_axis(m): i18n.month_label(m.period_start, lang) for m in months}
+
+
 def _channels_chart(months: list[_Month], channels: list[str], lang: str, rtl: bool) -> Any:
     if not months:
         return ""
@@ -152,6 +157,7 @@ def _channels_chart(months: list[_Month], channels: list[str], lang: str, rtl: b
         description=i18n.gettext("Each bar is one month; its parts are the channels the applications came by.", lang),
         rtl=rtl, digits=lambda text: i18n.digits(text, lang),
         y_format=lambda v: i18n.format_number(v, lang),
+        y_title=i18n.gettext("Applications", lang), x_title=i18n.gettext("Month", lang), x_labels=_month_names(months, lang),
     )
 
 
@@ -170,6 +176,7 @@ def _shares_chart(months: list[_Month], lang: str, rtl: bool) -> Any:
                                  "of those completed.", lang),
         rtl=rtl, digits=lambda text: i18n.digits(text, lang),
         y_format=lambda v: i18n.format_percent(v, lang, places=0), y_min=0.0, y_max=1.0,
+        y_title=i18n.gettext("Percent", lang), x_title=i18n.gettext("Month", lang), x_labels=_month_names(months, lang),
     )
 
 
@@ -187,4 +194,5 @@ def _days_chart(months: list[_Month], standard_days: float | None, lang: str, rt
                                  "service standard promises.", lang),
         rtl=rtl, digits=lambda text: i18n.digits(text, lang),
         y_format=lambda v: i18n.format_number(v, lang, places=1), y_min=0.0,
+        y_title=i18n.gettext("Days", lang), x_title=i18n.gettext("Month", lang), x_labels=_month_names(months, lang),
     )
