@@ -78,8 +78,9 @@ LATIN_ALLOWED = re.compile(
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z_]+")
 # Names of tools, written as their makers write them.
 PROPER_NAMES = {"ckanapi", "Datasette", "OpenAPI", "Vazirmatn"}
-# On a Persian page, text inside these is written in another language on purpose (SQL, a URL as typed).
-VERBATIM_SELECTOR = "code, pre, textarea, kbd, samp, [lang]:not([lang|='fa']), script, style, .visually-hidden-en"
+# On a Persian page, text inside these is written in another language on purpose (SQL, a URL as typed, a code
+# shown as code), or is the published data as it is stored (the cells of Datasette's table, row and SQL pages).
+VERBATIM_SELECTOR = "code, pre, textarea, kbd, samp, [lang]:not([lang|='fa']), script, style, .rows-and-columns td"
 
 TEXT_SCRIPT = """(selector) => {
   const out = [];
@@ -88,8 +89,8 @@ TEXT_SCRIPT = """(selector) => {
     const node = walker.currentNode;
     const el = node.parentElement;
     if (!el || el.closest(selector)) continue;
-    const style = getComputedStyle(el);
-    if (style.display === 'none' || style.visibility === 'hidden') continue;
+    // Not rendered (inside display: none, a closed <details>, a menu not opened): not on the page.
+    if (el.getClientRects().length === 0 || getComputedStyle(el).visibility === 'hidden') continue;
     const text = node.textContent.trim();
     if (text) out.push(text);
   }

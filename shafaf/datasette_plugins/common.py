@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from datasette import Request, Response
 
 from shafaf.core import urls
-from shafaf.datasette_plugins import i18n, language
+from shafaf.datasette_plugins import i18n, labels, language
 
 if TYPE_CHECKING:  # datasette.app imports the plugins: importing it here would be circular
     from datasette.app import Datasette
@@ -46,6 +46,7 @@ def page_vars(request: Request | None, datasette: Datasette) -> dict[str, Any]:
         "switch_lang": other,
         "switch_href": language.switch_query(request, other) if request is not None else f"?lang={other}",
         "switch_label": "English" if other == "en" else "فارسی",
+        **labels.table_helpers(lang),
     }
 
 

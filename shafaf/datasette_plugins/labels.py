@@ -10,12 +10,14 @@ pages (``docs/translating.md``).
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
+from shafaf import standard
 from shafaf.datasette_plugins import i18n
 from shafaf.standard.indicator_defs import BY_NAME
 from shafaf.datasette_plugins.i18n import N_
@@ -169,3 +171,45 @@ def figure_unit(code: str | None, lang: str) -> str | None:
     if code in _SELF_EVIDENT:
         return None
     return unit(code, lang)
+
+
+# Datasette's filter lookups (datasette/filters.py), by key: the words its table form shows in the page language.
+LOOKUP_SYMBOLS: dict[str, str] = {"exact": "=", "not": "!=", "gt": ">", "gte": "\u2265", "lt": "<", "lte": "\u2264"}
+LOOKUPS: dict[str, str] = {
+    "contains": N_("contains"), "notcontains": N_("does not contain"), "endswith": N_("ends with"),
+    "startswith": N_("starts with"), "like": N_("like"), "notlike": N_("not like"), "glob": N_("glob"),
+    "in": N_("in"), "notin": N_("not in"), "arraycontains": N_("array contains"),
+    "arraynotcontains": N_("array does not contain"), "date": N_("date"), "isnull": N_("is null"),
+    "notnull": N_("is not null"), "isblank": N_("is blank"), "notblank": N_("is not blank"),
+}
+
+
+def lookup(key: str, display: str, lang: str) -> str:
+    """A Datasette filter lookup in words (``شامل``); one we do not know is shown as Datasette names it."""
+    if key in LOOKUP_SYMBOLS:
+        return LOOKUP_SYMBOLS[key]
+    return i18n.gettext(LOOKUPS[key], lang) if key in LOOKUPS else display
+
+
+def table_helpers(lang: str) -> dict[str, Any]:
+    """Functions our overrides of Datasette's templates call: a table's, a column's and a lookup's words."""
+
+    def table_name(table: str) -> str | None:
+        try:
+            return i18n.table_title(table, lang)
+        except (KeyError, FileNotFoundError):
+            return None
+
+    return {
+        "shafaf_is_boolean": lambda table, name: (table, name) in boolean_columns(),
+        "shafaf_table_title": table_name,
+        "shafaf_column_title": lambda table, name: column(table, name, lang),
+        "shafaf_lookup": lambda key, display: lookup(key, display, lang),
+    }
+
+
+@functools.cache
+def boolean_columns() -> frozenset[tuple[str, str]]:
+    """(table, column) of every boolean in the standard: Datasette's pages show them as yes/no, not 1/0."""
+    return frozenset((kind, field["name"]) for kind in standard.DATASET_KINDS for field in standard.fields(kind)
+                     if field.get("type") == "boolean")
