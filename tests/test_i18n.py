@@ -114,3 +114,17 @@ def test_consecutive_gregorian_months_get_consecutive_jalali_names() -> None:
 )
 def test_split_language(query: bytes, expected: tuple[bytes, str | None]) -> None:
     assert language.split_language(query) == expected
+
+
+@pytest.mark.parametrize(("cron", "lang", "expected"), [
+    ("0 2 * * *", "fa", "هر روز ساعت ۰۲:۰۰"),
+    ("0 2 * * *", "en", "every day at 02:00"),
+    ("30 6 * * 6", "en", "every Saturday at 06:30"),
+    ("15 * * * *", "en", "every hour at minute 15"),
+    ("0 3 1 * *", "en", "day 1 of each Gregorian month at 03:00"),
+    ("*/5 2 * * *", "en", None),  # not a common shape: shown as code
+    ("0 2 * 1-6 *", "en", None),
+])
+def test_common_cron_schedules_are_said_in_words(cron: str, lang: str, expected: str | None) -> None:
+    from shafaf.datasette_plugins.cron_words import cron_words
+    assert cron_words(cron, lang) == expected
