@@ -6,6 +6,8 @@ test drives it with ``asyncio.run``.
 
 from __future__ import annotations
 
+import re
+
 import asyncio
 import datetime as dt
 import sqlite3
@@ -233,6 +235,8 @@ def test_datasette_pages_carry_the_portal_header_and_switch(ds: Datasette) -> No
     # Datasette's part of the page follows the page's language and direction, in our words (issue 18).
     assert '<div class="datasette">' in html and "<h1>فهرست خدمات</h1>" in html
     assert 'value="اعمال"' in html and 'aria-label="ستون"' in html  # the filter form, labelled
+    assert re.search(r'type-(int|float)" dir="auto">[۰-۹]', html)  # numbers in Persian digits
+    assert re.search(r'<td class="col-smart type-int" dir="auto">(بله|خیر)</td>', html)  # booleans as yes/no
     en = get(ds, "/shafaf/services?agency_id=tax&lang=en").text
     assert '<html lang="en" dir="ltr">' in en and 'value="Apply"' in en
 
