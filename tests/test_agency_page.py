@@ -6,6 +6,8 @@ test drives it with ``asyncio.run``.
 
 from __future__ import annotations
 
+import re
+
 import asyncio
 import datetime as dt
 import sqlite3
@@ -230,7 +232,13 @@ def test_datasette_pages_carry_the_portal_header_and_switch(ds: Datasette) -> No
     assert '<html lang="fa" dir="rtl">' in html
     assert "کیفیت داده" in html  # our header, in Persian
     assert 'href="?agency_id=tax&amp;lang=en"' in html  # the switch keeps the filters
-    assert '<div class="datasette" lang="en" dir="ltr">' in html
+    # Datasette's part of the page follows the page's language and direction, in our words (issue 18).
+    assert '<div class="datasette">' in html and "<h1>فهرست خدمات</h1>" in html
+    assert 'value="اعمال"' in html and 'aria-label="ستون"' in html  # the filter form, labelled
+    assert re.search(r'type-(int|float)" dir="auto">[۰-۹]', html)  # numbers in Persian digits
+    assert re.search(r'<td class="col-smart type-int" dir="auto">(بله|خیر)</td>', html)  # booleans as yes/no
+    en = get(ds, "/shafaf/services?agency_id=tax&lang=en").text
+    assert '<html lang="en" dir="ltr">' in en and 'value="Apply"' in en
 
 
 def test_agency_page_in_persian(ds: Datasette) -> None:
@@ -255,9 +263,10 @@ def test_agency_page_in_persian(ds: Datasette) -> None:
     assert "نیازمند بررسی" in html
     assert "too_many_invalid_rows" in html
     assert "۳۴" in html
-    assert html.index("service_performance</bdi>") < html.index("services</bdi>")
-    assert '<time datetime="2024-06-02T10:00:00Z">۱۳ خرداد ۱۴۰۳</time>' in html
-    assert "۲ ژوئن ۲۰۲۴" in html
+    # Datasets by their titles in the standard, not their codes (issue 18).
+    assert html.index("<td>عملکرد خدمات</td>") < html.index("<td>فهرست خدمات</td>")
+    # The Jalali date, the Gregorian one in its tooltip only (Persian pages speak Jalali months).
+    assert '<time datetime="2024-06-02T10:00:00Z" title="۲ ژوئن ۲۰۲۴">۱۳ خرداد ۱۴۰۳</time>' in html
     # The rejected row, its reason in Persian, its value escaped.
     assert "عدد نیست" in html and "perf.csv" in html
     # Downloads: the agency's data package and SQL.

@@ -57,7 +57,7 @@ def texts(root: ET.Element, group_class: str) -> list[ET.Element]:
 def test_line_chart_is_an_image_named_by_its_title_and_description():
     root = parse(shares())
     assert root.get("role") == "img"
-    assert root.get("viewBox") == "0 0 640 240"
+    assert root.get("viewBox") == f"0 0 {charts.WIDTH} {charts.HEIGHT}"
     assert root.get("preserveAspectRatio")
     title_id, desc_id = root.get("aria-labelledby").split()
     assert root.find(f"svg:title[@id='{title_id}']", NS).text == "Smart services"
@@ -278,3 +278,12 @@ def contrast(a: str, b: str) -> float:
         return 0.2126 * r + 0.7152 * g + 0.0722 * b
     high, low = sorted((luminance(a), luminance(b)), reverse=True)
     return (high + 0.05) / (low + 0.05)
+
+
+def test_axes_have_titles_and_the_viewbox_fits_a_phone():
+    """At a 360 px screen's 320 px column, FONT units render at 11 CSS px or more (issue 18)."""
+    root = parse(line_chart([Series("A", [("2024-01", 1.0), ("2024-02", 2.0)], "actual")], title="T",
+                            description="", rtl=True, y_title="روز", x_title="ماه"))
+    titles = [t.text for t in root.iter(f"{{{charts.SVG_NS}}}text") if t.get("class") == "chart-axis-title"]
+    assert titles == ["روز", "ماه"]
+    assert charts.FONT * 320 / charts.WIDTH >= 11

@@ -93,12 +93,25 @@ def test_index_lists_every_file_of_the_manifest(ds, exported):
     assert get(ds, "/downloads").status_code == 200
 
 
+def test_index_is_framed_and_speaks_the_page_language(ds, exported):
+    """/downloads/ is a page of the portal (issue 18): its header, Persian words and a Jalali date on fa, English on en."""
+    import re
+    fa, en = get(ds, "/downloads/").text, get(ds, "/downloads/?lang=en").text
+    assert '<html lang="fa" dir="rtl">' in fa and '<html lang="en" dir="ltr">' in en
+    assert 'class="site"' in fa and "shafaf.css" in fa  # the frame: our header and stylesheets
+    assert "<h1>دریافت داده</h1>" in fa and "<h1>Downloads</h1>" in en
+    made = re.search(r"<time [^>]*>([^<]+)</time>", fa).group(1)
+    assert re.fullmatch(r"[۰-۹]+ [آ-ی ]+ [۰-۹]{4}", made), made  # ۱۲ آذر ۱۴۰۵, not 2026-12-03T…Z
+    assert "UTC" not in fa and "rows," not in fa
+
+
 def test_index_before_any_export(reg, data):
     harvest(reg.agencies, registry=reg, data=data)
     publish(list(reg.agencies), registry=reg, data=data)
     ds = make_datasette(data.public_db, reg.portal)
-    response = get(ds, "/downloads/")
+    response = get(ds, "/downloads/?lang=en")
     assert response.status_code == 200 and "Nothing has been exported yet" in response.text
+    assert "هنوز هیچ پرونده‌ای ساخته نشده است" in get(ds, "/downloads/").text
     assert get(ds, "/downloads/manifest.json").status_code == 404
     assert get(ds, "/downloads/tables/services.csv").status_code == 404
 

@@ -83,10 +83,20 @@ def test_dates_show_both_calendars_page_calendar_first(value: object, lang: str,
     assert i18n.date_pair(value, lang) == expected
 
 
-def test_month_labels_name_only_months_the_row_covers() -> None:
+def test_month_labels_on_persian_pages_are_jalali() -> None:
     assert i18n.month_label("2026-11-01", "en") == "Nov 2026"
-    assert i18n.month_label("2026-11-01", "fa") == "نوامبر ۲۰۲۶"  # a Gregorian month, named as one
+    assert i18n.month_label("2024-11-01", "fa") == "آبان ۱۴۰۳"  # a Gregorian month: the Jalali month of its middle
+    assert i18n.other_month_label("2024-11-01", "fa") == "نوامبر ۲۰۲۴"  # ... and its Gregorian name for a tooltip
     assert i18n.month_label("2026-11-22", "fa") == "آذر ۱۴۰۵"  # 1 Azar 1405: a Jalali month
+    assert i18n.calendar_month("2024-11", "fa") == "آبان ۱۴۰۳"
+    assert i18n.calendar_month("2024-11", "en") == "Nov 2024"
+
+
+def test_consecutive_gregorian_months_get_consecutive_jalali_names() -> None:
+    """No two rows of a monthly table share a Persian name, and none is skipped (1990–2044)."""
+    import datetime as dt
+    names = [i18n.jalali_month_of(dt.date(y, m, 1)) for y in range(1990, 2045) for m in range(1, 13)]
+    assert all((b[0] * 12 + b[1]) - (a[0] * 12 + a[1]) == 1 for a, b in zip(names, names[1:]))
     assert i18n.fiscal_year_label("2026-11-23", "fa") == "۱۴۰۵"
 
 
@@ -104,3 +114,17 @@ def test_month_labels_name_only_months_the_row_covers() -> None:
 )
 def test_split_language(query: bytes, expected: tuple[bytes, str | None]) -> None:
     assert language.split_language(query) == expected
+
+
+@pytest.mark.parametrize(("cron", "lang", "expected"), [
+    ("0 2 * * *", "fa", "هر روز ساعت ۰۲:۰۰"),
+    ("0 2 * * *", "en", "every day at 02:00"),
+    ("30 6 * * 6", "en", "every Saturday at 06:30"),
+    ("15 * * * *", "en", "every hour at minute 15"),
+    ("0 3 1 * *", "en", "day 1 of each Gregorian month at 03:00"),
+    ("*/5 2 * * *", "en", None),  # not a common shape: shown as code
+    ("0 2 * 1-6 *", "en", None),
+])
+def test_common_cron_schedules_are_said_in_words(cron: str, lang: str, expected: str | None) -> None:
+    from shafaf.datasette_plugins.cron_words import cron_words
+    assert cron_words(cron, lang) == expected

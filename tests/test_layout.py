@@ -22,7 +22,6 @@ PENDING_SPLIT: dict[str, str] = {
     "shafaf/validate/engine.py": "issue 21: the columnar engine",
     "shafaf/publish/writer.py": "issue 19: publish cost proportional to the change",
     "shafaf/publish/exports.py": "issue 19: downloads from per-agency parts",
-    "shafaf/datasette_plugins/pages/charts.py": "issue 18: charts legible on a phone",
 }
 
 # Floors, from the ground up. A package may import only packages of a lower floor, and those listed for it.

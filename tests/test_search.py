@@ -7,6 +7,7 @@ driven with ``asyncio.run`` (as in test_agency_page.py).
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 import urllib.parse
 from pathlib import Path
@@ -238,3 +239,28 @@ def test_only_search_values_are_rewritten():
 
 def test_raw_mode_operators_survive_normalization():
     assert normalize_search_value('كارت AND ملي OR NOT "کارت‌ملی" NEAR(a b)') == 'کارت AND ملی OR NOT "کارت ملی" NEAR(a b)'
+
+
+# --- The /search page (issue 18) ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["P2", "p2", "P۲", " P2 "])
+def test_search_page_finds_a_service_by_its_code_first(ds, query):
+    """A citizen copies a code (SA-0103) from a form: the service with that code comes first, in any case or digits."""
+    response = get(ds, "/search", q=query, lang="en")
+    assert response.status_code == 200
+    results = re.findall(r'href="/agencies/([a-z0-9-]+)/services/([^"?]+)', response.text.split('class="results"')[1])
+    assert results[0] == ("post", "P2")
+
+
+def test_search_page_counts_results_and_shows_a_snippet(ds):
+    en = get(ds, "/search", q="کارت", lang="en").text
+    assert re.search(r"Found: \d+ services and 1 activities\.", en)
+    assert '<p class="snippet" dir="auto">صدور و تمدید</p>' in en  # T1's description
+    fa = get(ds, "/search", q="کارت").text
+    assert re.search(r"یافته‌ها: [۰-۹]+ خدمت و ۱ فعالیت\.", fa)
+
+
+def test_a_code_that_is_no_service_finds_nothing_by_code(ds):
+    text = get(ds, "/search", q="ZZ-9999", lang="en").text
+    assert "Found: 0 services and 0 activities." in text

@@ -41,8 +41,9 @@ def test_tables_carry_titles_and_column_descriptions_from_the_standard(ds):
     meta = ds.table_metadata("shafaf", "service_performance")
     assert meta["title"] == "Service performance"
     assert meta["columns"]["completed"].startswith("Completed — ")
-    response = get(ds, "/shafaf/service_performance")
+    response = get(ds, "/shafaf/service_performance?lang=en")
     assert response.status_code == 200 and "Service performance" in response.text
+    assert "<h1>عملکرد خدمات</h1>" in get(ds, "/shafaf/service_performance").text  # the standard's title_fa
 
 
 def test_every_public_table_is_described_and_nothing_else_is_published(ds):

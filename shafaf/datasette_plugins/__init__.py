@@ -32,6 +32,7 @@ from shafaf.datasette_plugins.agency_api import skip_csrf as _skip_csrf
 from shafaf.datasette_plugins.downloads import ROUTES as DOWNLOAD_ROUTES
 from shafaf.datasette_plugins.catalogs.routes import ROUTES as HARVESTABLE_ROUTES  # CKAN API, DCAT, feeds, sitemap, /api
 from shafaf.datasette_plugins.i18n import JINJA_FILTERS
+from shafaf.datasette_plugins.labels import code_words_filter
 from shafaf.datasette_plugins.security.redacted import ROUTES as REDACTED_ROUTES  # /-/metadata without server paths
 from shafaf.datasette_plugins.security.sql_pools import own_pages
 
@@ -93,6 +94,7 @@ def prepare_jinja2_environment(env: Environment, datasette: Datasette) -> None:
     """
     env.add_extension("jinja2.ext.i18n")
     env.filters.update(JINJA_FILTERS)
+    env.filters["shafaf_code_words"] = code_words_filter
     env.globals.update(common.page_vars(None, datasette))
 
 

@@ -7,6 +7,7 @@ name in the page language and deciding whether a URL may become a link.
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ from datasette import Request, Response
 
 from shafaf.core import urls
 from shafaf.core.ids import AGENCY_ID_PATTERN  # noqa: F401  (the routes' agency segment)
-from shafaf.datasette_plugins import i18n, language
+from shafaf.datasette_plugins import i18n, labels, language
 
 if TYPE_CHECKING:  # datasette.app imports the plugins: importing it here would be circular
     from datasette.app import Datasette
@@ -34,7 +35,7 @@ def page_vars(request: Request | None, datasette: Datasette) -> dict[str, Any]:
     words = i18n.template_vars(lang)
     return {
         **words,
-        "portal_title": datasette.metadata("title") or i18n.gettext("Shafaf", lang),
+        "portal_title": portal_title(datasette, lang),
         "home_href": href(datasette, "/", lang),
         "quality_href": href(datasette, "/quality", lang),
         "duplicates_href": href(datasette, "/duplicates", lang),
@@ -46,7 +47,33 @@ def page_vars(request: Request | None, datasette: Datasette) -> dict[str, Any]:
         "switch_lang": other,
         "switch_href": language.switch_query(request, other) if request is not None else f"?lang={other}",
         "switch_label": "English" if other == "en" else "فارسی",
+        **labels.table_helpers(lang),
     }
+
+
+def portal_title(datasette: Datasette, lang: str) -> str:
+    """The portal's name in the page language (the registry's ``title_en`` on English pages), else ours."""
+    own = (datasette.plugin_config("shafaf") or {}).get(f"title_{lang}")
+    return own or datasette.metadata("title") or i18n.gettext("Shafaf", lang)
+
+
+def bilingual(text: str | None, lang: str) -> str | None:
+    """One language of a registry text written as ``فارسی (English)`` (the demo's parent ministries).
+
+    The registry has one ``parent`` field; agencies write both names in it. A
+    Persian page shows the Persian part and an English page the English one,
+    so neither page mixes scripts (which a phone's bidi turns into
+    "Ministry of) وزارت کشور (Interior"). Any other text is returned whole.
+    """
+    if not text:
+        return text
+    match = _BILINGUAL.match(text)
+    if not match:
+        return text
+    return match["fa"] if lang == "fa" else match["en"]
+
+
+_BILINGUAL = re.compile(r"^\s*(?P<fa>[^()A-Za-z]*[\u0600-\u06FF][^()A-Za-z]*?)\s*\((?P<en>[^()\u0600-\u06FF]*[A-Za-z][^()\u0600-\u06FF]*)\)\s*$")
 
 
 async def render(

@@ -19,12 +19,13 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jinja2
 from datasette import Request, Response
 
 from shafaf.publish import exports
 from shafaf.core.datadir import DataDir
-from shafaf.datasette_plugins import common
+from shafaf.datasette_plugins import common, i18n, labels, language
+from shafaf.datasette_plugins.i18n import N_
+from shafaf.datasette_plugins.pages import queries
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -40,34 +41,8 @@ CONTENT_TYPES = {
 LISTINGS = {exports.MANIFEST: "application/json; charset=utf-8", exports.CHECKSUMS: "text/plain; charset=utf-8"}
 SECURITY_HEADERS = {"x-content-type-options": "nosniff", "referrer-policy": "no-referrer"}
 
-_INDEX = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
-<html lang="en" dir="ltr">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Downloads · دریافت داده‌ها</title>
-</head>
-<body>
-<h1>Downloads · <bdi lang="fa">دریافت داده‌ها</bdi></h1>
-{% if not files %}
-<p>Nothing has been exported yet.</p>
-{% else %}
-<p>Full, uncapped copies of every public table and each agency's data package, generated {{ generated_at }} (UTC).
-<code>.safe.csv</code> files are for spreadsheets (cells that could run as formulas start with <code>'</code>);
-<code>.csv</code> files hold the values exactly as published.
-Checksums: <a href="{{ checksums_href }}">SHA256SUMS</a> · listing: <a href="{{ manifest_href }}">manifest.json</a></p>
-<h2>Tables</h2>
-<ul>
-{% for f in tables %}<li><a href="{{ f.href }}">{{ f.file }}</a> — {{ f.rows }} rows, {{ f.bytes }} bytes, sha256 <code>{{ f.sha256 }}</code></li>
-{% endfor %}</ul>
-<h2>Agencies' data packages</h2>
-<ul>
-{% for f in agencies %}<li><a href="{{ f.href }}">{{ f.file }}</a> — {{ f.rows }} rows, {{ f.bytes }} bytes, sha256 <code>{{ f.sha256 }}</code></li>
-{% endfor %}</ul>
-{% endif %}
-</body>
-</html>
-""")
+# What a file holds, beside its table's or agency's name.
+FORMATS: dict[str, str] = {"csv": N_("CSV"), "safe_csv": N_("CSV for spreadsheets"), "json": N_("JSON")}
 
 
 def downloads_dir(datasette: Datasette) -> Path | None:
@@ -80,20 +55,31 @@ def downloads_dir(datasette: Datasette) -> Path | None:
 
 
 async def index(request: Request, datasette: Datasette) -> Response:
-    """``/downloads/``: every file of the manifest, as a plain, escaped HTML list."""
+    """``/downloads/``: every file of the manifest in the portal's frame and language (``shafaf_downloads.html``)."""
+    lang = language.request_language(request)
     root = downloads_dir(datasette)
     manifest = _manifest(root) if root else None
-    files = [dict(f, href=datasette.urls.path(f"/downloads/{f['file']}")) for f in (manifest or {}).get("files", [])
-             if _listed_name(f.get("file"))]
-    html = _INDEX.render(
+    names = {a["id"]: common.name(a, lang) for a in await queries.agency_summaries(datasette.get_database(DATABASE))}
+    files = [_file(datasette, f, names, lang) for f in (manifest or {}).get("files", []) if _listed_name(f.get("file"))]
+    response = await common.render(datasette, request, "shafaf_downloads.html", dict(
         files=files,
         tables=[f for f in files if f["file"].startswith(exports.TABLES_DIR + "/")],
         agencies=[f for f in files if f["file"].startswith(exports.AGENCIES_DIR + "/")],
         generated_at=(manifest or {}).get("generated_at"),
         checksums_href=datasette.urls.path(f"/downloads/{exports.CHECKSUMS}"),
         manifest_href=datasette.urls.path(f"/downloads/{exports.MANIFEST}"),
-    )
-    return Response.html(html, headers=dict(SECURITY_HEADERS))
+    ))
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def _file(datasette: Datasette, entry: dict[str, Any], agency_names: dict[str, str], lang: str) -> dict[str, Any]:
+    """A manifest entry with its link, and what it holds in words: the table's title or the agency's name."""
+    table, agency = entry.get("table"), entry.get("agency")
+    title = labels.dataset(table, lang) if table and not agency else agency_names.get(agency or "")
+    fmt = FORMATS.get(entry.get("format") or "")
+    return dict(entry, href=datasette.urls.path(f"/downloads/{entry['file']}"), title=title,
+                format_label=i18n.gettext(fmt, lang) if fmt and table else None)
 
 
 async def download(request: Request, datasette: Datasette) -> Response:

@@ -248,28 +248,55 @@ def fiscal_year_label(value: Any, lang: str) -> str:
     return digits(fiscal_year(day), lang)
 
 
+def jalali_month_of(day: dt.date) -> tuple[int, int]:
+    """(Jalali year, month) a month starting at ``day`` is named by on Persian pages.
+
+    A Jalali month row (its first day a Jalali first day) is that month. A
+    Gregorian month (1 Nov 2024 is 11 Aban 1403) is named by the Jalali month
+    holding its middle (15 Nov = 25 Aban): two thirds of its days, and
+    consecutive Gregorian months always get consecutive Jalali names, so a
+    Persian page never names a Gregorian month (issue 18) and never names two
+    rows alike. The Gregorian name stays in the row's tooltip and on the
+    English page.
+    """
+    j = jdatetime.date.fromgregorian(date=day)
+    if j.day != 1:
+        j = jdatetime.date.fromgregorian(date=day.replace(day=15))
+    return j.year, j.month
+
+
 def month_label(period_start: Any, lang: str) -> str:
     """A short name for the month a period starts in, in the page's calendar (chart axes, table rows).
 
-    A Gregorian month row (2026-11-01) is named by its Jalali month on Persian
-    pages only when it starts on a Jalali first day; otherwise by its Gregorian
-    month, so that no label names a month the row does not cover.
+    Persian pages name every month by its Jalali name (``jalali_month_of``).
+    English pages name a Gregorian month row by its Gregorian month, and a row
+    starting on a Jalali first day by its Jalali month.
     """
     day = _date(period_start)
     if day is None:
         return "" if period_start is None else str(period_start)
-    j = jdatetime.date.fromgregorian(date=day)
     if lang == "fa":
-        if j.day == 1:
-            return digits(f"{jdatetime.date.j_months_fa[j.month - 1]} {j.year}", lang)
-        return digits(babel_format_date(day, "MMMM y", locale="fa"), lang)
+        year, month = jalali_month_of(day)
+        return digits(f"{jdatetime.date.j_months_fa[month - 1]} {year}", lang)
+    j = jdatetime.date.fromgregorian(date=day)
     if day.day == 1 or j.day != 1:
         return f"{GREGORIAN_MONTHS_EN[day.month - 1]} {day.year}"
     return f"{jdatetime.date.j_months_en[j.month - 1]} {j.year}"
 
 
+def other_month_label(period_start: Any, lang: str) -> str:
+    """The same month in the other calendar, for a tooltip: ``Nov 2024`` beside ``آبان ۱۴۰۳`` (fa pages only)."""
+    day = _date(period_start)
+    if day is None or lang != "fa":
+        return ""
+    return digits(babel_format_date(day, 'MMMM y', locale='fa'), lang)
+
+
 def calendar_month(label: str | None, lang: str) -> str:
-    """A month of the portal's calendar by its label (``1405-07`` Jalali, ``2026-10`` Gregorian): ``مهر ۱۴۰۵``, ``Oct 2026``."""
+    """A month of the portal's calendar by its label (``1405-07`` Jalali, ``2026-10`` Gregorian): ``مهر ۱۴۰۵``, ``Oct 2026``.
+
+    On Persian pages a Gregorian month is named by its Jalali month (``jalali_month_of``).
+    """
     if not label:
         return "—"
     year, month = (int(part) for part in label.split("-"))
@@ -277,7 +304,7 @@ def calendar_month(label: str | None, lang: str) -> str:
         names = jdatetime.date.j_months_fa if lang == "fa" else jdatetime.date.j_months_en
         return digits(f"{names[month - 1]} {year}", lang)
     if lang == "fa":
-        return digits(babel_format_date(dt.date(year, month, 1), "MMMM y", locale="fa"), lang)
+        return month_label(dt.date(year, month, 1), lang)
     return f"{GREGORIAN_MONTHS_EN[month - 1]} {year}"
 
 
@@ -311,12 +338,18 @@ def month_filter(context: Any, period_start: Any) -> str:
 
 
 @pass_context
+def other_month_filter(context: Any, period_start: Any) -> str:
+    return other_month_label(period_start, context.get("lang", DEFAULT_LANGUAGE))
+
+
+@pass_context
 def date_pair_filter(context: Any, value: Any) -> tuple[str, str] | None:
     return date_pair(value, context.get("lang", DEFAULT_LANGUAGE))
 
 
 JINJA_FILTERS = {
     "shafaf_month": month_filter,
+    "shafaf_other_month": other_month_filter,
     "shafaf_date_pair": date_pair_filter,
     "shafaf_number": number_filter,
     "shafaf_percent": percent_filter,

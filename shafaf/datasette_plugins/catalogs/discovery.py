@@ -20,6 +20,7 @@ from datasette import Request, Response
 from shafaf.datasette_plugins.catalogs import catalog as catalog_module
 from shafaf.datasette_plugins.catalogs import openapi
 from shafaf.datasette_plugins.catalogs.api_http import TEXT, XML, absolute, json_response, response
+from shafaf.datasette_plugins import i18n, language
 from shafaf.datasette_plugins.common import DATABASE, SERVICE_ID_PATTERN, render
 
 if TYPE_CHECKING:
@@ -50,12 +51,13 @@ def _examples(cat: catalog_module.Catalog) -> dict[str, str]:
 async def api_page(request: Request, datasette: Datasette) -> Response:
     """``/api``: every machine-readable route, what it does, and a curl line to try it."""
     to_absolute = absolute(datasette, request)
+    lang = language.request_language(request)
     cat = await catalog_module.load(datasette, to_absolute)
     ids = _examples(cat)
     routes = []
     for op in openapi.OPERATIONS:
         url = to_absolute(datasette.urls.path(op.example.format(**ids)))
-        routes.append({"path": op.path, "summary": op.summary, "media_type": op.media_type.split(";")[0],
+        routes.append({"path": op.path, "summary": i18n.gettext(op.summary, lang), "media_type": op.media_type.split(";")[0],
                        "curl": f"curl '{url}'", "action": op.action,
                        "params": [p.name for p in op.params]})
     post = to_absolute(datasette.urls.path("/api/action/package_show"))

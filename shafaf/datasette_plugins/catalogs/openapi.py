@@ -16,6 +16,7 @@ from typing import Any
 from shafaf import __version__
 from shafaf.datasette_plugins.catalogs.api_http import ATOM, JSON, JSON_LD, TEXT, TURTLE, XML
 from shafaf.datasette_plugins.common import AGENCY_ID_PATTERN
+from shafaf.datasette_plugins.i18n import N_  # summaries are words of the /api page too
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,14 +43,14 @@ _LIMIT = Param("limit", "integer", "At most this many.")
 _OFFSET = Param("offset", "integer", "Skip this many.")
 
 OPERATIONS: tuple[Operation, ...] = (
-    Operation("/api/3/action/status_show", "The portal and the CKAN API version it follows.", JSON,
+    Operation("/api/3/action/status_show", N_("The portal and the CKAN API version it follows."), JSON,
               "/api/3/action/status_show", action=True),
-    Operation("/api/3/action/package_list", "Every dataset name, sorted.", JSON, "/api/3/action/package_list",
+    Operation("/api/3/action/package_list", N_("Every dataset name, sorted."), JSON, "/api/3/action/package_list",
               (_LIMIT, _OFFSET), action=True),
-    Operation("/api/3/action/package_show", "One dataset with its resources; 404 for an unknown id.", JSON,
+    Operation("/api/3/action/package_show", N_("One dataset with its resources; 404 for an unknown id."), JSON,
               "/api/3/action/package_show?id={package}", (Param("id", "string", "Dataset name.", True),), action=True),
-    Operation("/api/3/action/package_search", "Search datasets: q, fq (organization:, tags:, res_format:), sort, "
-              "rows, start and facets.", JSON,
+    Operation("/api/3/action/package_search", N_("Search datasets: q, fq (organization:, tags:, res_format:), sort, "
+              "rows, start and facets."), JSON,
               "/api/3/action/package_search?fq=organization:{organization}&facet.field=[\"tags\"]&rows=5",
               (Param("q", "string", "Words or field:value terms; *:* for everything."),
                Param("fq", "string", "Filter terms, e.g. organization:alpha tags:services."),
@@ -58,34 +59,34 @@ OPERATIONS: tuple[Operation, ...] = (
                Param("facet.limit", "integer", "Values per facet; -1 for all."),
                Param("facet.mincount", "integer", "Leave out values counted fewer times."),
                Param("include_private", "boolean", "Accepted; nothing is private.")), action=True),
-    Operation("/api/3/action/resource_show", "One resource (CSV, JSON or the agency's data package).", JSON,
+    Operation("/api/3/action/resource_show", N_("One resource (CSV, JSON or the agency's data package)."), JSON,
               "/api/3/action/resource_show?id={resource}", (Param("id", "string", "Resource id.", True),),
               action=True),
-    Operation("/api/3/action/current_package_list_with_resources", "Datasets with resources, newest first.", JSON,
+    Operation("/api/3/action/current_package_list_with_resources", N_("Datasets with resources, newest first."), JSON,
               "/api/3/action/current_package_list_with_resources?limit=2",
               (_LIMIT, _OFFSET, Param("page", "integer", "Page number, from 1.")), action=True),
-    Operation("/api/3/action/organization_list", "The agencies (CKAN organizations).", JSON,
+    Operation("/api/3/action/organization_list", N_("The agencies (CKAN organizations)."), JSON,
               "/api/3/action/organization_list?all_fields=true",
               (Param("all_fields", "boolean", "Whole dictionaries instead of names."),
                Param("sort", "string", "name, title or package_count, then asc or desc."), _LIMIT, _OFFSET),
               action=True),
-    Operation("/api/3/action/organization_show", "One agency; its datasets with include_datasets.", JSON,
+    Operation("/api/3/action/organization_show", N_("One agency; its datasets with include_datasets."), JSON,
               "/api/3/action/organization_show?id={organization}&include_datasets=true",
               (Param("id", "string", "Agency id.", True), Param("include_datasets", "boolean", "List its datasets.")),
               action=True),
-    Operation("/api/3/action/help_show", "What an action does.", JSON, "/api/3/action/help_show?name=package_search",
+    Operation("/api/3/action/help_show", N_("What an action does."), JSON, "/api/3/action/help_show?name=package_search",
               (Param("name", "string", "Action name.", True),), action=True),
-    Operation("/api/3", "The CKAN API version (3).", JSON, "/api/3"),
-    Operation("/data.json", "DCAT-US (Project Open Data v1.1) catalog of every dataset.", JSON, "/data.json"),
-    Operation("/catalog.jsonld", "DCAT-AP catalog as JSON-LD.", JSON_LD, "/catalog.jsonld"),
-    Operation("/catalog.ttl", "DCAT-AP catalog as Turtle.", TURTLE, "/catalog.ttl"),
-    Operation("/feed.atom", "Atom feed: every agency's publications and failed harvests.", ATOM, "/feed.atom"),
-    Operation("/agencies/{agency_id}/feed.atom", "Atom feed of one agency; 404 for an unknown agency.", ATOM,
+    Operation("/api/3", N_("The CKAN API version (3)."), JSON, "/api/3"),
+    Operation("/data.json", N_("DCAT-US (Project Open Data v1.1) catalog of every dataset."), JSON, "/data.json"),
+    Operation("/catalog.jsonld", N_("DCAT-AP catalog as JSON-LD."), JSON_LD, "/catalog.jsonld"),
+    Operation("/catalog.ttl", N_("DCAT-AP catalog as Turtle."), TURTLE, "/catalog.ttl"),
+    Operation("/feed.atom", N_("Atom feed: every agency's publications and failed harvests."), ATOM, "/feed.atom"),
+    Operation("/agencies/{agency_id}/feed.atom", N_("Atom feed of one agency; 404 for an unknown agency."), ATOM,
               "/agencies/{organization}/feed.atom",
               (Param("agency_id", "string", "Agency id.", True),)),
-    Operation("/sitemap.xml", "Every public page, for search engines.", XML, "/sitemap.xml"),
-    Operation("/robots.txt", "Crawling rules and the sitemap's address.", TEXT, "/robots.txt"),
-    Operation("/api/openapi.json", "This description.", JSON, "/api/openapi.json"),
+    Operation("/sitemap.xml", N_("Every public page, for search engines."), XML, "/sitemap.xml"),
+    Operation("/robots.txt", N_("Crawling rules and the sitemap's address."), TEXT, "/robots.txt"),
+    Operation("/api/openapi.json", N_("This description."), JSON, "/api/openapi.json"),
 )
 
 _ENVELOPE = {

@@ -18,9 +18,9 @@ from shafaf.standard.indicator_defs import BY_NAME, LAST_12_MONTHS, SCORE_PARTS,
 from shafaf.publish.reference import month_of
 from shafaf.publish.scorecard_defs import BY_COLUMN
 from shafaf.datasette_plugins.pages import agency_plan, availability, charts, harvest_status, queries
-from shafaf.datasette_plugins import i18n, language
+from shafaf.datasette_plugins import i18n, labels, language
 from shafaf.datasette_plugins.i18n import N_
-from shafaf.datasette_plugins.common import DATABASE, agency_href, http_url, name, not_found, render, service_href, sql_href, table_href
+from shafaf.datasette_plugins.common import DATABASE, agency_href, bilingual, http_url, name, not_found, render, service_href, sql_href, table_href
 from shafaf.datasette_plugins.pages.discrepancies import discrepancy_figures
 from shafaf.datasette_plugins.pages.figures import covers, figure
 
@@ -97,7 +97,8 @@ async def agency(request: Request, datasette: Datasette) -> Response:
         "targets_href": table_href(datasette, "targets", agency_id=agency_id),
         "discrepancies_href": table_href(datasette, "discrepancies", agency_id=agency_id),
         "runs": [
-            dict(run, outcome_label=i18n.outcome_label(run["outcome"], lang))
+            dict(run, outcome_label=i18n.outcome_label(run["outcome"], lang),
+                 dataset_title=labels.dataset(run["dataset"], lang))
             for run in await queries.harvest_runs(db, agency_id, limit=RUNS_SHOWN)
         ],
         "runs_href": table_href(datasette, "harvest_runs", agency_id=agency_id),
@@ -162,9 +163,21 @@ def _scorecard_row(
         "better": i18n.gettext(BETTER_TEXT[definition.better], lang) if definition.better else None,
         "rank": _rank(agency_id, spec.rank, card, populations, lang),
         "trend": charts.sparkline(points, label=title, rtl=rtl) if points else "",
+        "trend_ends": _trend_ends(points, definition.unit, lang),
+        "unit": labels.figure_unit(definition.unit, lang),
         "href": table_href(datasette, "indicators", agency_id=agency_id, indicator=spec.indicator,
                            window=spec.window),
     }
+
+
+def _trend_ends(points: list[tuple[str, Any]], unit: str | None, lang: str) -> dict[str, str] | None:
+    """The first and last values of a sparkline, with their months: a phone cannot hover a line to read it."""
+    known = [(start, value) for start, value in points if value is not None]
+    if not known:
+        return None
+    (first_month, first), (last_month, last) = known[0], known[-1]
+    return {"first": i18n.format_value(first, unit, lang), "first_month": i18n.month_label(first_month, lang),
+            "last": i18n.format_value(last, unit, lang), "last_month": i18n.month_label(last_month, lang)}
 
 
 def _rank(agency_id: str, rank: str | None, card: dict[str, Any], populations: dict[str, int],
@@ -213,10 +226,12 @@ def _target(agency_id: str, row: dict[str, Any], measured: dict[tuple[str, str],
     span = covers(row["period_start"], row["period_end"])
     return {
         "indicator": row["indicator"],
-        "period": row["period_label"] or row["period_start"],
+        "indicator_label": labels.target(row["indicator"], lang),
+        "period": i18n.digits(row["period_label"] or row["period_start"], lang),
         "target": figure(f"{key}:target", row["target"], unit, lang, places=1, covers=span),
         "actual": figure(f"{key}:actual", row["actual"], unit, lang, places=1, covers=span),
         "unit": unit,
+        "unit_label": labels.unit(unit, lang),
         "direction": row["direction_used"],
         "direction_text": i18n.gettext(BETTER_TEXT[row["direction_used"]], lang) if row["direction_used"] else None,
         "met": row["met"],
@@ -241,6 +256,8 @@ def _applications_chart(agency_id: str, points: list[dict[str, Any]], lang: str,
                                      lang),
             rtl=rtl, digits=lambda text: i18n.digits(text, lang),
             y_format=lambda v: i18n.format_number(v, lang), y_min=0.0,
+            y_title=i18n.gettext("Applications", lang), x_title=i18n.gettext("Month", lang),
+            x_labels={r["period_start"][:7]: i18n.month_label(r["period_start"], lang) for r in points},
         ),
         "rows": [(i18n.month_label(r["period_start"], lang),
                   figure(f"agency:{agency_id}:month:{r['period_start']}:applications", r["value"], "applications", lang,
@@ -263,16 +280,18 @@ def _activity(row: dict[str, Any], lang: str) -> dict[str, Any]:
         "title": row[first] or row[second] or row["activity_id"],
         "kind": row["kind"],
         "status": row["status"],
+        "status_label": labels.activity_status(row["status"], lang),
         "start_date": row["start_date"],
         "end_date": row["end_date"],
         "budget": row["budget"],
         "spent": row["spent"],
+        "over_budget": row["budget"] is not None and row["spent"] is not None and row["spent"] > row["budget"],
         "progress": row["progress_pct"],
         "url": http_url(row["url"]),
     }
 
 def _rejected(row: dict[str, Any], lang: str) -> dict[str, Any]:
-    return dict(row, message=(row["message_fa"] or row["message"]) if lang == "fa" else row["message"])
+    return labels.rejected_row(row, lang)
 
 def _data_links(datasette: Datasette, agency_id: str, lang: str) -> list[dict[str, str]]:
     out = []
@@ -296,5 +315,5 @@ async def _parent(datasette: Datasette, db: Any, parent: str | None, lang: str) 
         return None
     row = await queries.agency_names(db, parent)
     if row is None:
-        return {"name": parent, "href": None}
+        return {"name": bilingual(parent, lang), "href": None}
     return {"name": name(row, lang), "href": agency_href(datasette, row["id"], lang)}

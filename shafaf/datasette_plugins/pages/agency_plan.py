@@ -71,6 +71,7 @@ async def trajectory(db: Any, agency_id: str, card: dict[str, Any], targets: lis
                                      "year.", lang),
             rtl=rtl, digits=lambda text: i18n.digits(text, lang),
             y_format=lambda v: i18n.format_percent(v, lang, places=0), y_min=0.0, y_max=1.0,
+            y_title=i18n.gettext("Share of services, percent", lang), x_title=i18n.gettext("Jalali year", lang),
         ),
         "rows": [(y, *(figure(f"agency:{agency_id}:plan:{e['number']}:{what}", e.get(what), "share", lang, places=0,
                               covers=year_covers(e["number"])) for what in ("required", "actual")))

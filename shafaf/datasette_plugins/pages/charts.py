@@ -19,30 +19,29 @@ second copy of the data.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import math
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-SVG_NS = "http://www.w3.org/2000/svg"
+from shafaf.datasette_plugins.pages.chart_scale import Digits, Formatter, Scale as _Scale, clean_value as _clean_value
+from shafaf.datasette_plugins.pages.chart_scale import flat as _flat, nice_step, tick_labels as _tick_labels
+from shafaf.datasette_plugins.pages.chart_svg import SVG_NS, clean as _clean, css_class as _class, num as _num
+from shafaf.datasette_plugins.pages.chart_svg import svg as _svg_element, tag as _tag
+
+__all__ = ["SVG_NS", "Segment", "Series", "bar_chart", "channel_class", "line_chart", "nice_step", "sparkline"]
+
 FONT = 12  # label size in viewBox units; charts.css uses the same sizes
+# The viewBox is about as wide as a phone's column (a 360 px screen leaves 320 px), so that text of FONT units
+# renders at 11 CSS px or more there; charts.css caps how wide a chart grows on a desktop (issue 18).
+WIDTH = 340
+HEIGHT = 280
 TITLE_FONT = 14
 PAD = 8
 SWATCH = 18
 DASH = "6 4"
 CHANNELS = ("online", "in_person", "phone")
 DOTS_UP_TO = 12  # mark every point when a series has this few; isolated points are always marked
-
-# Characters that would break the XML (C0 controls, lone surrogates, non-characters) or let a
-# label reorder the text around it (bidi embeddings, overrides and isolates). ZWNJ, which
-# Persian words need, and the plain LRM/RLM marks are kept.
-_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
-_CLASS_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
-
-Digits = Callable[[str], str]
-Formatter = Callable[[float], str]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,7 +70,8 @@ def channel_class(channel: str | None) -> str:
 def line_chart(
     series: Sequence[Series], *, title: str, description: str, rtl: bool, digits: Digits = str,
     y_format: Formatter | None = None, y_min: float | None = None, y_max: float | None = None,
-    width: int = 640, height: int = 240, x_labels: Mapping[str, str] | None = None,
+    width: int = WIDTH, height: int = HEIGHT, x_labels: Mapping[str, str] | None = None,
+    y_title: str | None = None, x_title: str | None = None,
 ) -> Markup:
     """Lines over shared x keys (months, years); a None value leaves a gap rather than dropping to zero.
 
@@ -80,27 +80,29 @@ def line_chart(
     ``x_labels`` may give the text to print for a key. ``y_min``/``y_max``
     fix the ends of the y axis (0 and 1 for shares) unless the data goes past
     them. ``y_format`` prints a tick value and is the caller's to localise;
-    without it ticks are rounded and passed through ``digits``.
+    without it ticks are rounded and passed through ``digits``. ``y_title``
+    names the y axis with its unit ("percent", "days"), ``x_title`` the x axis.
     """
     keys = _keys(point for line in series for point in line.points)
     values = [_by_key(line.points) for line in series]
     scale = _Scale.of([v for line in values for v in line.values() if v is not None], y_min, y_max)
     tick_labels = _tick_labels(scale, y_format, digits)
     legend = [(line.label, line.css_class, line.dashed) for line in series]
-    frame, head = _frame(width, height, rtl, title, legend, tick_labels, swatch="line")
+    frame, head = _frame(width, height, rtl, title, legend, tick_labels, swatch="line", axis_titles=(y_title, x_title))
     parts = [head, _y_axis(frame, scale, tick_labels)]
     xs = [frame.x(_spread(i, len(keys))) for i in range(len(keys))]
     for line, by_key in zip(series, values):
         points = [(x, None if by_key.get(k) is None else frame.y(by_key[k], scale)) for x, k in zip(xs, keys)]
         parts.append(_series_group(line.css_class, points, dashed=line.dashed, every_dot=len(keys) <= DOTS_UP_TO))
     parts.append(_x_labels(frame, xs, [_x_text(k, x_labels, digits) for k in keys]))
-    return _svg("line-chart", title, description, rtl, width, height, parts)
+    return _svg_element("line-chart", title, description, rtl, width, height, parts)
 
 
 def bar_chart(
     segments: Sequence[Segment], values: Mapping[str, Sequence[float | None]], *, title: str, description: str,
     rtl: bool, digits: Digits = str, y_format: Formatter | None = None,
-    width: int = 640, height: int = 240, x_labels: Mapping[str, str] | None = None,
+    width: int = WIDTH, height: int = HEIGHT, x_labels: Mapping[str, str] | None = None,
+    y_title: str | None = None, x_title: str | None = None,
 ) -> Markup:
     """Stacked bars, one per x key (sorted ascending), with ``values[key][i]`` the part of ``segments[i]``.
 
@@ -112,7 +114,7 @@ def bar_chart(
     scale = _Scale.of([sum(stack) for stack in stacks.values()], 0.0, None)
     tick_labels = _tick_labels(scale, y_format, digits)
     legend = [(s.label, s.css_class, False) for s in segments]
-    frame, head = _frame(width, height, rtl, title, legend, tick_labels, swatch="bar")
+    frame, head = _frame(width, height, rtl, title, legend, tick_labels, swatch="bar", axis_titles=(y_title, x_title))
     bar = (frame.right - frame.left) / max(len(keys), 1) * 0.7
     centres = [frame.x((i + 0.5) / len(keys)) for i in range(len(keys))]
     parts = [head, _y_axis(frame, scale, tick_labels)]
@@ -125,7 +127,7 @@ def bar_chart(
                 rects.append(_tag("rect", class_="chart-bar", x=centre - bar / 2, y=top, width=bar, height=base - top))
         parts.append(_tag("g", *rects, class_=f"chart-series series-{_class(segment.css_class)}"))
     parts.append(_x_labels(frame, centres, [_x_text(k, x_labels, digits) for k in keys]))
-    return _svg("bar-chart", title, description, rtl, width, height, parts)
+    return _svg_element("bar-chart", title, description, rtl, width, height, parts)
 
 
 def sparkline(
@@ -153,71 +155,6 @@ def sparkline(
                 role="img", aria_label=label)
 
 
-# Scale ----------------------------------------------------------------------------------------
-
-_EPSILON = 1e-9
-_TINY = 1e-100
-_HUGE = 1e100  # past this a value is not a figure (and would overflow the scale): it is treated as missing
-
-
-@dataclasses.dataclass(frozen=True)
-class _Scale:
-    """The y axis: its ends (the outer ticks), the ticks, and the decimals a tick needs."""
-
-    lo: float
-    hi: float
-    ticks: tuple[float, ...]
-    places: int
-
-    @classmethod
-    def of(cls, values: Sequence[float], y_min: float | None, y_max: float | None, *, count: int = 4) -> _Scale:
-        """Round ticks (steps of 1, 2, 2.5 or 5 times a power of ten) that cover the values and the fixed ends."""
-        lo = min([*values, *([] if y_min is None else [y_min])], default=0.0)
-        hi = max([*values, *([] if y_max is None else [y_max])], default=1.0)
-        if _flat(lo, hi):  # one value, or all equal
-            pad = abs(lo) / 10 if abs(lo) > _TINY else 1.0
-            lo, hi = (lo if y_min is not None else lo - pad), hi + pad
-        step = nice_step((hi - lo) / count)
-        places = _decimals(step)
-        first, last = math.floor(lo / step + _EPSILON), math.ceil(hi / step - _EPSILON)
-        if not 1 <= last - first <= 4 * count:  # lost to float precision: fall back to the plain ends
-            return cls(lo, hi, (lo, hi), places)
-        ticks = tuple(round(i * step, places + 2) for i in range(first, last + 1))
-        return cls(ticks[0], ticks[-1], ticks, places)
-
-
-def _flat(lo: float, hi: float) -> bool:
-    """Whether the values are one value for drawing purposes (a span float arithmetic cannot divide)."""
-    return hi - lo <= max(_EPSILON * max(abs(lo), abs(hi)), _TINY)
-
-
-def nice_step(raw: float) -> float:
-    """The round step at or above ``raw``: 1, 2, 2.5 or 5 times a power of ten.
-
-    Quarters (2.5) only where their ticks stay whole: 0.25 (whole percentages
-    of a share) or 25, 250, … (whole counts); never 2.5 or 0.025.
-    """
-    magnitude = 10.0 ** math.floor(math.log10(raw))
-    quarters = magnitude >= 10 or math.isclose(magnitude, 0.1)
-    for factor in (1, 2, 2.5, 5, 10):
-        if (factor != 2.5 or quarters) and raw <= factor * magnitude * (1 + _EPSILON):
-            return factor * magnitude
-    return 10 * magnitude
-
-
-def _decimals(step: float) -> int:
-    places = max(0, -math.floor(math.log10(step) + _EPSILON))
-    while places < 12 and abs(round(step * 10**places) - step * 10**places) > 1e-6:
-        places += 1
-    return places
-
-
-def _tick_labels(scale: _Scale, y_format: Formatter | None, digits: Digits) -> list[str]:
-    if y_format is not None:
-        return [y_format(t) for t in scale.ticks]
-    return [digits(f"{t:,.{scale.places}f}") for t in scale.ticks]
-
-
 # Layout ---------------------------------------------------------------------------------------
 
 
@@ -243,17 +180,33 @@ class _Frame:
 
 def _frame(
     width: int, height: int, rtl: bool, title: str, legend: list[tuple[str, str, bool]], tick_labels: list[str],
-    *, swatch: str,
+    *, swatch: str, axis_titles: tuple[str | None, str | None] = (None, None),
 ) -> tuple[_Frame, Markup]:
-    """The plot area left after the title, the legend, the y labels and the x labels; and the title and legend."""
+    """The plot area left after the title, the legend, the axis titles, the y labels and the x labels.
+
+    Returns it with the title, the legend and the axis titles drawn. The y
+    axis's title (its unit) stands above the y labels on the reading-start
+    side; the x axis's title is centred under the x labels.
+    """
     lines = _wrap(title, int((width - 2 * PAD) / (TITLE_FONT * 0.6)))
     head = [_tag("text", line, class_="chart-title", x=float(width - PAD if rtl else PAD),
                  y=float(PAD + TITLE_FONT * (i + 1) + 4 * i), text_anchor="start") for i, line in enumerate(lines)]
     legend_top = PAD + len(lines) * (TITLE_FONT + 4) + 6
     legend_markup, legend_bottom = _legend(legend, width, rtl, legend_top, swatch)
+    y_title, x_title = axis_titles
+    top = legend_bottom + FONT
+    if y_title:
+        head.append(_tag("text", y_title, class_="chart-axis-title", x=float(width - PAD if rtl else PAD),
+                         y=float(top), text_anchor="start"))
+        top += FONT + 4
+    bottom = height - PAD - FONT - 6
+    if x_title:
+        head.append(_tag("text", x_title, class_="chart-axis-title", x=width / 2, y=float(height - PAD),
+                         text_anchor="middle"))
+        bottom -= FONT + 6
     y_room = max((_text_width(t) for t in tick_labels), default=0) + 10
     left, right = (PAD + 4, width - PAD - y_room) if rtl else (PAD + y_room, width - PAD - 4)
-    frame = _Frame(width, rtl, left, right, legend_bottom + FONT, height - PAD - FONT - 6)
+    frame = _Frame(width, rtl, left, right, top, bottom)
     return frame, Markup("").join([*head, legend_markup])
 
 
@@ -371,58 +324,7 @@ def _by_key(points: Iterable[tuple[str, float | None]]) -> dict[str, float | Non
     return {str(key): _clean_value(value) for key, value in points}
 
 
-def _clean_value(value: float | None) -> float | None:
-    """A float, or None for a missing, infinite, not-a-number or absurdly large value."""
-    if value is None:
-        return None
-    number = float(value)
-    return number if math.isfinite(number) and abs(number) <= _HUGE else None
-
-
 def _x_text(key: str, x_labels: Mapping[str, str] | None, digits: Digits) -> str:
     return digits(x_labels.get(key, key) if x_labels else key)
 
 
-# SVG ------------------------------------------------------------------------------------------
-
-
-def _svg(kind: str, title: str, description: str, rtl: bool, width: int, height: int, parts: list[Markup]) -> Markup:
-    """The ``<svg>`` element, named by its title and described by its description.
-
-    The ids come from a hash of everything drawn, so the same chart is the
-    same bytes on every request (cacheable) and different charts on one page
-    get different ids.
-    """
-    body = Markup("").join(parts)
-    digest = hashlib.sha256("\0".join((kind, _clean(title), _clean(description), body)).encode()).hexdigest()
-    ident = f"chart-{digest[:12]}"
-    return _tag(
-        "svg", _tag("title", title, id=f"{ident}-title"), _tag("desc", description, id=f"{ident}-desc"), body,
-        xmlns=SVG_NS, class_=f"chart {kind}", viewBox=f"0 0 {width} {height}", preserveAspectRatio="xMidYMid meet",
-        direction="rtl" if rtl else "ltr", role="img", aria_labelledby=f"{ident}-title {ident}-desc",
-    )
-
-
-def _tag(name: str, *children: str, **attributes: object) -> Markup:
-    """An element; attribute values and text children are escaped, ``Markup`` children kept as built.
-
-    ``class_`` is written ``class``, and ``text_anchor`` ``text-anchor``; None attributes are left out.
-    """
-    attrs = "".join(f' {key.rstrip("_").replace("_", "-")}="{escape(_num(v) if isinstance(v, float) else _clean(v))}"'
-                    for key, v in attributes.items() if v is not None)
-    inner = "".join(child if isinstance(child, Markup) else escape(_clean(child)) for child in children)
-    return Markup(f"<{name}{attrs}>{inner}</{name}>" if inner else f"<{name}{attrs}/>")
-
-
-def _num(value: float) -> str:
-    """A coordinate, always in ASCII digits (it is SVG syntax, not text for the reader)."""
-    text = f"{value:.1f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def _clean(text: object) -> str:
-    return _UNSAFE.sub("", str(text))
-
-
-def _class(css_class: str) -> str:
-    return _CLASS_UNSAFE.sub("_", str(css_class)) or "other"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from datasette import Request, Response
 
-from shafaf.datasette_plugins import i18n, language
+from shafaf.datasette_plugins import i18n, labels, language
 from shafaf.datasette_plugins.pages import queries
 from shafaf.datasette_plugins.i18n import N_
 from shafaf.datasette_plugins.common import DATABASE, agency_href, name, render, table_href
@@ -65,7 +65,8 @@ def _row(datasette: Datasette, row: dict[str, Any], lang: str) -> dict[str, Any]
     return {
         "agency": {"id": row["agency_id"], "name": name(row, lang), "href": agency_href(datasette, row["agency_id"], lang)},
         "indicator": row["indicator"],
-        "period": row["period_label"] or row["period_start"],
+        "indicator_label": labels.target(row["indicator"], lang),
+        "period": i18n.digits(row["period_label"] or row["period_start"], lang),
         **discrepancy_figures(row, lang),
         "points": unit in ("share", "percent"),
         "flagged": row["flagged"],

@@ -87,7 +87,7 @@ async def panel(datasette: Datasette, agency_id: str, lang: str) -> dict[str, An
     """The agency page's schedule panel: each source's rule, next run (local time), last outcome, staleness."""
     from zoneinfo import ZoneInfo
 
-    from shafaf.datasette_plugins import i18n
+    from shafaf.datasette_plugins import i18n, labels
 
     found = context(datasette)
     sources = await agency_sources(datasette, agency_id)
@@ -98,6 +98,7 @@ async def panel(datasette: Datasette, agency_id: str, lang: str) -> dict[str, An
         local = upcoming.astimezone(zone) if upcoming and zone else None
         rows.append({
             "dataset": status.dataset,
+            "dataset_title": labels.dataset(status.dataset, lang),
             "rule": rule_text(status.rule, lang),
             "cron": status.rule.cron if status.rule else None,
             "overridden": status.overridden,
@@ -113,8 +114,9 @@ async def panel(datasette: Datasette, agency_id: str, lang: str) -> dict[str, An
 
 
 def rule_text(rule: Rule | None, lang: str) -> str:
-    """A Jalali or working-day rule in words; a cron rule is shown as written (the template puts it in code)."""
+    """A rule in words; a cron rule too when it has a common shape (``cron_words``), else as written (in code)."""
     from shafaf.datasette_plugins import i18n
+    from shafaf.datasette_plugins.cron_words import cron_words
 
     if rule is None:
         return i18n.gettext("on request only", lang)
@@ -122,7 +124,7 @@ def rule_text(rule: Rule | None, lang: str) -> str:
         text = i18n.gettext("day %(day)s of each Jalali month at %(time)s", lang) % {
             "day": i18n.digits(str(rule.jalali_day), lang), "time": i18n.digits(rule.at.strftime("%H:%M"), lang)}
     else:
-        text = rule.cron or ""
+        text = cron_words(rule.cron, lang) or rule.cron or ""
     if rule.working_days:
         text += " " + i18n.gettext("(working days only: Saturday to Wednesday)", lang)
     return text

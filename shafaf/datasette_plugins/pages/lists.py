@@ -7,15 +7,17 @@ Datasette table where every row can be filtered, downloaded or queried.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from datasette import Request, Response
 
+from shafaf.normalize.text import fold_digits
 from shafaf.publish import search as fts
-from shafaf.datasette_plugins import i18n, language
+from shafaf.datasette_plugins import i18n, labels, language
 from shafaf.datasette_plugins.pages import page_cache, queries
-from shafaf.datasette_plugins.common import DATABASE, agency_href, name, render, service_href, table_href
+from shafaf.datasette_plugins.common import DATABASE, SERVICE_ID_PATTERN, agency_href, name, render, service_href, table_href
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -71,15 +73,12 @@ async def quality(request: Request, datasette: Datasette) -> Response:
     rows = await queries.rejected_rows(db, None, limit=REJECTED_SHOWN)
     return await render(datasette, request, "shafaf_quality.html", {
         "counts": [
-            dict(c, agency=_agency(agencies, c["agency_id"]),
+            dict(c, agency=_agency(agencies, c["agency_id"]), dataset_title=labels.dataset(c["dataset"], lang),
                  href=table_href(datasette, "validation_errors", agency_id=c["agency_id"], dataset=c["dataset"]))
             for c in await queries.rejected_counts(db)
         ],
-        "rejected": [
-            dict(r, agency=_agency(agencies, r["agency_id"]),
-                 message=(r["message_fa"] or r["message"]) if lang == "fa" else r["message"])
-            for r in rows[:REJECTED_SHOWN]
-        ],
+        "rejected": [dict(labels.rejected_row(r, lang), agency=_agency(agencies, r["agency_id"]))
+                     for r in rows[:REJECTED_SHOWN]],
         "truncated": len(rows) > REJECTED_SHOWN,
         "table_href": table_href(datasette, "validation_errors"),
         "scorecard_href": table_href(datasette, "agency_scorecard"),
@@ -95,16 +94,19 @@ async def search(request: Request, datasette: Datasette) -> Response:
     services: list[dict[str, Any]] = []
     activities: list[dict[str, Any]] = []
     if query:
-        found_services = await db.execute_fn(lambda conn: _search(conn, query, "services"))
+        found_services = await db.execute_fn(lambda conn: _by_code(conn, query) + [
+            r for r in _search(conn, query, "services") if fold_digits(r["service_id"]).upper() != _code(query)])
         found_activities = await db.execute_fn(lambda conn: _search(conn, query, "activities"))
         services = [
             {"name": name(r, lang, id_key="service_id"), "agency": _agency(agencies, r["agency_id"]),
-             "href": service_href(datasette, r["agency_id"], r["service_id"], lang)}
-            for r in found_services
+             "href": service_href(datasette, r["agency_id"], r["service_id"], lang), "code": r["service_id"],
+             "snippet": snippet(r.get("description"))}
+            for r in found_services[:RESULTS_SHOWN]
         ]
         first, second = ("title_fa", "title_en") if lang == "fa" else ("title_en", "title_fa")
         activities = [
             {"title": r.get(first) or r.get(second) or r["activity_id"], "agency": _agency(agencies, r["agency_id"]),
+             "snippet": snippet(r.get(f"description_{lang}") or r.get("description")),
              "href": table_href(datasette, "activities", agency_id=r["agency_id"], activity_id=r["activity_id"])}
             for r in found_activities
         ]
@@ -114,6 +116,39 @@ async def search(request: Request, datasette: Datasette) -> Response:
         "activities": activities,
         "search_action": datasette.urls.path("/search"),
     })
+
+
+SNIPPET_CHARS = 160
+
+
+def snippet(text: str | None) -> str | None:
+    """The start of a result's description, cut between words: enough to tell two results apart."""
+    if not text:
+        return None
+    text = " ".join(str(text).split())
+    if len(text) <= SNIPPET_CHARS:
+        return text
+    cut = text[:SNIPPET_CHARS].rsplit(" ", 1)[0]
+    return cut + " …"
+
+
+def _code(query: str) -> str:
+    return fold_digits(query.strip()).upper()
+
+
+def _by_code(conn: sqlite3.Connection, query: str) -> list[dict[str, Any]]:
+    """Services whose code is the query (``SA-0103``, ``sa-۰۱۰۳``): a citizen copies a code from a form.
+
+    The search index holds names and descriptions, not codes (``standard.search_index``), so a code
+    is looked up in ``services`` itself, its digits folded and its case ignored.
+    """
+    code = _code(query)
+    if not re.fullmatch(SERVICE_ID_PATTERN, code):
+        return []
+    cursor = conn.execute("SELECT rowid, * FROM services WHERE upper(service_id) = ? ORDER BY agency_id LIMIT ?",
+                          (code, RESULTS_SHOWN))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor]
 
 
 def _search(conn: sqlite3.Connection, query: str, table: str) -> list[dict[str, Any]]:

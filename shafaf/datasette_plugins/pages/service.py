@@ -17,7 +17,7 @@ from datasette import Request, Response
 
 from shafaf.publish import performance
 from shafaf.datasette_plugins.pages import charts, queries
-from shafaf.datasette_plugins import i18n, language
+from shafaf.datasette_plugins import i18n, labels, language
 from shafaf.datasette_plugins.pages import service_queries
 from shafaf.datasette_plugins.common import DATABASE, agency_href, http_url, name, not_found, render, table_href
 from shafaf.datasette_plugins.pages.figures import covers, figure
@@ -70,6 +70,7 @@ async def service(request: Request, datasette: Datasette) -> Response:
             "name": name(row, lang, id_key="service_id"),
             "description": row["description"],
             "audience": row["audience"],
+            "audience_label": labels.audience(row["audience"], lang),
             "category": row["category"],
             "how_to": http_url(row["how_to_url"]),
             "standard_days": row["standard_days"],
@@ -105,6 +106,7 @@ def _table_row(agency_id: str, service_id: str, m: _Month, channels: list[str], 
     span = covers(m.period_start, m.period_end)
     return {
         "month": i18n.month_label(m.period_start, lang),
+        "other_month": i18n.other_month_label(m.period_start, lang),
         "applications": figure(f"{key}:applications", m.applications, "applications", lang, covers=span),
         "by_channel": [figure(f"{key}:channel:{c}", m.channels.get(c), "applications", lang, covers=span)
                        for c in channels],
@@ -140,6 +142,11 @@ def _axis(month: _Month) -> str:
     return month.period_start[:7]
 
 
+def _month_names(months: list[_Month], lang: str) -> dict[str, str]:
+    """The x axis's words for each month: Jalali on Persian pages (``i18n.month_label``), never ``۲۰۲۴-۱۱``."""
+    return {_axis(m): i18n.month_label(m.period_start, lang) for m in months}
+
+
 def _channels_chart(months: list[_Month], channels: list[str], lang: str, rtl: bool) -> Any:
     if not months:
         return ""
@@ -150,6 +157,7 @@ def _channels_chart(months: list[_Month], channels: list[str], lang: str, rtl: b
         description=i18n.gettext("Each bar is one month; its parts are the channels the applications came by.", lang),
         rtl=rtl, digits=lambda text: i18n.digits(text, lang),
         y_format=lambda v: i18n.format_number(v, lang),
+        y_title=i18n.gettext("Applications", lang), x_title=i18n.gettext("Month", lang), x_labels=_month_names(months, lang),
     )
 
 
@@ -168,6 +176,7 @@ def _shares_chart(months: list[_Month], lang: str, rtl: bool) -> Any:
                                  "of those completed.", lang),
         rtl=rtl, digits=lambda text: i18n.digits(text, lang),
         y_format=lambda v: i18n.format_percent(v, lang, places=0), y_min=0.0, y_max=1.0,
+        y_title=i18n.gettext("Percent", lang), x_title=i18n.gettext("Month", lang), x_labels=_month_names(months, lang),
     )
 
 
@@ -185,4 +194,5 @@ def _days_chart(months: list[_Month], standard_days: float | None, lang: str, rt
                                  "service standard promises.", lang),
         rtl=rtl, digits=lambda text: i18n.digits(text, lang),
         y_format=lambda v: i18n.format_number(v, lang, places=1), y_min=0.0,
+        y_title=i18n.gettext("Days", lang), x_title=i18n.gettext("Month", lang), x_labels=_month_names(months, lang),
     )
