@@ -18,7 +18,7 @@ from shafaf.core import localfile, urls
 from shafaf.core.errors import RegistryError, ScheduleError, UsageError
 from shafaf.config.schedule import Rule
 from shafaf.config.schedule_limits import Limits, accept_rule
-from shafaf.standard import DATASET_KINDS, field_names
+from shafaf.standard import DATASET_KINDS, field_names, themes
 from shafaf.config.yaml_lines import LineDict, read_yaml, registry_problems
 
 AGENCY_ID = re.compile(r"^[a-z0-9-]{1,64}$")
@@ -36,7 +36,7 @@ PORTAL_KEYS = {
     "fetch_deadline_s", "fetch_max_bytes", "fetch_connect_timeout_s", "fetch_read_timeout_s",
     "fetch_retries", "allow_private_networks", "harvest_concurrency", "keep_raw_runs", "shrink_threshold",
     "plan_start_year", "smart_plan", "duplicate_threshold", "calendar", "reference_lag_months", "stale_after_months",
-    "discrepancy_tolerance",
+    "discrepancy_tolerance", "themes",
     "stale_after_missed_runs", "run_lease_s", "harvest_requests_per_hour", "scheduler_poll_s", "webhook_url",
 }
 # Numeric portal settings: key -> (type, minimum, maximum)
@@ -118,6 +118,8 @@ class Portal:
     harvest_requests_per_hour: int = 6  # "harvest now" requests one agency may make per hour; 0 turns them off
     scheduler_poll_s: float = 30.0  # how often the scheduler looks for agencies' requests between slots
     webhook_url: str | None = None  # receives a JSON message for each failed run and each agency gone stale
+    # issue 20: EU data themes per dataset kind ((kind, (code, ...)), ...) over standard.themes.DEFAULT_THEMES
+    themes: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def schedule_limits(self) -> Limits:
@@ -295,6 +297,19 @@ class _Checker:
             return None
         return value
 
+    def themes(self, raw: Any, line: int | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """issue 20: ``portal.themes``, each dataset kind's EU data themes (``standard.themes``)."""
+        data = self.mapping(raw, "'portal.themes'", line)
+        out = []
+        for kind, codes in (data or {}).items():
+            why = None if kind in DATASET_KINDS else f"unknown dataset kind {kind!r}"
+            why = why or themes.problem(codes)
+            if why:
+                self.problem(self.line_of(data, kind), f"portal.themes.{kind}: {why}")
+            else:
+                out.append((str(kind), tuple(codes)))
+        return tuple(out)
+
     # -- sections
 
     def portal(self, raw: Any) -> Portal:
@@ -350,6 +365,8 @@ class _Checker:
         webhook = self.url(data, "webhook_url", "'portal'")
         if webhook is not None:
             kwargs["webhook_url"] = webhook
+        if "themes" in data:  # issue 20: {dataset kind: [EU data-theme code, ...]}
+            kwargs["themes"] = self.themes(data["themes"], self.line_of(data, "themes"))
         if "allow_private_networks" in data:
             value = data["allow_private_networks"]
             if not isinstance(value, bool):

@@ -117,6 +117,7 @@ def metadata(portal: Portal, *, state_db: Path | None = None, registry_path: Pat
                 "description_en": portal.description_en,
                 "default_language": portal.default_language,
                 "license_id": portal.license.id,  # CKAN's license_id and DCAT's license (catalog.py)
+                "themes": {kind: list(codes) for kind, codes in portal.themes},  # issue 20: dcat:theme, CKAN groups
                 # The agency API and the schedule panel (datasette_plugins/harvest_status.py).
                 **({"state_db": str(state_db), "registry": str(registry_path)} if state_db and registry_path else {}),
             }
