@@ -44,9 +44,13 @@ KNOWN = {
 
 
 @pytest.fixture(scope="module")
-def graphs(tmp_path_factory) -> dict[str, Graph]:
+def ds(tmp_path_factory):
     _, reg, data = build(tmp_path_factory.mktemp("dcat-ap"))
-    ds = datasette_for(reg, data)
+    return datasette_for(reg, data)
+
+
+@pytest.fixture(scope="module")
+def graphs(ds) -> dict[str, Graph]:
     out = {}
     for path, fmt in FORMATS.items():
         response = get(ds, path)
@@ -99,3 +103,36 @@ def test_themes_spatial_availability_temporal_and_issued(graphs) -> None:
             assert g.value(distribution, DCATAP.availability) is not None
     gove = URIRef(THEME + "GOVE")
     assert (gove, SKOS.inScheme, URIRef(THEME.rstrip("/"))) in g
+
+
+# --- the Table Schemas at stable URLs -------------------------------------------------------------
+
+
+def test_every_table_schema_is_served_as_json_with_cors_byte_for_byte(ds) -> None:
+    from shafaf import standard
+    from shafaf.standard import tables
+
+    listed = get(ds, "/schemas/").json()["schemas"]
+    assert set(listed) == set(tables.DATASET_TABLES)
+    for kind, url in listed.items():
+        response = get(ds, url.removeprefix("http://localhost"))
+        assert response.status_code == 200 and response.headers["content-type"] == "application/json; charset=utf-8"
+        assert response.headers["access-control-allow-origin"] == "*"
+        assert response.content == standard.schema_path(kind).read_bytes()
+        assert response.json()["primaryKey"]
+    missing = get(ds, "/schemas/nothing.schema.json")
+    assert missing.status_code == 404 and missing.json()["schemas"]
+    assert get(ds, "/schemas/services.schema.json", headers={}).status_code == 200
+
+
+def test_conforms_to_described_by_and_the_ckan_schema_extra_point_at_the_table_schemas(ds, graphs) -> None:
+    url = "http://localhost/schemas/services.schema.json"
+    g = graphs["/catalog.ttl"]
+    dataset = URIRef("http://localhost/api/3/action/package_show?id=alpha-services")
+    assert g.value(dataset, DCTERMS.conformsTo) == URIRef(url)
+    assert (URIRef(url), RDF.type, DCTERMS.Standard) in g
+    data_json = {d["identifier"]: d for d in get(ds, "/data.json").json()["dataset"]}
+    described = next(d for d in data_json.values() if d["describedBy"].endswith("/services.schema.json"))
+    assert described["describedBy"] == url and described["describedByType"] == "application/json"
+    package = get(ds, "/api/3/action/package_show?id=alpha-services").json()["result"]
+    assert {"key": "schema", "value": url} in package["extras"]

@@ -35,6 +35,7 @@ from shafaf.standard import tables, themes as standard_themes
 from shafaf.standard.themes import Theme
 from shafaf.core import urls
 from shafaf.datasette_plugins import common, downloads, i18n
+from shafaf.datasette_plugins.catalogs import schemas
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -136,7 +137,7 @@ class Package:
     data_age: DataAge | None  # how recent the rows are (data_coverage), where the dataset has dates
     tags: tuple[str, ...]
     landing_page: str
-    schema_url: str  # the table's Datasette page, which lists and describes its columns
+    schema_url: str  # the standard's Table Schema of the table, as JSON (catalogs/schemas.py)
     resources: tuple[Resource, ...]
     themes: tuple[Theme, ...] = ()  # EU data themes: dcat:theme, and the CKAN groups
 
@@ -333,7 +334,7 @@ def _package(datasette: Datasette, absolute: Absolute, org: Organization, kind: 
         rows=rows, created=created, modified=modified, temporal=temporal, data_age=data_age,
         tags=(kind, "transparency"),
         landing_page=org.page_url,
-        schema_url=absolute(datasette.urls.table(common.DATABASE, kind)),
+        schema_url=absolute(datasette.urls.path(schemas.schema_path(kind))),
         resources=tuple(resources),
         themes=themes,
     )

@@ -56,6 +56,7 @@ def dataset(cat: Catalog, package: Package, lang: str, identifier: str) -> dict[
         "landingPage": package.landing_page,
         "language": ["fa", "en"],
         "describedBy": package.schema_url,
+        "describedByType": "application/json",
         "distribution": [{
             "@type": "dcat:Distribution",
             "title": r.name,

@@ -107,7 +107,7 @@ def _dataset(graph: Graph, cat: Catalog, package: Package, publishers: dict[str,
     graph.add((node, DCTERMS.publisher, publishers[org.id]))
     graph.add((node, DCAT.contactPoint, _contact(graph, org)))
     graph.add((node, DCAT.landingPage, terms.document(graph, package.landing_page)))
-    graph.add((node, DCTERMS.conformsTo, terms.standard(graph, package.schema_url)))
+    graph.add((node, DCTERMS.conformsTo, terms.standard(graph, package.schema_url, f"Shafaf Table Schema: {package.kind}")))
     for lang in LANGUAGES:
         graph.add((node, DCTERMS.language, terms.language(graph, lang)))
     for item in package.themes:

@@ -24,6 +24,7 @@ class Param:
     type: str  # string, integer, boolean
     description: str
     required: bool = False
+    pattern: str = AGENCY_ID_PATTERN  # a path parameter's
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Operation:
     example: str  # a path and query, with {package}, {organization}, {resource} filled in from the catalog
     params: tuple[Param, ...] = ()
     action: bool = False  # a CKAN action: GET and POST, CKAN's envelope
+    not_found_type: str = "text/html"  # a route with a path parameter: what its 404 is
 
 
 _ROWS = Param("rows", "integer", "Results per page, 10 by default, capped at 1000.")
@@ -42,6 +44,8 @@ _LIMIT = Param("limit", "integer", "At most this many.")
 _OFFSET = Param("offset", "integer", "Skip this many.")
 
 OPERATIONS: tuple[Operation, ...] = (
+    Operation("/api/3/action/site_read", "Whether the site may be read: true.", JSON, "/api/3/action/site_read",
+              action=True),
     Operation("/api/3/action/status_show", "The portal and the CKAN API version it follows.", JSON,
               "/api/3/action/status_show", action=True),
     Operation("/api/3/action/package_list", "Every dataset name, sorted.", JSON, "/api/3/action/package_list",
@@ -54,9 +58,10 @@ OPERATIONS: tuple[Operation, ...] = (
               (Param("q", "string", "Words or field:value terms; *:* for everything."),
                Param("fq", "string", "Filter terms, e.g. organization:alpha tags:services."),
                Param("sort", "string", "e.g. name asc, metadata_modified desc."), _ROWS, _START,
-               Param("facet.field", "string", "JSON list of organization, tags, res_format, license_id."),
+               Param("facet.field", "string", "JSON list of organization, tags, res_format, license_id, groups."),
                Param("facet.limit", "integer", "Values per facet; -1 for all."),
                Param("facet.mincount", "integer", "Leave out values counted fewer times."),
+               Param("fl", "string", "The fields each result keeps, comma-separated (e.g. name,groups)."),
                Param("include_private", "boolean", "Accepted; nothing is private.")), action=True),
     Operation("/api/3/action/resource_show", "One resource (CSV, JSON or the agency's data package).", JSON,
               "/api/3/action/resource_show?id={resource}", (Param("id", "string", "Resource id.", True),),
@@ -73,9 +78,44 @@ OPERATIONS: tuple[Operation, ...] = (
               "/api/3/action/organization_show?id={organization}&include_datasets=true",
               (Param("id", "string", "Agency id.", True), Param("include_datasets", "boolean", "List its datasets.")),
               action=True),
+    Operation("/api/3/action/group_list", "The groups: the EU data themes the datasets are filed under.", JSON,
+              "/api/3/action/group_list?all_fields=true",
+              (Param("all_fields", "boolean", "Whole dictionaries instead of names."),
+               Param("sort", "string", "name, title or package_count, then asc or desc."), _LIMIT, _OFFSET),
+              action=True),
+    Operation("/api/3/action/group_show", "One group (a theme, e.g. gove); its datasets with include_datasets.", JSON,
+              "/api/3/action/group_show?id=gove&include_datasets=true",
+              (Param("id", "string", "Group name: an EU data-theme code in lower case.", True),
+               Param("include_datasets", "boolean", "List its datasets.")), action=True),
+    Operation("/api/3/action/tag_list", "Every tag; query narrows them.", JSON, "/api/3/action/tag_list",
+              (Param("query", "string", "Tags containing this."), Param("all_fields", "boolean", "Whole dictionaries.")),
+              action=True),
+    Operation("/api/3/action/tag_show", "One tag; the datasets carrying it with include_datasets.", JSON,
+              "/api/3/action/tag_show?id=transparency&include_datasets=true",
+              (Param("id", "string", "Tag name or id.", True), Param("include_datasets", "boolean", "List its datasets.")),
+              action=True),
+    Operation("/api/3/action/datastore_search", "The rows of a CSV or JSON resource (one agency's table).", JSON,
+              "/api/3/action/datastore_search?resource_id={resource}&limit=5",
+              (Param("resource_id", "string", "A CSV or JSON resource id.", True),
+               Param("filters", "string", "JSON object: field to a value or a list of values."),
+               Param("q", "string", "Words each found in some text field, or a JSON object of field to words."),
+               Param("fields", "string", "Comma-separated fields to return."),
+               Param("sort", "string", "e.g. service_id desc."), Param("distinct", "boolean", "Distinct rows only."),
+               Param("limit", "integer", "Rows, 100 by default, capped at 1000."), _OFFSET,
+               Param("include_total", "boolean", "Count the matching rows (true by default)."),
+               Param("records_format", "string", "objects, lists, csv or tsv.")), action=True),
+    Operation("/api/3/action/datastore_search_sql", "One read-only SELECT over the published tables, under the "
+              "limits of Datasette's SQL.", JSON,
+              "/api/3/action/datastore_search_sql?sql=SELECT%20agency_id,%20count(*)%20FROM%20services%20GROUP%20BY%20agency_id",
+              (Param("sql", "string", "One SELECT statement.", True),), action=True),
     Operation("/api/3/action/help_show", "What an action does.", JSON, "/api/3/action/help_show?name=package_search",
               (Param("name", "string", "Action name.", True),), action=True),
     Operation("/api/3", "The CKAN API version (3).", JSON, "/api/3"),
+    Operation("/schemas/", "The standard's Table Schemas, by URL.", JSON, "/schemas/"),
+    Operation("/schemas/{kind}.schema.json", "One dataset kind's Table Schema (fields, primary and foreign keys); "
+              "404 for an unknown kind.", JSON, "/schemas/services.schema.json",
+              (Param("kind", "string", "Dataset kind, e.g. services.", True, pattern="[a-z_]{1,64}"),),
+              not_found_type=JSON),
     Operation("/data.json", "DCAT-US (Project Open Data v1.1) catalog of every dataset.", JSON, "/data.json"),
     Operation("/catalog.jsonld", "DCAT-AP catalog as JSON-LD.", JSON_LD, "/catalog.jsonld"),
     Operation("/catalog.ttl", "DCAT-AP catalog as Turtle.", TURTLE, "/catalog.ttl"),
@@ -129,10 +169,12 @@ def _action(op: Operation) -> dict[str, Any]:
 
 def _document_route(op: Operation) -> dict[str, Any]:
     params = [{"name": p.name, "in": "path", "required": True, "description": p.description,
-               "schema": {"type": "string", "pattern": f"^{AGENCY_ID_PATTERN}$"}} for p in op.params]
+               "schema": {"type": "string", "pattern": f"^{p.pattern}$"}} for p in op.params]
     responses: dict[str, Any] = {"200": {"description": op.summary, "content": {_media(op.media_type): {"schema": {}}}}}
     if params:
-        responses["404"] = {"description": "Unknown agency.", "content": {"text/html": {"schema": {"type": "string"}}}}
+        kind = {} if op.not_found_type == JSON else {"type": "string"}
+        responses["404"] = {"description": f"Unknown {op.params[0].name}.",
+                            "content": {_media(op.not_found_type): {"schema": kind}}}
     get = {"operationId": op.path.strip("/").replace("/", "_").replace(".", "_").replace("{", "").replace("}", ""),
            "summary": op.summary, "parameters": params, "responses": responses}
     return {"get": get}
