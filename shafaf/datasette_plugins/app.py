@@ -93,6 +93,8 @@ def metadata(portal: Portal, *, state_db: Path | None = None, registry_path: Pat
             table_meta[kind]["facets"] = ["agency_id", "fiscal_year", "jalali_month"]
     for table, (title, description) in _TABLE_TEXT.items():
         table_meta[table] = {"title": title, "description": description}
+    # issue 20: dataset rows' agency_id is a foreign key to agencies: _labels and links show the agency's name.
+    table_meta["agencies"]["label_column"] = "name_fa" if portal.default_language == "fa" else "name_en"
     for table, extra in search_index.DATASETTE_METADATA.items():
         table_meta[table].update(extra)  # searched through the normalized FTS5 tables
     for table in search_index.SEARCH_TABLES:
