@@ -23,8 +23,8 @@ from shafaf.config.yaml_lines import LineDict, read_yaml, registry_problems
 
 AGENCY_ID = re.compile(r"^[a-z0-9-]{1,64}$")
 SOURCE_ID = re.compile(r"^[a-z0-9_-]{1,64}$")
-SOURCE_KINDS = ("file", "http", "ckan", "datapackage", "jsonapi")
-NETWORK_KINDS = ("http", "ckan", "datapackage", "jsonapi")
+SOURCE_KINDS = ("file", "http", "ckan", "datapackage", "jsonapi", "dcat")  # issue 20: dcat
+NETWORK_KINDS = ("http", "ckan", "datapackage", "jsonapi", "dcat")
 FORMATS = ("csv", "xlsx", "json")
 CALENDARS = ("gregorian", "jalali")
 HISTORY_MODES = ("full", "recent")
@@ -70,7 +70,8 @@ SOURCE_KEYS = {
     "organization", "select", "resource", "records", "headers", "pagination",
     "agency_column", "new_agencies",
 }
-SELECT_KEYS = {"dataset_name", "dataset_tag", "resource_name", "resource_format"}
+SELECT_KEYS = {"dataset_name", "dataset_tag", "resource_name", "resource_format",
+               "dataset_theme"}  # issue 20: dataset_theme, for the dcat kind
 PAGINATION_KEYS = {"style", "param", "size_param", "size", "start", "next", "max_pages"}
 PAGINATION_STYLES = ("page", "offset", "next")
 UNPIVOT_KEYS = {"field", "value", "columns"}
@@ -528,7 +529,7 @@ class _Checker:
         if kind == "ckan" and organization is None:
             self.problem(data.line, f"{what} of kind 'ckan' needs an 'organization' (its name on the portal)")
             ok = False
-        for key, kinds in (("organization", ("ckan",)), ("select", ("ckan",)), ("resource", ("datapackage",)),
+        for key, kinds in (("organization", ("ckan", "dcat")), ("select", ("ckan", "dcat")), ("resource", ("datapackage",)),
                            ("records", ("jsonapi",)), ("pagination", ("jsonapi",)), ("headers", NETWORK_KINDS)):
             if key in data and kind not in kinds:
                 self.problem(self.line_of(data, key), f"{key!r} applies only to sources of kind {' or '.join(repr(k) for k in kinds)}")

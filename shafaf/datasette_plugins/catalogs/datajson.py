@@ -49,6 +49,7 @@ def dataset(cat: Catalog, package: Package, lang: str, identifier: str) -> dict[
         "title": package.title(lang),
         "description": package.description(lang),
         "keyword": list(package.tags),
+        "theme": [t.title(lang) for t in package.themes],  # the EU data themes (the CKAN groups)
         "modified": package.modified or package.created or "",
         "publisher": _publisher(org, lang),
         "contactPoint": _contact(org, lang),

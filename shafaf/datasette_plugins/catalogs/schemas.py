@@ -47,5 +47,5 @@ async def index(request: Request, datasette: Datasette) -> Response:
 
 ROUTES: list[tuple[str, Any]] = [
     (r"^/schemas/?\Z", index),
-    (r"^/schemas/(?P<kind>[A-Za-z0-9_]{1,64})\.schema\.json\Z", schema),
+    (r"^/schemas/(?P<kind>[^/]*)\.schema\.json\Z", schema),  # any name: an unknown one is a JSON 404
 ]
