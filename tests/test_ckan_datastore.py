@@ -285,3 +285,31 @@ def test_ckanapi_search_datasets_runs_clean(base_url: str) -> None:
     found = [json.loads(line) for line in done.stdout.splitlines()]
     assert sorted(p["name"] for p in found) == ["alpha-service-performance", "alpha-services"]
     assert all(p["groups"] and p["resources"] for p in found)
+
+
+# --- the smaller mismatches ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PUT", "DELETE", "PATCH"])
+def test_other_methods_on_the_api_are_405_with_allow(ds, method: str) -> None:
+    import asyncio
+
+    for path in ("/api/3/action/package_list", "/api/action/package_list", "/data.json", "/schemas/"):
+        answer = asyncio.run(ds.client.request(method, path))
+        assert answer.status_code == 405 and "GET" in answer.headers["allow"], (method, path)
+
+
+def test_an_organization_is_not_created_after_its_datasets(ds) -> None:
+    for org in result(get(ds, "/api/3/action/organization_list?all_fields=true")):
+        shown = result(get(ds, f"/api/3/action/organization_show?id={org['name']}&include_datasets=true"))
+        assert all(shown["created"] <= p["metadata_created"] for p in shown["packages"]), org["name"]
+
+
+def test_a_query_csv_cut_at_max_returned_rows_says_so_in_its_headers(ds) -> None:
+    many = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) SELECT i FROM n"
+    cut = get(ds, "/shafaf.csv?" + urllib.parse.urlencode({"sql": many, "_stream": "on"}))
+    assert cut.status_code == 200 and len(cut.text.splitlines()) == 1001
+    assert cut.headers["x-shafaf-truncated"] == "1000" and cut.headers["link"].startswith("</downloads/>")
+    whole = get(ds, "/shafaf.csv?" + urllib.parse.urlencode({"sql": "SELECT 1", "_stream": "on"}))
+    assert "x-shafaf-truncated" not in whole.headers
+    assert "x-shafaf-truncated" not in get(ds, "/shafaf/services.csv?_stream=on").headers  # tables stream every row

@@ -22,6 +22,7 @@ from shafaf.publish import indicators
 from shafaf.standard import search_index
 from shafaf import standard
 from shafaf.standard import tables
+from shafaf.datasette_plugins import sql_truncation
 from shafaf.datasette_plugins.security import sql_limits, sql_pools
 from shafaf.config.registry import Portal
 
@@ -161,7 +162,10 @@ class ServedDatabase(Database):
                                       log_sql_errors=log_sql_errors, public=public)
 
         with trace("sql", database=self.name, sql=sql.strip(), params=params):
-            return await self.execute_fn(run)
+            results = await self.execute_fn(run)
+        if public:
+            sql_truncation.mark(results.truncated, len(results.rows))  # issue 20: said in a CSV's headers
+        return results
 
     async def execute_fn(self, fn: Any) -> Any:
         identity = _identity(self.path)

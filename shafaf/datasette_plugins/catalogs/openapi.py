@@ -110,6 +110,10 @@ OPERATIONS: tuple[Operation, ...] = (
               (Param("sql", "string", "One SELECT statement.", True),), action=True),
     Operation("/api/3/action/help_show", "What an action does.", JSON, "/api/3/action/help_show?name=package_search",
               (Param("name", "string", "Action name.", True),), action=True),
+    Operation("/api/action/{action}", "Every action above at ckanapi's shorter path (the same answers).", JSON,
+              "/api/action/package_list",
+              (Param("action", "string", "Action name, e.g. package_show.", True, pattern="[A-Za-z0-9_]{1,100}"),),
+              action=True),
     Operation("/api/3", "The CKAN API version (3).", JSON, "/api/3"),
     Operation("/schemas/", "The standard's Table Schemas, by URL.", JSON, "/schemas/"),
     Operation("/schemas/{kind}.schema.json", "One dataset kind's Table Schema (fields, primary and foreign keys); "
@@ -123,6 +127,10 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("/agencies/{agency_id}/feed.atom", "Atom feed of one agency; 404 for an unknown agency.", ATOM,
               "/agencies/{organization}/feed.atom",
               (Param("agency_id", "string", "Agency id.", True),)),
+    Operation("/downloads/", "The full downloads: every table as CSV and JSON, each agency's data package, "
+              "SHA256SUMS and manifest.json.", "text/html; charset=utf-8", "/downloads/"),
+    Operation("/downloads/manifest.json", "Every download with its size, rows and SHA-256.", JSON,
+              "/downloads/manifest.json"),
     Operation("/sitemap.xml", "Every public page, for search engines.", XML, "/sitemap.xml"),
     Operation("/robots.txt", "Crawling rules and the sitemap's address.", TEXT, "/robots.txt"),
     Operation("/api/openapi.json", "This description.", JSON, "/api/openapi.json"),
@@ -152,13 +160,21 @@ def _action(op: Operation) -> dict[str, Any]:
                  "400": reply("Unknown action or unreadable body (Bad Request)."),
                  "404": reply("Unknown id (Not Found Error)."),
                  "409": reply("A bad parameter (Validation Error), named in error.")}
-    query = [{"name": p.name, "in": "query", "required": p.required, "description": p.description,
-              "schema": {"type": p.type}} for p in op.params]
-    body = {"type": "object", "properties": {p.name: {"type": p.type} for p in op.params},
-            "required": [p.name for p in op.params if p.required]}
+    in_path = [p for p in op.params if "{" + p.name + "}" in op.path]
+    in_query = [p for p in op.params if p not in in_path]
+    query = [{"name": p.name, "in": "path", "required": True, "description": p.description,
+              "schema": {"type": "string", "pattern": f"^{p.pattern}$"}} for p in in_path]
+    query += [{"name": p.name, "in": "query", "required": p.required, "description": p.description,
+               "schema": {"type": p.type}} for p in in_query]
+    if in_path:  # a name outside the pattern is no action route at all: the portal's 404 page
+        responses["404"] = {"description": "Unknown id (Not Found Error), or no such route.",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}},
+                                        "text/html": {"schema": {"type": "string"}}}}
+    body = {"type": "object", "properties": {p.name: {"type": p.type} for p in in_query},
+            "required": [p.name for p in in_query if p.required]}
     if not body["required"]:
         del body["required"]
-    name = op.path.rsplit("/", 1)[-1]
+    name = op.path.rsplit("/", 1)[-1].strip("{}") + ("_alias" if in_path else "")
     return {
         "get": {"operationId": f"{name}_get", "summary": op.summary, "parameters": query, "responses": responses},
         "post": {"operationId": f"{name}_post", "summary": op.summary + " (parameters as a JSON body)",

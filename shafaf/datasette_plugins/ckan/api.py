@@ -55,7 +55,10 @@ async def action(request: Request, datasette: Datasette) -> Response:
         else:
             result = handler(cat, params, lang)  # type: ignore[misc]
     except ActionError as e:
-        return json_response({"help": help_url, "success": False, "error": e.error}, status=e.status)
+        refused = json_response({"help": help_url, "success": False, "error": e.error}, status=e.status)
+        if e.status == 405:  # RFC 9110: a 405 names the methods the route takes
+            refused.headers["allow"] = "GET, HEAD, POST, OPTIONS"
+        return refused
     return json_response({"help": help_url, "success": True, "result": result})
 
 

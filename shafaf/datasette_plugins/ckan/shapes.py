@@ -71,7 +71,9 @@ def organization(catalog: Catalog, org: Organization, lang: str, *, with_count: 
         "title_translated": {"fa": org.name_fa, "en": org.name_en},
         "description": (org.description_fa if lang == "fa" else org.description_en) or "",
         "description_translated": {"fa": org.description_fa or "", "en": org.description_en or ""},
-        "created": ckan_time(org.published_at),
+        # Not later than its first dataset (published_at is the agency's latest publication).
+        "created": ckan_time(min(filter(None, (org.published_at, *(p.created for p in catalog.packages_of(org.id)))),
+                                 default=None)),
         "image_url": "",
         "image_display_url": "",
         "is_organization": True,
