@@ -1,6 +1,5 @@
-"""CKAN's read actions beyond packages: site_read, groups (the EU data themes), tags, the DataStore, ``fl``;
-in-process, then ckanapi's CLI (``dump datasets|groups|organizations --all``, ``search datasets``) against a
-served portal.
+"""CKAN's read actions beyond packages: site_read, groups (the EU data themes), tags, the DataStore, ``fl``, in
+process (ckanapi's CLI runs them against a served portal in test_ckan_api.py).
 
 Shapes are compared key for key with real demo.ckan.org DataStore answers (tests/fixtures/ckan_datastore/,
 see SOURCE.md there).
@@ -9,15 +8,12 @@ see SOURCE.md there).
 from __future__ import annotations
 
 import json
-import subprocess
 import urllib.parse
 from pathlib import Path
 from typing import Any
 
 import pytest
 from harvestable_portal import build, datasette_for, get, post
-from served import served
-from test_ckan_api import CKANAPI, needs_cli
 
 REAL = Path(__file__).parent / "fixtures" / "ckan_datastore"
 SEARCH = "/api/3/action/datastore_search"
@@ -31,13 +27,6 @@ def site(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="module")
 def ds(site):
     return datasette_for(site[1], site[2])
-
-
-@pytest.fixture(scope="module")
-def base_url(site, tmp_path_factory):
-    path, _, data = site
-    with served(path, data.root, tmp_path_factory.mktemp("ckan-ds-serve") / "serve.log") as url:
-        yield url
 
 
 def result(response) -> Any:
@@ -257,34 +246,6 @@ def test_help_show_knows_the_new_actions(ds) -> None:
     for name in ("site_read", "group_list", "group_show", "tag_list", "tag_show", "datastore_search",
                  "datastore_search_sql"):
         assert result(get(ds, f"/api/3/action/help_show?name={name}"))
-
-
-# --- ckanapi's CLI against a served portal ------------------------------------------------------
-
-
-@needs_cli
-@pytest.mark.parametrize("thing, names", [
-    ("datasets", ["alpha-service-performance", "alpha-services", "beta-services"]),
-    ("groups", ["gove"]),
-    ("organizations", ["alpha", "beta", "gamma"]),
-])
-def test_ckanapi_dump_all_runs_clean(base_url: str, tmp_path: Path, thing: str, names: list[str]) -> None:
-    out = tmp_path / f"{thing}.jsonl"
-    done = subprocess.run([CKANAPI, "dump", thing, "--all", "-r", base_url, "-O", str(out), "-p", "1"],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
-    dumped = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert sorted(d["name"] for d in dumped) == names
-
-
-@needs_cli
-def test_ckanapi_search_datasets_runs_clean(base_url: str) -> None:
-    done = subprocess.run([CKANAPI, "search", "datasets", "q=alpha", "-r", base_url],
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
-    found = [json.loads(line) for line in done.stdout.splitlines()]
-    assert sorted(p["name"] for p in found) == ["alpha-service-performance", "alpha-services"]
-    assert all(p["groups"] and p["resources"] for p in found)
 
 
 # --- the smaller mismatches ---------------------------------------------------------------------

@@ -170,6 +170,10 @@ def _action(op: Operation) -> dict[str, Any]:
         responses["404"] = {"description": "Unknown id (Not Found Error), or no such route.",
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}},
                                         "text/html": {"schema": {"type": "string"}}}}
+        responses["405"] = {"description": "A POST to a path that is no action route.",
+                            "content": {"text/html": {"schema": {"type": "string"}},
+                                        "text/plain": {"schema": {"type": "string"}},
+                                        "application/json": {"schema": {}}}}
     body = {"type": "object", "properties": {p.name: {"type": p.type} for p in in_query},
             "required": [p.name for p in in_query if p.required]}
     if not body["required"]:
@@ -178,6 +182,7 @@ def _action(op: Operation) -> dict[str, Any]:
     return {
         "get": {"operationId": f"{name}_get", "summary": op.summary, "parameters": query, "responses": responses},
         "post": {"operationId": f"{name}_post", "summary": op.summary + " (parameters as a JSON body)",
+                 "parameters": [p for p in query if p["in"] == "path"],
                  "requestBody": {"required": False, "content": {"application/json": {"schema": body}}},
                  "responses": responses},
     }
