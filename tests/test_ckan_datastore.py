@@ -274,3 +274,13 @@ def test_a_query_csv_cut_at_max_returned_rows_says_so_in_its_headers(ds) -> None
     whole = get(ds, "/shafaf.csv?" + urllib.parse.urlencode({"sql": "SELECT 1", "_stream": "on"}))
     assert "x-shafaf-truncated" not in whole.headers
     assert "x-shafaf-truncated" not in get(ds, "/shafaf/services.csv?_stream=on").headers  # tables stream every row
+
+
+def test_datastore_search_sql_is_refused_where_datasettes_sql_is(site) -> None:
+    """``default_allow_sql: false`` turns off ``?sql=``; it turns off ``datastore_search_sql`` too (403)."""
+    ds = datasette_for(site[1], site[2])
+    ds._settings = dict(ds._settings, default_allow_sql=False)  # what `--setting default_allow_sql off` sets
+    assert get(ds, "/shafaf.json?sql=select+1").status_code == 403
+    found = error(get(ds, "/api/3/action/datastore_search_sql?sql=select+1"), 403, "Authorization Error")
+    assert "SQL is turned off" in found["message"]
+    assert result(search(ds, resource_id="alpha-services-csv", limit=1))["records"]  # the rows stay readable
