@@ -57,6 +57,8 @@ setup(
             # /data.json checked against the DCAT-US JSON Schema (draft 4, $refs through referencing).
             "jsonschema>=4.18,<5",
             "referencing>=0.30,<1",
+            # /catalog.ttl and /catalog.jsonld checked against the official DCAT-AP 3 SHACL shapes (test_dcat_ap.py).
+            "pyshacl>=0.26,<1",
             # Generated requests against the OpenAPI description of the API (test_api_schemathesis.py).
             "schemathesis>=4.0,<5",
             # The feeds read by a real feed reader's parser.

@@ -282,6 +282,33 @@ def test_ckanapi_dump_datasets_all(base_url: str, tmp_path: Path) -> None:
     assert all(p["resources"] for p in dumped)
 
 
+# --- ckanapi's CLI: the groups and organizations dumps and search (issue 20) -------------------------
+
+
+@needs_cli
+@pytest.mark.parametrize("thing, names", [
+    ("groups", ["gove"]),
+    ("organizations", ["alpha", "beta", "gamma"]),
+])
+def test_ckanapi_dump_all_runs_clean(base_url: str, tmp_path: Path, thing: str, names: list[str]) -> None:
+    out = tmp_path / f"{thing}.jsonl"
+    done = subprocess.run([CKANAPI, "dump", thing, "--all", "-r", base_url, "-O", str(out), "-p", "1"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    dumped = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted(d["name"] for d in dumped) == names
+
+
+@needs_cli
+def test_ckanapi_search_datasets_runs_clean(base_url: str) -> None:
+    done = subprocess.run([CKANAPI, "search", "datasets", "q=alpha", "-r", base_url],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    found = [json.loads(line) for line in done.stdout.splitlines()]
+    assert sorted(p["name"] for p in found) == ["alpha-service-performance", "alpha-services"]
+    assert all(p["groups"] and p["resources"] for p in found)
+
+
 # --- the round trip: a second Shafaf harvests the first through its CKAN API -----------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -96,6 +97,19 @@ def test_docs_describe_every_route() -> None:
 
 
 def test_home_and_agency_pages_point_feed_readers_at_their_feeds(ds) -> None:
-    assert '<link rel="alternate" type="application/atom+xml" title="Atom" href="/feed.atom">' in get(ds, "/").text
+    assert re.search(r'<link rel="alternate" type="application/atom\+xml" title="[^"]+" href="/feed.atom">', get(ds, "/").text)
     page = get(ds, "/agencies/alpha").text
-    assert '<link rel="alternate" type="application/atom+xml" title="Atom" href="/agencies/alpha/feed.atom">' in page
+    assert re.search(r'<link rel="alternate" type="application/atom\+xml" title="[^"]+" href="/agencies/alpha/feed.atom">', page)
+
+
+@pytest.mark.parametrize("path", ["/feed.atom", "/agencies/alpha/feed.atom"])
+def test_feeds_say_their_language_and_answer_conditional_requests(ds, path: str) -> None:
+    first = get(ds, path)
+    assert first.status_code == 200 and 'xml:lang="en"' in first.text.split("\n", 2)[1]
+    etag, modified = first.headers["etag"], first.headers["last-modified"]
+    assert etag.startswith('"') and modified.endswith(" GMT")
+    assert get(ds, path).headers["etag"] == etag  # the same feed, the same tag
+    assert get(ds, path, headers={"if-none-match": etag}).status_code == 304
+    assert get(ds, path, headers={"if-modified-since": modified}).status_code == 304
+    assert get(ds, path, headers={"if-none-match": '"other"'}).status_code == 200
+    assert get(ds, path, headers={"if-modified-since": "Thu, 01 Jan 2015 00:00:00 GMT"}).status_code == 200

@@ -15,14 +15,15 @@ import dataclasses
 import json
 from typing import Any, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shafaf.config.field_types import (
-    AgencyId, Email, Flag, Text, Timezone, Url, choice, number,
+    AgencyId, Email, Flag, Text, Timezone, Url, choice, mapping_of, number, refuse,
 )
 from shafaf.config.registry_models import License, Portal, SmartPlan
 from shafaf.config.sources import AnySource
 from shafaf.config.sources.common import CALENDARS
+from shafaf.standard import DATASET_KINDS, themes
 
 LANGUAGES = ("fa", "en")
 
@@ -92,11 +93,25 @@ class PortalModel(Part):
     harvest_requests_per_hour: number(int, 0, 1000) = _default("harvest_requests_per_hour")
     scheduler_poll_s: number(float, 0.05, 3600) = _default("scheduler_poll_s")
     webhook_url: Optional[Url] = None
+    # Each dataset kind's EU data themes (standard.themes), over its defaults: the catalogs' dcat:theme, CKAN groups.
+    themes: mapping_of(list[Text]) = {}
+
+    @field_validator("themes")
+    @classmethod
+    def _known_themes(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for kind, codes in value.items():
+            why = None if kind in DATASET_KINDS else f"unknown dataset kind {kind!r}"
+            why = why or themes.problem(codes)
+            if why:
+                raise refuse(f"portal.themes.{kind}: {why}")
+        return value
 
     def portal(self) -> Portal:
         """The frozen ``Portal`` (``plan_start_year: Y`` is ``smart_plan: {start_year: Y}``)."""
         values = {k: getattr(self, k) for k in self.model_fields_set
-                  if k not in ("license", "smart_plan", "plan_start_year")}
+                  if k not in ("license", "smart_plan", "plan_start_year", "themes")}
+        if self.themes:
+            values["themes"] = tuple((kind, tuple(codes)) for kind, codes in self.themes.items())
         if self.license is not None:
             values["license"] = License(**self.license.model_dump())
         if self.smart_plan is not None:

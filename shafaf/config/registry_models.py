@@ -62,6 +62,8 @@ class Portal:
     harvest_requests_per_hour: int = 6  # "harvest now" requests one agency may make per hour; 0 turns them off
     scheduler_poll_s: float = 30.0  # how often the scheduler looks for agencies' requests between slots
     webhook_url: str | None = None  # receives a JSON message for each failed run and each agency gone stale
+    # EU data themes per dataset kind ((kind, (code, ...)), ...) over standard.themes.DEFAULT_THEMES
+    themes: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def schedule_limits(self) -> Limits:

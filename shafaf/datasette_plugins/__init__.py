@@ -24,7 +24,7 @@ from datasette import hookimpl
 
 from shafaf.core.errors import ShafafError
 from shafaf.standard.search_index import register_function as register_search_function
-from shafaf.datasette_plugins import common, language
+from shafaf.datasette_plugins import common, language, sql_truncation
 from shafaf.datasette_plugins.security import exceptions, params, headers as security, sql_limits
 from shafaf.datasette_plugins.pages import lists, routes as pages, search
 from shafaf.datasette_plugins.agency_api import ROUTES as AGENCY_API_ROUTES
@@ -60,9 +60,11 @@ def asgi_wrapper(datasette: Datasette) -> Any:
     ``language`` outermost (it takes ``lang`` out of the query string and puts
     the choice in the scope), then ``security``, which sees every response,
     its own 404s included, then ``search``, which rewrites ``?_search=``,
-    then ``params``, which refuses malformed parameters of Datasette's.
+    then ``params``, which refuses malformed parameters of Datasette's, then ``sql_truncation``, which says
+    in a query CSV's headers that it was cut at ``max_returned_rows``.
     """
-    return lambda app: language.wrap(security.wrap(search.wrap(params.wrap(app, datasette)), datasette))
+    return lambda app: language.wrap(security.wrap(search.wrap(params.wrap(
+        sql_truncation.wrap(app, datasette), datasette)), datasette))
 
 
 @hookimpl

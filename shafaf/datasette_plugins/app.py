@@ -22,6 +22,7 @@ from shafaf.publish import indicators
 from shafaf.standard import search_index
 from shafaf import standard
 from shafaf.standard import tables
+from shafaf.datasette_plugins import sql_truncation
 from shafaf.datasette_plugins.security import sql_limits, sql_pools
 from shafaf.config.registry import Portal
 
@@ -97,6 +98,8 @@ def metadata(portal: Portal, *, state_db: Path | None = None, registry_path: Pat
             table_meta[kind]["facets"] = ["agency_id", "fiscal_year", "jalali_month"]
     for table, (title, description) in _TABLE_TEXT.items():
         table_meta[table] = {"title": title, "description": description}
+    # issue 20: dataset rows' agency_id is a foreign key to agencies: _labels and links show the agency's name.
+    table_meta["agencies"]["label_column"] = "name_fa" if portal.default_language == "fa" else "name_en"
     for table, extra in search_index.DATASETTE_METADATA.items():
         table_meta[table].update(extra)  # searched through the normalized FTS5 tables
     for table in search_index.SEARCH_TABLES:
@@ -121,6 +124,7 @@ def metadata(portal: Portal, *, state_db: Path | None = None, registry_path: Pat
                 "description_en": portal.description_en,
                 "default_language": portal.default_language,
                 "license_id": portal.license.id,  # CKAN's license_id and DCAT's license (catalog.py)
+                "themes": {kind: list(codes) for kind, codes in portal.themes},  # issue 20: dcat:theme, CKAN groups
                 # The agency API and the schedule panel (datasette_plugins/harvest_status.py).
                 **({"state_db": str(state_db), "registry": str(registry_path)} if state_db and registry_path else {}),
             }
@@ -162,7 +166,10 @@ class ServedDatabase(Database):
                                       log_sql_errors=log_sql_errors, public=public)
 
         with trace("sql", database=self.name, sql=sql.strip(), params=params):
-            return await self.execute_fn(run)
+            results = await self.execute_fn(run)
+        if public:
+            sql_truncation.mark(results.truncated, len(results.rows))  # issue 20: said in a CSV's headers
+        return results
 
     async def execute_fn(self, fn: Any) -> Any:
         identity = _identity(self.path)

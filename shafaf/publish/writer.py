@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import jdatetime
 import sqlite_utils
 
-from shafaf.publish import availability, dbfile, duplicates, indicators, search
+from shafaf.publish import availability, dbfile, ddl, duplicates, indicators, search
 from shafaf.standard import SQLITE_PYTHON_TYPES
 from shafaf.standard import tables
 from shafaf.state import store as state_mod
@@ -84,12 +84,12 @@ def ensure_schema(conn: sqlite3.Connection, *, with_indexes: bool = True) -> Non
     """
     db = sqlite_utils.Database(conn)
     for table in tables.PUBLIC_TABLES:
-        pk = "id" if table == "agencies" else ("run_id" if table == "harvest_runs" else None)
-        db[table].create(_types(tables.columns(table)), pk=pk, if_not_exists=True)
+        ddl.create_table(conn, table)  # with the standard's primary and foreign keys (standard/keys.py)
         have = set(db[table].columns_dict)
         for name, kind in tables.columns(table).items():
             if name not in have:  # a shafaf.db published by an older Shafaf
                 db[table].add_column(name, _types({name: kind})[name])
+        ddl.ensure_keys(conn, table)  # an older Shafaf's keyless table, rebuilt once with its keys
     # The key services are upserted on, so a withdrawn service keeps its one row (needed while loading).
     conn.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS services_key ON services ({', '.join(SERVICE_KEY)})")
     search.create(conn)

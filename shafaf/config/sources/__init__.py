@@ -8,6 +8,7 @@ from pydantic import Discriminator, Tag
 
 from shafaf.config.sources.ckan import CkanSource
 from shafaf.config.sources.common import SourceFields
+from shafaf.config.sources.dcat import DcatSource
 from shafaf.config.sources.datapackage import DatapackageSource
 from shafaf.config.sources.file import FileSource
 from shafaf.config.sources.http import HttpSource
@@ -15,7 +16,7 @@ from shafaf.config.sources.jsonapi import JsonApiSource
 
 SOURCE_MODELS: dict[str, type[SourceFields]] = {
     "file": FileSource, "http": HttpSource, "ckan": CkanSource, "datapackage": DatapackageSource,
-    "jsonapi": JsonApiSource,
+    "jsonapi": JsonApiSource, "dcat": DcatSource,
 }
 SOURCE_KINDS = tuple(SOURCE_MODELS)
 NETWORK_KINDS = tuple(kind for kind in SOURCE_KINDS if kind != "file")

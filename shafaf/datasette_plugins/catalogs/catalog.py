@@ -31,10 +31,12 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from shafaf.publish import exports
 from shafaf import standard
-from shafaf.standard import tables
+from shafaf.standard import tables, themes as standard_themes
+from shafaf.standard.themes import Theme
 from shafaf.core import urls
 from shafaf.core.models import Outcome
 from shafaf.datasette_plugins import common, downloads, i18n
+from shafaf.datasette_plugins.catalogs import schemas
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -95,6 +97,11 @@ class Resource:
     last_modified: str | None
     position: int
 
+    @property
+    def datastore_active(self) -> bool:
+        """The CSV and JSON are the rows of one agency's table, which ``datastore_search`` serves too; the ZIP is a file."""
+        return self.format in ("CSV", "JSON")
+
 
 @dataclasses.dataclass(frozen=True)
 class DataAge:
@@ -131,8 +138,9 @@ class Package:
     data_age: DataAge | None  # how recent the rows are (data_coverage), where the dataset has dates
     tags: tuple[str, ...]
     landing_page: str
-    schema_url: str  # the table's Datasette page, which lists and describes its columns
+    schema_url: str  # the standard's Table Schema of the table, as JSON (catalogs/schemas.py)
     resources: tuple[Resource, ...]
+    themes: tuple[Theme, ...] = ()  # EU data themes: dcat:theme, and the CKAN groups
 
     def title(self, lang: str) -> str:
         return self.title_fa if lang == "fa" else self.title_en
@@ -170,6 +178,22 @@ class Catalog:
 
     def packages_of(self, organization_id: str) -> list[Package]:
         return [p for p in self.packages if p.organization.id == organization_id]
+
+    @property
+    def themes(self) -> tuple[Theme, ...]:
+        """The themes some dataset is filed under, in the vocabulary's order (CKAN's groups)."""
+        used = {t.code for p in self.packages for t in p.themes}
+        return tuple(t for code, t in standard_themes.THEMES.items() if code in used)
+
+    def theme(self, name: str) -> Theme | None:
+        return next((t for t in self.themes if t.name == name), None)
+
+    def packages_in(self, theme: Theme) -> list[Package]:
+        return [p for p in self.packages if theme in p.themes]
+
+    @property
+    def tags(self) -> list[str]:
+        return sorted({t for p in self.packages for t in p.tags})
 
 
 def package_name(agency_id: str, kind: str) -> str:
@@ -237,7 +261,8 @@ async def _build(datasette: Datasette, absolute: Absolute, root: Any) -> Catalog
             first, last = runs.get((agency_id, kind), (None, None))
             packages.append(_package(datasette, absolute, org, kind, rows, first or org.published_at,
                                      last or org.published_at, (start, end) if start and end else None,
-                                     zips.get(agency_id), ages.get((agency_id, kind))))
+                                     zips.get(agency_id), ages.get((agency_id, kind)),
+                                     standard_themes.themes_of(kind, config.get("themes"))))
     packages.sort(key=lambda p: p.name)
     return Catalog(
         title_fa=config.get("title_fa") or datasette.metadata("title") or "شفاف",
@@ -280,7 +305,7 @@ def _agency_zips(datasette: Datasette, root: Any, absolute: Absolute) -> dict[st
 
 def _package(datasette: Datasette, absolute: Absolute, org: Organization, kind: str, rows: int, created: str | None,
              modified: str | None, temporal: tuple[str, str] | None, zipped: dict[str, Any] | None,
-             data_age: DataAge | None = None) -> Package:
+             data_age: DataAge | None = None, themes: tuple[Theme, ...] = ()) -> Package:
     schema = standard.load_schema(kind)
     name = package_name(org.id, kind)
     csv_url = absolute(common.table_href(datasette, kind, format="csv", agency_id=org.id))
@@ -310,6 +335,7 @@ def _package(datasette: Datasette, absolute: Absolute, org: Organization, kind: 
         rows=rows, created=created, modified=modified, temporal=temporal, data_age=data_age,
         tags=(kind, "transparency"),
         landing_page=org.page_url,
-        schema_url=absolute(datasette.urls.table(common.DATABASE, kind)),
+        schema_url=absolute(datasette.urls.path(schemas.schema_path(kind))),
         resources=tuple(resources),
+        themes=themes,
     )

@@ -49,6 +49,7 @@ def dataset(cat: Catalog, package: Package, lang: str, identifier: str) -> dict[
         "title": package.title(lang),
         "description": package.description(lang),
         "keyword": list(package.tags),
+        "theme": [t.title(lang) for t in package.themes],  # the EU data themes (the CKAN groups)
         "modified": package.modified or package.created or "",
         "publisher": _publisher(org, lang),
         "contactPoint": _contact(org, lang),
@@ -56,6 +57,7 @@ def dataset(cat: Catalog, package: Package, lang: str, identifier: str) -> dict[
         "landingPage": package.landing_page,
         "language": ["fa", "en"],
         "describedBy": package.schema_url,
+        "describedByType": "application/json",
         "distribution": [{
             "@type": "dcat:Distribution",
             "title": r.name,

@@ -20,10 +20,10 @@ import urllib.parse
 from typing import TYPE_CHECKING, Any
 
 from datasette import Request, Response
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 
-from shafaf.datasette_plugins.catalogs import catalog as catalog_module
+from shafaf.datasette_plugins.catalogs import catalog as catalog_module, dcat_terms as terms
 from shafaf.core import urls
 from shafaf.datasette_plugins.catalogs.api_http import JSON_LD, TEXT, TURTLE, absolute, response
 from shafaf.datasette_plugins.catalogs.catalog import Catalog, Organization, Package, Resource
@@ -31,14 +31,9 @@ from shafaf.datasette_plugins.catalogs.catalog import Catalog, Organization, Pac
 if TYPE_CHECKING:
     from datasette.app import Datasette
 
-VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
-SPDX = Namespace("http://spdx.org/rdf/terms#")
-LANGUAGE = Namespace("http://publications.europa.eu/resource/authority/language/")
-FILE_TYPE = Namespace("http://publications.europa.eu/resource/authority/file-type/")
-MEDIA_TYPE = "https://www.iana.org/assignments/media-types/"
-LANGUAGES = {"fa": LANGUAGE.FAS, "en": LANGUAGE.ENG}
+VCARD, SPDX, LANGUAGES = terms.VCARD, terms.SPDX, terms.LANGUAGES
 CONTEXT = {"dcat": str(DCAT), "dct": str(DCTERMS), "foaf": str(FOAF), "vcard": str(VCARD), "spdx": str(SPDX),
-           "xsd": str(XSD)}
+           "xsd": str(XSD), "skos": str(SKOS), "dcatap": str(terms.DCATAP)}
 
 
 def _stamp(value: str) -> Literal:
@@ -57,17 +52,15 @@ def _action_iri(cat: Catalog, action: str, id: str) -> URIRef:
 
 
 def _organization(graph: Graph, org: Organization) -> URIRef:
-    node = URIRef(org.page_url)
-    graph.add((node, RDF.type, FOAF.Organization))
+    node = terms.agent(graph, URIRef(org.page_url))
     _both(graph, node, FOAF.name, org.name_fa, org.name_en)
     if org.website:
-        graph.add((node, FOAF.homepage, URIRef(org.website)))
+        graph.add((node, FOAF.homepage, terms.document(graph, org.website)))
     return node
 
 
 def _contact(graph: Graph, org: Organization) -> BNode:
-    node = BNode(f"contact-{org.id}")
-    graph.add((node, RDF.type, VCARD.Organization))
+    node = terms.typed(graph, BNode(f"contact-{org.id}"), *terms.CONTACT)
     _both(graph, node, VCARD.fn, org.name_fa, org.name_en)
     if org.contact_email:
         graph.add((node, VCARD.hasEmail, URIRef(f"mailto:{org.contact_email}")))
@@ -80,12 +73,13 @@ def _distribution(graph: Graph, cat: Catalog, resource: Resource) -> URIRef:
     graph.add((node, RDF.type, DCAT.Distribution))
     graph.add((node, DCTERMS.title, Literal(resource.name)))
     graph.add((node, DCTERMS.description, Literal(resource.description, lang="en")))
-    graph.add((node, DCAT.downloadURL, URIRef(resource.url)))
-    graph.add((node, DCAT.accessURL, URIRef(resource.url)))
-    graph.add((node, DCAT.mediaType, URIRef(MEDIA_TYPE + resource.mediatype)))
-    graph.add((node, DCTERMS["format"], FILE_TYPE[resource.format]))
+    graph.add((node, DCAT.downloadURL, terms.resource(graph, resource.url)))
+    graph.add((node, DCAT.accessURL, terms.resource(graph, resource.url)))
+    graph.add((node, DCAT.mediaType, terms.media_type(graph, resource.mediatype)))
+    graph.add((node, DCTERMS["format"], terms.file_type(graph, resource.format)))
+    graph.add((node, terms.DCATAP.availability, terms.availability(graph)))
     if cat.license.url:
-        graph.add((node, DCTERMS.license, URIRef(cat.license.url)))
+        graph.add((node, DCTERMS.license, terms.license_document(graph, cat.license.url, cat.license.id)))
     if resource.last_modified:
         graph.add((node, DCTERMS.modified, _stamp(resource.last_modified)))
     if resource.size is not None:
@@ -94,7 +88,7 @@ def _distribution(graph: Graph, cat: Catalog, resource: Resource) -> URIRef:
         checksum = BNode(f"checksum-{resource.id}")
         graph.add((node, SPDX.checksum, checksum))
         graph.add((checksum, RDF.type, SPDX.Checksum))
-        graph.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+        graph.add((checksum, SPDX.algorithm, terms.checksum_algorithm(graph)))
         graph.add((checksum, SPDX.checksumValue, Literal(resource.sha256, datatype=XSD.hexBinary)))
     return node
 
@@ -112,25 +106,37 @@ def _dataset(graph: Graph, cat: Catalog, package: Package, publishers: dict[str,
         publishers[org.id] = _organization(graph, org)
     graph.add((node, DCTERMS.publisher, publishers[org.id]))
     graph.add((node, DCAT.contactPoint, _contact(graph, org)))
-    graph.add((node, DCAT.landingPage, URIRef(package.landing_page)))
-    graph.add((node, DCTERMS.conformsTo, URIRef(package.schema_url)))
-    for lang in LANGUAGES.values():
-        graph.add((node, DCTERMS.language, lang))
+    graph.add((node, DCAT.landingPage, terms.document(graph, package.landing_page)))
+    graph.add((node, DCTERMS.conformsTo, terms.standard(graph, package.schema_url, f"Shafaf Table Schema: {package.kind}")))
+    for lang in LANGUAGES:
+        graph.add((node, DCTERMS.language, terms.language(graph, lang)))
+    for item in package.themes:
+        graph.add((node, DCAT.theme, terms.theme(graph, item)))
+    graph.add((node, DCTERMS.spatial, terms.spatial(graph)))
     if package.created:
         graph.add((node, DCTERMS.issued, _stamp(package.created)))
     if package.modified:
         graph.add((node, DCTERMS.modified, _stamp(package.modified)))
-    if package.temporal:
+    temporal = package.temporal or _observed(package)
+    if temporal:
         period = BNode(f"period-{package.name}")
         graph.add((node, DCTERMS.temporal, period))
         graph.add((period, RDF.type, DCTERMS.PeriodOfTime))
-        graph.add((period, DCAT.startDate, _stamp(package.temporal[0])))
-        graph.add((period, DCAT.endDate, _stamp(package.temporal[1])))
+        graph.add((period, DCAT.startDate, _stamp(temporal[0])))
+        graph.add((period, DCAT.endDate, _stamp(temporal[1])))
     if cat.license.url:
-        graph.add((node, DCTERMS.license, URIRef(cat.license.url)))
+        graph.add((node, DCTERMS.license, terms.license_document(graph, cat.license.url, cat.license.id)))
     for resource in package.resources:
         graph.add((node, DCAT.distribution, _distribution(graph, cat, resource)))
     return node
+
+
+def _observed(package: Package) -> tuple[str, str] | None:
+    """A table without periods (the services inventory, the activities) describes what stood between its first
+    and its last good harvest: those dates are its temporal coverage."""
+    if package.created and package.modified:
+        return package.created[:10], package.modified[:10]
+    return None
 
 
 def graph(cat: Catalog) -> Graph:
@@ -142,17 +148,21 @@ def graph(cat: Catalog) -> Graph:
     g.add((node, RDF.type, DCAT.Catalog))
     _both(g, node, DCTERMS.title, cat.title_fa, cat.title_en)
     _both(g, node, DCTERMS.description, cat.description_fa or cat.title_fa, cat.description_en or cat.title_en)
-    g.add((node, FOAF.homepage, URIRef(cat.home_url)))
-    portal = BNode("portal")
-    g.add((portal, RDF.type, FOAF.Organization))
+    g.add((node, FOAF.homepage, terms.document(g, cat.home_url)))
+    portal = terms.agent(g, BNode("portal"))
     _both(g, portal, FOAF.name, cat.title_fa, cat.title_en)
     g.add((node, DCTERMS.publisher, portal))
     if cat.license.url:
-        g.add((node, DCTERMS.license, URIRef(cat.license.url)))
+        g.add((node, DCTERMS.license, terms.license_document(g, cat.license.url, cat.license.id)))
+    issued = min((p.created for p in cat.packages if p.created), default=None)
+    if issued:
+        g.add((node, DCTERMS.issued, _stamp(issued)))
     if cat.modified:
         g.add((node, DCTERMS.modified, _stamp(cat.modified)))
-    for lang in LANGUAGES.values():
-        g.add((node, DCTERMS.language, lang))
+    for lang in LANGUAGES:
+        g.add((node, DCTERMS.language, terms.language(g, lang)))
+    g.add((node, DCAT.themeTaxonomy, terms.theme_taxonomy(g)))
+    g.add((node, DCTERMS.spatial, terms.spatial(g)))
     publishers: dict[str, URIRef] = {}
     for package in cat.packages:
         g.add((node, DCAT.dataset, _dataset(g, cat, package, publishers)))

@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import email.utils
+import hashlib
+import re
 import urllib.parse
 from typing import TYPE_CHECKING, Any
 
@@ -86,6 +89,7 @@ def build(*, feed_url: str, title: str, page_url: str, runs: list[dict[str, Any]
     fg.link(href=page_url, rel="alternate", type="text/html")
     fg.author({"name": title})
     fg.generator("Shafaf", version=__version__)
+    fg.language("en")  # xml:lang on the feed: entry texts are English (agency names carry both languages)
     fg.updated(_when(runs[0]["finished"] or runs[0]["started"]) if runs else _when(updated))
     for agency in stale:
         entry = fg.add_entry(order="append")
@@ -164,7 +168,34 @@ async def portal_feed(request: Request, datasette: Datasette) -> Response:
                  stale=await _stale(datasette, cat.organizations, names),
                  old_data=tuple(p for p in cat.packages if p.data_age and p.data_age.stale),
                  sources=await source_events(datasette), agency_url=_agency_url(cat))
-    return response(body, ATOM)
+    return conditional(request, body)
+
+
+def conditional(request: Request, body: bytes) -> Response:
+    """The feed with ``ETag`` (its bytes' hash) and ``Last-Modified`` (its ``<updated>``); 304 for a reader
+    whose ``If-None-Match`` or ``If-Modified-Since`` shows it has this version already."""
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    found = re.search(rb"<updated>([^<]+)</updated>", body)
+    modified = email.utils.format_datetime(_when(found[1].decode()).astimezone(dt.timezone.utc), usegmt=True) \
+        if found else None
+    headers = {"etag": etag, **({"last-modified": modified} if modified else {})}
+    matches = request.headers.get("if-none-match")
+    since = request.headers.get("if-modified-since")
+    if (matches and etag in [m.strip() for m in matches.split(",")]) or (
+            not matches and since and modified and _not_newer(modified, since)):
+        not_modified = response(b"", ATOM, status=304)
+        not_modified.headers.update(headers)
+        return not_modified
+    out = response(body, ATOM)
+    out.headers.update(headers)
+    return out
+
+
+def _not_newer(modified: str, since: str) -> bool:
+    try:
+        return email.utils.parsedate_to_datetime(modified) <= email.utils.parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
 
 
 async def agency_feed(request: Request, datasette: Datasette) -> Response:
@@ -181,7 +212,7 @@ async def agency_feed(request: Request, datasette: Datasette) -> Response:
                  stale=await _stale(datasette, [org], {org.id: name}),
                  old_data=tuple(p for p in cat.packages_of(org.id) if p.data_age and p.data_age.stale),
                  sources=await source_events(datasette, org.id))
-    return response(body, ATOM)
+    return conditional(request, body)
 
 
 ROUTES: list[tuple[str, Any]] = [

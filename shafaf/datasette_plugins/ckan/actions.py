@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from shafaf import __version__
-from shafaf.datasette_plugins.ckan import search as ckan_search, shapes as ckan_shapes
+from shafaf.datasette_plugins.ckan import datastore, groups, search as ckan_search, shapes as ckan_shapes
 from shafaf.datasette_plugins.catalogs.catalog import Catalog
 from shafaf.datasette_plugins.ckan.params import MAX_ROWS, boolean, natural, not_found, required_id, text, text_list, validation_error
 
@@ -28,6 +28,11 @@ def status_show(catalog: Catalog, params: Params, lang: str) -> dict[str, Any]:
             "site_description": catalog.description_fa if lang == "fa" else catalog.description_en,
             "site_url": catalog.home_url.rstrip("/"), "locale_default": lang, "error_emails_to": None,
             "extensions": []}
+
+
+def site_read(catalog: Catalog, params: Params, lang: str) -> bool:
+    """Whether the site may be read: always (CKAN answers ``true`` to anyone allowed to see it)."""
+    return True
 
 
 def package_list(catalog: Catalog, params: Params, lang: str) -> list[str]:
@@ -74,8 +79,18 @@ def package_search(catalog: Catalog, params: Params, lang: str) -> dict[str, Any
     found = [p for p in catalog.packages if ckan_search.matches(p, terms, catalog)]
     ordered = ckan_search.sort_packages(found, keys, lang)
     facets, search_facets = ckan_search.facets(found, fields, catalog, limit=limit, mincount=mincount)
-    return {"count": len(found), "sort": sort, "facets": facets, "search_facets": search_facets,
-            "results": [ckan_shapes.package(catalog, p, lang) for p in ordered[start:start + rows]]}
+    results = [ckan_shapes.package(catalog, p, lang) for p in ordered[start:start + rows]]
+    wanted = _fl(params)
+    if wanted:
+        results = [{k: r[k] for k in wanted if k in r} for r in results]
+    return {"count": len(found), "sort": sort, "facets": facets, "search_facets": search_facets, "results": results}
+
+
+def _fl(params: Params) -> list[str]:
+    """``fl``: the fields each result keeps (comma- or space-separated, or a list); none given, every field."""
+    value = params.get("fl")
+    names = text_list(params, "fl") if isinstance(value, list) else text(params, "fl").replace(",", " ").split()
+    return [] if names in ([], ["*"]) or "data_dict" in names else names
 
 
 def _facet_limit(params: Params) -> int:
@@ -133,13 +148,14 @@ def organization_show(catalog: Catalog, params: Params, lang: str) -> dict[str, 
 def help_show(catalog: Catalog, params: Params, lang: str) -> str:
     """What an action does (CKAN returns the action's docstring)."""
     name = required_id(params, "name")
-    action = ACTIONS.get(name)
+    action = ACTIONS.get(name) or ACTIONS_WITH_SQL.get(name)
     if action is None:
         raise not_found(f"Action function not found: {name}")
     return (action.__doc__ or name).strip()
 
 
-ACTIONS: dict[str, Callable[[Catalog, Params, str], Any]] = {
+ACTIONS: dict[str, Callable[..., Any]] = {
+    "site_read": site_read,
     "status_show": status_show,
     "package_list": package_list,
     "package_show": package_show,
@@ -148,5 +164,14 @@ ACTIONS: dict[str, Callable[[Catalog, Params, str], Any]] = {
     "current_package_list_with_resources": current_package_list_with_resources,
     "organization_list": organization_list,
     "organization_show": organization_show,
+    "group_list": groups.group_list,
+    "group_show": groups.group_show,
+    "tag_list": groups.tag_list,
+    "tag_show": groups.tag_show,
     "help_show": help_show,
+}
+# Coroutines that also take ``datasette=`` and ``request=``: they run SQL the request shapes.
+ACTIONS_WITH_SQL: dict[str, Callable[..., Any]] = {
+    "datastore_search": datastore.datastore_search,
+    "datastore_search_sql": datastore.datastore_search_sql,
 }

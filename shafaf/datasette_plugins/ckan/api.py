@@ -44,13 +44,21 @@ async def action(request: Request, datasette: Datasette) -> Response:
         if request.method not in ("GET", "HEAD", "POST"):
             raise ActionError(405, {"__type": "Bad Request", "message": "Bad request - use GET or POST"})
         handler = ckan_actions.ACTIONS.get(name)
-        if handler is None:
+        with_sql = ckan_actions.ACTIONS_WITH_SQL.get(name)
+        if handler is None and with_sql is None:
             raise bad_request(f"Action name not known: {name}")
         params = await _params(request)
         cat = await catalog.load(datasette, absolute(datasette, request))
-        result = handler(cat, params, language.request_language(request))
+        lang = language.request_language(request)
+        if with_sql is not None:
+            result = await with_sql(cat, params, lang, datasette=datasette, request=request)
+        else:
+            result = handler(cat, params, lang)  # type: ignore[misc]
     except ActionError as e:
-        return json_response({"help": help_url, "success": False, "error": e.error}, status=e.status)
+        refused = json_response({"help": help_url, "success": False, "error": e.error}, status=e.status)
+        if e.status == 405:  # RFC 9110: a 405 names the methods the route takes
+            refused.headers["allow"] = "GET, HEAD, POST, OPTIONS"
+        return refused
     return json_response({"help": help_url, "success": True, "result": result})
 
 

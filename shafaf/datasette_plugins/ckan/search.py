@@ -131,7 +131,7 @@ FIELDS: dict[str, Callable[[Package, Term, Catalog], bool]] = {
     "tags": lambda p, t, c: _any(p.tags, t),
     "res_format": lambda p, t, c: _any((r.format for r in p.resources), t, fold=True),
     "license_id": lambda p, t, c: _glob(c.license.id, t.value, exact=t.exact),
-    "groups": lambda p, t, c: False,  # the portal has no CKAN groups
+    "groups": lambda p, t, c: _any((th.name for th in p.themes), t),  # the EU data themes
     "dataset_type": lambda p, t, c: _glob("dataset", t.value, exact=t.exact),
     "type": lambda p, t, c: _glob("dataset", t.value, exact=t.exact),
     "state": lambda p, t, c: _glob("active", t.value, exact=t.exact),
@@ -196,6 +196,8 @@ def facet_values(package: Package, field: str, catalog: Catalog) -> list[tuple[s
         return sorted({(r.format, r.format) for r in package.resources})
     if field == "license_id":
         return [(catalog.license.id, catalog.license.title or catalog.license.id)]
+    if field == "groups":
+        return [(t.name, t.title_en) for t in package.themes]
     return []
 
 

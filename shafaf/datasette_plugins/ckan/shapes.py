@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from shafaf.datasette_plugins.catalogs.catalog import Catalog, Organization, Package, Resource
+from shafaf.standard.themes import Theme
 
 OPEN_LICENSES = {"CC-BY-4.0", "CC-BY-SA-4.0", "CC0-1.0", "ODC-BY-1.0", "ODbL-1.0", "cc-by", "cc-by-sa", "cc-zero",
                  "odc-by", "odc-odbl", "odc-pddl", "other-open"}
@@ -31,6 +32,36 @@ def tag(name: str) -> dict[str, Any]:
             "vocabulary_id": None}
 
 
+def group(catalog: Catalog, theme: Theme, lang: str, *, with_count: bool = True) -> dict[str, Any]:
+    """A theme as CKAN's group: named by its EU data-theme code, described by the vocabulary's IRI."""
+    out: dict[str, Any] = {
+        "id": theme.name,
+        "name": theme.name,
+        "title": theme.title(lang),
+        "display_name": theme.title(lang),
+        "title_translated": {"fa": theme.title_fa, "en": theme.title_en},
+        "description": theme.iri,
+        "created": ckan_time(min((p.created for p in catalog.packages_in(theme) if p.created), default=None)),
+        "image_url": "",
+        "image_display_url": "",
+        "is_organization": False,
+        "approval_status": "approved",
+        "state": "active",
+        "type": "group",
+        "num_followers": 0,
+        "extras": [{"key": "uri", "value": theme.iri}],
+    }
+    if with_count:
+        out["package_count"] = len(catalog.packages_in(theme))
+    return out
+
+
+def package_group(theme: Theme, lang: str) -> dict[str, Any]:
+    """A group as a package lists it (CKAN's six keys)."""
+    return {"id": theme.name, "name": theme.name, "title": theme.title(lang), "display_name": theme.title(lang),
+            "description": theme.iri, "image_display_url": ""}
+
+
 def organization(catalog: Catalog, org: Organization, lang: str, *, with_count: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": org.id,
@@ -40,7 +71,9 @@ def organization(catalog: Catalog, org: Organization, lang: str, *, with_count: 
         "title_translated": {"fa": org.name_fa, "en": org.name_en},
         "description": (org.description_fa if lang == "fa" else org.description_en) or "",
         "description_translated": {"fa": org.description_fa or "", "en": org.description_en or ""},
-        "created": ckan_time(org.published_at),
+        # Not later than its first dataset (published_at is the agency's latest publication).
+        "created": ckan_time(min(filter(None, (org.published_at, *(p.created for p in catalog.packages_of(org.id)))),
+                                 default=None)),
         "image_url": "",
         "image_display_url": "",
         "is_organization": True,
@@ -78,7 +111,7 @@ def resource(resource: Resource, package: Package) -> dict[str, Any]:
         "resource_type": None,
         "cache_url": None,
         "cache_last_updated": None,
-        "datastore_active": False,
+        "datastore_active": resource.datastore_active,
     }
 
 
@@ -120,7 +153,7 @@ def package(catalog: Catalog, package: Package, lang: str) -> dict[str, Any]:
         "url": package.landing_page,
         "version": "",
         "tags": [tag(t) for t in package.tags],
-        "groups": [],
+        "groups": [package_group(t, lang) for t in package.themes],
         "extras": [{"key": k, "value": v} for k, v in sorted(extras.items())],
         "relationships_as_object": [],
         "relationships_as_subject": [],

@@ -31,13 +31,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
+import contextlib
 import contextvars
 import functools
 import inspect
 import itertools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from shafaf.core.errors import ServerBusy
@@ -75,6 +76,17 @@ def own_pages(view: Callable[..., Any]) -> Callable[..., Any]:
 
 def in_own_pages() -> bool:
     return _in_own_pages.get()
+
+
+@contextlib.contextmanager
+def public_sql() -> Iterator[None]:
+    """Inside one of our routes, SQL the request wrote or shaped (CKAN's ``datastore_search_sql``): run it as
+    public SQL, on Datasette's pool with its queue bound and the public limits, as ``?sql=`` would be."""
+    token = _in_own_pages.set(False)
+    try:
+        yield
+    finally:
+        _in_own_pages.reset(token)
 
 
 def own_executor() -> concurrent.futures.ThreadPoolExecutor:

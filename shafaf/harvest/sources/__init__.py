@@ -5,6 +5,7 @@ from __future__ import annotations
 from shafaf.harvest.sources.base import Capture, Harvester
 from shafaf.harvest.sources.ckan import CkanHarvester
 from shafaf.harvest.sources.datapackage import DataPackageHarvester
+from shafaf.harvest.sources.dcat import DcatHarvester
 from shafaf.harvest.sources.file import FileHarvester
 from shafaf.harvest.sources.http import HttpHarvester
 from shafaf.harvest.sources.jsonapi import JsonApiHarvester
@@ -15,6 +16,7 @@ HARVESTERS: dict[str, Harvester] = {
     "ckan": CkanHarvester(),
     "datapackage": DataPackageHarvester(),
     "jsonapi": JsonApiHarvester(),
+    "dcat": DcatHarvester(),
 }
 
 
