@@ -41,6 +41,8 @@ setup(
         "rdflib>=7.1,<8",
         # Atom feeds of publications and failed harvests (feeds.py): feedgen writes and escapes the XML.
         "feedgen>=1.0,<2",
+        # The "check my file" upload form is read as it streams (pages/upload_form.py); 0.0.26 fixes CVE-2026-40347.
+        "python-multipart>=0.0.26,<0.1",
     ],
     extras_require={
         "test": [

@@ -27,6 +27,8 @@ from shafaf.standard.search_index import register_function as register_search_fu
 from shafaf.datasette_plugins import common, language
 from shafaf.datasette_plugins.security import exceptions, params, headers as security, sql_limits
 from shafaf.datasette_plugins.pages import lists, routes as pages, search
+from shafaf.datasette_plugins.pages.check_file import ROUTES as CHECK_FILE_ROUTES  # /validate, issue 22
+from shafaf.datasette_plugins.pages.check_file import skip_csrf as _upload_skips_csrf
 from shafaf.datasette_plugins.agency_api import ROUTES as AGENCY_API_ROUTES
 from shafaf.datasette_plugins.agency_api import skip_csrf as _skip_csrf
 from shafaf.datasette_plugins.downloads import ROUTES as DOWNLOAD_ROUTES
@@ -104,12 +106,14 @@ def extra_template_vars(request: Any, datasette: Datasette) -> dict[str, Any]:
 
 @hookimpl
 def skip_csrf(scope: dict[str, Any]) -> bool | None:
-    """The agency API authenticates by Bearer token, not cookie (see ``agency_api``)."""
-    return True if _skip_csrf(scope) else None
+    """The agency API authenticates by Bearer token, not cookie (see ``agency_api``); the upload form checks
+    its own token (asgi-csrf cannot read multipart bodies: ``pages/upload_form``)."""
+    return True if _skip_csrf(scope) or _upload_skips_csrf(scope) else None
 
 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
     """Our routes; their queries run on our pages' own SQL threads, never behind public SQL (``sql_pools``)."""
-    routes = [*REDACTED_ROUTES, *DOWNLOAD_ROUTES, *HARVESTABLE_ROUTES, *pages.ROUTES, *lists.ROUTES, *AGENCY_API_ROUTES]
+    routes = [*REDACTED_ROUTES, *DOWNLOAD_ROUTES, *HARVESTABLE_ROUTES, *pages.ROUTES, *lists.ROUTES, *AGENCY_API_ROUTES,
+              *CHECK_FILE_ROUTES]
     return [(pattern, own_pages(view)) for pattern, view in routes]
