@@ -27,9 +27,11 @@ from shafaf.core.errors import UsageError
 @click.option("--deadline", type=click.FloatRange(1), default=30.0, show_default=True,
               help="Seconds a URL's download may take in all.")
 @click.option("--allow-private-networks", is_flag=True, help="Let the URL lead to a private address (as the portal's harvests may).")
+@click.option("--wait", is_flag=True, hidden=True,
+              help="Import everything, then read one job from stdin: {\"folder\": ..., \"args\": [...]} (the page's spares).")
 @friendly
 def check_file(file: Path | None, url: str | None, name: str | None, kind: str | None, max_bytes: int, max_rows: int,
-               deadline: float, allow_private_networks: bool) -> None:
+               deadline: float, allow_private_networks: bool, wait: bool) -> None:
     """Check FILE (or --url) like a harvested file and print the report and its page view as JSON.
 
     The report is the one 'shafaf validate --json' prints; "view" holds the
@@ -46,6 +48,9 @@ def check_file(file: Path | None, url: str | None, name: str | None, kind: str |
     from shafaf.harvest.file_check import CheckLimits, check_file as check, check_url
     from shafaf.harvest.net.fetch import FetchPolicy
 
+    if wait:
+        _one_job()
+        return
     limits = CheckLimits(max_bytes=max_bytes, max_rows=max_rows)
     if (file is None) == (url is None):
         raise UsageError("give either FILE or --url")
@@ -60,3 +65,18 @@ def check_file(file: Path | None, url: str | None, name: str | None, kind: str |
         result = check(file, name=name, kind=kind, limits=limits)
     click.echo(json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True))
     sys.exit(0 if result["report"].get("valid") else 1)
+
+
+def _one_job() -> None:
+    """A spare of the page (``pages/check_workers``): wait for one job, run it in its folder, exit."""
+    import os
+
+    line = sys.stdin.buffer.readline()
+    if not line.strip():
+        sys.exit(0)  # the server went away before it needed this spare
+    job = json.loads(line)
+    folder = str(job["folder"])
+    os.chdir(folder)
+    os.environ["TMPDIR"] = os.environ["HOME"] = folder
+    tempfile.tempdir = folder  # validate's own temporary files land in the job's folder, removed with it
+    check_file.main([str(a) for a in job["args"]], prog_name="shafaf check-file", standalone_mode=True)

@@ -8,11 +8,12 @@ with the JSON report to download (``format=json``, or the link on the page).
 Nothing is stored or published. The web plugin never validates nor fetches
 (tests/test_layout.py: it may not import ``validate`` or ``harvest``), so
 the work is done by a child process, ``shafaf check-file``
-(``harvest.file_check``), in a temporary folder that is its HOME, TMPDIR and
-working directory and is removed when the answer is sent; the child gets no
-data directory, so it cannot reach ``state.db`` or the published database.
-The child runs off the event loop with a deadline (killed, with its process
-group, when it passes), a memory and a file-size limit; the body is read as
+(``harvest.file_check``; warm spares in ``check_workers``), in a temporary
+folder that is its HOME, TMPDIR and working directory and is removed when
+the answer is sent; the child gets no data directory, so it cannot reach
+``state.db`` or the published database. The child runs off the event loop
+with a deadline (killed, with its process group, when it passes), a memory,
+CPU and file-size limit; the body is read as
 it arrives and refused past the byte cap (413); each client may check a
 limited number of files an hour (429), and only a few checks run at once
 (503): the portal keeps serving readers meanwhile.
@@ -23,13 +24,8 @@ Settings (``plugins.shafaf.check_file`` in Datasette's metadata): ``max_bytes``,
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
-import os
-import resource
-import signal
-import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +35,7 @@ from datasette import Response
 from shafaf import standard
 from shafaf.datasette_plugins import i18n, language
 from shafaf.datasette_plugins.common import href, render
+from shafaf.datasette_plugins.pages.check_workers import run_check
 from shafaf.datasette_plugins.pages.harvest_status import context
 from shafaf.datasette_plugins.pages.upload_form import FormRefused, csrf_expected, is_upload, read_form
 from shafaf.datasette_plugins.security.rate_limit import Window, client_key
@@ -49,7 +46,6 @@ if TYPE_CHECKING:
 
 DEFAULTS: dict[str, Any] = {"max_bytes": 10_000_000, "max_rows": 100_000, "deadline_s": 30.0,
                             "per_client_per_hour": 30, "concurrent": 2}
-MEMORY_LIMIT = 2_000_000_000  # address space of one check (frictionless and openpyxl included)
 FORM_OVERHEAD = 64 * 1024  # the form's other fields and multipart boundaries, beside the file
 _windows: dict[int, Window] = {}
 _running: dict[int, int] = {}
@@ -129,7 +125,8 @@ async def _check(request: Request, datasette: Datasette, lang: str, limits: dict
             args.append("--allow-private-networks")  # the portal's harvests may: so may its checks
     else:
         args += [str(form.file), "--name", form.file_name or "upload"]
-    outcome = await run_check(args, tmp, deadline_s=limits["deadline_s"], max_bytes=limits["max_bytes"])
+    outcome = await run_check(args, tmp, deadline_s=limits["deadline_s"], max_bytes=limits["max_bytes"],
+                              spares=limits["concurrent"])
     if isinstance(outcome, str):
         return await _page(datasette, request, lang, status=422 if outcome == "usage" else 503, chosen=kind, url=url,
                            problem=_worker_problem(outcome, lang, limits))
@@ -143,48 +140,6 @@ async def _check(request: Request, datasette: Datasette, lang: str, limits: dict
     return await _page(datasette, request, lang, chosen=kind, url=url, result=views.get(lang) or views["en"],
                        report_href=f"data:application/json;base64,{data}",
                        report_name=f"{(report.get('file') or 'file').rsplit('.', 1)[0]}.report.json")
-
-
-async def run_check(args: list[str], folder: Path, *, deadline_s: float, max_bytes: int) -> dict[str, Any] | str:
-    """``shafaf check-file ARGS`` in ``folder``: its JSON, or "usage", "deadline" or "failed"."""
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(folder), "TMPDIR": str(folder),
-           "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
-    if os.environ.get("PYTHONPATH"):
-        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    file_cap = max(64_000_000, 40 * max_bytes)  # the interim files and key index beside the file
-
-    def limit() -> None:  # in the child, before it runs Python
-        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (file_cap, file_cap))
-        cpu = int(deadline_s) + 2
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "shafaf", "check-file", *args, cwd=str(folder), env=env,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        preexec_fn=limit, start_new_session=True)
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), timeout=deadline_s)
-    except (asyncio.TimeoutError, asyncio.CancelledError):
-        _kill(process)
-        await process.wait()
-        return "deadline"
-    if process.returncode == 2:
-        return "usage"
-    if process.returncode not in (0, 1):
-        return "failed"
-    try:
-        value = json.loads(out)
-    except (ValueError, RecursionError):
-        return "failed"
-    return value if isinstance(value, dict) and "report" in value and "view" in value else "failed"
-
-
-def _kill(process: asyncio.subprocess.Process) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _form_problem(lang: str) -> str:
