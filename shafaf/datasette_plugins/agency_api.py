@@ -125,7 +125,8 @@ async def harvest(request: Request, datasette: Datasette) -> Response:
         return _error(400, "'source' must be a source id")
     try:
         queued = await asyncio.to_thread(agency_requests.request_harvest, found.state, agency, source_id=source,
-                                         per_hour=found.registry.portal.harvest_requests_per_hour)
+                                         per_hour=found.registry.portal.harvest_requests_per_hour,
+                                         by="the agency through its API")
     except RateLimited as e:
         return _error(429, str(e), **{"Retry-After": str(e.retry_after)})
     except UsageError as e:
