@@ -242,3 +242,45 @@ def test_forged_expired_and_other_agencies_cookies_are_not_sessions(portal):
 def test_the_console_in_persian(portal):
     page = get(portal["ds"], CONSOLE, sign_in(portal))
     assert 'dir="rtl"' in page.text and "برداشت این منبع هم‌اکنون" in page.text and "آخرین برداشت‌ها" in page.text
+
+
+def test_accepting_a_held_shrink_is_refused_unless_the_portal_allows_it(portal):
+    cookies = sign_in(portal)
+    before = state_rows(portal, "select count(*) from harvest_requests")
+    refused = send(portal["ds"], {"action": "accept-shrink", "source": "services"}, cookies)
+    assert refused.status_code == 403 and "only the operator" in refused.text
+    assert state_rows(portal, "select count(*) from harvest_requests") == before
+
+
+def test_an_officer_accepts_a_held_shrink_when_the_portal_allows_it(tmp_path):
+    path = write_registry(tmp_path / "src")
+    path.write_text(path.read_text(encoding="utf-8").replace("portal:\n", "portal:\n  agencies_may_accept_shrink: true\n", 1),
+                    encoding="utf-8")
+    reg = registry.load(path)
+    assert reg.portal.agencies_may_accept_shrink is True
+    data = DataDir(tmp_path / "var")
+    harvest(reg.agencies, registry=reg, data=data)
+    publish(list(reg.agencies), registry=reg, data=data)
+    services = path.parent / "files" / "alpha_services.csv"
+    services.write_text("\n".join(services.read_text(encoding="utf-8").splitlines()[:2]) + "\n", encoding="utf-8")
+    held = harvest([reg.agency("alpha")], registry=reg, data=data)
+    assert any(r.outcome == "needs_review" and r.reason == "suspicious_shrink" for r in held)
+    state = StateStore(data.state_db)
+    token, _ = tokens.create(state, "alpha")
+    here = {"ds": make_datasette(data.public_db, reg.portal, registry_path=path), "alpha": token,
+            "data": data, "registry": path, "state": state}
+    cookies = sign_in(here, token)
+    page = get(here["ds"], f"{CONSOLE}?lang=en", cookies)
+    assert "The last file was held" in page.text and "The smaller file is right" in page.text
+    assert send(here["ds"], {"action": "accept-shrink", "source": "beta"}, cookies).status_code == 400
+    assert send(here["ds"], {"action": "accept-shrink", "source": "services"}, cookies).status_code == 303
+    queued = state_rows(here, "select message from runs where outcome = 'queued'")
+    assert len(queued) == 1 and "accepting a file with far fewer rows" in queued[0][0]
+    ran = CliRunner().invoke(cli, ["harvest", "--due", "--registry", str(path), "--data-dir", str(data.root)],
+                             catch_exceptions=False)
+    assert ran.exit_code == 0, ran.output
+    with sqlite3.connect(data.public_db) as db:
+        assert db.execute("select count(*) from services where agency_id = 'alpha' and not withdrawn").fetchone()[0] == 1
+        message = db.execute("select message from harvest_runs where agency_id = 'alpha' and source_id = 'services' "
+                             "order by started desc limit 1").fetchone()[0]
+    assert message.startswith("asked for by the agency through its console, accepting a file with far fewer rows")

@@ -38,6 +38,7 @@ PORTAL_KEYS = {
     "plan_start_year", "smart_plan", "duplicate_threshold", "calendar", "reference_lag_months", "stale_after_months",
     "discrepancy_tolerance",
     "stale_after_missed_runs", "run_lease_s", "harvest_requests_per_hour", "scheduler_poll_s", "webhook_url",
+    "agencies_may_accept_shrink",  # issue 22
 }
 # Numeric portal settings: key -> (type, minimum, maximum)
 PORTAL_NUMBERS: dict[str, tuple[type, float, float]] = {
@@ -63,6 +64,7 @@ SMART_PLAN_KEYS = {"start_year", "step", "years", "name_fa", "name_en"}
 AGENCY_KEYS = {
     "id", "name_fa", "name_en", "parent", "website", "contact_email",
     "description_fa", "description_en", "sources",
+    "webhook_url",  # issue 22: the agency's own webhook, told of its failed and held runs
 }
 SOURCE_KEYS = {
     "id", "dataset", "kind", "path", "url", "format", "encoding", "sheet",
@@ -118,6 +120,8 @@ class Portal:
     harvest_requests_per_hour: int = 6  # "harvest now" requests one agency may make per hour; 0 turns them off
     scheduler_poll_s: float = 30.0  # how often the scheduler looks for agencies' requests between slots
     webhook_url: str | None = None  # receives a JSON message for each failed run and each agency gone stale
+    # Issue 22: whether an agency's officer may accept a held shrink from the console (an operator decision).
+    agencies_may_accept_shrink: bool = False
 
     @property
     def schedule_limits(self) -> Limits:
@@ -207,6 +211,7 @@ class Agency:
     description_en: str | None = None
     sources: tuple[Source, ...] = ()
     line: int | None = None
+    webhook_url: str | None = None  # issue 22: also told of this agency's failed and held runs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -350,12 +355,13 @@ class _Checker:
         webhook = self.url(data, "webhook_url", "'portal'")
         if webhook is not None:
             kwargs["webhook_url"] = webhook
-        if "allow_private_networks" in data:
-            value = data["allow_private_networks"]
-            if not isinstance(value, bool):
-                self.problem(self.line_of(data, "allow_private_networks"), "allow_private_networks must be true or false")
-            else:
-                kwargs["allow_private_networks"] = value
+        for flag in ("allow_private_networks", "agencies_may_accept_shrink"):
+            if flag in data:
+                value = data[flag]
+                if not isinstance(value, bool):
+                    self.problem(self.line_of(data, flag), f"{flag} must be true or false")
+                else:
+                    kwargs[flag] = value
         return Portal(**kwargs)
 
     def smart_plan(self, data: dict[str, Any]) -> SmartPlan | None:
@@ -437,7 +443,8 @@ class _Checker:
             self.problem(self.line_of(data, "contact_email"), f"contact_email {optional['contact_email']!r} of {what}: {why}")
             optional["contact_email"] = None
         sources = self.sources(data.get("sources"), agency_id, self.line_of(data, "sources"))
-        return Agency(id=agency_id, **names, **optional, sources=sources, line=data.line)
+        webhook = self.url(data, "webhook_url", what)  # issue 22
+        return Agency(id=agency_id, **names, **optional, sources=sources, line=data.line, webhook_url=webhook)
 
     def sources(self, raw: Any, agency_id: str, line: int | None) -> tuple[Source, ...]:
         if raw is None:

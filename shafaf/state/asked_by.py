@@ -14,11 +14,18 @@ from shafaf.core.models import Trigger
 
 QUEUED_PREFIX = f"{Trigger.REQUEST}: "
 QUEUED_SUFFIX = "; waiting for the scheduler"
+# A request that accepts a held shrink says so in the same words, so the run knows it and the history shows it.
+ACCEPTING = ", accepting a file with far fewer rows than the last good one"
 
 
-def queued_message(by: str) -> str:
+def queued_message(by: str, *, accept_shrink: bool = False) -> str:
     """The message of a queued run asked for by ``by`` ("the agency through its console")."""
-    return f"{QUEUED_PREFIX}asked for by {by}{QUEUED_SUFFIX}"
+    return f"{QUEUED_PREFIX}asked for by {by}{ACCEPTING if accept_shrink else ''}{QUEUED_SUFFIX}"
+
+
+def accepts_shrink(requested: str) -> bool:
+    """Whether the request (``requested_by``'s text) accepts a held shrink."""
+    return requested.endswith(ACCEPTING)
 
 
 def requested_by(message: str) -> str:

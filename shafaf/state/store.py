@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from shafaf.state import leases
-from shafaf.state.asked_by import requested_by
+from shafaf.state.asked_by import accepts_shrink, requested_by
 from shafaf.core.models import Claim, Outcome, Phase, Reason
 from shafaf.core.public_message import public
 from shafaf.standard.tables import HARVEST_RUNS_COLUMNS
@@ -126,10 +126,11 @@ class Run:
     # Who asked for a queued run ("asked for by the agency through its console"): kept at the head of its
     # message when it finishes, so the published run history says it. Not a column of its own.
     requested_by: str = ""
+    accept_shrink: bool = False  # the request accepts a held shrink (asked_by.ACCEPTING); not a column either
 
     def as_row(self) -> dict[str, Any]:
         row = dataclasses.asdict(self)
-        del row["requested_by"]
+        del row["requested_by"], row["accept_shrink"]
         for key in ("outcome", "reason", "phase"):
             row[key] = None if row[key] is None else str(row[key])
         return row
@@ -219,6 +220,7 @@ class StateStore:
                 return Claim.NOT_DUE, None
             if waiting is not None:
                 run.requested_by = requested_by(waiting["message"] or "")
+                run.accept_shrink = accepts_shrink(run.requested_by)
             holder = conn.execute("SELECT * FROM leases WHERE agency_id = ? AND source_id = ? AND state = 'running'",
                                   key).fetchone()
             if holder is not None and leases.lapsed(holder, leases.expiry(wall_clock(), 0)):

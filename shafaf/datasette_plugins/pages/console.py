@@ -10,6 +10,9 @@ with Datasette's CSRF token:
 - ``schedule``: preview the next runs of a rule, then save it
   (``agency_requests.set_schedule``, the API's validation and limits);
 - ``reset``: back to the registry's schedule (``agency_requests.reset_schedule``);
+- ``accept-shrink``: harvest a source again accepting the file the shrink
+  guard held, only when the portal lets agencies (``agencies_may_accept_shrink``,
+  off by default: otherwise an operator runs ``shafaf harvest --accept-shrink``);
 - ``sign-out``: ends every session of the token (``tokens.end_sessions``).
 
 Every action is written where the API and the CLI write it: the queued runs
@@ -103,6 +106,8 @@ async def console(request: Request, datasette: Datasette) -> Response:
         return response
     if action == "harvest":
         return await _harvest(request, datasette, lang, found, agency, fields, token_id)
+    if action == "accept-shrink":
+        return await _accept_shrink(request, datasette, lang, found, agency, fields, token_id)
     if action == "schedule":
         return await _schedule(request, datasette, lang, found, agency, fields, token_id)
     if action == "reset":
@@ -135,11 +140,12 @@ async def _sign_in(request: Request, datasette: Datasette, lang: str, found: Any
 
 
 async def _harvest(request: Request, datasette: Datasette, lang: str, found: Any, agency: Any,
-                   fields: dict[str, str], token_id: str) -> Response:
+                   fields: dict[str, str], token_id: str, *, accept_shrink: bool = False) -> Response:
     source = fields.get("source") or None
     try:
         await asyncio.to_thread(agency_requests.request_harvest, found.state, agency, source_id=source,
-                                token_id=token_id, per_hour=found.registry.portal.harvest_requests_per_hour, by=BY)
+                                token_id=token_id, per_hour=found.registry.portal.harvest_requests_per_hour, by=BY,
+                                accept_shrink=accept_shrink)
     except RateLimited as e:
         return await _page(datasette, request, lang, found, agency, signed_in=True, status=429,
                            headers={"Retry-After": str(e.retry_after)},
@@ -150,6 +156,20 @@ async def _harvest(request: Request, datasette: Datasette, lang: str, found: Any
         return await _page(datasette, request, lang, found, agency, signed_in=True, status=400,
                            problem=i18n.gettext("This agency has no such source.", lang))
     return _done(datasette, agency.id, lang, "harvest")
+
+
+async def _accept_shrink(request: Request, datasette: Datasette, lang: str, found: Any, agency: Any,
+                         fields: dict[str, str], token_id: str) -> Response:
+    """Queue the source again, accepting the smaller file: only when the portal allows and a file is held."""
+    if not found.registry.portal.agencies_may_accept_shrink:
+        return await _page(datasette, request, lang, found, agency, signed_in=True, status=403,
+                           problem=i18n.gettext("On this portal only the operator accepts a held file.", lang))
+    shown = {s["id"]: s for s in await sources(datasette, found, agency, lang)}
+    source = shown.get(fields.get("source", ""))
+    if source is None or source["held"] is None:
+        return await _page(datasette, request, lang, found, agency, signed_in=True, status=400,
+                           problem=i18n.gettext("This source has no held file to accept.", lang))
+    return await _harvest(request, datasette, lang, found, agency, fields, token_id, accept_shrink=True)
 
 
 def rule_value(fields: dict[str, str]) -> Any:
@@ -219,7 +239,8 @@ async def _page(datasette: Datasette, request: Request, lang: str, found: Any, a
     response = await render(datasette, request, "shafaf_console.html", {
         "agency": {"id": agency_id, "name": (agency.name_fa if lang == "fa" else agency.name_en) or agency_id}
         if agency is not None else None,
-        "signed_in": signed_in, "sources": shown, "problem": problem, "notice": notice, "preview": preview,
+        "signed_in": signed_in, "sources": shown,
+        "may_accept": bool(found and found.registry.portal.agencies_may_accept_shrink), "problem": problem, "notice": notice, "preview": preview,
         "action": href(datasette, session.console_path(agency_id), lang) if agency_id else "",
         "agency_href": href(datasette, f"/agencies/{urllib.parse.quote(agency_id)}", lang) if agency_id else "",
         "feed_href": datasette.urls.path(f"/agencies/{urllib.parse.quote(agency_id)}/feed.atom") if agency_id else "",
