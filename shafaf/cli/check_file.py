@@ -71,6 +71,12 @@ def _one_job() -> None:
     """A spare of the page (``pages/check_workers``): wait for one job, run it in its folder, exit."""
     import os
 
+    from shafaf.harvest.file_check import check_file as check
+
+    with tempfile.TemporaryDirectory(prefix="shafaf-warm-") as tmp:  # first-use costs paid before the job
+        sample = Path(tmp) / "services.csv"
+        sample.write_text("agency_id,service_id,name_fa,name_en\nx,S1,a,b\n", encoding="utf-8")
+        check(sample)
     line = sys.stdin.buffer.readline()
     if not line.strip():
         sys.exit(0)  # the server went away before it needed this spare
