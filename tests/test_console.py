@@ -284,3 +284,14 @@ def test_an_officer_accepts_a_held_shrink_when_the_portal_allows_it(tmp_path):
         message = db.execute("select message from harvest_runs where agency_id = 'alpha' and source_id = 'services' "
                              "order by started desc limit 1").fetchone()[0]
     assert message.startswith("asked for by the agency through its console, accepting a file with far fewer rows")
+
+
+def test_the_api_records_which_token_asked_and_says_so_in_the_run(portal):
+    answer = asyncio.run(portal["ds"].client.post("/-/agencies/alpha/harvest", json={"source": "services"},
+                                                  headers={"Authorization": f"Bearer {portal['alpha']}"}))
+    assert answer.status_code == 202, answer.text
+    request_id, run_id = answer.json()["request_id"], answer.json()["run_id"]
+    token_id = state_rows(portal, "select token_id from harvest_requests where request_id = ?", request_id)[0][0]
+    assert token_id == portal["alpha"].split("_")[1]
+    message = state_rows(portal, "select message from runs where run_id = ?", run_id)[0][0]
+    assert "asked for by the agency through its API" in message

@@ -63,6 +63,12 @@ def verify(state: StateStore, token: str) -> str | None:
     return str(row["agency_id"])
 
 
+def token_id_of(token: str) -> str | None:
+    """The id part of a well-formed token (what records name; never the secret), else None."""
+    match = _SHAPE.match(token or "")
+    return match[1] if match else None
+
+
 def verify_for(state: StateStore, token: str, agency_id: str) -> str | None:
     """The token's id when it is live and ``agency_id``'s, else None, doing the same work either way.
 
