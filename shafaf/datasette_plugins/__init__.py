@@ -28,7 +28,8 @@ from shafaf.datasette_plugins import common, language
 from shafaf.datasette_plugins.security import exceptions, params, headers as security, sql_limits
 from shafaf.datasette_plugins.pages import lists, routes as pages, search
 from shafaf.datasette_plugins.pages.check_file import ROUTES as CHECK_FILE_ROUTES  # /validate, issue 22
-from shafaf.datasette_plugins.pages.check_file import skip_csrf as _upload_skips_csrf
+from shafaf.datasette_plugins.pages.check_file import PATH as CHECK_FILE_PATH, skip_csrf as _upload_skips_csrf
+from shafaf.datasette_plugins.pages.upload_form import only_uploads_here
 from shafaf.datasette_plugins.pages import console_session
 from shafaf.datasette_plugins.pages.console import console as _console
 from shafaf.datasette_plugins.agency_api import ROUTES as AGENCY_API_ROUTES
@@ -65,7 +66,8 @@ def asgi_wrapper(datasette: Datasette) -> Any:
     its own 404s included, then ``search``, which rewrites ``?_search=``,
     then ``params``, which refuses malformed parameters of Datasette's.
     """
-    return lambda app: language.wrap(security.wrap(search.wrap(params.wrap(app, datasette)), datasette))
+    return lambda app: language.wrap(security.wrap(search.wrap(params.wrap(
+        only_uploads_here(app, CHECK_FILE_PATH), datasette)), datasette))  # multipart only at /validate (issue 22)
 
 
 @hookimpl

@@ -170,3 +170,19 @@ def is_upload(scope: dict[str, Any], path: str) -> bool:
         return False
     content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
     return content_type.split(b";", 1)[0].strip().lower() == b"multipart/form-data"
+
+
+def only_uploads_here(app: Any, path: str) -> Any:
+    """``app``, answering 415 to a multipart POST anywhere but ``path`` (asgi-csrf#38 would make it a 500)."""
+
+    async def guarded(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope.get("type") == "http" and scope.get("method") == "POST" and scope.get("path") != path:
+            content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
+            if content_type.split(b";", 1)[0].strip().lower() == b"multipart/form-data":
+                await send({"type": "http.response.start", "status": 415,
+                            "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+                await send({"type": "http.response.body", "body": b"this address takes no multipart/form-data\n"})
+                return
+        await app(scope, receive, send)
+
+    return guarded
