@@ -295,3 +295,31 @@ def test_the_api_records_which_token_asked_and_says_so_in_the_run(portal):
     assert token_id == portal["alpha"].split("_")[1]
     message = state_rows(portal, "select message from runs where run_id = ?", run_id)[0][0]
     assert "asked for by the agency through its API" in message
+
+
+def test_locations_are_shown_without_secrets_or_server_paths():
+    from shafaf.config.registry import Source
+    from shafaf.datasette_plugins.pages.console_view import location
+
+    url = Source(id="s", dataset="services", kind="http", agency_id="a",
+                 url="https://officer:hunter2@data.alpha.ir/export.csv?apikey=SECRET123&year=1403")
+    shown = location(url)
+    assert "hunter2" not in shown and "officer" not in shown and "SECRET123" not in shown
+    assert shown.startswith("https://data.alpha.ir/export.csv") and "year=1403" in shown
+    assert location(Source(id="s", dataset="services", kind="file", agency_id="a",
+                           path=Path("/srv/shafaf/agencies/alpha/services.csv"))) == "services.csv"
+
+
+@pytest.mark.parametrize("body, content_type", [
+    (b"action=harvest&x=" + b"a" * 20_000, "application/x-www-form-urlencoded"),  # past the body cap
+    (b"action=\xff\xfe", "application/x-www-form-urlencoded"),  # not UTF-8
+    (b'{"action": "harvest"}', "application/json"),  # not a form
+])
+def test_hostile_console_bodies_are_400_and_change_nothing(portal, body, content_type):
+    ds, cookies = portal["ds"], sign_in(portal)
+    before = state_rows(portal, "select count(*) from harvest_requests")
+    cookie, token = form_token(ds, cookies)
+    got = asyncio.run(ds.client.post(CONSOLE, content=body, cookies={**cookies, "ds_csrftoken": cookie},
+                                     headers={"content-type": content_type, "x-csrftoken": token}))
+    assert got.status_code == 400
+    assert state_rows(portal, "select count(*) from harvest_requests") == before
