@@ -46,6 +46,8 @@ setup(
         # XML and SOAP answers of service buses (harvest/sources/xml_records.py): iterparse with entities
         # unresolved, no DTD, no network. Already a dependency of feedgen; named because we call it directly.
         "lxml>=5.2,<7",
+        # The "check my file" upload form is read as it streams (pages/upload_form.py); 0.0.26 fixes CVE-2026-40347.
+        "python-multipart>=0.0.26,<0.1",
     ],
     extras_require={
         "test": [

@@ -76,6 +76,8 @@ class PortalModel(Part):
     fetch_read_timeout_s: number(float, 0.1, 3600) = _default("fetch_read_timeout_s")
     fetch_retries: number(int, 0, 10) = _default("fetch_retries")
     allow_private_networks: Flag = _default("allow_private_networks")
+    # Whether an agency's officer may accept a held shrink from the console: an operator decision, off by default.
+    agencies_may_accept_shrink: Flag = _default("agencies_may_accept_shrink")
     harvest_concurrency: number(int, 1, 64) = _default("harvest_concurrency")
     keep_raw_runs: number(int, 1, 10_000) = _default("keep_raw_runs")
     shrink_threshold: number(float, 0, 1) = _default("shrink_threshold")
@@ -132,6 +134,7 @@ class AgencyModel(Part):
     contact_email: Optional[Email] = None
     description_fa: Optional[Text] = None
     description_en: Optional[Text] = None
+    webhook_url: Optional[Url] = None  # also told of this agency's failed and held runs
     sources: Optional[list[AnySource]] = None
 
 

@@ -91,4 +91,5 @@ def _agency(model: AgencyModel, raw: LineDict, base: Path, warnings: list[Locate
         sources.append(made)
     return Agency(id=model.id, name_fa=model.name_fa, name_en=model.name_en, parent=model.parent,
                   website=model.website, contact_email=model.contact_email, description_fa=model.description_fa,
-                  description_en=model.description_en, sources=tuple(sources), line=raw.line)
+                  description_en=model.description_en, sources=tuple(sources), line=raw.line,
+                  webhook_url=model.webhook_url)

@@ -46,6 +46,8 @@ class Portal:
     fetch_read_timeout_s: float = 30.0
     fetch_retries: int = 3
     allow_private_networks: bool = False
+    # Whether an agency's officer may accept a held shrink from the console (an operator decision).
+    agencies_may_accept_shrink: bool = False
     harvest_concurrency: int = 4
     keep_raw_runs: int = 50
     shrink_threshold: float = 0.5  # a valid file with fewer rows than this share of the last good one is held
@@ -157,6 +159,7 @@ class Agency:
     description_en: str | None = None
     sources: tuple[Source, ...] = ()
     line: int | None = None
+    webhook_url: str | None = None  # also told of this agency's failed and held runs
 
 
 @dataclasses.dataclass(frozen=True)

@@ -27,6 +27,11 @@ from shafaf.standard.search_index import register_function as register_search_fu
 from shafaf.datasette_plugins import common, language, sql_truncation
 from shafaf.datasette_plugins.security import exceptions, params, headers as security, sql_limits
 from shafaf.datasette_plugins.pages import lists, routes as pages, search
+from shafaf.datasette_plugins.pages.check_file import ROUTES as CHECK_FILE_ROUTES  # /validate, issue 22
+from shafaf.datasette_plugins.pages.check_file import PATH as CHECK_FILE_PATH, skip_csrf as _upload_skips_csrf
+from shafaf.datasette_plugins.pages.upload_form import only_uploads_here
+from shafaf.datasette_plugins.pages import console_session
+from shafaf.datasette_plugins.pages.console import console as _console
 from shafaf.datasette_plugins.agency_api import ROUTES as AGENCY_API_ROUTES
 from shafaf.datasette_plugins.agency_api import skip_csrf as _skip_csrf
 from shafaf.datasette_plugins.downloads import ROUTES as DOWNLOAD_ROUTES
@@ -64,7 +69,7 @@ def asgi_wrapper(datasette: Datasette) -> Any:
     in a query CSV's headers that it was cut at ``max_returned_rows``.
     """
     return lambda app: language.wrap(security.wrap(search.wrap(params.wrap(
-        sql_truncation.wrap(app, datasette), datasette)), datasette))
+        sql_truncation.wrap(only_uploads_here(app, CHECK_FILE_PATH), datasette), datasette)), datasette))  # multipart only at /validate
 
 
 @hookimpl
@@ -107,13 +112,22 @@ def extra_template_vars(request: Any, datasette: Datasette) -> dict[str, Any]:
 
 
 @hookimpl
+def actor_from_request(datasette: Datasette, request: Any) -> Any:
+    """The agency officer's console session, as Datasette's actor (``pages/console_session``)."""
+    return console_session.actor_from_request(datasette, request)
+
+
+@hookimpl
 def skip_csrf(scope: dict[str, Any]) -> bool | None:
-    """The agency API authenticates by Bearer token, not cookie (see ``agency_api``)."""
-    return True if _skip_csrf(scope) else None
+    """The agency API authenticates by Bearer token, not cookie (see ``agency_api``); the upload form checks
+    its own token (asgi-csrf cannot read multipart bodies: ``pages/upload_form``)."""
+    return True if _skip_csrf(scope) or _upload_skips_csrf(scope) else None
 
 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
     """Our routes; their queries run on our pages' own SQL threads, never behind public SQL (``sql_pools``)."""
-    routes = [*REDACTED_ROUTES, *DOWNLOAD_ROUTES, *HARVESTABLE_ROUTES, *pages.ROUTES, *lists.ROUTES, *AGENCY_API_ROUTES]
+    console = [(rf"^/agencies/(?P<agency_id>{common.AGENCY_ID_PATTERN})/console\Z", _console)]  # before pages' 404
+    routes = [*REDACTED_ROUTES, *DOWNLOAD_ROUTES, *HARVESTABLE_ROUTES, *console, *pages.ROUTES, *lists.ROUTES,
+              *AGENCY_API_ROUTES, *CHECK_FILE_ROUTES]
     return [(pattern, own_pages(view)) for pattern, view in routes]

@@ -120,12 +120,14 @@ async def harvest(request: Request, datasette: Datasette) -> Response:
     if isinstance(asked, Response):
         return asked
     found, agency, body = asked
+    token_id = tokens.token_id_of(request.headers.get("authorization", "").partition(" ")[2].strip())
     source = body.get("source")
     if source is not None and not isinstance(source, str):
         return _error(400, "'source' must be a source id")
     try:
         queued = await asyncio.to_thread(agency_requests.request_harvest, found.state, agency, source_id=source,
-                                         per_hour=found.registry.portal.harvest_requests_per_hour)
+                                         per_hour=found.registry.portal.harvest_requests_per_hour,
+                                         token_id=token_id, by="the agency through its API")
     except RateLimited as e:
         return _error(429, str(e), **{"Retry-After": str(e.retry_after)})
     except UsageError as e:

@@ -182,7 +182,7 @@ class Runner:
             try:
                 result = stage_file(path or capture.path, agency=agency, source=reading, format=fmt or capture.format,
                                     run_id=run.run_id, portal=self.registry.portal, pkg=self.data.packages(agency.id),
-                                    accept_shrink=self.accept_shrink)
+                                    accept_shrink=self.accept_shrink or run.accept_shrink)  # or the agency's request
             except StageError as e:  # a full disk: a part of a split file records it in its own run
                 if path is None:
                     raise

@@ -118,7 +118,7 @@ def run_due(registry: Registry, data: DataDir, *, now: dt.datetime | None = None
         result.problems += problems
     if registry.portal.webhook_url:
         payloads = webhook.messages(result.runs, stale_agencies(registry, state, now=now), state)
-        result.problems += webhook.send(registry.portal, payloads)
+        result.problems += webhook.send(registry.portal, payloads, agencies=registry.agencies)
     return result
 
 

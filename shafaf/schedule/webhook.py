@@ -1,6 +1,9 @@
 """The portal's optional webhook: one JSON message per failed run, per agency gone stale, and per source
 that starts failing or recovers (``source_failing``, ``source_recovered``: from the run before it, issue 23).
 
+An agency may have its own (``webhook_url`` of the agency in the registry):
+it receives the messages about that agency only, beside the portal's.
+
 Sent through the guarded fetcher (its deadline, destination checks and
 retries), so a hanging or hostile receiver costs at most one fetch deadline
 and can never reach an address a harvester could not. A failure to deliver
@@ -9,13 +12,14 @@ is reported to the caller and never fails a run.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 from shafaf.core.errors import HarvestError
 from shafaf.harvest.net.fetch import FetchPolicy, post_json
 from shafaf.core.models import Outcome
 from shafaf.config.registry import Portal
 from shafaf.state.run_history import change
+from shafaf.config.registry import Agency, Portal
 from shafaf.state.store import Run, StateStore, utc_now
 
 NOTIFY_OUTCOMES = (Outcome.FAILED, Outcome.NEEDS_REVIEW, Outcome.ABORTED)
@@ -52,15 +56,16 @@ def messages(runs: list[Run], stale: dict[str, list[str]], state: StateStore) ->
     return out
 
 
-def send(portal: Portal, payloads: list[dict[str, Any]]) -> list[str]:
-    """Post each message; the problems met (empty when all arrived or no webhook is set)."""
-    if not portal.webhook_url:
-        return []
+def send(portal: Portal, payloads: list[dict[str, Any]], *, agencies: Iterable[Agency] = ()) -> list[str]:
+    """Post each message to the portal's webhook and its agency's; the problems met (empty when all arrived)."""
+    own = {a.id: a.webhook_url for a in agencies if getattr(a, "webhook_url", None)}
     policy = FetchPolicy.from_portal(portal)
     problems = []
     for payload in payloads:
-        try:
-            post_json(portal.webhook_url, payload, policy=policy)
-        except HarvestError as e:
-            problems.append(f"webhook: {e.reason}: {e.message}")
+        targets = [url for url in (portal.webhook_url, own.get(payload.get("agency_id", ""))) if url]
+        for url in dict.fromkeys(targets):
+            try:
+                post_json(url, payload, policy=policy)
+            except HarvestError as e:
+                problems.append(f"webhook: {e.reason}: {e.message}")
     return problems

@@ -16,11 +16,12 @@ import datetime as dt
 import json
 
 from shafaf.core.errors import RateLimited, ScheduleError, UsageError
-from shafaf.core.models import Outcome, Trigger
+from shafaf.core.models import Outcome
 from shafaf.config.registry import Agency, Registry, Source
 from shafaf.config.schedule import Rule, format_utc, next_after, parse_utc, problem_text
 from shafaf.config.schedule_limits import Limits, accept_rule
 from shafaf.state import store as state_mod
+from shafaf.state.asked_by import queued_message
 from shafaf.state.store import Run, StateStore, new_run_id, utc_now
 
 WINDOW = dt.timedelta(hours=1)
@@ -36,8 +37,13 @@ class HarvestRequest:
 
 
 def request_harvest(state: StateStore, agency: Agency, *, source_id: str | None = None, token_id: str | None = None,
-                    per_hour: int) -> HarvestRequest:
-    """Queue a harvest of the agency (or one source); RateLimited past ``per_hour`` requests in the last hour."""
+                    per_hour: int, by: str = "the agency", accept_shrink: bool = False) -> HarvestRequest:
+    """Queue a harvest of the agency (or one source); RateLimited past ``per_hour`` requests in the last hour.
+
+    ``by`` says who asked ("the agency through its console"): it heads the run's message in the public run
+    history; ``token_id`` (which token asked) stays in ``harvest_requests``, private. ``accept_shrink``: the
+    runs accept a file the shrink guard would hold (the caller checks that the portal lets agencies do so).
+    """
     sources = [s for s in agency.sources if source_id is None or s.id == source_id]
     if not sources:
         raise UsageError(f"agency {agency.id!r} has no source {source_id!r}" if source_id else
@@ -52,7 +58,7 @@ def request_harvest(state: StateStore, agency: Agency, *, source_id: str | None 
             wait = max(1, int(((oldest or now) + WINDOW - now).total_seconds()) + 1)
             raise RateLimited(f"agency {agency.id!r} asked for {len(recent)} harvests in the last hour; "
                               f"the portal allows {per_hour}", retry_after=wait)
-        runs = {s.id: _queued(agency, s) for s in sources}
+        runs = {s.id: _queued(agency, s, by, accept_shrink) for s in sources}
         request = HarvestRequest(request_id=new_run_id(), agency_id=agency.id, source_id=source_id,
                                  requested=format_utc(now), run_ids={k: r.run_id for k, r in runs.items()})
         conn.execute("INSERT INTO harvest_requests VALUES (?, ?, ?, ?, ?, ?)",
@@ -64,10 +70,10 @@ def request_harvest(state: StateStore, agency: Agency, *, source_id: str | None 
     return request
 
 
-def _queued(agency: Agency, source: Source) -> Run:
+def _queued(agency: Agency, source: Source, by: str, accept_shrink: bool) -> Run:
     return Run(run_id=new_run_id(), agency_id=agency.id, source_id=source.id, dataset=source.dataset, kind=source.kind,
                location=source.location, started=utc_now(), outcome=Outcome.QUEUED,
-               message=f"{Trigger.REQUEST}: asked for by the agency; waiting for the scheduler")
+               message=queued_message(by, accept_shrink=accept_shrink))
 
 
 def queued_runs(state: StateStore) -> list[dict[str, str]]:

@@ -27,6 +27,7 @@ from typing import Any, Iterator
 
 from shafaf.state import leases
 from shafaf.core import durable
+from shafaf.state.asked_by import accepts_shrink, requested_by
 from shafaf.core.models import Claim, Outcome, Phase, Reason
 from shafaf.core.public_message import public
 from shafaf.standard.tables import HARVEST_RUNS_COLUMNS
@@ -73,6 +74,8 @@ CREATE TABLE IF NOT EXISTS schedule_overrides (
     agency_id TEXT NOT NULL, source_id TEXT NOT NULL, rule TEXT NOT NULL, set_at TEXT, set_by TEXT,
     PRIMARY KEY (agency_id, source_id)
 );
+-- When each token's console sessions were last ended (sign-out): older sessions are refused (tokens.py).
+CREATE TABLE IF NOT EXISTS console_sign_outs (token_id TEXT PRIMARY KEY, ended TEXT NOT NULL);
 -- Agencies the webhook was told are stale, so it is told once per time they go stale.
 CREATE TABLE IF NOT EXISTS stale_notices (agency_id TEXT PRIMARY KEY, since TEXT);
 -- Agencies met in multi-agency files that the registry does not list (new_agencies).
@@ -122,9 +125,14 @@ class Run:
     rows_staged: int | None = None
     rows_failed: int | None = None
     fetch_ms: int | None = None
+    # Who asked for a queued run ("asked for by the agency through its console"): kept at the head of its
+    # message when it finishes, so the published run history says it. Not a column of its own.
+    requested_by: str = ""
+    accept_shrink: bool = False  # the request accepts a held shrink (asked_by.ACCEPTING); not a column either
 
     def as_row(self) -> dict[str, Any]:
         row = dataclasses.asdict(self)
+        del row["requested_by"], row["accept_shrink"]
         for key in ("outcome", "reason", "phase"):
             row[key] = None if row[key] is None else str(row[key])
         return row
@@ -203,9 +211,13 @@ class StateStore:
         now = utc_now()
         key = (run.agency_id, run.source_id)
         with self.immediate() as conn:
-            if queued and not conn.execute("SELECT 1 FROM runs WHERE run_id = ? AND outcome = ?",
-                                           (run.run_id, str(Outcome.QUEUED))).fetchone():
+            waiting = conn.execute("SELECT message FROM runs WHERE run_id = ? AND outcome = ?",
+                                   (run.run_id, str(Outcome.QUEUED))).fetchone() if queued else None
+            if queued and waiting is None:
                 return Claim.NOT_DUE, None
+            if waiting is not None:
+                run.requested_by = requested_by(waiting["message"] or "")
+                run.accept_shrink = accepts_shrink(run.requested_by)
             holder = conn.execute("SELECT * FROM leases WHERE agency_id = ? AND source_id = ? AND state = 'running'",
                                   key).fetchone()
             if holder is not None and leases.lapsed(holder, leases.expiry(wall_clock(), 0)):
@@ -300,6 +312,8 @@ class StateStore:
     def finish(self, run: Run, outcome: Outcome, *, reason: Reason | None = None, message: str = "") -> Run:
         run.outcome = outcome
         run.reason = reason
+        if run.requested_by and not message.startswith(run.requested_by):
+            message = f"{run.requested_by}; {message}" if message else run.requested_by
         run.message = public(message, roots=(self.path.parent,))  # bounded, and no path of the data folder
         run.finished = utc_now()
         self.save(run)

@@ -16,9 +16,10 @@ import re
 import secrets
 
 from shafaf.core.errors import UsageError
-from shafaf.state.store import StateStore, utc_now
+from shafaf.state.store import StateStore, utc_now, wall_clock
 
 PREFIX = "shafaf"
+_DUMMY = "0" * 64  # compared against when no token has the id, so an unknown id costs what a known one does
 _SHAPE = re.compile(r"^shafaf_([a-f0-9]{12})_([A-Za-z0-9_-]{43})$")
 
 
@@ -60,6 +61,57 @@ def verify(state: StateStore, token: str) -> str | None:
             return None
         conn.execute("UPDATE tokens SET last_used = ? WHERE token_id = ?", (utc_now(), match[1]))
     return str(row["agency_id"])
+
+
+def token_id_of(token: str) -> str | None:
+    """The id part of a well-formed token (what records name; never the secret), else None."""
+    match = _SHAPE.match(token or "")
+    return match[1] if match else None
+
+
+def verify_for(state: StateStore, token: str, agency_id: str) -> str | None:
+    """The token's id when it is live and ``agency_id``'s, else None, doing the same work either way.
+
+    The console's sign-in answers an unknown token and another agency's alike
+    (403), and must not tell them apart by its timing: a malformed token is
+    looked up as a dummy id, the digest is always computed and compared, and
+    the only write (``last_used``) is for the token that signs in.
+    """
+    match = _SHAPE.match(token or "")
+    token_id = match[1] if match else "0" * 12
+    digest = _digest(token or "")
+    with state.connect() as conn:
+        row = conn.execute("SELECT agency_id, sha256, revoked FROM tokens WHERE token_id = ?", (token_id,)).fetchone()
+        stored = row["sha256"] if row is not None else _DUMMY
+        same = hmac.compare_digest(stored, digest)
+        ok = bool(match) and row is not None and same and not row["revoked"] and row["agency_id"] == agency_id
+        if ok:
+            conn.execute("UPDATE tokens SET last_used = ? WHERE token_id = ?", (utc_now(), token_id))
+    return token_id if ok else None
+
+
+def session_live(state: StateStore, token_id: str, agency_id: str, signed_in: str) -> bool:
+    """Whether a console session of ``token_id`` signed in at ``signed_in`` still stands.
+
+    It ends when the token is revoked or no longer the agency's, and when its
+    sessions were ended (``end_sessions``) at or after it was signed in.
+    """
+    with state.connect() as conn:
+        row = conn.execute("SELECT t.agency_id, t.revoked, s.ended FROM tokens t LEFT JOIN console_sign_outs s "
+                           "ON s.token_id = t.token_id WHERE t.token_id = ?", (token_id,)).fetchone()
+    return (row is not None and not row["revoked"] and row["agency_id"] == agency_id
+            and (row["ended"] is None or row["ended"] < signed_in))
+
+
+def instant() -> str:
+    """Now, to the microsecond: when a session was signed in or ended (a sign-in right after a sign-out stands)."""
+    return wall_clock().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def end_sessions(state: StateStore, token_id: str) -> None:
+    """End every console session signed in with ``token_id`` until now (a sign-out ends them all)."""
+    with state.connect() as conn:
+        conn.execute("INSERT OR REPLACE INTO console_sign_outs VALUES (?, ?)", (token_id, instant()))
 
 
 def revoke(state: StateStore, token_id: str) -> TokenInfo:

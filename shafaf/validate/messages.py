@@ -312,6 +312,17 @@ FATAL_REASONS: dict[str, Kind] = {
         Text("If the smaller file is right, an operator accepts it with 'shafaf harvest --accept-shrink <agency>'.",
              "اگر فایل کوچک‌تر درست است، گرداننده با «shafaf harvest --accept-shrink <دستگاه>» آن را می‌پذیرد."),
     ),
+    # Issue 22 (the "check my file" page refuses an upload past its caps, or an archive, like a harvest does).
+    "too_large": Kind(
+        Text("the file is larger than the limit", "فایل بزرگ‌تر از حد مجاز است"),
+        Text("Check a smaller part of the file (fewer rows), or ask the portal's operator about the limit.",
+             "بخش کوچک‌تری از فایل (سطرهای کمتر) را بررسی کنید، یا درباره این حد از گرداننده درگاه بپرسید."),
+    ),
+    "archive_rejected": Kind(
+        Text("the archive cannot be opened safely", "فایل فشرده را نمی‌توان بی‌خطر باز کرد"),
+        Text("Send the data file itself, or a zip holding exactly one CSV, XLSX or JSON file.",
+             "خود فایل داده را بفرستید، یا فایل zip که فقط یک فایل CSV، XLSX یا JSON دارد."),
+    ),
 }
 
 _FETCH = Kind(
