@@ -85,7 +85,7 @@ def test_validate_exit_codes(run, tmp_path, registry_path):
     good = registry_path.parent / "files" / "beta_services.csv"
     result = run("validate", good, "--dataset", "services")
     assert result.exit_code == 0, result.output
-    assert "valid as 'services': 2 of 2 rows passed" in result.output
+    assert "valid as Services ('services'): 2 of 2 rows passed" in result.output
 
     bad = tmp_path / "bad.csv"
     bad.write_text("service_id,audience\nS1,aliens\n", encoding="utf-8")

@@ -58,7 +58,7 @@ def test_a_file_named_after_its_dataset_needs_no_dataset_option(run, tmp_path):
     path.write_text(SERVICES.replace("aliens", "businesses"), encoding="utf-8")
     result = run(path)
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("services.csv: valid as 'services': 3 of 3 rows passed")
+    assert result.stdout.startswith("services.csv: valid as Services ('services'): 3 of 3 rows passed")
 
     prefixed = tmp_path / "tax_service_performance.csv"
     prefixed.write_text(GOOD_PERFORMANCE, encoding="utf-8")
@@ -79,7 +79,7 @@ def test_an_invalid_file_reports_row_column_value_and_what_to_fix(run, tmp_path)
     result = run(path)
     assert result.exit_code == 1
     out = result.stdout
-    assert "INVALID as 'service_performance': 3 of 4 rows passed, 1 failed" in out
+    assert "INVALID as Service performance ('service_performance'): 3 of 4 rows passed, 1 failed" in out
     assert "constraint-error: 2 (value not allowed)" in out
     assert "row 4, column satisfaction (Satisfaction (0-100)): '120' is above the maximum of 100" in out
     assert "row 4, column availability_pct (Availability (%)): '-1' is below the minimum of 0" in out
@@ -134,7 +134,7 @@ def test_persian_report_uses_persian_titles_and_digits(run, folder):
     out = result.stdout
     assert "service_performance.csv: نامعتبر به‌عنوان «عملکرد خدمات» (service_performance)" in out
     assert "۳ سطر از ۴ سطر پذیرفته شد، ۱ سطر رد شد" in out
-    assert "constraint-error: ۲ (مقدار غیرمجاز)" in out
+    assert "مقدار غیرمجاز (constraint-error): ۲" in out
     assert "سطر ۴، ستون «رضایت (۰ تا ۱۰۰)» (satisfaction):" in out
     assert "«120» بیشتر از بیشینه مجاز (۱۰۰) است" in out
     assert "«دسترس‌پذیری (٪)»" in out and "چه باید کرد:" in out
@@ -188,7 +188,7 @@ def test_a_url_is_fetched_through_the_guarded_fetch(run, fault_server):
 
     result = run(url, env=allow)
     assert result.exit_code == 1, result.output
-    assert result.stdout.startswith("services.csv: INVALID as 'services': 2 of 3 rows passed, 1 failed")
+    assert result.stdout.startswith("services.csv: INVALID as Services ('services'): 2 of 3 rows passed, 1 failed")
     assert f"from {url}" in result.stdout and "row 3, column audience" in result.stdout
     data = json.loads(run(url, "--json", env=allow).stdout)
     assert data["url"] == url and data["dataset"] == "services" and data["rows_failed"] == 1
