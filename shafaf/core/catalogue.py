@@ -25,6 +25,8 @@ LANGUAGES: tuple[str, ...] = ("fa", "en")
 DEFAULT_LANGUAGE = "fa"
 SOURCE_LANGUAGE = "en"  # msgids are English
 DIRECTION: dict[str, str] = {"fa": "rtl", "en": "ltr"}
+# Each language's name in itself (what a language switch shows: a reader finds their language by its own name).
+LANGUAGE_NAMES: dict[str, str] = {"fa": "فارسی", "en": "English"}
 LOCALE_DIR = Path(str(resources.files(__package__) / "locale"))
 DOMAIN = "shafaf"
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from datasette import Request, Response
 
 from shafaf.core import urls
+from shafaf.core.catalogue import LANGUAGE_NAMES
 from shafaf.datasette_plugins import i18n, language
 
 if TYPE_CHECKING:  # datasette.app imports the plugins: importing it here would be circular
@@ -44,7 +45,7 @@ def page_vars(request: Request | None, datasette: Datasette) -> dict[str, Any]:
         "stylesheets": [datasette.urls.static_plugins("shafaf", name) for name in STYLESHEETS],
         "switch_lang": other,
         "switch_href": language.switch_query(request, other) if request is not None else f"?lang={other}",
-        "switch_label": "English" if other == "en" else "فارسی",
+        "switch_label": LANGUAGE_NAMES[other],
     }
 
 
