@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LOCALE=shafaf/core/locale
-pybabel extract -F babel.cfg -k N_ -k Phrase -k say:2 -k say_n:2,3 --no-location --sort-output \
+pybabel extract -F babel.cfg -k N_ -k N_n:1,2 -k Phrase -k say:2 -k say_n:2,3 --no-location --sort-output \
     --add-comments TRANSLATORS: --project Shafaf -o "$LOCALE/shafaf.pot" .
 pybabel update -i "$LOCALE/shafaf.pot" -d "$LOCALE" -D shafaf --no-fuzzy-matching --ignore-obsolete
 pybabel compile -d "$LOCALE" -D shafaf --statistics

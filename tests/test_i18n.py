@@ -18,8 +18,8 @@ PACKAGE = ROOT / "shafaf"
 PLUGIN = PACKAGE / "datasette_plugins"
 PO = PACKAGE / "core" / "locale" / "fa" / "LC_MESSAGES" / "shafaf.po"
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-# The keywords of scripts/update_catalog.sh (``-k N_ -k Phrase -k say:2 -k say_n:2,3``).
-KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "Phrase": None, "say": (2,), "say_n": (2, 3)}
+# The keywords of scripts/update_catalog.sh (``-k N_ -k N_n:1,2 -k Phrase -k say:2 -k say_n:2,3``).
+KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "N_n": (1, 2), "Phrase": None, "say": (2,), "say_n": (2, 3)}
 
 
 def extracted_ids() -> set[str]:
@@ -35,7 +35,7 @@ def extracted_ids() -> set[str]:
 def test_babel_cfg_and_the_script_extract_what_the_test_extracts() -> None:
     assert "[python: shafaf/**.py]" in (ROOT / "babel.cfg").read_text(encoding="utf-8")
     script = (ROOT / "scripts" / "update_catalog.sh").read_text(encoding="utf-8")
-    assert "-k N_ -k Phrase -k say:2 -k say_n:2,3" in script and "pybabel compile" in script
+    assert "-k N_ -k N_n:1,2 -k Phrase -k say:2 -k say_n:2,3" in script and "pybabel compile" in script
 
 
 def catalog() -> dict[str, object]:

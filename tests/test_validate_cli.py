@@ -35,6 +35,9 @@ def run():
     runner = CliRunner()
 
     def invoke(*args, env=None):
+        """English unless the test says otherwise (by --lang or SHAFAF_LANG): the default is the portal's, fa."""
+        chosen = "--lang" in args or "SHAFAF_LANG" in (env or {})
+        args = (*args, *(() if chosen else ("--lang", "en")))
         result = runner.invoke(cli, ["validate", *[str(a) for a in args]], env=env, catch_exceptions=False)
         assert "Traceback" not in result.output
         return result
@@ -139,7 +142,7 @@ def test_persian_report_uses_persian_titles_and_digits(run, folder):
     assert "«120» بیشتر از بیشینه مجاز (۱۰۰) است" in out
     assert "«دسترس‌پذیری (٪)»" in out and "چه باید کرد:" in out
     assert run(folder / "service_performance.csv", env={"SHAFAF_LANG": "fa_IR.UTF-8"}).stdout == out
-    assert "INVALID" in run(folder / "service_performance.csv", env={"SHAFAF_LANG": "de"}).stdout
+    assert run(folder / "service_performance.csv", env={"SHAFAF_LANG": "de"}).stdout == out  # none we speak: the portal's
     assert run(folder / "service_performance.csv", "--lang", "de").exit_code == 2
 
 
@@ -208,3 +211,83 @@ def test_a_url_is_fetched_through_the_guarded_fetch(run, fault_server):
     assert run(unnamed, env=allow).exit_code == 2  # nothing says which dataset: a usage error, before fetching
     assert fault_server.hits("/api/export") == 0
     assert run(unnamed, "--dataset", "services", env=allow).exit_code == 1
+
+
+# -- the report's language, --all, did-you-mean, usage errors (issue 18's last paragraph)
+
+
+def test_the_report_is_in_the_portals_default_language_unless_asked(tmp_path):
+    runner = CliRunner()
+    path = tmp_path / "services.csv"
+    path.write_text(SERVICES, encoding="utf-8")
+    english = tmp_path / "en.yml"
+    english.write_text("portal:\n  title_fa: درگاه\n  default_language: en\nagencies: []\n", encoding="utf-8")
+
+    def out(*args: str, env: dict[str, str] | None = None) -> str:
+        return runner.invoke(cli, ["validate", str(path), *args], env=env, catch_exceptions=False).stdout
+
+    assert out().startswith("services.csv: نامعتبر به‌عنوان «فهرست خدمات» (services)")  # no registry here: fa
+    assert out("--registry", str(english)).startswith("services.csv: INVALID as Services ('services')")
+    assert out(env={"SHAFAF_REGISTRY": str(english)}).startswith("services.csv: INVALID")
+    assert out("--registry", str(english), "--lang", "fa").startswith("services.csv: نامعتبر")
+    assert out(env={"SHAFAF_REGISTRY": str(english), "SHAFAF_LANG": "fa_IR.UTF-8"}).startswith("services.csv: نامعتبر")
+    broken = tmp_path / "broken.yml"
+    broken.write_text("portal: [", encoding="utf-8")
+    assert out("--registry", str(broken)).startswith("services.csv: نامعتبر")  # unreadable: the default, fa
+
+
+def test_all_lists_every_error_and_the_short_report_says_how_many_it_left_out(run, tmp_path):
+    path = tmp_path / "service_performance.csv"
+    rows = "".join(f"S{i},1402-07,online,100,90,{120 + i},99\n" for i in range(5))
+    path.write_text("service_id,period,channel,applications,completed,satisfaction,availability_pct\n" + rows,
+                    encoding="utf-8")
+    short, full = run(path).stdout, run(path, "--all").stdout
+    assert short.count("is above the maximum of 100") == 3 and "… and 2 more" in short and "--all" in short
+    assert full.count("is above the maximum of 100") == 5 and "more" not in full
+    for n in range(2, 7):
+        assert f"row {n}, column satisfaction" in full
+    fa = run(path, "--all", "--lang", "fa").stdout
+    assert fa.count("بیشتر از بیشینه مجاز (۱۰۰) است") == 5 and "سطر ۶،" in fa
+
+
+def test_a_misspelled_header_is_said_to_look_like_the_standards_column(run, tmp_path):
+    path = tmp_path / "service_performance.csv"
+    path.write_text("service_id,period,channel,applications,completed,satisfation\nS1,1402-07,online,100,90,85\n",
+                    encoding="utf-8")
+    en = run(path)
+    assert en.exit_code == 0 and "satisfation (did you mean satisfaction?)" in en.stdout
+    assert "satisfation (شاید منظور satisfaction است؟)" in run(path, "--lang", "fa").stdout
+    path.write_text("service_id,period,channel,applications,completed,notes\nS1,1402-07,online,100,90,x\n",
+                    encoding="utf-8")
+    assert "ignored): notes\n" in run(path).stdout  # nothing close: no guess
+
+
+@pytest.mark.parametrize(("args", "fa", "en"), [
+    ((), "خطا: آرگومان لازم داده نشده است: 'FILE|DIR|URL'.", "Error: Missing argument 'FILE|DIR|URL'."),
+    (("x.csv", "--dataset", "nonsense"), "خطا: مقدار نادرست برای '--dataset': 'nonsense' از مقادیر مجاز",
+     "Error: Invalid value for '--dataset': 'nonsense' is not one of"),
+    (("x.csv", "--bogus"), "خطا: گزینه‌ای به نام '--bogus' نیست.", "Error: No such option '--bogus'."),
+    (("x.csv", "--lang"), "خطا: گزینه '--lang' مقدار می‌خواهد.", "Error: Option '--lang' requires an argument."),
+    (("notes.txt",), "خطا: از نام «notes.txt» پیدا نیست کدام مجموعه‌داده است",
+     "Error: the name 'notes.txt' does not say which dataset it is"),
+])
+def test_usage_errors_are_in_the_reports_language(tmp_path, args, fa, en):
+    (tmp_path / "notes.txt").write_text("a\n1\n", encoding="utf-8")
+    runner = CliRunner()
+    args = tuple(str(tmp_path / a) if a == "notes.txt" else a for a in args)
+    persian = runner.invoke(cli, ["validate", *args])
+    assert persian.exit_code == 2 and fa in persian.stderr, persian.stderr
+    assert "Usage:" not in persian.stderr and "Error:" not in persian.stderr
+    english = runner.invoke(cli, ["validate", *args], env={"SHAFAF_LANG": "en"})
+    assert english.exit_code == 2 and en in english.stderr, english.stderr
+    assert ("Usage:" in english.stderr) == ("کاربرد:" in persian.stderr)  # click shows the usage line when it can
+
+
+def test_the_click_messages_we_translate_are_still_clicks():
+    import click
+
+    from shafaf.cli import click_words
+
+    source = "".join(p.read_text(encoding="utf-8") for p in Path(click.__file__).parent.glob("*.py"))
+    for msgid in [*click_words.WORDS, *(m for pair in click_words.PLURALS for m in pair)]:
+        assert f'"{msgid}"' in source, msgid

@@ -45,6 +45,11 @@ def N_(message: str) -> str:
     return message
 
 
+def N_n(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a singular and plural pair for ``pybabel extract`` (``ngettext``'s msgids), translated where shown."""
+    return singular, plural
+
+
 @functools.cache
 def translations(lang: str) -> gettext_module.NullTranslations:
     """The compiled catalogue of ``lang`` (English is the msgids themselves)."""
