@@ -15,7 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "shafaf"
-ARABIC = re.compile(r"[\u0620-\u064A\u066E-\u06D3\u06FA-\u06FF\uFB50-\uFDFF\uFE70-\uFEFC]")  # letters (digits are number())
+# Arabic-script letters (digits are written by number(), and may stand anywhere).
+ARABIC = re.compile(r"[\u0620-\u064A\u066E-\u06D3\u06FA-\u06FF\uFB50-\uFDFF\uFE70-\uFEFC]")
 CATALOGUE_CALLS = {"N_", "Phrase", "say", "say_n", "gettext", "ngettext", "_"}
 
 # Modules whose Persian is data, not words we say (agencies' spellings, units and stop words).
@@ -50,8 +51,12 @@ def _docstrings(tree: ast.AST) -> set[int]:
     found: set[int] = set()
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
-                and isinstance(body[0].value, ast.Constant):
+        if (
+            isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+        ):
             found.add(id(body[0].value))
     return found
 
@@ -65,8 +70,13 @@ def persian_outside_the_catalogue(package: Path = PACKAGE) -> list[str]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         allowed = _catalogue_arguments(tree) | _docstrings(tree)
         for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in allowed \
-                    and ARABIC.search(node.value) and node.value not in DATA_STRINGS:
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in allowed
+                and ARABIC.search(node.value)
+                and node.value not in DATA_STRINGS
+            ):
                 wrong.append(f"{rel}:{node.lineno}: {node.value[:60]!r}")
     return wrong
 
@@ -90,6 +100,8 @@ def test_the_scan_finds_a_persian_message_written_in_code(tmp_path):
     """The test is not vacuous: a Persian literal in an f-string or a dict is found, a msgid's is not."""
     sample = tmp_path / "shafaf" / "validate" / "sample.py"
     sample.parent.mkdir(parents=True)
-    sample.write_text('"""سند."""\nX = {"a": "سطر"}\nY = say(lang, "value بله/خیر")\nZ = f"{1} ردیف"\n', encoding="utf-8")
+    sample.write_text(
+        '"""سند."""\nX = {"a": "سطر"}\nY = say(lang, "value بله/خیر")\nZ = f"{1} ردیف"\n', encoding="utf-8"
+    )
     found = persian_outside_the_catalogue(tmp_path / "shafaf")
     assert [w.split(":")[1] for w in found] == ["2", "4"], found

@@ -13,7 +13,8 @@ from __future__ import annotations
 import contextlib
 import gettext
 import os
-from typing import IO, Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import IO, Any
 
 import click
 
@@ -59,8 +60,9 @@ class SpeakingCommand(click.Command):
 
     language_of: Callable[[list[str]], str] = staticmethod(lambda args: LANGUAGES[0])
 
-    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
-                     **extra: Any) -> click.Context:
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
         lang = self.language_of(list(args))
         with click_speaks(lang):
             try:
@@ -85,5 +87,5 @@ def option_value(args: list[str], name: str) -> str | None:
         if arg == name and i + 1 < len(args):
             return args[i + 1]
         if arg.startswith(name + "="):
-            return arg[len(name) + 1:]
+            return arg[len(name) + 1 :]
     return None

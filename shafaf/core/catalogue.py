@@ -17,9 +17,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import gettext as gettext_module
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 LANGUAGES: tuple[str, ...] = ("fa", "en")
 DEFAULT_LANGUAGE = "fa"
@@ -32,11 +33,13 @@ DOMAIN = "shafaf"
 
 # Digits and separators of each language's script (a language missing here writes ASCII digits).
 _DIGITS: dict[str, dict[int, str]] = {
-    "fa": str.maketrans({
-        **{str(d): chr(0x06F0 + d) for d in range(10)},
-        ",": "\u066c",  # ARABIC THOUSANDS SEPARATOR
-        ".": "\u066b",  # ARABIC DECIMAL SEPARATOR
-    }),
+    "fa": str.maketrans(
+        {
+            **{str(d): chr(0x06F0 + d) for d in range(10)},
+            ",": "\u066c",  # ARABIC THOUSANDS SEPARATOR
+            ".": "\u066b",  # ARABIC DECIMAL SEPARATOR
+        }
+    ),
 }
 
 
@@ -75,7 +78,7 @@ def say_n(lang: str, singular: str, plural: str, n: int, /, **values: Any) -> st
     return text % {"n": number(n, lang, grouped=True), **values}
 
 
-def in_every_language(render: Callable[[str], str]) -> "Text":
+def in_every_language(render: Callable[[str], str]) -> Text:
     """``render(lang)`` for each language of the catalogue."""
     return Text({lang: render(lang) for lang in LANGUAGES})
 

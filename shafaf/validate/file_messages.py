@@ -28,19 +28,31 @@ def _names(listed: str, lang: str) -> str:
 
 def _fatal(reason: str, detail: str, file: str, dataset: str, facts: dict[str, Any], lang: str) -> str:
     if reason == "missing_column" and (m := _MISSING.search(detail)):
-        return say(lang, "The file %(file)s has no column %(missing)s that the standard %(dataset)s requires; "
-                         "its columns are: %(columns)s",
-                   file=file, missing=_names(m["missing"], lang), dataset=standard.dataset_title(dataset, lang),
-                   columns=_names(m["columns"], lang) or say(lang, "none"))
+        return say(
+            lang,
+            "The file %(file)s has no column %(missing)s that the standard %(dataset)s requires; "
+            "its columns are: %(columns)s",
+            file=file,
+            missing=_names(m["missing"], lang),
+            dataset=standard.dataset_title(dataset, lang),
+            columns=_names(m["columns"], lang) or say(lang, "none"),
+        )
     if reason == "too_many_invalid_rows" and "rows_failed" in facts:
-        return say(lang, "%(failed)s of %(read)s rows of the file %(file)s failed, more than the portal accepts; "
-                         "the last accepted data stays published",
-                   failed=number(facts["rows_failed"], lang, grouped=True),
-                   read=number(facts["rows_read"], lang, grouped=True), file=file)
+        return say(
+            lang,
+            "%(failed)s of %(read)s rows of the file %(file)s failed, more than the portal accepts; "
+            "the last accepted data stays published",
+            failed=number(facts["rows_failed"], lang, grouped=True),
+            read=number(facts["rows_read"], lang, grouped=True),
+            file=file,
+        )
     if reason == "no_valid_rows" and "rows_read" in facts:
-        return say(lang, "None of the %(read)s rows of the file %(file)s passed validation; "
-                         "the last accepted data stays published",
-                   read=number(facts["rows_read"], lang, grouped=True), file=file)
+        return say(
+            lang,
+            "None of the %(read)s rows of the file %(file)s passed validation; the last accepted data stays published",
+            read=number(facts["rows_read"], lang, grouped=True),
+            file=file,
+        )
     problem = fatal_kind(reason).name[lang]
     if detail:
         return say(lang, "%(file)s: %(problem)s (details: %(detail)s)", file=file, problem=problem, detail=detail)

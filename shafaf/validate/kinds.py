@@ -25,18 +25,24 @@ class Kind:
     fix: Phrase
 
 
-_FIX_VALUES = Phrase("Use only what the standard allows in this column: one of its listed values, a number within its limits, "
-    "or a value in its form; do not leave required cells empty.")
-_FIX_FILE = Phrase("Check that the file really is a CSV, XLSX or JSON table and is not damaged: open it in a spreadsheet and save it again.")
+_FIX_VALUES = Phrase(
+    "Use only what the standard allows in this column: one of its listed values, a number within its limits, "
+    "or a value in its form; do not leave required cells empty."
+)
+_FIX_FILE = Phrase(
+    "Check that the file really is a CSV, XLSX or JSON table and is not damaged: open it in a spreadsheet and save it again."
+)
 _FIX_ROWS = Phrase("Fix the rows listed in the report (row, column, value), then send or harvest the file again.")
 
 ERROR_TYPES: dict[str, Kind] = {
     # frictionless: cells
     "type-error": Kind(
         Phrase("wrong kind of value"),
-        Phrase("Write numbers with digits only (no units or words; leave the cell empty when there is no figure), "
-             "dates like 1402/07/15 or 2024-03-05, yes/no columns as yes/no, true/false or بله/خیر, "
-             "web addresses starting with https://."),
+        Phrase(
+            "Write numbers with digits only (no units or words; leave the cell empty when there is no figure), "
+            "dates like 1402/07/15 or 2024-03-05, yes/no columns as yes/no, true/false or بله/خیر, "
+            "web addresses starting with https://."
+        ),
     ),
     "constraint-error": Kind(Phrase("value not allowed"), _FIX_VALUES),
     "unique-error": Kind(
@@ -45,24 +51,32 @@ ERROR_TYPES: dict[str, Kind] = {
     ),
     "primary-key": Kind(
         Phrase("repeated row key"),
-        Phrase("Keep one row per key (for example one row per service, period and channel): "
-             "remove the repeated row, or correct the key column that was copied wrongly."),
+        Phrase(
+            "Keep one row per key (for example one row per service, period and channel): "
+            "remove the repeated row, or correct the key column that was copied wrongly."
+        ),
     ),
     "foreign-key": Kind(
         Phrase("unknown service"),
-        Phrase("Add the service to the agency's services file (or fix its row there if it was rejected), "
-             "or correct the service ID to one that is in it."),
+        Phrase(
+            "Add the service to the agency's services file (or fix its row there if it was rejected), "
+            "or correct the service ID to one that is in it."
+        ),
     ),
     # frictionless: rows
     "missing-cell": Kind(
         Phrase("row shorter than the header"),
-        Phrase("Look for a missing separator or a line break inside a cell: every row needs as many cells as the "
-             "header has columns (empty cells are fine)."),
+        Phrase(
+            "Look for a missing separator or a line break inside a cell: every row needs as many cells as the "
+            "header has columns (empty cells are fine)."
+        ),
     ),
     "extra-cell": Kind(
         Phrase("row longer than the header"),
-        Phrase("Remove values past the last column, or put quotes around cells that contain the separator "
-             "(a comma inside a number or a name)."),
+        Phrase(
+            "Remove values past the last column, or put quotes around cells that contain the separator "
+            "(a comma inside a number or a name)."
+        ),
     ),
     "blank-row": Kind(
         Phrase("blank row (skipped)"),
@@ -101,7 +115,9 @@ ERROR_TYPES: dict[str, Kind] = {
     ),
     "blank-label": Kind(
         Phrase("column without a name"),
-        Phrase("Name the column after the standard's field, or delete it: a column without a name is matched to no field."),
+        Phrase(
+            "Name the column after the standard's field, or delete it: a column without a name is matched to no field."
+        ),
     ),
     "header-error": Kind(
         Phrase("problem in the header"),
@@ -135,8 +151,10 @@ ERROR_TYPES: dict[str, Kind] = {
     # ours
     "cross-field": Kind(
         Phrase("values that contradict each other"),
-        Phrase("Completed cannot exceed applications, nor within-standard exceed completed; "
-             "a period or an activity cannot end before it starts."),
+        Phrase(
+            "Completed cannot exceed applications, nor within-standard exceed completed; "
+            "a period or an activity cannot end before it starts."
+        ),
     ),
     "date-error": Kind(
         Phrase("unreadable date"),
@@ -159,7 +177,9 @@ FATAL_REASONS: dict[str, Kind] = {
     ),
     "encoding": Kind(
         Phrase("the characters cannot be read in this encoding"),
-        Phrase("Save the file as UTF-8 (in Excel: CSV UTF-8), or say its encoding, e.g. --encoding cp1256 for Windows Persian files."),
+        Phrase(
+            "Save the file as UTF-8 (in Excel: CSV UTF-8), or say its encoding, e.g. --encoding cp1256 for Windows Persian files."
+        ),
     ),
     "unreadable": Kind(Phrase("the file cannot be read as a table"), _FIX_FILE),
     "invalid_json": Kind(Phrase("the JSON cannot be read safely"), _FIX_FILE),

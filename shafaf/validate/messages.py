@@ -22,10 +22,11 @@ Writing conventions, so every message reads the same way:
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from shafaf import standard
-from shafaf.core.catalogue import SOURCE_LANGUAGE, N_, Phrase, Text, in_every_language, join, number, say
+from shafaf.core.catalogue import N_, SOURCE_LANGUAGE, Phrase, Text, in_every_language, join, number, say
 from shafaf.validate.kinds import kind_of
 
 MAX_QUOTED = 80  # longer values are cut in messages (the report keeps the whole value)
@@ -93,8 +94,9 @@ def _type_error(dataset: str, field: str | None, value: str, facts: Mapping[str,
         ftype = "number"  # an unpivoted column holds figures
     word = _TYPE_WORDS[ftype][lang] if ftype in _TYPE_WORDS else ftype or say(lang, "valid")
     hint = _TYPE_HINTS[ftype][lang] if ftype in _TYPE_HINTS else ""
-    problem = say(lang, "%(value)s%(where)s is not %(kind)s%(hint)s", value=quote(value, lang), where=where,
-                  kind=word, hint=hint)
+    problem = say(
+        lang, "%(value)s%(where)s is not %(kind)s%(hint)s", value=quote(value, lang), where=where, kind=word, hint=hint
+    )
     return column_prefixed(dataset, field, problem, lang)
 
 
@@ -119,16 +121,20 @@ def _constraint_error(dataset: str, field: str | None, value: str, facts: Mappin
         allowed = join((str(v) for v in limit or []), lang)
         problem = say(lang, "%(value)s is not one of the allowed values (%(allowed)s)", value=q, allowed=allowed)
     elif which == "pattern":
-        form = _PATTERNS[str(limit)][lang] if str(limit) in _PATTERNS else say(lang, "matching %(pattern)s",
-                                                                               pattern=limit)
+        form = (
+            _PATTERNS[str(limit)][lang] if str(limit) in _PATTERNS else say(lang, "matching %(pattern)s", pattern=limit)
+        )
         problem = say(lang, "%(value)s is not in the required form: %(form)s", value=q, form=form)
     elif which == "maxLength":
         problem = say(lang, "the value is longer than %(limit)s characters", limit=n)
     elif which == "minLength":
         problem = say(lang, "the value is shorter than %(limit)s characters", limit=n)
     else:
-        problem = (say(lang, "%(value)s breaks the rule %(rule)s", value=q, rule=which) if which
-                   else say(lang, "%(value)s breaks the rule of the column", value=q))
+        problem = (
+            say(lang, "%(value)s breaks the rule %(rule)s", value=q, rule=which)
+            if which
+            else say(lang, "%(value)s breaks the rule of the column", value=q)
+        )
         problem += f" ({limit})" if limit is not None else ""
     return column_prefixed(dataset, field, problem, lang)
 
@@ -136,42 +142,71 @@ def _constraint_error(dataset: str, field: str | None, value: str, facts: Mappin
 def _missing_cell(facts: Mapping[str, Any], lang: str) -> str:
     col, label = number(facts.get("column_number"), lang), facts.get("label") or ""
     cells, width = facts.get("cells"), facts.get("header_width")
-    text = (say(lang, "The row ends before column %(column)s (%(label)s)", column=col, label=quote(label, lang))
-            if label else say(lang, "The row ends before column %(column)s", column=col))
+    text = (
+        say(lang, "The row ends before column %(column)s (%(label)s)", column=col, label=quote(label, lang))
+        if label
+        else say(lang, "The row ends before column %(column)s", column=col)
+    )
     if cells is not None and width is not None:
-        text = say(lang, "%(start)s: it has %(cells)s cells, the header has %(width)s columns", start=text,
-                   cells=number(cells, lang), width=number(width, lang))
+        text = say(
+            lang,
+            "%(start)s: it has %(cells)s cells, the header has %(width)s columns",
+            start=text,
+            cells=number(cells, lang),
+            width=number(width, lang),
+        )
     return text
 
 
 def _extra_cell(value: str, facts: Mapping[str, Any], lang: str) -> str:
     col, width = number(facts.get("column_number"), lang), facts.get("header_width")
     if width is not None:
-        return say(lang, "Value %(value)s in column %(column)s, past the header's %(width)s columns",
-                   value=quote(value, lang), column=col, width=number(width, lang))
-    return say(lang, "Value %(value)s in column %(column)s, past the last column of the header",
-               value=quote(value, lang), column=col)
+        return say(
+            lang,
+            "Value %(value)s in column %(column)s, past the header's %(width)s columns",
+            value=quote(value, lang),
+            column=col,
+            width=number(width, lang),
+        )
+    return say(
+        lang,
+        "Value %(value)s in column %(column)s, past the last column of the header",
+        value=quote(value, lang),
+        column=col,
+    )
 
 
 def _primary_key(dataset: str, facts: Mapping[str, Any], lang: str) -> str:
     keys = join((standard.field_title(dataset, f, lang) for f in facts.get("key_fields") or []), lang)
     values = join((str(v) for v in facts.get("key_values") or []), lang)
-    return say(lang, "Same key (%(columns)s: %(values)s) as row %(row)s", columns=keys, values=values,
-               row=number(facts.get("first_row"), lang))
+    return say(
+        lang,
+        "Same key (%(columns)s: %(values)s) as row %(row)s",
+        columns=keys,
+        values=values,
+        row=number(facts.get("first_row"), lang),
+    )
 
 
 def _foreign_key(facts: Mapping[str, Any], value: str, lang: str) -> str:
     agency = facts.get("agency_id")
     if agency:
-        return say(lang, "Service %(value)s is not in the services list of agency %(agency)s",
-                   value=quote(value, lang), agency=quote(agency, lang))
+        return say(
+            lang,
+            "Service %(value)s is not in the services list of agency %(agency)s",
+            value=quote(value, lang),
+            agency=quote(agency, lang),
+        )
     return say(lang, "Service %(value)s is not in this agency's services list", value=quote(value, lang))
 
 
 def _cross_field(dataset: str, field: str | None, value: str, facts: Mapping[str, Any], lang: str) -> str:
-    values = {"column": standard.field_title(dataset, field, lang), "value": quote(value, lang),
-              "other": standard.field_title(dataset, facts.get("other"), lang),
-              "other_value": quote(facts.get("other_value", ""), lang)}
+    values = {
+        "column": standard.field_title(dataset, field, lang),
+        "value": quote(value, lang),
+        "other": standard.field_title(dataset, facts.get("other"), lang),
+        "other_value": quote(facts.get("other_value", ""), lang),
+    }
     if facts.get("rule") == "before":
         return say(lang, "%(column)s (%(value)s) is before %(other)s (%(other_value)s)", **values)
     return say(lang, "%(column)s (%(value)s) is larger than %(other)s (%(other_value)s)", **values)
@@ -180,10 +215,14 @@ def _cross_field(dataset: str, field: str | None, value: str, facts: Mapping[str
 # What normalize says about a date or period it cannot read (its English words), said in the catalogue.
 _DATE_DETAILS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"month (?P<month>\d+) is not between 1 and 12"), N_("month %(month)s is not between 1 and 12")),
-    (re.compile(r"year (?P<year>\d+) is neither a Jalali"),
-     N_("year %(year)s is neither a Jalali (1300–1499) nor a Gregorian (1900–2099) year")),
-    (re.compile(r"year (?P<year>\d+) looks (?P<looks>\w+) but the source's calendar is (?P<declared>\w+)"),
-     N_("year %(year)s looks %(looks)s but the source's calendar is %(declared)s")),
+    (
+        re.compile(r"year (?P<year>\d+) is neither a Jalali"),
+        N_("year %(year)s is neither a Jalali (1300–1499) nor a Gregorian (1900–2099) year"),
+    ),
+    (
+        re.compile(r"year (?P<year>\d+) looks (?P<looks>\w+) but the source's calendar is (?P<declared>\w+)"),
+        N_("year %(year)s looks %(looks)s but the source's calendar is %(declared)s"),
+    ),
     (re.compile(r"is not a valid (?P<calendar>\w+) date"), N_("no such day in the %(calendar)s calendar")),
     (re.compile(r"two-digit year"), N_("the year has two digits; write it in full (e.g. 1402)")),
     (re.compile(r"the period is empty"), N_("the period is empty")),
@@ -191,21 +230,27 @@ _DATE_DETAILS: list[tuple[re.Pattern[str], str]] = [
 _CALENDARS = {"jalali": Phrase("Jalali"), "gregorian": Phrase("Gregorian")}
 
 
-def _date_error(dataset: str, field: str | None, value: str, error_type: str, facts: Mapping[str, Any],
-                lang: str) -> str:
+def _date_error(
+    dataset: str, field: str | None, value: str, error_type: str, facts: Mapping[str, Any], lang: str
+) -> str:
     detail = str(facts.get("detail") or "")
     if lang == SOURCE_LANGUAGE and detail:
         text = detail if not value.strip() or value.strip() in detail else f"{quote(value, lang)}: {detail}"
         return column_prefixed(dataset, field, text, lang)
     if error_type == "period-error":
-        text = say(lang, "%(value)s is not a period this portal reads (e.g. 2024-03, 1402-07, 2023-2024, 1402)",
-                   value=quote(value, lang))
+        text = say(
+            lang,
+            "%(value)s is not a period this portal reads (e.g. 2024-03, 1402-07, 2023-2024, 1402)",
+            value=quote(value, lang),
+        )
     else:
         text = say(lang, "%(value)s is not a date like 2024-03-05 or 1402/07/15", value=quote(value, lang))
     for pattern, message in _DATE_DETAILS:
         if m := pattern.search(detail):
-            parts = {k: _CALENDARS[v.lower()][lang] if v.lower() in _CALENDARS else number(v, lang)
-                     for k, v in m.groupdict().items()}
+            parts = {
+                k: _CALENDARS[v.lower()][lang] if v.lower() in _CALENDARS else number(v, lang)
+                for k, v in m.groupdict().items()
+            }
             text = f"{quote(value, lang)}: {say(lang, message, **parts)}"
             break
     return column_prefixed(dataset, field, text, lang)
@@ -215,13 +260,17 @@ def _header_error(error_type: str, facts: Mapping[str, Any], lang: str) -> str:
     col = number(facts.get("column_number"), lang)
     if error_type == "blank-label":
         return say(lang, "Column %(column)s has no name, so it is matched to no field of the standard", column=col)
-    return say(lang, "Column %(column)s (%(label)s) has the same name as column %(first)s; "
-                     "only column %(first)s is matched to the standard",
-               column=col, label=quote(facts.get("label") or "", lang), first=number(facts.get("first_column"), lang))
+    return say(
+        lang,
+        "Column %(column)s (%(label)s) has the same name as column %(first)s; "
+        "only column %(first)s is matched to the standard",
+        column=col,
+        label=quote(facts.get("label") or "", lang),
+        first=number(facts.get("first_column"), lang),
+    )
 
 
-def _other(dataset: str, error_type: str, field: str | None, value: str, facts: Mapping[str, Any],
-           lang: str) -> str:
+def _other(dataset: str, error_type: str, field: str | None, value: str, facts: Mapping[str, Any], lang: str) -> str:
     """A type without its own wording: in English the reader's or frictionless' words; else its plain name."""
     name = kind_of(error_type).name
     detail = str(facts.get("detail") or name.en)
@@ -234,8 +283,9 @@ def _other(dataset: str, error_type: str, field: str | None, value: str, facts: 
     return column_prefixed(dataset, field, text, lang)
 
 
-def _row_error(dataset: str, error_type: str, field: str | None, value: str, facts: Mapping[str, Any],
-               lang: str) -> str:
+def _row_error(
+    dataset: str, error_type: str, field: str | None, value: str, facts: Mapping[str, Any], lang: str
+) -> str:
     if error_type == "type-error":
         return _type_error(dataset, field, value, facts, lang)
     if error_type == "constraint-error":
@@ -253,8 +303,12 @@ def _row_error(dataset: str, error_type: str, field: str | None, value: str, fac
     if error_type in ("date-error", "period-error"):
         return _date_error(dataset, field, value, error_type, facts, lang)
     if error_type == "wrong-agency":
-        problem = say(lang, "the row belongs to agency %(value)s, not %(expected)s", value=quote(value, lang),
-                      expected=quote(facts.get("expected"), lang))
+        problem = say(
+            lang,
+            "the row belongs to agency %(value)s, not %(expected)s",
+            value=quote(value, lang),
+            expected=quote(facts.get("expected"), lang),
+        )
         return column_prefixed(dataset, "agency_id", problem, lang)
     if error_type in ("blank-label", "duplicate-label"):
         return _header_error(error_type, facts, lang)

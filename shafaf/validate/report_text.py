@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from shafaf import standard
 from shafaf.core.catalogue import Phrase, join, number, say, say_n
@@ -68,22 +69,31 @@ def _detail(error: RowError, dataset: str, lang: str) -> str:
     """The message without the column's title it starts with (the line already names the column)."""
     message = (error.message_fa or error.message) if lang == "fa" else error.message
     prefix = column_prefixed(dataset, error.field, "", lang)
-    return message[len(prefix):] if prefix and message.startswith(prefix) else message
+    return message[len(prefix) :] if prefix and message.startswith(prefix) else message
 
 
 def _verdict(report: Report, lang: str) -> str:
     values = {"file": report.file, "dataset": standard.dataset_title(report.dataset, lang), "kind": report.dataset}
     if report.fatal_reason:
-        return say(lang, "%(file)s: INVALID (%(reason)s: %(problem)s)", file=report.file, reason=report.fatal_reason,
-                   problem=fatal_kind(report.fatal_reason).name[lang])
-    values |= {"passed": number(report.rows_passed, lang, grouped=True),
-               "read": number(report.rows_read, lang, grouped=True)}
+        return say(
+            lang,
+            "%(file)s: INVALID (%(reason)s: %(problem)s)",
+            file=report.file,
+            reason=report.fatal_reason,
+            problem=fatal_kind(report.fatal_reason).name[lang],
+        )
+    values |= {
+        "passed": number(report.rows_passed, lang, grouped=True),
+        "read": number(report.rows_read, lang, grouped=True),
+    }
     if report.valid:
         line = say(lang, "%(file)s: valid as %(dataset)s ('%(kind)s'): %(passed)s of %(read)s rows passed", **values)
     else:
         line = say(lang, "%(file)s: INVALID as %(dataset)s ('%(kind)s'): %(passed)s of %(read)s rows passed", **values)
     if report.rows_failed:
-        line = say(lang, "%(line)s, %(failed)s failed", line=line, failed=number(report.rows_failed, lang, grouped=True))
+        line = say(
+            lang, "%(line)s, %(failed)s failed", line=line, failed=number(report.rows_failed, lang, grouped=True)
+        )
     return line
 
 
@@ -118,7 +128,9 @@ def render(report: Report, lang: str = "en", *, source: str | None = None, show_
         lines.append(f"  {fix}: {fatal_kind(report.fatal_reason).fix[lang]}")
         return "\n".join(lines)
     if report.header_errors:
-        lines += _aligned([(_where(e, report.dataset, lang), _detail(e, report.dataset, lang)) for e in report.header_errors], "  ")
+        lines += _aligned(
+            [(_where(e, report.dataset, lang), _detail(e, report.dataset, lang)) for e in report.header_errors], "  "
+        )
     else:
         header = say(lang, "header")
         lines += [f"  {header}: {p}" for p in report.header_problems]
@@ -131,8 +143,12 @@ def render(report: Report, lang: str = "en", *, source: str | None = None, show_
     if (changed := report.changes.summary()) is not None:
         first = report.changes.listed[0].message_fa if lang == "fa" and report.changes.listed else None
         if first:
-            changed = say(lang, "invisible characters were removed from %(n)s value(s); first, %(first)s",
-                          n=number(report.changes.total, lang, grouped=True), first=first)
+            changed = say(
+                lang,
+                "invisible characters were removed from %(n)s value(s); first, %(first)s",
+                n=number(report.changes.total, lang, grouped=True),
+                first=first,
+            )
         lines.append("  " + say(lang, "note: %(note)s", note=changed))
     for drift in report.schema_drift:
         lines.append("  " + say(lang, "columns changed: %(change)s", change=drift))
@@ -140,8 +156,16 @@ def render(report: Report, lang: str = "en", *, source: str | None = None, show_
     for error_type, count in sorted(report.error_counts.items()):
         kind = kind_of(error_type)
         # TRANSLATORS: a category of errors in the report: its name, its code, how many.
-        lines.append("  " + say(lang, "%(code)s: %(count)s (%(name)s)", code=error_type, name=kind.name[lang],
-                                count=number(count, lang, grouped=True)))
+        lines.append(
+            "  "
+            + say(
+                lang,
+                "%(code)s: %(count)s (%(name)s)",
+                code=error_type,
+                name=kind.name[lang],
+                count=number(count, lang, grouped=True),
+            )
+        )
         listed = [e for e in report.errors if e.error_type == error_type]
         shown = listed if show_all else listed[:SHOWN_PER_TYPE]
         lines += _aligned([(_where(e, report.dataset, lang), _detail(e, report.dataset, lang)) for e in shown], "    ")
@@ -150,15 +174,22 @@ def render(report: Report, lang: str = "en", *, source: str | None = None, show_
             lines.append("    " + say(lang, "… and %(n)s more", n=number(count - len(shown), lang, grouped=True)))
         lines.append(f"    {fix}: {kind.fix[lang]}")
     if sum(report.error_counts.values()) > len(report.errors):
-        lines.append("  " + say(lang, "only the first %(n)s errors are kept in the report (--all and --json list those)",
-                                n=number(len(report.errors), lang, grouped=True)))
+        lines.append(
+            "  "
+            + say(
+                lang,
+                "only the first %(n)s errors are kept in the report (--all and --json list those)",
+                n=number(len(report.errors), lang, grouped=True),
+            )
+        )
     elif hidden:
         lines.append("  " + say(lang, "--all lists every error"))
     return "\n".join(lines)
 
 
-def render_many(reports: Iterable[Report], lang: str = "en", *, skipped: Sequence[tuple[str, str]] = (),
-                show_all: bool = False) -> str:
+def render_many(
+    reports: Iterable[Report], lang: str = "en", *, skipped: Sequence[tuple[str, str]] = (), show_all: bool = False
+) -> str:
     """The reports of a folder's files, one after the other, then a one-line summary."""
     reports = list(reports)
     blocks = [render(r, lang, show_all=show_all) for r in reports]
@@ -167,9 +198,16 @@ def render_many(reports: Iterable[Report], lang: str = "en", *, skipped: Sequenc
     for name, reason in skipped:
         why = SKIP_REASONS[reason][lang] if reason in SKIP_REASONS else reason
         tail.append(say(lang, "skipped %(file)s: %(why)s", file=name, why=why))
-    tail.append(say_n(lang, "%(n)s file checked: %(valid)s valid, %(invalid)s invalid",
-                      "%(n)s files checked: %(valid)s valid, %(invalid)s invalid", len(reports),
-                      valid=number(valid, lang), invalid=number(len(reports) - valid, lang)))
+    tail.append(
+        say_n(
+            lang,
+            "%(n)s file checked: %(valid)s valid, %(invalid)s invalid",
+            "%(n)s files checked: %(valid)s valid, %(invalid)s invalid",
+            len(reports),
+            valid=number(valid, lang),
+            invalid=number(len(reports) - valid, lang),
+        )
+    )
     return "\n\n".join(blocks + ["\n".join(tail)])
 
 

@@ -56,7 +56,13 @@ class ValueNotes:
 def _note(row_number: int, field: str, column_number: int | None, marks: str, lang: str) -> str:
     values = {"row": number(row_number, lang), "field": field, "marks": marks}
     if column_number:
-        return say(lang, "row %(row)s, column %(field)s (column %(number)s): removed %(marks)s from the value; "
-                         "it is published without them", number=number(column_number, lang), **values)
-    return say(lang, "row %(row)s, column %(field)s: removed %(marks)s from the value; it is published without them",
-               **values)
+        return say(
+            lang,
+            "row %(row)s, column %(field)s (column %(number)s): removed %(marks)s from the value; "
+            "it is published without them",
+            number=number(column_number, lang),
+            **values,
+        )
+    return say(
+        lang, "row %(row)s, column %(field)s: removed %(marks)s from the value; it is published without them", **values
+    )
