@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import httpx
 import pytest
-import schemathesis
-from schemathesis import GenerationMode
 from harvestable_portal import build
 from served import served
-from hypothesis import HealthCheck, settings
-from schemathesis.checks import (
-    content_type_conformance,
-    not_a_server_error,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from shafaf.datasette_plugins.catalogs import openapi
+
+# Optional test packages (pip install -e '.[test]'): without them this module is skipped, with the reason.
+schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not installed (pip install -e '.[test]')")
+hypothesis = pytest.importorskip("hypothesis", reason="hypothesis (schemathesis') is not installed")
+checks = pytest.importorskip("schemathesis.checks")
+GenerationMode, HealthCheck, settings = schemathesis.GenerationMode, hypothesis.HealthCheck, hypothesis.settings
+content_type_conformance, not_a_server_error = checks.content_type_conformance, checks.not_a_server_error
+response_schema_conformance, status_code_conformance = checks.response_schema_conformance, checks.status_code_conformance
 
 EXAMPLES = 15  # per operation: ~30 operations, a minute on a shared machine
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

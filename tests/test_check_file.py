@@ -117,7 +117,7 @@ def test_the_dataset_chosen_or_from_the_name(ds):
     named = post(ds, files={"file": ("upload.csv", GOOD.encode(), "text/csv")})
     assert named.status_code == 422 and "choose the dataset" in named.text
     chosen = post(ds, files={"file": ("upload.csv", GOOD.encode(), "text/csv")}, data={"dataset": "services"})
-    assert chosen.status_code == 200 and "valid as &#39;services&#39;: 1 of 1 rows passed" in chosen.text
+    assert chosen.status_code == 200 and "valid as Services (&#39;services&#39;): 1 of 1 rows passed" in chosen.text
     assert post(ds, files={"file": ("upload.csv", GOOD.encode())}, data={"dataset": "nope"}).status_code == 400
 
 

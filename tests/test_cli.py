@@ -83,13 +83,13 @@ def test_failing_source_exits_non_zero_but_harvests_the_rest(run, registry_path,
 
 def test_validate_exit_codes(run, tmp_path, registry_path):
     good = registry_path.parent / "files" / "beta_services.csv"
-    result = run("validate", good, "--dataset", "services")
+    result = run("validate", good, "--dataset", "services", "--lang", "en")
     assert result.exit_code == 0, result.output
-    assert "valid as 'services': 2 of 2 rows passed" in result.output
+    assert "valid as Services ('services'): 2 of 2 rows passed" in result.output
 
     bad = tmp_path / "bad.csv"
     bad.write_text("service_id,audience\nS1,aliens\n", encoding="utf-8")
-    result = run("validate", bad, "--dataset", "services", "--agency", "alpha")
+    result = run("validate", bad, "--dataset", "services", "--agency", "alpha", "--lang", "en")
     assert result.exit_code == 1
     assert "constraint-error: 1" in result.output and "row 2, column audience" in result.output
 

@@ -13,14 +13,16 @@ import asyncio
 import json
 from pathlib import Path
 
-import jsonschema
 import pytest
 from harvestable_portal import build, datasette_for, get
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
-from referencing import Registry
-from referencing.jsonschema import DRAFT4
+
+# Optional test packages (pip install -e '.[test]'): without them this module is skipped, with the reason.
+jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is not installed (pip install -e '.[test]')")
+referencing = pytest.importorskip("referencing", reason="referencing is not installed (pip install -e '.[test]')")
+Registry, DRAFT4 = referencing.Registry, pytest.importorskip("referencing.jsonschema").DRAFT4
 
 VCARD = "http://www.w3.org/2006/vcard/ns#"
 POD_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "dcat_us_pod_schema"

@@ -6,11 +6,13 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import feedparser
 import pytest
 from harvestable_portal import build, datasette_for, get
 
 from shafaf.datasette_plugins.catalogs import openapi
+
+# An optional test package (pip install -e '.[test]'): without it this module is skipped, with the reason.
+feedparser = pytest.importorskip("feedparser", reason="feedparser is not installed (pip install -e '.[test]')")
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "api.md"

@@ -1,4 +1,4 @@
-"""The pages' words: one gettext catalogue, complete, and never applied to harvested text."""
+"""Shafaf's words: one gettext catalogue for pages, reports and the CLI, complete, compiled, never applied to harvested text."""
 
 from __future__ import annotations
 
@@ -6,31 +6,41 @@ import re
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from shafaf.core import catalogue
 from shafaf.datasette_plugins import i18n, language
 
 ROOT = Path(__file__).resolve().parent.parent
-PLUGIN = ROOT / "shafaf" / "datasette_plugins"
-PO = PLUGIN / "locale" / "fa" / "LC_MESSAGES" / "shafaf.po"
+PACKAGE = ROOT / "shafaf"
+PLUGIN = PACKAGE / "datasette_plugins"
+PO = PACKAGE / "core" / "locale" / "fa" / "LC_MESSAGES" / "shafaf.po"
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+# The keywords of scripts/update_catalog.sh (``-k N_ -k N_n:1,2 -k Phrase -k say:2 -k say_n:2,3``).
+KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "N_n": (1, 2), "Phrase": None, "say": (2,), "say_n": (2, 3)}
 
 
 def extracted_ids() -> set[str]:
-    """What ``pybabel extract -F babel.cfg -k N_`` finds, read the same way."""
-    method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
-    options = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+    """What ``pybabel extract -F babel.cfg`` with the script's keywords finds, read the same way."""
+    method_map = [("**.py", "python"), ("datasette_plugins/templates/**.html", "jinja2")]
+    options = {"datasette_plugins/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
     ids: set[str] = set()
-    for _, _, message, _, _ in extract_from_dir(PLUGIN, method_map, options, keywords=keywords):
+    for _, _, message, _, _ in extract_from_dir(PACKAGE, method_map, options, keywords=KEYWORDS):
         ids.add(message if isinstance(message, str) else message[0])
     return ids
 
 
+def test_babel_cfg_and_the_script_extract_what_the_test_extracts() -> None:
+    assert "[python: shafaf/**.py]" in (ROOT / "babel.cfg").read_text(encoding="utf-8")
+    script = (ROOT / "scripts" / "update_catalog.sh").read_text(encoding="utf-8")
+    assert "-k N_ -k N_n:1,2 -k Phrase -k say:2 -k say_n:2,3" in script and "pybabel compile" in script
+
+
 def catalog() -> dict[str, object]:
     with PO.open("rb") as f:
-        return {m.id: m for m in read_po(f, locale="fa") if m.id}
+        return {(m.id if isinstance(m.id, str) else m.id[0]): m for m in read_po(f, locale="fa") if m.id}
 
 
 def test_every_string_of_the_pages_has_a_persian_translation() -> None:
@@ -48,9 +58,30 @@ def test_catalogue_has_no_stale_strings() -> None:
     assert not stale, f"in the catalogue but no longer used: {stale}"
 
 
+def test_the_compiled_catalogue_is_current() -> None:
+    """The ``.mo`` the portal reads says what the ``.po`` says (run scripts/update_catalog.sh after editing)."""
+    with PO.with_suffix(".mo").open("rb") as f:
+        compiled = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in read_mo(f) if m.id}
+    compiled = {k: tuple(v) if isinstance(v, (list, tuple)) else v for k, v in compiled.items()}
+    source = {i: tuple(m.string) if isinstance(m.string, (list, tuple)) else m.string
+              for i, m in catalog().items() if not m.fuzzy}
+    assert compiled == source, "shafaf.mo is older than shafaf.po: run bash scripts/update_catalog.sh"
+
+
+def test_the_catalogue_ships_in_the_package_beside_its_reader() -> None:
+    assert catalogue.LOCALE_DIR == PACKAGE / "core" / "locale"
+    assert catalogue.say("fa", "row %(row)s", row=catalogue.number(12, "fa")) == "سطر ۱۲"
+    assert catalogue.say_n("en", "%(n)s file checked: %(valid)s valid, %(invalid)s invalid",
+                           "%(n)s files checked: %(valid)s valid, %(invalid)s invalid", 1, valid=1, invalid=0) \
+        == "1 file checked: 1 valid, 0 invalid"
+
+
 def test_placeholders_survive_translation() -> None:
     for message in catalog().values():
-        assert sorted(PLACEHOLDER.findall(message.id)) == sorted(PLACEHOLDER.findall(message.string)), message.id
+        ids = [message.id] if isinstance(message.id, str) else list(message.id)
+        strings = [message.string] if isinstance(message.string, str) else list(message.string)
+        for string in strings:
+            assert sorted(PLACEHOLDER.findall(ids[0])) == sorted(PLACEHOLDER.findall(string)), message.id
 
 
 def test_persian_strings_come_from_the_catalogue_and_english_are_the_ids() -> None:

@@ -110,7 +110,7 @@ def test_removed_bidi_controls_and_nul_are_noted_row_by_row(tmp_path):
     assert first["removed"] == ["U+202E (right-to-left override)"]
     assert report["changes"][1]["removed"] == ["U+0000 (NUL)"] and report["changes"][1]["field"] == "name_en"
     assert len(report["changes"]) == 100  # bounded; all counted
-    text = run(["validate", str(tmp_path / "services.csv")]).stdout
+    text = run(["validate", str(tmp_path / "services.csv"), "--lang", "en"]).stdout
     assert "invisible characters were removed from 299 value(s)" in text and "row 2, column name_fa" in text
     reg = file_registry(tmp_path, {"alpha": "services.csv"})
     harvest_json(reg, tmp_path / "var")

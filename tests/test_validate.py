@@ -214,15 +214,15 @@ def test_every_row_cell_and_header_error_of_frictionless_has_a_name_and_a_fix_in
 
     import frictionless.errors as fe
 
-    from shafaf.validate import messages
+    from shafaf.validate import kinds
 
     bases = (fe.RowError, fe.CellError, fe.LabelError, fe.HeaderError)
     types = {c.type for c in vars(fe).values() if inspect.isclass(c) and issubclass(c, bases) and c not in bases}
     ours = {"cross-field", "date-error", "period-error", "wrong-agency", "header-error"}
-    assert types | ours <= set(messages.ERROR_TYPES)
+    assert types | ours <= set(kinds.ERROR_TYPES)
     reasons = {"missing_column", "encoding", "unreadable", "empty", "structure", "too_many_invalid_rows", "no_valid_rows"}
-    assert reasons <= set(messages.FATAL_REASONS)
-    for kind in [*messages.ERROR_TYPES.values(), *messages.FATAL_REASONS.values()]:
+    assert reasons <= set(kinds.FATAL_REASONS)
+    for kind in [*kinds.ERROR_TYPES.values(), *kinds.FATAL_REASONS.values()]:
         for text in (kind.name, kind.fix):
             assert text.en and text.fa and text.en != text.fa
             # Persian digits throughout, except in codes (UTF-8, cp1256) and Gregorian examples as typed (2024-03-05).
@@ -231,7 +231,7 @@ def test_every_row_cell_and_header_error_of_frictionless_has_a_name_and_a_fix_in
 
 
 def test_policy_refusals_have_persian_texts_for_staging():
-    from shafaf.validate.messages import fatal_message
+    from shafaf.validate.file_messages import fatal_message
 
     text = fatal_message("too_many_invalid_rows", "10 of 48 rows of s.csv failed validation", file="s.csv",
                          dataset="services", rows_failed=10, rows_read=48)

@@ -35,6 +35,9 @@ def run():
     runner = CliRunner()
 
     def invoke(*args, env=None):
+        """English unless the test says otherwise (by --lang or SHAFAF_LANG): the default is the portal's, fa."""
+        chosen = "--lang" in args or "SHAFAF_LANG" in (env or {})
+        args = (*args, *(() if chosen else ("--lang", "en")))
         result = runner.invoke(cli, ["validate", *[str(a) for a in args]], env=env, catch_exceptions=False)
         assert "Traceback" not in result.output
         return result
@@ -58,7 +61,7 @@ def test_a_file_named_after_its_dataset_needs_no_dataset_option(run, tmp_path):
     path.write_text(SERVICES.replace("aliens", "businesses"), encoding="utf-8")
     result = run(path)
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("services.csv: valid as 'services': 3 of 3 rows passed")
+    assert result.stdout.startswith("services.csv: valid as Services ('services'): 3 of 3 rows passed")
 
     prefixed = tmp_path / "tax_service_performance.csv"
     prefixed.write_text(GOOD_PERFORMANCE, encoding="utf-8")
@@ -79,7 +82,7 @@ def test_an_invalid_file_reports_row_column_value_and_what_to_fix(run, tmp_path)
     result = run(path)
     assert result.exit_code == 1
     out = result.stdout
-    assert "INVALID as 'service_performance': 3 of 4 rows passed, 1 failed" in out
+    assert "INVALID as Service performance ('service_performance'): 3 of 4 rows passed, 1 failed" in out
     assert "constraint-error: 2 (value not allowed)" in out
     assert "row 4, column satisfaction (Satisfaction (0-100)): '120' is above the maximum of 100" in out
     assert "row 4, column availability_pct (Availability (%)): '-1' is below the minimum of 0" in out
@@ -134,12 +137,12 @@ def test_persian_report_uses_persian_titles_and_digits(run, folder):
     out = result.stdout
     assert "service_performance.csv: نامعتبر به‌عنوان «عملکرد خدمات» (service_performance)" in out
     assert "۳ سطر از ۴ سطر پذیرفته شد، ۱ سطر رد شد" in out
-    assert "constraint-error: ۲ (مقدار غیرمجاز)" in out
+    assert "مقدار غیرمجاز (constraint-error): ۲" in out
     assert "سطر ۴، ستون «رضایت (۰ تا ۱۰۰)» (satisfaction):" in out
     assert "«120» بیشتر از بیشینه مجاز (۱۰۰) است" in out
     assert "«دسترس‌پذیری (٪)»" in out and "چه باید کرد:" in out
     assert run(folder / "service_performance.csv", env={"SHAFAF_LANG": "fa_IR.UTF-8"}).stdout == out
-    assert "INVALID" in run(folder / "service_performance.csv", env={"SHAFAF_LANG": "de"}).stdout
+    assert run(folder / "service_performance.csv", env={"SHAFAF_LANG": "de"}).stdout == out  # none we speak: the portal's
     assert run(folder / "service_performance.csv", "--lang", "de").exit_code == 2
 
 
@@ -188,7 +191,7 @@ def test_a_url_is_fetched_through_the_guarded_fetch(run, fault_server):
 
     result = run(url, env=allow)
     assert result.exit_code == 1, result.output
-    assert result.stdout.startswith("services.csv: INVALID as 'services': 2 of 3 rows passed, 1 failed")
+    assert result.stdout.startswith("services.csv: INVALID as Services ('services'): 2 of 3 rows passed, 1 failed")
     assert f"from {url}" in result.stdout and "row 3, column audience" in result.stdout
     data = json.loads(run(url, "--json", env=allow).stdout)
     assert data["url"] == url and data["dataset"] == "services" and data["rows_failed"] == 1
@@ -208,3 +211,83 @@ def test_a_url_is_fetched_through_the_guarded_fetch(run, fault_server):
     assert run(unnamed, env=allow).exit_code == 2  # nothing says which dataset: a usage error, before fetching
     assert fault_server.hits("/api/export") == 0
     assert run(unnamed, "--dataset", "services", env=allow).exit_code == 1
+
+
+# -- the report's language, --all, did-you-mean, usage errors (issue 18's last paragraph)
+
+
+def test_the_report_is_in_the_portals_default_language_unless_asked(tmp_path):
+    runner = CliRunner()
+    path = tmp_path / "services.csv"
+    path.write_text(SERVICES, encoding="utf-8")
+    english = tmp_path / "en.yml"
+    english.write_text("portal:\n  title_fa: درگاه\n  default_language: en\nagencies: []\n", encoding="utf-8")
+
+    def out(*args: str, env: dict[str, str] | None = None) -> str:
+        return runner.invoke(cli, ["validate", str(path), *args], env=env, catch_exceptions=False).stdout
+
+    assert out().startswith("services.csv: نامعتبر به‌عنوان «فهرست خدمات» (services)")  # no registry here: fa
+    assert out("--registry", str(english)).startswith("services.csv: INVALID as Services ('services')")
+    assert out(env={"SHAFAF_REGISTRY": str(english)}).startswith("services.csv: INVALID")
+    assert out("--registry", str(english), "--lang", "fa").startswith("services.csv: نامعتبر")
+    assert out(env={"SHAFAF_REGISTRY": str(english), "SHAFAF_LANG": "fa_IR.UTF-8"}).startswith("services.csv: نامعتبر")
+    broken = tmp_path / "broken.yml"
+    broken.write_text("portal: [", encoding="utf-8")
+    assert out("--registry", str(broken)).startswith("services.csv: نامعتبر")  # unreadable: the default, fa
+
+
+def test_all_lists_every_error_and_the_short_report_says_how_many_it_left_out(run, tmp_path):
+    path = tmp_path / "service_performance.csv"
+    rows = "".join(f"S{i},1402-07,online,100,90,{120 + i},99\n" for i in range(5))
+    path.write_text("service_id,period,channel,applications,completed,satisfaction,availability_pct\n" + rows,
+                    encoding="utf-8")
+    short, full = run(path).stdout, run(path, "--all").stdout
+    assert short.count("is above the maximum of 100") == 3 and "… and 2 more" in short and "--all" in short
+    assert full.count("is above the maximum of 100") == 5 and "more" not in full
+    for n in range(2, 7):
+        assert f"row {n}, column satisfaction" in full
+    fa = run(path, "--all", "--lang", "fa").stdout
+    assert fa.count("بیشتر از بیشینه مجاز (۱۰۰) است") == 5 and "سطر ۶،" in fa
+
+
+def test_a_misspelled_header_is_said_to_look_like_the_standards_column(run, tmp_path):
+    path = tmp_path / "service_performance.csv"
+    path.write_text("service_id,period,channel,applications,completed,satisfation\nS1,1402-07,online,100,90,85\n",
+                    encoding="utf-8")
+    en = run(path)
+    assert en.exit_code == 0 and "satisfation (did you mean satisfaction?)" in en.stdout
+    assert "satisfation (شاید منظور satisfaction است؟)" in run(path, "--lang", "fa").stdout
+    path.write_text("service_id,period,channel,applications,completed,notes\nS1,1402-07,online,100,90,x\n",
+                    encoding="utf-8")
+    assert "ignored): notes\n" in run(path).stdout  # nothing close: no guess
+
+
+@pytest.mark.parametrize(("args", "fa", "en"), [
+    ((), "خطا: آرگومان لازم داده نشده است: 'FILE|DIR|URL'.", "Error: Missing argument 'FILE|DIR|URL'."),
+    (("x.csv", "--dataset", "nonsense"), "خطا: مقدار نادرست برای '--dataset': 'nonsense' از مقادیر مجاز",
+     "Error: Invalid value for '--dataset': 'nonsense' is not one of"),
+    (("x.csv", "--bogus"), "خطا: گزینه‌ای به نام '--bogus' نیست.", "Error: No such option '--bogus'."),
+    (("x.csv", "--lang"), "خطا: گزینه '--lang' مقدار می‌خواهد.", "Error: Option '--lang' requires an argument."),
+    (("notes.txt",), "خطا: از نام «notes.txt» پیدا نیست کدام مجموعه‌داده است",
+     "Error: the name 'notes.txt' does not say which dataset it is"),
+])
+def test_usage_errors_are_in_the_reports_language(tmp_path, args, fa, en):
+    (tmp_path / "notes.txt").write_text("a\n1\n", encoding="utf-8")
+    runner = CliRunner()
+    args = tuple(str(tmp_path / a) if a == "notes.txt" else a for a in args)
+    persian = runner.invoke(cli, ["validate", *args])
+    assert persian.exit_code == 2 and fa in persian.stderr, persian.stderr
+    assert "Usage:" not in persian.stderr and "Error:" not in persian.stderr
+    english = runner.invoke(cli, ["validate", *args], env={"SHAFAF_LANG": "en"})
+    assert english.exit_code == 2 and en in english.stderr, english.stderr
+    assert ("Usage:" in english.stderr) == ("کاربرد:" in persian.stderr)  # click shows the usage line when it can
+
+
+def test_the_click_messages_we_translate_are_still_clicks():
+    import click
+
+    from shafaf.cli import click_words
+
+    source = "".join(p.read_text(encoding="utf-8") for p in Path(click.__file__).parent.glob("*.py"))
+    for msgid in [*click_words.WORDS, *(m for pair in click_words.PLURALS for m in pair)]:
+        assert f'"{msgid}"' in source, msgid

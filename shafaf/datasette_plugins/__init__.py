@@ -3,7 +3,7 @@
 Registered through the ``datasette`` entry point in setup.py. The pages live
 in ``pages`` (home, agency, service) and ``lists`` (duplicates, data quality,
 search), what they share in ``common``, their SQL in ``queries``, their words,
-numbers and dates in ``i18n`` (gettext catalogues in ``locale/``), the
+numbers and dates in ``i18n`` (the one catalogue, ``shafaf/core/locale/``), the
 request's language in ``language``, charts in ``charts``; what makes the
 portal harvestable (the CKAN Action API, DCAT catalogs, Atom feeds, sitemap
 and ``/api``) in ``harvestable``, all built on ``catalog``; templates in

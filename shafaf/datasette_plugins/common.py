@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from datasette import Request, Response
 
 from shafaf.core import urls
+from shafaf.core.catalogue import LANGUAGE_NAMES
 from shafaf.core.ids import AGENCY_ID_PATTERN  # noqa: F401  (the routes' agency segment)
 from shafaf.datasette_plugins import i18n, labels, language
 
@@ -46,7 +47,7 @@ def page_vars(request: Request | None, datasette: Datasette) -> dict[str, Any]:
         "stylesheets": [datasette.urls.static_plugins("shafaf", name) for name in STYLESHEETS],
         "switch_lang": other,
         "switch_href": language.switch_query(request, other) if request is not None else f"?lang={other}",
-        "switch_label": "English" if other == "en" else "فارسی",
+        "switch_label": LANGUAGE_NAMES[other],
         **labels.table_helpers(lang),
     }
 

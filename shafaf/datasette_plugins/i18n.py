@@ -1,13 +1,12 @@
-"""The pages' words, from gettext catalogues, and their numbers and dates in Persian and English.
+"""The pages' words, numbers and dates in Persian and English, from the one catalogue (``shafaf.core.catalogue``).
 
 Every interface string is written once, in English, where it is used:
 ``{{ _("...") }}`` in templates and ``N_("...")`` in Python. The Persian
-words are in ``locale/fa/LC_MESSAGES/shafaf.po``, kept with Babel
-(``pybabel extract`` / ``update``; see docs/translating.md) as CKAN and uData
-keep theirs. The ``.po`` file is compiled in memory on first use, so a
-compiled ``.mo`` can never be older than its source. Column and dataset titles
-come from the standard itself (``title`` / ``title_fa`` in
-``datasets/*.schema.json``).
+words are in ``shafaf/core/locale/fa/LC_MESSAGES/shafaf.po`` (compiled to
+``shafaf.mo`` beside it), kept with Babel as CKAN and uData keep theirs
+(docs/translating.md); validation reports and the CLI read the same
+catalogue. Column and dataset titles come from the standard itself
+(``title`` / ``title_fa`` in ``datasets/*.schema.json``).
 
 Only *our* strings are translated. Harvested text (agency names, service
 names, URLs) never goes through ``_``: templates print it through Jinja's
@@ -17,52 +16,19 @@ autoescape.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import gettext as gettext_module
-import io
-from pathlib import Path
 from typing import Any
 
 import jdatetime
 from babel.dates import format_date as babel_format_date
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
 from jinja2 import pass_context
 
 from shafaf import standard
 from shafaf.core.models import Outcome
+from shafaf.core.catalogue import (  # noqa: F401  (the pages' names for the one catalogue)
+    DEFAULT_LANGUAGE, DIRECTION, LANGUAGES, SOURCE_LANGUAGE, N_, digits, gettext, say, translations,
+)
 from shafaf.standard.indicator_defs import BY_NAME
 from shafaf.normalize.periods import fiscal_year
-
-LANGUAGES: tuple[str, ...] = ("fa", "en")
-DEFAULT_LANGUAGE = "fa"
-DIRECTION: dict[str, str] = {"fa": "rtl", "en": "ltr"}
-SOURCE_LANGUAGE = "en"  # msgids are English
-LOCALE_DIR = Path(__file__).parent / "locale"
-DOMAIN = "shafaf"
-
-
-def N_(message: str) -> str:
-    """Marks a Python string for ``pybabel extract``; it is translated where it is shown."""
-    return message
-
-
-@functools.cache
-def translations(lang: str) -> gettext_module.NullTranslations:
-    """The catalogue of ``lang`` (English is the msgids themselves)."""
-    if lang == SOURCE_LANGUAGE:
-        return gettext_module.NullTranslations()
-    with (LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as po:
-        catalog = read_po(po, locale=lang, domain=DOMAIN)
-    mo = io.BytesIO()
-    write_mo(mo, catalog)  # fuzzy entries are left out, as msgfmt does
-    mo.seek(0)
-    return Translations(mo, domain=DOMAIN)
-
-
-def gettext(message: str, lang: str) -> str:
-    return translations(lang).gettext(message)
 
 
 def template_vars(lang: str) -> dict[str, Any]:
@@ -122,15 +88,6 @@ TABLE_TITLES: dict[str, str] = {
     "source_availability": N_("Source availability"),
 }
 
-_PERSIAN_DIGITS = str.maketrans(
-    {
-        **{str(d): chr(0x06F0 + d) for d in range(10)},
-        ",": "\u066c",  # ARABIC THOUSANDS SEPARATOR
-        ".": "\u066b",  # ARABIC DECIMAL SEPARATOR
-    }
-)
-
-
 def outcome_label(outcome: str | None, lang: str) -> str | None:
     """Our word for a run outcome; an outcome we do not know is shown as stored."""
     if outcome is None:
@@ -145,24 +102,14 @@ def channel_label(channel: str, lang: str) -> str:
 
 def field_title(kind: str, name: str, lang: str) -> str:
     """A column's title in the standard (``title_fa`` on Persian pages)."""
-    for field in standard.fields(kind):
-        if field["name"] == name:
-            return field["title_fa"] if lang == "fa" else field["title"]
-    raise KeyError(f"{kind}.{name}")
+    return standard.field_title(kind, name, lang)
 
 
 def table_title(table: str, lang: str) -> str:
     """A public table's title: the standard's for dataset tables, ours for the others."""
     if table in standard.DATASET_KINDS:
-        schema = standard.load_schema(table)
-        return schema["title_fa"] if lang == "fa" else schema["title"]
+        return standard.dataset_title(table, lang)
     return gettext(TABLE_TITLES[table], lang)
-
-
-def digits(text: Any, lang: str) -> str:
-    """``text`` with its ASCII digits written in the page's script (Persian digits on fa pages)."""
-    text = str(text)
-    return text.translate(_PERSIAN_DIGITS) if lang == "fa" else text
 
 
 def format_number(value: float | int | None, lang: str, *, places: int = 0) -> str:
@@ -310,8 +257,7 @@ def calendar_month(label: str | None, lang: str) -> str:
 
 def month_span(first: str | None, last: str | None, lang: str) -> str:
     """Two months of the portal's calendar as a span: ``آبان ۱۴۰۴ تا مهر ۱۴۰۵``, ``Aban 1404 – Mehr 1405``."""
-    joiner = " تا " if lang == "fa" else " – "
-    return calendar_month(first, lang) + joiner + calendar_month(last, lang)
+    return say(lang, "%(first)s – %(last)s", first=calendar_month(first, lang), last=calendar_month(last, lang))
 
 
 # Jinja filters: they read the page language from the template context.

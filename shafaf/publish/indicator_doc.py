@@ -5,10 +5,11 @@
 
 from __future__ import annotations
 
+from shafaf.core.catalogue import gettext
 from shafaf.publish.discrepancies import MEASURES
 from shafaf.standard import availability_defs
 from shafaf.standard.indicator_defs import DEFINITIONS, NOTES, SCORE_WEIGHTS, WINDOW_TEXT, Definition
-from shafaf.publish.scorecard_defs import AMONG_TEXT, BETTER_FA, INDICATORS_TABLE_TEXT, SCORECARD, SCORECARD_EXTRA
+from shafaf.publish.scorecard_defs import AMONG_TEXT, BETTER_TEXT, INDICATORS_TABLE_TEXT, SCORECARD, SCORECARD_EXTRA
 from shafaf.standard.targets import KNOWN_TARGETS, LOWER_NAME_PREFIXES, LOWER_NAME_SUFFIXES, LOWER_UNIT_PREFIXES, LOWER_UNITS
 
 GROUPS: tuple[tuple[str, str, str], ...] = (
@@ -39,7 +40,7 @@ def _entry(d: Definition) -> list[str]:
         '<div dir="rtl" lang="fa">',
         "",
         f"- **{d.title_fa}** — واحد `{d.unit}`؛ بازه‌ها: {'، '.join(f'`{w}`' for w in d.windows)}؛ "
-        f"{BETTER_FA[d.better] if d.better else 'بی جهت (یک شمارش)'}",
+        f"{gettext(BETTER_TEXT[d.better], 'fa') if d.better else 'بی جهت (یک شمارش)'}",
         f"- فرمول: {d.formula_fa}",
         "",
         "</div>",
@@ -71,17 +72,17 @@ def render() -> str:
         "",
         "| column | en | fa |",
         "| --- | --- | --- |",
-        *(f"| `{c}` | {_cell(en)} | {_cell(fa)} |" for c, (en, fa) in INDICATORS_TABLE_TEXT.items()),
+        *(f"| `{c}` | {_cell(en)} | {_cell(fa)} |" for c, en, fa in ((c, t, gettext(t, "fa")) for c, t in INDICATORS_TABLE_TEXT.items())),
         "",
         "## Windows — بازه‌ها",
         "",
         "| window | en | fa |",
         "| --- | --- | --- |",
-        *(f"| `{w}` | {_cell(en)} | {_cell(fa)} |" for w, (en, fa) in WINDOW_TEXT.items()),
+        *(f"| `{w}` | {_cell(en)} | {_cell(fa)} |" for w, en, fa in ((w, t, gettext(t, "fa")) for w, t in WINDOW_TEXT.items())),
         "",
         "## Conventions — قراردادها",
         "",
-        *(line for en, fa in NOTES for line in (f"- {en}", f"  <span dir=\"rtl\" lang=\"fa\">{fa}</span>")),
+        *(line for en, fa in ((t, gettext(t, "fa")) for t in NOTES) for line in (f"- {en}", f"  <span dir=\"rtl\" lang=\"fa\">{fa}</span>")),
         "",
     ]
     for group, en, fa in GROUPS:
@@ -169,11 +170,12 @@ def render() -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     for col in SCORECARD:
-        better = f"{col.better} — {BETTER_FA[col.better]}" if col.better else ""
-        rank = f"`{col.rank}`: {AMONG_TEXT[col.among][0]}" if col.rank else ""
+        better = f"{col.better} — {gettext(BETTER_TEXT[col.better], 'fa')}" if col.better else ""
+        rank = f"`{col.rank}`: {AMONG_TEXT[col.among]}" if col.rank else ""
         window = f"`{col.window}` ({col.year})" if col.year else f"`{col.window}`"
         lines.append(f"| `{col.column}` | `{col.indicator}` | {window} | {rank} | {better} |")
     lines.append("")
-    for name, (en, fa) in SCORECARD_EXTRA.items():
+    for name, en in SCORECARD_EXTRA.items():
+        fa = gettext(en, "fa")
         lines.append(f"- `{name}`: {en} <span dir=\"rtl\" lang=\"fa\">{fa}</span>")
     return "\n".join(lines) + "\n"

@@ -21,7 +21,10 @@ from shafaf.publish.performance import RATIOS, SUMS, ratio
 from shafaf.publish.reference import ReferenceWindow, reference_window
 from shafaf.config.registry import Portal
 from shafaf.normalize.periods import fiscal_year
-from shafaf.publish.scorecard_defs import AMONG_TEXT, BETTER_FA, COMPARED, LAST_YEAR, RANK_NOTE, SCORECARD, SCORECARD_EXTRA, THIS_YEAR
+from shafaf.core.catalogue import gettext, say
+from shafaf.publish.scorecard_defs import (
+    AMONG_TEXT, BETTER_TEXT, COMPARED, LAST_YEAR, RANK_NOTE, SCORECARD, SCORECARD_EXTRA, THIS_YEAR, WINDOW_NOTE,
+)
 from shafaf.standard import field_names
 from shafaf.state.store import utc_now
 
@@ -274,33 +277,25 @@ def indicator_descriptions(lang: str = "en") -> dict[str, str]:
     """Indicator name -> "title: formula" in one language, for the ``indicators`` table's metadata."""
     from shafaf.standard.indicator_defs import DEFINITIONS
 
-    fa = lang == "fa"
-    return {d.name: f"{d.title_fa if fa else d.title_en}: {d.formula_fa if fa else d.formula_en}"
-            for d in DEFINITIONS}
+    return {d.name: f"{d.title_in(lang)}: {d.formula_in(lang)}" for d in DEFINITIONS}
 
 
 def indicators_column_descriptions(lang: str = "en") -> dict[str, str]:
     """indicators column -> what it holds, in one language."""
     from shafaf.publish.scorecard_defs import INDICATORS_TABLE_TEXT
 
-    return {name: INDICATORS_TABLE_TEXT[name][1 if lang == "fa" else 0] for name in tables.INDICATORS_COLUMNS}
+    return {name: gettext(INDICATORS_TABLE_TEXT[name], lang) for name in tables.INDICATORS_COLUMNS}
 
 
 def column_descriptions(lang: str = "en") -> dict[str, str]:
     """agency_scorecard column -> what it holds and its formula, in one language."""
-    fa = lang == "fa"
-    out = {name: texts[1 if fa else 0] for name, texts in SCORECARD_EXTRA.items()}
+    out = {name: gettext(text, lang) for name, text in SCORECARD_EXTRA.items()}
     for col in SCORECARD:
         d = BY_NAME[col.indicator]
         if col.column not in out:
-            where = {CURRENT: ("", ""), LAST_12_MONTHS: (", the reference window", "، بازهٔ مرجع"),
-                     YEAR: ((", the Jalali year before", "، سال شمسی پیش") if col.year == LAST_YEAR
-                            else (", the current Jalali year", "، سال شمسی جاری"))}[col.window]
-            out[col.column] = (f"{d.title_fa}{where[1]}: {d.formula_fa}" if fa
-                               else f"{d.title_en}{where[0]}: {d.formula_en}")
+            note = WINDOW_NOTE[(col.window, (col.year or THIS_YEAR) if col.window == YEAR else None)]
+            out[col.column] = say(lang, note, title=d.title_in(lang), formula=d.formula_in(lang))
         if col.rank:
-            among = AMONG_TEXT[col.among]
-            out[col.rank] = RANK_NOTE[1 if fa else 0].format(
-                column=col.column, better=col.better, better_fa=BETTER_FA[col.better or "higher"],
-                among=among[0], among_fa=among[1])
+            out[col.rank] = say(lang, RANK_NOTE, column=col.column, better=gettext(BETTER_TEXT[col.better or "higher"], lang),
+                                among=gettext(AMONG_TEXT[col.among], lang))
     return {name: out[name] for name in tables.AGENCY_SCORECARD_COLUMNS if name in out}

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from shafaf.core.catalogue import N_
+
 from shafaf.standard.indicator_defs import BY_NAME, CURRENT, LAST_12_MONTHS, YEAR
 
 ALL, COMPARED = "all", "compared"  # who a rank is among: every agency with a value, or the ranked agencies only
@@ -70,67 +72,48 @@ SCORECARD: tuple[Column, ...] = (
 BY_COLUMN: dict[str, Column] = {c.column: c for c in SCORECARD}
 
 # Scorecard columns that are not an indicator value.
-SCORECARD_EXTRA: dict[str, tuple[str, str]] = {
-    "agency_id": ("The agency.", "دستگاه."),
-    "computed_at": ("When the scorecard was computed (UTC).", "زمان محاسبهٔ کارنامه (UTC)."),
-    "period_start_12m": ("First day of the portal's reference window, which every *_12m column covers.",
-                         "نخستین روز بازهٔ مرجع درگاه که همه ستون‌های *_12m آن را پوشش می‌دهند."),
-    "period_end_12m": ("Last day of the reference window: the end of the reference month.",
-                       "آخرین روز بازهٔ مرجع: پایان ماه مرجع."),
-    "reference_month": ("The reference month, in the portal's calendar (YYYY-MM).",
-                        "ماه مرجع در تقویم درگاه (YYYY-MM)."),
-    "window_months_covered": ("Months of the reference window the agency's performance data covers (0-12).",
-                              "شمار ماه‌های بازهٔ مرجع که دادهٔ عملکرد دستگاه پوشش می‌دهد (۰ تا ۱۲)."),
-    "data_last_month": ("The last month of the portal's calendar the agency's performance data covers to its end.",
-                        "آخرین ماه تقویم درگاه که دادهٔ عملکرد دستگاه تا پایانش را پوشش می‌دهد."),
-    "ranked": ("1 when the agency is compared on the reference window's figures: it has performance data in "
-               "the window and its data is not stale; 0 when it is listed apart (see unranked_reason).",
-               "۱ اگر دستگاه در ارقام بازهٔ مرجع مقایسه شود: در بازه دادهٔ عملکرد دارد و داده‌اش کهنه نیست؛ ۰ اگر "
-               "جدا فهرست شود (unranked_reason)."),
-    "unranked_reason": ("Why an agency is not compared: no_performance_data, no_data_in_window or stale.",
-                        "چرا دستگاه مقایسه نمی‌شود: no_performance_data (بی دادهٔ عملکرد)، no_data_in_window (بی "
-                        "داده در بازه) یا stale (دادهٔ کهنه)."),
-    "smart_year": ("The Jalali year the smart-services plan is judged for: the current one (empty without a plan).",
-                   "سال شمسی‌ای که مسیر خدمات هوشمند برای آن داوری می‌شود: سال جاری (بی برنامه خالی)."),
-    "smart_status": ("on_track or behind for smart_year (smart_on_track); empty when there is nothing to judge.",
-                     "on_track (در مسیر) یا behind (عقب) برای smart_year (smart_on_track)؛ اگر چیزی برای داوری "
-                     "نباشد خالی است."),
-    "smart_year_previous": ("The Jalali year before smart_year.", "سال شمسی پیش از smart_year."),
-    "smart_status_previous": ("on_track or behind for smart_year_previous.",
-                              "on_track یا behind برای smart_year_previous."),
-    "smart_basis_previous": ("What smart_share_previous is: reported (the agency's targets row for that year) "
-                             "or inventory (today's services).",
-                             "smart_share_previous چیست: reported (سطر اهداف خود دستگاه برای آن سال) یا "
-                             "inventory (فهرست امروز خدمات)."),
+SCORECARD_EXTRA: dict[str, str] = {  # msgids of the catalogue, as are the texts below
+    "agency_id": N_("The agency."),
+    "computed_at": N_("When the scorecard was computed (UTC)."),
+    "period_start_12m": N_("First day of the portal's reference window, which every *_12m column covers."),
+    "period_end_12m": N_("Last day of the reference window: the end of the reference month."),
+    "reference_month": N_("The reference month, in the portal's calendar (YYYY-MM)."),
+    "window_months_covered": N_("Months of the reference window the agency's performance data covers (0-12)."),
+    "data_last_month": N_("The last month of the portal's calendar the agency's performance data covers to its end."),
+    "ranked": N_("1 when the agency is compared on the reference window's figures: it has performance data in "
+               "the window and its data is not stale; 0 when it is listed apart (see unranked_reason)."),
+    "unranked_reason": N_("Why an agency is not compared: no_performance_data, no_data_in_window or stale."),
+    "smart_year": N_("The Jalali year the smart-services plan is judged for: the current one (empty without a plan)."),
+    "smart_status": N_("on_track or behind for smart_year (smart_on_track); empty when there is nothing to judge."),
+    "smart_year_previous": N_("The Jalali year before smart_year."),
+    "smart_status_previous": N_("on_track or behind for smart_year_previous."),
+    "smart_basis_previous": N_("What smart_share_previous is: reported (the agency's targets row for that year) "
+                             "or inventory (today's services)."),
 }
 
 # What each column of the ``indicators`` table holds.
-INDICATORS_TABLE_TEXT: dict[str, tuple[str, str]] = {
-    "agency_id": ("The agency.", "دستگاه."),
-    "indicator": ("The indicator's name; formulas in docs/indicators.md.", "نام شاخص؛ فرمول‌ها در docs/indicators.md."),
-    "window": ("month, last_12_months (the reference window), year or current (targets: month, quarter, year or "
-               "period).",
-               "month، last_12_months (بازهٔ مرجع)، year یا current (اهداف: month، quarter، year یا period)."),
-    "period_start": ("First day the value covers; empty for a current snapshot.",
-                     "نخستین روزی که مقدار پوشش می‌دهد؛ برای تصویر جاری خالی است."),
-    "period_end": ("Last day the value covers; the publication day for a current snapshot.",
-                   "آخرین روزی که مقدار پوشش می‌دهد؛ برای تصویر جاری روز انتشار."),
-    "value": ("The indicator's value; empty when there is nothing to divide by, never 0 for no data.",
-              "مقدار شاخص؛ اگر مخرج صفر یا نامعلوم باشد خالی است، نه ۰."),
-    "numerator": ("What was counted above the line (for ratios).", "صورت کسر (برای نسبت‌ها)."),
-    "denominator": ("What it was divided by (for ratios); for targets the target.",
-                    "مخرج کسر (برای نسبت‌ها)؛ برای اهداف، خود هدف."),
-    "unit": ("share (0–1), percent (0–100), days, months, services, applications, per_1000_applications, "
-             "boolean, score (0–100), or a target's own unit.",
-             "share (۰ تا ۱)، percent (۰ تا ۱۰۰)، days، months، services، applications، per_1000_applications، "
-             "boolean، score (۰ تا ۱۰۰) یا واحد خود هدف."),
+INDICATORS_TABLE_TEXT: dict[str, str] = {
+    "agency_id": N_("The agency."),
+    "indicator": N_("The indicator's name; formulas in docs/indicators.md."),
+    "window": N_("month, last_12_months (the reference window), year or current (targets: month, quarter, year or "
+               "period)."),
+    "period_start": N_("First day the value covers; empty for a current snapshot."),
+    "period_end": N_("Last day the value covers; the publication day for a current snapshot."),
+    "value": N_("The indicator's value; empty when there is nothing to divide by, never 0 for no data."),
+    "numerator": N_("What was counted above the line (for ratios)."),
+    "denominator": N_("What it was divided by (for ratios); for targets the target."),
+    "unit": N_("share (0–1), percent (0–100), days, months, services, applications, per_1000_applications, "
+             "boolean, score (0–100), or a target's own unit."),
 }
 
-RANK_NOTE = ("Rank of the agency on {column} (1 = best, {better} is better) among {among}; ties share a rank; "
-             "empty when the agency has no value or is not among them.",
-             "رتبهٔ دستگاه در {column} (۱ = بهترین، {better_fa}) میان {among_fa}؛ مقدارهای برابر رتبهٔ برابر دارند؛ "
-             "اگر دستگاه مقداری نداشته باشد یا در میان آنها نباشد خالی است.")
-AMONG_TEXT = {ALL: ("every agency with a value", "همه دستگاه‌های دارای مقدار"),
-              COMPARED: ("the agencies compared on the reference window (ranked = 1)",
-                         "دستگاه‌هایی که در بازهٔ مرجع مقایسه می‌شوند (ranked = ۱)")}
-BETTER_FA = {"higher": "بیشتر بهتر است", "lower": "کمتر بهتر است"}
+# The rank columns' description: ``%(column)s``, whether higher or lower is better, and who it is among.
+RANK_NOTE = N_("Rank of the agency on %(column)s (1 = best, %(better)s) among %(among)s; ties share a rank; "
+               "empty when the agency has no value or is not among them.")
+AMONG_TEXT = {ALL: N_("every agency with a value"),
+              COMPARED: N_("the agencies compared on the reference window (ranked = 1)")}
+BETTER_TEXT = {"higher": N_("higher is better"), "lower": N_("lower is better")}
+# A scorecard column's description from its indicator's title and formula, by the window it reads.
+WINDOW_NOTE = {(CURRENT, None): N_("%(title)s: %(formula)s"),
+               (LAST_12_MONTHS, None): N_("%(title)s, the reference window: %(formula)s"),
+               (YEAR, THIS_YEAR): N_("%(title)s, the current Jalali year: %(formula)s"),
+               (YEAR, LAST_YEAR): N_("%(title)s, the Jalali year before: %(formula)s")}

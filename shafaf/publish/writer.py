@@ -226,7 +226,7 @@ def _validation_errors(pkg: Path) -> list[dict[str, Any]]:
     Reports staged before messages had a Persian text get one for a refused
     file from the catalogue; their row errors keep message_fa empty.
     """
-    from shafaf.validate.messages import fatal_message
+    from shafaf.validate.file_messages import fatal_message
 
     out = []
     for report_path in sorted((pkg / "reports").glob("*.json")):

@@ -17,7 +17,6 @@ from typing import Any, Iterable
 from shafaf.core.errors import HarvestError
 from shafaf.harvest.net.fetch import FetchPolicy, post_json
 from shafaf.core.models import Outcome
-from shafaf.config.registry import Portal
 from shafaf.state.run_history import change
 from shafaf.config.registry import Agency, Portal
 from shafaf.state.store import Run, StateStore, utc_now

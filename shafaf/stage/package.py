@@ -16,7 +16,7 @@ from typing import Any
 from shafaf.core import diskfull, durable
 from shafaf import standard
 from shafaf.core.errors import StageError
-from shafaf.validate.messages import fatal_message
+from shafaf.validate.file_messages import fatal_message
 from shafaf.core.public_message import public
 from shafaf.core.models import Reason
 from shafaf.config.registry import Agency, Portal, Source

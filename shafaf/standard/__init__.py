@@ -15,6 +15,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from shafaf.core.catalogue import N_, gettext
+
 STANDARD_DIR = Path(str(resources.files(__name__) / "schemas"))
 
 DATASET_KINDS: tuple[str, ...] = (
@@ -69,3 +71,31 @@ def primary_key(kind: str) -> list[str]:
 
 def has_periods(kind: str) -> bool:
     return "period_start" in field_names(kind)
+
+
+# Columns of a source that stand for standard fields without being one (the mapping's ``period``).
+_PSEUDO_TITLES = {"period": N_("Period")}
+
+
+def field_title(kind: str, name: str | None, lang: str) -> str:
+    """A column's title in the standard (``title_fa`` in Persian); the name itself where the standard has none."""
+    if not name:
+        return ""
+    spec = _field_specs(kind).get(name)
+    if spec is not None:
+        return spec.get("title_fa" if lang == "fa" else "title") or name
+    pseudo = _PSEUDO_TITLES.get(name)
+    return gettext(pseudo, lang) if pseudo else name
+
+
+def dataset_title(kind: str, lang: str) -> str:
+    """A dataset kind's title in the standard; the kind itself for one the standard does not define."""
+    if kind not in DATASET_KINDS:
+        return kind
+    schema = load_schema(kind)
+    return schema.get("title_fa" if lang == "fa" else "title") or kind
+
+
+@functools.cache
+def _field_specs(kind: str) -> dict[str, dict[str, Any]]:
+    return {f["name"]: f for f in fields(kind)} if kind in DATASET_KINDS else {}

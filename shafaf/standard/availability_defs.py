@@ -10,6 +10,7 @@ on the pages.
 from __future__ import annotations
 
 from shafaf.core.models import Outcome, Phase
+from shafaf.core.catalogue import N_
 from shafaf.standard.indicator_defs import Definition
 
 WINDOWS_DAYS = (30, 90)
@@ -24,38 +25,23 @@ _W = ("30d", "90d")
 
 DEFINITIONS: tuple[Definition, ...] = (
     Definition(
-        "success_share", _A, "share", _W, "Fetch success share", "سهم برداشت‌های موفق",
-        "Runs of the source whose fetch succeeded ÷ runs counted, over the last 30 and 90 days before the "
-        "publication. A run fetched when it did not fail in the harvest phase (ok, unchanged, needs_review, or a "
-        "file that arrived but failed validation); queued, running, skipped and aborted runs are not counted.",
-        "اجراهایی از منبع که برداشتشان موفق بود ÷ اجراهای شمرده‌شده، در ۳۰ و ۹۰ روز پیش از انتشار. برداشتی "
-        "موفق است که در مرحلهٔ برداشت (harvest) شکست نخورده باشد (ok، unchanged، needs_review یا پرونده‌ای که "
-        "رسید ولی در بررسی رد شد)؛ اجراهای در صف، در حال اجرا، ردشده (skipped) و نیمه‌کاره (aborted) شمرده نمی‌شوند.",
+        "success_share", _A, "share", _W, N_('Fetch success share'),
+        N_('Runs of the source whose fetch succeeded ÷ runs counted, over the last 30 and 90 days before the publication. A run fetched when it did not fail in the harvest phase (ok, unchanged, needs_review, or a file that arrived but failed validation); queued, running, skipped and aborted runs are not counted.'),
         better="higher",
     ),
     Definition(
-        "median_fetch_ms", _A, "milliseconds", _W, "Median fetch time", "میانهٔ زمان برداشت",
-        "The median of fetch_ms (every request of the run, token requests and pages included, on the monotonic "
-        "clock) over the runs in the window whose fetch succeeded.",
-        "میانهٔ fetch_ms (همهٔ درخواست‌های اجرا، درخواست توکن و همهٔ صفحه‌ها، با ساعت یکنوا) در اجراهای موفق بازه.",
+        "median_fetch_ms", _A, "milliseconds", _W, N_('Median fetch time'),
+        N_('The median of fetch_ms (every request of the run, token requests and pages included, on the monotonic clock) over the runs in the window whose fetch succeeded.'),
         better="lower",
     ),
     Definition(
-        "p95_fetch_ms", _A, "milliseconds", _W, "95th percentile fetch time", "صدک ۹۵ زمان برداشت",
-        "The 95th percentile (nearest rank: the ⌈0.95 × n⌉-th smallest) of fetch_ms over the same runs.",
-        "صدک ۹۵ (رتبهٔ نزدیک‌ترین: ⌈۰٫۹۵ × n⌉-امین کوچک‌ترین) fetch_ms در همان اجراها.",
+        "p95_fetch_ms", _A, "milliseconds", _W, N_('95th percentile fetch time'),
+        N_('The 95th percentile (nearest rank: the ⌈0.95 × n⌉-th smallest) of fetch_ms over the same runs.'),
         better="lower",
     ),
     Definition(
-        "consecutive_failures", _A, "runs", ("current",), "Consecutive failures", "شکست‌های پیاپی",
-        "Counted runs that failed to fetch since the source's last successful fetch (0 when the newest counted "
-        "run fetched). status is failing when it is 1 or more, up when 0, unknown without a counted run; "
-        "failing_since is the start of the first failure of the streak, and last_failure, last_failure_reason "
-        "and last_failure_message describe the newest failure.",
-        "اجراهای شمرده‌شده‌ای که از آخرین برداشت موفق منبع به بعد شکست خوردند (۰ اگر تازه‌ترین اجرا موفق بود). "
-        "status اگر ۱ یا بیشتر باشد failing، اگر ۰ باشد up و بی هیچ اجرای شمرده‌شده unknown است؛ failing_since "
-        "آغاز نخستین شکست این رشته است و last_failure، last_failure_reason و last_failure_message تازه‌ترین شکست را "
-        "شرح می‌دهند.",
+        "consecutive_failures", _A, "runs", ("current",), N_('Consecutive failures'),
+        N_("Counted runs that failed to fetch since the source's last successful fetch (0 when the newest counted run fetched). status is failing when it is 1 or more, up when 0, unknown without a counted run; failing_since is the start of the first failure of the streak, and last_failure, last_failure_reason and last_failure_message describe the newest failure."),
         better="lower",
     ),
 )

@@ -15,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Mapping
 
+from shafaf.core.catalogue import N_, gettext
+
 VOCABULARY = "http://publications.europa.eu/resource/authority/data-theme"
 
 
@@ -22,7 +24,6 @@ VOCABULARY = "http://publications.europa.eu/resource/authority/data-theme"
 class Theme:
     code: str  # the authority table's code: GOVE
     title_en: str  # its English preferred label
-    title_fa: str
 
     @property
     def iri(self) -> str:
@@ -33,24 +34,28 @@ class Theme:
         """The CKAN group's name (lower case, as CKAN names are)."""
         return self.code.lower()
 
+    @property
+    def title_fa(self) -> str:
+        return gettext(self.title_en, "fa")
+
     def title(self, lang: str) -> str:
-        return self.title_fa if lang == "fa" else self.title_en
+        return gettext(self.title_en, lang)
 
 
 THEMES: dict[str, Theme] = {t.code: t for t in (
-    Theme("AGRI", "Agriculture, fisheries, forestry and food", "کشاورزی، شیلات، جنگلداری و غذا"),
-    Theme("ECON", "Economy and finance", "اقتصاد و مالیه"),
-    Theme("EDUC", "Education, culture and sport", "آموزش، فرهنگ و ورزش"),
-    Theme("ENER", "Energy", "انرژی"),
-    Theme("ENVI", "Environment", "محیط زیست"),
-    Theme("GOVE", "Government and public sector", "دولت و بخش عمومی"),
-    Theme("HEAL", "Health", "سلامت"),
-    Theme("INTR", "International issues", "مسائل بین‌المللی"),
-    Theme("JUST", "Justice, legal system and public safety", "قضا، نظام حقوقی و امنیت عمومی"),
-    Theme("REGI", "Regions and cities", "مناطق و شهرها"),
-    Theme("SOCI", "Population and society", "جمعیت و جامعه"),
-    Theme("TECH", "Science and technology", "علم و فناوری"),
-    Theme("TRAN", "Transport", "حمل‌ونقل"),
+    Theme("AGRI", N_("Agriculture, fisheries, forestry and food")),
+    Theme("ECON", N_("Economy and finance")),
+    Theme("EDUC", N_("Education, culture and sport")),
+    Theme("ENER", N_("Energy")),
+    Theme("ENVI", N_("Environment")),
+    Theme("GOVE", N_("Government and public sector")),
+    Theme("HEAL", N_("Health")),
+    Theme("INTR", N_("International issues")),
+    Theme("JUST", N_("Justice, legal system and public safety")),
+    Theme("REGI", N_("Regions and cities")),
+    Theme("SOCI", N_("Population and society")),
+    Theme("TECH", N_("Science and technology")),
+    Theme("TRAN", N_("Transport")),
 )}
 
 DEFAULT_THEMES: dict[str, tuple[str, ...]] = {

@@ -39,6 +39,7 @@ from frictionless import FrictionlessException, Resource, Schema
 
 from shafaf.core import jsonguard, localfile
 from shafaf.validate import messages
+from shafaf.validate.file_messages import fatal_message
 from shafaf import standard
 from shafaf.standard import targets
 from shafaf.validate.compiled_schema import CompiledSchema
@@ -169,7 +170,7 @@ class Report:
 
     def fail(self, reason: Reason, message: str) -> None:
         """The whole file is refused: say why in both languages."""
-        text = messages.fatal_message(reason, message, file=self.file, dataset=self.dataset)
+        text = fatal_message(reason, message, file=self.file, dataset=self.dataset)
         self.fatal_reason, self.fatal_message, self.fatal_message_fa = reason, text.en, text.fa
 
     def to_dict(self) -> dict[str, Any]:

@@ -8,33 +8,27 @@ facts for machines are ``Report.to_dict()``; nothing here decides validity.
 
 from __future__ import annotations
 
+import difflib
 import unicodedata
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
+from shafaf import standard
 from shafaf.core.models import Skip
-from shafaf.validate import messages
-from shafaf.validate.messages import Text, num
+from shafaf.core.catalogue import Phrase, join, number, say, say_n
 from shafaf.validate.engine import Report, RowError
+from shafaf.validate.file_messages import fatal_message
+from shafaf.validate.kinds import fatal_kind, kind_of
+from shafaf.validate.messages import column_prefixed
 
 SHOWN_PER_TYPE = 3
 
-_WORDS = {
-    "valid": Text("valid", "معتبر"),
-    "invalid": Text("INVALID", "نامعتبر"),
-    "header": Text("header", "سرستون"),
-    "fix": Text("fix", "چه باید کرد"),
-    "row": Text("row", "سطر"),
-    "column": Text("column", "ستون"),
-}
-
-SKIP_REASONS: dict[Skip, Text] = {
-    Skip.NO_DATASET: Text("its name does not say which dataset of the standard it is",
-                       "از نامش پیدا نیست کدام مجموعه‌داده استاندارد است"),
-    Skip.OUTSIDE: Text("its path leads outside the folder", "مسیرش به بیرون از پوشه می‌رود"),
-    Skip.REMOTE: Text("it is a remote address, not a file in the folder", "نشانی راه دور است، نه فایلی در پوشه"),
-    Skip.MISSING: Text("the file is not in the folder", "فایل در پوشه نیست"),
-    Skip.UNREADABLE: Text("it is not a readable file (a link loop, a pipe or device, or no permission)",
-                       "فایل خواندنی نیست (پیوند چرخه‌ای، لوله یا دستگاه، یا بدون اجازه)"),
+SKIP_REASONS: dict[Skip, Phrase] = {
+    Skip.NO_DATASET: Phrase("its name does not say which dataset of the standard it is"),
+    Skip.OUTSIDE: Phrase("its path leads outside the folder"),
+    Skip.REMOTE: Phrase("it is a remote address, not a file in the folder"),
+    Skip.MISSING: Phrase("the file is not in the folder"),
+    Skip.UNREADABLE: Phrase("it is not a readable file (a link loop, a pipe or device, or no permission)"),
 }
 
 
@@ -55,56 +49,52 @@ def _pad(text: str, to: int) -> str:
 def column_label(dataset: str, field: str | None, column_number: int | None, lang: str) -> str:
     """A column as the reader knows it: its title in the standard (and its name, the code in the file)."""
     if not field:
-        return num(column_number, lang) if column_number else ""
-    title = messages.field_title(dataset, field, lang)
-    if lang == "fa":
-        return f"«{title}» ({field})" if title != field else f"«{field}»"
-    same = title.casefold().replace(" ", "_") == field.casefold()
-    return field if same else f"{field} ({title})"
+        return number(column_number, lang) if column_number else ""
+    title = standard.field_title(dataset, field, lang)
+    if title.casefold().replace(" ", "_") == field.casefold():
+        # TRANSLATORS: a column's name where the standard gives it no other title (Persian quotes it).
+        return say(lang, "%(name)s", name=field)
+    # TRANSLATORS: a column of the report: its title in the standard, then its name in the file.
+    return say(lang, "%(name)s (%(title)s)", name=field, title=title)
 
 
 def _where(error: RowError, dataset: str, lang: str) -> str:
-    w = {k: v[lang] for k, v in _WORDS.items()}
-    sep = "، " if lang == "fa" else ", "
-    parts = []
-    if error.row_number is not None:
-        parts.append(f"{w['row']} {num(error.row_number, lang)}")
-    else:
-        parts.append(w["header"])
+    if error.row_number is None:
+        return say(lang, "header")
+    row = say(lang, "row %(row)s", row=number(error.row_number, lang))
     column = column_label(dataset, error.field, error.column_number, lang)
-    if column and error.row_number is not None:
-        parts.append(f"{w['column']} {column}")
-    return sep.join(parts)
+    return join((row, say(lang, "column %(column)s", column=column)), lang) if column else row
 
 
 def _detail(error: RowError, dataset: str, lang: str) -> str:
     """The message without the column's title it starts with (the line already names the column)."""
     message = (error.message_fa or error.message) if lang == "fa" else error.message
-    title = messages.field_title(dataset, error.field, lang)
-    for prefix in (f"«{title}»: ", f"{title}: "):
-        if title and message.startswith(prefix):
-            return message[len(prefix):]
-    return message
+    prefix = column_prefixed(dataset, error.field, "", lang)
+    return message[len(prefix) :] if prefix and message.startswith(prefix) else message
 
 
 def _verdict(report: Report, lang: str) -> str:
-    ds = report.dataset
-    if lang == "fa":
-        verdict = _WORDS["valid" if report.valid else "invalid"].fa
-        head = f"{report.file}: {verdict} به‌عنوان «{messages.dataset_title(ds, 'fa')}» ({ds})"
-        if report.fatal_reason:
-            return f"{head}: {report.fatal_reason} ({messages.fatal_kind(report.fatal_reason).name.fa})"
-        line = (f"{head}: {num(report.rows_passed, 'fa', grouped=True)} سطر از "
-                f"{num(report.rows_read, 'fa', grouped=True)} سطر پذیرفته شد")
-        if report.rows_failed:
-            line += f"، {num(report.rows_failed, 'fa', grouped=True)} سطر رد شد"
-        return line
-    verdict = _WORDS["valid" if report.valid else "invalid"].en
+    values = {"file": report.file, "dataset": standard.dataset_title(report.dataset, lang), "kind": report.dataset}
     if report.fatal_reason:
-        return f"{report.file}: {verdict} ({report.fatal_reason}: {messages.fatal_kind(report.fatal_reason).name.en})"
-    line = f"{report.file}: {verdict} as {ds!r}: {report.rows_passed} of {report.rows_read} rows passed"
+        return say(
+            lang,
+            "%(file)s: INVALID (%(reason)s: %(problem)s)",
+            file=report.file,
+            reason=report.fatal_reason,
+            problem=fatal_kind(report.fatal_reason).name[lang],
+        )
+    values |= {
+        "passed": number(report.rows_passed, lang, grouped=True),
+        "read": number(report.rows_read, lang, grouped=True),
+    }
+    if report.valid:
+        line = say(lang, "%(file)s: valid as %(dataset)s ('%(kind)s'): %(passed)s of %(read)s rows passed", **values)
+    else:
+        line = say(lang, "%(file)s: INVALID as %(dataset)s ('%(kind)s'): %(passed)s of %(read)s rows passed", **values)
     if report.rows_failed:
-        line += f", {report.rows_failed} failed"
+        line = say(
+            lang, "%(line)s, %(failed)s failed", line=line, failed=number(report.rows_failed, lang, grouped=True)
+        )
     return line
 
 
@@ -116,80 +106,120 @@ def _aligned(pairs: Sequence[tuple[str, str]], indent: str) -> list[str]:
     return [f"{indent}{_pad(where + ':', to)}{what}".rstrip() for where, what in pairs]
 
 
-def render(report: Report, lang: str = "en", *, source: str | None = None) -> str:
-    """One file's report, short: what is wrong, where, and what to fix."""
-    fix = _WORDS["fix"][lang]
+def _unused(report: Report, lang: str) -> str:
+    """The columns the standard does not know, each with the standard's column it looks like, if one does."""
+    known = standard.field_names(report.dataset) if report.dataset in standard.DATASET_KINDS else []
+    shown = []
+    for name in report.unused_columns:
+        close = difflib.get_close_matches(name.casefold(), known, n=1, cutoff=0.8)
+        shown.append(say(lang, "%(name)s (did you mean %(field)s?)", name=name, field=close[0]) if close else name)
+    return say(lang, "columns not in the standard (ignored): %(columns)s", columns=join(shown, lang))
+
+
+def render(report: Report, lang: str = "en", *, source: str | None = None, show_all: bool = False) -> str:
+    """One file's report: what is wrong, where, and what to fix (the first rows of each type, or all of them)."""
+    fix = say(lang, "fix")
     lines = [_verdict(report, lang)]
     if source:
-        lines.append(f"  {'از' if lang == 'fa' else 'from'} {source}")
+        lines.append("  " + say(lang, "from %(source)s", source=source))
     if report.fatal_reason:
         message = (report.fatal_message_fa or report.fatal_message) if lang == "fa" else report.fatal_message
         if message:
             lines.append(f"  {message}")
-        lines.append(f"  {fix}: {messages.fatal_kind(report.fatal_reason).fix[lang]}")
+        lines.append(f"  {fix}: {fatal_kind(report.fatal_reason).fix[lang]}")
         return "\n".join(lines)
     if report.header_errors:
-        lines += _aligned([(_where(e, report.dataset, lang), _detail(e, report.dataset, lang)) for e in report.header_errors], "  ")
+        lines += _aligned(
+            [(_where(e, report.dataset, lang), _detail(e, report.dataset, lang)) for e in report.header_errors], "  "
+        )
     else:
-        lines += [f"  {_WORDS['header'][lang]}: {p}" for p in report.header_problems]
+        header = say(lang, "header")
+        lines += [f"  {header}: {p}" for p in report.header_problems]
     if report.unused_columns:
-        label = "ستون‌های بیرون از استاندارد (نادیده گرفته شد)" if lang == "fa" else "columns not in the standard (ignored)"
-        lines.append(f"  {label}: {('، ' if lang == 'fa' else ', ').join(report.unused_columns)}")
+        lines.append("  " + _unused(report, lang))
     if report.blank_rows:
-        label = "سطرهای خالی (نادیده گرفته شد)" if lang == "fa" else "blank rows skipped"
-        lines.append(f"  {label}: {num(report.blank_rows, lang, grouped=True)}")
+        lines.append("  " + say(lang, "blank rows skipped: %(n)s", n=number(report.blank_rows, lang, grouped=True)))
     for note in report.notes:
-        lines.append(f"  {'یادداشت' if lang == 'fa' else 'note'}: {note}")
+        lines.append("  " + say(lang, "note: %(note)s", note=note))
     if (changed := report.changes.summary()) is not None:
         first = report.changes.listed[0].message_fa if lang == "fa" and report.changes.listed else None
-        lines.append(f"  {'یادداشت' if lang == 'fa' else 'note'}: "
-                     + (f"از {num(report.changes.total, 'fa', grouped=True)} مقدار نویسه نامرئی حذف شد؛ نخستین: {first}"
-                        if first else changed))
+        if first:
+            changed = say(
+                lang,
+                "invisible characters were removed from %(n)s value(s); first, %(first)s",
+                n=number(report.changes.total, lang, grouped=True),
+                first=first,
+            )
+        lines.append("  " + say(lang, "note: %(note)s", note=changed))
     for drift in report.schema_drift:
-        lines.append(f"  {'تغییر ستون‌ها' if lang == 'fa' else 'columns changed'}: {drift}")
+        lines.append("  " + say(lang, "columns changed: %(change)s", change=drift))
+    hidden = False
     for error_type, count in sorted(report.error_counts.items()):
-        kind = messages.kind_of(error_type)
-        lines.append(f"  {error_type}: {num(count, lang, grouped=True)} ({kind.name[lang]})")
+        kind = kind_of(error_type)
+        # TRANSLATORS: a category of errors in the report: its name, its code, how many.
+        lines.append(
+            "  "
+            + say(
+                lang,
+                "%(code)s: %(count)s (%(name)s)",
+                code=error_type,
+                name=kind.name[lang],
+                count=number(count, lang, grouped=True),
+            )
+        )
         listed = [e for e in report.errors if e.error_type == error_type]
-        shown = listed[:SHOWN_PER_TYPE]
+        shown = listed if show_all else listed[:SHOWN_PER_TYPE]
         lines += _aligned([(_where(e, report.dataset, lang), _detail(e, report.dataset, lang)) for e in shown], "    ")
         if count > len(shown):
-            more = count - len(shown)
-            lines.append(f"    … {'و' if lang == 'fa' else 'and'} {num(more, lang, grouped=True)} "
-                         f"{'مورد دیگر' if lang == 'fa' else 'more'}")
+            hidden = True
+            lines.append("    " + say(lang, "… and %(n)s more", n=number(count - len(shown), lang, grouped=True)))
         lines.append(f"    {fix}: {kind.fix[lang]}")
     if sum(report.error_counts.values()) > len(report.errors):
-        lines.append("  " + (f"گزارش JSON (--json) فقط {num(len(report.errors), 'fa', grouped=True)} خطای نخست را فهرست می‌کند"
-                             if lang == "fa" else f"the JSON report (--json) lists the first {len(report.errors)} errors"))
+        lines.append(
+            "  "
+            + say(
+                lang,
+                "only the first %(n)s errors are kept in the report (--all and --json list those)",
+                n=number(len(report.errors), lang, grouped=True),
+            )
+        )
+    elif hidden:
+        lines.append("  " + say(lang, "--all lists every error"))
     return "\n".join(lines)
 
 
-def render_many(reports: Iterable[Report], lang: str = "en", *, skipped: Sequence[tuple[str, str]] = ()) -> str:
+def render_many(
+    reports: Iterable[Report], lang: str = "en", *, skipped: Sequence[tuple[str, str]] = (), show_all: bool = False
+) -> str:
     """The reports of a folder's files, one after the other, then a one-line summary."""
     reports = list(reports)
-    blocks = [render(r, lang) for r in reports]
+    blocks = [render(r, lang, show_all=show_all) for r in reports]
     valid = sum(r.valid for r in reports)
-    invalid = len(reports) - valid
     tail = []
     for name, reason in skipped:
-        why = SKIP_REASONS.get(reason, Text(reason, reason))[lang]
-        tail.append(f"{name} کنار گذاشته شد: {why}" if lang == "fa" else f"skipped {name}: {why}")
-    if lang == "fa":
-        tail.append(f"{num(len(reports), 'fa')} فایل بررسی شد: {num(valid, 'fa')} معتبر، {num(invalid, 'fa')} نامعتبر")
-    else:
-        tail.append(f"{len(reports)} file{'s' if len(reports) != 1 else ''} checked: {valid} valid, {invalid} invalid")
+        why = SKIP_REASONS[reason][lang] if reason in SKIP_REASONS else reason
+        tail.append(say(lang, "skipped %(file)s: %(why)s", file=name, why=why))
+    tail.append(
+        say_n(
+            lang,
+            "%(n)s file checked: %(valid)s valid, %(invalid)s invalid",
+            "%(n)s files checked: %(valid)s valid, %(invalid)s invalid",
+            len(reports),
+            valid=number(valid, lang),
+            invalid=number(len(reports) - valid, lang),
+        )
+    )
     return "\n\n".join(blocks + ["\n".join(tail)])
 
 
 def render_fetch_error(url: str, reason: str, message: str, lang: str = "en") -> str:
     """Why the file at ``url`` could not be fetched, and what to check."""
-    kind = messages.fatal_kind(reason)
-    if lang == "fa":
-        return f"{url}: {kind.name.fa} ({reason})\n  {message}\n  {_WORDS['fix'].fa}: {kind.fix.fa}"
-    return f"{url}: {kind.name.en} ({reason})\n  {message}\n  {_WORDS['fix'].en}: {kind.fix.en}"
+    kind = fatal_kind(reason)
+    fix = say(lang, "fix")
+    return f"{url}: {kind.name[lang]} ({reason})\n  {message}\n  {fix}: {kind.fix[lang]}"
 
 
 def fetch_error_dict(url: str, reason: str, message: str) -> dict[str, Any]:
     """The same for --json: shaped like a refused file's report, so scripts read one shape."""
-    text = messages.fatal_message(reason, message, file=url, dataset="")
+    text = fatal_message(reason, message, file=url, dataset="")
     return {"url": url, "valid": False, "fatal_reason": reason, "fatal_message": text.en, "fatal_message_fa": text.fa}

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from shafaf.validate import messages
+from shafaf import standard
+from shafaf.validate.file_messages import fatal_message
+from shafaf.validate.kinds import fatal_kind, kind_of
 from shafaf.validate.engine import Report
 from shafaf.validate.report_text import _detail, _verdict, _where, column_label
 
@@ -23,13 +25,13 @@ def view(report: Report, lang: str) -> dict[str, Any]:
     """The page's facts of one report in ``lang`` ("fa" or "en")."""
     fatal = None
     if report.fatal_reason:
-        kind = messages.fatal_kind(report.fatal_reason)
+        kind = fatal_kind(report.fatal_reason)
         message = (report.fatal_message_fa or report.fatal_message) if lang == "fa" else report.fatal_message
         fatal = {"reason": report.fatal_reason, "name": kind.name[lang], "message": message or "",
                  "fix": kind.fix[lang]}
     types = []
     for error_type, count in sorted(report.error_counts.items()):
-        kind = messages.kind_of(error_type)
+        kind = kind_of(error_type)
         listed = [e for e in report.errors if e.error_type == error_type]
         rows = [{"row": e.row_number, "column": column_label(report.dataset, e.field, e.column_number, lang),
                  "value": e.value, "where": _where(e, report.dataset, lang),
@@ -42,7 +44,7 @@ def view(report: Report, lang: str) -> dict[str, Any]:
         "verdict": _verdict(report, lang),
         "valid": report.valid,
         "dataset": report.dataset,
-        "dataset_title": messages.dataset_title(report.dataset, lang),
+        "dataset_title": standard.dataset_title(report.dataset, lang),
         "rows_read": report.rows_read,
         "rows_passed": report.rows_passed,
         "rows_failed": report.rows_failed,
@@ -57,8 +59,8 @@ def view(report: Report, lang: str) -> dict[str, Any]:
 
 def fetch_error_view(url: str, reason: str, message: str, lang: str) -> dict[str, Any]:
     """The page's facts when the file at ``url`` could not be fetched (shaped like a refused file's)."""
-    kind = messages.fatal_kind(reason)
-    text = messages.fatal_message(reason, message, file=url, dataset="")
+    kind = fatal_kind(reason)
+    text = fatal_message(reason, message, file=url, dataset="")
     return {"verdict": f"{url}: {kind.name[lang]} ({reason})", "valid": False, "dataset": "", "dataset_title": "",
             "rows_read": 0, "rows_passed": 0, "rows_failed": 0,
             "fatal": {"reason": reason, "name": kind.name[lang], "message": text[lang], "fix": kind.fix[lang]},

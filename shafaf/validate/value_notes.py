@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from shafaf.validate.messages import num
+from shafaf.core.catalogue import in_every_language, number, say
 
 MAX_LISTED = 100
 
@@ -39,14 +39,8 @@ class ValueNotes:
         self.total += 1
         if len(self.listed) >= MAX_LISTED:
             return
-        where = f"row {row_number}, column {field}" + (f" (column {column_number})" if column_number else "")
-        marks = ", ".join(removed)
-        self.listed.append(ValueNote(
-            row_number, field, column_number, tuple(removed),
-            f"{where}: removed {marks} from the value; it is published without them",
-            f"سطر {num(row_number, 'fa')}، ستون {field}: نویسه‌های نامرئی {marks} از مقدار حذف شد و مقدار بی آن‌ها "
-            f"منتشر می‌شود",
-        ))
+        text = in_every_language(lambda lang: _note(row_number, field, column_number, ", ".join(removed), lang))
+        self.listed.append(ValueNote(row_number, field, column_number, tuple(removed), text.en, text.fa))
 
     def to_list(self) -> list[dict[str, Any]]:
         return [dataclasses.asdict(n) | {"removed": list(n.removed)} for n in self.listed]
@@ -57,3 +51,18 @@ class ValueNotes:
             return None
         first = self.listed[0].message if self.listed else ""
         return f"invisible characters were removed from {self.total:,} value(s) (the report's changes list them); first, {first}"
+
+
+def _note(row_number: int, field: str, column_number: int | None, marks: str, lang: str) -> str:
+    values = {"row": number(row_number, lang), "field": field, "marks": marks}
+    if column_number:
+        return say(
+            lang,
+            "row %(row)s, column %(field)s (column %(number)s): removed %(marks)s from the value; "
+            "it is published without them",
+            number=number(column_number, lang),
+            **values,
+        )
+    return say(
+        lang, "row %(row)s, column %(field)s: removed %(marks)s from the value; it is published without them", **values
+    )

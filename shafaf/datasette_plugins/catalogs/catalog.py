@@ -35,6 +35,7 @@ from shafaf.standard import tables, themes as standard_themes
 from shafaf.standard.themes import Theme
 from shafaf.core import urls
 from shafaf.core.models import Outcome
+from shafaf.core.catalogue import number, say
 from shafaf.datasette_plugins import common, downloads, i18n
 from shafaf.datasette_plugins.catalogs import schemas
 
@@ -114,12 +115,9 @@ class DataAge:
 
     def sentence(self, lang: str) -> str:
         """What a harvester's reader should know, in the dataset's description."""
-        month = i18n.calendar_month(self.last_month, lang)
-        if lang == "fa":
-            text = f"داده تا {month}، {i18n.digits(self.months_behind, 'fa')} ماه عقب‌تر از ماه مرجع درگاه"
-            return text + (" (کهنه)." if self.stale else ".")
-        text = f"Data to {month}, {self.months_behind} months behind the portal's reference month"
-        return text + (" (stale)." if self.stale else ".")
+        text = say(lang, "Data to %(month)s, %(behind)s months behind the portal's reference month",
+                   month=i18n.calendar_month(self.last_month, lang), behind=number(self.months_behind, lang))
+        return say(lang, "%(sentence)s (stale).", sentence=text) if self.stale else text + "."
 
 
 @dataclasses.dataclass(frozen=True)
@@ -328,7 +326,9 @@ def _package(datasette: Datasette, absolute: Absolute, org: Organization, kind: 
         name=name, kind=kind, organization=org,
         title_fa=f"{schema.get('title_fa') or schema['title']} — {org.name_fa or org.name_en}",
         title_en=f"{org.name_en or org.name_fa}: {schema['title']}",
-        description_fa=f"{schema.get('description_fa') or schema['description']} ({org.name_fa or org.name_en}، {rows} ردیف)"
+        description_fa=say("fa", "%(description)s (%(agency)s, %(rows)s rows)", rows=rows,
+                           description=schema.get("description_fa") or schema["description"],
+                           agency=org.name_fa or org.name_en)
                        + (f" {data_age.sentence('fa')}" if data_age else ""),
         description_en=f"{schema['description']} Published by {org.name_en or org.id}; {rows} rows."
                        + (f" {data_age.sentence('en')}" if data_age else ""),
