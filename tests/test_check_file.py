@@ -13,6 +13,7 @@ import http.server
 import io
 import json
 import re
+import sqlite3
 import tempfile
 import threading
 import zipfile
@@ -73,9 +74,17 @@ def post(ds: Any, *, files: dict | None = None, data: dict | None = None, lang: 
 
 
 def state_of(data: DataDir) -> dict[str, str]:
-    """Every file of the data directory with its hash: what a check must never change."""
-    return {str(p.relative_to(data.root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(data.root.rglob("*")) if p.is_file()}
+    """What a check must never change: every file of the data directory by its hash, state.db by its rows.
+
+    (state.db's bytes may move without a change of content: its WAL is checkpointed when a connection closes.)
+    """
+    files = {str(p.relative_to(data.root)): hashlib.sha256(p.read_bytes()).hexdigest()
+             for p in sorted(data.root.rglob("*")) if p.is_file() and not p.name.startswith("state.db")}
+    with sqlite3.connect(data.state_db) as db:
+        for (table,) in db.execute("select name from sqlite_master where type = 'table' order by name").fetchall():
+            rows = db.execute(f'select * from "{table}" order by 1').fetchall()
+            files[f"state.db:{table}"] = hashlib.sha256(repr(rows).encode()).hexdigest()
+    return files
 
 
 def leftovers() -> set[str]:
