@@ -206,6 +206,7 @@ def _publish_version(agencies: list[Agency], *, base: Path | None, registry: Reg
             return [_kept(r) for r in results + skipped], None
         if not dbfile.integrity_ok(building, quick=True):
             raise PublishError(Reason.PUBLISH_ERROR, f"the new version {building.name} failed PRAGMA quick_check")
+        dbfile.write_changes(building, base=base, changed=derived.changed)
         return results, str(dbfile.swap_in(data.public_db, building))
     except BaseException:
         dbfile.discard(building)
