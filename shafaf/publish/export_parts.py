@@ -108,15 +108,17 @@ def write_part(conn: sqlite3.Connection, table: str, columns: dict[str, str], ag
 
 def link_part(table: str, key: str, old: Path, new: Path) -> None:
     """An unchanged agency's parts, hard-linked from the previous downloads (copied where links fail)."""
-    (new / table).mkdir(parents=True, exist_ok=True)
+    into = os.path.join(new, table)
+    os.makedirs(into, exist_ok=True)
     for suffix in SUFFIXES.values():
-        source = old / table / f"{key}{suffix}"
-        if source.exists():
-            target = new / table / f"{key}{suffix}"
-            try:
-                os.link(source, target)
-            except OSError:
-                shutil.copyfile(source, target)
+        source = os.path.join(old, table, key + suffix)
+        target = os.path.join(into, key + suffix)
+        try:
+            os.link(source, target)
+        except FileNotFoundError:
+            continue  # no safe part: the raw one serves both
+        except OSError:
+            shutil.copyfile(source, target)
 
 
 def assemble(table: str, columns: dict[str, str], parts: list[dict[str, Any]], parts_dir: Path, out: Path,

@@ -85,10 +85,16 @@ def discard(building: Path) -> None:
 
 
 def sync_tree(folder: Path) -> None:
-    """Every file and folder under ``folder`` on disk before it is swapped in (links to synced files cost nothing)."""
+    """Every file and folder under ``folder`` on disk before it is swapped in.
+
+    A file with more than one link is a link to the previous version's, synced when that one was built.
+    """
     for dirpath, _dirs, names in os.walk(folder):
         for name in names:
-            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            path = os.path.join(dirpath, name)
+            if os.stat(path).st_nlink > 1:
+                continue
+            fd = os.open(path, os.O_RDONLY)
             try:
                 os.fsync(fd)
             finally:
