@@ -3,7 +3,7 @@
 Each command parses its options, calls one library function, and turns our
 errors into a short message and a non-zero exit. One module per command
 group (``harvest``, ``publish``, ``serve`` with ``demo``, ``validate``,
-``status``, ``schedule`` with ``scheduler``, ``tokens``); what they share is
+``status``, ``schedule`` with ``scheduler``, ``tokens``, ``snapshot``); what they share is
 in ``options``.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import click
 
 from shafaf import __version__
-from shafaf.cli import harvest, publish, schedule, serve, status, tokens, validate
+from shafaf.cli import harvest, publish, schedule, serve, snapshot, status, tokens, validate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,7 +30,7 @@ def cli() -> None:
 
 
 for command in (harvest.harvest, publish.publish, serve.serve, serve.demo, validate.validate, status.status,
-                schedule.scheduler, schedule.schedule, tokens.token):
+                schedule.scheduler, schedule.schedule, tokens.token, snapshot.snapshot):
     cli.add_command(command)
 
 

@@ -24,7 +24,7 @@ from datasette import hookimpl
 
 from shafaf.core.errors import ShafafError
 from shafaf.standard.search_index import register_function as register_search_function
-from shafaf.datasette_plugins import common, language
+from shafaf.datasette_plugins import caching, common, language
 from shafaf.datasette_plugins.security import exceptions, params, headers as security, sql_limits
 from shafaf.datasette_plugins.pages import lists, routes as pages, search
 from shafaf.datasette_plugins.agency_api import ROUTES as AGENCY_API_ROUTES
@@ -58,10 +58,11 @@ def asgi_wrapper(datasette: Datasette) -> Any:
 
     ``language`` outermost (it takes ``lang`` out of the query string and puts
     the choice in the scope), then ``security``, which sees every response,
-    its own 404s included, then ``search``, which rewrites ``?_search=``,
+    its own 404s included, then ``caching`` (entity tags, 304s), then ``search``, which rewrites ``?_search=``,
     then ``params``, which refuses malformed parameters of Datasette's.
     """
-    return lambda app: language.wrap(security.wrap(search.wrap(params.wrap(app, datasette)), datasette))
+    return lambda app: language.wrap(security.wrap(caching.wrap(search.wrap(params.wrap(app, datasette)), datasette),
+                                                   datasette))
 
 
 @hookimpl
