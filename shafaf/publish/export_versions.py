@@ -109,7 +109,7 @@ def swap_in(downloads: Path, building: Path) -> Path:
     root = final.parent
     fsync_dir(root)
     if downloads.exists() and not downloads.is_symlink():  # an older Shafaf's plain directory: moved aside once
-        os.rename(downloads, root / f"{final.name}-previous")
+        os.rename(downloads, root / f"0-previous-{final.name}")  # sorts first: the next export removes it
     link = downloads.with_name(f".{downloads.name}.link-{os.getpid()}")
     link.unlink(missing_ok=True)
     os.symlink(os.path.relpath(final, downloads.parent), link)
