@@ -46,7 +46,10 @@ def write_agency(folder: Path, agency_id: str, *, rows: int, invalid_rate: float
         out.writerow(("agency_id", "service_id", "name_fa", "name_en", "smart", "standard_days"))
         for i in range(services):
             name = f"{rng.choice(_NAMES)} {rng.choice(_OBJECTS)} {str(i).translate(PERSIAN_DIGITS)}"
-            out.writerow((agency_id, f"S{i:05d}", name, f"Service {i}", rng.choice(("true", "false")),
+            # The English name is the agency's own ("Service 3 of tax"): the same English text in every agency
+            # would make every pair of agencies a possible duplicate (k agencies, k(k-1)/2 rows), which is not
+            # what a thousand real inventories look like; the Persian names still repeat across agencies.
+            out.writerow((agency_id, f"S{i:05d}", name, f"Service {i} of {agency_id}", rng.choice(("true", "false")),
                           rng.choice((1, 3, 7, 15, 30))))
     months = [_month(m) for m in range(MONTHS)]
     invalid = 0

@@ -8,6 +8,8 @@ to ``benchmarks/results.json`` and as tables into ``docs/benchmarks.md``.
     python -m benchmarks.run                      # 100k, 1M and 3M rows (3M once); about an hour
     python -m benchmarks.run --rows 1000000 --only serve
     python -m benchmarks.run --smoke              # 10k rows, a few seconds (run by the tests)
+    python -m benchmarks.run --only scale         # a full publish against a one-agency publish (issue 19)
+    python -m benchmarks.run --only scale --scale 1000x1000
 """
 
 from __future__ import annotations
@@ -32,11 +34,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from . import generate
+from . import generate, scale
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "datasets" / "service_performance.schema.json"
 SECTIONS = ("ingest", "reharvest", "serve")
+EXTRA_SECTIONS = ("scale",)  # run only when named: their report is merged into the files, not replacing them
 PEERS_VENV = "peers-venv"  # csvs-to-sqlite pins click 7 and pandas: it gets a venv of its own
 
 RAW_LIMIT = """
@@ -71,7 +74,8 @@ def measure(cmd: list[str], *, cwd: Path | None = None, env: dict[str, str] | No
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return {"seconds": seconds, "rss_mb": usage.ru_maxrss / 1024, "exit": proc.returncode, "output": output}
+    return {"seconds": seconds, "cpu_s": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
+            "exit": proc.returncode, "output": output}
 
 
 def repeated(runs: int, once: Any) -> dict[str, float]:
@@ -343,7 +347,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000, 3_000_000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--repeat-large", type=int, default=1, help="runs of each tool above 1M rows (minutes each)")
-    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated: " + ", ".join(SECTIONS))
+    parser.add_argument("--only", default=",".join(SECTIONS),
+                        help="comma-separated: " + ", ".join(SECTIONS + EXTRA_SECTIONS))
+    parser.add_argument("--scale", nargs="+", default=["200x1000"],
+                        help="sizes of the scale section, AGENCIESxROWS each (the issue's target: 1000x1000)")
     parser.add_argument("--smoke", action="store_true", help="10k rows, one run each, a few requests")
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "work")
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results.json")
@@ -353,7 +360,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         args.rows, args.repeat = [10_000], 1
     only = set(args.only.split(","))
     args.work.mkdir(parents=True, exist_ok=True)
-    results: dict[str, Any] = {"machine": machine(), "command": "python -m benchmarks.run " + " ".join(argv or sys.argv[1:])}
+    command = "python -m benchmarks.run " + " ".join(argv or sys.argv[1:])
+    if only <= set(EXTRA_SECTIONS):
+        sizes = [tuple(int(n) for n in size.split("x")) for size in (["5x1000"] if args.smoke else args.scale)]
+        figures = [scale.run(args.work, agencies=a, rows=r, measure=measure, shafaf=shafaf, checked=checked)
+                   for a, r in sizes]
+        print(json.dumps(figures, indent=1), file=sys.stderr)
+        scale.write_report(figures, machine=machine(), command=command, json_path=args.json, md_path=args.markdown)
+        return {"scale": figures}
+    results: dict[str, Any] = {"machine": machine(), "command": command}
     if "ingest" in only:
         results["ingest"] = [ingest(args.work, rows, repeat=args.repeat if rows <= 1_000_000 else args.repeat_large,
                                     peers_venv_ok=not args.smoke) for rows in args.rows]

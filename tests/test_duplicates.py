@@ -160,3 +160,39 @@ def test_blocking_finds_exactly_what_comparing_every_pair_finds(threshold):
             expected[(a.service_id, b.service_id)] = round(score, 4)
     assert found == expected
     assert expected  # the sample does hold pairs at every threshold
+
+
+def _generated(n: int, agencies: int, seed: int = 1405) -> list[Service]:
+    """Service names as the benchmark generator makes them (repeated verbs and objects), both languages."""
+    rng = random.Random(seed)
+    verbs = ["صدور", "تمدید", "ثبت", "استعلام", "پرداخت", "درخواست", "تغییر", "ابطال", "کارت", "ملی"]
+    objects = [f"o{i}" for i in range(30)]
+    return [Service(f"ag{rng.randrange(agencies):03d}", f"S{i:05d}",
+                    " ".join(rng.choices(verbs, k=rng.randint(1, 3)) + rng.choices(objects, k=rng.randint(0, 2))),
+                    rng.choice([None, f"service {rng.choice(objects)} {rng.choice(objects)}"]))
+            for i in range(n)]
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.8, 1.0])
+def test_pairs_involving_some_agencies_are_exactly_those_of_the_full_list(threshold):
+    services = _generated(600, 25)
+    full = duplicates.find(services, threshold=threshold)
+    for changed in ({"ag003"}, {"ag000", "ag017", "ag024"}, {"nobody"}):
+        part = duplicates.find(services, threshold=threshold, involving=changed)
+        assert part == [m for m in full if m.a.agency_id in changed or m.b.agency_id in changed]
+    assert full
+
+
+def test_compute_for_changed_agencies_leaves_the_table_a_full_compute_would_write(tmp_path):
+    services = _generated(500, 20, seed=7)
+    conn = build_db(tmp_path / "p.db", [(s.agency_id, s.service_id, s.name_fa, s.name_en) for s in services])
+    duplicates.compute(conn, threshold=0.8)
+    # Two agencies change: one renames services, one withdraws some and adds new ones.
+    conn.execute("UPDATE services SET name_fa = 'ثبت کارت ملی o1' WHERE agency_id = 'ag004' AND rowid % 2 = 0")
+    conn.execute("UPDATE services SET withdrawn = 1 WHERE agency_id = 'ag011' AND rowid % 3 = 0")
+    conn.executemany("INSERT INTO services (agency_id, service_id, name_fa, run_id) VALUES ('ag011', ?, ?, 'run-2')",
+                     [(f"N{i}", "صدور کارت ملی") for i in range(5)])
+    duplicates.compute_for(conn, {"ag004", "ag011"}, threshold=0.8)
+    incremental = listed(conn)
+    duplicates.compute(conn, threshold=0.8)
+    assert incremental == listed(conn) and incremental

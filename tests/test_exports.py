@@ -130,9 +130,9 @@ def test_every_public_table_is_exported_with_its_rows(site):
     assert {f"tables/{t}{s}" for t in tables.PUBLIC_TABLES for s in (".csv", ".safe.csv", ".json")} <= set(listed)
     assert {f"agencies/{a}.zip" for a in ("alpha", "beta", "gamma")} <= set(listed)
     assert listed["agencies/alpha.zip"].agency == "alpha" and listed["tables/services.csv"].table == "services"
-    # Nothing but public tables, agencies' packages and the two listings.
+    # Nothing but public tables, agencies' packages and the two listings, beside the hidden per-agency parts.
     written = {str(p.relative_to(data.downloads)) for p in data.downloads.rglob("*") if p.is_file()}
-    assert written == set(listed) | {"manifest.json", ".lock"}
+    assert {w for w in written if not w.startswith(".parts/")} == set(listed) | {"manifest.json"}
     assert read_manifest(data.downloads)["files"] == [dict(vars(f)) for f in manifest.files]
 
 
@@ -158,7 +158,9 @@ def test_raw_csv_is_byte_faithful(site):
     assert not raw.startswith(b"\xef\xbb\xbf") and raw.endswith(b"\r\n")
     names = list(tables.columns("services"))
     with sqlite3.connect(published) as conn:
-        stored = conn.execute(f"SELECT {', '.join(names)} FROM services ORDER BY rowid").fetchall()
+        # Agency by agency (the files are joined from per-agency parts), each agency's rows as published.
+        stored = conn.execute(f"SELECT {', '.join(names)} FROM services "
+                              "ORDER BY agency_id IS NULL, agency_id, rowid").fetchall()
     expected = io.StringIO()
     csv.writer(expected, lineterminator="\r\n").writerows([names, *stored])
     assert raw == expected.getvalue().encode("utf-8")
@@ -184,7 +186,7 @@ def test_safe_csv_defuses_formulas_and_leaves_numbers(site):
     assert by_id["S91"]["description"] == FAITHFUL  # nothing else changes
     assert by_id["S1"] == dict(zip(header, next(r for r in _rows(out / "services.csv")[1:] if r[1] == "S1")))
     header, *rows = _rows(out / "indicators.safe.csv")
-    row = dict(zip(header, rows[-1]))
+    row = next(r for r in (dict(zip(header, r)) for r in rows) if r["indicator"] == "net_change")
     assert (row["value"], row["numerator"], row["unit"]) == ("-5.0", "-0.25", "'-5")  # REAL unchanged, TEXT prefixed
     # The rule the export runs in Python on flagged rows.
     assert safe_cell(-5, numeric=True) == -5 and safe_cell("-5", numeric=True) == "-5"
@@ -279,7 +281,7 @@ def test_a_new_export_replaces_files_atomically_and_removes_stale_ones(fresh):
     assert path.read_bytes() != old and b"Renamed" in path.read_bytes()
     assert not (data.downloads / "agencies" / "gamma.zip").exists()
     assert "agencies/gamma.zip" not in {f.file for f in second.files}
-    assert not [p for p in data.downloads.rglob(".*.tmp")]
+    assert not [p for p in (data.root / "exports").glob("*.building")]
 
 
 def test_export_without_a_published_database_fails_clearly(data, reg):
@@ -289,7 +291,8 @@ def test_export_without_a_published_database_fails_clearly(data, reg):
     sqlite3.connect(data.state_db).execute("CREATE TABLE runs (run_id TEXT)").connection.close()
     with pytest.raises(ExportError, match="not a published Shafaf database"):
         write_exports(data.state_db, data.downloads, registry=reg)
-    assert [p.name for p in data.downloads.rglob("*") if p.is_file()] == [".lock"]  # nothing written
+    assert not data.downloads.exists()  # nothing written
+    assert [p.name for p in (data.root / "exports").iterdir()] == [".lock"]
 
 
 KILLED_EXPORT = textwrap.dedent("""\
@@ -313,24 +316,23 @@ def test_a_killed_export_leaves_the_previous_downloads(fresh):
     reg, data = fresh
     published = data.public_db
     _export(data, reg)
-    before = {p: p.read_bytes() for p in data.downloads.rglob("*") if p.is_file() and p.name != ".lock"}
+    before = {p: p.read_bytes() for p in data.downloads.rglob("*") if p.is_file()}
     total = _many_duplicates(published, 150_000)
     process = subprocess.Popen([sys.executable, "-c", KILLED_EXPORT, str(data.public_db), str(data.downloads), str(reg.path)])
     try:
         deadline = time.monotonic() + 60
-        while not list((data.downloads / "tables").glob(".possible_duplicates.csv.*.tmp")):
+        while not list((data.root / "exports").glob("*.building/tables/possible_duplicates.csv")):
             assert process.poll() is None, "the export finished before it could be killed"
             assert time.monotonic() < deadline
             time.sleep(0.005)
         process.send_signal(signal.SIGKILL)
     finally:
         process.wait()
-    after = {p: p.read_bytes() for p in data.downloads.rglob("*") if p.is_file() and p.name != ".lock"
-             and not p.name.endswith(".tmp")}
-    assert after == before  # every final name still holds the previous, complete file
-    assert list(data.downloads.rglob(".*.tmp"))  # what the killed export left is only hidden temp files
+    after = {p: p.read_bytes() for p in data.downloads.rglob("*") if p.is_file()}
+    assert after == before  # every name still holds the previous, complete file
+    assert list((data.root / "exports").glob("*.building"))  # what the killed export left is only its new version
     manifest = _export(data, reg)
-    assert not list(data.downloads.rglob(".*.tmp"))
+    assert not list((data.root / "exports").glob("*.building"))
     assert {f.file: f.rows for f in manifest.files}["tables/possible_duplicates.csv"] == total
 
 

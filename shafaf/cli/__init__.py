@@ -3,7 +3,7 @@
 Each command parses its options, calls one library function, and turns our
 errors into a short message and a non-zero exit. One module per command
 group (``harvest``, ``publish``, ``serve`` with ``demo``, ``validate``,
-``status``, ``schedule`` with ``scheduler``, ``tokens``, ``check_file``
+``status``, ``schedule`` with ``scheduler``, ``tokens``, ``snapshot``, ``check_file``
 (what the "check my file" page runs)); what they share is
 in ``options``.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import click
 
 from shafaf import __version__
-from shafaf.cli import check_file, harvest, publish, schedule, serve, status, tokens, validate
+from shafaf.cli import check_file, harvest, publish, schedule, serve, snapshot, status, tokens, validate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,7 +31,7 @@ def cli() -> None:
 
 
 for command in (harvest.harvest, publish.publish, serve.serve, serve.demo, validate.validate, status.status,
-                schedule.scheduler, schedule.schedule, tokens.token, check_file.check_file):
+                schedule.scheduler, schedule.schedule, tokens.token, snapshot.snapshot, check_file.check_file):
     cli.add_command(command)
 
 

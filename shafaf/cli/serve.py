@@ -14,28 +14,36 @@ from shafaf.core.datadir import DataDir
 from shafaf.core.errors import ShafafError, UsageError
 
 
-def _serve(reg: registry_mod.Registry, data: DataDir, host: str, port: int) -> None:
+def _serve(reg: registry_mod.Registry, data: DataDir, host: str, port: int, *, replica: bool = False) -> None:
     from shafaf.datasette_plugins.app import serve as run_server
 
     if not data.public_db.exists():
-        raise UsageError(f"{data.public_db} does not exist yet: run 'shafaf publish' first")
-    click.echo(f"serving {data.public_db} at http://{host}:{port}/  (Ctrl+C stops)")
-    run_server(data.public_db, reg.portal, host=host, port=port, registry_path=reg.path.resolve())
+        hint = "'shafaf snapshot install' a snapshot into it" if replica else "run 'shafaf publish'"
+        raise UsageError(f"{data.public_db} does not exist yet: {hint} first")
+    click.echo(f"serving {data.public_db}{' (read replica)' if replica else ''} at http://{host}:{port}/  (Ctrl+C stops)")
+    run_server(data.public_db, reg.portal, host=host, port=port, registry_path=reg.path.resolve(), replica=replica)
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
+@click.option("--replica", is_flag=True,
+              help="A read replica of installed snapshots: no state.db, agency requests refused (the primary's).")
 @common
 @friendly
-def serve(host: str, port: int, data_dir: Path, registry_path: Path) -> None:
+def serve(host: str, port: int, replica: bool, data_dir: Path, registry_path: Path) -> None:
     """Serve the published portal with Datasette and Shafaf's pages.
+
+    With --replica, DATA_DIR is a replica directory that 'shafaf snapshot
+    install' fills (docs/scaling.md); the server moves to a newly installed
+    snapshot at its next query.
 
     \b
     Example:
         shafaf serve --port 8001
+        shafaf serve --replica --data-dir /srv/shafaf/replica --port 8002
     """
-    _serve(registry_mod.load(registry_path), DataDir(data_dir), host, port)
+    _serve(registry_mod.load(registry_path), DataDir(data_dir), host, port, replica=replica)
 
 
 # --- demo ------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from datasette import hookimpl
 
 from shafaf.core.errors import ShafafError
 from shafaf.standard.search_index import register_function as register_search_function
-from shafaf.datasette_plugins import common, language, sql_truncation
+from shafaf.datasette_plugins import caching, common, language, sql_truncation
 from shafaf.datasette_plugins.security import exceptions, params, headers as security, sql_limits
 from shafaf.datasette_plugins.pages import lists, routes as pages, search
 from shafaf.datasette_plugins.pages.check_file import ROUTES as CHECK_FILE_ROUTES  # /validate, issue 22
@@ -64,12 +64,12 @@ def asgi_wrapper(datasette: Datasette) -> Any:
 
     ``language`` outermost (it takes ``lang`` out of the query string and puts
     the choice in the scope), then ``security``, which sees every response,
-    its own 404s included, then ``search``, which rewrites ``?_search=``,
+    its own 404s included, then ``caching`` (entity tags, 304s), then ``search``, which rewrites ``?_search=``,
     then ``params``, which refuses malformed parameters of Datasette's, then ``sql_truncation``, which says
-    in a query CSV's headers that it was cut at ``max_returned_rows``.
+    in a query CSV's headers that it was cut at ``max_returned_rows``; multipart bodies only at /validate.
     """
-    return lambda app: language.wrap(security.wrap(search.wrap(params.wrap(
-        sql_truncation.wrap(only_uploads_here(app, CHECK_FILE_PATH), datasette), datasette)), datasette))  # multipart only at /validate
+    return lambda app: language.wrap(security.wrap(caching.wrap(search.wrap(params.wrap(
+        sql_truncation.wrap(only_uploads_here(app, CHECK_FILE_PATH), datasette), datasette)), datasette), datasette))
 
 
 @hookimpl

@@ -55,6 +55,8 @@ def _error(status: int, message: str, **headers: str) -> Response:
 
 async def _authorised(request: Request, datasette: Datasette, method: str) -> tuple[Context, Any] | Response:
     """The context and agency when the request may act for the agency of the URL, else the refusal."""
+    if (datasette.plugin_config("shafaf") or {}).get("replica"):
+        return _error(403, "primary only: this is a read replica; send agency requests to the primary portal")
     if request.method != method:
         return _error(405, f"use {method}", Allow=method)
     found = context(datasette)

@@ -80,7 +80,8 @@ _TABLE_TEXT = {
 
 
 
-def metadata(portal: Portal, *, state_db: Path | None = None, registry_path: Path | None = None) -> dict[str, Any]:
+def metadata(portal: Portal, *, state_db: Path | None = None, registry_path: Path | None = None,
+             replica: bool = False) -> dict[str, Any]:
     """Datasette metadata: portal titles, license, and each table's and column's description."""
     table_meta: dict[str, Any] = {}
     for kind in standard.DATASET_KINDS:
@@ -126,7 +127,10 @@ def metadata(portal: Portal, *, state_db: Path | None = None, registry_path: Pat
                 "license_id": portal.license.id,  # CKAN's license_id and DCAT's license (catalog.py)
                 "themes": {kind: list(codes) for kind, codes in portal.themes},  # issue 20: dcat:theme, CKAN groups
                 # The agency API and the schedule panel (datasette_plugins/harvest_status.py).
-                **({"state_db": str(state_db), "registry": str(registry_path)} if state_db and registry_path else {}),
+                **({"state_db": str(state_db), "registry": str(registry_path)}
+                   if state_db and registry_path and not replica else {}),
+                # A read replica (docs/scaling.md): no state.db at all; agency requests are the primary's.
+                **({"replica": True} if replica else {}),
             }
         },
     }
@@ -231,15 +235,17 @@ def _identity(path: str | None) -> tuple[int, int] | None:
     return (st.st_dev, st.st_ino) if st else None
 
 
-def make_datasette(db_path: Path, portal: Portal, *, registry_path: Path | None = None) -> Datasette:
+def make_datasette(db_path: Path, portal: Portal, *, registry_path: Path | None = None,
+                   replica: bool = False) -> Datasette:
     """The Datasette app for the portal; the shafaf plugin is loaded through its entry point.
 
     With ``registry_path``, the agency API and schedule panel use the
-    registry and the ``state.db`` beside ``db_path``.
+    registry and the ``state.db`` beside ``db_path``; a ``replica`` opens no
+    ``state.db`` and answers the agency API with 403 (the primary's).
     """
     state_db = Path(db_path).parent / "state.db"
-    ds = Datasette([], metadata=metadata(portal, state_db=state_db, registry_path=registry_path), settings=SETTINGS,
-                   cors=False)
+    ds = Datasette([], metadata=metadata(portal, state_db=state_db, registry_path=registry_path, replica=replica),
+                   settings=SETTINGS, cors=False)
     ds.add_database(ServedDatabase(ds, path=str(db_path), is_mutable=True), name=DATABASE)
     # Datasette adds an in-memory ``_memory`` database when it is given no files: public SQL with none of the
     # portal's data, on Datasette's unwrapped Database. The portal serves one database; it is removed.
@@ -249,11 +255,11 @@ def make_datasette(db_path: Path, portal: Portal, *, registry_path: Path | None 
 
 
 def serve(db_path: Path, portal: Portal, *, host: str = "127.0.0.1", port: int = 8001,
-          registry_path: Path | None = None) -> None:
+          registry_path: Path | None = None, replica: bool = False) -> None:
     """Serve the portal until interrupted (uvicorn, as ``datasette serve`` does)."""
     import uvicorn
 
-    ds = make_datasette(db_path, portal, registry_path=registry_path)
+    ds = make_datasette(db_path, portal, registry_path=registry_path, replica=replica)
     with contextlib.closing(sqlite3.connect(":memory:")) as conn:
         sql_limits.limit_process(conn)  # the server's SQLite heap, whatever the query
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning")

@@ -28,6 +28,7 @@ import contextlib
 import datetime as dt
 import errno
 import fcntl
+import json
 import os
 import shutil
 import sqlite3
@@ -40,6 +41,8 @@ from shafaf.core.models import Reason
 
 BUILDING = ".building"
 KEEP_VERSIONS = 2  # the current one and the one before it, to roll back to by hand
+CHANGES = ".changes.json"  # beside a version: the version it was made from and the agencies it changed
+KEEP_CHANGES = 1000  # change records outlive their versions: the downloads follow the chain (export_versions)
 
 
 def versions_dir(public_db: Path) -> Path:
@@ -177,6 +180,28 @@ def prune_versions(public_db: Path, keep: int = KEEP_VERSIONS) -> None:
             continue
         for path in (old, Path(f"{old}-wal"), Path(f"{old}-shm")):
             path.unlink(missing_ok=True)
+    for record in sorted(folder.glob(f"{public_db.stem}-*.db{CHANGES}"))[:-KEEP_CHANGES]:
+        record.unlink(missing_ok=True)
+
+
+def write_changes(built: Path, *, base: Path | None, changed: set[str] | None) -> None:
+    """Record, before ``built`` is swapped in, what it changed from ``base`` (``changed`` None: everything)."""
+    final = built.with_name(built.name.removesuffix(BUILDING))
+    record = {"base": base.name if base is not None else None,
+              "changed": None if changed is None else sorted(changed)}
+    path = final.with_name(final.name + CHANGES)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(json.dumps(record, sort_keys=True) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def read_changes(version: Path) -> dict | None:
+    """The change record of a version, or None (made by an older Shafaf, or by hand)."""
+    try:
+        return json.loads(version.with_name(version.name + CHANGES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def integrity_ok(path: Path, *, quick: bool = False) -> bool:

@@ -123,40 +123,81 @@ def candidates(token_sets: Sequence[frozenset[str]], threshold: float) -> Iterat
             index[token].append(j)
 
 
-def _similar_pairs(token_sets: Sequence[frozenset[str]], groups: Sequence[str], threshold: float) -> set[tuple[int, int]]:
+def candidates_of(token_sets: Sequence[frozenset[str]], probes: Iterable[int], threshold: float) -> set[tuple[int, int]]:
+    """Pairs ``(i, j)``, ``i < j``, with ``i`` or ``j`` among ``probes``, that may reach ``threshold``.
+
+    The same prefix filter as ``candidates``, probed only with the prefixes of
+    ``probes``: two sets with Jaccard ≥ threshold share a token in both
+    prefixes (under one global token order), so the pairs of a few changed
+    names are found from an index of every prefix without looking at the
+    other pairs. Cost: O(N·L log L) for the index, plus the probes' postings.
+    """
+    frequency = collections.Counter(token for s in token_sets for token in s)
+    prefixes = [sorted(s, key=lambda t: (frequency[t], t))[: _prefix_length(len(s), threshold)] if s else []
+                for s in token_sets]
+    index: dict[str, list[int]] = collections.defaultdict(list)
+    for i, prefix in enumerate(prefixes):
+        for token in prefix:
+            index[token].append(i)
+    out: set[tuple[int, int]] = set()
+    for j in probes:
+        size_j = len(token_sets[j])
+        for token in prefixes[j]:
+            for i in index[token]:
+                if i == j:
+                    continue
+                small, large = sorted((len(token_sets[i]), size_j))
+                if small + _EPSILON >= threshold * large:
+                    out.add((min(i, j), max(i, j)))
+    return out
+
+
+def _similar_pairs(token_sets: Sequence[frozenset[str]], groups: Sequence[str], threshold: float,
+                   involving: frozenset[str] | None = None) -> set[tuple[int, int]]:
     """Pairs ``(i, j)``, ``i < j``, of different groups whose token sets reach ``threshold``.
 
     Names repeat (the same service in many agencies), so candidates are
     generated between distinct token sets only, then expanded to the
-    services holding them.
+    services holding them. With ``involving``, only pairs with at least one
+    side in those groups.
     """
     holders: dict[frozenset[str], list[int]] = collections.defaultdict(list)
     for i, tokens_i in enumerate(token_sets):
         if tokens_i:
             holders[tokens_i].append(i)
     distinct = list(holders)
-    similar = [(u, u) for u in range(len(distinct))]
-    similar += [(u, v) for u, v in candidates(distinct, threshold)
-                if jaccard(distinct[u], distinct[v]) + _EPSILON >= threshold]
+    if involving is None:
+        similar = [(u, u) for u in range(len(distinct))]
+        found: Iterable[tuple[int, int]] = candidates(distinct, threshold)
+    else:
+        touched = [u for u, s in enumerate(distinct) if any(groups[i] in involving for i in holders[s])]
+        similar = [(u, u) for u in touched]
+        found = candidates_of(distinct, touched, threshold)
+    similar += [(u, v) for u, v in found if jaccard(distinct[u], distinct[v]) + _EPSILON >= threshold]
     pairs = set()
     for u, v in similar:
         for i in holders[distinct[u]]:
             for j in holders[distinct[v]]:
-                if i != j and groups[i] != groups[j]:
+                if i != j and groups[i] != groups[j] and (
+                        involving is None or groups[i] in involving or groups[j] in involving):
                     pairs.add((min(i, j), max(i, j)))
     return pairs
 
 
-def find(services: Sequence[Service], *, threshold: float) -> list[Match]:
-    """Pairs of services of different agencies whose names reach ``threshold``, best first, in a stable order."""
+def find(services: Sequence[Service], *, threshold: float, involving: Iterable[str] | None = None) -> list[Match]:
+    """Pairs of services of different agencies whose names reach ``threshold``, best first, in a stable order.
+
+    With ``involving`` (agency ids), only the pairs with a service of one of them.
+    """
     if not 0 < threshold <= 1:
         raise ValueError(f"the duplicate threshold must be in (0, 1], not {threshold}")
     services = sorted(services, key=lambda s: (s.agency_id, s.service_id, s.name_fa or "", s.name_en or ""))
     groups = [s.agency_id for s in services]
     token_sets = {lang: [tokens(getattr(s, lang)) for s in services] for lang in LANGUAGES}
+    only = None if involving is None else frozenset(involving)
     pairs: set[tuple[int, int]] = set()
     for lang in LANGUAGES:
-        pairs |= _similar_pairs(token_sets[lang], groups, threshold)
+        pairs |= _similar_pairs(token_sets[lang], groups, threshold, only)
     best: dict[tuple[str, str, str, str], Match] = {}
     for i, j in pairs:
         scores = {lang: jaccard(token_sets[lang][i], token_sets[lang][j]) for lang in LANGUAGES}
@@ -191,6 +232,29 @@ def compute(conn: sqlite3.Connection, *, threshold: float) -> int:
            f"VALUES ({', '.join('?' * len(columns))})")
     with transaction(conn):
         conn.execute("DELETE FROM possible_duplicates")
+        conn.executemany(sql, _values(matches, columns))
+    return len(matches)
+
+
+def compute_for(conn: sqlite3.Connection, agency_ids: Iterable[str], *, threshold: float) -> int:
+    """Replace the pairs with a service of ``agency_ids``; the others cannot have changed. Returns the pairs written.
+
+    The same rows as ``compute`` when only those agencies' services changed
+    (``tests/test_duplicates.py`` compares them); in the caller's transaction.
+    """
+    changed = sorted(set(agency_ids))
+    if not changed:
+        return 0
+    matches = find(published_services(conn), threshold=threshold, involving=changed)
+    columns = list(tables.POSSIBLE_DUPLICATES_COLUMNS)
+    sql = (f"INSERT INTO possible_duplicates ({', '.join(f'[{c}]' for c in columns)}) "
+           f"VALUES ({', '.join('?' * len(columns))})")
+    with transaction(conn):
+        for start in range(0, len(changed), 500):
+            chunk = changed[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            conn.execute(f"DELETE FROM possible_duplicates WHERE agency_a IN ({marks}) OR agency_b IN ({marks})",
+                         chunk + chunk)
         conn.executemany(sql, _values(matches, columns))
     return len(matches)
 

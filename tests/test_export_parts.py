@@ -1,0 +1,153 @@
+"""Downloads after a one-agency publish (issue 19): only that agency's parts and package are written again,
+and the files are exactly those of an export made from scratch; a kill at any point leaves old or new.
+
+Real parts: the publisher's staged packages (tests/publishing.py), real
+publishes into real SQLite files, a SIGKILLed ``shafaf publish`` process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from publishing import AGENCIES, write_package, write_registry
+from shafaf.core.datadir import DataDir
+from shafaf.publish import dbfile, export_versions
+from shafaf.publish.export_parts import part_key
+from shafaf.publish.exports import read_manifest, write_exports
+from shafaf.publish.writer import publish
+
+SERVICES, MONTHS = 20, 30
+
+
+@pytest.fixture
+def portal(tmp_path):
+    reg = write_registry(tmp_path)
+    data = DataDir(tmp_path / "var")
+    for agency in AGENCIES:
+        write_package(data, reg, agency, run_id="old", services=SERVICES, rows_per_service=MONTHS)
+    publish(list(reg.agencies), registry=reg, data=data)
+    write_exports(data.public_db, data.downloads, registry=reg)
+    return tmp_path, reg, data
+
+
+def _files(downloads: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(downloads)): p.read_bytes() for p in downloads.rglob("*")
+            if p.is_file() and not str(p.relative_to(downloads)).startswith(".parts")}
+
+
+def _inode(path: Path) -> int:
+    return path.stat().st_ino
+
+
+def test_a_one_agency_publish_rewrites_that_agency_and_matches_an_export_from_scratch(portal, tmp_path):
+    _, reg, data = portal
+    old = data.downloads.resolve()
+    write_package(data, reg, "beta", run_id="new", services=SERVICES, rows_per_service=MONTHS)
+    assert publish([reg.agency("beta")], registry=reg, data=data)[0].ok
+    write_exports(data.public_db, data.downloads, registry=reg)
+    new = data.downloads.resolve()
+    assert new != old
+    parts = new / export_versions.PARTS / "service_performance"
+    alpha, beta = part_key("alpha"), part_key("beta")
+    assert _inode(parts / f"{alpha}.csv") == _inode(old / export_versions.PARTS / "service_performance" / f"{alpha}.csv")
+    assert _inode(parts / f"{beta}.csv") != _inode(old / export_versions.PARTS / "service_performance" / f"{beta}.csv")
+    assert _inode(new / "agencies" / "alpha.zip") == _inode(old / "agencies" / "alpha.zip")
+    assert _inode(new / "agencies" / "beta.zip") != _inode(old / "agencies" / "beta.zip")
+    assert b"(new)" in (new / "tables" / "services.csv").read_bytes()
+
+    scratch = tmp_path / "scratch" / "downloads"
+    write_exports(data.public_db, scratch, registry=reg)
+    mine, theirs = _files(data.downloads), _files(scratch)
+    assert set(mine) == set(theirs)
+    tables_only = [name for name in mine if name.startswith("tables/")]
+    assert tables_only and all(mine[name] == theirs[name] for name in tables_only)
+    manifest = read_manifest(data.downloads)
+    for entry in manifest["files"]:  # every file is what the manifest and SHA256SUMS say
+        assert hashlib.sha256((data.downloads / entry["file"]).read_bytes()).hexdigest() == entry["sha256"]
+    sums = dict(line.split("  ")[::-1] for line in (data.downloads / "SHA256SUMS").read_text().splitlines())
+    assert sums == {e["file"]: e["sha256"] for e in manifest["files"] if e["file"] != "SHA256SUMS"}
+
+
+def test_without_the_chain_of_change_records_every_part_is_made_again(portal):
+    _, reg, data = portal
+    old = data.downloads.resolve()
+    write_package(data, reg, "beta", run_id="new", services=SERVICES, rows_per_service=MONTHS)
+    publish([reg.agency("beta")], registry=reg, data=data)
+    current = dbfile.current_version(data.public_db)
+    current.with_name(current.name + dbfile.CHANGES).unlink()  # a version made by an older Shafaf
+    write_exports(data.public_db, data.downloads, registry=reg)
+    new = data.downloads.resolve()
+    alpha = part_key("alpha")
+    assert _inode(new / export_versions.PARTS / "services" / f"{alpha}.csv") != _inode(
+        old / export_versions.PARTS / "services" / f"{alpha}.csv")
+    assert b"(new)" in (new / "tables" / "services.csv").read_bytes()
+
+
+def test_an_export_with_nothing_changed_links_every_file(portal):
+    _, reg, data = portal
+    old = data.downloads.resolve()
+    write_exports(data.public_db, data.downloads, registry=reg)
+    new = data.downloads.resolve()
+    assert _inode(new / "tables" / "service_performance.json") == _inode(old / "tables" / "service_performance.json")
+    assert len([p for p in (data.root / "exports").iterdir() if p.is_dir()]) == 2  # the one before stays
+
+
+def test_an_older_shafafs_plain_downloads_directory_is_replaced_by_the_link(tmp_path):
+    reg = write_registry(tmp_path)
+    data = DataDir(tmp_path / "var")
+    for agency in AGENCIES:
+        write_package(data, reg, agency, run_id="old", services=3, rows_per_service=2)
+    publish(list(reg.agencies), registry=reg, data=data)
+    (data.downloads / "tables").mkdir(parents=True)
+    (data.downloads / "manifest.json").write_text('{"files": []}', encoding="utf-8")
+    write_exports(data.public_db, data.downloads, registry=reg)
+    assert data.downloads.is_symlink() and (data.downloads / "tables" / "services.csv").exists()
+
+
+def _state(data: DataDir) -> tuple[str, str]:
+    """(the database's run of beta, the downloads' run of beta), each whole or the test fails."""
+    with sqlite3.connect(f"file:{data.public_db}?mode=ro", uri=True) as conn:
+        runs = {r[0] for r in conn.execute("SELECT run_id FROM service_performance WHERE agency_id = 'beta'")}
+    assert len(runs) == 1, runs
+    manifest = read_manifest(data.downloads)
+    for entry in manifest["files"]:
+        assert hashlib.sha256((data.downloads / entry["file"]).read_bytes()).hexdigest() == entry["sha256"]
+    rows = json.loads((data.downloads / "tables" / "service_performance.json").read_text(encoding="utf-8"))
+    down = {r["run_id"] for r in rows if r["agency_id"] == "beta"}
+    assert len(down) == 1 and len(rows) == 2 * SERVICES * MONTHS, down
+    return runs.pop(), down.pop()
+
+
+def test_a_kill_during_a_one_agency_publish_leaves_database_and_downloads_old_or_new(portal):
+    tmp_path, reg, data = portal
+    rng = random.Random(19)
+    seen = set()
+    for attempt in range(6):
+        write_package(data, reg, "beta", run_id=f"run{attempt}", services=SERVICES, rows_per_service=MONTHS)
+        before = _state(data)
+        proc = subprocess.Popen([sys.executable, "-m", "shafaf", "publish", "beta", "--registry", str(reg.path),
+                                 "--data-dir", str(data.root), "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0.3, 2.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        db_run, downloads_run = _state(data)
+        assert db_run in (before[0], f"run{attempt}") and downloads_run in (before[1], f"run{attempt}")
+        seen.add((db_run == f"run{attempt}", downloads_run == f"run{attempt}"))
+        # The next export (after the next publish) starts from whatever the kill left.
+    print("kills landed at (database new, downloads new):", sorted(seen))
+    publish([reg.agency("beta")], registry=reg, data=data)
+    write_exports(data.public_db, data.downloads, registry=reg)
+    assert _state(data) == ("run5", "run5")
+    assert not list((data.root / "exports").glob("*.building"))
+    assert os.path.isdir(data.downloads)
