@@ -231,7 +231,7 @@ def test_our_routes_use_our_pool_and_datasettes_views_the_public_one(ds, monkeyp
                  "/sitemap.xml"):
         assert pools(ours) <= {True}, ours
     assert pools(f"/agencies/beta{fresh}") == {True}
-    for public in ("/shafaf/services", "/shafaf/services.json", "/shafaf/services/1.json", "/shafaf.json?sql=select+1",
+    for public in ("/shafaf/services", "/shafaf/services.json", "/shafaf/services/alpha,S1.json", "/shafaf.json?sql=select+1",
                    "/shafaf/services.csv?_stream=on"):
         assert pools(public) == {False}, public
 
