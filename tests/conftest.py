@@ -36,6 +36,25 @@ def pytest_configure(config: pytest.Config) -> None:
     """The suite's markers: ``pytest -m "not slow and not browser"`` is the fast loop (docs/testing.md)."""
     config.addinivalue_line("markers", "slow: long-running (crash loops, load, benchmarks smoke)")
     config.addinivalue_line("markers", "browser: drives Debian's chromium through Playwright")
+    config.addinivalue_line("markers", "serial: measures time or load: run alone, not beside other workers (.ci/run)")
+
+
+# Files whose tests measure time (deadlines, queues, a page's speed under load, equal timing of refusals) or
+# load a server on purpose: .ci/run runs them after the parallel part, one at a time, so another worker's
+# load cannot fail them and they cannot fail another's.
+SERIAL_FILES = frozenset({
+    "test_api_paging.py", "test_bad_requests.py", "test_check_file.py", "test_ckan.py", "test_ckan_datastore.py",
+    "test_console.py", "test_exports.py", "test_fetch.py", "test_harvest_faults.py", "test_hostile_json.py",
+    "test_local_paths.py", "test_publish_crash.py", "test_replicas_nginx.py", "test_scheduler.py",
+    "test_service_bus_auth.py", "test_sql_limits.py", "test_torn_reads.py", "test_xml_soap.py",
+    "test_benchmarks.py", "test_export_parts.py", "test_replicas.py",
+})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in SERIAL_FILES:
+            item.add_marker(pytest.mark.serial)
 
 
 def write_registry(root: Path, extra: str = "") -> Path:
