@@ -19,7 +19,8 @@ AGENCY_MONTHS = 24  # the agency page's applications by month
 def expect(oracle: Oracle, figure_id: str) -> Expected:
     scope, _, rest = figure_id.partition(":")
     handler = {"national": _national, "agency": _agency, "coverage": _coverage, "discrepancy": _discrepancy,
-               "discrepancies": _discrepancies, "service": _service, "ranked": _ranked}.get(scope)
+               "discrepancies": _discrepancies, "service": _service, "ranked": _ranked,
+               "availability": _availability}.get(scope)
     if handler is None:
         raise UnknownFigure(figure_id)
     try:
@@ -129,6 +130,37 @@ def _discrepancies(o: Oracle, parts: list[str]) -> Expected:
     if parts == ["reported"]:
         return Expected(float(len(found)), "figures")
     raise KeyError(parts[0])
+
+
+def _availability(o: Oracle, parts: list[str]) -> Expected:
+    """A source's availability from the published harvest_runs, by docs/indicators.md's definitions."""
+    agency, source, what = parts
+    (computed,) = o.conn.execute("SELECT computed FROM source_availability WHERE agency_id = ? AND source_id = ?",
+                                 (agency, source)).fetchone()
+    now = dt.datetime.strptime(computed, "%Y-%m-%dT%H:%M:%SZ")
+    runs = o.q("SELECT started, outcome, phase, fetch_ms FROM harvest_runs WHERE agency_id = ? AND source_id = ? "
+               "AND outcome NOT IN ('queued', 'running', 'skipped', 'aborted') ORDER BY started, run_id", agency, source)
+    failed = [r["outcome"] == "failed" and r["phase"] == "harvest" for r in runs]
+    if what == "consecutive_failures":
+        streak = len(failed) - (max(i for i, f in enumerate(failed) if not f) + 1 if not all(failed) else 0)
+        return Expected(float(streak), "runs")
+    name, days = what.rsplit("_", 1)
+    since = (now - dt.timedelta(days=int(days.removesuffix("d")))).strftime("%Y-%m-%dT%H:%M:%SZ")
+    window = [(r, f) for r, f in zip(runs, failed) if r["started"] >= since]
+    times = sorted(r["fetch_ms"] for r, f in window if not f and r["fetch_ms"] is not None)
+    if name == "runs":
+        return Expected(float(len(window)), "runs")
+    if name == "share":
+        return Expected(sum(1 for _, f in window if not f) / len(window) if window else None, "share")
+    if not times:
+        return Expected(None, "milliseconds")
+    if name == "median":
+        middle = len(times) // 2
+        median = times[middle] if len(times) % 2 else (times[middle - 1] + times[middle]) / 2
+        return Expected(float(round(median)), "milliseconds")
+    if name == "p95":
+        return Expected(float(times[-(-95 * len(times) // 100) - 1]), "milliseconds")
+    raise KeyError(what)
 
 
 # -- the service page: one service's months, by the documented formulas
