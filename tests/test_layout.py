@@ -20,7 +20,6 @@ MAX_LINES = 400
 PENDING_SPLIT: dict[str, str] = {
     "shafaf/config/registry.py": "issue 17: the pydantic registry models",
     "shafaf/validate/messages.py": "issue 17: one gettext catalogue",
-    "shafaf/validate/engine.py": "issue 21: the columnar engine",
     "shafaf/publish/writer.py": "issue 19: publish cost proportional to the change",
     "shafaf/publish/exports.py": "issue 19: downloads from per-agency parts",
     "shafaf/harvest/net/fetch.py": "issue 23: service-bus authentication",

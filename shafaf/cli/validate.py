@@ -52,7 +52,7 @@ def validate(target: str, kind: str | None, agency_id: str | None, encoding: str
     """
     from shafaf.core import localfile
     from shafaf.validate import report_text as report_mod
-    from shafaf.validate.engine import folder_files, validate_files, validate_safely
+    from shafaf.validate.folder import folder_files, validate_files, validate_safely
 
     lang = lang or ("fa" if (env_lang or "").strip().lower().startswith("fa") else "en")
     if _is_url(target):
@@ -93,13 +93,13 @@ def _is_url(target: str) -> bool:
 
 
 def _format_of(name: str) -> str:
-    from shafaf.validate.engine import DATA_FORMATS
+    from shafaf.validate.folder import DATA_FORMATS
 
     return DATA_FORMATS.get(Path(name).suffix.lower(), "csv")
 
 
 def _dataset_for(name: str, kind: str | None) -> str:
-    from shafaf.validate.engine import dataset_of
+    from shafaf.validate.folder import dataset_of
 
     kind = kind or dataset_of(name)
     if kind is None:
@@ -128,7 +128,7 @@ def _validate_url(url: str, kind: str | None, fmt: str | None, *, lang: str, as_
     from shafaf.validate import report_text as report_mod
     from shafaf.core.errors import HarvestError
     from shafaf.harvest.net.fetch import FetchPolicy, fetch, redact
-    from shafaf.validate.engine import validate_safely
+    from shafaf.validate.folder import validate_safely
 
     try:
         parts = urlsplit(url)

@@ -13,7 +13,7 @@ from typing import Any, Iterable, Sequence
 
 from shafaf.validate import messages
 from shafaf.validate.messages import Text, num
-from shafaf.validate.engine import Report, RowError
+from shafaf.validate.report import Report, RowError
 
 SHOWN_PER_TYPE = 3
 

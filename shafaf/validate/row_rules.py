@@ -1,0 +1,170 @@
+"""The rules of one row beyond its cells' types: cross-field rules, the services foreign key, the primary key;
+and how the reader's problems (header, missing and extra cells) become errors.
+
+Shared by every engine (``engine``: compiled and frictionless; ``columnar``),
+so a row that the columnar engine cannot settle in bulk is judged by the
+very same code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Mapping
+
+from shafaf.normalize import fold_digits
+from shafaf.validate import messages
+from shafaf.validate.keys import KEY_SEPARATOR, KeyIndex
+from shafaf.validate.mapping import UNKNOWN_AGENCY
+from shafaf.validate.report import Report, RowError, canonical
+
+# (field, other field, rule): a value of the first larger than the second's is broken ("larger"), or, for
+# "before", the second (a start) after the first (an end). One table for every engine.
+RULE_PAIRS = (("completed", "applications", "larger"), ("within_standard", "completed", "larger"),
+              ("period_end", "period_start", "before"), ("end_date", "start_date", "before"))
+
+
+def frictionless_message(error: Any) -> str:
+    """frictionless' title and note, without its positions in the interim file."""
+    return f"{error.title}: {error.note}" if error.note else error.title
+
+
+CONSTRAINT = re.compile(r'constraint "(\w+)"')
+
+
+def cross_field_errors(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """Rules Table Schema cannot express: (field, the other field, rule) for each broken one."""
+    out = []
+    for field, other, rule in RULE_PAIRS:
+        a, b = (row.get(field), row.get(other)) if rule == "larger" else (row.get(other), row.get(field))
+        if a is not None and b is not None and a > b:
+            out.append((field, other, rule))
+    return out
+
+
+# The reader's header problems (its own wording, or frictionless' when it passes those on), as typed errors.
+_HEADER_PROBLEMS = [
+    (re.compile(r"^column (?P<column>\d+): the name is blank"), "blank-label"),
+    (re.compile(r"^column (?P<column>\d+): the name (?P<q>['\"])(?P<label>.*?)(?P=q) is duplicated \(column (?P<first>\d+)"),
+     "duplicate-label"),
+    (re.compile(r'^Label in the header in field at position "(?P<column>\d+)" is blank'), "blank-label"),
+    (re.compile(r'^Label "(?P<label>.*?)" in the header at position "(?P<column>\d+)" is duplicated to a label: '
+                r'at position "(?P<first>\d+)'), "duplicate-label"),
+]
+
+
+def header_errors(problems: list[str], dataset: str) -> list[RowError]:
+    """Blank and repeated column names, with fa/en messages; a problem of another kind keeps the reader's words."""
+    out = []
+    for problem in problems:
+        for pattern, error_type in _HEADER_PROBLEMS:
+            m = pattern.search(problem)
+            if m:
+                facts = m.groupdict()
+                column, label = int(facts["column"]), facts.get("label") or ""
+                first = int(facts["first"]) if facts.get("first") else None
+                text = messages.row_error(dataset, error_type, None, label, column_number=column, label=label,
+                                          first_column=first)
+                out.append(RowError(None, label or None, label, error_type, text.en, text.fa, column))
+                break
+        else:
+            text = messages.row_error(dataset, "header-error", None, "", detail=problem)
+            out.append(RowError(None, None, "", "header-error", text.en, text.fa))
+    return out
+
+
+def flag_structure(report: Report, row_number: int, cells: list[str], labels: list[str],
+                    structural: list[tuple[str, str]], field_at: Mapping[int, str]) -> None:
+    """Missing and extra cells, named by the column they concern (the reader only says how many)."""
+    width = len(labels)
+    missing, extra = iter(range(len(cells), width)), iter(range(width, len(cells)))
+    for error_type, message in structural:
+        if error_type == "missing-cell":
+            i = next(missing, None)
+            field = None if i is None else field_at.get(i, labels[i] or None)
+            report.flag(row_number, field, "", error_type, column_number=None if i is None else i + 1,
+                        label=None if i is None else labels[i], cells=len(cells), header_width=width)
+        elif error_type == "extra-cell":
+            i = next(extra, None)
+            report.flag(row_number, None, "" if i is None else cells[i], error_type,
+                        column_number=None if i is None else i + 1, header_width=width)
+        else:
+            report.flag(row_number, None, "", error_type, detail=message)
+
+
+NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?%?")
+
+
+class ColumnKinds:
+    """Whether each column held only numbers, some text, or nothing, seen cell by cell."""
+
+    def __init__(self, labels: list[str]):
+        self.labels = labels
+        self.kinds = ["empty"] * len(labels)
+
+    def see(self, cells: list[str]) -> None:
+        kinds = self.kinds
+        for i, cell in enumerate(cells[: len(kinds)]):
+            if kinds[i] == "text" or not cell or cell.isdecimal() and kinds[i] == "number":
+                continue  # settled, empty, or plain digits in a number column: nothing new to learn
+            value = cell.strip()
+            if value:
+                folded = fold_digits(value).replace(",", "").replace(" ", "")
+                kinds[i] = "number" if NUMBER.fullmatch(folded) else "text"
+
+    def result(self) -> dict[str, str]:
+        return dict(zip(self.labels, self.kinds))
+
+
+class AsWritten:
+    """The cells of one row as the agency wrote them, where normalizing changed them.
+
+    ``raw`` is a dict (the compiled path) or the interim file's JSON text,
+    parsed only when a message needs it (the reference path).
+    """
+
+    __slots__ = ("text", "typed", "cells")
+
+    def __init__(self, raw: str | dict[str, str] | None, typed: Mapping[str, Any]):
+        self.typed = typed
+        self.text, self.cells = ("", raw) if isinstance(raw, dict) else (raw or "", None)
+
+    def __call__(self, field: str | None, default: str | None = None) -> str:
+        if field and self.cells is None and self.text and f'"{field}"' in self.text:
+            self.cells = json.loads(self.text)
+        if field and self.cells and field in self.cells:
+            return self.cells[field]
+        return canonical(self.typed.get(field or "")) if default is None else default
+
+
+def check_rules(report: Report, typed: Mapping[str, Any], source_row: int, written: AsWritten,
+           columns: Mapping[str, int], services: set[str] | None, *, cells_ok: bool) -> bool:
+    """Cross-field rules (when the row's cells all passed) and the services foreign key; True if any is broken."""
+    broken = False
+    for field, other, rule in cross_field_errors(typed) if cells_ok else ():
+        report.flag(source_row, field, written(field), "cross-field", column_number=columns.get(field),
+                    other=other, other_value=written(other), rule=rule)
+        broken = True
+    service_id = typed.get("service_id")
+    if services is not None and service_id is not None and service_id not in services:
+        agency = typed.get("agency_id")
+        report.flag(source_row, "service_id", written("service_id"), "foreign-key", column_number=columns.get("service_id"),
+                    agency_id=None if agency in (None, UNKNOWN_AGENCY) else agency)
+        broken = True
+    return broken
+
+
+def repeated_key(report: Report, keys: KeyIndex, key_fields: list[str], typed: Mapping[str, Any], source_row: int,
+                  *, register: bool) -> bool:
+    """A primary key seen on an earlier accepted row; a row that passes is remembered (``register``). True if repeated."""
+    key = [typed.get(k) for k in key_fields]
+    if None in key:
+        return False  # a missing key cell is already a required-constraint error
+    key_text = [str(v) for v in key]  # strings and dates: str() is canonical (ISO for dates)
+    first = keys.first_row(KEY_SEPARATOR.join(key_text), source_row, register=register)
+    if first is None:
+        return False
+    shown = [(f, v) for f, v in zip(key_fields, key_text) if (f, v) != ("agency_id", UNKNOWN_AGENCY)]
+    report.flag(source_row, None, ", ".join(key_text), "primary-key", first_row=first,
+                key_fields=[f for f, _ in shown], key_values=[v for _, v in shown])
+    return True
