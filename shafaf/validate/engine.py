@@ -36,14 +36,12 @@ from shafaf import standard
 from shafaf.config.registry import Unpivot
 from shafaf.core.errors import StageError
 from shafaf.normalize.text import removed_marks
-from shafaf.standard import targets
 from shafaf.validate.compiled_schema import CompiledSchema
 from shafaf.validate.keys import KeyIndex
 from shafaf.validate.mapping import ColumnPlan, map_rows, plan_columns
 from shafaf.validate.readers import open_table
 from shafaf.validate.report import MAX_LISTED_ERRORS, Report, RowError, RowSet, canonical, read_service_ids
-from shafaf.validate.row_rules import (CONSTRAINT, AsWritten, ColumnKinds, check_rules, flag_structure,
-                                       frictionless_message, header_errors, repeated_key)
+from shafaf.validate.row_rules import ColumnKinds, RowJudge, flag_structure, header_errors
 
 __all__ = ["ENGINES", "MAX_LISTED_ERRORS", "Report", "RowError", "RowSet", "canonical", "read_service_ids",
            "validate_file"]
@@ -196,45 +194,21 @@ def _source_columns(plan: ColumnPlan) -> dict[str, int]:
 def _check_rows(rows: Iterator[tuple[dict[str, Any], list[Any]]], kind: str, report: Report, out_csv: Path | None, *,
                 columns: Mapping[str, int], known_services: set[str] | None, keys: KeyIndex) -> None:
     """Pass 2: each row typed by the standard's schema, then our rules; the rows that pass go to ``out_csv``."""
-    names = standard.field_names(kind)
-    key_fields = standard.primary_key(kind)
-    services = known_services if "service_id" in names else None
+    judge = RowJudge(kind, report, columns=columns, known_services=known_services, keys=keys)
     out = out_csv.open("w", newline="", encoding="utf-8") if out_csv else None
-    undirected: set[str] | None = set() if kind == "targets" else None  # targets nobody can judge met or missed
     try:
         writer = csv.writer(out) if out else None
         if writer:
-            writer.writerow(names)
+            writer.writerow(judge.names)
         for typed, cell_errors in rows:
-            source_row, written = typed[ROW_FIELD], AsWritten(typed[RAW_FIELD], typed)
-            failed = bool(typed[BAD_FIELD])
-            for err in cell_errors:
-                field = getattr(err, "field_name", None)
-                cell = getattr(err, "cell", "")
-                constraint = CONSTRAINT.search(err.note or "")
-                report.flag(source_row, field, written(field, "" if cell is None else str(cell)), err.type,
-                            column_number=columns.get(field or ""), constraint=constraint and constraint.group(1),
-                            detail=frictionless_message(err))
-                failed = True
-            failed = check_rules(report, typed, source_row, written, columns, services, cells_ok=not cell_errors) or failed
-            failed = repeated_key(report, keys, key_fields, typed, source_row, register=not failed) or failed
-            if failed:
-                continue
-            report.rows_staged += 1
-            if undirected is not None and targets.direction(typed.get("indicator"), typed.get("unit"),
-                                                            typed.get("direction")) is None:
-                undirected.add(str(typed.get("indicator")))
-            if writer:
-                writer.writerow([canonical(typed[n]) for n in names])
+            staged = judge.judge(typed, cell_errors, source_row=typed[ROW_FIELD], raw=typed[RAW_FIELD],
+                                 failed=bool(typed[BAD_FIELD]))
+            if staged is not None and writer:
+                writer.writerow(staged)
     finally:
         if out:
             out.close()
-    if undirected:
-        shown = sorted(undirected)
-        report.notes.append(
-            f"no direction for the target{'s' if len(shown) > 1 else ''} {', '.join(shown[:10])}"
-            f"{f' and {len(shown) - 10} more' if len(shown) > 10 else ''}: set 'direction' to higher or lower "
-            f"so the portal can say whether each was met (until then they are shown without a verdict)")
+    judge.finish()
 
 
 def _compiled_rows(rows: Iterator[tuple[list[str], int, dict[str, str], bool]], kind: str

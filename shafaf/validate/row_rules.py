@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol
 
+from shafaf import standard
 from shafaf.normalize import fold_digits
+from shafaf.standard import targets
 from shafaf.validate import messages
-from shafaf.validate.keys import KEY_SEPARATOR, KeyIndex
+from shafaf.validate.keys import KEY_SEPARATOR
 from shafaf.validate.mapping import UNKNOWN_AGENCY
 from shafaf.validate.report import Report, RowError, canonical
 
@@ -154,7 +156,7 @@ def check_rules(report: Report, typed: Mapping[str, Any], source_row: int, writt
     return broken
 
 
-def repeated_key(report: Report, keys: KeyIndex, key_fields: list[str], typed: Mapping[str, Any], source_row: int,
+def repeated_key(report: Report, keys: Keys, key_fields: list[str], typed: Mapping[str, Any], source_row: int,
                   *, register: bool) -> bool:
     """A primary key seen on an earlier accepted row; a row that passes is remembered (``register``). True if repeated."""
     key = [typed.get(k) for k in key_fields]
@@ -168,3 +170,57 @@ def repeated_key(report: Report, keys: KeyIndex, key_fields: list[str], typed: M
     report.flag(source_row, None, ", ".join(key_text), "primary-key", first_row=first,
                 key_fields=[f for f, _ in shown], key_values=[v for _, v in shown])
     return True
+
+
+class Keys(Protocol):
+    """What the rules need of a key index (``keys.KeyIndex`` on disk, ``keys.HashedKeys`` in memory)."""
+
+    def first_row(self, key: str, row: int, *, register: bool) -> int | None: ...
+
+
+class RowJudge:
+    """One typed row's verdict: its cell errors flagged, then the rules and the primary key; the staged row if it passes.
+
+    The one judge of every engine, so a row is judged by the same code
+    whichever engine typed it.
+    """
+
+    def __init__(self, kind: str, report: Report, *, columns: Mapping[str, int], known_services: set[str] | None,
+                 keys: Keys):
+        self.report, self.columns, self.keys = report, columns, keys
+        self.names = standard.field_names(kind)
+        self.key_fields = standard.primary_key(kind)
+        self.services = known_services if "service_id" in self.names else None
+        self.undirected: set[str] | None = set() if kind == "targets" else None  # targets nobody can judge
+
+    def judge(self, typed: Mapping[str, Any], cell_errors: list[Any], *, source_row: int,
+              raw: str | dict[str, str] | None, failed: bool) -> list[str] | None:
+        report, columns = self.report, self.columns
+        written = AsWritten(raw, typed)
+        for err in cell_errors:
+            field = getattr(err, "field_name", None)
+            cell = getattr(err, "cell", "")
+            constraint = CONSTRAINT.search(err.note or "")
+            report.flag(source_row, field, written(field, "" if cell is None else str(cell)), err.type,
+                        column_number=columns.get(field or ""), constraint=constraint and constraint.group(1),
+                        detail=frictionless_message(err))
+            failed = True
+        failed = check_rules(report, typed, source_row, written, columns, self.services,
+                             cells_ok=not cell_errors) or failed
+        failed = repeated_key(report, self.keys, self.key_fields, typed, source_row, register=not failed) or failed
+        if failed:
+            return None
+        report.rows_staged += 1
+        if self.undirected is not None and targets.direction(typed.get("indicator"), typed.get("unit"),
+                                                             typed.get("direction")) is None:
+            self.undirected.add(str(typed.get("indicator")))
+        return [canonical(typed[n]) for n in self.names]
+
+    def finish(self) -> None:
+        """The note on targets without a direction, once every row is judged."""
+        if self.undirected:
+            shown = sorted(self.undirected)
+            self.report.notes.append(
+                f"no direction for the target{'s' if len(shown) > 1 else ''} {', '.join(shown[:10])}"
+                f"{f' and {len(shown) - 10} more' if len(shown) > 10 else ''}: set 'direction' to higher or lower "
+                f"so the portal can say whether each was met (until then they are shown without a verdict)")
