@@ -39,7 +39,8 @@ from shafaf.normalize.text import removed_marks
 from shafaf.validate.compiled_schema import CompiledSchema
 from shafaf.validate.keys import KeyIndex
 from shafaf.validate.mapping import ColumnPlan, map_rows, plan_columns
-from shafaf.validate.readers import open_table
+from shafaf.validate import columnar
+from shafaf.validate.readers import Table, open_table
 from shafaf.validate.report import MAX_LISTED_ERRORS, Report, RowError, RowSet, canonical, read_service_ids
 from shafaf.validate.row_rules import ColumnKinds, RowJudge, flag_structure, header_errors
 
@@ -50,7 +51,7 @@ ROW_FIELD = "_row"  # the source row number
 RAW_FIELD = "_raw"  # JSON {field: cell as written} for the cells normalizing changed; empty otherwise
 BAD_FIELD = "_bad"  # 1 when the row already failed while being read (a missing or an extra cell)
 BATCH_ROWS = 2000
-ENGINES = ("compiled", "frictionless")  # the fast path, and the reference it is tested against
+ENGINES = ("columnar", "compiled", "frictionless")  # the fast paths, and the reference they are tested against
 csv.field_size_limit(64 * 1024 * 1024)
 
 
@@ -84,13 +85,14 @@ def validate_file(
     known_services: set[str] | None = None,
     expect_persian: bool = True,
     out_csv: Path | None = None,
-    engine: str = "compiled",
+    engine: str = "columnar",
 ) -> Report:
     """Validate ``path`` as dataset ``kind``; write the rows that pass to ``out_csv`` if given.
 
     ``known_services``: the agency's service ids; a row whose service_id is
     not among them is a ``foreign-key`` error. None skips the check.
-    ``engine``: ``compiled`` (the fast path) or ``frictionless`` (the reference).
+    ``engine``: ``columnar`` (the fast path, ``columnar``), ``compiled`` (row by row) or
+    ``frictionless`` (the reference).
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown validation engine {engine!r}: one of {', '.join(ENGINES)}")
@@ -99,6 +101,11 @@ def validate_file(
                    values=values, agency_id=agency_id, calendar=calendar, year_pivot=year_pivot, unpivot=unpivot)
     with tempfile.TemporaryDirectory(prefix="shafaf-validate-") as tmp:
         try:
+            if engine == "columnar":
+                with _planned(path, kind, report, **options) as (table, plan, columns):
+                    columnar.run(table, plan, kind, report, out_csv, schema=Schema.from_descriptor(_schema_descriptor(kind)),
+                                 columns=columns, known_services=known_services)
+                return report
             with _mapped(path, kind, report, **options) as mapped, KeyIndex(Path(tmp) / "keys.db") as keys:
                 if engine == "compiled":
                     typed = _compiled_rows(mapped.rows, kind)
@@ -132,16 +139,22 @@ class _Mapped:
 
 
 @contextlib.contextmanager
-def _mapped(path: Path, kind: str, report: Report, **options: Any) -> Iterator[_Mapped]:
-    """Pass 1: read, map and normalize, one row at a time; what reading found goes into ``report``."""
+def _planned(path: Path, kind: str, report: Report, **options: Any) -> Iterator[tuple[Table, ColumnPlan, dict[str, int]]]:
+    """The open table, its plan of columns, and where each field sits; what the header says goes into ``report``."""
     reading = {k: options.pop(k) for k in ("format", "encoding", "sheet", "expect_persian")}
     with open_table(path, **reading) as table:
-        labels = table.labels
         report.header_problems = table.header_problems
         report.header_errors = header_errors(table.header_problems, kind)
-        plan: ColumnPlan = plan_columns(labels, kind, file_name=path.name, **options)
+        plan: ColumnPlan = plan_columns(table.labels, kind, file_name=path.name, **options)
         report.unused_columns = list(plan.unused_columns)
-        columns = _source_columns(plan)
+        yield table, plan, _source_columns(plan)
+
+
+@contextlib.contextmanager
+def _mapped(path: Path, kind: str, report: Report, **options: Any) -> Iterator[_Mapped]:
+    """Pass 1: read, map and normalize, one row at a time; what reading found goes into ``report``."""
+    with _planned(path, kind, report, **options) as (table, plan, columns):
+        labels = table.labels
 
         def rows() -> Iterator[tuple[list[str], int, dict[str, str], bool]]:
             field_at = {index: name for name, index in zip(plan.field_names, plan.indexes) if index is not None}

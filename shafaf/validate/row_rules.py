@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Mapping, Protocol
+from typing import Any, Iterable, Mapping, Protocol
 
 from shafaf import standard
 from shafaf.normalize import fold_digits
@@ -109,10 +109,21 @@ class ColumnKinds:
         for i, cell in enumerate(cells[: len(kinds)]):
             if kinds[i] == "text" or not cell or cell.isdecimal() and kinds[i] == "number":
                 continue  # settled, empty, or plain digits in a number column: nothing new to learn
-            value = cell.strip()
-            if value:
-                folded = fold_digits(value).replace(",", "").replace(" ", "")
-                kinds[i] = "number" if NUMBER.fullmatch(folded) else "text"
+            self._see_cell(i, cell)
+
+    def see_values(self, i: int, cells: Iterable[str]) -> None:
+        """Column ``i``'s cells of many rows at once (its distinct values are enough: the result has no order)."""
+        for cell in cells:
+            if self.kinds[i] == "text":
+                return
+            if cell and not (cell.isdecimal() and self.kinds[i] == "number"):
+                self._see_cell(i, cell)
+
+    def _see_cell(self, i: int, cell: str) -> None:
+        value = cell.strip()
+        if value:
+            folded = fold_digits(value).replace(",", "").replace(" ", "")
+            self.kinds[i] = "number" if NUMBER.fullmatch(folded) else "text"
 
     def result(self) -> dict[str, str]:
         return dict(zip(self.labels, self.kinds))

@@ -1,0 +1,378 @@
+"""The columnar engine: a file validated a batch of columns at a time, with the row engines' verdicts.
+
+Why: the row engines spend a million rows' time in per-cell Python calls
+(reading through frictionless, mapping, casting, checking, keying). Here a
+CSV is read by ``csv.reader`` with the dialect and decoding frictionless
+chose (``readers.CsvSource``), ``BATCH`` rows at a time, turned into columns,
+and each column is settled in bulk:
+
+* a column of plain ASCII numbers (the common case) is checked by one regular
+  expression over the joined column, cast by ``int``/``float`` in C loops,
+  and its bounds checked on its extremes with the compiled schema's own
+  checks (a float screens; an extreme is checked as a ``Decimal``);
+* any other column is settled once per distinct cell, by the very functions
+  the row engines call (``mapping.map_field``/``map_period``, then the
+  compiled schema's reader), and the result is looked up for every row;
+* the cross-field rules compare the typed columns; primary keys are hashed
+  and looked up in bulk (``keys.HashedKeys``); the text guard counts each
+  distinct clean cell once and looks into suspect cells in row order.
+
+A row any of this cannot settle exactly (a failing cell, a repeated key, a
+missing or an extra cell, a blank row, text whose normalizing removed marks)
+goes to the row path: ``mapping.map_rows``, the compiled schema and
+``row_rules.RowJudge``, in its place among the rows, so the report and the
+staged rows are the row engine's, byte for byte (``tests/test_compiled_schema.py``
+holds the engines side by side). Files of other formats (their rows decoded by
+frictionless) and unpivoted sources use the same batches without the CSV
+reader, or the row path.
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import decimal
+import itertools
+import re
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from frictionless import Schema
+
+from shafaf.normalize.text import removed_marks
+from shafaf.validate.compiled_schema import CompiledSchema, _checks, cell_reader
+from shafaf.validate.keys import KEY_SEPARATOR, HashedKeys
+from shafaf.validate.mapping import PERIOD_FIELDS, ColumnPlan, map_field, map_period, map_rows
+from shafaf.validate.readers import Table, reading_error
+from shafaf.validate.report import Report, canonical
+from shafaf.validate.row_rules import RULE_PAIRS, ColumnKinds, RowJudge, flag_structure
+
+BATCH = 20_000
+MEMO_LIMIT = 200_000  # distinct cells remembered per column across batches
+SLOW = object()  # a cell the row path must judge
+_EXTRA = [("extra-cell", "Extra Cell")]
+_MISSING = [("missing-cell", "Missing Cell")]
+_INTEGERS = re.compile(r"(?:(?:0|[1-9][0-9]{0,17})?\n)*(?:0|[1-9][0-9]{0,17})?")
+_NUMBERS = re.compile(r"(?:(?:(?:0|[1-9][0-9]{0,8})(?:\.[0-9]{1,6})?)?\n)*(?:(?:0|[1-9][0-9]{0,8})(?:\.[0-9]{1,6})?)?")
+_ZERO_FRACTION = re.compile(r"\.0+(?:\n|$)")
+_BOUNDS = {"required", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}
+
+
+def run(table: Table, plan: ColumnPlan, kind: str, report: Report, out_csv: Path | None, *, schema: Schema,
+        columns: Mapping[str, int], known_services: set[str] | None) -> None:
+    """Validate ``table``'s rows into ``report`` and write the rows that pass to ``out_csv``."""
+    engine = _Columns(table, plan, kind, report, schema=schema, columns=columns, known_services=known_services)
+    out = out_csv.open("w", newline="", encoding="utf-8") if out_csv else None
+    try:
+        writer = csv.writer(out) if out else None
+        if writer:
+            writer.writerow(engine.judge.names)
+        for staged in engine.batches():
+            if writer:
+                writer.writerows(staged)
+    finally:
+        if out:
+            out.close()
+    engine.judge.finish()
+
+
+class _Columns:
+    def __init__(self, table: Table, plan: ColumnPlan, kind: str, report: Report, *, schema: Schema,
+                 columns: Mapping[str, int], known_services: set[str] | None):
+        self.table, self.plan, self.report, self.columns = table, plan, report, columns
+        self.labels = table.labels
+        self.width = len(self.labels)
+        self.keys = HashedKeys()
+        self.judge = RowJudge(kind, report, columns=columns, known_services=known_services, keys=self.keys)
+        self.schema = CompiledSchema(schema)
+        self.fields = list(schema.fields)
+        self.kinds = ColumnKinds(self.labels)
+        self.field_at = {index: name for name, index in zip(plan.field_names, plan.indexes) if index is not None}
+        self.as_written = [(i, name, index) for i, (name, index) in enumerate(zip(plan.field_names, plan.indexes))
+                           if index is not None]
+        names = plan.field_names
+        self.key_at = [names.index(k) for k in self.judge.key_fields]
+        self.rule_at = [(names.index(f), names.index(o), rule) for f, o, rule in RULE_PAIRS if f in names and o in names]
+        self.typed_needed = {a for a, b, _ in self.rule_at} | {b for _, b, _ in self.rule_at}
+        self.services = self.judge.services
+        period_own = any(plan.indexes[names.index(f)] is not None for f in PERIOD_FIELDS if f in names)
+        # Shapes the bulk path does not reproduce: every row goes through the row path (still batched).
+        # (and keys of numbers or booleans, whose text as a key is not their canonical text)
+        key_types = {self.fields[names.index(k)].type for k in self.judge.key_fields} if self.judge.key_fields else set()
+        self.rows_only = plan.unpivot is not None or kind == "targets" or (plan.period_index is not None and period_own) \
+            or bool(key_types - {"string", "date", "integer"})
+        self.readers = [cell_reader(f) for f in self.fields]
+        self.memo: list[dict[str, Any]] = [{} for _ in names]
+        self.typed_memo: list[dict[str, Any]] = [{} for _ in names]
+        self.period_memo: dict[str, Any] = {}
+        self.numeric = [self._numeric(at) for at in range(len(names))]
+
+    def _numeric(self, at: int) -> tuple[re.Pattern[str], list[Any], bool] | None:
+        """(the column's pattern, its bound checks, integer?) when a column of plain numbers can be settled in bulk."""
+        field, plan, name = self.fields[at], self.plan, self.plan.field_names[at]
+        if field.type not in ("integer", "number") or name in plan.value_maps or name == "agency_id":
+            return None
+        if self.plan.period_index is not None and name in PERIOD_FIELDS:
+            return None
+        missing = field.missing_values if field.has_defined("missing_values") else self.fields[at].schema.missing_values
+        if list(missing) != [""] or set(field.constraints) - _BOUNDS:
+            return None
+        if field.type == "integer" and not field.bare_number:
+            return None
+        if field.type == "number" and (not field.bare_number or field.float_number
+                                       or {"group_char", "decimal_char"} & set(field.list_defined())):
+            return None
+        checks = [check for name, check, _ in _checks(field, field.create_value_reader()) if name != "required"]
+        return (_INTEGERS if field.type == "integer" else _NUMBERS), checks, field.type == "integer"
+
+    # -- reading
+
+    def _source(self) -> Iterator[list[tuple[int, list[str]]]]:
+        src = self.table.csv_source
+        if src is None:  # decoded by frictionless (XLSX, JSON...): its guard has seen every cell already
+            rows = ((n, cells) for n, cells, _ in self.table.rows)
+            while batch := list(itertools.islice(rows, BATCH)):
+                yield batch
+            return
+        try:
+            with open(src.path, encoding=src.encoding, newline="") as f:
+                numbered = zip(itertools.count(2), itertools.islice(csv.reader(f, src.dialect), 1, None))
+                while batch := list(itertools.islice(numbered, BATCH)):
+                    self._guard(batch)
+                    yield batch
+        except (UnicodeDecodeError, csv.Error) as e:
+            raise reading_error(e, src) from e
+        if (problem := src.guard.problem()) is not None:
+            from shafaf.core.errors import StageError
+            from shafaf.core.models import Reason
+
+            raise StageError(Reason.ENCODING, problem)
+        self.table.notes.extend(src.guard.notes())
+
+    def _guard(self, batch: list[tuple[int, list[str]]]) -> None:
+        """The text guard over a batch: what ``see_row`` row by row would do, each distinct clean cell counted once."""
+        guard = self.table.csv_source.guard  # type: ignore[union-attr]
+        suspects: list[tuple[int, int, str]] = []
+        regular = [k for k, (_, cells) in enumerate(batch) if len(cells) == self.width]
+        if len(regular) < len(batch):
+            for k, (_, cells) in enumerate(batch):
+                if len(cells) != self.width:
+                    for i, cell in enumerate(cells):
+                        if not cell.isascii():
+                            if guard.suspect(cell):
+                                suspects.append((k, i, cell))
+                            else:
+                                guard.count_clean(1, len(cell))
+        if regular:
+            for i, col in enumerate(zip(*(batch[k][1] for k in regular))):
+                if "".join(col).isascii():
+                    continue
+                for cell, n in collections.Counter(col).items():
+                    if cell.isascii():
+                        continue
+                    if not guard.suspect(cell):
+                        guard.count_clean(n, n * len(cell))
+                    else:
+                        suspects += [(regular[j], i, cell) for j, c in enumerate(col) if c == cell]
+        for k, i, cell in sorted(suspects, key=lambda s: (s[0], s[1])):
+            guard.see(cell, batch[k][0], self.labels[i] if i < len(self.labels) else f"column {i + 1}")
+
+    # -- judging
+
+    def batches(self) -> Iterator[list[Any]]:
+        for batch in self._source():
+            yield self._batch(batch)
+            self.keys.end_batch()
+        self.report.columns = self.kinds.result()
+        self.report.notes = list(getattr(self.table, "notes", []))
+
+    def _batch(self, batch: list[tuple[int, list[str]]]) -> list[Any]:
+        width, out = self.width, []
+        fast = [] if self.rows_only else [k for k, (_, cells) in enumerate(batch)
+                                          if len(cells) == width and "".join(cells).strip()]
+        at_fast = dict(zip(fast, range(len(fast))))
+        canon, slow, pairs, earlier = self._settle([batch[k][1] for k in fast]) if fast else ([], [], [], [])
+        pending = self.keys.pending
+        for k, (row_number, cells) in enumerate(batch):
+            f = at_fast.get(k)
+            if f is not None and not slow[f]:
+                pair = pairs[f]
+                if pair is None or (earlier[f] is None and pair not in pending):
+                    if pair is not None:
+                        pending[pair] = row_number
+                    self.report.rows_read += 1
+                    self.report.rows_staged += 1
+                    out.append(canon[f])
+                    continue
+            self._row(row_number, cells, out, kinds=f is None)
+        return out
+
+    def _settle(self, rows: list[list[str]]) -> tuple[list[Any], list[bool], list[Any], list[Any]]:
+        """The staged rows of ``rows`` (of full width), which must go to the row path, and their keys."""
+        n, plan = len(rows), self.plan
+        cols = list(zip(*rows))
+        slow = [False] * n
+        for i, col in enumerate(cols):
+            if self.kinds.kinds[i] != "text" and self.numeric_column(i) is None:
+                self.kinds.see_values(i, set(col))
+        canons: list[Any] = []
+        typed: dict[int, list[Any]] = {}
+        period = None
+        if plan.period_index is not None:
+            period = self._periods(cols[plan.period_index])
+        for at, index in enumerate(plan.indexes):
+            name = plan.field_names[at]
+            if period is not None and name in PERIOD_FIELDS:
+                c, t = period[PERIOD_FIELDS.index(name)]
+            elif index is None:
+                c, t = self._constant(at, n)
+            else:
+                c, t = self._column(at, index, cols[index])
+            canons.append(c)
+            if at in self.typed_needed:
+                typed[at] = t
+        for c in canons:
+            if SLOW in c:
+                for r, v in enumerate(c):
+                    if v is SLOW:
+                        slow[r] = True
+        for a, b, rule in self.rule_at:
+            x, y = typed[a], typed[b]
+            for r, (u, v) in enumerate(zip(x, y)):
+                if u is not None and v is not None and u is not SLOW and v is not SLOW and (
+                        u > v if rule == "larger" else v > u):
+                    slow[r] = True
+        staged = list(zip(*canons))
+        pairs: list[Any] = [None] * n
+        for r, key in enumerate(zip(*(canons[at] for at in self.key_at))):
+            if not slow[r] and "" not in key:
+                pairs[r] = HashedKeys.pair(KEY_SEPARATOR.join(key))
+        keyed = [r for r, p in enumerate(pairs) if p is not None]
+        earlier: list[Any] = [None] * n
+        for r, first in zip(keyed, self.keys.earlier([pairs[r] for r in keyed])):
+            earlier[r] = first
+        return staged, slow, pairs, earlier
+
+    def numeric_column(self, i: int) -> int | None:
+        """The standard field read from source column ``i`` when it is settled as plain numbers, else None."""
+        name = self.field_at.get(i)
+        if name is None:
+            return None
+        at = self.plan.field_names.index(name)
+        return at if self.numeric[at] is not None else None
+
+    def _column(self, at: int, index: int, col: tuple[str, ...]) -> tuple[list[Any], list[Any] | None]:
+        numeric = self.numeric[at]
+        if numeric is not None:
+            pattern, checks, integer = numeric
+            joined = "\n".join(col)
+            if pattern.fullmatch(joined):
+                if self.kinds.kinds[index] == "empty" and any(col):
+                    self.kinds.kinds[index] = "number"  # what ColumnKinds.see concludes of plain numbers
+                return self._numbers(at, col, joined, checks, integer)
+            self.kinds.see_values(index, set(col))
+        return self._memo(at, col)
+
+    def _numbers(self, at: int, col: tuple[str, ...], joined: str, checks: list[Any], integer: bool
+                 ) -> tuple[list[Any], list[Any] | None]:
+        """A column of plain ASCII numbers (and empty cells): canonical text, typed values, bounds on the extremes."""
+        has_empty = "" in col
+        required = bool(self.fields[at].constraints.get("required"))
+        exact = (lambda c: int(c)) if integer else decimal.Decimal
+        if has_empty:
+            values = [float(c) if c else None for c in col] if not integer else [int(c) if c else None for c in col]
+        else:
+            values = list(map(float, col)) if not integer else list(map(int, col))
+        canon: list[Any] = list(col)
+        if not integer and _ZERO_FRACTION.search(joined):
+            canon = [c.partition(".")[0] if c.endswith("0") and "." in c and not c.partition(".")[2].strip("0")
+                     else c for c in col]
+        present = [v for v in values if v is not None] if has_empty else values
+        if present and checks:
+            lo, hi = min(present), max(present)
+            if not all(check(exact(col[values.index(v)])) for v in (lo, hi) for check in checks):
+                for r, v in enumerate(values):
+                    if v is not None and not all(check(exact(col[r])) for check in checks):
+                        canon[r] = SLOW
+        if has_empty and required:
+            canon = [SLOW if c == "" else c for c in canon]
+        typed = None
+        if at in self.typed_needed:
+            typed = values if integer else [None if v is None else decimal.Decimal(c) for v, c in zip(values, col)]
+        return canon, typed
+
+    def _memo(self, at: int, col: tuple[str, ...]) -> tuple[list[Any], list[Any] | None]:
+        """Each distinct cell settled once by the row engines' own functions, then looked up for every row."""
+        memo, typed_memo = self.memo[at], self.typed_memo[at]
+        if len(memo) > MEMO_LIMIT:
+            memo.clear()
+            typed_memo.clear()
+        for cell in set(col) - memo.keys():
+            memo[cell], typed_memo[cell] = self._cell(at, cell)
+        canon = list(map(memo.__getitem__, col))
+        return canon, (list(map(typed_memo.__getitem__, col)) if at in self.typed_needed else None)
+
+    def _cell(self, at: int, cell: str, *, written: bool = True) -> tuple[Any, Any]:
+        """One cell as the row path would stage it (canonical text, typed value), or SLOW if it would not pass."""
+        value, problem = map_field(self.plan, at, cell)
+        if problem is not None:
+            return SLOW, SLOW
+        if written and cell.strip() != value and removed_marks(cell, value):
+            return SLOW, SLOW  # the row path records what normalizing removed
+        return self._typed(at, value)
+
+    def _typed(self, at: int, value: str) -> tuple[Any, Any]:
+        typed, notes = self.readers[at](value)
+        if notes:
+            return SLOW, SLOW
+        if self.services is not None and self.plan.field_names[at] == "service_id" and typed is not None \
+                and typed not in self.services:
+            return SLOW, SLOW
+        return canonical(typed), typed
+
+    def _constant(self, at: int, n: int) -> tuple[list[Any], list[Any]]:
+        c, t = self._cell(at, "", written=False)
+        return [c] * n, [t] * n
+
+    def _periods(self, col: tuple[str, ...]) -> list[tuple[list[Any], list[Any]]]:
+        """The three period fields from a single period column, each distinct label parsed once."""
+        memo, names = self.period_memo, self.plan.field_names
+        if len(memo) > MEMO_LIMIT:
+            memo.clear()
+        for cell in set(col) - memo.keys():
+            texts, problem = map_period(self.plan, cell)
+            if problem is not None:
+                memo[cell] = ((SLOW, SLOW),) * 3
+            else:
+                memo[cell] = tuple(self._typed(names.index(f), text) for f, text in zip(PERIOD_FIELDS, texts))
+        settled = list(map(memo.__getitem__, col))
+        return [([s[j][0] for s in settled], [s[j][1] for s in settled]) for j in range(3)]
+
+    def _row(self, row_number: int, cells: list[str], out: list[Any], *, kinds: bool) -> None:
+        """The row path, for one row the columns could not settle: what ``engine`` does row by row."""
+        report, plan, columns = self.report, self.plan, self.columns
+        width = self.width
+        structural = _EXTRA * (len(cells) - width) if len(cells) > width else _MISSING * (width - len(cells))
+        if not any(c.strip() for c in cells):
+            report.blank_rows += 1
+            return
+        report.rows_read += 1
+        if kinds:
+            self.kinds.see(cells)
+        if structural:
+            flag_structure(report, row_number, cells, self.labels, structural, self.field_at)
+        for values, problems in map_rows(plan, cells):
+            for p in problems:
+                report.flag(row_number, p.field, p.value, p.error_type, column_number=columns.get(p.field),
+                            detail=p.message, expected=plan.agency_id)
+            if problems:
+                continue
+            raw = {name: cells[index] for i, name, index in self.as_written
+                   if index < len(cells) and cells[index].strip() != values[i]}
+            for i, name, index in self.as_written if raw else ():
+                if name in raw and (marks := removed_marks(raw[name], values[i])):
+                    report.changes.add(row_number, name, columns.get(name), marks)
+            typed, errors = self.schema.read(values)
+            staged = self.judge.judge(typed, errors, source_row=row_number, raw=raw or None, failed=bool(structural))
+            if staged is not None:
+                out.append(staged)
