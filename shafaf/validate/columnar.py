@@ -33,10 +33,12 @@ import collections
 import csv
 import decimal
 import itertools
+import operator
 import re
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+import numpy as np
 from frictionless import Schema
 
 from shafaf.normalize.text import removed_marks
@@ -106,6 +108,7 @@ class _Columns:
         self.typed_memo: list[dict[str, Any]] = [{} for _ in names]
         self.period_memo: dict[str, Any] = {}
         self.numeric = [self._numeric(at) for at in range(len(names))]
+        self._screen = [_screen(f) for f in self.fields]
 
     def _numeric(self, at: int) -> tuple[re.Pattern[str], list[Any], bool] | None:
         """(the column's pattern, its bound checks, integer?) when a column of plain numbers can be settled in bulk."""
@@ -138,7 +141,6 @@ class _Columns:
             with open(src.path, encoding=src.encoding, newline="") as f:
                 numbered = zip(itertools.count(2), itertools.islice(csv.reader(f, src.dialect), 1, None))
                 while batch := list(itertools.islice(numbered, BATCH)):
-                    self._guard(batch)
                     yield batch
         except (UnicodeDecodeError, csv.Error) as e:
             raise reading_error(e, src) from e
@@ -149,14 +151,17 @@ class _Columns:
             raise StageError(Reason.ENCODING, problem)
         self.table.notes.extend(src.guard.notes())
 
-    def _guard(self, batch: list[tuple[int, list[str]]]) -> None:
-        """The text guard over a batch: what ``see_row`` row by row would do, each distinct clean cell counted once."""
+    def _guard(self, batch: list[tuple[int, list[str]]], regular: list[int], cols: list[tuple[str, ...]]) -> None:
+        """The text guard over a batch: what ``see_row`` row by row would do, each distinct clean cell counted once.
+
+        ``regular``: the rows in ``cols`` (the batch's columns); every other row is looked at cell by cell.
+        """
         guard = self.table.csv_source.guard  # type: ignore[union-attr]
         suspects: list[tuple[int, int, str]] = []
-        regular = [k for k, (_, cells) in enumerate(batch) if len(cells) == self.width]
         if len(regular) < len(batch):
+            inside = set(regular)
             for k, (_, cells) in enumerate(batch):
-                if len(cells) != self.width:
+                if k not in inside:
                     for i, cell in enumerate(cells):
                         if not cell.isascii():
                             if guard.suspect(cell):
@@ -164,7 +169,7 @@ class _Columns:
                             else:
                                 guard.count_clean(1, len(cell))
         if regular:
-            for i, col in enumerate(zip(*(batch[k][1] for k in regular))):
+            for i, col in enumerate(cols):
                 if "".join(col).isascii():
                     continue
                 for cell, n in collections.Counter(col).items():
@@ -188,10 +193,15 @@ class _Columns:
 
     def _batch(self, batch: list[tuple[int, list[str]]]) -> list[Any]:
         width, out = self.width, []
-        fast = [] if self.rows_only else [k for k, (_, cells) in enumerate(batch)
-                                          if len(cells) == width and "".join(cells).strip()]
+        regular = [k for k, (_, cells) in enumerate(batch) if len(cells) == width]
+        cols = list(zip(*(batch[k][1] for k in regular))) if regular else []
+        if self.table.csv_source is not None:
+            self._guard(batch, regular, cols)
+        fast = [] if self.rows_only else self._not_blank(regular, cols)
+        if len(fast) < len(regular) and fast:
+            cols = list(zip(*(batch[k][1] for k in fast)))
         at_fast = dict(zip(fast, range(len(fast))))
-        canon, slow, pairs, earlier = self._settle([batch[k][1] for k in fast]) if fast else ([], [], [], [])
+        canon, slow, pairs, earlier = self._settle(cols, len(fast)) if fast else ([], [], [], [])
         pending = self.keys.pending
         for k, (row_number, cells) in enumerate(batch):
             f = at_fast.get(k)
@@ -207,10 +217,21 @@ class _Columns:
             self._row(row_number, cells, out, kinds=f is None)
         return out
 
-    def _settle(self, rows: list[list[str]]) -> tuple[list[Any], list[bool], list[Any], list[Any]]:
-        """The staged rows of ``rows`` (of full width), which must go to the row path, and their keys."""
-        n, plan = len(rows), self.plan
-        cols = list(zip(*rows))
+    @staticmethod
+    def _not_blank(regular: list[int], cols: list[tuple[str, ...]]) -> list[int]:
+        """The rows of ``regular`` with a non-blank cell (a blank row is counted by the row path, not read)."""
+        if not cols:
+            return []
+        blank_first = {c for c in set(cols[0]) if not c.strip()}
+        if not blank_first:
+            return regular
+        maybe = [r for r, c in enumerate(cols[0]) if c in blank_first]
+        blank = {r for r in maybe if not "".join(col[r] for col in cols).strip()}
+        return [k for r, k in enumerate(regular) if r not in blank] if blank else regular
+
+    def _settle(self, cols: list[tuple[str, ...]], n: int) -> tuple[list[Any], list[bool], list[Any], list[Any]]:
+        """The staged rows of the batch's full-width rows (``cols``), which must go to the row path, and their keys."""
+        plan = self.plan
         slow = [False] * n
         for i, col in enumerate(cols):
             if self.kinds.kinds[i] != "text" and self.numeric_column(i) is None:
@@ -237,11 +258,14 @@ class _Columns:
                     if v is SLOW:
                         slow[r] = True
         for a, b, rule in self.rule_at:
-            x, y = typed[a], typed[b]
-            for r, (u, v) in enumerate(zip(x, y)):
-                if u is not None and v is not None and u is not SLOW and v is not SLOW and (
-                        u > v if rule == "larger" else v > u):
-                    slow[r] = True
+            x, y = (typed[a], typed[b]) if rule == "larger" else (typed[b], typed[a])
+            if None in x or None in y or SLOW in x or SLOW in y:
+                broken = [r for r, (u, v) in enumerate(zip(x, y)) if u is not None and v is not None
+                          and u is not SLOW and v is not SLOW and u > v]
+            else:
+                broken = list(itertools.compress(range(n), map(operator.gt, x, y)))
+            for r in broken:
+                slow[r] = True
         staged = list(zip(*canons))
         pairs: list[Any] = [None] * n
         for r, key in enumerate(zip(*(canons[at] for at in self.key_at))):
@@ -287,12 +311,18 @@ class _Columns:
         if not integer and _ZERO_FRACTION.search(joined):
             canon = [c.partition(".")[0] if c.endswith("0") and "." in c and not c.partition(".")[2].strip("0")
                      else c for c in col]
-        present = [v for v in values if v is not None] if has_empty else values
-        if present and checks:
-            lo, hi = min(present), max(present)
-            if not all(check(exact(col[values.index(v)])) for v in (lo, hi) for check in checks):
-                for r, v in enumerate(values):
-                    if v is not None and not all(check(exact(col[r])) for check in checks):
+        if checks:
+            present = np.array([v for v in values if v is not None] if has_empty else values,
+                               dtype=np.int64 if integer else np.float64)
+            where = np.flatnonzero(np.array([v is not None for v in values])) if has_empty else None
+            if present.size:
+                lo, hi = self._screen[at]
+                # Inside the open interval of the bounds every value passes (a float rounds monotonically: one
+                # strictly inside is inside); the others are checked exactly, as Decimals, by the schema's checks.
+                outside = np.flatnonzero(~((present > lo) & (present < hi))).tolist()
+                for j in outside:
+                    r = int(where[j]) if where is not None else j
+                    if not all(check(exact(col[r])) for check in checks):
                         canon[r] = SLOW
         if has_empty and required:
             canon = [SLOW if c == "" else c for c in canon]
@@ -376,3 +406,11 @@ class _Columns:
             staged = self.judge.judge(typed, errors, source_row=row_number, raw=raw or None, failed=bool(structural))
             if staged is not None:
                 out.append(staged)
+
+
+def _screen(field: Any) -> tuple[float, float]:
+    """The open interval inside every bound of ``field`` (as floats: a screen, not a verdict)."""
+    c = field.constraints
+    lows = [float(c[k]) for k in ("minimum", "exclusiveMinimum") if c.get(k) is not None]
+    highs = [float(c[k]) for k in ("maximum", "exclusiveMaximum") if c.get(k) is not None]
+    return (max(lows) if lows else -np.inf), (min(highs) if highs else np.inf)
