@@ -29,6 +29,7 @@ reader, or the row path.
 
 from __future__ import annotations
 
+import bisect
 import collections
 import csv
 import decimal
@@ -200,22 +201,50 @@ class _Columns:
         fast = [] if self.rows_only else self._not_blank(regular, cols)
         if len(fast) < len(regular) and fast:
             cols = list(zip(*(batch[k][1] for k in fast)))
-        at_fast = dict(zip(fast, range(len(fast))))
-        canon, slow, pairs, earlier = self._settle(cols, len(fast)) if fast else ([], [], [], [])
-        pending = self.keys.pending
-        for k, (row_number, cells) in enumerate(batch):
-            f = at_fast.get(k)
-            if f is not None and not slow[f]:
-                pair = pairs[f]
-                if pair is None or (earlier[f] is None and pair not in pending):
-                    if pair is not None:
-                        pending[pair] = row_number
-                    self.report.rows_read += 1
-                    self.report.rows_staged += 1
-                    out.append(canon[f])
-                    continue
-            self._row(row_number, cells, out, kinds=f is None)
+        canon, slow, pairs, earlier = self._settle(cols, len(fast)) if fast else ([], set(), [], {})
+        numbers = [batch[k][0] for k in fast]
+        cells = [batch[k][1] for k in fast]
+        # The rows the bulk path leaves to the row path, in batch positions: irregular or blank rows, and full
+        # rows with an unsettled cell, a key seen in an earlier batch, or no key at all.
+        special = {fast[f] for f in slow} | {fast[f] for f in earlier} | {fast[f] for f, p in enumerate(pairs) if p is None}
+        special |= set(range(len(batch))) - set(fast) if len(fast) < len(batch) else set()
+        done = 0  # fast rows emitted so far
+        for k in sorted(special):
+            f = bisect.bisect_left(fast, k)
+            done = self._emit(done, f, canon, pairs, numbers, cells, out)
+            settled = f < len(fast) and fast[f] == k  # its cells were seen column by column already
+            if settled:
+                done = f + 1
+            self._row(batch[k][0], batch[k][1], out, kinds=not settled)
+        self._emit(done, len(fast), canon, pairs, numbers, cells, out)
         return out
+
+    def _emit(self, start: int, stop: int, canon: list[Any], pairs: list[Any], numbers: list[int],
+              cells: list[list[str]], out: list[Any]) -> int:
+        """Fast rows ``start:stop`` (settled, keyed, none seen in an earlier batch) staged; their keys registered.
+
+        In bulk when no key repeats within them or among this batch's registered keys; else row by row, a
+        repeated key going to the row path (which reports it against the first row).
+        """
+        if start >= stop:
+            return stop
+        pending, report = self.keys.pending, self.report
+        seen = dict(zip(pairs[start:stop], numbers[start:stop]))
+        if len(seen) == stop - start and pending.keys().isdisjoint(seen):
+            pending.update(seen)
+            report.rows_read += stop - start
+            report.rows_staged += stop - start
+            out.extend(canon[start:stop])
+            return stop
+        for f in range(start, stop):
+            if pairs[f] in pending:
+                self._row(numbers[f], cells[f], out, kinds=False)
+                continue
+            pending[pairs[f]] = numbers[f]
+            report.rows_read += 1
+            report.rows_staged += 1
+            out.append(canon[f])
+        return stop
 
     @staticmethod
     def _not_blank(regular: list[int], cols: list[tuple[str, ...]]) -> list[int]:
@@ -229,10 +258,12 @@ class _Columns:
         blank = {r for r in maybe if not "".join(col[r] for col in cols).strip()}
         return [k for r, k in enumerate(regular) if r not in blank] if blank else regular
 
-    def _settle(self, cols: list[tuple[str, ...]], n: int) -> tuple[list[Any], list[bool], list[Any], list[Any]]:
-        """The staged rows of the batch's full-width rows (``cols``), which must go to the row path, and their keys."""
+    def _settle(self, cols: list[tuple[str, ...]], n: int
+                ) -> tuple[list[Any], set[int], list[Any], dict[int, int]]:
+        """For the batch's full-width rows (``cols``): their staged rows, those the row path must judge, their
+        keys' hashes (None: no key), and the rows an earlier batch had their key."""
         plan = self.plan
-        slow = [False] * n
+        slow: set[int] = set()
         for i, col in enumerate(cols):
             if self.kinds.kinds[i] != "text" and self.numeric_column(i) is None:
                 self.kinds.see_values(i, set(col))
@@ -254,9 +285,7 @@ class _Columns:
                 typed[at] = t
         for c in canons:
             if SLOW in c:
-                for r, v in enumerate(c):
-                    if v is SLOW:
-                        slow[r] = True
+                slow.update(r for r, v in enumerate(c) if v is SLOW)
         for a, b, rule in self.rule_at:
             x, y = (typed[a], typed[b]) if rule == "larger" else (typed[b], typed[a])
             if None in x or None in y or SLOW in x or SLOW in y:
@@ -264,17 +293,17 @@ class _Columns:
                           and u is not SLOW and v is not SLOW and u > v]
             else:
                 broken = list(itertools.compress(range(n), map(operator.gt, x, y)))
-            for r in broken:
-                slow[r] = True
+            slow.update(broken)
         staged = list(zip(*canons))
-        pairs: list[Any] = [None] * n
-        for r, key in enumerate(zip(*(canons[at] for at in self.key_at))):
-            if not slow[r] and "" not in key:
-                pairs[r] = HashedKeys.pair(KEY_SEPARATOR.join(key))
-        keyed = [r for r, p in enumerate(pairs) if p is not None]
-        earlier: list[Any] = [None] * n
-        for r, first in zip(keyed, self.keys.earlier([pairs[r] for r in keyed])):
-            earlier[r] = first
+        key_cols = [canons[at] for at in self.key_at]
+        if any(SLOW in c or "" in c for c in key_cols):
+            pairs: list[Any] = [None if r in slow or "" in key or SLOW in key else HashedKeys.pair(KEY_SEPARATOR.join(key))
+                                for r, key in enumerate(zip(*key_cols))]
+        else:
+            pairs = HashedKeys.pairs(list(map(KEY_SEPARATOR.join, zip(*key_cols)))) if key_cols else [None] * n
+            for r in slow:
+                pairs[r] = None
+        earlier = {r: first for r, first in enumerate(self.keys.earlier(pairs)) if first is not None}
         return staged, slow, pairs, earlier
 
     def numeric_column(self, i: int) -> int | None:
@@ -309,8 +338,8 @@ class _Columns:
             values = list(map(float, col)) if not integer else list(map(int, col))
         canon: list[Any] = list(col)
         if not integer and _ZERO_FRACTION.search(joined):
-            canon = [c.partition(".")[0] if c.endswith("0") and "." in c and not c.partition(".")[2].strip("0")
-                     else c for c in col]
+            whole = {c: c.partition(".")[0] for c in set(col) if "." in c and not c.partition(".")[2].strip("0")}
+            canon = list(map(whole.get, col, col))  # 80.0 → 80, as canonical(Decimal) writes a whole number
         if checks:
             present = np.array([v for v in values if v is not None] if has_empty else values,
                                dtype=np.int64 if integer else np.float64)
