@@ -151,3 +151,31 @@ def test_pattern_and_enum_checks_are_frictionless_own():
         assert _check("pattern", pattern)(v) == frictionless_field.check_pattern(pattern, v), v
     for v in [None, "online", "ONLINE", ""]:
         assert _check("enum", ["online", "phone"])(v) == frictionless_field.check_enum(["online", "phone"], v), v
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_the_second_shape_gets_the_same_report_from_every_engine(tmp_path, monkeypatch, seed):
+    """Mapped Persian column names, one Jalali period label in Persian digits, no agency column, a value map."""
+    monkeypatch.setattr(columnar, "BATCH", 128)
+    generate.write_agency(tmp_path, "bench", rows=2000, invalid_rate=0.004, seed=seed, shape="labels")
+    path = tmp_path / "service_performance.csv"
+    rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
+    rng = random.Random(seed)
+    for row in rows[1:]:  # what such files hold besides: unknown labels and channels, Arabic letters, repeats
+        if rng.random() < 0.01:
+            row[rng.choice([1, 2])] = rng.choice(["۱۳۹۹-۱۳", "", "نامعلوم", "بر خط", "تلفني", "1399-02"])
+    rows[50] = rows[10]
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    options = dict(fields=generate.LABELS_FIELDS, values={"channel": {fa: en for en, fa in generate.CHANNELS_FA.items()}},
+                   calendar="jalali", agency_id="bench")
+    reports = []
+    for engine in ENGINES:
+        out = tmp_path / f"{engine}.csv"
+        report = validate_file(path, "service_performance", out_csv=out, engine=engine, **options)
+        reports.append((same_verdicts(report.to_dict()), out.read_bytes()))
+    theirs, their_rows = reports[-1]
+    assert theirs["rows_failed"] > 10 and "primary-key" in theirs["error_counts"] and theirs["rows_staged"] > 1900
+    for engine, (ours, our_rows) in zip(ENGINES, reports):
+        assert ours == theirs, engine
+        assert our_rows == their_rows, engine

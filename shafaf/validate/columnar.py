@@ -70,9 +70,10 @@ def run(table: Table, plan: ColumnPlan, kind: str, report: Report, out_csv: Path
         writer = csv.writer(out) if out else None
         if writer:
             writer.writerow(engine.judge.names)
-        for staged in engine.batches():
+        for chunks in engine.batches():
             if writer:
-                writer.writerows(staged)
+                for chunk in chunks:
+                    writer.writerows(chunk)
     finally:
         if out:
             out.close()
@@ -234,7 +235,7 @@ class _Columns:
             pending.update(seen)
             report.rows_read += stop - start
             report.rows_staged += stop - start
-            out.extend(canon[start:stop])
+            out.append(zip(*(c[start:stop] for c in canon)))  # the staged rows, made as they are written
             return stop
         for f in range(start, stop):
             if pairs[f] in pending:
@@ -243,7 +244,7 @@ class _Columns:
             pending[pairs[f]] = numbers[f]
             report.rows_read += 1
             report.rows_staged += 1
-            out.append(canon[f])
+            out.append((tuple(c[f] for c in canon),))
         return stop
 
     @staticmethod
@@ -294,7 +295,6 @@ class _Columns:
             else:
                 broken = list(itertools.compress(range(n), map(operator.gt, x, y)))
             slow.update(broken)
-        staged = list(zip(*canons))
         key_cols = [canons[at] for at in self.key_at]
         if any(SLOW in c or "" in c for c in key_cols):
             pairs: list[Any] = [None if r in slow or "" in key or SLOW in key else HashedKeys.pair(KEY_SEPARATOR.join(key))
@@ -304,7 +304,7 @@ class _Columns:
             for r in slow:
                 pairs[r] = None
         earlier = {r: first for r, first in enumerate(self.keys.earlier(pairs)) if first is not None}
-        return staged, slow, pairs, earlier
+        return canons, slow, pairs, earlier
 
     def numeric_column(self, i: int) -> int | None:
         """The standard field read from source column ``i`` when it is settled as plain numbers, else None."""
@@ -434,7 +434,7 @@ class _Columns:
             typed, errors = self.schema.read(values)
             staged = self.judge.judge(typed, errors, source_row=row_number, raw=raw or None, failed=bool(structural))
             if staged is not None:
-                out.append(staged)
+                out.append((staged,))
 
 
 def _screen(field: Any) -> tuple[float, float]:
