@@ -32,33 +32,26 @@ from __future__ import annotations
 import bisect
 import collections
 import csv
-import decimal
 import itertools
 import operator
-import re
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-import numpy as np
 from frictionless import Schema
 
 from shafaf.normalize.text import removed_marks
-from shafaf.validate.compiled_schema import CompiledSchema, _checks, cell_reader
+from shafaf.validate.compiled_schema import CompiledSchema, cell_reader
 from shafaf.validate.keys import KEY_SEPARATOR, HashedKeys
+from shafaf.validate.number_columns import SLOW, NumberColumn
 from shafaf.validate.mapping import PERIOD_FIELDS, ColumnPlan, map_field, map_period, map_rows
 from shafaf.validate.readers import Table, reading_error
 from shafaf.validate.report import Report, canonical
 from shafaf.validate.row_rules import RULE_PAIRS, ColumnKinds, RowJudge, flag_structure
 
-BATCH = 20_000
+BATCH = 4096  # rows a batch: large enough for C loops to dominate, small enough to keep memory flat
 MEMO_LIMIT = 200_000  # distinct cells remembered per column across batches
-SLOW = object()  # a cell the row path must judge
 _EXTRA = [("extra-cell", "Extra Cell")]
 _MISSING = [("missing-cell", "Missing Cell")]
-_INTEGERS = re.compile(r"(?:(?:0|[1-9][0-9]{0,17})?\n)*(?:0|[1-9][0-9]{0,17})?")
-_NUMBERS = re.compile(r"(?:(?:(?:0|[1-9][0-9]{0,8})(?:\.[0-9]{1,6})?)?\n)*(?:(?:0|[1-9][0-9]{0,8})(?:\.[0-9]{1,6})?)?")
-_ZERO_FRACTION = re.compile(r"\.0+(?:\n|$)")
-_BOUNDS = {"required", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}
 
 
 def run(table: Table, plan: ColumnPlan, kind: str, report: Report, out_csv: Path | None, *, schema: Schema,
@@ -109,26 +102,7 @@ class _Columns:
         self.memo: list[dict[str, Any]] = [{} for _ in names]
         self.typed_memo: list[dict[str, Any]] = [{} for _ in names]
         self.period_memo: dict[str, Any] = {}
-        self.numeric = [self._numeric(at) for at in range(len(names))]
-        self._screen = [_screen(f) for f in self.fields]
-
-    def _numeric(self, at: int) -> tuple[re.Pattern[str], list[Any], bool] | None:
-        """(the column's pattern, its bound checks, integer?) when a column of plain numbers can be settled in bulk."""
-        field, plan, name = self.fields[at], self.plan, self.plan.field_names[at]
-        if field.type not in ("integer", "number") or name in plan.value_maps or name == "agency_id":
-            return None
-        if self.plan.period_index is not None and name in PERIOD_FIELDS:
-            return None
-        missing = field.missing_values if field.has_defined("missing_values") else self.fields[at].schema.missing_values
-        if list(missing) != [""] or set(field.constraints) - _BOUNDS:
-            return None
-        if field.type == "integer" and not field.bare_number:
-            return None
-        if field.type == "number" and (not field.bare_number or field.float_number
-                                       or {"group_char", "decimal_char"} & set(field.list_defined())):
-            return None
-        checks = [check for name, check, _ in _checks(field, field.create_value_reader()) if name != "required"]
-        return (_INTEGERS if field.type == "integer" else _NUMBERS), checks, field.type == "integer"
+        self.numeric = [NumberColumn.of(f, name, plan) for f, name in zip(self.fields, names)]
 
     # -- reading
 
@@ -317,48 +291,13 @@ class _Columns:
     def _column(self, at: int, index: int, col: tuple[str, ...]) -> tuple[list[Any], list[Any] | None]:
         numeric = self.numeric[at]
         if numeric is not None:
-            pattern, checks, integer = numeric
-            joined = "\n".join(col)
-            if pattern.fullmatch(joined):
+            settled = numeric.settle(col, typed=at in self.typed_needed)
+            if settled is not None:
                 if self.kinds.kinds[index] == "empty" and any(col):
                     self.kinds.kinds[index] = "number"  # what ColumnKinds.see concludes of plain numbers
-                return self._numbers(at, col, joined, checks, integer)
+                return settled
             self.kinds.see_values(index, set(col))
         return self._memo(at, col)
-
-    def _numbers(self, at: int, col: tuple[str, ...], joined: str, checks: list[Any], integer: bool
-                 ) -> tuple[list[Any], list[Any] | None]:
-        """A column of plain ASCII numbers (and empty cells): canonical text, typed values, bounds on the extremes."""
-        has_empty = "" in col
-        required = bool(self.fields[at].constraints.get("required"))
-        exact = (lambda c: int(c)) if integer else decimal.Decimal
-        if has_empty:
-            values = [float(c) if c else None for c in col] if not integer else [int(c) if c else None for c in col]
-        else:
-            values = list(map(float, col)) if not integer else list(map(int, col))
-        canon: list[Any] = list(col)
-        if not integer and _ZERO_FRACTION.search(joined):
-            whole = {c: c.partition(".")[0] for c in set(col) if "." in c and not c.partition(".")[2].strip("0")}
-            canon = list(map(whole.get, col, col))  # 80.0 → 80, as canonical(Decimal) writes a whole number
-        if checks:
-            present = np.array([v for v in values if v is not None] if has_empty else values,
-                               dtype=np.int64 if integer else np.float64)
-            where = np.flatnonzero(np.array([v is not None for v in values])) if has_empty else None
-            if present.size:
-                lo, hi = self._screen[at]
-                # Inside the open interval of the bounds every value passes (a float rounds monotonically: one
-                # strictly inside is inside); the others are checked exactly, as Decimals, by the schema's checks.
-                outside = np.flatnonzero(~((present > lo) & (present < hi))).tolist()
-                for j in outside:
-                    r = int(where[j]) if where is not None else j
-                    if not all(check(exact(col[r])) for check in checks):
-                        canon[r] = SLOW
-        if has_empty and required:
-            canon = [SLOW if c == "" else c for c in canon]
-        typed = None
-        if at in self.typed_needed:
-            typed = values if integer else [None if v is None else decimal.Decimal(c) for v, c in zip(values, col)]
-        return canon, typed
 
     def _memo(self, at: int, col: tuple[str, ...]) -> tuple[list[Any], list[Any] | None]:
         """Each distinct cell settled once by the row engines' own functions, then looked up for every row."""
@@ -436,10 +375,3 @@ class _Columns:
             if staged is not None:
                 out.append((staged,))
 
-
-def _screen(field: Any) -> tuple[float, float]:
-    """The open interval inside every bound of ``field`` (as floats: a screen, not a verdict)."""
-    c = field.constraints
-    lows = [float(c[k]) for k in ("minimum", "exclusiveMinimum") if c.get(k) is not None]
-    highs = [float(c[k]) for k in ("maximum", "exclusiveMaximum") if c.get(k) is not None]
-    return (max(lows) if lows else -np.inf), (min(highs) if highs else np.inf)

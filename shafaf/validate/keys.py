@@ -58,8 +58,11 @@ class HashedKeys:
     96 bits with a probability of about n²/2⁹⁷ (6·10⁻¹⁷ at three million
     keys). The current batch's keys wait in a dict (``first_row`` sees them
     in row order); ``end_batch`` sorts them into a run, and runs of equal
-    size are merged (a binary counter: each key is merged log₂(n) times).
+    size are merged (a binary counter: each key is merged log₂(n) times) up to ``RUN_CAP`` keys, so a merge
+    never needs more than a few MB beside the runs themselves (16 bytes a key: 48 MB at three million).
     """
+
+    RUN_CAP = 1 << 19
 
     def __init__(self) -> None:
         self.runs: list[tuple[np.ndarray, np.ndarray]] = []  # (h1 sorted, (h2 high 32 bits << 32) | row)
@@ -114,7 +117,7 @@ class HashedKeys:
         self.pending = {}
         order = np.argsort(h1, kind="stable")
         run = (h1[order], rest[order])
-        while self.runs and len(self.runs[-1][0]) <= len(run[0]):
+        while self.runs and len(self.runs[-1][0]) <= len(run[0]) and len(run[0]) < self.RUN_CAP:
             hashes, more = self.runs.pop()
             merged = np.concatenate([hashes, run[0]])
             order = np.argsort(merged, kind="stable")
