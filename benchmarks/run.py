@@ -64,14 +64,16 @@ cli()
 
 
 def measure(cmd: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None) -> dict[str, float]:
-    """Wall seconds and peak RSS (MB) of one command; a failure stops the suite with its output."""
+    """Wall seconds, CPU seconds (user + system: what a loaded, shared machine does not inflate as much) and peak
+    RSS (MB) of one command; a failure stops the suite with its output."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     output = proc.stdout.read() if proc.stdout else b""
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return {"seconds": seconds, "rss_mb": usage.ru_maxrss / 1024, "exit": proc.returncode, "output": output}
+    return {"seconds": seconds, "cpu_s": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
+            "exit": proc.returncode, "output": output}
 
 
 def repeated(runs: int, once: Any) -> dict[str, float]:
@@ -80,7 +82,9 @@ def repeated(runs: int, once: Any) -> dict[str, float]:
     seconds = [r["seconds"] for r in results]
     out = {"median_s": round(statistics.median(seconds), 2), "min_s": round(min(seconds), 2),
            "max_s": round(max(seconds), 2), "peak_rss_mb": round(max(r["rss_mb"] for r in results), 1)}
-    for part in ("harvest_s", "publish_s"):
+    if all("cpu_s" in r for r in results):
+        out["cpu_s"] = round(statistics.median(r["cpu_s"] for r in results), 2)
+    for part in ("harvest_s", "publish_s", "harvest_cpu_s", "publish_cpu_s"):
         if part in results[0]:
             out[part] = round(statistics.median(r[part] for r in results), 2)
     return out
@@ -131,7 +135,8 @@ def shafaf_ingest(registry: Path, data_dir: Path) -> dict[str, float]:
     publish = checked(measure(shafaf("publish", "--registry", str(registry), "--data-dir", str(data_dir),
                                      "--no-downloads", "--json")))
     return {"seconds": harvest["seconds"] + publish["seconds"], "rss_mb": max(harvest["rss_mb"], publish["rss_mb"]),
-            "harvest_s": harvest["seconds"], "publish_s": publish["seconds"]}
+            "harvest_s": harvest["seconds"], "publish_s": publish["seconds"], "cpu_s": harvest["cpu_s"] + publish["cpu_s"],
+            "harvest_cpu_s": harvest["cpu_s"], "publish_cpu_s": publish["cpu_s"]}
 
 
 def ingest(work: Path, rows: int, *, repeat: int, peers_venv_ok: bool, shape: str = "standard") -> dict[str, Any]:
@@ -179,6 +184,12 @@ def ingest(work: Path, rows: int, *, repeat: int, peers_venv_ok: bool, shape: st
                              if isinstance(f, dict) and "median_s" in f}
     figures["peers_back_to_back_s"] = round(peers, 2)
     figures["speedup_vs_peers"] = round(peers / figures["shafaf"]["median_s"], 2)
+    if all("cpu_s" in figures[k] for k in ("shafaf", "frictionless_validate", "sqlite_utils_insert")):
+        figures["speedup_vs_peers_cpu"] = round((figures["frictionless_validate"]["cpu_s"] + figures["sqlite_utils_insert"]
+                                                 ["cpu_s"]) / figures["shafaf"]["cpu_s"], 2)
+        if "shafaf_validate" in figures:
+            figures["validate_vs_frictionless_cpu"] = round(figures["frictionless_validate"]["cpu_s"]
+                                                            / figures["shafaf_validate"]["cpu_s"], 2)
     if "shafaf_validate" in figures:
         figures["validate_vs_frictionless"] = round(figures["frictionless_validate"]["median_s"]
                                                     / figures["shafaf_validate"]["median_s"], 2)
@@ -332,7 +343,8 @@ def markdown(results: dict[str, Any]) -> str:
              f"Python {m['python']}, SQLite {m['sqlite']}. Command: `{results['command']}`.", ""]
     if results.get("ingest"):
         lines += ["### Ingest (one agency's service-performance file)", "",
-                  "| rows | tool | median s | min–max s | rows/s | peak RSS MB |", "| ---: | --- | ---: | ---: | ---: | ---: |"]
+                  "| rows | tool | median s | min–max s | CPU s | rows/s | peak RSS MB |",
+                  "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
         for fig in results["ingest"]:
             shape = "" if fig.get("shape", "standard") == "standard" else " (labels)"
             for name in ("shafaf", "shafaf_validate", "frictionless_validate", "sqlite_utils_insert", "csvs_to_sqlite",
@@ -340,14 +352,18 @@ def markdown(results: dict[str, Any]) -> str:
                 if name in fig:
                     f = fig[name]
                     split = f" (harvest {f['harvest_s']} + publish {f['publish_s']})" if "harvest_s" in f else ""
+                    cpu = f.get("cpu_s", "")
+                    if "harvest_cpu_s" in f:
+                        cpu = f"{cpu} ({f['harvest_cpu_s']} + {f['publish_cpu_s']})"
                     lines.append(f"| {fig['rows']:,}{shape} | {name.replace('_', ' ')}{split} | {f['median_s']} "
-                                 f"| {f['min_s']}–{f['max_s']} | {fig['rows_per_s'][name]:,} | {f['peak_rss_mb']} |")
+                                 f"| {f['min_s']}–{f['max_s']} | {cpu} | {fig['rows_per_s'][name]:,} | {f['peak_rss_mb']} |")
             lines.append(f"| {fig['rows']:,}{shape} | **Shafaf vs frictionless + sqlite-utils back to back** | "
-                         f"{fig['peers_back_to_back_s']} vs {fig['shafaf']['median_s']} | | **{fig['speedup_vs_peers']}×** | |")
+                         f"{fig['peers_back_to_back_s']} vs {fig['shafaf']['median_s']} | | {_cpu_ratio(fig, 'speedup_vs_peers_cpu')} "
+                         f"| **{fig['speedup_vs_peers']}×** | |")
             if "validate_vs_frictionless" in fig:
                 lines.append(f"| {fig['rows']:,}{shape} | **shafaf validate vs frictionless validate** | "
                              f"{fig['frictionless_validate']['median_s']} vs {fig['shafaf_validate']['median_s']} | | "
-                             f"**{fig['validate_vs_frictionless']}×** | |")
+                             f"{_cpu_ratio(fig, 'validate_vs_frictionless_cpu')} | **{fig['validate_vs_frictionless']}×** | |")
         lines.append("")
     if results.get("reharvest"):
         r = results["reharvest"]
@@ -366,6 +382,10 @@ def markdown(results: dict[str, Any]) -> str:
                              f"| {b['p99_ms']} | {a['failures'] + b['failures']} |")
         lines += ["", f"Agency page requests/s against plain Datasette's table JSON at c=20: **{s['agency_vs_plain_c20']}×**.", ""]
     return "\n".join(lines)
+
+
+def _cpu_ratio(fig: dict[str, Any], key: str) -> str:
+    return f"{fig[key]}× by CPU" if key in fig else ""
 
 
 def write_report(results: dict[str, Any], *, json_path: Path, md_path: Path) -> None:
