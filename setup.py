@@ -28,6 +28,9 @@ setup(
         "PyYAML>=6,<7",
         "croniter>=2,<8",
         "jdatetime>=5,<7",
+        # The columnar validation engine's key index and bounds screen (validate/keys.py, number_columns.py):
+        # chosen over polars, pyarrow and DuckDB in docs/benchmarks.md (17 MB wheel; they are 25-55 MB).
+        "numpy>=1.26,<3",
         # The pages' gettext catalogues (read_po/write_mo) and Gregorian month names in Persian.
         "babel>=2.14,<3",
         # fetch.py replaces the transport's connection pool to check every connected address

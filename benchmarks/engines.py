@@ -161,8 +161,8 @@ def run_child(name: str, path: str, site: str | None) -> dict[str, object]:
     if proc.returncode:
         return {"engine": name, "error": err.decode(errors="replace")[-800:]}
     result = json.loads(out)
-    return {"engine": name, "seconds": round(seconds, 2), "failed_rows": result["failed"],
-            "peak_rss_mb": round(result["rss_mb"], 1)}
+    return {"engine": name, "seconds": round(seconds, 2), "cpu_s": round(result["cpu_s"], 2),
+            "failed_rows": result["failed"], "peak_rss_mb": round(result["rss_mb"], 1)}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -176,8 +176,8 @@ def main(argv: list[str] | None = None) -> None:
         import resource
 
         failed = CANDIDATES[args.child](args.file)
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(json.dumps({"failed": failed, "rss_mb": rss}))
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        print(json.dumps({"failed": failed, "rss_mb": usage.ru_maxrss / 1024, "cpu_s": usage.ru_utime + usage.ru_stime}))
         return
     for name in args.only.split(","):
         print(json.dumps(run_child(name, args.file, args.site)), flush=True)
