@@ -26,6 +26,18 @@ PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 _NAMES = ("صدور", "تمدید", "ثبت", "استعلام", "پرداخت", "درخواست", "تغییر", "ابطال")
 _OBJECTS = ("گواهی", "پروانه", "کارت", "مجوز", "اظهارنامه", "شناسنامه", "گذرنامه", "پلاک")
 
+# The second shape (issue 21): what many agencies send. Their own column names (mapped by the registry), one
+# Jalali period label in Persian digits (۱۳۹۹-۰۱), no agency column (the registry's agency fills it), channels
+# in Persian (a value map), costs in whole rials.
+LABELS_HEADER = ("کد خدمت", "دوره", "مجرا", "درخواست", "انجام شده", "در زمان استاندارد", "میانه روز", "رضایت",
+                 "شکایت", "هزینه (ریال)", "دسترس پذیری")
+LABELS_FIELDS = {"service_id": "کد خدمت", "period": "دوره", "channel": "مجرا", "applications": "درخواست",
+                 "completed": "انجام شده", "within_standard": "در زمان استاندارد", "median_days": "میانه روز",
+                 "satisfaction": "رضایت", "complaints": "شکایت", "cost": "هزینه (ریال)", "availability_pct": "دسترس پذیری"}
+CHANNELS_FA = {"online": "برخط", "in_person": "حضوری", "phone": "تلفنی", "mail": "پستی", "kiosk": "کیوسک",
+               "service_office": "دفتر پیشخوان", "other": "سایر"}
+SHAPES = ("standard", "labels")
+
 PERFORMANCE_HEADER = ("agency_id", "service_id", "period_start", "period_end", "period_label", "channel",
                       "applications", "completed", "within_standard", "median_days", "satisfaction",
                       "complaints", "cost", "availability_pct")
@@ -36,8 +48,12 @@ def services_needed(rows: int) -> int:
     return max(1, math.ceil(rows / (MONTHS * len(CHANNELS))))
 
 
-def write_agency(folder: Path, agency_id: str, *, rows: int, invalid_rate: float = 0.001, seed: int = 1405) -> int:
-    """Write ``services.csv`` and ``service_performance.csv`` (exactly ``rows`` rows); returns the invalid rows."""
+def write_agency(folder: Path, agency_id: str, *, rows: int, invalid_rate: float = 0.001, seed: int = 1405,
+                 shape: str = "standard") -> int:
+    """Write ``services.csv`` and ``service_performance.csv`` (exactly ``rows`` rows); returns the invalid rows.
+
+    ``shape``: ``standard`` (the standard's columns) or ``labels`` (``LABELS_HEADER``, see above).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(f"{seed}:{agency_id}")
     services = services_needed(rows)
@@ -55,7 +71,7 @@ def write_agency(folder: Path, agency_id: str, *, rows: int, invalid_rate: float
     invalid = 0
     with (folder / "service_performance.csv").open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
-        out.writerow(PERFORMANCE_HEADER)
+        out.writerow(LABELS_HEADER if shape == "labels" else PERFORMANCE_HEADER)
         written = 0
         for i in range(services):
             for start, end, label in months:
@@ -66,13 +82,13 @@ def write_agency(folder: Path, agency_id: str, *, rows: int, invalid_rate: float
                     if rng.random() < invalid_rate:
                         _spoil(rng, row)
                         invalid += 1
-                    out.writerow(row)
+                    out.writerow(_as_labels(row) if shape == "labels" else row)
                     written += 1
     return invalid
 
 
 def write_registry(root: Path, agencies: dict[str, int], *, invalid_rate: float = 0.001, base_url: str | None = None,
-                   settings: dict[str, object] | None = None) -> Path:
+                   settings: dict[str, object] | None = None, shape: str = "standard") -> Path:
     """Data for each agency (id → performance rows) under ``root`` and a registry of its two sources.
 
     The sources are local files, or with ``base_url`` the same files over HTTP
@@ -82,13 +98,18 @@ def write_registry(root: Path, agencies: dict[str, int], *, invalid_rate: float 
     lines += [f"  {key}: {json.dumps(value)}" for key, value in (settings or {}).items()]
     lines.append("agencies:")
     for agency_id, rows in agencies.items():
-        write_agency(root / agency_id, agency_id, rows=rows, invalid_rate=invalid_rate)
+        write_agency(root / agency_id, agency_id, rows=rows, invalid_rate=invalid_rate, shape=shape)
         lines += [f"  - id: {agency_id}", f"    name_fa: دستگاه {agency_id}", f"    name_en: Agency {agency_id}",
                   "    sources:"]
         for dataset in ("services", "service_performance"):
             where = (["        kind: http", f"        url: {base_url}/{agency_id}/{dataset}.csv"] if base_url
                      else ["        kind: file", f"        path: {agency_id}/{dataset}.csv"])
             lines += [f"      - dataset: {dataset}", *where, '        schedule: "0 2 * * *"']
+            if shape == "labels" and dataset == "service_performance":
+                lines += ["        calendar: jalali", "        fields:"]
+                lines += [f"          {name}: {json.dumps(column, ensure_ascii=False)}" for name, column in LABELS_FIELDS.items()]
+                lines += ["        values:", "          channel:"]
+                lines += [f"            {json.dumps(fa, ensure_ascii=False)}: {en}" for en, fa in CHANNELS_FA.items()]
     path = root / ("http.yml" if base_url else "agencies.yml")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -102,6 +123,13 @@ def _performance_row(rng: random.Random, agency_id: str, service_id: str, start:
     return [agency_id, service_id, start, end, label, channel, applications, completed, within,
             round(rng.uniform(0, 30), 1), round(rng.uniform(40, 100), 1), rng.randint(0, 50),
             rng.randint(0, 10**9), round(rng.uniform(90, 100), 2)]
+
+
+def _as_labels(row: list[object]) -> list[object]:
+    """A standard row in the second shape: no agency, one Jalali period label, the channel in Persian."""
+    start = jdatetime.date.fromgregorian(date=dt.date.fromisoformat(str(row[2])))
+    period = f"{start.year}-{start.month:02d}".translate(PERSIAN_DIGITS)
+    return [row[1], period, CHANNELS_FA[str(row[5])], *row[6:]]
 
 
 def _spoil(rng: random.Random, row: list[object]) -> None:
@@ -130,8 +158,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--agency", default="bench")
     parser.add_argument("--invalid-rate", type=float, default=0.001)
+    parser.add_argument("--shape", choices=SHAPES, default="standard")
     args = parser.parse_args()
-    invalid = write_agency(args.folder, args.agency, rows=args.rows, invalid_rate=args.invalid_rate)
+    invalid = write_agency(args.folder, args.agency, rows=args.rows, invalid_rate=args.invalid_rate, shape=args.shape)
     print(f"{args.rows} rows ({invalid} invalid) in {args.folder}")
 
 

@@ -48,7 +48,7 @@ conn = sqlite3.connect(sys.argv[2])
 with open(sys.argv[1], newline="", encoding="utf-8") as f:
     rows = csv.reader(f)
     header = next(rows)
-    conn.execute(f"create table t ({', '.join(header)})")
+    conn.execute(f"create table t ({', '.join(f'[{h}]' for h in header)})")
     with conn:
         conn.executemany(f"insert into t values ({', '.join('?' * len(header))})", rows)
 """
@@ -67,7 +67,8 @@ cli()
 
 
 def measure(cmd: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None) -> dict[str, float]:
-    """Wall seconds and peak RSS (MB) of one command; a failure stops the suite with its output."""
+    """Wall seconds, CPU seconds (user + system: what a loaded, shared machine does not inflate as much) and peak
+    RSS (MB) of one command; a failure stops the suite with its output."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     output = proc.stdout.read() if proc.stdout else b""
@@ -82,8 +83,14 @@ def repeated(runs: int, once: Any) -> dict[str, float]:
     """``once()`` ``runs`` times: median, min and max seconds, and the largest peak RSS."""
     results = [once() for _ in range(runs)]
     seconds = [r["seconds"] for r in results]
-    return {"median_s": round(statistics.median(seconds), 2), "min_s": round(min(seconds), 2),
-            "max_s": round(max(seconds), 2), "peak_rss_mb": round(max(r["rss_mb"] for r in results), 1)}
+    out = {"median_s": round(statistics.median(seconds), 2), "min_s": round(min(seconds), 2),
+           "max_s": round(max(seconds), 2), "peak_rss_mb": round(max(r["rss_mb"] for r in results), 1)}
+    if all("cpu_s" in r for r in results):
+        out["cpu_s"] = round(statistics.median(r["cpu_s"] for r in results), 2)
+    for part in ("harvest_s", "publish_s", "harvest_cpu_s", "publish_cpu_s"):
+        if part in results[0]:
+            out[part] = round(statistics.median(r[part] for r in results), 2)
+    return out
 
 
 def checked(result: dict[str, Any], *, allowed: tuple[int, ...] = (0,)) -> dict[str, Any]:
@@ -99,13 +106,29 @@ def shafaf(*args: str) -> list[str]:
 # -- 1. ingest
 
 
-def build(work: Path, rows: int) -> tuple[Path, Path]:
+def build(work: Path, rows: int, shape: str = "standard") -> tuple[Path, Path]:
     """The generated registry and file of one agency with ``rows`` rows, and the data dir Shafaf publishes into."""
-    folder = work / f"ingest-{rows}"
+    tag = f"{rows}" if shape == "standard" else f"{shape}-{rows}"
+    folder = work / f"ingest-{tag}"
     registry = folder / "agencies.yml"  # written last, so its presence means the data is whole (it is deterministic)
     if not registry.exists():
-        generate.write_registry(folder, {"bench": rows})
-    return registry, work / f"shafaf-{rows}"
+        generate.write_registry(folder, {"bench": rows}, shape=shape)
+    return registry, work / f"shafaf-{tag}"
+
+
+def labels_schema() -> dict[str, Any]:
+    """The second shape's columns as they are, for frictionless: the standard's types, bounds and key."""
+    standard = {f["name"]: f for f in json.loads(SCHEMA.read_text(encoding="utf-8"))["fields"]}
+    fields = []
+    for name, column in generate.LABELS_FIELDS.items():
+        field = {k: v for k, v in standard.get(name, {"type": "string"}).items() if k in ("type", "constraints")}
+        if name == "period":
+            field = {"type": "string", "constraints": {"required": True}}
+        if name == "channel":
+            field = {"type": "string", "constraints": {"required": True, "enum": list(generate.CHANNELS_FA.values())}}
+        fields.append({"name": column, **field})
+    key = [generate.LABELS_FIELDS[k] for k in ("service_id", "period", "channel")]
+    return {"fields": fields, "primaryKey": key, "missingValues": [""]}
 
 
 def shafaf_ingest(registry: Path, data_dir: Path) -> dict[str, float]:
@@ -115,16 +138,21 @@ def shafaf_ingest(registry: Path, data_dir: Path) -> dict[str, float]:
     publish = checked(measure(shafaf("publish", "--registry", str(registry), "--data-dir", str(data_dir),
                                      "--no-downloads", "--json")))
     return {"seconds": harvest["seconds"] + publish["seconds"], "rss_mb": max(harvest["rss_mb"], publish["rss_mb"]),
-            "harvest_s": harvest["seconds"], "publish_s": publish["seconds"]}
+            "harvest_s": harvest["seconds"], "publish_s": publish["seconds"], "cpu_s": harvest["cpu_s"] + publish["cpu_s"],
+            "harvest_cpu_s": harvest["cpu_s"], "publish_cpu_s": publish["cpu_s"]}
 
 
-def ingest(work: Path, rows: int, *, repeat: int, peers_venv_ok: bool) -> dict[str, Any]:
+def ingest(work: Path, rows: int, *, repeat: int, peers_venv_ok: bool, shape: str = "standard") -> dict[str, Any]:
     """One agency's file of ``rows`` rows: Shafaf's harvest + publish, then the peers on the same file."""
-    registry, data_dir = build(work, rows)
+    registry, data_dir = build(work, rows, shape)
     csv_path = registry.parent / "bench" / "service_performance.csv"
 
     def shafaf_once() -> dict[str, float]:
         return shafaf_ingest(registry, data_dir)
+
+    def shafaf_validate() -> dict[str, Any]:  # exit 1: the file has invalid rows, which is what it reports
+        return checked(measure(shafaf("validate", str(csv_path), "--dataset", "service_performance", "--agency",
+                                      "bench", "--json")), allowed=(0, 1))
 
     def in_tmp(cmd: Any, *, allowed: tuple[int, ...] = (0,)) -> Any:
         def once() -> dict[str, Any]:
@@ -136,10 +164,12 @@ def ingest(work: Path, rows: int, *, repeat: int, peers_venv_ok: bool) -> dict[s
     # The standard's schema without its foreign keys: frictionless resolves those only inside a data package.
     peer_schema = registry.parent / "bench" / "service_performance.schema.json"
     peer_schema.write_text(json.dumps({k: v for k, v in json.loads(SCHEMA.read_text(encoding="utf-8")).items()
-                                       if k != "foreignKeys"}), encoding="utf-8")
+                                       if k != "foreignKeys"} if shape == "standard" else labels_schema(),
+                                      ensure_ascii=False), encoding="utf-8")
     sqlite_utils = shutil.which("sqlite-utils") or "sqlite-utils"
     figures: dict[str, Any] = {
         "rows": rows,
+        "shape": shape,
         "shafaf": repeated(repeat, shafaf_once),
         # exit 1: the file has invalid rows, which is what it reports
         "frictionless_validate": repeated(repeat, lambda: frictionless_validate(frictionless, peer_schema, csv_path, rows)),
@@ -147,6 +177,8 @@ def ingest(work: Path, rows: int, *, repeat: int, peers_venv_ok: bool) -> dict[s
             sqlite_utils, "insert", str(tmp / "t.db"), "service_performance", str(csv_path), "--csv"])),
         "raw_limit": repeated(repeat, in_tmp(lambda tmp: [sys.executable, "-c", RAW_LIMIT, str(csv_path), str(tmp / "t.db")])),
     }
+    if shape == "standard":  # `shafaf validate` takes no registry mapping: the standard's columns only
+        figures["shafaf_validate"] = repeated(repeat, shafaf_validate)
     csvs_to_sqlite = peers_venv(work) / "bin" / "csvs-to-sqlite" if peers_venv_ok else None
     if csvs_to_sqlite and csvs_to_sqlite.exists():
         figures["csvs_to_sqlite"] = repeated(repeat, in_tmp(lambda tmp: [str(csvs_to_sqlite), str(csv_path), str(tmp / "t.db")]))
@@ -155,6 +187,15 @@ def ingest(work: Path, rows: int, *, repeat: int, peers_venv_ok: bool) -> dict[s
                              if isinstance(f, dict) and "median_s" in f}
     figures["peers_back_to_back_s"] = round(peers, 2)
     figures["speedup_vs_peers"] = round(peers / figures["shafaf"]["median_s"], 2)
+    if all("cpu_s" in figures[k] for k in ("shafaf", "frictionless_validate", "sqlite_utils_insert")):
+        figures["speedup_vs_peers_cpu"] = round((figures["frictionless_validate"]["cpu_s"] + figures["sqlite_utils_insert"]
+                                                 ["cpu_s"]) / figures["shafaf"]["cpu_s"], 2)
+        if "shafaf_validate" in figures:
+            figures["validate_vs_frictionless_cpu"] = round(figures["frictionless_validate"]["cpu_s"]
+                                                            / figures["shafaf_validate"]["cpu_s"], 2)
+    if "shafaf_validate" in figures:
+        figures["validate_vs_frictionless"] = round(figures["frictionless_validate"]["median_s"]
+                                                    / figures["shafaf_validate"]["median_s"], 2)
     return figures
 
 
@@ -305,15 +346,27 @@ def markdown(results: dict[str, Any]) -> str:
              f"Python {m['python']}, SQLite {m['sqlite']}. Command: `{results['command']}`.", ""]
     if results.get("ingest"):
         lines += ["### Ingest (one agency's service-performance file)", "",
-                  "| rows | tool | median s | min–max s | rows/s | peak RSS MB |", "| ---: | --- | ---: | ---: | ---: | ---: |"]
+                  "| rows | tool | median s | min–max s | CPU s | rows/s | peak RSS MB |",
+                  "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
         for fig in results["ingest"]:
-            for name in ("shafaf", "frictionless_validate", "sqlite_utils_insert", "csvs_to_sqlite", "raw_limit"):
+            shape = "" if fig.get("shape", "standard") == "standard" else " (labels)"
+            for name in ("shafaf", "shafaf_validate", "frictionless_validate", "sqlite_utils_insert", "csvs_to_sqlite",
+                         "raw_limit"):
                 if name in fig:
                     f = fig[name]
-                    lines.append(f"| {fig['rows']:,} | {name.replace('_', ' ')} | {f['median_s']} | {f['min_s']}–{f['max_s']} "
-                                 f"| {fig['rows_per_s'][name]:,} | {f['peak_rss_mb']} |")
-            lines.append(f"| {fig['rows']:,} | **Shafaf vs frictionless + sqlite-utils back to back** | "
-                         f"{fig['peers_back_to_back_s']} vs {fig['shafaf']['median_s']} | | **{fig['speedup_vs_peers']}×** | |")
+                    split = f" (harvest {f['harvest_s']} + publish {f['publish_s']})" if "harvest_s" in f else ""
+                    cpu = f.get("cpu_s", "")
+                    if "harvest_cpu_s" in f:
+                        cpu = f"{cpu} ({f['harvest_cpu_s']} + {f['publish_cpu_s']})"
+                    lines.append(f"| {fig['rows']:,}{shape} | {name.replace('_', ' ')}{split} | {f['median_s']} "
+                                 f"| {f['min_s']}–{f['max_s']} | {cpu} | {fig['rows_per_s'][name]:,} | {f['peak_rss_mb']} |")
+            lines.append(f"| {fig['rows']:,}{shape} | **Shafaf vs frictionless + sqlite-utils back to back** | "
+                         f"{fig['peers_back_to_back_s']} vs {fig['shafaf']['median_s']} | | {_cpu_ratio(fig, 'speedup_vs_peers_cpu')} "
+                         f"| **{fig['speedup_vs_peers']}×** | |")
+            if "validate_vs_frictionless" in fig:
+                lines.append(f"| {fig['rows']:,}{shape} | **shafaf validate vs frictionless validate** | "
+                             f"{fig['frictionless_validate']['median_s']} vs {fig['shafaf_validate']['median_s']} | | "
+                             f"{_cpu_ratio(fig, 'validate_vs_frictionless_cpu')} | **{fig['validate_vs_frictionless']}×** | |")
         lines.append("")
     if results.get("reharvest"):
         r = results["reharvest"]
@@ -334,6 +387,10 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _cpu_ratio(fig: dict[str, Any], key: str) -> str:
+    return f"{fig[key]}× by CPU" if key in fig else ""
+
+
 def write_report(results: dict[str, Any], *, json_path: Path, md_path: Path) -> None:
     json_path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     begin, end = "<!-- results: begin -->", "<!-- results: end -->"
@@ -352,6 +409,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--scale", nargs="+", default=["200x1000"],
                         help="sizes of the scale section, AGENCIESxROWS each (the issue's target: 1000x1000)")
     parser.add_argument("--smoke", action="store_true", help="10k rows, one run each, a few requests")
+    parser.add_argument("--shapes", default=",".join(generate.SHAPES), help="input shapes: " + ", ".join(generate.SHAPES))
+    parser.add_argument("--no-csvs-to-sqlite", action="store_true", help="leave out the peer that needs a venv of its own")
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "work")
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results.json")
     parser.add_argument("--markdown", type=Path, default=ROOT / "docs" / "benchmarks.md")
@@ -371,7 +430,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     results: dict[str, Any] = {"machine": machine(), "command": command}
     if "ingest" in only:
         results["ingest"] = [ingest(args.work, rows, repeat=args.repeat if rows <= 1_000_000 else args.repeat_large,
-                                    peers_venv_ok=not args.smoke) for rows in args.rows]
+                                    peers_venv_ok=not args.smoke and not args.no_csvs_to_sqlite, shape=shape)
+                             for rows in args.rows for shape in args.shapes.split(",")]
         print(json.dumps(results["ingest"], indent=1), file=sys.stderr)
     if "reharvest" in only:
         results["reharvest"] = reharvest(args.work, agencies=5 if args.smoke else 50,

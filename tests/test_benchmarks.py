@@ -27,7 +27,9 @@ def test_smoke_run_writes_every_section(tmp_path):
                         "--markdown", str(md)])
     ingest = results["ingest"][0]
     assert ingest["rows"] == 10_000 and ingest["shafaf"]["median_s"] > 0
-    assert {"frictionless_validate", "sqlite_utils_insert", "raw_limit"} <= set(ingest)
+    assert {"frictionless_validate", "sqlite_utils_insert", "raw_limit", "shafaf_validate"} <= set(ingest)
+    labels = results["ingest"][1]  # the second shape: mapped names, period labels, no agency column
+    assert labels["shape"] == "labels" and labels["shafaf"]["median_s"] > 0 and "frictionless_validate" in labels
     assert results["reharvest"]["unchanged_s"] > 0
     serve = results["serve"]
     assert all(fig["c1"]["failures"] == 0 and fig["c20"]["failures"] == 0

@@ -55,7 +55,7 @@ def test_the_ids_of_routes_registry_and_exports_are_one_pattern():
 
 def test_the_registry_harvesters_and_validate_read_one_list_of_formats():
     from shafaf.config.sources.common import FORMATS as REGISTRY_FORMATS
-    from shafaf.validate.engine import DATA_FORMATS
+    from shafaf.validate.folder import DATA_FORMATS
 
     assert REGISTRY_FORMATS is FORMATS and DATA_FORMATS is FORMAT_BY_SUFFIX
     assert set(FORMAT_BY_SUFFIX.values()) == set(FORMATS)
@@ -86,7 +86,8 @@ def test_durable_writes_replace_whole_and_leave_nothing_behind(tmp_path):
 
 
 def test_mapping_options_travel_as_one_piece():
-    from shafaf.validate.engine import validate_file, validate_files
+    from shafaf.validate.engine import validate_file
+    from shafaf.validate.folder import validate_files
     from shafaf.validate.mapping import MappingOptions, plan_columns
 
     loose = {"fields", "values", "agency_id", "calendar", "year_pivot", "unpivot"}

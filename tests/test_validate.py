@@ -6,7 +6,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-from shafaf.validate import engine as validate_mod
+from shafaf.validate import report as report_mod
 from shafaf.harvest.runner import harvest
 from shafaf.publish.writer import publish
 from shafaf.validate.engine import validate_file
@@ -167,7 +167,7 @@ def test_a_repeated_key_names_the_source_row_of_its_first_occurrence(tmp_path):
 
 
 def test_the_error_list_is_capped_but_the_counts_are_not(tmp_path, monkeypatch):
-    monkeypatch.setattr(validate_mod, "MAX_LISTED_ERRORS", 5)
+    monkeypatch.setattr(report_mod, "MAX_LISTED_ERRORS", 5)
     path = tmp_path / "s.csv"
     path.write_text("service_id,audience\n" + "".join(f"S{i},aliens\n" for i in range(40)), encoding="utf-8")
     report = validate_file(path, "services", mapping=MappingOptions(agency_id="alpha"))

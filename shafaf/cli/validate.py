@@ -136,7 +136,7 @@ def validate(
     """
     from shafaf.core import localfile
     from shafaf.validate import report_text as report_mod
-    from shafaf.validate.engine import folder_files, validate_files, validate_safely
+    from shafaf.validate.folder import folder_files, validate_files, validate_safely
 
     from shafaf.validate.mapping import MappingOptions
 
@@ -218,7 +218,7 @@ def _format_of(name: str) -> str:
 
 
 def _dataset_for(name: str, kind: str | None, lang: str) -> str:
-    from shafaf.validate.engine import dataset_of
+    from shafaf.validate.folder import dataset_of
 
     kind = kind or dataset_of(name)
     if kind is None:
@@ -263,7 +263,7 @@ def _validate_url(
     from shafaf.core.errors import HarvestError
     from shafaf.harvest.net.fetch import FetchPolicy, fetch, redact
     from shafaf.validate import report_text as report_mod
-    from shafaf.validate.engine import validate_safely
+    from shafaf.validate.folder import validate_safely
 
     try:
         parts = urlsplit(url)

@@ -29,7 +29,8 @@ from shafaf.core.errors import HarvestError, UsageError
 from shafaf.core.models import Reason
 from shafaf.harvest import archives
 from shafaf.harvest.net.fetch import FetchPolicy, fetch, redact
-from shafaf.validate.engine import DATA_FORMATS, Report, dataset_of, validate_safely
+from shafaf.validate.folder import DATA_FORMATS, dataset_of, validate_safely
+from shafaf.validate.report import Report
 from shafaf.validate.report_text import fetch_error_dict
 from shafaf.validate.report_view import fetch_error_view, view
 

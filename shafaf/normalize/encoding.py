@@ -191,6 +191,17 @@ class MojibakeGuard:
             if not cell.isascii():
                 self.see(cell, row, columns[i] if i < len(columns) else f"column {i + 1}")
 
+    def suspect(self, cell: str) -> bool:
+        """Whether ``see`` would look further into a non-ASCII cell than counting it (rare in clean text)."""
+        return bool(_SUSPECT.search(cell))
+
+    def count_clean(self, cells: int, chars: int) -> None:
+        """What ``see`` does for ``cells`` non-ASCII cells of ``chars`` characters that are not ``suspect``:
+        count them, in any order (a column's distinct values at once)."""
+        self.non_ascii_cells += cells
+        if self.expect_persian:
+            self.non_ascii_chars += chars
+
     def see(self, cell: str, row: int | None, column: str) -> None:
         """Look at one cell (callers skip ASCII cells: they cannot be garbled)."""
         self.non_ascii_cells += 1

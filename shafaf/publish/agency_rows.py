@@ -13,7 +13,7 @@ import functools
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import jdatetime
 import sqlite_utils
@@ -22,7 +22,7 @@ from shafaf.config.registry import Agency
 from shafaf.core.errors import PublishError
 from shafaf.core.models import Outcome, Reason
 from shafaf.normalize.periods import fiscal_year
-from shafaf.publish import ddl, search
+from shafaf.publish import bulk_load, ddl, search
 from shafaf.standard import SQLITE_PYTHON_TYPES, tables
 from shafaf.standard.targets import judge_published
 
@@ -92,20 +92,21 @@ def _insert_csv(conn: sqlite3.Connection, table: str, path: Path, *, extra: dict
             updates = ", ".join(f"[{n}] = excluded.[{n}]" for n in names if n not in upsert_key)
             sql += f" ON CONFLICT ({', '.join(upsert_key)}) DO UPDATE SET {updates}"
         tail = tuple(extra.values())
-        count = 0
-        batch: list[tuple[Any, ...]] = []
-        for line_number, row in enumerate(reader, start=2):
-            try:
-                values = tuple(cast(v) for cast, v in zip(casts, row)) + tail
-                batch.append(values + derive(row) if derive else values)
-            except ValueError as e:
-                raise PublishError(Reason.PUBLISH_ERROR, f"{path}, row {line_number}: {e}") from e
-            if len(batch) >= BATCH:
-                conn.executemany(sql, batch)
-                count += len(batch)
-                batch.clear()
-        conn.executemany(sql, batch)
-        return count + len(batch)
+
+        def batches() -> Iterator[list[tuple[Any, ...]]]:
+            batch: list[tuple[Any, ...]] = []
+            for line_number, row in enumerate(reader, start=2):
+                try:
+                    values = tuple(cast(v) for cast, v in zip(casts, row)) + tail
+                    batch.append(values + derive(row) if derive else values)
+                except ValueError as e:
+                    raise PublishError(Reason.PUBLISH_ERROR, f"{path}, row {line_number}: {e}") from e
+                if len(batch) >= BATCH:
+                    yield batch
+                    batch = []
+            yield batch
+
+        return bulk_load.insert(conn, sql, batches())  # read and cast on one core, inserted on the other
 
 
 def replace_dataset(conn: sqlite3.Connection, table: str, path: Path, *, agency_id: str, run_id: str | None,

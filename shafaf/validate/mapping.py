@@ -190,41 +190,58 @@ def _codes(field_names: tuple[str, ...]) -> tuple[bool, ...]:
     return tuple(_is_code(name) for name in field_names)
 
 
+def map_field(plan: ColumnPlan, at: int, raw: str) -> tuple[str, CellProblem | None]:
+    """The ``at``-th standard field from its source cell ``raw``: normalized, mapped, dated; and its problem, if any.
+
+    Row by row (``map_row``) and for each distinct cell of a column (``columnar``): one rule for both.
+    """
+    name, field_type = plan.field_names[at], plan.field_types[at]
+    value = normalize_cell(raw, field_type, is_code=_codes(plan.field_names)[at])
+    problem = None
+    table = plan.value_maps.get(name)
+    if table is not None and value in table:
+        value = table[value]
+    elif table is not None and value and OTHER_VALUES in table:
+        value = table[OTHER_VALUES]
+    elif field_type == "date" and value:
+        # Always through parse_date: an ISO-shaped Jalali date (1402-07-15) is not Gregorian.
+        try:
+            value = parse_date(value, calendar=plan.calendar, pivot=plan.year_pivot).isoformat()
+        except PeriodError as e:
+            problem = CellProblem(name, raw, "date-error", str(e))
+    if name == "agency_id":
+        if not value:
+            value = plan.agency_id or UNKNOWN_AGENCY
+        elif plan.agency_id and value != plan.agency_id:
+            problem = CellProblem(name, raw, "wrong-agency", f"row belongs to agency {value!r}, not {plan.agency_id!r}")
+    return value, problem
+
+
+def map_period(plan: ColumnPlan, raw: str) -> tuple[tuple[str, str, str] | None, CellProblem | None]:
+    """A single period cell → (period_start, period_end, period_label) as text, or its problem."""
+    try:
+        period = parse_period(raw, calendar=plan.calendar, pivot=plan.year_pivot)
+    except PeriodError as e:
+        return None, CellProblem("period", raw, "period-error", str(e))
+    return (period.start.isoformat(), period.end.isoformat(), period.label), None
+
+
 def map_row(plan: ColumnPlan, cells: list[str]) -> tuple[list[str], list[CellProblem]]:
     """One source row → the standard's fields, in order, as text; plus any problems found."""
     out: list[str] = []
     problems: list[CellProblem] = []
-    for name, field_type, index, is_code in zip(plan.field_names, plan.field_types, plan.indexes,
-                                                 _codes(plan.field_names)):
-        raw = cells[index] if index is not None and index < len(cells) else ""
-        value = normalize_cell(raw, field_type, is_code=is_code)
-        table = plan.value_maps.get(name)
-        if table is not None and value in table:
-            value = table[value]
-        elif table is not None and value and OTHER_VALUES in table:
-            value = table[OTHER_VALUES]
-        elif field_type == "date" and value:
-            # Always through parse_date: an ISO-shaped Jalali date (1402-07-15) is not Gregorian.
-            try:
-                value = parse_date(value, calendar=plan.calendar, pivot=plan.year_pivot).isoformat()
-            except PeriodError as e:
-                problems.append(CellProblem(name, raw, "date-error", str(e)))
-        if name == "agency_id":
-            if not value:
-                value = plan.agency_id or UNKNOWN_AGENCY
-            elif plan.agency_id and value != plan.agency_id:
-                problems.append(CellProblem(name, raw, "wrong-agency", f"row belongs to agency {value!r}, not {plan.agency_id!r}"))
+    for at, index in enumerate(plan.indexes):
+        value, problem = map_field(plan, at, cells[index] if index is not None and index < len(cells) else "")
+        if problem is not None:
+            problems.append(problem)
         out.append(value)
 
     if plan.period_index is not None:
-        raw = cells[plan.period_index] if plan.period_index < len(cells) else ""
-        try:
-            period = parse_period(raw, calendar=plan.calendar, pivot=plan.year_pivot)
-        except PeriodError as e:
-            problems.append(CellProblem("period", raw, "period-error", str(e)))
+        period, problem = map_period(plan, cells[plan.period_index] if plan.period_index < len(cells) else "")
+        if problem is not None:
+            problems.append(problem)
         else:
-            values = {"period_start": period.start.isoformat(), "period_end": period.end.isoformat(), "period_label": period.label}
-            for name, value in values.items():
+            for name, value in zip(PERIOD_FIELDS, period):
                 out[plan.field_names.index(name)] = value
     return out, problems
 

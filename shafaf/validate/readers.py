@@ -63,6 +63,20 @@ class Table:
     # Filled once ``rows`` is exhausted: things worth telling the agency that fail nothing
     # (a few cells its file already held garbled, published as written).
     notes: list[str] = dataclasses.field(default_factory=list)
+    # For a CSV: what frictionless reads it with (the decoded text, its dialect, the guard), so that ``columnar``
+    # can read the same cells with ``csv.reader`` alone; None for other formats.
+    csv_source: "CsvSource | None" = None
+
+
+@dataclasses.dataclass(frozen=True)
+class CsvSource:
+    """A CSV as frictionless opened it: read it with ``open(path, encoding=encoding, newline="")`` and ``dialect``."""
+
+    path: Path
+    encoding: str
+    dialect: Any
+    how: str | None
+    guard: MojibakeGuard
 
 
 def cell_text(value: Any) -> str:
@@ -182,7 +196,13 @@ def open_table(
         guard = MojibakeGuard(path.name, expect_persian=expect_persian, encoding=encoding if format == "csv" else None)
         guard.see_row(1, labels, labels)
         notes: list[str] = []
-        yield Table(labels=labels, header_problems=problems, rows=_rows(resource, path, guard, labels, encoding, how, notes), notes=notes)
+        csv_source = None
+        if format == "csv" and not resource.compression and resource.dialect.header_rows == [1] and \
+                not resource.dialect.comment_char and not resource.dialect.comment_rows:
+            dialect = formats.CsvControl.from_dialect(resource.dialect).to_python()
+            csv_source = CsvSource(path, resource.encoding or encoding or "utf-8", dialect, how, guard)
+        yield Table(labels=labels, header_problems=problems, rows=_rows(resource, path, guard, labels, encoding, how, notes),
+                    notes=notes, csv_source=csv_source)
 
 
 def _rows(
@@ -207,6 +227,11 @@ def _rows(
     if (problem := guard.problem()) is not None:
         raise StageError(Reason.ENCODING, problem)
     notes.extend(guard.notes())
+
+
+def reading_error(e: Exception, source: CsvSource) -> StageError:
+    """What ``_rows`` raises for a CSV that stops being readable, for a reader of ``source`` of its own."""
+    return _stage_error(e, source.path, "csv", source.encoding, source.how, when="stopped being readable")
 
 
 def _stage_error(e: Exception, path: Path, format: str, encoding: str | None, how: str | None, *, when: str) -> StageError:

@@ -15,7 +15,7 @@ from typing import Any
 from shafaf import standard
 from shafaf.validate.file_messages import fatal_message
 from shafaf.validate.kinds import fatal_kind, kind_of
-from shafaf.validate.engine import Report
+from shafaf.validate.report import Report
 from shafaf.validate.report_text import _detail, _verdict, _where, column_label
 
 SHOWN_PER_TYPE = 50  # rows listed per error type on the page (the JSON report lists up to MAX_LISTED_ERRORS)
