@@ -204,7 +204,8 @@ def _publish_version(agencies: list[Agency], *, base: Path | None, registry: Reg
                 return results, None
             done = {r.agency_id for r in results}
             skipped = [PublishResult(a.id, True, {}) for a in agencies if a.id not in done]
-            return [_kept(r) for r in results + skipped], None
+            cause = next(r for r in results if not r.ok)
+            return [_kept(r, cause) for r in results + skipped], None
         if not dbfile.integrity_ok(building, quick=True):
             raise PublishError(Reason.PUBLISH_ERROR, f"the new version {building.name} failed PRAGMA quick_check")
         dbfile.write_changes(building, base=base, changed=derived.changed)
@@ -214,12 +215,14 @@ def _publish_version(agencies: list[Agency], *, base: Path | None, registry: Reg
         raise
 
 
-def _kept(result: PublishResult) -> PublishResult:
-    """A rebuild with a failed agency is not swapped in: every agency keeps what was served."""
+def _kept(result: PublishResult, cause: PublishResult) -> PublishResult:
+    """A rebuild with a failed agency is not swapped in: every agency keeps what was served, for that cause."""
     if not result.ok:
         return result
-    return PublishResult(result.agency_id, False, {}, Reason.PUBLISH_ERROR,
-                         "the rebuild was abandoned because another agency failed; the served file is unchanged")
+    why = " (the disk is full)" if cause.reason == Reason.DISK_FULL else ""
+    return PublishResult(result.agency_id, False, {}, cause.reason or Reason.PUBLISH_ERROR,
+                         f"the rebuild was abandoned because agency {cause.agency_id!r} failed{why}; "
+                         "the served file is unchanged")
 
 
 def _ensure_listed(conn: sqlite3.Connection, registry: Registry) -> None:
