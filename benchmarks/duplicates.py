@@ -48,16 +48,29 @@ def run(sizes: list[int], *, threshold: float = 0.8) -> list[dict[str, Any]]:
         start = time.perf_counter()
         mine = duplicates.find(batch, threshold=threshold, involving={"ag0000"})
         one = time.perf_counter() - start
-        figures.append({"services": n, "full_s": round(full, 2), "one_agency_s": round(one, 2), "pairs": len(pairs),
-                        "one_agency_pairs": len(mine), "us_per_service": round(full / n * 1e6, 1)})
+        figures.append(
+            {
+                "services": n,
+                "full_s": round(full, 2),
+                "one_agency_s": round(one, 2),
+                "pairs": len(pairs),
+                "one_agency_pairs": len(mine),
+                "us_per_service": round(full / n * 1e6, 1),
+            }
+        )
     return figures
 
 
 def markdown(figures: list[dict[str, Any]]) -> str:
-    lines = ["| services | full list s | µs a service | pairs | one agency's pairs s | its pairs |",
-             "| ---: | ---: | ---: | ---: | ---: | ---: |"]
-    lines += [f"| {f['services']:,} | {f['full_s']} | {f['us_per_service']} | {f['pairs']:,} | {f['one_agency_s']} "
-              f"| {f['one_agency_pairs']:,} |" for f in figures]
+    lines = [
+        "| services | full list s | µs a service | pairs | one agency's pairs s | its pairs |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {f['services']:,} | {f['full_s']} | {f['us_per_service']} | {f['pairs']:,} | {f['one_agency_s']} "
+        f"| {f['one_agency_pairs']:,} |"
+        for f in figures
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -37,7 +37,9 @@ def today(path: str) -> int:
     from shafaf.validate.engine import validate_file
     from shafaf.validate.mapping import MappingOptions
 
-    report = validate_file(Path(path), "service_performance", mapping=MappingOptions(agency_id="bench"), out_csv=Path(os.devnull))
+    report = validate_file(
+        Path(path), "service_performance", mapping=MappingOptions(agency_id="bench"), out_csv=Path(os.devnull)
+    )
     return report.rows_failed
 
 
@@ -60,10 +62,15 @@ def polars(path: str) -> int:
                 bad = bad | (typed[c] > hi)
         for c in DATES:
             bad = bad | typed[c].is_null()
-        bad = bad | ~typed["agency_id"].str.contains(r"^[a-z0-9-]{1,64}$") \
-            | ~typed["service_id"].str.contains(r"^[A-Za-z0-9._-]{1,64}$") | ~typed["channel"].is_in(CHANNELS) \
-            | (typed["completed"] > typed["applications"]) | (typed["within_standard"] > typed["completed"]) \
+        bad = (
+            bad
+            | ~typed["agency_id"].str.contains(r"^[a-z0-9-]{1,64}$")
+            | ~typed["service_id"].str.contains(r"^[A-Za-z0-9._-]{1,64}$")
+            | ~typed["channel"].is_in(CHANNELS)
+            | (typed["completed"] > typed["applications"])
+            | (typed["within_standard"] > typed["completed"])
             | (typed["period_start"] > typed["period_end"])
+        )
         key = typed.select(pl.struct(list(KEY)).hash(seed=1).alias("h"))["h"]
         dup = key.is_duplicated() | (key.is_in(seen) if seen is not None else pl.lit(False))
         flags = typed.select(bad.fill_null(False).alias("b"))["b"] | typed.select(dup.alias("d"))["d"]
@@ -78,9 +85,16 @@ def pyarrow(path: str) -> int:
     import pyarrow.csv as pcsv
 
     failed = 0
-    reader = pcsv.open_csv(path, read_options=pcsv.ReadOptions(block_size=8 << 20),
-                           convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in (
-                               *INTEGERS, *NUMBERS, *DATES, "agency_id", "service_id", "channel", "period_label")}))
+    reader = pcsv.open_csv(
+        path,
+        read_options=pcsv.ReadOptions(block_size=8 << 20),
+        convert_options=pcsv.ConvertOptions(
+            column_types={
+                c: pa.string()
+                for c in (*INTEGERS, *NUMBERS, *DATES, "agency_id", "service_id", "channel", "period_label")
+            }
+        ),
+    )
     seen: set[int] = set()
     for batch in reader:
         bad = pa.array([False] * batch.num_rows)
@@ -119,19 +133,23 @@ def duckdb(path: str) -> int:
 
     conn = dd.connect()
     conn.execute("SET threads = 2; SET memory_limit = '150MB'; SET preserve_insertion_order = false")
-    ints = " OR ".join(f"({c} IS NOT NULL AND (TRY_CAST({c} AS BIGINT) IS NULL OR TRY_CAST({c} AS BIGINT) < 0))"
-                       for c in INTEGERS)
-    nums = " OR ".join(f"({c} IS NOT NULL AND (TRY_CAST({c} AS DECIMAL(21,6)) IS NULL OR TRY_CAST({c} AS DECIMAL(21,6)) < {lo}"
-                       + (f" OR TRY_CAST({c} AS DECIMAL(21,6)) > {hi}" if hi is not None else "") + "))"
-                       for c, (lo, hi) in NUMBERS.items())
+    ints = " OR ".join(
+        f"({c} IS NOT NULL AND (TRY_CAST({c} AS BIGINT) IS NULL OR TRY_CAST({c} AS BIGINT) < 0))" for c in INTEGERS
+    )
+    nums = " OR ".join(
+        f"({c} IS NOT NULL AND (TRY_CAST({c} AS DECIMAL(21,6)) IS NULL OR TRY_CAST({c} AS DECIMAL(21,6)) < {lo}"
+        + (f" OR TRY_CAST({c} AS DECIMAL(21,6)) > {hi}" if hi is not None else "")
+        + "))"
+        for c, (lo, hi) in NUMBERS.items()
+    )
     dates = " OR ".join(f"TRY_STRPTIME({c}, '%Y-%m-%d') IS NULL" for c in DATES)
     sql = f"""
-        WITH t AS (SELECT *, count(*) OVER (PARTITION BY {', '.join(KEY)}) AS n
+        WITH t AS (SELECT *, count(*) OVER (PARTITION BY {", ".join(KEY)}) AS n
                    FROM read_csv('{path}', all_varchar = true, header = true))
         SELECT count(*) FILTER (WHERE n > 1 OR {ints} OR {nums} OR {dates}
             OR NOT regexp_full_match(agency_id, '[a-z0-9-]{{1,64}}')
             OR NOT regexp_full_match(service_id, '[A-Za-z0-9._-]{{1,64}}')
-            OR channel NOT IN ({', '.join(repr(c) for c in CHANNELS)})
+            OR channel NOT IN ({", ".join(repr(c) for c in CHANNELS)})
             OR TRY_CAST(completed AS BIGINT) > TRY_CAST(applications AS BIGINT)
             OR TRY_CAST(within_standard AS BIGINT) > TRY_CAST(completed AS BIGINT)
             OR period_start > period_end) FROM t"""
@@ -143,8 +161,13 @@ def python_columns(path: str) -> int:
     from shafaf.validate.engine import validate_file
     from shafaf.validate.mapping import MappingOptions
 
-    report = validate_file(Path(path), "service_performance", mapping=MappingOptions(agency_id="bench"), out_csv=Path(os.devnull),
-                           engine="columnar")
+    report = validate_file(
+        Path(path),
+        "service_performance",
+        mapping=MappingOptions(agency_id="bench"),
+        out_csv=Path(os.devnull),
+        engine="columnar",
+    )
     return report.rows_failed
 
 
@@ -153,18 +176,29 @@ CANDIDATES = {"today": today, "polars": polars, "pyarrow": pyarrow, "duckdb": du
 
 def run_child(name: str, path: str, site: str | None) -> dict[str, object]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), site if name in ("polars", "pyarrow", "duckdb") else None,
-                                                     env.get("PYTHONPATH")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(ROOT), site if name in ("polars", "pyarrow", "duckdb") else None, env.get("PYTHONPATH")) if p
+    )
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.engines", "--child", name, path], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.engines", "--child", name, path],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     out, err = proc.communicate()
     seconds = time.perf_counter() - start
     if proc.returncode:
         return {"engine": name, "error": err.decode(errors="replace")[-800:]}
     result = json.loads(out)
-    return {"engine": name, "seconds": round(seconds, 2), "cpu_s": round(result["cpu_s"], 2),
-            "failed_rows": result["failed"], "peak_rss_mb": round(result["rss_mb"], 1)}
+    return {
+        "engine": name,
+        "seconds": round(seconds, 2),
+        "cpu_s": round(result["cpu_s"], 2),
+        "failed_rows": result["failed"],
+        "peak_rss_mb": round(result["rss_mb"], 1),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -179,7 +213,9 @@ def main(argv: list[str] | None = None) -> None:
 
         failed = CANDIDATES[args.child](args.file)
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        print(json.dumps({"failed": failed, "rss_mb": usage.ru_maxrss / 1024, "cpu_s": usage.ru_utime + usage.ru_stime}))
+        print(
+            json.dumps({"failed": failed, "rss_mb": usage.ru_maxrss / 1024, "cpu_s": usage.ru_utime + usage.ru_stime})
+        )
         return
     for name in args.only.split(","):
         print(json.dumps(run_child(name, args.file, args.site)), flush=True)

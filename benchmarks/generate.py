@@ -29,18 +29,59 @@ _OBJECTS = ("گواهی", "پروانه", "کارت", "مجوز", "اظهارن�
 # The second shape (issue 21): what many agencies send. Their own column names (mapped by the registry), one
 # Jalali period label in Persian digits (۱۳۹۹-۰۱), no agency column (the registry's agency fills it), channels
 # in Persian (a value map), costs in whole rials.
-LABELS_HEADER = ("کد خدمت", "دوره", "مجرا", "درخواست", "انجام شده", "در زمان استاندارد", "میانه روز", "رضایت",
-                 "شکایت", "هزینه (ریال)", "دسترس پذیری")
-LABELS_FIELDS = {"service_id": "کد خدمت", "period": "دوره", "channel": "مجرا", "applications": "درخواست",
-                 "completed": "انجام شده", "within_standard": "در زمان استاندارد", "median_days": "میانه روز",
-                 "satisfaction": "رضایت", "complaints": "شکایت", "cost": "هزینه (ریال)", "availability_pct": "دسترس پذیری"}
-CHANNELS_FA = {"online": "برخط", "in_person": "حضوری", "phone": "تلفنی", "mail": "پستی", "kiosk": "کیوسک",
-               "service_office": "دفتر پیشخوان", "other": "سایر"}
+LABELS_HEADER = (
+    "کد خدمت",
+    "دوره",
+    "مجرا",
+    "درخواست",
+    "انجام شده",
+    "در زمان استاندارد",
+    "میانه روز",
+    "رضایت",
+    "شکایت",
+    "هزینه (ریال)",
+    "دسترس پذیری",
+)
+LABELS_FIELDS = {
+    "service_id": "کد خدمت",
+    "period": "دوره",
+    "channel": "مجرا",
+    "applications": "درخواست",
+    "completed": "انجام شده",
+    "within_standard": "در زمان استاندارد",
+    "median_days": "میانه روز",
+    "satisfaction": "رضایت",
+    "complaints": "شکایت",
+    "cost": "هزینه (ریال)",
+    "availability_pct": "دسترس پذیری",
+}
+CHANNELS_FA = {
+    "online": "برخط",
+    "in_person": "حضوری",
+    "phone": "تلفنی",
+    "mail": "پستی",
+    "kiosk": "کیوسک",
+    "service_office": "دفتر پیشخوان",
+    "other": "سایر",
+}
 SHAPES = ("standard", "labels")
 
-PERFORMANCE_HEADER = ("agency_id", "service_id", "period_start", "period_end", "period_label", "channel",
-                      "applications", "completed", "within_standard", "median_days", "satisfaction",
-                      "complaints", "cost", "availability_pct")
+PERFORMANCE_HEADER = (
+    "agency_id",
+    "service_id",
+    "period_start",
+    "period_end",
+    "period_label",
+    "channel",
+    "applications",
+    "completed",
+    "within_standard",
+    "median_days",
+    "satisfaction",
+    "complaints",
+    "cost",
+    "availability_pct",
+)
 
 
 def services_needed(rows: int) -> int:
@@ -48,8 +89,9 @@ def services_needed(rows: int) -> int:
     return max(1, math.ceil(rows / (MONTHS * len(CHANNELS))))
 
 
-def write_agency(folder: Path, agency_id: str, *, rows: int, invalid_rate: float = 0.001, seed: int = 1405,
-                 shape: str = "standard") -> int:
+def write_agency(
+    folder: Path, agency_id: str, *, rows: int, invalid_rate: float = 0.001, seed: int = 1405, shape: str = "standard"
+) -> int:
     """Write ``services.csv`` and ``service_performance.csv`` (exactly ``rows`` rows); returns the invalid rows.
 
     ``shape``: ``standard`` (the standard's columns) or ``labels`` (``LABELS_HEADER``, see above).
@@ -65,8 +107,16 @@ def write_agency(folder: Path, agency_id: str, *, rows: int, invalid_rate: float
             # The English name is the agency's own ("Service 3 of tax"): the same English text in every agency
             # would make every pair of agencies a possible duplicate (k agencies, k(k-1)/2 rows), which is not
             # what a thousand real inventories look like; the Persian names still repeat across agencies.
-            out.writerow((agency_id, f"S{i:05d}", name, f"Service {i} of {agency_id}", rng.choice(("true", "false")),
-                          rng.choice((1, 3, 7, 15, 30))))
+            out.writerow(
+                (
+                    agency_id,
+                    f"S{i:05d}",
+                    name,
+                    f"Service {i} of {agency_id}",
+                    rng.choice(("true", "false")),
+                    rng.choice((1, 3, 7, 15, 30)),
+                )
+            )
     months = [_month(m) for m in range(MONTHS)]
     invalid = 0
     with (folder / "service_performance.csv").open("w", newline="", encoding="utf-8") as f:
@@ -87,8 +137,15 @@ def write_agency(folder: Path, agency_id: str, *, rows: int, invalid_rate: float
     return invalid
 
 
-def write_registry(root: Path, agencies: dict[str, int], *, invalid_rate: float = 0.001, base_url: str | None = None,
-                   settings: dict[str, object] | None = None, shape: str = "standard") -> Path:
+def write_registry(
+    root: Path,
+    agencies: dict[str, int],
+    *,
+    invalid_rate: float = 0.001,
+    base_url: str | None = None,
+    settings: dict[str, object] | None = None,
+    shape: str = "standard",
+) -> Path:
     """Data for each agency (id → performance rows) under ``root`` and a registry of its two sources.
 
     The sources are local files, or with ``base_url`` the same files over HTTP
@@ -99,15 +156,25 @@ def write_registry(root: Path, agencies: dict[str, int], *, invalid_rate: float 
     lines.append("agencies:")
     for agency_id, rows in agencies.items():
         write_agency(root / agency_id, agency_id, rows=rows, invalid_rate=invalid_rate, shape=shape)
-        lines += [f"  - id: {agency_id}", f"    name_fa: دستگاه {agency_id}", f"    name_en: Agency {agency_id}",
-                  "    sources:"]
+        lines += [
+            f"  - id: {agency_id}",
+            f"    name_fa: دستگاه {agency_id}",
+            f"    name_en: Agency {agency_id}",
+            "    sources:",
+        ]
         for dataset in ("services", "service_performance"):
-            where = (["        kind: http", f"        url: {base_url}/{agency_id}/{dataset}.csv"] if base_url
-                     else ["        kind: file", f"        path: {agency_id}/{dataset}.csv"])
+            where = (
+                ["        kind: http", f"        url: {base_url}/{agency_id}/{dataset}.csv"]
+                if base_url
+                else ["        kind: file", f"        path: {agency_id}/{dataset}.csv"]
+            )
             lines += [f"      - dataset: {dataset}", *where, '        schedule: "0 2 * * *"']
             if shape == "labels" and dataset == "service_performance":
                 lines += ["        calendar: jalali", "        fields:"]
-                lines += [f"          {name}: {json.dumps(column, ensure_ascii=False)}" for name, column in LABELS_FIELDS.items()]
+                lines += [
+                    f"          {name}: {json.dumps(column, ensure_ascii=False)}"
+                    for name, column in LABELS_FIELDS.items()
+                ]
                 lines += ["        values:", "          channel:"]
                 lines += [f"            {json.dumps(fa, ensure_ascii=False)}: {en}" for en, fa in CHANNELS_FA.items()]
     path = root / ("http.yml" if base_url else "agencies.yml")
@@ -115,14 +182,28 @@ def write_registry(root: Path, agencies: dict[str, int], *, invalid_rate: float 
     return path
 
 
-def _performance_row(rng: random.Random, agency_id: str, service_id: str, start: str, end: str, label: str,
-                     channel: str) -> list[object]:
+def _performance_row(
+    rng: random.Random, agency_id: str, service_id: str, start: str, end: str, label: str, channel: str
+) -> list[object]:
     applications = rng.randint(0, 5000)
     completed = rng.randint(0, applications)
     within = rng.randint(0, completed)
-    return [agency_id, service_id, start, end, label, channel, applications, completed, within,
-            round(rng.uniform(0, 30), 1), round(rng.uniform(40, 100), 1), rng.randint(0, 50),
-            rng.randint(0, 10**9), round(rng.uniform(90, 100), 2)]
+    return [
+        agency_id,
+        service_id,
+        start,
+        end,
+        label,
+        channel,
+        applications,
+        completed,
+        within,
+        round(rng.uniform(0, 30), 1),
+        round(rng.uniform(40, 100), 1),
+        rng.randint(0, 50),
+        rng.randint(0, 10**9),
+        round(rng.uniform(90, 100), 2),
+    ]
 
 
 def _as_labels(row: list[object]) -> list[object]:

@@ -58,44 +58,99 @@ BOMBS: tuple[tuple[str, str], ...] = (
     ("length(printf) in HTML", sql("select length(printf('%.*c', 1000000000, 'x'))", fmt="")),
     ("replace() doubling", sql("select replace(hex(zeroblob(500000)), '0', hex(zeroblob(500)))")),
     ("substr(hex(zeroblob(5e8)))", sql("select substr(hex(zeroblob(500000000)), 1, 10)")),
-    ("group_concat(char() || hex) x 2000", sql(_ROWS.format(n=2000) + "select length(group_concat(char(65, 66) || "
-                                               "hex(zeroblob(500000)), '')) from c")),
-    ("group_concat(randomblob(1e6)) x 2000", sql(_ROWS.format(n=2000) + "select length(group_concat(randomblob(1000000))) from c")),
+    (
+        "group_concat(char() || hex) x 2000",
+        sql(_ROWS.format(n=2000) + "select length(group_concat(char(65, 66) || hex(zeroblob(500000)), '')) from c"),
+    ),
+    (
+        "group_concat(randomblob(1e6)) x 2000",
+        sql(_ROWS.format(n=2000) + "select length(group_concat(randomblob(1000000))) from c"),
+    ),
     ("json_group_array x 2000", sql(_ROWS.format(n=2000) + "select json_group_array(hex(zeroblob(400000))) from c")),
     ("printf('%.*c', '1e9') (a text count)", sql("select printf('%.*c', '1e9', 'x')")),
     ("printf of 100 '%.999999c'", sql("select printf(replace(hex(zeroblob(100)), '00', '%.999999c'), 'x')")),
     ("trim(1 MB, 0.5 MB)", sql("select length(trim(printf('%.*c', 999999, 'x'), hex(zeroblob(250000)) || 'x'))")),
     ("instr(1 MB, 0.5 MB)", sql("select instr(printf('%.*c', 999999, 'a'), printf('%.*c', 500000, 'a') || 'b')")),
-    ("replace(1 MB, 0.5 MB)", sql("select length(replace(printf('%.*c', 999999, 'a'), printf('%.*c', 500000, 'a') || 'b', 'c'))")),
-    ("1 MB LIKE a long pattern", sql("select printf('%.*c', 999999, 'a') like '%' || printf('%.*c', 20000, 'a') || 'b'")),
-    ("recursive doubling string", sql("with recursive d(n, s) as (select 1, 'xx' union all select n + 1, s || s from d "
-                                      "where n < 40) select n, length(s) from d")),
-    ("100 columns of 0.9 MB", sql("with v(b) as (select hex(zeroblob(450000))) select " + ", ".join(["b"] * 100) + " from v")),
-    ("wide row past LIMIT_COLUMN", sql("with v(b) as (select hex(zeroblob(450000))) select " + ", ".join(["b"] * 1000) + " from v")),
+    (
+        "replace(1 MB, 0.5 MB)",
+        sql("select length(replace(printf('%.*c', 999999, 'a'), printf('%.*c', 500000, 'a') || 'b', 'c'))"),
+    ),
+    (
+        "1 MB LIKE a long pattern",
+        sql("select printf('%.*c', 999999, 'a') like '%' || printf('%.*c', 20000, 'a') || 'b'"),
+    ),
+    (
+        "recursive doubling string",
+        sql(
+            "with recursive d(n, s) as (select 1, 'xx' union all select n + 1, s || s from d "
+            "where n < 40) select n, length(s) from d"
+        ),
+    ),
+    (
+        "100 columns of 0.9 MB",
+        sql("with v(b) as (select hex(zeroblob(450000))) select " + ", ".join(["b"] * 100) + " from v"),
+    ),
+    (
+        "wide row past LIMIT_COLUMN",
+        sql("with v(b) as (select hex(zeroblob(450000))) select " + ", ".join(["b"] * 1000) + " from v"),
+    ),
     ("1000 rows x 0.9 MB", sql(_ROWS.format(n=1000) + "select hex(zeroblob(450000)) from c")),
-    ("1000 rows x 0.9 MB, _shape=array", sql(_ROWS.format(n=1000) + "select hex(zeroblob(450000)) from c",
-                                              extra="&_shape=array")),
+    (
+        "1000 rows x 0.9 MB, _shape=array",
+        sql(_ROWS.format(n=1000) + "select hex(zeroblob(450000)) from c", extra="&_shape=array"),
+    ),
     ("1000 rows x 0.9 MB, HTML", sql(_ROWS.format(n=1000) + "select hex(zeroblob(450000)) from c", fmt="")),
-    ("1000 rows x 0.9 MB, CSV stream", sql(_ROWS.format(n=1000) + "select hex(zeroblob(450000)) from c", fmt=".csv",
-                                           extra="&_stream=on")),
-    ("sort spilling to disk", sql(_ROWS.format(n=100_000_000) + "select x, hex(zeroblob(1000)) from c order by random() limit 1")),
-    ("distinct temp b-tree", sql(_ROWS.format(n=100_000_000) + "select count(distinct hex(x) || hex(zeroblob(500))) from c")),
-    ("table _where zeroblob", f"{DB}/services.json?" + urllib.parse.urlencode({"_where": "length(zeroblob(2000000000)) > 0"})),
-    ("table _where wide", f"{DB}/services.json?" + urllib.parse.urlencode(
-        {"_where": "length(printf('%.*c', 900000000, 'x')) > 0"})),
-    ("table _sort_desc with _where bomb", f"{DB}/services?" + urllib.parse.urlencode(
-        {"_sort_desc": "name_en", "_where": "randomblob(999999999) is not null"})),
+    (
+        "1000 rows x 0.9 MB, CSV stream",
+        sql(_ROWS.format(n=1000) + "select hex(zeroblob(450000)) from c", fmt=".csv", extra="&_stream=on"),
+    ),
+    (
+        "sort spilling to disk",
+        sql(_ROWS.format(n=100_000_000) + "select x, hex(zeroblob(1000)) from c order by random() limit 1"),
+    ),
+    (
+        "distinct temp b-tree",
+        sql(_ROWS.format(n=100_000_000) + "select count(distinct hex(x) || hex(zeroblob(500))) from c"),
+    ),
+    (
+        "table _where zeroblob",
+        f"{DB}/services.json?" + urllib.parse.urlencode({"_where": "length(zeroblob(2000000000)) > 0"}),
+    ),
+    (
+        "table _where wide",
+        f"{DB}/services.json?" + urllib.parse.urlencode({"_where": "length(printf('%.*c', 900000000, 'x')) > 0"}),
+    ),
+    (
+        "table _sort_desc with _where bomb",
+        f"{DB}/services?"
+        + urllib.parse.urlencode({"_sort_desc": "name_en", "_where": "randomblob(999999999) is not null"}),
+    ),
     ("_memory database", "/_memory.json?" + urllib.parse.urlencode({"sql": "select zeroblob(1000000000)"})),
 )
 
 TIME_BOMB = sql("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c")
 
 JUNK_PATHS: tuple[str, ...] = (
-    "/x/y/z/w", "/a//b", "/shafaf/services/1/2/3", "/shafaf/services/1/2/3/4/5", "/shafaf//services",
-    "/shafaf/services/%2e%2e/%2e%2e", "/shafaf/..%2f..%2fetc%2fpasswd", "/shafaf/services%2f1", "/%ff%fe", "/shafaf/%ff",
-    "/shafaf/services/%c0%af", "/agencies/alpha/services/S1/x/y", "/agencies//alpha", "/api/3/action/x/y",
-    "/shafaf/services.json/x", "/-/x/y/z", "/downloads/../x", "/shafaf/services/" + "a" * 4000,
-    "/" + "/".join(["x"] * 300), "/shafaf/%00",
+    "/x/y/z/w",
+    "/a//b",
+    "/shafaf/services/1/2/3",
+    "/shafaf/services/1/2/3/4/5",
+    "/shafaf//services",
+    "/shafaf/services/%2e%2e/%2e%2e",
+    "/shafaf/..%2f..%2fetc%2fpasswd",
+    "/shafaf/services%2f1",
+    "/%ff%fe",
+    "/shafaf/%ff",
+    "/shafaf/services/%c0%af",
+    "/agencies/alpha/services/S1/x/y",
+    "/agencies//alpha",
+    "/api/3/action/x/y",
+    "/shafaf/services.json/x",
+    "/-/x/y/z",
+    "/downloads/../x",
+    "/shafaf/services/" + "a" * 4000,
+    "/" + "/".join(["x"] * 300),
+    "/shafaf/%00",
 )
 
 
@@ -109,9 +164,23 @@ def served(registry: Path, data_dir: Path, log_path: Path, *, memory_limit: int 
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with log_path.open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "shafaf", "serve", "--port", str(port), "--registry",
-                                 str(registry), "--data-dir", str(data_dir)], stdout=log, stderr=subprocess.STDOUT,
-                                preexec_fn=address_space_limit(memory_limit))
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "shafaf",
+                "serve",
+                "--port",
+                str(port),
+                "--registry",
+                str(registry),
+                "--data-dir",
+                str(data_dir),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=address_space_limit(memory_limit),
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 60
@@ -174,8 +243,13 @@ def fire(base: str, path: str, *, timeout: float = 120) -> dict[str, Any]:
             headers = dict(response.headers)
     except httpx.HTTPError as e:
         status, headers = f"{type(e).__name__}", {}
-    return {"status": status, "seconds": round(time.perf_counter() - start, 2), "bytes": size,
-            "head": head.decode("utf-8", "replace"), "headers": headers}
+    return {
+        "status": status,
+        "seconds": round(time.perf_counter() - start, 2),
+        "bytes": size,
+        "head": head.decode("utf-8", "replace"),
+        "headers": headers,
+    }
 
 
 def bomb(base: str, pid: int, path: str) -> dict[str, Any]:
@@ -204,8 +278,11 @@ async def latency_under(base: str, paths: list[str], *, probe: str = "/", probes
                 assert status == 200, status
                 await asyncio.sleep(0.05)
         statuses = await asyncio.gather(*storm)
-    return {"probe_ms_median": round(statistics.median(latencies), 1), "probe_ms_max": round(max(latencies), 1),
-            "statuses": sorted({str(s) for s in statuses})}
+    return {
+        "probe_ms_median": round(statistics.median(latencies), 1),
+        "probe_ms_max": round(max(latencies), 1),
+        "statuses": sorted({str(s) for s in statuses}),
+    }
 
 
 def build_portal(work: Path) -> tuple[Path, Path]:
@@ -215,8 +292,11 @@ def build_portal(work: Path) -> tuple[Path, Path]:
     if not (data_dir / "shafaf.db").exists():
         generate.write_registry(work / "src", {"bench": 2000})
         for command in ("harvest", "publish"):
-            subprocess.run([sys.executable, "-m", "shafaf", command, "--registry", str(registry), "--data-dir",
-                            str(data_dir)], check=True, capture_output=True)
+            subprocess.run(
+                [sys.executable, "-m", "shafaf", command, "--registry", str(registry), "--data-dir", str(data_dir)],
+                check=True,
+                capture_output=True,
+            )
     return registry, data_dir
 
 
@@ -229,15 +309,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     with contextlib.ExitStack() as stack:
         work = args.work or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="shafaf-public-sql-")))
         registry, data_dir = build_portal(work)
-        base, pid = stack.enter_context(served(registry, data_dir, work / "serve.log",
-                                               memory_limit=int(args.memory_limit)))
-        results: dict[str, Any] = {"memory_limit": int(args.memory_limit), "idle_rss_mb": round(peak_rss_mb(pid), 1),
-                                   "bombs": {}}
+        base, pid = stack.enter_context(
+            served(registry, data_dir, work / "serve.log", memory_limit=int(args.memory_limit))
+        )
+        results: dict[str, Any] = {
+            "memory_limit": int(args.memory_limit),
+            "idle_rss_mb": round(peak_rss_mb(pid), 1),
+            "bombs": {},
+        }
         print(f"{'bomb':45} {'status':>8} {'s':>6} {'bytes':>12} {'peak MB':>8}")
         for label, path in BOMBS:
             r = bomb(base, pid, path)
             results["bombs"][label] = {k: r[k] for k in ("status", "seconds", "bytes", "peak_rss_mb")}
-            print(f"{label:45} {r['status']!s:>8} {r['seconds']:6.2f} {r['bytes']:12,} {r['peak_rss_mb']:8.1f}", flush=True)
+            print(
+                f"{label:45} {r['status']!s:>8} {r['seconds']:6.2f} {r['bytes']:12,} {r['peak_rss_mb']:8.1f}",
+                flush=True,
+            )
         results["alive_after"] = fire(base, "/")["status"]
         results["home_under_10_time_bombs"] = asyncio.run(latency_under(base, [TIME_BOMB] * 10))
         print("/ under 10 time bombs:", results["home_under_10_time_bombs"], flush=True)

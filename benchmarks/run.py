@@ -75,16 +75,25 @@ def measure(cmd: list[str], *, cwd: Path | None = None, env: dict[str, str] | No
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return {"seconds": seconds, "cpu_s": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
-            "exit": proc.returncode, "output": output}
+    return {
+        "seconds": seconds,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "rss_mb": usage.ru_maxrss / 1024,
+        "exit": proc.returncode,
+        "output": output,
+    }
 
 
 def repeated(runs: int, once: Any) -> dict[str, float]:
     """``once()`` ``runs`` times: median, min and max seconds, and the largest peak RSS."""
     results = [once() for _ in range(runs)]
     seconds = [r["seconds"] for r in results]
-    out = {"median_s": round(statistics.median(seconds), 2), "min_s": round(min(seconds), 2),
-           "max_s": round(max(seconds), 2), "peak_rss_mb": round(max(r["rss_mb"] for r in results), 1)}
+    out = {
+        "median_s": round(statistics.median(seconds), 2),
+        "min_s": round(min(seconds), 2),
+        "max_s": round(max(seconds), 2),
+        "peak_rss_mb": round(max(r["rss_mb"] for r in results), 1),
+    }
     if all("cpu_s" in r for r in results):
         out["cpu_s"] = round(statistics.median(r["cpu_s"] for r in results), 2)
     for part in ("harvest_s", "publish_s", "harvest_cpu_s", "publish_cpu_s"):
@@ -95,7 +104,9 @@ def repeated(runs: int, once: Any) -> dict[str, float]:
 
 def checked(result: dict[str, Any], *, allowed: tuple[int, ...] = (0,)) -> dict[str, Any]:
     if result["exit"] not in allowed:
-        raise SystemExit(f"benchmark command failed ({result['exit']}):\n{result['output'].decode(errors='replace')[-3000:]}")
+        raise SystemExit(
+            f"benchmark command failed ({result['exit']}):\n{result['output'].decode(errors='replace')[-3000:]}"
+        )
     return result
 
 
@@ -135,11 +146,18 @@ def shafaf_ingest(registry: Path, data_dir: Path) -> dict[str, float]:
     """``shafaf harvest`` then ``shafaf publish`` into a new data dir: seconds of both, the larger peak RSS."""
     shutil.rmtree(data_dir, ignore_errors=True)
     harvest = checked(measure(shafaf("harvest", "--registry", str(registry), "--data-dir", str(data_dir), "--json")))
-    publish = checked(measure(shafaf("publish", "--registry", str(registry), "--data-dir", str(data_dir),
-                                     "--no-downloads", "--json")))
-    return {"seconds": harvest["seconds"] + publish["seconds"], "rss_mb": max(harvest["rss_mb"], publish["rss_mb"]),
-            "harvest_s": harvest["seconds"], "publish_s": publish["seconds"], "cpu_s": harvest["cpu_s"] + publish["cpu_s"],
-            "harvest_cpu_s": harvest["cpu_s"], "publish_cpu_s": publish["cpu_s"]}
+    publish = checked(
+        measure(shafaf("publish", "--registry", str(registry), "--data-dir", str(data_dir), "--no-downloads", "--json"))
+    )
+    return {
+        "seconds": harvest["seconds"] + publish["seconds"],
+        "rss_mb": max(harvest["rss_mb"], publish["rss_mb"]),
+        "harvest_s": harvest["seconds"],
+        "publish_s": publish["seconds"],
+        "cpu_s": harvest["cpu_s"] + publish["cpu_s"],
+        "harvest_cpu_s": harvest["cpu_s"],
+        "publish_cpu_s": publish["cpu_s"],
+    }
 
 
 def ingest(work: Path, rows: int, *, repeat: int, peers_venv_ok: bool, shape: str = "standard") -> dict[str, Any]:
@@ -151,58 +169,99 @@ def ingest(work: Path, rows: int, *, repeat: int, peers_venv_ok: bool, shape: st
         return shafaf_ingest(registry, data_dir)
 
     def shafaf_validate() -> dict[str, Any]:  # exit 1: the file has invalid rows, which is what it reports
-        return checked(measure(shafaf("validate", str(csv_path), "--dataset", "service_performance", "--agency",
-                                      "bench", "--json")), allowed=(0, 1))
+        return checked(
+            measure(
+                shafaf("validate", str(csv_path), "--dataset", "service_performance", "--agency", "bench", "--json")
+            ),
+            allowed=(0, 1),
+        )
 
     def in_tmp(cmd: Any, *, allowed: tuple[int, ...] = (0,)) -> Any:
         def once() -> dict[str, Any]:
             with tempfile.TemporaryDirectory(dir=work) as tmp:
                 return checked(measure(cmd(Path(tmp))), allowed=allowed)
+
         return once
 
     frictionless = shutil.which("frictionless") or "frictionless"
     # The standard's schema without its foreign keys: frictionless resolves those only inside a data package.
     peer_schema = registry.parent / "bench" / "service_performance.schema.json"
-    peer_schema.write_text(json.dumps({k: v for k, v in json.loads(SCHEMA.read_text(encoding="utf-8")).items()
-                                       if k != "foreignKeys"} if shape == "standard" else labels_schema(),
-                                      ensure_ascii=False), encoding="utf-8")
+    peer_schema.write_text(
+        json.dumps(
+            {k: v for k, v in json.loads(SCHEMA.read_text(encoding="utf-8")).items() if k != "foreignKeys"}
+            if shape == "standard"
+            else labels_schema(),
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     sqlite_utils = shutil.which("sqlite-utils") or "sqlite-utils"
     figures: dict[str, Any] = {
         "rows": rows,
         "shape": shape,
         "shafaf": repeated(repeat, shafaf_once),
         # exit 1: the file has invalid rows, which is what it reports
-        "frictionless_validate": repeated(repeat, lambda: frictionless_validate(frictionless, peer_schema, csv_path, rows)),
-        "sqlite_utils_insert": repeated(repeat, in_tmp(lambda tmp: [
-            sqlite_utils, "insert", str(tmp / "t.db"), "service_performance", str(csv_path), "--csv"])),
-        "raw_limit": repeated(repeat, in_tmp(lambda tmp: [sys.executable, "-c", RAW_LIMIT, str(csv_path), str(tmp / "t.db")])),
+        "frictionless_validate": repeated(
+            repeat, lambda: frictionless_validate(frictionless, peer_schema, csv_path, rows)
+        ),
+        "sqlite_utils_insert": repeated(
+            repeat,
+            in_tmp(
+                lambda tmp: [sqlite_utils, "insert", str(tmp / "t.db"), "service_performance", str(csv_path), "--csv"]
+            ),
+        ),
+        "raw_limit": repeated(
+            repeat, in_tmp(lambda tmp: [sys.executable, "-c", RAW_LIMIT, str(csv_path), str(tmp / "t.db")])
+        ),
     }
     if shape == "standard":  # `shafaf validate` takes no registry mapping: the standard's columns only
         figures["shafaf_validate"] = repeated(repeat, shafaf_validate)
     csvs_to_sqlite = peers_venv(work) / "bin" / "csvs-to-sqlite" if peers_venv_ok else None
     if csvs_to_sqlite and csvs_to_sqlite.exists():
-        figures["csvs_to_sqlite"] = repeated(repeat, in_tmp(lambda tmp: [str(csvs_to_sqlite), str(csv_path), str(tmp / "t.db")]))
+        figures["csvs_to_sqlite"] = repeated(
+            repeat, in_tmp(lambda tmp: [str(csvs_to_sqlite), str(csv_path), str(tmp / "t.db")])
+        )
     peers = figures["frictionless_validate"]["median_s"] + figures["sqlite_utils_insert"]["median_s"]
-    figures["rows_per_s"] = {name: round(rows / f["median_s"]) for name, f in figures.items()
-                             if isinstance(f, dict) and "median_s" in f}
+    figures["rows_per_s"] = {
+        name: round(rows / f["median_s"]) for name, f in figures.items() if isinstance(f, dict) and "median_s" in f
+    }
     figures["peers_back_to_back_s"] = round(peers, 2)
     figures["speedup_vs_peers"] = round(peers / figures["shafaf"]["median_s"], 2)
     if all("cpu_s" in figures[k] for k in ("shafaf", "frictionless_validate", "sqlite_utils_insert")):
-        figures["speedup_vs_peers_cpu"] = round((figures["frictionless_validate"]["cpu_s"] + figures["sqlite_utils_insert"]
-                                                 ["cpu_s"]) / figures["shafaf"]["cpu_s"], 2)
+        figures["speedup_vs_peers_cpu"] = round(
+            (figures["frictionless_validate"]["cpu_s"] + figures["sqlite_utils_insert"]["cpu_s"])
+            / figures["shafaf"]["cpu_s"],
+            2,
+        )
         if "shafaf_validate" in figures:
-            figures["validate_vs_frictionless_cpu"] = round(figures["frictionless_validate"]["cpu_s"]
-                                                            / figures["shafaf_validate"]["cpu_s"], 2)
+            figures["validate_vs_frictionless_cpu"] = round(
+                figures["frictionless_validate"]["cpu_s"] / figures["shafaf_validate"]["cpu_s"], 2
+            )
     if "shafaf_validate" in figures:
-        figures["validate_vs_frictionless"] = round(figures["frictionless_validate"]["median_s"]
-                                                    / figures["shafaf_validate"]["median_s"], 2)
+        figures["validate_vs_frictionless"] = round(
+            figures["frictionless_validate"]["median_s"] / figures["shafaf_validate"]["median_s"], 2
+        )
     return figures
 
 
 def frictionless_validate(command: str, schema: Path, csv_path: Path, rows: int) -> dict[str, Any]:
     """``frictionless validate`` of the whole file (exit 1: it found the invalid rows); checks it read every row."""
-    result = checked(measure([command, "validate", "--trusted", "--json", "--schema", str(schema),
-                              "--limit-errors", str(10 * rows + 1000), str(csv_path)]), allowed=(0, 1))
+    result = checked(
+        measure(
+            [
+                command,
+                "validate",
+                "--trusted",
+                "--json",
+                "--schema",
+                str(schema),
+                "--limit-errors",
+                str(10 * rows + 1000),
+                str(csv_path),
+            ]
+        ),
+        allowed=(0, 1),
+    )
     stats = json.loads(result["output"])["tasks"][0]["stats"]
     if stats.get("rows") != rows:
         raise SystemExit(f"frictionless validated {stats.get('rows')} rows of {rows}: {result['output'][:2000]!r}")
@@ -227,9 +286,12 @@ def reharvest(work: Path, *, agencies: int, rows: int, repeat: int) -> dict[str,
     folder = work / f"reharvest-{agencies}x{rows}"
     folder.mkdir(parents=True, exist_ok=True)
     with file_server(folder) as base:
-        registry = generate.write_registry(folder, {f"agency-{i:02d}": rows for i in range(agencies)}, base_url=base,
-                                           settings={"allow_private_networks": True,
-                                                     "harvest_concurrency": min(agencies, 8)})
+        registry = generate.write_registry(
+            folder,
+            {f"agency-{i:02d}": rows for i in range(agencies)},
+            base_url=base,
+            settings={"allow_private_networks": True, "harvest_concurrency": min(agencies, 8)},
+        )
         data_dir = work / "reharvest-data"
         firsts, agains = [], []
         for _ in range(repeat):
@@ -239,8 +301,13 @@ def reharvest(work: Path, *, agencies: int, rows: int, repeat: int) -> dict[str,
             agains.append(checked(measure(cmd)))
     first = statistics.median(r["seconds"] for r in firsts)
     again = statistics.median(r["seconds"] for r in agains)
-    return {"agencies": agencies, "rows_per_agency": rows, "first_s": round(first, 2), "unchanged_s": round(again, 2),
-            "ratio": round(again / first, 3)}
+    return {
+        "agencies": agencies,
+        "rows_per_agency": rows,
+        "first_s": round(first, 2),
+        "unchanged_s": round(again, 2),
+        "ratio": round(again / first, 3),
+    }
 
 
 @contextlib.contextmanager
@@ -288,11 +355,14 @@ def serve(work: Path, rows: int, *, requests: int, seconds: float) -> dict[str, 
     for label, cmd, path in targets:
         with server(cmd) as base:
             for concurrency in (1, 20):
-                results.setdefault(label, {})[f"c{concurrency}"] = load(base + path, concurrency=concurrency,
-                                                                         requests=requests, seconds=seconds)
+                results.setdefault(label, {})[f"c{concurrency}"] = load(
+                    base + path, concurrency=concurrency, requests=requests, seconds=seconds
+                )
     # against the faster of the two plain Datasettes: the stricter comparison
     plain_c20 = max(results[label]["c20"]["rps"] for label, _, _ in targets[:2])
-    results["agency_vs_plain_c20"] = round(results["Shafaf, agency page"]["c20"]["rps"] / plain_c20, 2) if plain_c20 else None
+    results["agency_vs_plain_c20"] = (
+        round(results["Shafaf, agency page"]["c20"]["rps"] / plain_c20, 2) if plain_c20 else None
+    )
     return results
 
 
@@ -321,9 +391,24 @@ def server(cmd: list[str]) -> Iterator[str]:
 
 def load(url: str, *, concurrency: int, requests: int, seconds: float) -> dict[str, Any]:
     """The load generator in a second process."""
-    out = subprocess.run([sys.executable, "-m", "benchmarks.load", url, "--concurrency", str(concurrency),
-                          "--requests", str(requests), "--seconds", str(seconds)],
-                         cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.load",
+            url,
+            "--concurrency",
+            str(concurrency),
+            "--requests",
+            str(requests),
+            "--seconds",
+            str(seconds),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -331,59 +416,104 @@ def load(url: str, *, concurrency: int, requests: int, seconds: float) -> dict[s
 
 
 def machine() -> dict[str, Any]:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())
-    memory = next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
-    return {"cpu": model, "cores": os.cpu_count(), "memory_gb": round(int(memory) / 1024 / 1024, 1),
-            "python": platform.python_version(), "sqlite": __import__("sqlite3").sqlite_version,
-            "date": dt.date.today().isoformat()}
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = next(
+        line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "memory_gb": round(int(memory) / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "sqlite": __import__("sqlite3").sqlite_version,
+        "date": dt.date.today().isoformat(),
+    }
 
 
 def markdown(results: dict[str, Any]) -> str:
     """The tables of ``docs/benchmarks.md``, between its markers."""
     m = results["machine"]
-    lines = [f"Measured on {m['date']}: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, "
-             f"Python {m['python']}, SQLite {m['sqlite']}. Command: `{results['command']}`.", ""]
+    lines = [
+        f"Measured on {m['date']}: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, "
+        f"Python {m['python']}, SQLite {m['sqlite']}. Command: `{results['command']}`.",
+        "",
+    ]
     if results.get("ingest"):
-        lines += ["### Ingest (one agency's service-performance file)", "",
-                  "| rows | tool | median s | min–max s | CPU s | rows/s | peak RSS MB |",
-                  "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+        lines += [
+            "### Ingest (one agency's service-performance file)",
+            "",
+            "| rows | tool | median s | min–max s | CPU s | rows/s | peak RSS MB |",
+            "| ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+        ]
         for fig in results["ingest"]:
             shape = "" if fig.get("shape", "standard") == "standard" else " (labels)"
-            for name in ("shafaf", "shafaf_validate", "frictionless_validate", "sqlite_utils_insert", "csvs_to_sqlite",
-                         "raw_limit"):
+            for name in (
+                "shafaf",
+                "shafaf_validate",
+                "frictionless_validate",
+                "sqlite_utils_insert",
+                "csvs_to_sqlite",
+                "raw_limit",
+            ):
                 if name in fig:
                     f = fig[name]
                     split = f" (harvest {f['harvest_s']} + publish {f['publish_s']})" if "harvest_s" in f else ""
                     cpu = f.get("cpu_s", "")
                     if "harvest_cpu_s" in f:
                         cpu = f"{cpu} ({f['harvest_cpu_s']} + {f['publish_cpu_s']})"
-                    lines.append(f"| {fig['rows']:,}{shape} | {name.replace('_', ' ')}{split} | {f['median_s']} "
-                                 f"| {f['min_s']}–{f['max_s']} | {cpu} | {fig['rows_per_s'][name]:,} | {f['peak_rss_mb']} |")
-            lines.append(f"| {fig['rows']:,}{shape} | **Shafaf vs frictionless + sqlite-utils back to back** | "
-                         f"{fig['peers_back_to_back_s']} vs {fig['shafaf']['median_s']} | | {_cpu_ratio(fig, 'speedup_vs_peers_cpu')} "
-                         f"| **{fig['speedup_vs_peers']}×** | |")
+                    lines.append(
+                        f"| {fig['rows']:,}{shape} | {name.replace('_', ' ')}{split} | {f['median_s']} "
+                        f"| {f['min_s']}–{f['max_s']} | {cpu} | {fig['rows_per_s'][name]:,} | {f['peak_rss_mb']} |"
+                    )
+            lines.append(
+                f"| {fig['rows']:,}{shape} | **Shafaf vs frictionless + sqlite-utils back to back** | "
+                f"{fig['peers_back_to_back_s']} vs {fig['shafaf']['median_s']} | | {_cpu_ratio(fig, 'speedup_vs_peers_cpu')} "
+                f"| **{fig['speedup_vs_peers']}×** | |"
+            )
             if "validate_vs_frictionless" in fig:
-                lines.append(f"| {fig['rows']:,}{shape} | **shafaf validate vs frictionless validate** | "
-                             f"{fig['frictionless_validate']['median_s']} vs {fig['shafaf_validate']['median_s']} | | "
-                             f"{_cpu_ratio(fig, 'validate_vs_frictionless_cpu')} | **{fig['validate_vs_frictionless']}×** | |")
+                lines.append(
+                    f"| {fig['rows']:,}{shape} | **shafaf validate vs frictionless validate** | "
+                    f"{fig['frictionless_validate']['median_s']} vs {fig['shafaf_validate']['median_s']} | | "
+                    f"{_cpu_ratio(fig, 'validate_vs_frictionless_cpu')} | **{fig['validate_vs_frictionless']}×** | |"
+                )
         lines.append("")
     if results.get("reharvest"):
         r = results["reharvest"]
-        lines += ["### Unchanged re-harvest over HTTP on 127.0.0.1", "",
-                  "| agencies | rows each | first harvest s | unchanged s | ratio |", "| ---: | ---: | ---: | ---: | ---: |",
-                  f"| {r['agencies']} | {r['rows_per_agency']:,} | {r['first_s']} | {r['unchanged_s']} | {r['ratio']:.1%} |", ""]
+        lines += [
+            "### Unchanged re-harvest over HTTP on 127.0.0.1",
+            "",
+            "| agencies | rows each | first harvest s | unchanged s | ratio |",
+            "| ---: | ---: | ---: | ---: | ---: |",
+            f"| {r['agencies']} | {r['rows_per_agency']:,} | {r['first_s']} | {r['unchanged_s']} | {r['ratio']:.1%} |",
+            "",
+        ]
     if results.get("serve"):
         s = results["serve"]
-        lines += [f"### Serving, {s['rows']:,} performance rows in the database", "",
-                  "| what | c=1 req/s | c=1 p50 ms | c=1 p99 ms | c=20 req/s | c=20 p50 ms | c=20 p99 ms | non-200 |",
-                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        lines += [
+            f"### Serving, {s['rows']:,} performance rows in the database",
+            "",
+            "| what | c=1 req/s | c=1 p50 ms | c=1 p99 ms | c=20 req/s | c=20 p50 ms | c=20 p99 ms | non-200 |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
         for label, fig in s.items():
             if isinstance(fig, dict):
                 a, b = fig["c1"], fig["c20"]
-                lines.append(f"| {label} | {a['rps']} | {a['p50_ms']} | {a['p99_ms']} | {b['rps']} | {b['p50_ms']} "
-                             f"| {b['p99_ms']} | {a['failures'] + b['failures']} |")
-        lines += ["", f"Agency page requests/s against plain Datasette's table JSON at c=20: **{s['agency_vs_plain_c20']}×**.", ""]
+                lines.append(
+                    f"| {label} | {a['rps']} | {a['p50_ms']} | {a['p99_ms']} | {b['rps']} | {b['p50_ms']} "
+                    f"| {b['p99_ms']} | {a['failures'] + b['failures']} |"
+                )
+        lines += [
+            "",
+            f"Agency page requests/s against plain Datasette's table JSON at c=20: **{s['agency_vs_plain_c20']}×**.",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -404,13 +534,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000, 3_000_000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--repeat-large", type=int, default=1, help="runs of each tool above 1M rows (minutes each)")
-    parser.add_argument("--only", default=",".join(SECTIONS),
-                        help="comma-separated: " + ", ".join(SECTIONS + EXTRA_SECTIONS))
-    parser.add_argument("--scale", nargs="+", default=["200x1000"],
-                        help="sizes of the scale section, AGENCIESxROWS each (the issue's target: 1000x1000)")
+    parser.add_argument(
+        "--only", default=",".join(SECTIONS), help="comma-separated: " + ", ".join(SECTIONS + EXTRA_SECTIONS)
+    )
+    parser.add_argument(
+        "--scale",
+        nargs="+",
+        default=["200x1000"],
+        help="sizes of the scale section, AGENCIESxROWS each (the issue's target: 1000x1000)",
+    )
     parser.add_argument("--smoke", action="store_true", help="10k rows, one run each, a few requests")
-    parser.add_argument("--shapes", default=",".join(generate.SHAPES), help="input shapes: " + ", ".join(generate.SHAPES))
-    parser.add_argument("--no-csvs-to-sqlite", action="store_true", help="leave out the peer that needs a venv of its own")
+    parser.add_argument(
+        "--shapes", default=",".join(generate.SHAPES), help="input shapes: " + ", ".join(generate.SHAPES)
+    )
+    parser.add_argument(
+        "--no-csvs-to-sqlite", action="store_true", help="leave out the peer that needs a venv of its own"
+    )
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "work")
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results.json")
     parser.add_argument("--markdown", type=Path, default=ROOT / "docs" / "benchmarks.md")
@@ -422,24 +561,38 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     command = "python -m benchmarks.run " + " ".join(argv or sys.argv[1:])
     if only <= set(EXTRA_SECTIONS):
         sizes = [tuple(int(n) for n in size.split("x")) for size in (["5x1000"] if args.smoke else args.scale)]
-        figures = [scale.run(args.work, agencies=a, rows=r, measure=measure, shafaf=shafaf, checked=checked)
-                   for a, r in sizes]
+        figures = [
+            scale.run(args.work, agencies=a, rows=r, measure=measure, shafaf=shafaf, checked=checked) for a, r in sizes
+        ]
         print(json.dumps(figures, indent=1), file=sys.stderr)
         scale.write_report(figures, machine=machine(), command=command, json_path=args.json, md_path=args.markdown)
         return {"scale": figures}
     results: dict[str, Any] = {"machine": machine(), "command": command}
     if "ingest" in only:
-        results["ingest"] = [ingest(args.work, rows, repeat=args.repeat if rows <= 1_000_000 else args.repeat_large,
-                                    peers_venv_ok=not args.smoke and not args.no_csvs_to_sqlite, shape=shape)
-                             for rows in args.rows for shape in args.shapes.split(",")]
+        results["ingest"] = [
+            ingest(
+                args.work,
+                rows,
+                repeat=args.repeat if rows <= 1_000_000 else args.repeat_large,
+                peers_venv_ok=not args.smoke and not args.no_csvs_to_sqlite,
+                shape=shape,
+            )
+            for rows in args.rows
+            for shape in args.shapes.split(",")
+        ]
         print(json.dumps(results["ingest"], indent=1), file=sys.stderr)
     if "reharvest" in only:
-        results["reharvest"] = reharvest(args.work, agencies=5 if args.smoke else 50,
-                                         rows=1000 if args.smoke else 20_000, repeat=args.repeat)
+        results["reharvest"] = reharvest(
+            args.work, agencies=5 if args.smoke else 50, rows=1000 if args.smoke else 20_000, repeat=args.repeat
+        )
         print(json.dumps(results["reharvest"]), file=sys.stderr)
     if "serve" in only:
-        results["serve"] = serve(args.work, min(max(args.rows), 1_000_000), requests=20 if args.smoke else 2000,
-                                 seconds=5 if args.smoke else 20)
+        results["serve"] = serve(
+            args.work,
+            min(max(args.rows), 1_000_000),
+            requests=20 if args.smoke else 2000,
+            seconds=5 if args.smoke else 20,
+        )
     write_report(results, json_path=args.json, md_path=args.markdown)
     return results
 

@@ -19,8 +19,9 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import generate
 
@@ -48,8 +49,11 @@ target.unlink()
 
 
 def _size_mb(path: Path) -> float:
-    total = sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink()) if path.is_dir() \
+    total = (
+        sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+        if path.is_dir()
         else path.stat().st_size
+    )
     return round(total / 1e6, 1)
 
 
@@ -57,13 +61,24 @@ def _touch_agency(folder: Path, agency_id: str, step: int) -> None:
     """A real change to one agency's inventory: every service renamed (its file, so the harvest sees new bytes)."""
     path = folder / agency_id / "services.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
-    lines[1:] = [line.replace("Service ", f"Service v{step} ", 1) if "Service v" not in line
-                 else line.replace(f"Service v{step - 1} ", f"Service v{step} ", 1) for line in lines[1:]]
+    lines[1:] = [
+        line.replace("Service ", f"Service v{step} ", 1)
+        if "Service v" not in line
+        else line.replace(f"Service v{step - 1} ", f"Service v{step} ", 1)
+        for line in lines[1:]
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def run(work: Path, *, agencies: int, rows: int, measure: Callable[..., dict[str, Any]],
-        shafaf: Callable[..., list[str]], checked: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+def run(
+    work: Path,
+    *,
+    agencies: int,
+    rows: int,
+    measure: Callable[..., dict[str, Any]],
+    shafaf: Callable[..., list[str]],
+    checked: Callable[..., dict[str, Any]],
+) -> dict[str, Any]:
     """The figures of one size; the generated files are kept in ``work`` for the next run."""
     folder = work / f"scale-{agencies}x{rows}"
     registry = folder / "agencies.yml"
@@ -95,8 +110,12 @@ def run(work: Path, *, agencies: int, rows: int, measure: Callable[..., dict[str
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", EXPORT_ONLY, str(data_dir), str(registry)], check=True)
     out["downloads_one_s"] = round(time.perf_counter() - start, 2)
-    copy = subprocess.run([sys.executable, "-c", COPY_ONLY, str(data_dir / "shafaf.db"), str(data_dir / "copy.db")],
-                          check=True, capture_output=True, text=True)
+    copy = subprocess.run(
+        [sys.executable, "-c", COPY_ONLY, str(data_dir / "shafaf.db"), str(data_dir / "copy.db")],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     out["copy_database_s"] = round(float(copy.stdout.strip()), 2)
     out["database_mb"] = _size_mb((data_dir / "shafaf.db").resolve())
     out["downloads_mb"] = _size_mb((data_dir / "downloads").resolve())
@@ -107,23 +126,29 @@ def run(work: Path, *, agencies: int, rows: int, measure: Callable[..., dict[str
 
 
 def markdown(figures: list[dict[str, Any]], machine: dict[str, Any], command: str) -> str:
-    lines = [f"Measured on {machine['date']}: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB "
-             f"(shared with other work while measured). Command: `{command}`.", "",
-             "| agencies × rows | harvest all s | publish all s (CPU s) | harvest 1 s | **publish 1 s** (CPU s) | 1 vs all "
-             "| publish 1 `--no-downloads` s | downloads after it s | copy of the served version s | database MB "
-             "| downloads MB |",
-             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        f"Measured on {machine['date']}: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB "
+        f"(shared with other work while measured). Command: `{command}`.",
+        "",
+        "| agencies × rows | harvest all s | publish all s (CPU s) | harvest 1 s | **publish 1 s** (CPU s) | 1 vs all "
+        "| publish 1 `--no-downloads` s | downloads after it s | copy of the served version s | database MB "
+        "| downloads MB |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for f in figures:
-        lines.append(f"| {f['agencies']:,} × {f['rows_per_agency']:,} | {f['harvest_all_s']} "
-                     f"| {f['publish_all_s']} ({f.get('publish_all_cpu_s', '')}) | {f['harvest_one_s']} "
-                     f"| **{f['publish_one_s']}** ({f.get('publish_one_cpu_s', '')}) | {f['one_vs_all']:.1%} "
-                     f"| {f['publish_one_no_downloads_s']} | {f['downloads_one_s']} | {f['copy_database_s']} "
-                     f"| {f['database_mb']} | {f['downloads_mb']} |")
+        lines.append(
+            f"| {f['agencies']:,} × {f['rows_per_agency']:,} | {f['harvest_all_s']} "
+            f"| {f['publish_all_s']} ({f.get('publish_all_cpu_s', '')}) | {f['harvest_one_s']} "
+            f"| **{f['publish_one_s']}** ({f.get('publish_one_cpu_s', '')}) | {f['one_vs_all']:.1%} "
+            f"| {f['publish_one_no_downloads_s']} | {f['downloads_one_s']} | {f['copy_database_s']} "
+            f"| {f['database_mb']} | {f['downloads_mb']} |"
+        )
     return "\n".join(lines) + "\n"
 
 
-def write_report(figures: list[dict[str, Any]], *, machine: dict[str, Any], command: str, json_path: Path,
-                 md_path: Path) -> None:
+def write_report(
+    figures: list[dict[str, Any]], *, machine: dict[str, Any], command: str, json_path: Path, md_path: Path
+) -> None:
     """Into ``results.json`` under "scale" and ``docs/benchmarks.md`` between the scale markers; the rest stays."""
     results = json.loads(json_path.read_text(encoding="utf-8")) if json_path.exists() else {}
     results["scale"] = {"machine": machine, "command": command, "figures": figures}
@@ -133,5 +158,6 @@ def write_report(figures: list[dict[str, Any]], *, machine: dict[str, Any], comm
     if begin not in text:
         text += f"\n## Scale: a one-agency publish against a full one\n\n{begin}\n{end}\n"
     head, rest = text.split(begin, 1)
-    md_path.write_text(f"{head}{begin}\n{markdown(figures, machine, command)}{end}{rest.split(end, 1)[1]}",
-                       encoding="utf-8")
+    md_path.write_text(
+        f"{head}{begin}\n{markdown(figures, machine, command)}{end}{rest.split(end, 1)[1]}", encoding="utf-8"
+    )

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Write docs/indicators.md from shafaf/standard/indicator_defs.py (the formulas are written once, there).
 
-    python scripts/make_indicators_doc.py          # write the file
-    python scripts/make_indicators_doc.py --check  # exit 1 when the file is out of date
+python scripts/make_indicators_doc.py          # write the file
+python scripts/make_indicators_doc.py --check  # exit 1 when the file is out of date
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from conftest import write_registry  # noqa: E402
+
 from shafaf.config import registry  # noqa: E402
 from shafaf.core.datadir import DataDir  # noqa: E402
 from shafaf.datasette_plugins.app import make_datasette  # noqa: E402

@@ -93,7 +93,9 @@ def main() -> None:
     print(f"httpx {httpx.__version__}, {args.requests} GETs of {len(BODY)} bytes on loopback")
     print(f"  sequential Client           {sequential(url, args.requests):8.0f} req/s")
     print(f"  {args.threads} threads, one Client each  {threads(url, args.requests, args.threads):8.0f} req/s")
-    print(f"  AsyncClient, {args.concurrency} concurrent    {async_client(url, args.requests, args.concurrency):8.0f} req/s")
+    print(
+        f"  AsyncClient, {args.concurrency} concurrent    {async_client(url, args.requests, args.concurrency):8.0f} req/s"
+    )
     server.shutdown()
 
 

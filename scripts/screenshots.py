@@ -14,8 +14,16 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def main() -> None:
@@ -38,8 +46,9 @@ def main() -> None:
                     page.goto(args.base.rstrip("/") + path, wait_until="networkidle")
                     target = args.out / f"{name}-{width}.png"
                     if args.clip:
-                        page.screenshot(path=str(target), full_page=True,
-                                        clip={"x": 0, "y": 0, "width": width, "height": args.clip})
+                        page.screenshot(
+                            path=str(target), full_page=True, clip={"x": 0, "y": 0, "width": width, "height": args.clip}
+                        )
                     else:
                         page.screenshot(path=str(target), full_page=True)
                     print(target)

@@ -10,16 +10,18 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from faultserver import FaultServer, respond
 from figures_generated import frozen
+
 from shafaf.config import registry
 from shafaf.core.datadir import DataDir
 from shafaf.harvest.runner import harvest
-from shafaf.state.found_agencies import with_found_agencies
 from shafaf.publish.writer import publish
+from shafaf.state.found_agencies import with_found_agencies
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "metadata" / "examples" / "canada-service-inventory.yml"
@@ -41,7 +43,7 @@ def publish_example(root: Path, url: str) -> tuple[list[Any], list[Any], DataDir
     data = DataDir(root / "var")
     runs = harvest(reg.agencies, registry=reg, data=data)
     reg = with_found_agencies(reg, data)
-    with frozen(dt.datetime.now(dt.timezone.utc)):  # one publication day for every department, even across midnight
+    with frozen(dt.datetime.now(dt.UTC)):  # one publication day for every department, even across midnight
         results = publish(list(reg.agencies), registry=reg, data=data)
     return runs, results, data, reg
 
@@ -50,8 +52,9 @@ def publish_example(root: Path, url: str) -> tuple[list[Any], list[Any], DataDir
 def served_file() -> Iterator[FaultServer]:
     """The real file, gzip-encoded, from a loopback server (``/si_2024.csv``)."""
     server = FaultServer()
-    server.add("/si_2024.csv", respond(200, FIXTURE.read_bytes(), {"Content-Type": "text/csv",
-                                                                   "Content-Encoding": "gzip"}))
+    server.add(
+        "/si_2024.csv", respond(200, FIXTURE.read_bytes(), {"Content-Type": "text/csv", "Content-Encoding": "gzip"})
+    )
     try:
         yield server
     finally:

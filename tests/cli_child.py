@@ -17,15 +17,18 @@ import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 AS_LIMIT = 2_000_000_000  # bytes of address space for one child: far above any honest run, far below the machine
 
-_SCRIPT = ("import sys\nfrom shafaf.cli import cli\nsys.argv = ['shafaf'] + sys.argv[1:]\n"
-           "try:\n    cli()\nfinally:\n"
-           "    hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
-           "    print('\\nshafaf-peak-kb', hwm, file=sys.stderr)\n")
+_SCRIPT = (
+    "import sys\nfrom shafaf.cli import cli\nsys.argv = ['shafaf'] + sys.argv[1:]\n"
+    "try:\n    cli()\nfinally:\n"
+    "    hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
+    "    print('\\nshafaf-peak-kb', hwm, file=sys.stderr)\n"
+)
 
 
 @dataclasses.dataclass
@@ -44,8 +47,16 @@ class Result:
         return self.returncode < 0 or "Traceback" in self.stderr
 
 
-def run(args: Sequence[str], *, cwd: Path | None = None, as_limit: int = AS_LIMIT, fsize_limit: int | None = None,
-        without_dac: bool = False, timeout: float = 300, stdin: bytes | None = None) -> Result:
+def run(
+    args: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    as_limit: int = AS_LIMIT,
+    fsize_limit: int | None = None,
+    without_dac: bool = False,
+    timeout: float = 300,
+    stdin: bytes | None = None,
+) -> Result:
     """``shafaf ARGS`` under the limits; ``without_dac`` drops root's power to read any file (for EACCES)."""
 
     def limits() -> None:
@@ -57,8 +68,14 @@ def run(args: Sequence[str], *, cwd: Path | None = None, as_limit: int = AS_LIMI
     prefix: list[str] = []
     if without_dac:
         prefix = [shutil.which("setpriv") or "setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--"]
-    proc = subprocess.run([*prefix, sys.executable, "-c", _SCRIPT, *args], cwd=cwd, capture_output=True,
-                          timeout=timeout, preexec_fn=limits, input=stdin)
+    proc = subprocess.run(
+        [*prefix, sys.executable, "-c", _SCRIPT, *args],
+        cwd=cwd,
+        capture_output=True,
+        timeout=timeout,
+        preexec_fn=limits,
+        input=stdin,
+    )
     err = proc.stderr.decode("utf-8", "replace")
     peak = None
     if "shafaf-peak-kb" in err:  # a traceback, if any, comes after the line (Python prints it after ``finally``)
@@ -70,11 +87,19 @@ def run(args: Sequence[str], *, cwd: Path | None = None, as_limit: int = AS_LIMI
 
 def file_registry(root: Path, sources: dict[str, str], *, portal: str = "", extra: str = "") -> Path:
     """A registry of one agency per entry: ``{agency_id: path}``, each one ``services`` file source."""
-    items = "".join(f"  - id: {agency}\n    name_fa: سازمان {agency}\n    name_en: Agency {agency}\n"
-                    f"    sources:\n      - dataset: services\n        path: {json.dumps(path)}\n"
-                    for agency, path in sources.items())
+    items = "".join(
+        f"  - id: {agency}\n    name_fa: سازمان {agency}\n    name_en: Agency {agency}\n"
+        f"    sources:\n      - dataset: services\n        path: {json.dumps(path)}\n"
+        for agency, path in sources.items()
+    )
     root.mkdir(parents=True, exist_ok=True)
     registry = root / "agencies.yml"
-    registry.write_text("portal:\n  title_fa: درگاه\n  title_en: Portal\n" + textwrap.indent(portal, "  ")
-                        + "agencies:\n" + items + extra, encoding="utf-8")
+    registry.write_text(
+        "portal:\n  title_fa: درگاه\n  title_en: Portal\n"
+        + textwrap.indent(portal, "  ")
+        + "agencies:\n"
+        + items
+        + extra,
+        encoding="utf-8",
+    )
     return registry

@@ -42,13 +42,31 @@ def pytest_configure(config: pytest.Config) -> None:
 # Files whose tests measure time (deadlines, queues, a page's speed under load, equal timing of refusals) or
 # load a server on purpose: .ci/run runs them after the parallel part, one at a time, so another worker's
 # load cannot fail them and they cannot fail another's.
-SERIAL_FILES = frozenset({
-    "test_api_paging.py", "test_bad_requests.py", "test_check_file.py", "test_ckan.py", "test_ckan_datastore.py",
-    "test_console.py", "test_exports.py", "test_fetch.py", "test_harvest_faults.py", "test_hostile_json.py",
-    "test_local_paths.py", "test_publish_crash.py", "test_replicas_nginx.py", "test_scheduler.py",
-    "test_service_bus_auth.py", "test_sql_limits.py", "test_torn_reads.py", "test_xml_soap.py",
-    "test_benchmarks.py", "test_export_parts.py", "test_replicas.py",
-})
+SERIAL_FILES = frozenset(
+    {
+        "test_api_paging.py",
+        "test_bad_requests.py",
+        "test_check_file.py",
+        "test_ckan.py",
+        "test_ckan_datastore.py",
+        "test_console.py",
+        "test_exports.py",
+        "test_fetch.py",
+        "test_harvest_faults.py",
+        "test_hostile_json.py",
+        "test_local_paths.py",
+        "test_publish_crash.py",
+        "test_replicas_nginx.py",
+        "test_scheduler.py",
+        "test_service_bus_auth.py",
+        "test_sql_limits.py",
+        "test_torn_reads.py",
+        "test_xml_soap.py",
+        "test_benchmarks.py",
+        "test_export_parts.py",
+        "test_replicas.py",
+    }
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -64,7 +82,8 @@ def write_registry(root: Path, extra: str = "") -> Path:
     (files / "alpha_performance.csv").write_text(PERFORMANCE_ALPHA, encoding="utf-8")
     (files / "beta_services.csv").write_text(SERVICES_BETA, encoding="utf-8")
     path = root / "agencies.yml"
-    path.write_text(textwrap.dedent("""\
+    path.write_text(
+        textwrap.dedent("""\
         portal:
           title_fa: درگاه آزمایشی
           title_en: Test portal
@@ -86,7 +105,10 @@ def write_registry(root: Path, extra: str = "") -> Path:
             sources:
               - dataset: services
                 path: files/beta_services.csv
-        """) + extra, encoding="utf-8")
+        """)
+        + extra,
+        encoding="utf-8",
+    )
     return path
 
 

@@ -24,16 +24,30 @@ import textwrap
 import threading
 import time
 import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-REASONS = {200: "OK", 206: "Partial Content", 301: "Moved Permanently", 302: "Found", 304: "Not Modified",
-           307: "Temporary Redirect", 308: "Permanent Redirect", 400: "Bad Request", 401: "Unauthorized",
-           403: "Forbidden", 404: "Not Found", 410: "Gone", 429: "Too Many Requests",
-           500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+REASONS = {
+    200: "OK",
+    206: "Partial Content",
+    301: "Moved Permanently",
+    302: "Found",
+    304: "Not Modified",
+    307: "Temporary Redirect",
+    308: "Permanent Redirect",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    410: "Gone",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
 
 
 @dataclasses.dataclass
@@ -115,7 +129,9 @@ def truncated(announced: int = 10_000, sent: int = 5_000, headers: Mapping[str, 
     return behaviour
 
 
-def chunked_unterminated(chunks: Iterable[bytes] = (b"id,name\n", b"1,a\n"), headers: Mapping[str, str] | None = None) -> Behaviour:
+def chunked_unterminated(
+    chunks: Iterable[bytes] = (b"id,name\n", b"1,a\n"), headers: Mapping[str, str] | None = None
+) -> Behaviour:
     """A chunked body whose final 0-chunk never comes: the connection just closes."""
     parts = list(chunks)
 
@@ -127,8 +143,12 @@ def chunked_unterminated(chunks: Iterable[bytes] = (b"id,name\n", b"1,a\n"), hea
     return behaviour
 
 
-def stream(make_chunks: Callable[[], Iterable[bytes]], status: int = 200, headers: Mapping[str, str] | None = None,
-           chunked: bool = False) -> Behaviour:
+def stream(
+    make_chunks: Callable[[], Iterable[bytes]],
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+    chunked: bool = False,
+) -> Behaviour:
     """A body produced lazily by a generator (never built in memory), delimited by close or chunked."""
 
     def behaviour(conn: socket.socket, request: Request) -> None:
@@ -183,8 +203,9 @@ def gzip_bomb(decoded_mb: int = 1024) -> Callable[[], Iterator[bytes]]:
 class FaultServer:
     """A threaded server on 127.0.0.1 dispatching each path to its behaviour."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None,
-                 url_host: str | None = None) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None, url_host: str | None = None
+    ) -> None:
         """``tls``: serve HTTPS with this server context; ``url_host``: the name put in ``url()`` (e.g. localhost)."""
         self.routes: dict[str, Behaviour] = {}
         self.requests: list[Request] = []
@@ -269,7 +290,7 @@ def wait_while_open(conn: socket.socket, seconds: float) -> bool:
         try:
             if conn.recv(1024) == b"":
                 return False
-        except (socket.timeout, BlockingIOError):
+        except (TimeoutError, BlockingIOError):
             continue
         except OSError:
             return False
@@ -300,7 +321,9 @@ def _read_request(conn: socket.socket) -> Request | None:
         rest += chunk
     conn.settimeout(None)
     parts = urlsplit(target)
-    return Request(method, target, parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)), headers, rest[:length])
+    return Request(
+        method, target, parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)), headers, rest[:length]
+    )
 
 
 @pytest.fixture
@@ -312,20 +335,33 @@ def fault_server() -> Iterator[FaultServer]:
         server.close()
 
 
-def http_registry(root: Path, base_url: str, *, agencies: Iterable[str], portal: Mapping[str, object],
-                  schedule: str | None = None, extra: str = "") -> Path:
+def http_registry(
+    root: Path,
+    base_url: str,
+    *,
+    agencies: Iterable[str],
+    portal: Mapping[str, object],
+    schedule: str | None = None,
+    extra: str = "",
+) -> Path:
     """A registry of agencies whose one source (services) is ``<base_url>/<agency>.csv`` on this server.
 
     ``portal`` are the portal settings (written as YAML scalars); ``extra``
     more portal lines as written; ``schedule`` a YAML value for every source.
     """
     when = f"\n    schedule: {schedule}" if schedule is not None else ""
-    items = "".join(f"- id: {a}\n  name_fa: سازمان {a}\n  name_en: Agency {a}\n  sources:\n"
-                    f"  - dataset: services\n    kind: http\n    url: {base_url}/{a}.csv{when}\n" for a in agencies)
-    settings = "".join(f"  {key}: {str(value).lower() if isinstance(value, bool) else value}\n"
-                       for key, value in portal.items())
+    items = "".join(
+        f"- id: {a}\n  name_fa: سازمان {a}\n  name_en: Agency {a}\n  sources:\n"
+        f"  - dataset: services\n    kind: http\n    url: {base_url}/{a}.csv{when}\n"
+        for a in agencies
+    )
+    settings = "".join(
+        f"  {key}: {str(value).lower() if isinstance(value, bool) else value}\n" for key, value in portal.items()
+    )
     root.mkdir(parents=True, exist_ok=True)
     path = root / "agencies.yml"
-    path.write_text("portal:\n" + settings + textwrap.indent(extra, "  ") + "agencies:\n" + textwrap.indent(items, "  "),
-                    encoding="utf-8")
+    path.write_text(
+        "portal:\n" + settings + textwrap.indent(extra, "  ") + "agencies:\n" + textwrap.indent(items, "  "),
+        encoding="utf-8",
+    )
     return path

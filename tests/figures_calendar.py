@@ -54,8 +54,10 @@ def jalali_year(day: dt.date) -> int:
 
 
 def jalali_year_bounds(year: int) -> tuple[dt.date, dt.date]:
-    return (jdatetime.date(year, 1, 1).togregorian(),
-            jdatetime.date(year + 1, 1, 1).togregorian() - dt.timedelta(days=1))
+    return (
+        jdatetime.date(year, 1, 1).togregorian(),
+        jdatetime.date(year + 1, 1, 1).togregorian() - dt.timedelta(days=1),
+    )
 
 
 def grain(start: dt.date, end: dt.date) -> str | None:

@@ -13,6 +13,7 @@ import sqlite3
 from pathlib import Path
 
 from figures_pages import Page, parse
+
 from shafaf.config.registry import Registry
 from shafaf.datasette_plugins.app import make_datasette
 
@@ -33,7 +34,8 @@ def sample_services(db_path: Path, *, per_agency: int, seed: int = 16) -> list[t
         rows = conn.execute(
             "SELECT s.agency_id, s.service_id, EXISTS (SELECT 1 FROM service_performance p WHERE "
             "p.agency_id = s.agency_id AND p.service_id = s.service_id) AS has_rows FROM services s "
-            "ORDER BY s.agency_id, s.service_id").fetchall()
+            "ORDER BY s.agency_id, s.service_id"
+        ).fetchall()
     rng = random.Random(seed)
     by_agency: dict[str, list[tuple[int, str]]] = {}
     for agency, service, has_rows in rows:
@@ -50,8 +52,12 @@ def crawl(db_path: Path, reg: Registry, registry_path: Path | None, *, services_
     ds = make_datasette(db_path, reg.portal, registry_path=registry_path)
     with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
         agencies = [a for (a,) in conn.execute("SELECT id FROM agencies ORDER BY id")]
-    paths = ["/", "/discrepancies", *(f"/agencies/{a}" for a in agencies),
-             *(f"/agencies/{a}/services/{s}" for a, s in sample_services(db_path, per_agency=services_per_agency))]
+    paths = [
+        "/",
+        "/discrepancies",
+        *(f"/agencies/{a}" for a in agencies),
+        *(f"/agencies/{a}/services/{s}" for a, s in sample_services(db_path, per_agency=services_per_agency)),
+    ]
 
     async def run() -> list[Crawled]:
         out = []

@@ -90,10 +90,17 @@ def rules(path: Path = DOC) -> Rules:
     score = _section(text, "Transparency score")
     formula = re.search(r"`transparency_score = (.*?)`", score).group(1)
     weights = {name: float(w) for w, name in re.findall(r"(\d+(?:\.\d+)?) × (\w+)", formula)}
-    return Rules(indicators, scorecard, known, tuple(u for u in units if not u.endswith("…")),
-                 tuple(u[:-1] for u in units if u.endswith("…")), tuple(re.findall(r"`([^`]+)`", ends)),
-                 tuple(re.findall(r"`([^`]+)`", starts)), measures, weights)
-
+    return Rules(
+        indicators,
+        scorecard,
+        known,
+        tuple(u for u in units if not u.endswith("…")),
+        tuple(u[:-1] for u in units if u.endswith("…")),
+        tuple(re.findall(r"`([^`]+)`", ends)),
+        tuple(re.findall(r"`([^`]+)`", starts)),
+        measures,
+        weights,
+    )
 
 
 def target_direction(indicator: str, unit: str | None, stated: str | None, doc: Rules) -> str | None:
@@ -110,8 +117,9 @@ def direction_and_rule(indicator: str, unit: str | None, stated: str | None, doc
     if indicator in doc.indicators and doc.indicators[indicator].better:
         return doc.indicators[indicator].better, "known"
     written = (unit or "").strip().lower()
-    if written in doc.lower_units or any(written.startswith(p) and len(written) > len(p)
-                                         for p in doc.lower_unit_starts):
+    if written in doc.lower_units or any(
+        written.startswith(p) and len(written) > len(p) for p in doc.lower_unit_starts
+    ):
         return "lower", "unit"
     if indicator.endswith(doc.lower_name_ends) or indicator.startswith(doc.lower_name_starts):
         return "lower", "name"

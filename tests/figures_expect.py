@@ -18,9 +18,16 @@ AGENCY_MONTHS = 24  # the agency page's applications by month
 
 def expect(oracle: Oracle, figure_id: str) -> Expected:
     scope, _, rest = figure_id.partition(":")
-    handler = {"national": _national, "agency": _agency, "coverage": _coverage, "discrepancy": _discrepancy,
-               "discrepancies": _discrepancies, "service": _service, "ranked": _ranked,
-               "availability": _availability}.get(scope)
+    handler = {
+        "national": _national,
+        "agency": _agency,
+        "coverage": _coverage,
+        "discrepancy": _discrepancy,
+        "discrepancies": _discrepancies,
+        "service": _service,
+        "ranked": _ranked,
+        "availability": _availability,
+    }.get(scope)
     if handler is None:
         raise UnknownFigure(figure_id)
     try:
@@ -34,10 +41,13 @@ def _national(o: Oracle, parts: list[str]) -> Expected:
     if what.startswith("smart_") and len(parts) == 2:
         year = int(parts[1])
         unit = {"smart_required": "share", "smart_on_track": "agencies", "smart_judged": "agencies"}[what]
-        return Expected(o.smart_year(year, what.removeprefix("smart_")), unit,
-                        o.year_covers(year))
-    unit = {"services": "services", "share_fully_online": "share", "digital_takeup": "share",
-            "satisfaction": "percent"}[what]
+        return Expected(o.smart_year(year, what.removeprefix("smart_")), unit, o.year_covers(year))
+    unit = {
+        "services": "services",
+        "share_fully_online": "share",
+        "digital_takeup": "share",
+        "satisfaction": "percent",
+    }[what]
     covers = o.window.covers if what in ("digital_takeup", "satisfaction") else None
     return Expected(o.national[what], unit, covers)
 
@@ -58,15 +68,21 @@ def _agency(o: Oracle, parts: list[str]) -> Expected:
         return Expected(o.ranks(parts[2]).get(agency), "rank")
     if what == "target":
         row = o.targets(agency)[(parts[2], parts[3])]
-        return Expected(row[parts[4]], "share" if row["unit"] == "share" else row["unit"],
-                        f"{row['period_start']}/{row['period_end']}")
+        return Expected(
+            row[parts[4]],
+            "share" if row["unit"] == "share" else row["unit"],
+            f"{row['period_start']}/{row['period_end']}",
+        )
     if what == "month":
         start = dt.date.fromisoformat(parts[2])
         period = next(p for p in o.periods(agency) if p[0] == start and cal.grain(*p) == "month")
         if parts[3] != "applications":
             raise KeyError(parts[3])
-        return Expected(o.sums(agency, (period,))["applications"], "applications",
-                        f"{period[0].isoformat()}/{period[1].isoformat()}")
+        return Expected(
+            o.sums(agency, (period,))["applications"],
+            "applications",
+            f"{period[0].isoformat()}/{period[1].isoformat()}",
+        )
     if what == "plan":
         return _plan_year(o, agency, int(parts[2]), parts[3])
     if what == "window_months_covered":  # "this agency's data covers N of its 12 months"
@@ -118,8 +134,9 @@ def _discrepancy(o: Oracle, parts: list[str]) -> Expected:
         return Expected(float(found["rows"]), "rows")
     if what == "difference":
         share = found["unit"] == "share"
-        return Expected(found["difference"] * (100 if share else 1), "percent" if share else found["unit"],
-                        found["covers"])
+        return Expected(
+            found["difference"] * (100 if share else 1), "percent" if share else found["unit"], found["covers"]
+        )
     return Expected(found[what], found["unit"], found["covers"])
 
 
@@ -135,11 +152,16 @@ def _discrepancies(o: Oracle, parts: list[str]) -> Expected:
 def _availability(o: Oracle, parts: list[str]) -> Expected:
     """A source's availability from the published harvest_runs, by docs/indicators.md's definitions."""
     agency, source, what = parts
-    (computed,) = o.conn.execute("SELECT computed FROM source_availability WHERE agency_id = ? AND source_id = ?",
-                                 (agency, source)).fetchone()
+    (computed,) = o.conn.execute(
+        "SELECT computed FROM source_availability WHERE agency_id = ? AND source_id = ?", (agency, source)
+    ).fetchone()
     now = dt.datetime.strptime(computed, "%Y-%m-%dT%H:%M:%SZ")
-    runs = o.q("SELECT started, outcome, phase, fetch_ms FROM harvest_runs WHERE agency_id = ? AND source_id = ? "
-               "AND outcome NOT IN ('queued', 'running', 'skipped', 'aborted') ORDER BY started, run_id", agency, source)
+    runs = o.q(
+        "SELECT started, outcome, phase, fetch_ms FROM harvest_runs WHERE agency_id = ? AND source_id = ? "
+        "AND outcome NOT IN ('queued', 'running', 'skipped', 'aborted') ORDER BY started, run_id",
+        agency,
+        source,
+    )
     failed = [r["outcome"] == "failed" and r["phase"] == "harvest" for r in runs]
     if what == "consecutive_failures":
         streak = len(failed) - (max(i for i, f in enumerate(failed) if not f) + 1 if not all(failed) else 0)
@@ -169,8 +191,9 @@ def _availability(o: Oracle, parts: list[str]) -> Expected:
 def _service(o: Oracle, parts: list[str]) -> Expected:
     if len(parts) == 3:  # the inventory's promise and fee, as the agency wrote them
         column = {"standard_days": "standard_days", "fee": "fee"}[parts[2]]
-        (value,) = o.conn.execute(f"SELECT {column} FROM services WHERE agency_id = ? AND service_id = ?",
-                                  (parts[0], parts[1])).fetchone()
+        (value,) = o.conn.execute(
+            f"SELECT {column} FROM services WHERE agency_id = ? AND service_id = ?", (parts[0], parts[1])
+        ).fetchone()
         return Expected(None if value is None else float(value), "days" if column == "standard_days" else "rials")
     agency, service, start, what = parts[0], parts[1], parts[2], parts[3]
     months = service_months(o, agency, service)
@@ -180,7 +203,8 @@ def _service(o: Oracle, parts: list[str]) -> Expected:
         (value,) = o.conn.execute(
             "SELECT sum(applications) FROM service_performance WHERE agency_id = ? AND service_id = ? "
             "AND period_start = ? AND period_end = ? AND coalesce(channel, 'other') = ?",
-            (agency, service, period[0].isoformat(), period[1].isoformat(), parts[4])).fetchone()
+            (agency, service, period[0].isoformat(), period[1].isoformat(), parts[4]),
+        ).fetchone()
         return Expected(None if value is None else float(value), "applications", covers)
     sums = o.sums(agency, (period,), service=service)
     value, unit = {
@@ -195,8 +219,11 @@ def _service(o: Oracle, parts: list[str]) -> Expected:
 
 @functools.cache
 def _months(o: Oracle, agency: str, service: str) -> dict[dt.date, tuple[dt.date, dt.date]]:
-    rows = o.q("SELECT DISTINCT period_start, period_end FROM service_performance WHERE agency_id = ? "
-               "AND service_id = ?", agency, service)
+    rows = o.q(
+        "SELECT DISTINCT period_start, period_end FROM service_performance WHERE agency_id = ? AND service_id = ?",
+        agency,
+        service,
+    )
     months = sorted((dt.date.fromisoformat(s), dt.date.fromisoformat(e)) for s, e in rows)
     months = [p for p in months if cal.grain(*p) == "month"][-SERVICE_MONTHS:]
     return {s: (s, e) for s, e in months}

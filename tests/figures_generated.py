@@ -12,17 +12,19 @@ import csv
 import dataclasses
 import datetime as dt
 import random
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import figures_calendar as cal
-from shafaf.config import registry
+
 from shafaf import standard
-from shafaf.state import store as state_mod
+from shafaf.config import registry
 from shafaf.core.datadir import DataDir
 from shafaf.core.models import Outcome
 from shafaf.publish.writer import publish
 from shafaf.stage.package import write_datapackage
+from shafaf.state import store as state_mod
 from shafaf.state.store import Run, StateStore
 
 CHANNELS = ("online", "in_person", "service_office", "phone")
@@ -85,11 +87,21 @@ def services(rng: random.Random, agency: str, count: int, *, gaps: float = 0.2) 
     """An inventory with stages that apply or not (empty), flags true, false or empty, some how-to links."""
     out = []
     for n in range(count):
-        row: dict[str, Any] = {"agency_id": agency, "service_id": f"{agency[:3].upper()}-{n:03d}",
-                               "name_fa": f"خدمت {n}", "name_en": f"Service {n}",
-                               "updated": "2025-12-01" if n % 2 else "2026-01-15"}
-        for stage in ("online_information", "online_application", "online_identity", "online_payment",
-                      "online_decision", "online_issuance"):
+        row: dict[str, Any] = {
+            "agency_id": agency,
+            "service_id": f"{agency[:3].upper()}-{n:03d}",
+            "name_fa": f"خدمت {n}",
+            "name_en": f"Service {n}",
+            "updated": "2025-12-01" if n % 2 else "2026-01-15",
+        }
+        for stage in (
+            "online_information",
+            "online_application",
+            "online_identity",
+            "online_payment",
+            "online_decision",
+            "online_issuance",
+        ):
             row[stage] = "" if rng.random() < gaps else rng.choice(("true", "true", "false"))
         for flag in ("smart", "on_national_portal", "via_gsb"):
             row[flag] = "" if rng.random() < gaps / 2 else rng.choice(("true", "false"))
@@ -100,9 +112,17 @@ def services(rng: random.Random, agency: str, count: int, *, gaps: float = 0.2) 
     return out
 
 
-def performance(rng: random.Random, agency: str, service_ids: list[str], periods: list[tuple[dt.date, dt.date, str]],
-                *, gaps: float = 0.15, channels: tuple[str, ...] = CHANNELS[:3]) -> list[dict[str, Any]]:
+def performance(
+    rng: random.Random,
+    agency: str,
+    service_ids: list[str],
+    periods: list[tuple[dt.date, dt.date, str]],
+    *,
+    gaps: float = 0.15,
+    channels: tuple[str, ...] = CHANNELS[:3],
+) -> list[dict[str, Any]]:
     """One row per service, period and channel; counts and measures sometimes left empty, as agencies do."""
+
     def maybe(value: Any) -> Any:
         return "" if rng.random() < gaps else value
 
@@ -112,30 +132,67 @@ def performance(rng: random.Random, agency: str, service_ids: list[str], periods
             for channel in rng.sample(channels, rng.randint(1, len(channels))):
                 applications = rng.randint(0, 5000)
                 completed = rng.randint(0, applications) if applications else 0
-                out.append({
-                    "agency_id": agency, "service_id": service, "period_start": start.isoformat(),
-                    "period_end": end.isoformat(), "period_label": label, "channel": channel,
-                    "applications": maybe(applications), "completed": maybe(completed),
-                    "within_standard": maybe(rng.randint(0, completed)), "median_days": maybe(rng.randint(1, 90) / 4),
-                    "satisfaction": maybe(round(rng.uniform(20, 100), 1)), "complaints": maybe(rng.randint(0, 40)),
-                    "cost": maybe(rng.randint(1000, 9000)),
-                    "availability_pct": maybe(round(rng.uniform(90, 100), 2)) if channel == "online" else "",
-                })
+                out.append(
+                    {
+                        "agency_id": agency,
+                        "service_id": service,
+                        "period_start": start.isoformat(),
+                        "period_end": end.isoformat(),
+                        "period_label": label,
+                        "channel": channel,
+                        "applications": maybe(applications),
+                        "completed": maybe(completed),
+                        "within_standard": maybe(rng.randint(0, completed)),
+                        "median_days": maybe(rng.randint(1, 90) / 4),
+                        "satisfaction": maybe(round(rng.uniform(20, 100), 1)),
+                        "complaints": maybe(rng.randint(0, 40)),
+                        "cost": maybe(rng.randint(1000, 9000)),
+                        "availability_pct": maybe(round(rng.uniform(90, 100), 2)) if channel == "online" else "",
+                    }
+                )
     return out
 
 
-def target(agency: str, indicator: str, period: tuple[dt.date, dt.date, str], target_: Any, actual: Any,
-           unit: str = "", direction: str = "") -> dict[str, Any]:
+def target(
+    agency: str,
+    indicator: str,
+    period: tuple[dt.date, dt.date, str],
+    target_: Any,
+    actual: Any,
+    unit: str = "",
+    direction: str = "",
+) -> dict[str, Any]:
     start, end, label = period
-    return {"agency_id": agency, "indicator": indicator, "period_start": start.isoformat(),
-            "period_end": end.isoformat(), "period_label": label, "target": target_, "actual": actual, "unit": unit,
-            "direction": direction, "source": "annual report"}
+    return {
+        "agency_id": agency,
+        "indicator": indicator,
+        "period_start": start.isoformat(),
+        "period_end": end.isoformat(),
+        "period_label": label,
+        "target": target_,
+        "actual": actual,
+        "unit": unit,
+        "direction": direction,
+        "source": "annual report",
+    }
 
 
-def run(source: str, dataset: str, started: dt.datetime, outcome: Outcome = Outcome.OK, read: int | None = None,
-        passed: int | None = None) -> dict[str, Any]:
-    return {"source_id": source, "dataset": dataset, "started": started, "outcome": outcome, "rows_read": read,
-            "rows_passed": passed}
+def run(
+    source: str,
+    dataset: str,
+    started: dt.datetime,
+    outcome: Outcome = Outcome.OK,
+    read: int | None = None,
+    passed: int | None = None,
+) -> dict[str, Any]:
+    return {
+        "source_id": source,
+        "dataset": dataset,
+        "started": started,
+        "outcome": outcome,
+        "rows_read": read,
+        "rows_passed": passed,
+    }
 
 
 # -- writing and publishing
@@ -153,8 +210,13 @@ def _registry_text(spec: Spec) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write_package(data: DataDir, reg: registry.Registry, agency_id: str, rows: dict[str, list[dict[str, Any]]],
-                   run_ids: dict[str, str]) -> None:
+def _write_package(
+    data: DataDir,
+    reg: registry.Registry,
+    agency_id: str,
+    rows: dict[str, list[dict[str, Any]]],
+    run_ids: dict[str, str],
+) -> None:
     pkg = data.packages(agency_id)
     pkg.mkdir(parents=True, exist_ok=True)
     for kind in standard.DATASET_KINDS:
@@ -167,8 +229,9 @@ def _write_package(data: DataDir, reg: registry.Registry, agency_id: str, rows: 
             writer = csv.DictWriter(f, fieldnames=names, restval="")
             writer.writeheader()
             writer.writerows(rows[kind])
-    provenance = {kind: {"run_id": run_ids.get(kind, f"gen-{agency_id}-{kind}"), "source": "generated"}
-                  for kind in rows}
+    provenance = {
+        kind: {"run_id": run_ids.get(kind, f"gen-{agency_id}-{kind}"), "source": "generated"} for kind in rows
+    }
     write_datapackage(pkg, reg.agency(agency_id), reg.portal, provenance=provenance)
 
 
@@ -194,10 +257,22 @@ def build(spec: Spec, root: Path) -> tuple[Path, registry.Registry, DataDir]:
         for n, r in enumerate(agency.runs):
             run_id = f"{r['started']:%Y%m%dT%H%M%S}{n:06d}-{agency.id[:6]}"
             started = r["started"].strftime("%Y-%m-%dT%H:%M:%SZ")
-            store.save(Run(run_id=run_id, agency_id=agency.id, source_id=r["source_id"], dataset=r["dataset"],
-                           kind="file", location=f"{r['dataset']}.csv", started=started, finished=started,
-                           outcome=r["outcome"], rows_read=r["rows_read"], rows_passed=r["rows_passed"],
-                           rows_failed=None if r["rows_read"] is None else r["rows_read"] - (r["rows_passed"] or 0)))
+            store.save(
+                Run(
+                    run_id=run_id,
+                    agency_id=agency.id,
+                    source_id=r["source_id"],
+                    dataset=r["dataset"],
+                    kind="file",
+                    location=f"{r['dataset']}.csv",
+                    started=started,
+                    finished=started,
+                    outcome=r["outcome"],
+                    rows_read=r["rows_read"],
+                    rows_passed=r["rows_passed"],
+                    rows_failed=None if r["rows_read"] is None else r["rows_read"] - (r["rows_passed"] or 0),
+                )
+            )
             if r["outcome"] == Outcome.OK:
                 run_ids[r["dataset"]] = run_id
         if agency.rows:

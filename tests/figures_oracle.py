@@ -77,7 +77,7 @@ class Oracle:
     def published(self) -> dt.datetime:
         """When the scorecards were computed, in the portal's timezone."""
         (stamp,) = self.conn.execute("SELECT max(computed_at) FROM agency_scorecard").fetchone()
-        utc = dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+        utc = dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
         return utc.astimezone(ZoneInfo(self.settings.timezone))
 
     @functools.cached_property
@@ -108,8 +108,14 @@ class Oracle:
 
     @functools.cache
     def inventory(self, agency: str) -> dict[str, Any]:
-        stages = ("online_information", "online_application", "online_identity", "online_payment",
-                  "online_decision", "online_issuance")
+        stages = (
+            "online_information",
+            "online_application",
+            "online_identity",
+            "online_payment",
+            "online_decision",
+            "online_issuance",
+        )
         applicable = " + ".join(f"({s} IS NOT NULL)" for s in stages)
         online = " + ".join(f"({s} IS 1)" for s in stages)
         row = self.q(
@@ -118,13 +124,19 @@ class Oracle:
                        total(on_national_portal IS 1) AS portal, total(via_gsb IS 1) AS gsb,
                        count(nullif(how_to_url, '')) AS how_to, max(updated) AS updated
                 FROM (SELECT {applicable} AS applicable, {online} AS online, * FROM services
-                      WHERE agency_id = ? AND NOT coalesce(withdrawn, 0))""", agency)[0]
+                      WHERE agency_id = ? AND NOT coalesce(withdrawn, 0))""",
+            agency,
+        )[0]
         return dict(row)
 
     @functools.cache
     def periods(self, agency: str) -> list[tuple[dt.date, dt.date]]:
-        return [(_d(s), _d(e)) for s, e in self.q(
-            "SELECT DISTINCT period_start, period_end FROM service_performance WHERE agency_id = ?", agency)]
+        return [
+            (_d(s), _d(e))
+            for s, e in self.q(
+                "SELECT DISTINCT period_start, period_end FROM service_performance WHERE agency_id = ?", agency
+            )
+        ]
 
     @functools.cache
     def finest(self, agency: str) -> str | None:
@@ -135,18 +147,22 @@ class Oracle:
     def window_periods(self, agency: str) -> tuple[tuple[dt.date, dt.date], ...]:
         """The agency's periods of its finest grain whose midpoint lies in the reference window."""
         finest = self.finest(agency)
-        return tuple(sorted((s, e) for s, e in self.periods(agency)
-                            if cal.grain(s, e) == finest and self.window.holds(s, e)))
+        return tuple(
+            sorted((s, e) for s, e in self.periods(agency) if cal.grain(s, e) == finest and self.window.holds(s, e))
+        )
 
-    def sums(self, agency: str, periods: tuple[tuple[dt.date, dt.date], ...], service: str | None = None
-             ) -> dict[str, Any]:
+    def sums(
+        self, agency: str, periods: tuple[tuple[dt.date, dt.date], ...], service: str | None = None
+    ) -> dict[str, Any]:
         """The documented performance formulas over the agency's rows of ``periods`` (and one service)."""
         keys = json.dumps([f"{s.isoformat()}/{e.isoformat()}" for s, e in periods])
-        where = ("agency_id = ? AND period_start || '/' || period_end IN (SELECT value FROM json_each(?))"
-                 + (" AND service_id = ?" if service is not None else ""))
+        where = "agency_id = ? AND period_start || '/' || period_end IN (SELECT value FROM json_each(?))" + (
+            " AND service_id = ?" if service is not None else ""
+        )
         params = (agency, keys, *((service,) if service is not None else ()))
-        row = dict(self.q(
-            f"""SELECT sum(applications) AS applications,
+        row = dict(
+            self.q(
+                f"""SELECT sum(applications) AS applications,
                        total(CASE WHEN channel = 'online' THEN applications END) AS online,
                        sum(completed) FILTER (WHERE applications IS NOT NULL) AS done,
                        sum(applications) FILTER (WHERE completed IS NOT NULL) AS done_of,
@@ -158,9 +174,15 @@ class Oracle:
                        sum(applications) FILTER (WHERE complaints IS NOT NULL) AS complaints_of,
                        avg(availability_pct) AS availability, count(*) AS rows, count(satisfaction) AS with_sat,
                        count(cost) AS with_cost
-                FROM service_performance WHERE {where}""", *params)[0])
-        weights = self.q(f"SELECT median_days, completed FROM service_performance WHERE {where} "
-                         "AND median_days IS NOT NULL AND completed > 0 ORDER BY median_days", *params)
+                FROM service_performance WHERE {where}""",
+                *params,
+            )[0]
+        )
+        weights = self.q(
+            f"SELECT median_days, completed FROM service_performance WHERE {where} "
+            "AND median_days IS NOT NULL AND completed > 0 ORDER BY median_days",
+            *params,
+        )
         row["median_days"] = weighted_median([(r[0], r[1]) for r in weights])
         row["takeup"] = ratio(row["online"], row["applications"])
         row["completion"] = ratio(row["done"], row["done_of"])
@@ -176,21 +198,29 @@ class Oracle:
         w = self.sums(agency, self.window_periods(agency))
         n = inv["n"]
         out: dict[str, Any] = {
-            "services": n, "share_fully_online": ratio(inv["fully"], inv["staged"]),
-            "share_smart": ratio(inv["smart"], n), "share_national_portal": ratio(inv["portal"], n),
+            "services": n,
+            "share_fully_online": ratio(inv["fully"], inv["staged"]),
+            "share_smart": ratio(inv["smart"], n),
+            "share_national_portal": ratio(inv["portal"], n),
             "share_gsb": ratio(inv["gsb"], n),
-            "applications_12m": w["applications"], "digital_takeup_12m": w["takeup"],
-            "completion_rate_12m": w["completion"], "within_standard_12m": w["within_standard"],
-            "median_days_12m": w["median_days"], "satisfaction_12m": w["satisfaction"],
-            "complaints_per_1000_12m": w["complaints_per_1000"], "availability_12m": w["availability"],
+            "applications_12m": w["applications"],
+            "digital_takeup_12m": w["takeup"],
+            "completion_rate_12m": w["completion"],
+            "within_standard_12m": w["within_standard"],
+            "median_days_12m": w["median_days"],
+            "satisfaction_12m": w["satisfaction"],
+            "complaints_per_1000_12m": w["complaints_per_1000"],
+            "availability_12m": w["availability"],
         }
-        (last_end,) = self.conn.execute("SELECT max(period_end) FROM service_performance WHERE agency_id = ?",
-                                        (agency,)).fetchone()
+        (last_end,) = self.conn.execute(
+            "SELECT max(period_end) FROM service_performance WHERE agency_id = ?", (agency,)
+        ).fetchone()
         behind = None if last_end is None else self.window.months_behind(_d(last_end))
         out["data_months_behind"] = behind
         out["data_stale"] = None if behind is None else int(self.stale(agency, "service_performance", behind, last_end))
-        (good,) = self.conn.execute("SELECT max(started) FROM harvest_runs WHERE agency_id = ? "
-                                    "AND outcome IN ('ok', 'unchanged')", (agency,)).fetchone()
+        (good,) = self.conn.execute(
+            "SELECT max(started) FROM harvest_runs WHERE agency_id = ? AND outcome IN ('ok', 'unchanged')", (agency,)
+        ).fetchone()
         out["freshness_days"] = None if good is None else float((self.today - self.local_day(good)).days)
         datasets = ("services", "service_performance", "service_standards", "activities", "targets")
         present = sum(1 for kind in datasets if self.rows(agency, kind))
@@ -199,31 +229,46 @@ class Oracle:
             """SELECT total(coalesce(rows_passed, 0)), total(rows_read) FROM (
                  SELECT rows_passed, rows_read, row_number() OVER (
                      PARTITION BY source_id ORDER BY started DESC, run_id DESC) AS n
-                 FROM harvest_runs WHERE agency_id = ? AND rows_read > 0) WHERE n = 1""", (agency,)).fetchone()
+                 FROM harvest_runs WHERE agency_id = ? AND rows_read > 0) WHERE n = 1""",
+            (agency,),
+        ).fetchone()
         rows = w["rows"]
         if rows or n:
-            filled = [ratio(w["with_sat"], rows) or 0.0, ratio(w["with_cost"], rows) or 0.0,
-                      ratio(inv["how_to"], n) or 0.0]
+            filled = [
+                ratio(w["with_sat"], rows) or 0.0,
+                ratio(w["with_cost"], rows) or 0.0,
+                ratio(inv["how_to"], n) or 0.0,
+            ]
             citizen = sum(filled) / 3
         else:
             citizen = None
-        out.update({
-            "coverage": present / len(datasets), "window_months": covered / 12,
-            "data_age_score": None if behind is None else max(0.0, 1 - behind / 12),
-            "validity": ratio(passed, read), "citizen_fields": citizen,
-            "window_months_covered": covered,
-        })
+        out.update(
+            {
+                "coverage": present / len(datasets),
+                "window_months": covered / 12,
+                "data_age_score": None if behind is None else max(0.0, 1 - behind / 12),
+                "validity": ratio(passed, read),
+                "citizen_fields": citizen,
+                "window_months_covered": covered,
+            }
+        )
         weights = self.rules.score_weights
         out["transparency_score"] = sum(weight * (out[part] or 0.0) for part, weight in weights.items())
-        out["unranked_reason"] = ("no_performance_data" if not self.rows(agency, "service_performance")
-                                  else "no_data_in_window" if not covered
-                                  else "stale" if out["data_stale"] else None)
+        out["unranked_reason"] = (
+            "no_performance_data"
+            if not self.rows(agency, "service_performance")
+            else "no_data_in_window"
+            if not covered
+            else "stale"
+            if out["data_stale"]
+            else None
+        )
         out["ranked"] = int(out["unranked_reason"] is None)
         out.update(self.plan_figures(agency))
         return out
 
     def local_day(self, stamp: str) -> dt.date:
-        utc = dt.datetime.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.timezone.utc)
+        utc = dt.datetime.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.UTC)
         return utc.astimezone(ZoneInfo(self.settings.timezone)).date()
 
     def rows(self, agency: str, kind: str) -> int:
@@ -235,9 +280,14 @@ class Oracle:
         if kind == "services":
             months = 12
         else:
-            grains = {cal.grain(_d(s), _d(e)) for s, e in self.q(
-                f"SELECT period_start, period_end FROM [{kind}] WHERE agency_id = ? AND period_end = ?", agency,
-                last_end)}
+            grains = {
+                cal.grain(_d(s), _d(e))
+                for s, e in self.q(
+                    f"SELECT period_start, period_end FROM [{kind}] WHERE agency_id = ? AND period_end = ?",
+                    agency,
+                    last_end,
+                )
+            }
             months = min((cal.GRAIN_MONTHS.get(g, 1) for g in grains), default=1)
         return behind > self.settings.stale_after_months + months - 1
 
@@ -248,8 +298,9 @@ class Oracle:
             return None
         live = " AND NOT coalesce(withdrawn, 0)" if kind == "services" else ""
         column = "updated" if kind == "services" else "period_end"
-        (last,) = self.conn.execute(f"SELECT max({column}) FROM [{kind}] WHERE agency_id = ?{live}",
-                                    (agency,)).fetchone()
+        (last,) = self.conn.execute(
+            f"SELECT max({column}) FROM [{kind}] WHERE agency_id = ?{live}", (agency,)
+        ).fetchone()
         return None if last is None else self.window.months_behind(_d(last))
 
     # -- the smart-services plan
@@ -259,8 +310,14 @@ class Oracle:
         smart_share, read in its unit."""
         first, last = (d.isoformat() for d in cal.jalali_year_bounds(year))
         for name in SMART_SHARE_NAMES:
-            rows = self.q("SELECT actual, unit FROM targets WHERE agency_id = ? AND indicator = ? "
-                          "AND actual IS NOT NULL AND period_start = ? AND period_end = ?", agency, name, first, last)
+            rows = self.q(
+                "SELECT actual, unit FROM targets WHERE agency_id = ? AND indicator = ? "
+                "AND actual IS NOT NULL AND period_start = ? AND period_end = ?",
+                agency,
+                name,
+                first,
+                last,
+            )
             if rows:
                 return as_share(rows[0]["actual"], rows[0]["unit"])
         return None
@@ -287,8 +344,11 @@ class Oracle:
     def ranks(self, rank: str) -> dict[str, int]:
         """1 = best, ties share a rank, no value no rank; window figures among the compared agencies only."""
         column = next(c for c in self.rules.scorecard.values() if c.rank == rank)
-        values = {a: self.card(a)[column.column] for a in self.agencies
-                  if self.card(a)[column.column] is not None and (column.among == "all" or self.card(a)["ranked"])}
+        values = {
+            a: self.card(a)[column.column]
+            for a in self.agencies
+            if self.card(a)[column.column] is not None and (column.among == "all" or self.card(a)["ranked"])
+        }
         sign = -1 if column.better == "higher" else 1
         keyed = {a: sign * round(v, 9) for a, v in values.items()}
         return {a: 1 + sum(1 for other in keyed.values() if other < k) for a, k in keyed.items()}
@@ -303,8 +363,10 @@ class Oracle:
         return {
             "services": float(sum(c["services"] for c in cards)),
             "share_fully_online": ratio(sum(i["fully"] for i in inv), sum(i["staged"] for i in inv)),
-            "digital_takeup": ratio(sum(w["online"] for w in window if w["applications"] is not None),
-                                    sum(w["applications"] or 0 for w in window)),
+            "digital_takeup": ratio(
+                sum(w["online"] for w in window if w["applications"] is not None),
+                sum(w["applications"] or 0 for w in window),
+            ),
             "satisfaction": ratio(sum(w["sat"] or 0 for w in window), sum(w["sat_of"] or 0 for w in window)),
         }
 
@@ -325,8 +387,9 @@ class Oracle:
         rows = {}
         for r in self.q("SELECT * FROM targets WHERE agency_id = ? ORDER BY indicator, period_start", agency):
             row = dict(r)
-            row["direction_expected"], row["direction_rule"] = direction_and_rule(row["indicator"], row["unit"],
-                                                                                  row["direction"], self.rules)
+            row["direction_expected"], row["direction_rule"] = direction_and_rule(
+                row["indicator"], row["unit"], row["direction"], self.rules
+            )
             row["met_expected"] = target_met(row["target"], row["actual"], row["direction_expected"])
             rows[(row["indicator"], row["period_start"])] = row
         return rows
@@ -346,14 +409,21 @@ class Oracle:
             rows = inv["n"]
             measured = ratio(inv[flag], rows) if measure.unit == "share" else inv[flag]
         else:
-            periods = tuple((s, e) for s, e in self.periods(agency) if cal.grain(s, e) == "month"
-                            and _d(row["period_start"]) <= cal.midpoint(s, e) <= _d(row["period_end"]))
+            periods = tuple(
+                (s, e)
+                for s, e in self.periods(agency)
+                if cal.grain(s, e) == "month" and _d(row["period_start"]) <= cal.midpoint(s, e) <= _d(row["period_end"])
+            )
             sums = self.sums(agency, periods)
             rows = sums["rows"]
-            measured = {"digital_uptake": sums["takeup"], "digital_takeup": sums["takeup"],
-                        "online_share": sums["takeup"], "satisfaction": sums["satisfaction"],
-                        "completion_rate": sums["completion"],
-                        "complaints_per_1000": sums["complaints_per_1000"]}[indicator]
+            measured = {
+                "digital_uptake": sums["takeup"],
+                "digital_takeup": sums["takeup"],
+                "online_share": sums["takeup"],
+                "satisfaction": sums["satisfaction"],
+                "completion_rate": sums["completion"],
+                "complaints_per_1000": sums["complaints_per_1000"],
+            }[indicator]
         if measured is None or not rows:
             return None
         reported = row["actual"]
@@ -365,14 +435,29 @@ class Oracle:
         tolerance = self.settings.tolerance
         limit = {"share": tolerance, "percent": 100 * tolerance}.get(measure.unit, tolerance * abs(measured))
         covers = _span(row["period_start"], row["period_end"]) if measure.source == "service_performance" else None
-        return {"agency": agency, "indicator": indicator, "start": start, "rows": rows,
-                "reported": reported, "measured": measured, "difference": difference, "unit": measure.unit,
-                "flagged": int(abs(difference) > limit + 1e-9), "covers": covers}
+        return {
+            "agency": agency,
+            "indicator": indicator,
+            "start": start,
+            "rows": rows,
+            "reported": reported,
+            "measured": measured,
+            "difference": difference,
+            "unit": measure.unit,
+            "flagged": int(abs(difference) > limit + 1e-9),
+            "covers": covers,
+        }
 
     def discrepancies(self) -> list[dict[str, Any]]:
         return [d for a in self.agencies for (i, s) in self.targets(a) if (d := self.discrepancy(a, i, s))]
 
 
-_FLAGS = {"smart_services_share": "smart", "share_smart": "smart", "smart_services": "smart",
-          "share_gsb": "gsb", "gsb_connected_services": "gsb",
-          "share_national_portal": "portal", "national_portal_services": "portal"}
+_FLAGS = {
+    "smart_services_share": "smart",
+    "share_smart": "smart",
+    "smart_services": "smart",
+    "share_gsb": "gsb",
+    "gsb_connected_services": "gsb",
+    "share_national_portal": "portal",
+    "national_portal_services": "portal",
+}

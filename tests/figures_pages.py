@@ -56,17 +56,30 @@ class _Parser(HTMLParser):
         if tag == "table":
             self.tables.append(a.get("class", ""))
         elif tag in ("tr", "li"):
-            self.containers.append({"tag": tag, "attrs": a, "figures": [], "met": [], "text": "",
-                                    "table": self.tables[-1] if self.tables else None})
+            self.containers.append(
+                {
+                    "tag": tag,
+                    "attrs": a,
+                    "figures": [],
+                    "met": [],
+                    "text": "",
+                    "table": self.tables[-1] if self.tables else None,
+                }
+            )
             self.stack.append(len(self.containers) - 1)
         elif tag == "td" and "data-met" in a and self.stack:
             self.containers[self.stack[-1]]["met"].append(a["data-met"])
         elif tag == "data" and "figure" in a.get("class", "").split():
             index = self.stack[-1] if self.stack else -1
-            self.current = Shown(a.get("data-figure", ""), a.get("value", ""), a.get("data-unit"),
-                                 a.get("data-better"), a.get("data-covers"),
-                                 container=self.containers[index]["attrs"] if index >= 0 else None,
-                                 container_index=index)
+            self.current = Shown(
+                a.get("data-figure", ""),
+                a.get("value", ""),
+                a.get("data-unit"),
+                a.get("data-better"),
+                a.get("data-covers"),
+                container=self.containers[index]["attrs"] if index >= 0 else None,
+                container_index=index,
+            )
             if index >= 0:
                 self.containers[index]["figures"].append(self.current.id)
 
@@ -141,7 +154,7 @@ def judge(shown: Shown, expected: Expected, lang: str) -> list[str]:
             problems.append(f"text {shown.text!r}: a share is written as a percentage")
         if seen == 0 and shown.text.strip().startswith(("-", "\u2212")):
             problems.append(f"text {shown.text!r}: a negative zero")
-        if abs(seen - wanted) > 0.5 * 10 ** -places + 1e-9:
+        if abs(seen - wanted) > 0.5 * 10**-places + 1e-9:
             problems.append(f"text {shown.text!r} reads {seen}, expected {wanted!r} at {places} decimals")
     if value is not None and shown.unit in BOUNDED and not shown.id.endswith(":difference"):
         low, high = BOUNDED[shown.unit]

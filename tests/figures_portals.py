@@ -13,6 +13,7 @@ from pathlib import Path
 import figures_generated
 import figures_scenarios
 from figures_oracle import Settings
+
 from shafaf.config import registry
 from shafaf.core.datadir import DataDir
 from shafaf.harvest.runner import harvest
@@ -33,9 +34,14 @@ class Built:
 
 def settings_of(portal: registry.Portal) -> Settings:
     plan = portal.smart_plan
-    return Settings(timezone=portal.timezone, calendar=portal.calendar, lag_months=portal.reference_lag_months,
-                    stale_after_months=portal.stale_after_months, tolerance=portal.discrepancy_tolerance,
-                    plan=None if plan is None else (plan.start_year, plan.step, plan.years))
+    return Settings(
+        timezone=portal.timezone,
+        calendar=portal.calendar,
+        lag_months=portal.reference_lag_months,
+        stale_after_months=portal.stale_after_months,
+        tolerance=portal.discrepancy_tolerance,
+        plan=None if plan is None else (plan.start_year, plan.step, plan.years),
+    )
 
 
 def demo(root: Path) -> Built:
@@ -43,7 +49,7 @@ def demo(root: Path) -> Built:
     reg = registry.load(DEMO)
     data = DataDir(root / "var")
     harvest(reg.agencies, registry=reg, data=data)
-    with figures_generated.frozen(dt.datetime.now(dt.timezone.utc)):  # one publication day, even across midnight
+    with figures_generated.frozen(dt.datetime.now(dt.UTC)):  # one publication day, even across midnight
         results = publish(list(reg.agencies), registry=reg, data=data)
     assert all(r.ok for r in results), results
     return Built("demo", data.public_db, reg, DEMO, settings_of(reg.portal))

@@ -50,7 +50,9 @@ class Tally:
         return len(self.problems)
 
 
-def hammer(base: str, stop: threading.Event, *, threads: int = 4, paths: tuple[str, ...] = READER_PATHS) -> tuple[list[threading.Thread], Tally]:
+def hammer(
+    base: str, stop: threading.Event, *, threads: int = 4, paths: tuple[str, ...] = READER_PATHS
+) -> tuple[list[threading.Thread], Tally]:
     """Start ``threads`` readers cycling through ``paths`` until ``stop`` is set; returns them and their tally."""
     tally = Tally()
     lock = threading.Lock()

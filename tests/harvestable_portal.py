@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 from conftest import write_registry
+
 from shafaf.config import registry
 from shafaf.core.datadir import DataDir
-from shafaf.publish.exports import write_exports
-from shafaf.harvest.runner import harvest
-from shafaf.publish.writer import publish
 from shafaf.datasette_plugins.app import make_datasette
+from shafaf.harvest.runner import harvest
+from shafaf.publish.exports import write_exports
+from shafaf.publish.writer import publish
 
 GAMMA = """\
   - id: gamma
@@ -54,5 +54,3 @@ def get(ds: Any, path: str, **kwargs: Any) -> httpx.Response:
 
 def post(ds: Any, path: str, **kwargs: Any) -> httpx.Response:
     return asyncio.run(ds.client.post(path, **kwargs))
-
-

@@ -25,8 +25,9 @@ def write_registry(root: Path, agencies: tuple[str, ...] = AGENCIES) -> registry
     return registry.load(path)
 
 
-def write_package(data: DataDir, reg: registry.Registry, agency_id: str, *, run_id: str, services: int,
-                  rows_per_service: int) -> int:
+def write_package(
+    data: DataDir, reg: registry.Registry, agency_id: str, *, run_id: str, services: int, rows_per_service: int
+) -> int:
     """A package of ``services`` services with ``rows_per_service`` monthly rows each; returns performance rows."""
     pkg = data.packages(agency_id)
     pkg.mkdir(parents=True, exist_ok=True)
@@ -39,7 +40,9 @@ def write_package(data: DataDir, reg: registry.Registry, agency_id: str, *, run_
         w = csv.writer(f)
         w.writerow(["agency_id", "service_id", "period_start", "period_end", "period_label", "channel", "applications"])
         for i in range(services):
-            w.writerows([agency_id, f"S{i}", start, end, label, "online", m] for m, (start, end, label) in enumerate(months))
+            w.writerows(
+                [agency_id, f"S{i}", start, end, label, "online", m] for m, (start, end, label) in enumerate(months)
+            )
     count = services * rows_per_service
     agency = reg.agency(agency_id)
     provenance = {kind: {"run_id": run_id, "source": "test"} for kind in ("services", "service_performance")}

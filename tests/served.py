@@ -8,8 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
@@ -29,8 +29,9 @@ def served(registry_path: Path, data_dir: Path, log_path: Path) -> Iterator[str]
 
 
 @contextlib.contextmanager
-def served_process(registry_path: Path, data_dir: Path, log_path: Path, *,
-                   memory_limit: int | None = None) -> Iterator[tuple[str, int]]:
+def served_process(
+    registry_path: Path, data_dir: Path, log_path: Path, *, memory_limit: int | None = None
+) -> Iterator[tuple[str, int]]:
     """``served``, yielding the server's pid too; with ``memory_limit``, the server runs under that ``RLIMIT_AS``.
 
     A test that attacks the server's memory runs it under a limit, so that a
@@ -43,9 +44,23 @@ def served_process(registry_path: Path, data_dir: Path, log_path: Path, *,
             resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
 
     with log_path.open("wb") as log:
-        server = subprocess.Popen([sys.executable, "-m", "shafaf", "serve", "--port", str(port), "--registry",
-                                   str(registry_path), "--data-dir", str(data_dir)], stdout=log, stderr=subprocess.STDOUT,
-                                  preexec_fn=limit if memory_limit else None)
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "shafaf",
+                "serve",
+                "--port",
+                str(port),
+                "--registry",
+                str(registry_path),
+                "--data-dir",
+                str(data_dir),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=limit if memory_limit else None,
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             for _ in range(300):

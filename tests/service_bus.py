@@ -17,8 +17,9 @@ import ssl
 import textwrap
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl
 
 from cryptography import x509
@@ -48,13 +49,21 @@ class TokenServer:
                 self.requests += 1
             expected = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
             form = dict(parse_qsl(request.body.decode()))
-            if self.refuse or request.headers.get("authorization") != expected or form.get("grant_type") != "client_credentials":
-                respond(401, json.dumps({"error": "invalid_client", "error_description": "unknown client"}), JSON)(conn, request)
+            if (
+                self.refuse
+                or request.headers.get("authorization") != expected
+                or form.get("grant_type") != "client_credentials"
+            ):
+                respond(401, json.dumps({"error": "invalid_client", "error_description": "unknown client"}), JSON)(
+                    conn, request
+                )
                 return
             token = "tok-" + secrets.token_hex(12)
             with self.lock:
                 self.issued[token] = time.monotonic() + self.lifetime
-            respond(200, json.dumps({"access_token": token, "token_type": "Bearer", "expires_in": self.lifetime}), JSON)(conn, request)
+            respond(
+                200, json.dumps({"access_token": token, "token_type": "Bearer", "expires_in": self.lifetime}), JSON
+            )(conn, request)
 
         return behaviour
 
@@ -89,35 +98,63 @@ def _name(cn: str) -> x509.Name:
 
 
 def _write_key(key: ec.EllipticCurvePrivateKey, path: Path) -> None:
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
+    path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
 
 
 def make_pki(folder: Path) -> dict[str, Path]:
     """A CA, a server certificate for localhost/127.0.0.1 and a client certificate, as PEM files."""
     folder.mkdir(parents=True, exist_ok=True)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (x509.CertificateBuilder().subject_name(_name("Test GSB CA")).issuer_name(_name("Test GSB CA"))
-          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
-                                       key_encipherment=False, data_encipherment=False, key_agreement=False,
-                                       encipher_only=False, decipher_only=False), critical=True)
-          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-          .sign(ca_key, hashes.SHA256()))
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(_name("Test GSB CA"))
+        .issuer_name(_name("Test GSB CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
     out = {"ca": folder / "ca.pem"}
     out["ca"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     for role, cn in (("server", "localhost"), ("client", "shafaf-harvester")):
         key = ec.generate_private_key(ec.SECP256R1())
-        builder = (x509.CertificateBuilder().subject_name(_name(cn)).issuer_name(ca.subject).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-                   .not_valid_after(now + dt.timedelta(days=1))
-                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False))
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(_name(cn))
+            .issuer_name(ca.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        )
         if role == "server":
-            builder = builder.add_extension(x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName(
+                    [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                ),
+                critical=False,
+            )
             usage = x509.oid.ExtendedKeyUsageOID.SERVER_AUTH
         else:
             usage = x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH
@@ -150,7 +187,8 @@ def bus_registry(root: Path, source_yaml: str, *, portal: str = "") -> Path:
         + textwrap.indent(textwrap.dedent(portal), "  ")
         + "agencies:\n  - id: alpha\n    name_fa: سازمان الف\n    name_en: Alpha Organization\n    sources:\n"
         + textwrap.indent("- " + textwrap.indent(textwrap.dedent(source_yaml), "  ").lstrip(), "      "),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return path
 
 

@@ -6,21 +6,21 @@ import asyncio
 import datetime as dt
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
 from click.testing import CliRunner
-
 from conftest import write_registry
 from served import served
-from shafaf.config import registry
+
 from shafaf.cli import cli
+from shafaf.config import registry
 from shafaf.core.datadir import DataDir
+from shafaf.datasette_plugins.app import make_datasette
 from shafaf.harvest.runner import harvest
 from shafaf.publish.writer import publish
-from shafaf.datasette_plugins.app import make_datasette
 from shafaf.state.store import StateStore
 
 PORTAL_SETTINGS = "portal:\n  harvest_requests_per_hour: 3\n"
@@ -46,8 +46,9 @@ def portal(tmp_path_factory) -> Iterator[tuple[str, Path, DataDir]]:
 
 def shafaf(portal, *args: str) -> str:
     _, registry_path, data = portal
-    result = CliRunner().invoke(cli, [*args, "--registry", str(registry_path), "--data-dir", str(data.root)],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, [*args, "--registry", str(registry_path), "--data-dir", str(data.root)], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     return result.stdout
 
@@ -67,10 +68,19 @@ def test_the_public_can_neither_trigger_a_harvest_nor_change_a_schedule(portal):
     refused = httpx.post(f"{base}/-/agencies/alpha/harvest")
     assert refused.status_code == 401 and refused.headers["www-authenticate"].startswith("Bearer")
     assert refused.json()["ok"] is False
-    assert httpx.post(f"{base}/-/agencies/alpha/harvest", headers=bearer("shafaf_0123456789ab_" + "x" * 43)).status_code == 401
-    assert httpx.post(f"{base}/-/agencies/alpha/harvest", headers={"Authorization": "Basic YWxwaGE6eA=="}).status_code == 401
+    assert (
+        httpx.post(f"{base}/-/agencies/alpha/harvest", headers=bearer("shafaf_0123456789ab_" + "x" * 43)).status_code
+        == 401
+    )
+    assert (
+        httpx.post(f"{base}/-/agencies/alpha/harvest", headers={"Authorization": "Basic YWxwaGE6eA=="}).status_code
+        == 401
+    )
     assert httpx.post(f"{base}/-/agencies/alpha/harvest", headers={"Cookie": "ds_actor=x"}).status_code == 401
-    assert httpx.put(f"{base}/-/agencies/alpha/schedule", json={"source": "services", "schedule": "* * * * *"}).status_code == 401
+    assert (
+        httpx.put(f"{base}/-/agencies/alpha/schedule", json={"source": "services", "schedule": "* * * * *"}).status_code
+        == 401
+    )
     looked = httpx.get(f"{base}/-/agencies/alpha/harvest")
     assert looked.status_code == 405 and looked.headers["allow"] == "POST"
     assert httpx.post(f"{base}/-/agencies/gamma/harvest").status_code == 404
@@ -86,8 +96,11 @@ def test_token_create_use_and_revoke_against_the_served_portal(portal):
     assert httpx.post(f"{base}/-/agencies/beta/harvest", headers=bearer(token)).status_code == 403
     assert requests_of(data, "beta") == 0
     # With a cookie as a browser would send, the Bearer call is still not stopped by CSRF protection.
-    queued = httpx.post(f"{base}/-/agencies/alpha/harvest", headers={**bearer(token), "Cookie": "ds_csrftoken=abc"},
-                        json={"source": "services"})
+    queued = httpx.post(
+        f"{base}/-/agencies/alpha/harvest",
+        headers={**bearer(token), "Cookie": "ds_csrftoken=abc"},
+        json={"source": "services"},
+    )
     assert queued.status_code == 202, queued.text
     run_id = queued.json()["run_id"]
     assert queued.json()["run_ids"] == {"services": run_id}
@@ -96,8 +109,10 @@ def test_token_create_use_and_revoke_against_the_served_portal(portal):
     assert "waiting for the scheduler" in page
 
     services = registry_path.parent / "files" / "alpha_services.csv"  # the agency fixed its file
-    services.write_text(services.read_text(encoding="utf-8") + "S4,خدمت نو,New,citizens,true,,N,خیر,no,1,0,,2026-11-01\n",
-                        encoding="utf-8")
+    services.write_text(
+        services.read_text(encoding="utf-8") + "S4,خدمت نو,New,citizens,true,,N,خیر,no,1,0,,2026-11-01\n",
+        encoding="utf-8",
+    )
     assert run_id in shafaf(portal, "harvest", "--due", "--json")  # what cron runs: picks the request up
     (run,) = [r for r in StateStore(data.state_db).runs("alpha") if r["run_id"] == run_id]
     assert run["outcome"] == "ok"
@@ -120,12 +135,15 @@ def test_the_agency_sets_its_schedule_and_its_page_shows_it(portal):
     assert httpx.put(url, headers=bearer(token), content=b"{not json").status_code == 400
     assert httpx.put(url, headers=bearer(token), content=b"x" * 20_000).status_code == 413
     assert httpx.post(url, headers=bearer(token)).status_code == 405
-    good = httpx.put(url, headers=bearer(token),
-                     json={"source": "services", "schedule": {"jalali_day": 5, "at": "02:00", "working_days": True}})
+    good = httpx.put(
+        url,
+        headers=bearer(token),
+        json={"source": "services", "schedule": {"jalali_day": 5, "at": "02:00", "working_days": True}},
+    )
     assert good.status_code == 200, good.text
     assert good.json()["schedule"] == {"jalali_day": 5, "at": "02:00", "working_days": True}
     next_run = dt.datetime.fromisoformat(good.json()["next_run"].replace("Z", "+00:00"))
-    assert next_run > dt.datetime.now(dt.timezone.utc)
+    assert next_run > dt.datetime.now(dt.UTC)
     page = httpx.get(f"{base}/agencies/alpha?lang=en").text
     assert "day 5 of each Jalali month at 02:00" in page and "set by the agency" in page
     assert "Next harvest" in page
@@ -161,8 +179,14 @@ def test_a_stale_agency_is_marked_on_its_page_and_in_the_league_table(tmp_path):
     ds = make_datasette(data.public_db, reg.portal, registry_path=registry_path)
 
     async def pages() -> tuple[str, ...]:
-        paths = ("/agencies/alpha?lang=en", "/agencies/beta?lang=en", "/?lang=en", "/agencies/alpha/feed.atom",
-                 "/agencies/beta/feed.atom", "/feed.atom")
+        paths = (
+            "/agencies/alpha?lang=en",
+            "/agencies/beta?lang=en",
+            "/?lang=en",
+            "/agencies/alpha/feed.atom",
+            "/agencies/beta/feed.atom",
+            "/feed.atom",
+        )
         return tuple([(await ds.client.get(path)).text for path in paths])
 
     alpha, beta, home, alpha_feed, beta_feed, portal_feed = asyncio.run(pages())
@@ -171,7 +195,7 @@ def test_a_stale_agency_is_marked_on_its_page_and_in_the_league_table(tmp_path):
     assert "data is stale" not in beta_feed
     assert "Stale: this agency" in alpha
     assert "Stale: this agency" not in beta  # beta has no schedule: it cannot be late
-    league = home[home.index('id="league"'):]
-    row = league[league.index("Alpha Organization"):][:300]
+    league = home[home.index('id="league"') :]
+    row = league[league.index("Alpha Organization") :][:300]
     assert "status stale" in row
-    assert "status stale" not in league[league.index("Beta Organization"):][:300]
+    assert "status stale" not in league[league.index("Beta Organization") :][:300]

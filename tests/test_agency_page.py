@@ -6,10 +6,9 @@ test drives it with ``asyncio.run``.
 
 from __future__ import annotations
 
-import re
-
 import asyncio
 import datetime as dt
+import re
 import sqlite3
 from pathlib import Path
 
@@ -18,10 +17,10 @@ import pytest
 import sqlite_utils
 from datasette.app import Datasette
 
+from shafaf.config.registry import Portal
+from shafaf.core.errors import ShafafError
 from shafaf.publish import indicators
 from shafaf.standard import tables
-from shafaf.core.errors import ShafafError
-from shafaf.config.registry import Portal
 
 SCRIPT = "<script>alert(1)</script>"
 TODAY = dt.date(2024, 6, 15)
@@ -141,9 +140,18 @@ def build_db(path: Path) -> None:
         ]
     )
     db["validation_errors"].insert(
-        {"run_id": "run-2", "agency_id": "tax", "dataset": "service_performance", "file": "perf.csv",
-         "row_number": 7, "field": "applications", "value": SCRIPT, "error_type": "type-error",
-         "message": "not a number", "message_fa": "عدد نیست"}
+        {
+            "run_id": "run-2",
+            "agency_id": "tax",
+            "dataset": "service_performance",
+            "file": "perf.csv",
+            "row_number": 7,
+            "field": "applications",
+            "value": SCRIPT,
+            "error_type": "type-error",
+            "message": "not a number",
+            "message_fa": "عدد نیست",
+        }
     )
     db.conn.close()
     # The precomputed tables the pages read, made by the publisher's own code.
@@ -180,8 +188,18 @@ def test_home_shows_national_figures_and_the_league_table(ds: Datasette) -> None
 
 
 def test_league_table_sorts_on_each_column(ds: Datasette) -> None:
-    for key in ("transparency", "smart", "online", "takeup", "satisfaction", "within_standard", "freshness",
-                "validity", "name", "nonsense"):
+    for key in (
+        "transparency",
+        "smart",
+        "online",
+        "takeup",
+        "satisfaction",
+        "within_standard",
+        "freshness",
+        "validity",
+        "name",
+        "nonsense",
+    ):
         response = get(ds, f"/?sort={key}")
         assert response.status_code == 200
     # Smart share: tax 2 of 3, evil 0 of 1, mefa none: tax first, mefa last.
@@ -305,9 +323,16 @@ def test_service_page_in_both_languages(ds: Datasette) -> None:
     assert "May 2024" in en.text
 
 
-@pytest.mark.parametrize("path", ["/agencies/tax/services/NOPE", "/agencies/nope/services/T1",
-                                  "/agencies/evil/services/T1", "/agencies/tax/services/T1%2F..",
-                                  "/agencies/tax/services/" + "a" * 65])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/agencies/tax/services/NOPE",
+        "/agencies/nope/services/T1",
+        "/agencies/evil/services/T1",
+        "/agencies/tax/services/T1%2F..",
+        "/agencies/tax/services/" + "a" * 65,
+    ],
+)
 def test_unknown_service_is_404_without_echo(ds: Datasette, path: str) -> None:
     response = get(ds, path)
     assert response.status_code == 404
@@ -384,8 +409,14 @@ def test_unknown_or_malformed_agency_is_404_without_echo(ds: Datasette, path: st
 
 
 def test_script_in_names_is_escaped(ds: Datasette) -> None:
-    for path in ("/", "/agencies/evil", "/agencies/evil?lang=en", "/agencies/evil/services/E1",
-                 "/agencies/evil/services/E1?lang=en", "/quality"):
+    for path in (
+        "/",
+        "/agencies/evil",
+        "/agencies/evil?lang=en",
+        "/agencies/evil/services/E1",
+        "/agencies/evil/services/E1?lang=en",
+        "/quality",
+    ):
         response = get(ds, path)
         assert response.status_code == 200
         assert SCRIPT not in response.text

@@ -7,9 +7,9 @@ import json
 import socket
 
 import pytest
-
 from conftest import write_registry
 from faultserver import Request, respond
+
 from shafaf.config import registry
 from shafaf.config.registry import Portal
 from shafaf.core.errors import RegistryError
@@ -19,20 +19,29 @@ from shafaf.schedule import webhook
 def test_the_registry_reads_an_agencys_webhook_and_the_portals_accept_shrink_setting(tmp_path):
     path = write_registry(tmp_path / "src")
     text = path.read_text(encoding="utf-8")
-    text = text.replace("    website: https://alpha.example.ir\n",
-                        "    website: https://alpha.example.ir\n    webhook_url: https://hooks.alpha.example.ir/shafaf\n")
+    text = text.replace(
+        "    website: https://alpha.example.ir\n",
+        "    website: https://alpha.example.ir\n    webhook_url: https://hooks.alpha.example.ir/shafaf\n",
+    )
     path.write_text(text, encoding="utf-8")
     reg = registry.load(path)
     assert reg.agency("alpha").webhook_url == "https://hooks.alpha.example.ir/shafaf"
     assert reg.agency("beta").webhook_url is None
     assert reg.portal.agencies_may_accept_shrink is False  # off by default: an operator decision
-    path.write_text(text.replace("    webhook_url: https://hooks.alpha.example.ir/shafaf\n",
-                                 "    webhook_url: javascript:alert(1)\n")
-                    .replace("portal:\n", "portal:\n  agencies_may_accept_shrink: yes please\n", 1), encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "    webhook_url: https://hooks.alpha.example.ir/shafaf\n", "    webhook_url: javascript:alert(1)\n"
+        ).replace("portal:\n", "portal:\n  agencies_may_accept_shrink: yes please\n", 1),
+        encoding="utf-8",
+    )
     with pytest.raises(RegistryError) as caught:
         registry.load(path)
     found = str(caught.value)
-    assert "webhook_url" in found and "agency 'alpha'" in found and "agencies_may_accept_shrink must be true or false" in found
+    assert (
+        "webhook_url" in found
+        and "agency 'alpha'" in found
+        and "agencies_may_accept_shrink must be true or false" in found
+    )
 
 
 def test_each_agency_hears_of_its_own_runs_and_the_portal_of_all(tmp_path, fault_server):
@@ -42,6 +51,7 @@ def test_each_agency_hears_of_its_own_runs_and_the_portal_of_all(tmp_path, fault
         def behaviour(conn: socket.socket, request: Request) -> None:
             heard[name].append(json.loads(request.body)["agency_id"])
             respond(204)(conn, request)
+
         return behaviour
 
     fault_server.add("/portal", hook("portal"))

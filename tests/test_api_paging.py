@@ -25,14 +25,16 @@ from shafaf.harvest.sources.jsonapi import JsonApiHarvester
 from shafaf.harvest.sources.paging import next_link
 from shafaf.publish.writer import publish
 
-POLICY = FetchPolicy(deadline_s=3, connect_timeout_s=1, read_timeout_s=1, retries=0, backoff_s=0.01,
-                     allow_private_networks=True)
+POLICY = FetchPolicy(
+    deadline_s=3, connect_timeout_s=1, read_timeout_s=1, retries=0, backoff_s=0.01, allow_private_networks=True
+)
 RECORDS = [{"service_id": f"S{n}", "name_fa": f"خدمت {n}", "name_en": f"Service {n}"} for n in range(1, 8)]
 
 
 def source(url: str, pagination: dict, records: str | None = "items") -> Source:
-    return Source(id="gsb", dataset="services", kind="jsonapi", agency_id="alpha", url=url, records=records,
-                  pagination=pagination)
+    return Source(
+        id="gsb", dataset="services", kind="jsonapi", agency_id="alpha", url=url, records=records, pagination=pagination
+    )
 
 
 def capture(src: Source, dest: Path, policy: FetchPolicy = POLICY):
@@ -57,16 +59,19 @@ def answer(status: int, body: object, headers: dict[str, str] | None = None):
 # --- RFC 8288 Link headers ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("header,expected", [
-    ('<https://a.ir/p?page=2>; rel="next"', "https://a.ir/p?page=2"),
-    ('<https://a.ir/p?page=1>; rel="prev", <https://a.ir/p?page=3>; rel="next"', "https://a.ir/p?page=3"),
-    ('<https://a.ir/last>; rel="last", </p?c=x,y>; title="a, b; c"; rel="next"', "/p?c=x,y"),
-    ('<https://a.ir/n>; REL=next', "https://a.ir/n"),
-    ('<https://a.ir/n>; rel="next last"', "https://a.ir/n"),
-    ('<https://a.ir/p>; rel="prev"', None),
-    ("", None),
-    ("garbage without brackets", None),
-])
+@pytest.mark.parametrize(
+    "header,expected",
+    [
+        ('<https://a.ir/p?page=2>; rel="next"', "https://a.ir/p?page=2"),
+        ('<https://a.ir/p?page=1>; rel="prev", <https://a.ir/p?page=3>; rel="next"', "https://a.ir/p?page=3"),
+        ('<https://a.ir/last>; rel="last", </p?c=x,y>; title="a, b; c"; rel="next"', "/p?c=x,y"),
+        ("<https://a.ir/n>; REL=next", "https://a.ir/n"),
+        ('<https://a.ir/n>; rel="next last"', "https://a.ir/n"),
+        ('<https://a.ir/p>; rel="prev"', None),
+        ("", None),
+        ("garbage without brackets", None),
+    ],
+)
 def test_next_link_reads_rfc_8288(header, expected):
     assert next_link(header) == expected
 
@@ -77,7 +82,7 @@ def test_link_header_pagination_follows_rel_next_until_there_is_none(fault_serve
         links = [f'<{fault_server.url("/api")}?page=1>; rel="first"']
         if page < 4:
             links.append(f'</api?page={page + 1}>; rel="next"')
-        answer(200, {"items": RECORDS[(page - 1) * 2: page * 2]}, {"Link": ", ".join(links)})(conn, request)
+        answer(200, {"items": RECORDS[(page - 1) * 2 : page * 2]}, {"Link": ", ".join(links)})(conn, request)
 
     got = capture(source(fault_server.add("/api", api), {"style": "link"}), tmp_path)
     assert [r.target for r in fault_server.requests] == ["/api", "/api?page=2", "/api?page=3", "/api?page=4"]
@@ -91,7 +96,9 @@ def test_a_link_header_pointing_back_is_a_loop(fault_server, tmp_path):
 
 
 def test_a_link_header_to_a_forbidden_address_is_refused(fault_server, tmp_path):
-    fault_server.add("/api", answer(200, {"items": RECORDS[:1]}, {"Link": '<http://169.254.169.254/latest>; rel="next"'}))
+    fault_server.add(
+        "/api", answer(200, {"items": RECORDS[:1]}, {"Link": '<http://169.254.169.254/latest>; rel="next"'})
+    )
     assert failure(source(fault_server.url("/api"), {"style": "link"}), tmp_path).reason == Reason.DESTINATION_BLOCKED
 
 
@@ -104,10 +111,12 @@ def test_cursor_pagination_passes_the_token_back(fault_server, tmp_path):
     def api(conn, request: Request):
         at = tokens.index(request.query.get("after", ""))
         nxt = tokens[at + 1] if at + 1 < len(tokens) else None
-        answer(200, {"items": RECORDS[at * 2: at * 2 + 2], "meta": {"next_cursor": nxt}})(conn, request)
+        answer(200, {"items": RECORDS[at * 2 : at * 2 + 2], "meta": {"next_cursor": nxt}})(conn, request)
 
-    got = capture(source(fault_server.add("/api", api), {"style": "cursor", "cursor": "meta.next_cursor", "param": "after"}),
-                  tmp_path)
+    got = capture(
+        source(fault_server.add("/api", api), {"style": "cursor", "cursor": "meta.next_cursor", "param": "after"}),
+        tmp_path,
+    )
     assert [r.query.get("after") for r in fault_server.requests] == [None, *tokens[1:]]
     assert ids(got.path) == [r["service_id"] for r in RECORDS]
 
@@ -136,22 +145,30 @@ def test_a_total_that_matches_is_fine_and_one_that_does_not_is_held_for_review(f
     def api(total):
         def behaviour(conn, request: Request):
             page = int(request.query["page"])
-            answer(200, {"items": RECORDS[(page - 1) * 3: page * 3], "total": total})(conn, request)
+            answer(200, {"items": RECORDS[(page - 1) * 3 : page * 3], "total": total})(conn, request)
+
         return behaviour
 
-    good = capture(source(fault_server.add("/good", api(len(RECORDS))), {"style": "page", "size": 3, "total": "total"}),
-                   tmp_path / "good")
+    good = capture(
+        source(fault_server.add("/good", api(len(RECORDS))), {"style": "page", "size": 3, "total": "total"}),
+        tmp_path / "good",
+    )
     assert good.review is None
-    bad = capture(source(fault_server.add("/bad", api(10)), {"style": "page", "size": 3, "total": "total"}), tmp_path / "bad")
+    bad = capture(
+        source(fault_server.add("/bad", api(10)), {"style": "page", "size": 3, "total": "total"}), tmp_path / "bad"
+    )
     assert bad.review is not None and bad.review[0] == Reason.COUNT_MISMATCH
     assert "announced 10 records" in bad.review[1] and "7 were received" in bad.review[1]
 
 
-@pytest.mark.parametrize("pagination,what", [
-    ({"style": "page", "max_records": 5}, "more than 5 records"),
-    ({"style": "page", "max_bytes": 500}, "more than 500 bytes"),
-    ({"style": "page", "max_pages": 3}, "more than 3 pages"),
-])
+@pytest.mark.parametrize(
+    "pagination,what",
+    [
+        ({"style": "page", "max_records": 5}, "more than 5 records"),
+        ({"style": "page", "max_bytes": 500}, "more than 500 bytes"),
+        ({"style": "page", "max_pages": 3}, "more than 3 pages"),
+    ],
+)
 def test_an_endless_api_is_stopped_by_each_bound(fault_server, tmp_path, pagination, what):
     fault_server.add("/api", lambda conn, r: answer(200, {"items": RECORDS[:2], "page": r.query["page"]})(conn, r))
     start = time.monotonic()
@@ -177,16 +194,21 @@ def test_a_count_mismatch_ends_the_run_needs_review_and_the_last_good_publicatio
 
     def api(conn, request: Request):
         page = int(request.query["page"])
-        answer(200, {"items": RECORDS[(page - 1) * 4: page * 4], "count": total["value"]})(conn, request)
+        answer(200, {"items": RECORDS[(page - 1) * 4 : page * 4], "count": total["value"]})(conn, request)
 
     fault_server.add("/api", api)
-    reg = registry.load(bus_registry(tmp_path, f"""\
+    reg = registry.load(
+        bus_registry(
+            tmp_path,
+            f"""\
         dataset: services
         kind: jsonapi
-        url: {fault_server.url('/api')}
+        url: {fault_server.url("/api")}
         records: items
         pagination: {{style: page, size: 4, total: count}}
-        """))
+        """,
+        )
+    )
     data = DataDir(tmp_path / "var")
     assert [r.outcome for r in harvest(reg.agencies, registry=reg, data=data)] == [Outcome.OK]
     publish(list(reg.agencies), registry=reg, data=data)

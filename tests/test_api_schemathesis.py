@@ -20,7 +20,10 @@ hypothesis = pytest.importorskip("hypothesis", reason="hypothesis (schemathesis'
 checks = pytest.importorskip("schemathesis.checks")
 GenerationMode, HealthCheck, settings = schemathesis.GenerationMode, hypothesis.HealthCheck, hypothesis.settings
 content_type_conformance, not_a_server_error = checks.content_type_conformance, checks.not_a_server_error
-response_schema_conformance, status_code_conformance = checks.response_schema_conformance, checks.status_code_conformance
+response_schema_conformance, status_code_conformance = (
+    checks.response_schema_conformance,
+    checks.status_code_conformance,
+)
 
 EXAMPLES = 15  # per operation: ~30 operations, a minute on a shared machine
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -44,7 +47,11 @@ def test_the_served_description_is_the_generated_one(base_url: str) -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 def test_api(case, base_url: str) -> None:
     case.call_and_validate(base_url=base_url, checks=CHECKS, timeout=20)

@@ -10,14 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from shafaf.harvest.archives import ArchiveLimits, extract_zip, is_zip, unsafe_member_name
 from shafaf.core.errors import HarvestError
 from shafaf.core.models import Reason
+from shafaf.harvest.archives import ArchiveLimits, extract_zip, is_zip, unsafe_member_name
 
 MB = 1 << 20
 
 
-def make_zip(path: Path, members: dict[str | zipfile.ZipInfo, bytes], *, compression: int = zipfile.ZIP_DEFLATED) -> Path:
+def make_zip(
+    path: Path, members: dict[str | zipfile.ZipInfo, bytes], *, compression: int = zipfile.ZIP_DEFLATED
+) -> Path:
     with zipfile.ZipFile(path, "w", compression) as zf:
         for name, data in members.items():
             zf.writestr(name, data)
@@ -37,9 +39,14 @@ def rejected(archive: Path, dest: Path, limits: ArchiveLimits = ArchiveLimits())
 
 
 def test_a_good_archive_extracts_into_its_folder(tmp_path):
-    archive = make_zip(tmp_path / "good.zip", {"datapackage.json": b"{}", "data/services.csv": b"id\n1\n", "data/": b""})
+    archive = make_zip(
+        tmp_path / "good.zip", {"datapackage.json": b"{}", "data/services.csv": b"id\n1\n", "data/": b""}
+    )
     files = extract_zip(archive, tmp_path / "out", ArchiveLimits())
-    assert sorted(p.relative_to((tmp_path / "out").resolve()).as_posix() for p in files) == ["data/services.csv", "datapackage.json"]
+    assert sorted(p.relative_to((tmp_path / "out").resolve()).as_posix() for p in files) == [
+        "data/services.csv",
+        "datapackage.json",
+    ]
     assert (tmp_path / "out" / "data" / "services.csv").read_bytes() == b"id\n1\n"
     assert is_zip(archive) and not is_zip(tmp_path / "out" / "data" / "services.csv")
 

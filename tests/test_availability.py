@@ -21,25 +21,66 @@ from shafaf.publish.writer import publish
 from shafaf.schedule import webhook
 from shafaf.state.store import Run, StateStore
 
-NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.timezone.utc)
-AGENCY = Agency(id="alpha", name_fa="الف", name_en="Alpha", sources=(
-    Source(id="gsb", dataset="services", kind="jsonapi", agency_id="alpha", url="https://gsb.example.ir/api?apikey=s3cret"),
-    Source(id="fresh", dataset="targets", kind="http", agency_id="alpha", url="https://alpha.example.ir/t.csv"),
-))
+NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+AGENCY = Agency(
+    id="alpha",
+    name_fa="الف",
+    name_en="Alpha",
+    sources=(
+        Source(
+            id="gsb",
+            dataset="services",
+            kind="jsonapi",
+            agency_id="alpha",
+            url="https://gsb.example.ir/api?apikey=s3cret",
+        ),
+        Source(id="fresh", dataset="targets", kind="http", agency_id="alpha", url="https://alpha.example.ir/t.csv"),
+    ),
+)
 
 
-def stored(state: StateStore, n: int, days_ago: float, outcome: Outcome, *, phase: Phase = Phase.HARVEST,
-           fetch_ms: int | None = 100, reason: str | None = None, source: str = "gsb") -> None:
+def stored(
+    state: StateStore,
+    n: int,
+    days_ago: float,
+    outcome: Outcome,
+    *,
+    phase: Phase = Phase.HARVEST,
+    fetch_ms: int | None = 100,
+    reason: str | None = None,
+    source: str = "gsb",
+) -> None:
     started = (NOW - dt.timedelta(days=days_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    state.save(Run(run_id=f"r{n:03d}", agency_id="alpha", source_id=source, dataset="services", kind="jsonapi",
-                   location="https://gsb.example.ir/api", started=started, finished=started, outcome=outcome,
-                   phase=phase, reason=reason, message=f"run {n}", fetch_ms=fetch_ms))
+    state.save(
+        Run(
+            run_id=f"r{n:03d}",
+            agency_id="alpha",
+            source_id=source,
+            dataset="services",
+            kind="jsonapi",
+            location="https://gsb.example.ir/api",
+            started=started,
+            finished=started,
+            outcome=outcome,
+            phase=phase,
+            reason=reason,
+            message=f"run {n}",
+            fetch_ms=fetch_ms,
+        )
+    )
 
 
-@pytest.mark.parametrize("values,share,expected", [
-    ([], 0.95, None), ([7], 0.95, 7), ([1, 2, 3, 4], 0.5, 2), (list(range(1, 21)), 0.95, 19),
-    (list(range(1, 101)), 0.95, 95), ([1, 2], 0.95, 2),
-])
+@pytest.mark.parametrize(
+    "values,share,expected",
+    [
+        ([], 0.95, None),
+        ([7], 0.95, 7),
+        ([1, 2, 3, 4], 0.5, 2),
+        (list(range(1, 21)), 0.95, 19),
+        (list(range(1, 101)), 0.95, 95),
+        ([1, 2], 0.95, 2),
+    ],
+)
 def test_percentile_is_the_nearest_rank(values, share, expected):
     assert percentile(values, share) == expected
 
@@ -66,7 +107,10 @@ def test_shares_times_and_the_failure_streak_from_the_run_history(tmp_path):
     assert gsb["status"] == "failing" and gsb["consecutive_failures"] == 2
     assert gsb["failing_since"] == "2026-11-26T12:00:00Z" and gsb["recovered"] is None
     assert (gsb["last_failure"], gsb["last_failure_reason"], gsb["last_failure_message"]) == (
-        "2026-11-29T12:00:00Z", "tls_error", "run 12")
+        "2026-11-29T12:00:00Z",
+        "tls_error",
+        "run 12",
+    )
     assert gsb["last_success"] == "2026-11-21T12:00:00Z"
     assert fresh["status"] == "unknown" and fresh["runs_30d"] == 0 and fresh["success_share_30d"] is None
     stored(state, 99, 1, Outcome.OK, fetch_ms=150)
@@ -98,10 +142,13 @@ def test_the_webhook_announces_a_source_that_starts_failing_and_one_that_recover
 
 @pytest.fixture
 def portal(fault_server, tmp_path):
-    good = respond(200, b'[{"service_id": "S1", "name_fa": "\xd8\xae", "name_en": "One"}]', {"Content-Type": "application/json"})
+    good = respond(
+        200, b'[{"service_id": "S1", "name_fa": "\xd8\xae", "name_en": "One"}]', {"Content-Type": "application/json"}
+    )
     fault_server.add("/api", good)
     path = tmp_path / "agencies.yml"
-    path.write_text(textwrap.dedent(f"""\
+    path.write_text(
+        textwrap.dedent(f"""\
         portal:
           allow_private_networks: true
           fetch_deadline_s: 3
@@ -115,9 +162,11 @@ def portal(fault_server, tmp_path):
               - id: gsb
                 dataset: services
                 kind: jsonapi
-                url: {fault_server.url('/api')}
+                url: {fault_server.url("/api")}
                 auth: {{api_key: {{query: apikey, value: "${{GSB_KEY}}"}}}}
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     return fault_server, registry.load(path), DataDir(tmp_path / "var"), good
 
 
@@ -147,7 +196,9 @@ def test_a_failing_endpoint_is_shown_ranked_and_announced_then_its_recovery(port
     feed = feedparser.parse(get(ds, "/feed.atom").content)
     failing = [e for e in feed.entries if e.tags[0].term == "source_failing"]
     assert len(failing) == 1 and "gsb" in failing[0].title and "is failing (http_503)" in failing[0].title
-    assert [e.tags[0].term for e in feedparser.parse(get(ds, "/agencies/alpha/feed.atom").content).entries].count("source_failing") == 1
+    assert [e.tags[0].term for e in feedparser.parse(get(ds, "/agencies/alpha/feed.atom").content).entries].count(
+        "source_failing"
+    ) == 1
 
     server.add("/api", good)
     assert [r.outcome for r in harvest(reg.agencies, registry=reg, data=data, force=True)] == [Outcome.OK]
@@ -173,7 +224,9 @@ def test_a_database_without_the_table_still_serves_the_pages(tmp_path):
     assert get(ds, "/agencies/alpha").status_code == 200 and get(ds, "/feed.atom").status_code == 200
 
 
-def test_the_scheduler_publishes_a_source_that_starts_failing_and_one_that_recovers(tmp_path, fault_server, monkeypatch):
+def test_the_scheduler_publishes_a_source_that_starts_failing_and_one_that_recovers(
+    tmp_path, fault_server, monkeypatch
+):
     from faultserver import http_registry
 
     from shafaf.schedule.scheduler import run_due
@@ -182,8 +235,11 @@ def test_the_scheduler_publishes_a_source_that_starts_failing_and_one_that_recov
     good = respond(200, "service_id,name_fa,name_en\nS1,خدمت یک,One\n", {"Content-Type": "text/csv"})
     fault_server.add("/alpha.csv", good)
     portal = {"allow_private_networks": True, "fetch_deadline_s": 3, "fetch_read_timeout_s": 1, "fetch_retries": 0}
-    reg = registry.load(http_registry(tmp_path / "src", fault_server.base_url, agencies=("alpha",), portal=portal,
-                                      schedule='"0 * * * *"'))
+    reg = registry.load(
+        http_registry(
+            tmp_path / "src", fault_server.base_url, agencies=("alpha",), portal=portal, schedule='"0 * * * *"'
+        )
+    )
     data = DataDir(tmp_path / "var")
     hours = iter(range(1000))
     real = state_mod.wall_clock
@@ -200,7 +256,9 @@ def test_the_scheduler_publishes_a_source_that_starts_failing_and_one_that_recov
     assert run_next_hour().published == ["alpha"] and status() == "up"
     fault_server.add("/alpha.csv", respond(503, b"down", {"Content-Type": "text/plain"}))
     first = run_next_hour()
-    assert [r.outcome for r in first.runs] == [Outcome.FAILED] and first.published == ["alpha"] and status() == "failing"
+    assert (
+        [r.outcome for r in first.runs] == [Outcome.FAILED] and first.published == ["alpha"] and status() == "failing"
+    )
     again = run_next_hour()
     assert [r.outcome for r in again.runs] == [Outcome.FAILED] and again.published == []  # no change: no new version
     fault_server.add("/alpha.csv", good)

@@ -16,48 +16,153 @@ import io
 import sqlite3
 import time
 import urllib.parse
+from collections.abc import Iterator
 from contextlib import redirect_stderr
 from pathlib import Path
-from typing import Iterator
-
-import httpx
-import pytest
-from benchmarks.public_sql import JUNK_PATHS, latency_under
-from conftest import write_registry
-from served import served_process
 
 import datasette
+import httpx
+import pytest
+from conftest import write_registry
 from datasette.utils.asgi import Request
 from datasette.views.base import DatasetteError
+from served import served_process
+
+from benchmarks.public_sql import JUNK_PATHS, latency_under
 from shafaf.config import registry
-from shafaf.standard import tables
 from shafaf.core.datadir import DataDir
-from shafaf.datasette_plugins.security import exceptions, params
 from shafaf.core.errors import QueryTooLarge, ServerBusy
+from shafaf.datasette_plugins.app import make_datasette
+from shafaf.datasette_plugins.security import exceptions, params
 from shafaf.harvest.runner import harvest
 from shafaf.publish.writer import publish
-from shafaf.datasette_plugins.app import make_datasette
+from shafaf.standard import tables
 
 # Every parameter Datasette 0.65's table, row and query views read (docs "Special table arguments", and
 # views/table.py, filters.py, facets.py, views/base.py, views/database.py).
-PARAMETERS = ("_size", "_facet", "_facet_array", "_facet_date", "_facet_size", "_next", "_search", "_search_name_en",
-              "_search_nope", "_searchmode", "_where", "_col", "_nocol", "_labels", "_label", "_shape", "_json", "_nl",
-              "_trace", "_through", "_sort", "_sort_desc", "_sort_by_desc", "_timelimit", "_nofacet", "_nosuggest",
-              "_nocount", "_hash", "_stream", "_dl", "_fts_table", "_fts_pk", "_header", "_ttl", "_extra",
-              "_show_sql", "_hide_sql", "_blob_column", "_blob_hash")
+PARAMETERS = (
+    "_size",
+    "_facet",
+    "_facet_array",
+    "_facet_date",
+    "_facet_size",
+    "_next",
+    "_search",
+    "_search_name_en",
+    "_search_nope",
+    "_searchmode",
+    "_where",
+    "_col",
+    "_nocol",
+    "_labels",
+    "_label",
+    "_shape",
+    "_json",
+    "_nl",
+    "_trace",
+    "_through",
+    "_sort",
+    "_sort_desc",
+    "_sort_by_desc",
+    "_timelimit",
+    "_nofacet",
+    "_nosuggest",
+    "_nocount",
+    "_hash",
+    "_stream",
+    "_dl",
+    "_fts_table",
+    "_fts_pk",
+    "_header",
+    "_ttl",
+    "_extra",
+    "_show_sql",
+    "_hide_sql",
+    "_blob_column",
+    "_blob_hash",
+)
 # Already percent-encoded: junk, empty, huge, negative, JSON of the wrong shape, NUL, a lone surrogate,
 # bytes that are not UTF-8, digits int() refuses, SQL parameters and quotes.
-VALUES = ("", "abc", "-1", "0", "9" * 5000, "1e9", "%00", "x%00y", "%ED%A0%80", "%FF", "%C2%B2", "%DB%B1%DB%B2",
-          "%7B%22table%22:%22x%22%7D", "%7B%22table%22:%22services%22,%22column%22:%22service_id%22%7D",
-          "%7B%22table%22:%22services%22,%22column%22:%22x%22,%22value%22:%7B%7D%7D", "[1]", "[[1]]",
-          "[%7B%22a%22:1%7D]", "%7B%7D", "%7B", "%7B%22simple%22:1%7D", "null", "~", "~zz", "$null", ":x", "?",
-          "%27", "[", "%5C", ",,,", "a" * 10000, "name_en", "rowid", "max", "1001", "%2525")
-OPERATORS = ("exact", "not", "contains", "endswith", "startswith", "gt", "gte", "lt", "lte", "like", "notlike", "glob",
-             "in", "notin", "arraycontains", "arraynotcontains", "date", "isnull", "notnull", "isblank", "notblank",
-             "nope")
+VALUES = (
+    "",
+    "abc",
+    "-1",
+    "0",
+    "9" * 5000,
+    "1e9",
+    "%00",
+    "x%00y",
+    "%ED%A0%80",
+    "%FF",
+    "%C2%B2",
+    "%DB%B1%DB%B2",
+    "%7B%22table%22:%22x%22%7D",
+    "%7B%22table%22:%22services%22,%22column%22:%22service_id%22%7D",
+    "%7B%22table%22:%22services%22,%22column%22:%22x%22,%22value%22:%7B%7D%7D",
+    "[1]",
+    "[[1]]",
+    "[%7B%22a%22:1%7D]",
+    "%7B%7D",
+    "%7B",
+    "%7B%22simple%22:1%7D",
+    "null",
+    "~",
+    "~zz",
+    "$null",
+    ":x",
+    "?",
+    "%27",
+    "[",
+    "%5C",
+    ",,,",
+    "a" * 10000,
+    "name_en",
+    "rowid",
+    "max",
+    "1001",
+    "%2525",
+)
+OPERATORS = (
+    "exact",
+    "not",
+    "contains",
+    "endswith",
+    "startswith",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "like",
+    "notlike",
+    "glob",
+    "in",
+    "notin",
+    "arraycontains",
+    "arraynotcontains",
+    "date",
+    "isnull",
+    "notnull",
+    "isblank",
+    "notblank",
+    "nope",
+)
 FILTER_COLUMNS = ("name_en", "rowid", "nope", "%00", "x%ED%A0%80")
-FILTER_VALUES = ("", "abc", "1", "[1", "[]", "[%22a%22]", "[[1]]", "[null]", "2020-13-45", "%00", "9" * 5000, "%C2%B2",
-                 "1,2,3", "%FF")
+FILTER_VALUES = (
+    "",
+    "abc",
+    "1",
+    "[1",
+    "[]",
+    "[%22a%22]",
+    "[[1]]",
+    "[null]",
+    "2020-13-45",
+    "%00",
+    "9" * 5000,
+    "%C2%B2",
+    "1,2,3",
+    "%FF",
+)
 
 
 # The values that found a 500 somewhere (the fast test; the slow one sends all of them).
@@ -107,6 +212,7 @@ async def fire(base: str, paths: list[str], *, concurrency: int = 8) -> list[tup
     failures: list[tuple[str, int]] = []
     queue = list(paths)
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+
         async def worker() -> None:
             while queue:
                 path = queue.pop()
@@ -122,8 +228,11 @@ def test_every_parameter_on_the_services_pages_answers_without_a_5xx(portal):
     base, _ = portal
     row = row_path(base, "services")
     pages = ["/shafaf/services", "/shafaf/services.json", "/shafaf.json?sql=select+*+from+services&", row + ".json"]
-    paths = [f"{page}{'' if page.endswith('&') else '?'}{query}" for page in pages
-             for query in queries(NASTIEST, NASTIEST_FILTER_VALUES)]
+    paths = [
+        f"{page}{'' if page.endswith('&') else '?'}{query}"
+        for page in pages
+        for query in queries(NASTIEST, NASTIEST_FILTER_VALUES)
+    ]
     assert asyncio.run(fire(base, paths)) == []
 
 
@@ -135,20 +244,42 @@ def test_every_parameter_on_every_public_table_and_row_page_answers_without_a_5x
     paths = []
     for table in tables.ALLOWED_TABLES:
         row = row_path(base, table)
-        pages = [f"/shafaf/{table}", f"/shafaf/{table}.json", f"/shafaf/{table}.csv", *([row, row + ".json"] if row else [])]
+        pages = [
+            f"/shafaf/{table}",
+            f"/shafaf/{table}.json",
+            f"/shafaf/{table}.csv",
+            *([row, row + ".json"] if row else []),
+        ]
         paths += [f"{page}?{query}" for page in pages for query in queries(NASTIEST, NASTIEST_FILTER_VALUES)]
     row = row_path(base, "services")
-    for page in ("/shafaf/services?", "/shafaf/services.json?", "/shafaf/services.csv?_stream=on&", f"{row}.json?",
-                 "/shafaf.json?sql=select+*+from+services&", "/shafaf?sql=select+*+from+services&"):
+    for page in (
+        "/shafaf/services?",
+        "/shafaf/services.json?",
+        "/shafaf/services.csv?_stream=on&",
+        f"{row}.json?",
+        "/shafaf.json?sql=select+*+from+services&",
+        "/shafaf?sql=select+*+from+services&",
+    ):
         paths += [f"{page}{query}" for query in queries()]
     assert asyncio.run(fire(base, paths)) == []
 
 
-@pytest.mark.parametrize("query", ["_sort=nope", "_sort_desc=nope", "_sort=name_en&_sort_desc=name_en", "_timelimit=abc",
-                                   "_through=%7B%22table%22:%22x%22%7D",
-                                   "_through=%7B%22table%22:%22x%22,%22column%22:%22y%22,%22value%22:1%7D",
-                                   "_facet=%7B%22table%22:%22x%22%7D", "_where=$null", "name_en__in=[1",
-                                   "%00__exact=1", "_facet_size=" + "9" * 5000])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "_sort=nope",
+        "_sort_desc=nope",
+        "_sort=name_en&_sort_desc=name_en",
+        "_timelimit=abc",
+        "_through=%7B%22table%22:%22x%22%7D",
+        "_through=%7B%22table%22:%22x%22,%22column%22:%22y%22,%22value%22:1%7D",
+        "_facet=%7B%22table%22:%22x%22%7D",
+        "_where=$null",
+        "name_en__in=[1",
+        "%00__exact=1",
+        "_facet_size=" + "9" * 5000,
+    ],
+)
 def test_the_reported_bad_parameters_answer_400_in_datasettes_shape(portal, query):
     base, _ = portal
     response = httpx.get(f"{base}/shafaf/services.json?{query}")
@@ -179,22 +310,50 @@ def _more_junk() -> list[str]:
     """Extra segments under every table and row, empty segments, dots, encoded slashes, bad encodings."""
     out = []
     for table in tables.ALLOWED_TABLES:
-        out += [f"/shafaf/{table}/1/x", f"/shafaf/{table}/1/x/y/z", f"/shafaf/{table}//", f"/shafaf/{table}/%2e%2e/x",
-                f"/shafaf/{table}/%2F/x", f"/shafaf/{table}.json/x", f"/shafaf/{table}/-1.json", f"/shafaf/{table}/~.json"]
-    out += ["/shafaf/services/1.json/x", "/agencies/alpha/x/y/z", "/agencies/%ff", "/-/static/../../x",
-            "/-/static-plugins/shafaf/%2e%2e/%2e%2e/x", "/%2e%2e/%2e%2e/etc/passwd", "/shafaf/" + "%ff" * 500,
-            "/" + "x" * 8000, "/api/3/action/%00", "/feeds/%ff/x",
-            # a row of a table with a two-column key, given one part (Datasette left :p1 unbound: a 500)
-            "/shafaf/services_search_idx/1", "/shafaf/services_search_idx/1.json", "/shafaf/activities_search_idx/1"]
+        out += [
+            f"/shafaf/{table}/1/x",
+            f"/shafaf/{table}/1/x/y/z",
+            f"/shafaf/{table}//",
+            f"/shafaf/{table}/%2e%2e/x",
+            f"/shafaf/{table}/%2F/x",
+            f"/shafaf/{table}.json/x",
+            f"/shafaf/{table}/-1.json",
+            f"/shafaf/{table}/~.json",
+        ]
+    out += [
+        "/shafaf/services/1.json/x",
+        "/agencies/alpha/x/y/z",
+        "/agencies/%ff",
+        "/-/static/../../x",
+        "/-/static-plugins/shafaf/%2e%2e/%2e%2e/x",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/shafaf/" + "%ff" * 500,
+        "/" + "x" * 8000,
+        "/api/3/action/%00",
+        "/feeds/%ff/x",
+        # a row of a table with a two-column key, given one part (Datasette left :p1 unbound: a 500)
+        "/shafaf/services_search_idx/1",
+        "/shafaf/services_search_idx/1.json",
+        "/shafaf/activities_search_idx/1",
+    ]
     return out
 
 
 def test_a_storm_of_errors_leaves_pages_fast_and_logs_one_short_line_each(portal):
     base, log = portal
     before = log.stat().st_size
-    storm = ["/x/y/z/w", "/a//b", "/shafaf/services/1/2/3", "/shafaf/services/1/2/3/4/5", "/-/x/y/z",
-             "/agencies/alpha/services/S1/x/y", "/api/3/action/x/y", "/" + "/".join(["x"] * 300),
-             "/shafaf/services.json/x", "/shafaf/services_search_idx/1"] * 3  # 30 errors at once
+    storm = [
+        "/x/y/z/w",
+        "/a//b",
+        "/shafaf/services/1/2/3",
+        "/shafaf/services/1/2/3/4/5",
+        "/-/x/y/z",
+        "/agencies/alpha/services/S1/x/y",
+        "/api/3/action/x/y",
+        "/" + "/".join(["x"] * 300),
+        "/shafaf/services.json/x",
+        "/shafaf/services_search_idx/1",
+    ] * 3  # 30 errors at once
     result = asyncio.run(latency_under(base, storm))
     assert set(result["statuses"]) <= {"400", "404"}
     assert result["probe_ms_max"] < 500, result  # was 4 s with rich tracebacks in the event loop
@@ -209,16 +368,37 @@ def test_a_storm_of_errors_leaves_pages_fast_and_logs_one_short_line_each(portal
 # -- the pieces
 
 
-@pytest.mark.parametrize("query, wrong", [
-    ("_timelimit=abc", "_timelimit"), ("_timelimit=" + "1" * 5000, "_timelimit"), ("_timelimit=", None),
-    ("_timelimit=-5", None), ("_through=x", "_through"), ('_through={"table":"t","column":"c"}', "_through"),
-    ('_through={"table":"t","column":"c","value":[1]}', "_through"), ('_through={"table":"t","column":"c","value":1}', None),
-    ("_facet={", "_facet"), ('_facet_array={"simple":1}', "_facet_array"), ('_facet={"simple":"c"}', None),
-    ("_facet=name_en", None), ("_where=a = :b", "_where"), ("_where=a = '$b' and [c:d] = \"e@f\"", None),
-    ("_where=a = ?", "_where"), ("c__in=[1", "c__in"), ("c__notin=[[1]]", "c__notin"), ("c__in=[1,\"a\",null]", None),
-    ("c__in=1,2", None), ("c__gt=" + "9" * 5000, "c__gt"), ("c__gt=\u00b2", "c__gt"), ("c__gt=\u06f1\u06f2", None),
-    ("c%00__exact=1", "NUL"), ("_sort=a%00", "_sort"), ("c__exact=%00", None), ("sql=select 1&x=%00", None),
-])
+@pytest.mark.parametrize(
+    "query, wrong",
+    [
+        ("_timelimit=abc", "_timelimit"),
+        ("_timelimit=" + "1" * 5000, "_timelimit"),
+        ("_timelimit=", None),
+        ("_timelimit=-5", None),
+        ("_through=x", "_through"),
+        ('_through={"table":"t","column":"c"}', "_through"),
+        ('_through={"table":"t","column":"c","value":[1]}', "_through"),
+        ('_through={"table":"t","column":"c","value":1}', None),
+        ("_facet={", "_facet"),
+        ('_facet_array={"simple":1}', "_facet_array"),
+        ('_facet={"simple":"c"}', None),
+        ("_facet=name_en", None),
+        ("_where=a = :b", "_where"),
+        ("_where=a = '$b' and [c:d] = \"e@f\"", None),
+        ("_where=a = ?", "_where"),
+        ("c__in=[1", "c__in"),
+        ("c__notin=[[1]]", "c__notin"),
+        ('c__in=[1,"a",null]', None),
+        ("c__in=1,2", None),
+        ("c__gt=" + "9" * 5000, "c__gt"),
+        ("c__gt=\u00b2", "c__gt"),
+        ("c__gt=\u06f1\u06f2", None),
+        ("c%00__exact=1", "NUL"),
+        ("_sort=a%00", "_sort"),
+        ("c__exact=%00", None),
+        ("sql=select 1&x=%00", None),
+    ],
+)
 def test_problem_names_the_malformed_parameter(query, wrong):
     found = params.problem(urllib.parse.quote(query, safe="=&%"))
     assert (found is None) if wrong is None else (found is not None and wrong in found), found
@@ -235,8 +415,11 @@ def test_every_status_500_datasette_error_is_a_rejected_parameter():
     for path in root.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             call = node.exc if isinstance(node, ast.Raise) else None
-            if (isinstance(call, ast.Call) and getattr(call.func, "id", None) == "DatasetteError"
-                    and not any(k.arg == "status" for k in call.keywords)):
+            if (
+                isinstance(call, ast.Call)
+                and getattr(call.func, "id", None) == "DatasetteError"
+                and not any(k.arg == "status" for k in call.keywords)
+            ):
                 found.add((path.relative_to(root).as_posix(), ast.unparse(call.args[0])[:80]))
     assert found == {
         ("views/base.py", "str(e)"),  # after an identical except clause that answers 400: never reached
@@ -248,15 +431,24 @@ def test_every_status_500_datasette_error_is_a_rejected_parameter():
 
 
 def _request(path: str) -> Request:
-    return Request({"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
-                    "headers": []}, None)
+    return Request(
+        {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"", "headers": []},
+        None,
+    )
 
 
-@pytest.mark.parametrize("exception, status", [
-    (DatasetteError("Cannot sort table by x"), 400), (DatasetteError("x", status=403), 403),
-    (ServerBusy("busy", retry_after=2), 503), (QueryTooLarge("too big"), 400),
-    (RuntimeError("a bug"), 500), (ValueError("a bug"), 500), (sqlite3.DatabaseError("database disk image is malformed"), 500),
-])
+@pytest.mark.parametrize(
+    "exception, status",
+    [
+        (DatasetteError("Cannot sort table by x"), 400),
+        (DatasetteError("x", status=403), 403),
+        (ServerBusy("busy", retry_after=2), 503),
+        (QueryTooLarge("too big"), 400),
+        (RuntimeError("a bug"), 500),
+        (ValueError("a bug"), 500),
+        (sqlite3.DatabaseError("database disk image is malformed"), 500),
+    ],
+)
 def test_error_answers_keep_datasettes_shape_and_log_one_line(site, exception, status):
     """Whether or not ``rich`` is installed: our hook writes one line, and a server bug stays a 500."""
     _, reg, data = site

@@ -22,9 +22,12 @@ def test_the_generator_is_deterministic_and_spoils_the_rows_it_says(tmp_path):
 
 def test_smoke_run_writes_every_section(tmp_path):
     md = tmp_path / "benchmarks.md"
-    md.write_text("# Benchmarks\n\nbefore\n<!-- results: begin -->\nold\n<!-- results: end -->\nafter\n", encoding="utf-8")
-    results = run.main(["--smoke", "--work", str(tmp_path / "work"), "--json", str(tmp_path / "r.json"),
-                        "--markdown", str(md)])
+    md.write_text(
+        "# Benchmarks\n\nbefore\n<!-- results: begin -->\nold\n<!-- results: end -->\nafter\n", encoding="utf-8"
+    )
+    results = run.main(
+        ["--smoke", "--work", str(tmp_path / "work"), "--json", str(tmp_path / "r.json"), "--markdown", str(md)]
+    )
     ingest = results["ingest"][0]
     assert ingest["rows"] == 10_000 and ingest["shafaf"]["median_s"] > 0
     assert {"frictionless_validate", "sqlite_utils_insert", "raw_limit", "shafaf_validate"} <= set(ingest)
@@ -32,8 +35,9 @@ def test_smoke_run_writes_every_section(tmp_path):
     assert labels["shape"] == "labels" and labels["shafaf"]["median_s"] > 0 and "frictionless_validate" in labels
     assert results["reharvest"]["unchanged_s"] > 0
     serve = results["serve"]
-    assert all(fig["c1"]["failures"] == 0 and fig["c20"]["failures"] == 0
-               for fig in serve.values() if isinstance(fig, dict))
+    assert all(
+        fig["c1"]["failures"] == 0 and fig["c20"]["failures"] == 0 for fig in serve.values() if isinstance(fig, dict)
+    )
     assert json.loads((tmp_path / "r.json").read_text())["serve"]["rows"] == 10_000
     text = md.read_text(encoding="utf-8")
     assert "before" in text and "after" in text and "old" not in text and "Shafaf, agency page" in text

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from conftest import write_registry
 from served import served
+
 from shafaf.config import registry
 from shafaf.core.datadir import DataDir
 from shafaf.harvest.runner import harvest
@@ -37,13 +37,19 @@ CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium; .ci/run does)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
-axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright",
-                               reason="axe-playwright-python is not installed (pip install -e '.[test]')")
+axe_sync = pytest.importorskip(
+    "axe_playwright_python.sync_playwright", reason="axe-playwright-python is not installed (pip install -e '.[test]')"
+)
 
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
     # Without these, chromium's background connections are refused by a closed network, many at a time.
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 REPO = Path(__file__).resolve().parents[1]
 
@@ -73,10 +79,13 @@ XSS_SERVICES = (
     f'X1,"{_SVG_CSV}","{_SVG_CSV}","{IMG}",citizens,3,0,true\n'
     f"X2,{TEMPLATE},{TEMPLATE},{TEMPLATE},citizens,1,0,false\n"
 )
-XSS_PERFORMANCE = "service_id,period_start,period_end,period_label,channel,applications,completed,within_standard,median_days,satisfaction\n" + "".join(
-    f'X1,2024-{m:02d}-01,2024-{m:02d}-{days},"{_SVG_CSV}",{channel},{100 * m + n},{90 * m},{80 * m},{2 + n},{70 + m}\n'
-    for m, days in ((1, 31), (2, 29), (3, 31), (4, 30), (5, 31), (6, 30))
-    for n, channel in enumerate(("online", "in_person", "phone"))
+XSS_PERFORMANCE = (
+    "service_id,period_start,period_end,period_label,channel,applications,completed,within_standard,median_days,satisfaction\n"
+    + "".join(
+        f'X1,2024-{m:02d}-01,2024-{m:02d}-{days},"{_SVG_CSV}",{channel},{100 * m + n},{90 * m},{80 * m},{2 + n},{70 + m}\n'
+        for m, days in ((1, 31), (2, 29), (3, 31), (4, 30), (5, 31), (6, 30))
+        for n, channel in enumerate(("online", "in_person", "phone"))
+    )
 )
 
 # path -> (ours, fa, texts that must be visible as text)
@@ -185,10 +194,13 @@ def _visit(browser, base: str, path: str, screenshot_dir: Path) -> Visit:
         for text in texts:
             v.visible[text] = page.get_by_text(text, exact=True).first.is_visible()
         # Had a payload become markup, these elements would exist.
-        v.injected = {selector: page.locator(selector).count()
-                      for selector in ("img[src='x']", "svg[onload]", "[onerror]", "[onload]")}
+        v.injected = {
+            selector: page.locator(selector).count()
+            for selector in ("img[src='x']", "svg[onload]", "[onerror]", "[onload]")
+        }
         v.injected["script with alert(1)"] = page.evaluate(
-            "[...document.scripts].filter(s => s.text.includes('alert(1)')).length")
+            "[...document.scripts].filter(s => s.text.includes('alert(1)')).length"
+        )
         if ours and path.startswith(f"/agencies/{AGENCY}") and "/services/" not in path:
             description = page.locator("p.description")
             v.description = description.inner_text() if description.count() else None
@@ -202,8 +214,12 @@ def _visit(browser, base: str, path: str, screenshot_dir: Path) -> Visit:
         if ours:
             results = axe_sync.Axe().run(page)
             v.axe = [
-                {"id": x["id"], "impact": x.get("impact"), "help": x.get("help"),
-                 "targets": [n.get("target") for n in x.get("nodes", [])][:5]}
+                {
+                    "id": x["id"],
+                    "impact": x.get("impact"),
+                    "help": x.get("help"),
+                    "targets": [n.get("target") for n in x.get("nodes", [])][:5],
+                }
                 for x in results.response.get("violations", [])
             ]
     finally:
@@ -217,15 +233,17 @@ def test_page_answers_without_errors_dialogs_or_foreign_requests(visits, path):
     v = visits(path)
     assert v.status == 200
     assert v.dialogs == [], f"a payload ran: {v.dialogs}"
-    foreign = [u for u in v.requests
-               if urllib.parse.urlsplit(u).scheme not in ("data", "blob")
-               and urllib.parse.urlsplit(u).hostname != "127.0.0.1"]
+    foreign = [
+        u
+        for u in v.requests
+        if urllib.parse.urlsplit(u).scheme not in ("data", "blob") and urllib.parse.urlsplit(u).hostname != "127.0.0.1"
+    ]
     assert foreign == []
     assert v.screenshot is not None and v.screenshot.stat().st_size > 0
     if ours:
         assert v.console_errors == []
     elif v.console_errors:  # Datasette's own page: reported, not ours to fix
-        warnings.warn(f"console errors on Datasette's {path}: {v.console_errors}")
+        warnings.warn(f"console errors on Datasette's {path}: {v.console_errors}", stacklevel=2)
 
 
 @pytest.mark.parametrize("path", list(PAGES))
@@ -255,7 +273,9 @@ def test_the_harness_sees_a_dialog_and_an_axe_violation(browser):
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     try:
-        page.set_content('<html lang="en"><title>t</title><main><img src="data:,"><script>alert(1)</script></main></html>')
+        page.set_content(
+            '<html lang="en"><title>t</title><main><img src="data:,"><script>alert(1)</script></main></html>'
+        )
         violations = {x["id"]: x["impact"] for x in axe_sync.Axe().run(page).response["violations"]}
     finally:
         context.close()
@@ -263,12 +283,18 @@ def test_the_harness_sees_a_dialog_and_an_axe_violation(browser):
     assert violations.get("image-alt") == "critical"
 
 
-@pytest.mark.parametrize("path", [
-    pytest.param(p, marks=pytest.mark.xfail(
-        reason=f"known axe violations: {sorted(KNOWN_AXE_VIOLATIONS[p])}", strict=True))
-    if p in KNOWN_AXE_VIOLATIONS else p
-    for p, (ours, _, _) in PAGES.items() if ours
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(
+            p, marks=pytest.mark.xfail(reason=f"known axe violations: {sorted(KNOWN_AXE_VIOLATIONS[p])}", strict=True)
+        )
+        if p in KNOWN_AXE_VIOLATIONS
+        else p
+        for p, (ours, _, _) in PAGES.items()
+        if ours
+    ],
+)
 def test_no_serious_accessibility_violations(visits, path):
     v = visits(path)
     serious = [x for x in v.axe if x["impact"] in ("serious", "critical")]

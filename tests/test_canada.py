@@ -14,10 +14,10 @@ import gzip
 import sqlite3
 
 import pytest
-
 from canada_example import FIXTURE
-from shafaf.harvest.runner import harvest
+
 from shafaf.core.models import Outcome
+from shafaf.harvest.runner import harvest
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,9 @@ def test_yes_no_codes_and_fiscal_years_map_onto_the_standard(published):
     _, _, data, _ = published
     with sqlite3.connect(data.public_db) as db:
         db.row_factory = sqlite3.Row
-        service = db.execute("SELECT * FROM services WHERE agency_id = 'atssc-scdata' AND service_id = '3595'").fetchone()
+        service = db.execute(
+            "SELECT * FROM services WHERE agency_id = 'atssc-scdata' AND service_id = '3595'"
+        ).fetchone()
         assert service["name_en"] == "ATSSC Law Library Services"
         assert service["online_application"] == 0 and service["online_identity"] == 0  # N
         assert service["category"] == "INFO"
@@ -62,9 +64,11 @@ def test_yes_no_codes_and_fiscal_years_map_onto_the_standard(published):
 def test_channel_columns_become_rows_and_add_up(published, original_rows):
     _, _, data, _ = published
     with sqlite3.connect(data.public_db) as db:
-        rows = dict(db.execute(
-            "SELECT channel, applications FROM service_performance WHERE agency_id = 'atssc-scdata' AND service_id = '3595'"
-        ))
+        rows = dict(
+            db.execute(
+                "SELECT channel, applications FROM service_performance WHERE agency_id = 'atssc-scdata' AND service_id = '3595'"
+            )
+        )
         period = db.execute(
             "SELECT DISTINCT period_start, period_end, period_label FROM service_performance WHERE service_id = '3595'"
         ).fetchall()

@@ -20,12 +20,12 @@ from pathlib import Path
 import httpx
 import pytest
 import rdflib
-from rdflib.namespace import FOAF
-
 from cli_child import run
 from conftest import write_registry
 from publishing import republish
+from rdflib.namespace import FOAF
 from served import served
+
 from shafaf.config import registry
 from shafaf.core import urls
 from shafaf.core.datadir import DataDir
@@ -45,14 +45,31 @@ BAD_URLS = {
     "newline": "https://bad-newline.example/a\nb",
     "credentials": "https://user:pw@bad-credentials.example/",
 }
-MARKERS = {"space": "bad-space", "javascript": "bad-javascript", "data": "bad-data", "no scheme": "bad-noscheme",
-           "non-ASCII host": "بدنشانی", "quotes and brackets": "bad-quote", "newline": "bad-newline",
-           "credentials": "bad-credentials"}
-BAD_EMAILS = ['bad mail@bad-email.example', 'x"><b>@bad-email.example', "bad-email.example"]
-ROUTES = ["/catalog.ttl", "/catalog.jsonld", "/data.json", "/data.json?lang=en", "/feed.atom", "/agencies/alpha/feed.atom",
-          "/api/3/action/organization_show?id=alpha", "/api/3/action/package_show?id=alpha-services",
-          "/api/3/action/package_search", "/api/3/action/organization_list?all_fields=true", "/sitemap.xml",
-          "/agencies/alpha"]
+MARKERS = {
+    "space": "bad-space",
+    "javascript": "bad-javascript",
+    "data": "bad-data",
+    "no scheme": "bad-noscheme",
+    "non-ASCII host": "بدنشانی",
+    "quotes and brackets": "bad-quote",
+    "newline": "bad-newline",
+    "credentials": "bad-credentials",
+}
+BAD_EMAILS = ["bad mail@bad-email.example", 'x"><b>@bad-email.example', "bad-email.example"]
+ROUTES = [
+    "/catalog.ttl",
+    "/catalog.jsonld",
+    "/data.json",
+    "/data.json?lang=en",
+    "/feed.atom",
+    "/agencies/alpha/feed.atom",
+    "/api/3/action/organization_show?id=alpha",
+    "/api/3/action/package_show?id=alpha-services",
+    "/api/3/action/package_search",
+    "/api/3/action/organization_list?all_fields=true",
+    "/sitemap.xml",
+    "/agencies/alpha",
+]
 
 
 @pytest.fixture(scope="module")
@@ -101,8 +118,10 @@ def test_a_good_website_is_still_published(portal):
     set_alpha(db, website="https://alpha.example.ir/خدمات?x=1", email="info@alpha.example.ir")
     with httpx.Client(base_url=base, timeout=30) as client:
         assert alpha_homepages(client.get("/catalog.ttl").text) == ["https://alpha.example.ir/خدمات?x=1"]
-        extras = {e["key"]: e["value"] for e in
-                  client.get("/api/3/action/organization_show?id=alpha").json()["result"]["extras"]}
+        extras = {
+            e["key"]: e["value"]
+            for e in client.get("/api/3/action/organization_show?id=alpha").json()["result"]["extras"]
+        }
         assert extras["website"] == "https://alpha.example.ir/خدمات?x=1"
         assert "mailto:info@alpha.example.ir" in client.get("/catalog.ttl").text
 
@@ -121,19 +140,25 @@ def test_the_registry_refuses_each_bad_url_with_its_line(tmp_path, shape, field)
     }[field]
     (tmp_path / "s.csv").write_text("service_id\nS1\n", encoding="utf-8")
     path = tmp_path / "agencies.yml"
-    path.write_text(f"portal:\n  title_en: t\n{lines[0]}agencies:\n  - id: alpha\n    name_fa: الف\n"
-                    f"    name_en: Alpha\n{lines[1]}{lines[2]}", encoding="utf-8")
+    path.write_text(
+        f"portal:\n  title_en: t\n{lines[0]}agencies:\n  - id: alpha\n    name_fa: الف\n"
+        f"    name_en: Alpha\n{lines[1]}{lines[2]}",
+        encoding="utf-8",
+    )
     with pytest.raises(RegistryError) as e:
         registry.load(path)
     text = str(e.value)
-    assert f"agencies.yml:" in text and "must start with https:// or http://" in text, text
+    assert "agencies.yml:" in text and "must start with https:// or http://" in text, text
     result = run(["harvest", "--registry", str(path), "--data-dir", str(tmp_path / "var")])
     assert result.returncode == 1 and not result.crashed and "agencies.yml:" in result.stderr
 
 
 def test_a_website_harvested_from_a_national_file_is_checked(tmp_path):
     root = tmp_path / "src"
-    path = write_registry(root, extra=textwrap.indent(textwrap.dedent("""\
+    path = write_registry(
+        root,
+        extra=textwrap.indent(
+            textwrap.dedent("""\
         - id: national
           name_fa: دفتر ملی
           name_en: National Office
@@ -144,15 +169,22 @@ def test_a_website_harvested_from_a_national_file_is_checked(tmp_path):
               agency_column: dept
               new_agencies: {name_en: dept_name, website: site}
               fields: {agency_id: dept, service_id: code, name_en: title}
-        """), "  "))
+        """),
+            "  ",
+        ),
+    )
     (root / "files" / "national.csv").write_text(
         "dept,dept_name,site,code,title\n"
         "gamma,Gamma,javascript:alert(1),G1,Gamma service\n"
-        "delta,Delta,https://delta.example.ir,D1,Delta service\n", encoding="utf-8")
+        "delta,Delta,https://delta.example.ir,D1,Delta service\n",
+        encoding="utf-8",
+    )
     data = DataDir(tmp_path / "var")
     result = run(["harvest", "--json", "national", "--registry", str(path), "--data-dir", str(data.root)])
     national = result.runs()[0]
-    assert national["outcome"] == "ok" and "websites that are not http(s) addresses were left out" in national["message"]
+    assert (
+        national["outcome"] == "ok" and "websites that are not http(s) addresses were left out" in national["message"]
+    )
     assert "gamma" in national["message"]
     assert run(["publish", "--registry", str(path), "--data-dir", str(data.root), "--no-downloads"]).returncode == 0
     with sqlite3.connect(data.public_db) as conn:
@@ -160,7 +192,15 @@ def test_a_website_harvested_from_a_national_file_is_checked(tmp_path):
     assert sites == {"gamma": None, "delta": "https://delta.example.ir"}
 
 
-@pytest.mark.parametrize("value", ["https://example.ir", "http://127.0.0.1:8001/x", "https://example.ir/خدمات?q=۱",
-                                   "https://[2001:db8::1]/", "https://xn--mgbh0fb.xn--mgba3a4f16a/"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://example.ir",
+        "http://127.0.0.1:8001/x",
+        "https://example.ir/خدمات?q=۱",
+        "https://[2001:db8::1]/",
+        "https://xn--mgbh0fb.xn--mgba3a4f16a/",
+    ],
+)
 def test_urls_we_publish(value):
     assert urls.problem(value) is None

@@ -15,7 +15,7 @@ from shafaf.datasette_plugins.pages.charts import Segment, Series, bar_chart, li
 
 NS = {"svg": charts.SVG_NS}
 CSS = Path(charts.__file__).parents[1] / "static" / "charts.css"
-HOSTILE = "<script>alert(\"x\")</script> ]]> it's \u202eevil\u202c & <b>"
+HOSTILE = '<script>alert("x")</script> ]]> it\'s \u202eevil\u202c & <b>'
 PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
@@ -32,8 +32,15 @@ def parse(markup: Markup) -> ET.Element:
 def shares(rtl: bool = False, **options) -> Markup:
     required = Series("Required", [("1401", 0.2), ("1402", 0.4), ("1403", 0.6)], "required", dashed=True)
     actual = Series("Actual", [("1401", 0.1), ("1402", 0.3), ("1403", 0.5)], "actual")
-    return line_chart([required, actual], title="Smart services", description="Required and actual share",
-                      rtl=rtl, y_min=0.0, y_max=1.0, **options)
+    return line_chart(
+        [required, actual],
+        title="Smart services",
+        description="Required and actual share",
+        rtl=rtl,
+        y_min=0.0,
+        y_max=1.0,
+        **options,
+    )
 
 
 def path_points(group: ET.Element) -> list[list[tuple[float, float]]]:
@@ -45,8 +52,11 @@ def path_points(group: ET.Element) -> list[list[tuple[float, float]]]:
 
 
 def series_group(root: ET.Element, css_class: str) -> ET.Element:
-    return next(g for g in root.iter(f"{{{charts.SVG_NS}}}g") if f"series-{css_class}" in g.get("class", "").split()
-                and "chart-series" in g.get("class", "").split())
+    return next(
+        g
+        for g in root.iter(f"{{{charts.SVG_NS}}}g")
+        if f"series-{css_class}" in g.get("class", "").split() and "chart-series" in g.get("class", "").split()
+    )
 
 
 def texts(root: ET.Element, group_class: str) -> list[ET.Element]:
@@ -71,8 +81,11 @@ def test_output_is_deterministic_and_ids_differ_between_charts():
 
 
 def test_styled_only_by_classes():
-    for markup in (shares(), bar_chart([Segment("Online", "online")], {"2025-01": [3.0]}, title="t", description="d",
-                                       rtl=True), sparkline([("a", 1.0), ("b", 2.0)], label="l", rtl=False)):
+    for markup in (
+        shares(),
+        bar_chart([Segment("Online", "online")], {"2025-01": [3.0]}, title="t", description="d", rtl=True),
+        sparkline([("a", 1.0), ("b", 2.0)], label="l", rtl=False),
+    ):
         root = parse(markup)
         assert all("style" not in element.attrib for element in root.iter())
         assert "chart" in root.get("class").split()
@@ -83,8 +96,11 @@ def test_series_classes_and_dashed_line():
     required, actual = series_group(root, "required"), series_group(root, "actual")
     assert required.find("svg:path", NS).get("stroke-dasharray")
     assert actual.find("svg:path", NS).get("stroke-dasharray") is None
-    swatches = {item.get("class"): item.find("svg:line", NS) for item in root.iterfind(".//svg:g", NS)
-                if "chart-legend-item" in item.get("class", "")}
+    swatches = {
+        item.get("class"): item.find("svg:line", NS)
+        for item in root.iterfind(".//svg:g", NS)
+        if "chart-legend-item" in item.get("class", "")
+    }
     assert swatches["chart-legend-item series-required"].get("stroke-dasharray")
     assert swatches["chart-legend-item series-actual"].get("stroke-dasharray") is None
 
@@ -94,8 +110,21 @@ def test_share_ticks_are_quarters_printed_by_y_format():
     assert [t.text for t in texts(root, "chart-y")] == ["0%", "25%", "50%", "75%", "100%"]
 
 
-@pytest.mark.parametrize(("raw", "step"), [(0.25, 0.25), (0.3, 0.5), (2.5, 5), (1.7, 2), (25, 25), (30, 50),
-                                          (0.025, 0.05), (7, 10), (2.5e8, 2.5e8), (0.0009, 0.001)])
+@pytest.mark.parametrize(
+    ("raw", "step"),
+    [
+        (0.25, 0.25),
+        (0.3, 0.5),
+        (2.5, 5),
+        (1.7, 2),
+        (25, 25),
+        (30, 50),
+        (0.025, 0.05),
+        (7, 10),
+        (2.5e8, 2.5e8),
+        (0.0009, 0.001),
+    ],
+)
 def test_nice_steps(raw, step):
     assert math.isclose(charts.nice_step(raw), step)
 
@@ -126,10 +155,18 @@ def texts_in_legend(root: ET.Element) -> list[ET.Element]:
 
 
 def test_none_breaks_the_line_instead_of_dropping_to_zero():
-    points = [("2025-01", 5.0), ("2025-02", 6.0), ("2025-03", None), ("2025-04", 7.0), ("2025-05", 8.0),
-              ("2025-06", None), ("2025-07", 9.0)]
-    root = parse(line_chart([Series("Applications", points, "applications")], title="t", description="d",
-                            rtl=False, y_min=0.0))
+    points = [
+        ("2025-01", 5.0),
+        ("2025-02", 6.0),
+        ("2025-03", None),
+        ("2025-04", 7.0),
+        ("2025-05", 8.0),
+        ("2025-06", None),
+        ("2025-07", 9.0),
+    ]
+    root = parse(
+        line_chart([Series("Applications", points, "applications")], title="t", description="d", rtl=False, y_min=0.0)
+    )
     group = series_group(root, "applications")
     runs = path_points(group)
     assert [len(run) for run in runs] == [2, 2]
@@ -160,18 +197,21 @@ def test_digits_are_applied_to_keys_and_default_ticks():
     assert not any(re.search("[0-9]", label) for label in labels)
 
 
-@pytest.mark.parametrize("values", [
-    [("1401", 0.5)],                                   # a single point
-    [("1401", 3.0), ("1402", 3.0), ("1403", 3.0)],     # all equal
-    [("1401", 0.0), ("1402", 0.0)],                    # all zero
-    [("1401", None), ("1402", None)],                  # nothing at all
-    [("1401", -5.0), ("1402", 10.0)],                  # negative
-    [("1401", 1e9), ("1402", 1.5e9)],                  # huge
-    [("1401", math.nan), ("1402", math.inf), ("1403", 1.0)],
-    [("1401", -1e308), ("1402", 1e308), ("1403", 1e99)],
-    [("1401", 5e-324), ("1402", 1e-323)],
-    [],
-])
+@pytest.mark.parametrize(
+    "values",
+    [
+        [("1401", 0.5)],  # a single point
+        [("1401", 3.0), ("1402", 3.0), ("1403", 3.0)],  # all equal
+        [("1401", 0.0), ("1402", 0.0)],  # all zero
+        [("1401", None), ("1402", None)],  # nothing at all
+        [("1401", -5.0), ("1402", 10.0)],  # negative
+        [("1401", 1e9), ("1402", 1.5e9)],  # huge
+        [("1401", math.nan), ("1402", math.inf), ("1403", 1.0)],
+        [("1401", -1e308), ("1402", 1e308), ("1403", 1e99)],
+        [("1401", 5e-324), ("1402", 1e-323)],
+        [],
+    ],
+)
 def test_awkward_data_still_draws(values):
     for y_min in (None, 0.0):
         markup = line_chart([Series("S", values, "actual")], title="t", description="d", rtl=True, y_min=y_min)
@@ -182,15 +222,26 @@ def test_awkward_data_still_draws(values):
 
 
 def test_huge_values_get_round_ticks():
-    root = parse(line_chart([Series("S", [("1401", 0.0), ("1402", 1e9)], "applications")], title="t",
-                            description="d", rtl=False))
+    root = parse(
+        line_chart([Series("S", [("1401", 0.0), ("1402", 1e9)], "applications")], title="t", description="d", rtl=False)
+    )
     assert [t.text for t in texts(root, "chart-y")] == [
-        "0", "250,000,000", "500,000,000", "750,000,000", "1,000,000,000"]
+        "0",
+        "250,000,000",
+        "500,000,000",
+        "750,000,000",
+        "1,000,000,000",
+    ]
 
 
 def test_hostile_text_is_escaped_everywhere():
-    line = line_chart([Series(HOSTILE, [(HOSTILE, 1.0), ("1402", 2.0)], 'x" onload="alert(1)')],
-                      title=HOSTILE, description=HOSTILE, rtl=True, x_labels={"1402": HOSTILE})
+    line = line_chart(
+        [Series(HOSTILE, [(HOSTILE, 1.0), ("1402", 2.0)], 'x" onload="alert(1)')],
+        title=HOSTILE,
+        description=HOSTILE,
+        rtl=True,
+        x_labels={"1402": HOSTILE},
+    )
     bars = bar_chart([Segment(HOSTILE, "<b>")], {HOSTILE: [1.0]}, title=HOSTILE, description=HOSTILE, rtl=False)
     spark = sparkline([(HOSTILE, 1.0)], label=HOSTILE, rtl=False)
     for markup in (line, bars, spark):
@@ -199,7 +250,16 @@ def test_hostile_text_is_escaped_everywhere():
         assert "\u202e" not in raw and "\u202c" not in raw
         root = parse(markup)
         assert {element.tag.split("}")[1] for element in root.iter()} <= {
-            "svg", "title", "desc", "g", "text", "line", "path", "circle", "rect"}
+            "svg",
+            "title",
+            "desc",
+            "g",
+            "text",
+            "line",
+            "path",
+            "circle",
+            "rect",
+        }
         assert all(not name.startswith("on") for element in root.iter() for name in element.attrib)
     root = parse(line)
     assert root.find("svg:title", NS).text == HOSTILE.replace("\u202e", "").replace("\u202c", "")
@@ -218,8 +278,9 @@ def test_bar_chart_stacks_segments_and_mirrors_in_rtl():
         assert (january > february) if rtl else (january < february)
         # the in-person part sits on top of February's online part
         feb_online = online[1]
-        assert math.isclose(float(in_person[0].get("y")) + float(in_person[0].get("height")),
-                            float(feb_online.get("y")), abs_tol=0.11)
+        assert math.isclose(
+            float(in_person[0].get("y")) + float(in_person[0].get("height")), float(feb_online.get("y")), abs_tol=0.11
+        )
         assert [t.text for t in texts(root, "chart-x")] == ["۲۰۲۵-۰۱", "۲۰۲۵-۰۲"]
         first, second, _ = (float(t.get("x")) for t in texts_in_legend(root))
         assert (first > second) if rtl else (first < second)
@@ -227,8 +288,7 @@ def test_bar_chart_stacks_segments_and_mirrors_in_rtl():
 
 def test_bar_chart_with_nothing_to_stack():
     for values in ({}, {"2025-01": [None, None]}, {"2025-01": [-4.0, 0.0]}):
-        parse(bar_chart([Segment("A", "online"), Segment("B", "other")], values, title="t", description="d",
-                        rtl=True))
+        parse(bar_chart([Segment("A", "online"), Segment("B", "other")], values, title="t", description="d", rtl=True))
 
 
 def test_sparkline_is_a_labelled_image_with_its_last_point_marked():
@@ -255,11 +315,29 @@ def test_sparkline_of_one_value_or_a_flat_trend():
 
 def test_channel_class():
     assert [charts.channel_class(c) for c in ("online", "in_person", "phone", "kiosk", None)] == [
-        "online", "in_person", "phone", "other", "other"]
+        "online",
+        "in_person",
+        "phone",
+        "other",
+        "other",
+    ]
 
 
-REQUIRED_CLASSES = ("actual", "required", "online", "in_person", "phone", "other", "applications", "satisfaction",
-                    "takeup", "completed", "within_standard", "days", "trend")
+REQUIRED_CLASSES = (
+    "actual",
+    "required",
+    "online",
+    "in_person",
+    "phone",
+    "other",
+    "applications",
+    "satisfaction",
+    "takeup",
+    "completed",
+    "within_standard",
+    "days",
+    "trend",
+)
 
 
 def test_stylesheet_colours_every_series_with_enough_contrast():
@@ -273,17 +351,26 @@ def test_stylesheet_colours_every_series_with_enough_contrast():
 
 def contrast(a: str, b: str) -> float:
     def luminance(colour: str) -> float:
-        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
         r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
         return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
     high, low = sorted((luminance(a), luminance(b)), reverse=True)
     return (high + 0.05) / (low + 0.05)
 
 
 def test_axes_have_titles_and_the_viewbox_fits_a_phone():
     """At a 360 px screen's 320 px column, FONT units render at 11 CSS px or more (issue 18)."""
-    root = parse(line_chart([Series("A", [("2024-01", 1.0), ("2024-02", 2.0)], "actual")], title="T",
-                            description="", rtl=True, y_title="روز", x_title="ماه"))
+    root = parse(
+        line_chart(
+            [Series("A", [("2024-01", 1.0), ("2024-02", 2.0)], "actual")],
+            title="T",
+            description="",
+            rtl=True,
+            y_title="روز",
+            x_title="ماه",
+        )
+    )
     titles = [t.text for t in root.iter(f"{{{charts.SVG_NS}}}text") if t.get("class") == "chart-axis-title"]
     assert titles == ["روز", "ماه"]
     assert charts.FONT * 320 / charts.WIDTH >= 11

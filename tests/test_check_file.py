@@ -17,26 +17,30 @@ import sqlite3
 import tempfile
 import threading
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
 from click.testing import CliRunner
-
 from conftest import write_registry
+
 from shafaf.cli import cli
 from shafaf.config import registry
 from shafaf.core.datadir import DataDir
 from shafaf.datasette_plugins.app import make_datasette
-from shafaf.datasette_plugins.pages import check_file as page, check_workers
+from shafaf.datasette_plugins.pages import check_file as page
+from shafaf.datasette_plugins.pages import check_workers
 from shafaf.harvest.runner import harvest
 from shafaf.publish.writer import publish
 
-BROKEN = ("agency_id,service_id,name_fa,name_en\n"
-          "tax,S1,خدمت یک,Service one\n"
-          "tax,S1,خدمت تکراری,Repeated\n"
-          "tax,,بی‌شناسه,No id\n")
+BROKEN = (
+    "agency_id,service_id,name_fa,name_en\n"
+    "tax,S1,خدمت یک,Service one\n"
+    "tax,S1,خدمت تکراری,Repeated\n"
+    "tax,,بی‌شناسه,No id\n"
+)
 GOOD = "agency_id,service_id,name_fa,name_en\ntax,S1,خدمت یک,Service one\n"
 
 
@@ -67,7 +71,9 @@ def ds(portal) -> Iterator[Any]:
     configured(ds)
 
 
-def post(ds: Any, *, files: dict | None = None, data: dict | None = None, lang: str = "en", **kwargs: Any) -> httpx.Response:
+def post(
+    ds: Any, *, files: dict | None = None, data: dict | None = None, lang: str = "en", **kwargs: Any
+) -> httpx.Response:
     """The form as a browser sends it: multipart, with an empty file part when no file is chosen."""
     files = files or {"file": ("", b"", "application/octet-stream")}
     return asyncio.run(ds.client.post(f"/validate?lang={lang}", files=files, data=data or {}, **kwargs))
@@ -78,8 +84,11 @@ def state_of(data: DataDir) -> dict[str, str]:
 
     (state.db's bytes may move without a change of content: its WAL is checkpointed when a connection closes.)
     """
-    files = {str(p.relative_to(data.root)): hashlib.sha256(p.read_bytes()).hexdigest()
-             for p in sorted(data.root.rglob("*")) if p.is_file() and not p.name.startswith("state.db")}
+    files = {
+        str(p.relative_to(data.root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(data.root.rglob("*"))
+        if p.is_file() and not p.name.startswith("state.db")
+    }
     with sqlite3.connect(data.state_db) as db:
         for (table,) in db.execute("select name from sqlite_master where type = 'table' order by name").fetchall():
             rows = db.execute(f'select * from "{table}" order by 1').fetchall()
@@ -138,8 +147,10 @@ def test_oversized_uploads_are_refused_before_and_while_reading(ds):
 
     async def chunked() -> httpx.Response:  # no Content-Length: the cap is met while the body streams
         boundary = "b0undary"
-        head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"services.csv\"\r\n"
-                f"Content-Type: text/csv\r\n\r\n").encode()
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="services.csv"\r\n'
+            f"Content-Type: text/csv\r\n\r\n"
+        ).encode()
 
         async def body():
             yield head
@@ -147,8 +158,9 @@ def test_oversized_uploads_are_refused_before_and_while_reading(ds):
                 yield b"tax,S,x,y\n" * 100
             yield f"\r\n--{boundary}--\r\n".encode()
 
-        return await ds.client.post("/validate?lang=en", content=body(),
-                                    headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+        return await ds.client.post(
+            "/validate?lang=en", content=body(), headers={"content-type": f"multipart/form-data; boundary={boundary}"}
+        )
 
     streamed = asyncio.run(chunked())
     assert streamed.status_code == 413
@@ -163,14 +175,18 @@ def test_too_many_rows_is_a_refused_file(ds):
     assert report["valid"] is False and report["fatal_reason"] == "too_large" and "at most 5" in report["fatal_message"]
 
 
-@pytest.mark.parametrize("body, problem", [
-    (b"not a multipart body", "form could not be read"),
-    (b"--x\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nv\r\n--x--\r\n", "form could not be read"),
-    (b"--x\r\nContent-Disposition: form-data; name=\"url\"\r\n\r\n\r\n--x--\r\n", "Choose one file"),
-])
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        (b"not a multipart body", "form could not be read"),
+        (b'--x\r\nContent-Disposition: form-data; name="other"\r\n\r\nv\r\n--x--\r\n', "form could not be read"),
+        (b'--x\r\nContent-Disposition: form-data; name="url"\r\n\r\n\r\n--x--\r\n', "Choose one file"),
+    ],
+)
 def test_malformed_forms_are_400_with_a_message(ds, body, problem):
-    got = asyncio.run(ds.client.post("/validate?lang=en", content=body,
-                                     headers={"content-type": "multipart/form-data; boundary=x"}))
+    got = asyncio.run(
+        ds.client.post("/validate?lang=en", content=body, headers={"content-type": "multipart/form-data; boundary=x"})
+    )
     assert got.status_code == 400 and problem in got.text
 
 
@@ -187,16 +203,24 @@ def _zip(members: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-@pytest.mark.parametrize("name, content, reason", [
-    ("services.zip", lambda: _zip({"services.csv": b"a" * 50_000_000}), "archive_rejected"),  # a bomb
-    ("services.zip", lambda: _zip({"../services.csv": GOOD.encode()}), "archive_rejected"),
-    ("services.zip", lambda: _zip({"services.csv": GOOD.encode(), "activities.csv": b"x"}), "archive_rejected"),
-    ("services.xlsx", lambda: _zip({"xl/sheet.xml": b"<" * 50_000_000}), "archive_rejected"),  # an XLSX bomb
-    ("services.xlsx", lambda: b"PK\x03\x04 not really", "unreadable"),
-    ("services.json", lambda: b"[" * 100_000 + b"]" * 100_000, "invalid_json"),  # deep JSON
-    ("services.csv", lambda: "agency_id,service_id,name_fa\ntax,S1,\u0633\u0644\u0627\u0645\n".encode("cp1256")
-     .replace(b"tax", b"t\xe4x"), None),  # a cp1256 file: decoded, never garbled
-])
+@pytest.mark.parametrize(
+    "name, content, reason",
+    [
+        ("services.zip", lambda: _zip({"services.csv": b"a" * 50_000_000}), "archive_rejected"),  # a bomb
+        ("services.zip", lambda: _zip({"../services.csv": GOOD.encode()}), "archive_rejected"),
+        ("services.zip", lambda: _zip({"services.csv": GOOD.encode(), "activities.csv": b"x"}), "archive_rejected"),
+        ("services.xlsx", lambda: _zip({"xl/sheet.xml": b"<" * 50_000_000}), "archive_rejected"),  # an XLSX bomb
+        ("services.xlsx", lambda: b"PK\x03\x04 not really", "unreadable"),
+        ("services.json", lambda: b"[" * 100_000 + b"]" * 100_000, "invalid_json"),  # deep JSON
+        (
+            "services.csv",
+            lambda: "agency_id,service_id,name_fa\ntax,S1,\u0633\u0644\u0627\u0645\n".encode("cp1256").replace(
+                b"tax", b"t\xe4x"
+            ),
+            None,
+        ),  # a cp1256 file: decoded, never garbled
+    ],
+)
 def test_uploads_are_checked_like_harvested_files(ds, name, content, reason):
     got = post(ds, files={"file": (name, content(), "application/octet-stream")}, data={"format": "json"})
     assert got.status_code == 200, got.text
@@ -243,7 +267,9 @@ def test_a_url_meets_the_network_rules_of_harvests(ds, file_server):
         ds_portal = page.context(ds).registry.portal
         object.__setattr__(ds_portal, "allow_private_networks", True)
         fetched = post(ds, data={"url": f"{file_server}/services.csv", "format": "json"})
-        assert fetched.json()["error_counts"].get("primary-key") == 1 and fetched.json()["url"].endswith("/services.csv")
+        assert fetched.json()["error_counts"].get("primary-key") == 1 and fetched.json()["url"].endswith(
+            "/services.csv"
+        )
     finally:
         object.__setattr__(ds_portal, "allow_private_networks", False)
 
@@ -288,8 +314,9 @@ def test_concurrent_uploads_while_the_portal_serves_readers(ds):
     configured(ds, concurrent=2, per_client_per_hour=100)
 
     async def run() -> tuple[list[int], list[int]]:
-        uploads = [ds.client.post("/validate?lang=en", files={"file": ("services.csv", BROKEN.encode())})
-                   for _ in range(4)]
+        uploads = [
+            ds.client.post("/validate?lang=en", files={"file": ("services.csv", BROKEN.encode())}) for _ in range(4)
+        ]
         readers = [ds.client.get(path) for path in ("/", "/agencies/alpha", "/shafaf/services.json") * 3]
         answers = await asyncio.gather(*uploads, *readers)
         return [a.status_code for a in answers[:4]], [a.status_code for a in answers[4:]]
@@ -299,7 +326,9 @@ def test_concurrent_uploads_while_the_portal_serves_readers(ds):
     assert uploads.count(200) >= 2 and set(uploads) <= {200, 503}
 
 
-@pytest.mark.parametrize("path", ["/shafaf", "/agencies/alpha/console", "/-/agencies/alpha/harvest", "/shafaf/services"])
+@pytest.mark.parametrize(
+    "path", ["/shafaf", "/agencies/alpha/console", "/-/agencies/alpha/harvest", "/shafaf/services"]
+)
 def test_a_multipart_post_anywhere_else_is_415_not_a_crash(ds, path):
     # asgi-csrf 0.11 with python-multipart >= 0.0.26 raises TypeError on any multipart body with a cookie
     # (simonw/asgi-csrf#38): before the guard each of these was an unhandled exception, a 500.

@@ -12,29 +12,38 @@ import csv
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from faultserver import FaultServer, hang, redirect, respond
 
+from shafaf.config.registry import Source
 from shafaf.core.errors import HarvestError
+from shafaf.core.models import Reason
 from shafaf.harvest.net.fetch import FetchPolicy
 from shafaf.harvest.sources import for_kind
 from shafaf.harvest.sources.base import HarvestContext
-from shafaf.harvest.sources.ckan import LISTING_FILE, CkanHarvester, dataset_matches, resource_format, resource_matches, select_resources
+from shafaf.harvest.sources.ckan import (
+    LISTING_FILE,
+    CkanHarvester,
+    dataset_matches,
+    resource_format,
+    resource_matches,
+    select_resources,
+)
 from shafaf.harvest.sources.ckan_api import CkanClient, list_datasets
 from shafaf.harvest.sources.combine import Part, combine
-from shafaf.core.models import Reason
-from shafaf.config.registry import Source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ckan"
 JSON = {"Content-Type": "application/json;charset=utf-8"}
 CSV = {"Content-Type": "text/csv; charset=utf-8"}
 API = "/api/3/action/"
-POLICY = FetchPolicy(deadline_s=3, connect_timeout_s=0.5, read_timeout_s=0.5, retries=1, backoff_s=0.01,
-                     allow_private_networks=True)
+POLICY = FetchPolicy(
+    deadline_s=3, connect_timeout_s=0.5, read_timeout_s=0.5, retries=1, backoff_s=0.01, allow_private_networks=True
+)
 CTX = HarvestContext(policy=POLICY)
 AEB = "agencia-espacial-brasileira-aeb"
 
@@ -55,7 +64,9 @@ def _readers_read_json() -> bool:
             return False
 
 
-needs_json_tables = pytest.mark.skipif(not _readers_read_json(), reason="readers.open_table cannot read JSON tables yet")
+needs_json_tables = pytest.mark.skipif(
+    not _readers_read_json(), reason="readers.open_table cannot read JSON tables yet"
+)
 
 
 # --- a loopback CKAN -------------------------------------------------------------
@@ -86,8 +97,13 @@ def ckan(server: FaultServer, package_search: Callable, org: str = "org") -> Non
 
 
 def dataset(name: str, *resources: dict, tags: tuple[str, ...] = ()) -> dict:
-    return {"id": f"id-{name}", "name": name, "title": name.title(), "tags": [{"name": t} for t in tags],
-            "resources": list(resources)}
+    return {
+        "id": f"id-{name}",
+        "name": name,
+        "title": name.title(),
+        "tags": [{"name": t} for t in tags],
+        "resources": list(resources),
+    }
 
 
 def resource(rid: str, url: str, fmt: str = "CSV", name: str | None = None, position: int = 0) -> dict:
@@ -95,8 +111,15 @@ def resource(rid: str, url: str, fmt: str = "CSV", name: str | None = None, posi
 
 
 def source(server: FaultServer, org: str = "org", **select: str) -> Source:
-    return Source(id="services", dataset="services", kind="ckan", agency_id="alpha", url=server.base_url,
-                  organization=org, select=MappingProxyType(select))
+    return Source(
+        id="services",
+        dataset="services",
+        kind="ckan",
+        agency_id="alpha",
+        url=server.base_url,
+        organization=org,
+        select=MappingProxyType(select),
+    )
 
 
 def capture(server: FaultServer, tmp_path: Path, **kwargs: Any):
@@ -124,7 +147,7 @@ def test_registered_for_the_ckan_kind():
 
 def test_pages_with_start_until_count(fault_server):
     datasets = [dataset(f"d{i}") for i in range(5)]
-    ckan(fault_server, search(lambda start, rows: (5, datasets[start:start + rows])))
+    ckan(fault_server, search(lambda start, rows: (5, datasets[start : start + rows])))
     client = CkanClient(fault_server.base_url, POLICY)
     listing = list_datasets(client, "org", page_size=2)
     assert [d["name"] for d in listing.datasets] == ["d0", "d1", "d2", "d3", "d4"]
@@ -141,9 +164,12 @@ def test_real_rows2_answer_pages_until_an_empty_page_and_reports_the_count_misma
     def pages(start, rows):
         return (recorded["result"]["count"], recorded["result"]["results"] if start == 0 else [])
 
-    fault_server.add(API + "package_search", lambda conn, request: (
-        replay("package_search_all_rows2.json") if request.query["start"] == "0" else search(pages)
-    )(conn, request))
+    fault_server.add(
+        API + "package_search",
+        lambda conn, request: (
+            replay("package_search_all_rows2.json") if request.query["start"] == "0" else search(pages)
+        )(conn, request),
+    )
     listing = list_datasets(CkanClient(fault_server.base_url, POLICY), "ministerio-da-economia-me", page_size=2)
     assert [d["name"] for d in listing.datasets] == ["comprasnet-contratos", "corridas-do-taxigov"]
     assert (listing.count, listing.pages) == (13786, 2)
@@ -189,14 +215,25 @@ def test_real_404_envelope_of_the_organization_is_not_found(fault_server, tmp_pa
     assert api_calls(fault_server, "package_search") == []
 
 
-@pytest.mark.parametrize("status, body, expected", [
-    (404, (FIXTURES / "package_show_not_found_404.json").read_bytes(), "Não encontrado"),
-    (409, b'{"success": false, "error": {"__type": "Search Query Error", "message": "Search Query is invalid: bad fq"}}',
-     "Search Query Error: Search Query is invalid: bad fq"),
-    (403, b'{"success": false, "error": {"__type": "Authorization Error", "message": "Access denied"}}',
-     "Authorization Error: Access denied"),
-])
-def test_error_envelopes_of_package_search_are_source_errors_naming_the_action(fault_server, tmp_path, status, body, expected):
+@pytest.mark.parametrize(
+    "status, body, expected",
+    [
+        (404, (FIXTURES / "package_show_not_found_404.json").read_bytes(), "Não encontrado"),
+        (
+            409,
+            b'{"success": false, "error": {"__type": "Search Query Error", "message": "Search Query is invalid: bad fq"}}',
+            "Search Query Error: Search Query is invalid: bad fq",
+        ),
+        (
+            403,
+            b'{"success": false, "error": {"__type": "Authorization Error", "message": "Access denied"}}',
+            "Authorization Error: Access denied",
+        ),
+    ],
+)
+def test_error_envelopes_of_package_search_are_source_errors_naming_the_action(
+    fault_server, tmp_path, status, body, expected
+):
     ckan(fault_server, respond(status, body, JSON))
     with pytest.raises(HarvestError) as e:
         capture(fault_server, tmp_path)
@@ -288,7 +325,9 @@ def test_real_resources_declared_csv_but_zipped_are_not_picked(fault_server, tmp
 
 def test_without_a_format_rule_one_format_per_dataset_is_taken():
     """The same table as CSV and JSON in one dataset must not be counted twice."""
-    d1 = dataset("one", resource("j", "http://x/a.json", "JSON", position=0), resource("c", "http://x/a.csv", "CSV", position=1))
+    d1 = dataset(
+        "one", resource("j", "http://x/a.json", "JSON", position=0), resource("c", "http://x/a.csv", "CSV", position=1)
+    )
     d2 = dataset("two", resource("only-json", "http://x/b.json", "json"))
     picked = select_resources([d1, d2], {}).picked
     assert [(p.dataset, p.resource_id, p.format) for p in picked] == [("one", "c", "csv"), ("two", "only-json", "json")]
@@ -314,8 +353,14 @@ def test_two_csv_resources_are_combined_in_order_and_kept_as_received(fault_serv
     first = fault_server.add("/2021.csv", respond(200, "\ufeffid , name\r\n1,a\r\n2,b\r\n", CSV))
     second = fault_server.add("/2022.csv", respond(200, "id,name\n3,c\n", CSV))
     never = fault_server.add("/2022.json", respond(200, "[]", JSON))
-    listing = [dataset("services", resource("r22", second, position=1), resource("r21", first, position=0),
-                       resource("rj", never, "JSON", position=2))]
+    listing = [
+        dataset(
+            "services",
+            resource("r22", second, position=1),
+            resource("r21", first, position=0),
+            resource("rj", never, "JSON", position=2),
+        )
+    ]
     ckan(fault_server, search(lambda start, rows: (1, listing)))
     got, dest = capture(fault_server, tmp_path)
     assert got.path == dest / "combined.csv" and got.format == "csv"
@@ -360,8 +405,10 @@ def test_a_file_url_resource_is_scheme_blocked(fault_server, tmp_path):
 
 
 def test_an_html_page_where_a_csv_was_listed_is_unexpected_content(fault_server, tmp_path):
-    url = fault_server.add("/data.csv", respond(200, "<!DOCTYPE html><html><body>Please log in</body></html>",
-                                                {"Content-Type": "text/html"}))
+    url = fault_server.add(
+        "/data.csv",
+        respond(200, "<!DOCTYPE html><html><body>Please log in</body></html>", {"Content-Type": "text/html"}),
+    )
     ckan(fault_server, search(lambda start, rows: (1, [dataset("services", resource("r1", url))])))
     with pytest.raises(HarvestError) as e:
         capture(fault_server, tmp_path)
@@ -383,14 +430,20 @@ def test_nothing_matching_the_rules_is_no_resources(fault_server, tmp_path):
     with pytest.raises(HarvestError) as e:
         capture(fault_server, tmp_path, dataset_tag="health*")
     assert e.value.reason == Reason.NO_RESOURCES
-    assert "the select rules dataset_tag='health*'" in e.value.message and "1 datasets and 1 resources" in e.value.message
+    assert (
+        "the select rules dataset_tag='health*'" in e.value.message and "1 datasets and 1 resources" in e.value.message
+    )
     assert fault_server.hits("/x.csv") == 0
 
 
 def test_all_resources_together_stay_under_the_byte_cap(fault_server, tmp_path):
     body = "id,name\n" + "1,aaaaaaaaaa\n" * 100  # each part is larger than the listing
-    listing = [dataset("services", *(resource(f"r{i}", fault_server.add(f"/{i}.csv", respond(200, body, CSV)), position=i)
-                                     for i in range(3)))]
+    listing = [
+        dataset(
+            "services",
+            *(resource(f"r{i}", fault_server.add(f"/{i}.csv", respond(200, body, CSV)), position=i) for i in range(3)),
+        )
+    ]
     ckan(fault_server, search(lambda start, rows: (1, listing)))
     policy = FetchPolicy(**{**POLICY.__dict__, "max_bytes": 2 * len(body) + 10})
     with pytest.raises(HarvestError) as e:
@@ -443,6 +496,8 @@ def test_combine_names_an_unreadable_part(tmp_path):
     (tmp_path / "a.csv").write_text("id\n1\n", encoding="utf-8")
     (tmp_path / "b.csv").write_bytes(b"")
     with pytest.raises(HarvestError) as e:
-        combine([Part(tmp_path / "a.csv", "csv", "part A"), Part(tmp_path / "b.csv", "csv", "part B")], tmp_path / "out.csv")
+        combine(
+            [Part(tmp_path / "a.csv", "csv", "part A"), Part(tmp_path / "b.csv", "csv", "part B")], tmp_path / "out.csv"
+        )
     assert e.value.reason == Reason.EMPTY and e.value.message.startswith("part B")
     assert not (tmp_path / "out.csv").exists()

@@ -22,18 +22,21 @@ import sqlite_utils
 from harvestable_portal import build, datasette_for, get, post
 from served import served
 
-from shafaf.config import registry
 from shafaf import standard
-from shafaf.standard import tables
+from shafaf.config import registry
 from shafaf.core.datadir import DataDir
+from shafaf.datasette_plugins.app import make_datasette
 from shafaf.harvest.runner import harvest
 from shafaf.publish.writer import publish
-from shafaf.datasette_plugins.app import make_datasette
+from shafaf.standard import tables
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ckan"
 # ckanapi's own command (its dump re-runs it for its workers); beside this Python, or on PATH.
-CKANAPI = str(Path(sys.executable).with_name("ckanapi")) if Path(sys.executable).with_name("ckanapi").exists() \
+CKANAPI = (
+    str(Path(sys.executable).with_name("ckanapi"))
+    if Path(sys.executable).with_name("ckanapi").exists()
     else shutil.which("ckanapi")
+)
 needs_cli = pytest.mark.skipif(CKANAPI is None, reason="the ckanapi command is not installed")
 ACTIONS = ("/api/3/action/", "/api/action/")
 
@@ -70,29 +73,43 @@ def error(response, status: int, kind: str) -> dict[str, Any]:
 
 
 def real_package() -> dict[str, Any]:
-    return json.loads((FIXTURES / "package_search_organization_aeb.json").read_text(encoding="utf-8"))["result"]["results"][0]
+    return json.loads((FIXTURES / "package_search_organization_aeb.json").read_text(encoding="utf-8"))["result"][
+        "results"
+    ][0]
 
 
 def same_types(real: dict[str, Any], ours: dict[str, Any], where: str) -> None:
     for key, value in real.items():
         assert key in ours, f"{where}: real CKAN has {key!r}"
         if value is not None and ours[key] is not None:
-            assert type(ours[key]) is type(value), f"{where}.{key}: {type(ours[key]).__name__}, CKAN {type(value).__name__}"
+            assert type(ours[key]) is type(value), (
+                f"{where}.{key}: {type(ours[key]).__name__}, CKAN {type(value).__name__}"
+            )
 
 
 # --- in-process ----------------------------------------------------------------------
 
 
 def test_package_list_names_one_package_per_agency_and_dataset_with_rows(ds) -> None:
-    assert result(get(ds, "/api/3/action/package_list")) == ["alpha-service-performance", "alpha-services", "beta-services"]
+    assert result(get(ds, "/api/3/action/package_list")) == [
+        "alpha-service-performance",
+        "alpha-services",
+        "beta-services",
+    ]
     assert result(get(ds, "/api/3/action/package_list?limit=1&offset=1")) == ["alpha-services"]
 
 
 @pytest.mark.parametrize("prefix", ACTIONS)
 def test_both_prefixes_answer_get_and_json_post_alike(ds, prefix: str) -> None:
     by_get = result(get(ds, f"{prefix}package_show?id=alpha-services"))
-    by_post = result(post(ds, f"{prefix}package_show", content=json.dumps({"id": "alpha-services"}),
-                          headers={"content-type": "application/json"}))
+    by_post = result(
+        post(
+            ds,
+            f"{prefix}package_show",
+            content=json.dumps({"id": "alpha-services"}),
+            headers={"content-type": "application/json"},
+        )
+    )
     assert by_get == by_post
     assert by_get["name"] == "alpha-services" and by_get["organization"]["name"] == "alpha"
 
@@ -102,7 +119,9 @@ def test_package_resource_and_organization_have_real_ckans_keys_and_types(ds) ->
     ours = result(get(ds, "/api/3/action/package_show?id=alpha-services"))
     same_types({k: v for k, v in real.items() if k not in ("revision_id", "creator_user_id")}, ours, "package")
     same_types({k: v for k, v in real["resources"][0].items() if k != "revision_id"}, ours["resources"][0], "resource")
-    same_types({k: v for k, v in real["organization"].items() if k != "revision_id"}, ours["organization"], "organization")
+    same_types(
+        {k: v for k, v in real["organization"].items() if k != "revision_id"}, ours["organization"], "organization"
+    )
     same_types(real["tags"][0], ours["tags"][0], "tag")
 
 
@@ -117,8 +136,9 @@ def test_resources_are_the_csv_json_and_zip_with_sizes_dates_and_license(ds, sit
     assert by_format["ZIP"]["size"] == zipped.stat().st_size
     assert by_format["ZIP"]["url"] == "http://localhost/downloads/agencies/alpha.zip"
     db = sqlite_utils.Database(data.public_db)
-    last = db.execute("SELECT max(finished) FROM harvest_runs WHERE agency_id = 'alpha' AND dataset = 'services' "
-                      "AND outcome = 'ok'").fetchone()[0]
+    last = db.execute(
+        "SELECT max(finished) FROM harvest_runs WHERE agency_id = 'alpha' AND dataset = 'services' AND outcome = 'ok'"
+    ).fetchone()[0]
     assert by_format["CSV"]["last_modified"] == package["metadata_modified"] == last.rstrip("Z")
     assert package["license_id"] == reg.portal.license.id and package["license_url"] == reg.portal.license.url
     assert package["isopen"] is True
@@ -149,11 +169,17 @@ def test_titles_in_the_request_language_and_both_translated(ds) -> None:
 
 def test_package_search_filters_sorts_pages_and_facets(ds) -> None:
     found = result(get(ds, '/api/3/action/package_search?fq=organization:"alpha"&sort=name desc'))
-    assert found["count"] == 2 and [p["name"] for p in found["results"]] == ["alpha-services", "alpha-service-performance"]
+    assert found["count"] == 2 and [p["name"] for p in found["results"]] == [
+        "alpha-services",
+        "alpha-service-performance",
+    ]
     assert result(get(ds, "/api/3/action/package_search?fq=tags:services"))["count"] == 2
     assert result(get(ds, "/api/3/action/package_search?fq=-organization:alpha"))["count"] == 1
     assert result(get(ds, "/api/3/action/package_search?q=name:alpha*"))["count"] == 2
-    assert result(get(ds, "/api/3/action/package_search?q=*:*&rows=1&start=2&sort=name asc"))["results"][0]["name"] == "beta-services"
+    assert (
+        result(get(ds, "/api/3/action/package_search?q=*:*&rows=1&start=2&sort=name asc"))["results"][0]["name"]
+        == "beta-services"
+    )
     faceted = result(get(ds, '/api/3/action/package_search?facet.field=["organization","tags"]&rows=0'))
     assert faceted["results"] == [] and faceted["facets"]["organization"] == {"alpha": 2, "beta": 1}
     items = faceted["search_facets"]["tags"]["items"]
@@ -163,9 +189,20 @@ def test_package_search_filters_sorts_pages_and_facets(ds) -> None:
 
 def test_modified_since_ranges_as_ckanext_harvest_sends_them(ds) -> None:
     since = "metadata_modified:[{} TO *]"
-    assert result(get(ds, "/api/3/action/package_search", params={"fq": since.format("2000-01-01T00:00:00.000000Z")}))["count"] == 3
-    assert result(get(ds, "/api/3/action/package_search", params={"fq": since.format("2999-01-01T00:00:00Z")}))["count"] == 0
-    assert result(get(ds, "/api/3/action/package_search", params={"fq": "metadata_created:[* TO 2000-01-01]"}))["count"] == 0
+    assert (
+        result(get(ds, "/api/3/action/package_search", params={"fq": since.format("2000-01-01T00:00:00.000000Z")}))[
+            "count"
+        ]
+        == 3
+    )
+    assert (
+        result(get(ds, "/api/3/action/package_search", params={"fq": since.format("2999-01-01T00:00:00Z")}))["count"]
+        == 0
+    )
+    assert (
+        result(get(ds, "/api/3/action/package_search", params={"fq": "metadata_created:[* TO 2000-01-01]"}))["count"]
+        == 0
+    )
 
 
 def test_free_text_search_folds_arabic_and_persian_letters(ds) -> None:
@@ -175,21 +212,40 @@ def test_free_text_search_folds_arabic_and_persian_letters(ds) -> None:
     assert result(get(ds, "/api/3/action/package_search?q=performance"))["count"] == 1
 
 
-@pytest.mark.parametrize("query, field", [
-    ("rows=-1", "rows"), ("rows=abc", "rows"), ("rows=1e3", "rows"), ("start=x", "start"), ("start=-5", "start"),
-    ("sort=bogus asc", "sort"), ("sort=name sideways", "sort"), ("fq=unknown:x", "fq"),
-    ('fq=organization:"unterminated', "fq"), ("q=a OR b", "q"), ("fq=metadata_modified:[yesterday TO *]", "fq"),
-    ("facet.field=nope", "facet.field"), ("facet.field=[1]", "facet.field"), ("facet.limit=x", "facet.limit"),
-    ("include_private=maybe", "include_private"), ("q=" + "x" * 2000, "q"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("rows=-1", "rows"),
+        ("rows=abc", "rows"),
+        ("rows=1e3", "rows"),
+        ("start=x", "start"),
+        ("start=-5", "start"),
+        ("sort=bogus asc", "sort"),
+        ("sort=name sideways", "sort"),
+        ("fq=unknown:x", "fq"),
+        ('fq=organization:"unterminated', "fq"),
+        ("q=a OR b", "q"),
+        ("fq=metadata_modified:[yesterday TO *]", "fq"),
+        ("facet.field=nope", "facet.field"),
+        ("facet.field=[1]", "facet.field"),
+        ("facet.limit=x", "facet.limit"),
+        ("include_private=maybe", "include_private"),
+        ("q=" + "x" * 2000, "q"),
+    ],
+)
 def test_bad_search_parameters_are_409_validation_errors(ds, query: str, field: str) -> None:
     assert field in error(get(ds, f"/api/3/action/package_search?{query}"), 409, "Validation Error")
 
 
-@pytest.mark.parametrize("path", [
-    "/api/3/action/package_show?id=nope", "/api/3/action/organization_show?id=nope",
-    "/api/3/action/resource_show?id=alpha-services-xls", "/api/action/package_show?id=alpha-servicesx",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/3/action/package_show?id=nope",
+        "/api/3/action/organization_show?id=nope",
+        "/api/3/action/resource_show?id=alpha-services-xls",
+        "/api/action/package_show?id=alpha-servicesx",
+    ],
+)
 def test_unknown_ids_are_404_not_found_errors(ds, path: str) -> None:
     error(get(ds, path), 404, "Not Found Error")
 
@@ -203,21 +259,37 @@ def test_missing_ids_and_bad_list_parameters_are_409(ds) -> None:
 
 def test_unknown_and_write_actions_do_not_exist(ds) -> None:
     for name in ("package_create", "package_delete", "nope"):
-        assert "Action name not known" in error(post(ds, f"/api/action/{name}", content=b"{}",
-                                                     headers={"content-type": "application/json"}), 400, "Bad Request")["message"]
+        assert (
+            "Action name not known"
+            in error(
+                post(ds, f"/api/action/{name}", content=b"{}", headers={"content-type": "application/json"}),
+                400,
+                "Bad Request",
+            )["message"]
+        )
 
 
 def test_unreadable_bodies_are_400(ds) -> None:
     for body in (b"{not json", b"[1, 2]", b"[" * 100_000):
-        error(post(ds, "/api/action/package_list", content=body, headers={"content-type": "application/json"}),
-              400, "Bad Request")
-    error(post(ds, "/api/action/package_list", content=b"x" * 70_000, headers={"content-type": "application/json"}),
-          400, "Bad Request")
+        error(
+            post(ds, "/api/action/package_list", content=body, headers={"content-type": "application/json"}),
+            400,
+            "Bad Request",
+        )
+    error(
+        post(ds, "/api/action/package_list", content=b"x" * 70_000, headers={"content-type": "application/json"}),
+        400,
+        "Bad Request",
+    )
 
 
 def test_a_form_post_carrying_cookies_is_refused_by_datasettes_csrf_protection(ds) -> None:
-    response = post(ds, "/api/action/package_list", content=b"limit=1",
-                    headers={"content-type": "application/x-www-form-urlencoded", "cookie": "shafaf_lang=fa"})
+    response = post(
+        ds,
+        "/api/action/package_list",
+        content=b"limit=1",
+        headers={"content-type": "application/x-www-form-urlencoded", "cookie": "shafaf_lang=fa"},
+    )
     assert response.status_code == 403
 
 
@@ -253,8 +325,9 @@ def test_status_and_current_package_list(ds) -> None:
 
 @needs_cli
 def test_ckanapi_cli_action_package_list(base_url: str) -> None:
-    out = subprocess.run([CKANAPI, "action", "package_list", "-r", base_url],
-                         capture_output=True, text=True, timeout=60, check=True).stdout
+    out = subprocess.run(
+        [CKANAPI, "action", "package_list", "-r", base_url], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
     assert json.loads(out) == ["alpha-service-performance", "alpha-services", "beta-services"]
 
 
@@ -275,8 +348,13 @@ def test_remote_ckan_package_show_and_its_errors(base_url: str) -> None:
 @needs_cli
 def test_ckanapi_dump_datasets_all(base_url: str, tmp_path: Path) -> None:
     out = tmp_path / "datasets.jsonl"
-    subprocess.run([CKANAPI, "dump", "datasets", "--all", "-r", base_url, "-O", str(out),
-                    "-q"], capture_output=True, text=True, timeout=120, check=True)
+    subprocess.run(
+        [CKANAPI, "dump", "datasets", "--all", "-r", base_url, "-O", str(out), "-q"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     dumped = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert sorted(p["name"] for p in dumped) == ["alpha-service-performance", "alpha-services", "beta-services"]
     assert all(p["resources"] for p in dumped)
@@ -286,14 +364,21 @@ def test_ckanapi_dump_datasets_all(base_url: str, tmp_path: Path) -> None:
 
 
 @needs_cli
-@pytest.mark.parametrize("thing, names", [
-    ("groups", ["gove"]),
-    ("organizations", ["alpha", "beta", "gamma"]),
-])
+@pytest.mark.parametrize(
+    "thing, names",
+    [
+        ("groups", ["gove"]),
+        ("organizations", ["alpha", "beta", "gamma"]),
+    ],
+)
 def test_ckanapi_dump_all_runs_clean(base_url: str, tmp_path: Path, thing: str, names: list[str]) -> None:
     out = tmp_path / f"{thing}.jsonl"
-    done = subprocess.run([CKANAPI, "dump", thing, "--all", "-r", base_url, "-O", str(out), "-p", "1"],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [CKANAPI, "dump", thing, "--all", "-r", base_url, "-O", str(out), "-p", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     dumped = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert sorted(d["name"] for d in dumped) == names
@@ -301,8 +386,9 @@ def test_ckanapi_dump_all_runs_clean(base_url: str, tmp_path: Path, thing: str, 
 
 @needs_cli
 def test_ckanapi_search_datasets_runs_clean(base_url: str) -> None:
-    done = subprocess.run([CKANAPI, "search", "datasets", "q=alpha", "-r", base_url],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [CKANAPI, "search", "datasets", "q=alpha", "-r", base_url], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     found = [json.loads(line) for line in done.stdout.splitlines()]
     assert sorted(p["name"] for p in found) == ["alpha-service-performance", "alpha-services"]
@@ -314,18 +400,24 @@ def test_ckanapi_search_datasets_runs_clean(base_url: str) -> None:
 
 def _second_registry(root: Path, base_url: str) -> Path:
     """A portal whose agencies' only sources are the first portal's CKAN datasets, picked by tag."""
-    def source(kind: str, org: str) -> str:
-        return (f"      - {{id: {kind}, dataset: {kind}, kind: ckan, url: '{base_url}', organization: {org}, "
-                f"select: {{dataset_tag: {kind}}}}}\n")
 
-    text = ("portal:\n"
-            "  title_en: Second portal\n"
-            "  allow_private_networks: true   # the first portal is on 127.0.0.1\n"
-            "agencies:\n"
-            "  - id: alpha\n    name_fa: سازمان الف\n    name_en: Alpha Organization\n    sources:\n"
-            + source("services", "alpha") + source("service_performance", "alpha") +
-            "  - id: beta\n    name_fa: سازمان ب\n    name_en: Beta Organization\n    sources:\n"
-            + source("services", "beta"))
+    def source(kind: str, org: str) -> str:
+        return (
+            f"      - {{id: {kind}, dataset: {kind}, kind: ckan, url: '{base_url}', organization: {org}, "
+            f"select: {{dataset_tag: {kind}}}}}\n"
+        )
+
+    text = (
+        "portal:\n"
+        "  title_en: Second portal\n"
+        "  allow_private_networks: true   # the first portal is on 127.0.0.1\n"
+        "agencies:\n"
+        "  - id: alpha\n    name_fa: سازمان الف\n    name_en: Alpha Organization\n    sources:\n"
+        + source("services", "alpha")
+        + source("service_performance", "alpha")
+        + "  - id: beta\n    name_fa: سازمان ب\n    name_en: Beta Organization\n    sources:\n"
+        + source("services", "beta")
+    )
     root.mkdir(parents=True, exist_ok=True)
     path = root / "agencies.yml"
     path.write_text(text, encoding="utf-8")
@@ -351,8 +443,11 @@ def test_a_second_shafaf_harvesting_the_ckan_api_republishes_identically(site, b
             assert _rows(data.public_db, kind) == _rows(first.public_db, kind), kind
     assert _rows(data.public_db, "services")  # not vacuously equal
     again = make_datasette(data.public_db, reg.portal)
-    assert result(get(again, "/api/3/action/package_list")) == ["alpha-service-performance", "alpha-services",
-                                                                 "beta-services"]
+    assert result(get(again, "/api/3/action/package_list")) == [
+        "alpha-service-performance",
+        "alpha-services",
+        "beta-services",
+    ]
 
 
 def test_the_api_follows_a_new_publication_without_a_restart(tmp_path: Path) -> None:

@@ -65,8 +65,11 @@ def test_groups_are_the_eu_data_themes_of_the_datasets(ds) -> None:
     assert group["description"] == "http://publications.europa.eu/resource/authority/data-theme/GOVE"
     shown = result(get(ds, "/api/3/action/group_show?id=gove&include_datasets=true&lang=en"))
     assert shown["title"] == "Government and public sector"
-    assert sorted(p["name"] for p in shown["packages"]) == ["alpha-service-performance", "alpha-services",
-                                                             "beta-services"]
+    assert sorted(p["name"] for p in shown["packages"]) == [
+        "alpha-service-performance",
+        "alpha-services",
+        "beta-services",
+    ]
     package = result(get(ds, "/api/3/action/package_show?id=alpha-services"))
     assert [g["name"] for g in package["groups"]] == ["gove"]
     found = result(get(ds, "/api/3/action/package_search?fq=groups:gove&facet.field=%5B%22groups%22%5D"))
@@ -77,11 +80,12 @@ def test_groups_are_the_eu_data_themes_of_the_datasets(ds) -> None:
 
 def test_a_registry_files_a_dataset_kind_under_other_themes(tmp_path: Path) -> None:
     from conftest import write_registry
+
     from shafaf.config import registry
     from shafaf.core.datadir import DataDir
+    from shafaf.datasette_plugins.app import make_datasette
     from shafaf.harvest.runner import harvest
     from shafaf.publish.writer import publish
-    from shafaf.datasette_plugins.app import make_datasette
 
     path = write_registry(tmp_path / "src")
     text = path.read_text(encoding="utf-8").replace("portal:\n", "portal:\n  themes: {services: [SOCI, GOVE]}\n", 1)
@@ -98,6 +102,7 @@ def test_a_registry_files_a_dataset_kind_under_other_themes(tmp_path: Path) -> N
 
 def test_a_theme_outside_the_vocabulary_is_a_registry_problem(tmp_path: Path) -> None:
     from conftest import write_registry
+
     from shafaf.config import registry
     from shafaf.core.errors import RegistryError
 
@@ -112,8 +117,10 @@ def test_tags_list_and_show(ds) -> None:
     assert result(get(ds, "/api/3/action/tag_list")) == ["service_performance", "services", "transparency"]
     assert result(get(ds, "/api/3/action/tag_list?query=serv")) == ["service_performance", "services"]
     tag = result(get(ds, "/api/3/action/tag_show?id=services&include_datasets=true"))
-    assert tag["name"] == "services" and sorted(p["name"] for p in tag["packages"]) == ["alpha-services",
-                                                                                         "beta-services"]
+    assert tag["name"] == "services" and sorted(p["name"] for p in tag["packages"]) == [
+        "alpha-services",
+        "beta-services",
+    ]
     assert result(get(ds, f"/api/3/action/tag_show?id={tag['id']}"))["name"] == "services"
     error(get(ds, "/api/3/action/tag_show?id=nothing"), 404, "Not Found Error")
 
@@ -121,8 +128,11 @@ def test_tags_list_and_show(ds) -> None:
 @pytest.mark.parametrize("fl", ["name,num_resources", "name num_resources", '["name", "num_resources"]'])
 def test_package_search_fl_keeps_only_the_fields_asked_for(ds, fl: str) -> None:
     params = {"fl": fl} if not fl.startswith("[") else {"fl": json.loads(fl)}
-    found = result(post(ds, "/api/3/action/package_search", content=json.dumps(params),
-                        headers={"content-type": "application/json"}))
+    found = result(
+        post(
+            ds, "/api/3/action/package_search", content=json.dumps(params), headers={"content-type": "application/json"}
+        )
+    )
     assert found["results"] and all(set(r) == {"name", "num_resources"} for r in found["results"])
 
 
@@ -143,19 +153,24 @@ def test_datastore_search_has_real_ckans_keys(ds) -> None:
         ours = result(search(ds, resource_id="alpha-services-csv", **params))
         assert list(ours) == list(theirs), name
         assert set(ours["_links"]) == set(theirs["_links"])
-        assert ours["fields"][0] == {"type": "int", "id": "_id"} and all(set(f) == {"type", "id"} for f in ours["fields"])
+        assert ours["fields"][0] == {"type": "int", "id": "_id"} and all(
+            set(f) == {"type", "id"} for f in ours["fields"]
+        )
     assert result(search(ds, resource_id="alpha-services-csv", limit=0))["records"] == []
 
 
 def test_datastore_search_rows_of_one_agency_with_total_and_links(ds, site) -> None:
     import sqlite_utils
+
     db = sqlite_utils.Database(site[2].public_db)
     expected = db.execute("SELECT count(*) FROM services WHERE agency_id = 'alpha'").fetchone()[0]
     got = result(search(ds, resource_id="alpha-services-csv", limit=1))
     assert got["total"] == expected and len(got["records"]) == 1
     assert {r["agency_id"] for r in result(search(ds, resource_id="alpha-services-json"))["records"]} == {"alpha"}
-    assert got["_links"] == {"start": f"{SEARCH}?resource_id=alpha-services-csv&limit=1",
-                             "next": f"{SEARCH}?offset=1&resource_id=alpha-services-csv&limit=1"}
+    assert got["_links"] == {
+        "start": f"{SEARCH}?resource_id=alpha-services-csv&limit=1",
+        "next": f"{SEARCH}?offset=1&resource_id=alpha-services-csv&limit=1",
+    }
     second = result(get(ds, got["_links"]["next"]))
     assert second["records"][0]["_id"] != got["records"][0]["_id"]
     assert isinstance(got["records"][0]["smart"], (bool, type(None)))
@@ -166,36 +181,51 @@ def test_datastore_search_filters_q_fields_sort_distinct_and_formats(ds) -> None
     ids = [r["service_id"] for r in every]
     assert ids == sorted(ids, reverse=True) and len(ids) >= 2
     one = every[0]
-    got = result(search(ds, resource_id="alpha-services-csv", filters=json.dumps({"service_id": [one["service_id"]]}),
-                        fields="_id,service_id"))
+    got = result(
+        search(
+            ds,
+            resource_id="alpha-services-csv",
+            filters=json.dumps({"service_id": [one["service_id"]]}),
+            fields="_id,service_id",
+        )
+    )
     assert got["records"] == [{"_id": one["_id"], "service_id": one["service_id"]}] and got["total"] == 1
     word = one["name_en"].split()[0]
     found = result(search(ds, resource_id="alpha-services-csv", q=word))["records"]
     assert one["service_id"] in [r["service_id"] for r in found]
     assert result(search(ds, resource_id="alpha-services-csv", q=json.dumps({"service_id": "no-such-%"})))["total"] == 0
-    lists = result(search(ds, resource_id="alpha-services-csv", fields="service_id", records_format="lists",
-                          sort="service_id"))
+    lists = result(
+        search(ds, resource_id="alpha-services-csv", fields="service_id", records_format="lists", sort="service_id")
+    )
     assert lists["records"] == [[i] for i in sorted(ids)]
-    text = result(search(ds, resource_id="alpha-services-csv", fields="agency_id", records_format="csv",
-                         distinct="true"))
+    text = result(
+        search(ds, resource_id="alpha-services-csv", fields="agency_id", records_format="csv", distinct="true")
+    )
     assert text["records"] == "alpha\n" and text["total"] == 1
-    assert "agency_id\talpha" not in result(search(ds, resource_id="alpha-services-csv", fields="agency_id,service_id",
-                                                   records_format="tsv"))["records"]
+    assert (
+        "agency_id\talpha"
+        not in result(
+            search(ds, resource_id="alpha-services-csv", fields="agency_id,service_id", records_format="tsv")
+        )["records"]
+    )
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"resource_id": "alpha-services-csv", "fields": "nope"}, "fields"),
-    ({"resource_id": "alpha-services-csv", "filters": '{"nope": 1}'}, "filters"),
-    ({"resource_id": "alpha-services-csv", "filters": "{not json"}, "filters"),
-    ({"resource_id": "alpha-services-csv", "filters": '{"service_id": {"a": 1}}'}, "filters"),
-    ({"resource_id": "alpha-services-csv", "sort": "nope desc"}, "sort"),
-    ({"resource_id": "alpha-services-csv", "sort": "service_id sideways"}, "sort"),
-    ({"resource_id": "alpha-services-csv", "q": '{"nope": "x"}'}, "q"),
-    ({"resource_id": "alpha-services-csv", "q": "x" * 200}, "q"),
-    ({"resource_id": "alpha-services-csv", "records_format": "xml"}, "records_format"),
-    ({"resource_id": "alpha-services-csv", "limit": "-1"}, "limit"),
-    ({}, "resource_id"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"resource_id": "alpha-services-csv", "fields": "nope"}, "fields"),
+        ({"resource_id": "alpha-services-csv", "filters": '{"nope": 1}'}, "filters"),
+        ({"resource_id": "alpha-services-csv", "filters": "{not json"}, "filters"),
+        ({"resource_id": "alpha-services-csv", "filters": '{"service_id": {"a": 1}}'}, "filters"),
+        ({"resource_id": "alpha-services-csv", "sort": "nope desc"}, "sort"),
+        ({"resource_id": "alpha-services-csv", "sort": "service_id sideways"}, "sort"),
+        ({"resource_id": "alpha-services-csv", "q": '{"nope": "x"}'}, "q"),
+        ({"resource_id": "alpha-services-csv", "q": "x" * 200}, "q"),
+        ({"resource_id": "alpha-services-csv", "records_format": "xml"}, "records_format"),
+        ({"resource_id": "alpha-services-csv", "limit": "-1"}, "limit"),
+        ({}, "resource_id"),
+    ],
+)
 def test_bad_datastore_parameters_are_409_naming_the_parameter(ds, params: dict, field: str) -> None:
     assert field in error(search(ds, **params), 409, "Validation Error")
 
@@ -207,44 +237,78 @@ def test_resources_without_rows_are_404(ds, resource_id: str) -> None:
 
 
 def test_datastore_search_sql_answers_a_select(ds) -> None:
-    got = result(get(ds, "/api/3/action/datastore_search_sql?" + urllib.parse.urlencode(
-        {"sql": "SELECT agency_id, count(*) AS n FROM services GROUP BY agency_id ORDER BY agency_id"})))
+    got = result(
+        get(
+            ds,
+            "/api/3/action/datastore_search_sql?"
+            + urllib.parse.urlencode(
+                {"sql": "SELECT agency_id, count(*) AS n FROM services GROUP BY agency_id ORDER BY agency_id"}
+            ),
+        )
+    )
     assert [r["agency_id"] for r in got["records"]] == ["alpha", "beta"]
     assert got["fields"] == [{"id": "agency_id", "type": "text"}, {"id": "n", "type": "int8"}]
     assert "records_truncated" not in got
 
 
 def test_datastore_search_sql_stops_at_max_returned_rows_and_says_so(ds) -> None:
-    got = result(post(ds, "/api/3/action/datastore_search_sql", headers={"content-type": "application/json"},
-                      content=json.dumps({"sql": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
-                                                 "WHERE i < 5000) SELECT i FROM n"})))
+    got = result(
+        post(
+            ds,
+            "/api/3/action/datastore_search_sql",
+            headers={"content-type": "application/json"},
+            content=json.dumps(
+                {
+                    "sql": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                    "WHERE i < 5000) SELECT i FROM n"
+                }
+            ),
+        )
+    )
     assert len(got["records"]) == 1000 and got["records_truncated"] is True
 
 
-@pytest.mark.parametrize("sql", [
-    "DELETE FROM services", "UPDATE services SET name_en = 'x'", "DROP TABLE services",
-    "ATTACH DATABASE '/tmp/x.db' AS x", "PRAGMA writable_schema = 1", "SELECT 1; DELETE FROM services",
-    "SELECT zeroblob(1000000000)", "SELECT * FROM no_such_table",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM services",
+        "UPDATE services SET name_en = 'x'",
+        "DROP TABLE services",
+        "ATTACH DATABASE '/tmp/x.db' AS x",
+        "PRAGMA writable_schema = 1",
+        "SELECT 1; DELETE FROM services",
+        "SELECT zeroblob(1000000000)",
+        "SELECT * FROM no_such_table",
+    ],
+)
 def test_datastore_search_sql_refuses_what_public_sql_refuses(ds, site, sql: str) -> None:
     import sqlite_utils
+
     before = sqlite_utils.Database(site[2].public_db).execute("SELECT count(*) FROM services").fetchone()[0]
-    assert "query" in error(get(ds, "/api/3/action/datastore_search_sql?" + urllib.parse.urlencode({"sql": sql})),
-                            409, "Validation Error")
+    assert "query" in error(
+        get(ds, "/api/3/action/datastore_search_sql?" + urllib.parse.urlencode({"sql": sql})), 409, "Validation Error"
+    )
     assert sqlite_utils.Database(site[2].public_db).execute("SELECT count(*) FROM services").fetchone()[0] == before
 
 
 def test_datastore_search_sql_obeys_the_sql_time_limit(ds) -> None:
-    slow = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
-            "SELECT count(*) FROM n WHERE i < 0 OR i > 0")
-    found = error(get(ds, "/api/3/action/datastore_search_sql?" + urllib.parse.urlencode({"sql": slow})),
-                  409, "Validation Error")
+    slow = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n WHERE i < 0 OR i > 0"
+    found = error(
+        get(ds, "/api/3/action/datastore_search_sql?" + urllib.parse.urlencode({"sql": slow})), 409, "Validation Error"
+    )
     assert found["query"] == ["Query took too long"]
 
 
 def test_help_show_knows_the_new_actions(ds) -> None:
-    for name in ("site_read", "group_list", "group_show", "tag_list", "tag_show", "datastore_search",
-                 "datastore_search_sql"):
+    for name in (
+        "site_read",
+        "group_list",
+        "group_show",
+        "tag_list",
+        "tag_show",
+        "datastore_search",
+        "datastore_search_sql",
+    ):
         assert result(get(ds, f"/api/3/action/help_show?name={name}"))
 
 

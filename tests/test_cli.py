@@ -28,7 +28,7 @@ def _commands(group: click.Group, prefix=()):
 
 
 def test_every_command_has_help_with_an_example(run):
-    for path, command in _commands(cli):
+    for path, _command in _commands(cli):
         result = run(*path, "--help")
         assert result.exit_code == 0, path
         assert "Example" in result.output, f"shafaf {' '.join(path)} --help has no example"
@@ -106,4 +106,7 @@ def test_status_lists_sources_and_last_runs(run, registry_path, tmp_path):
     result = run("status", "--registry", registry_path, "--data-dir", data_dir, "--json")
     rows = json.loads(result.stdout)
     assert {(r["agency_id"], r["source_id"], r["outcome"]) for r in rows} == {
-        ("alpha", "services", "ok"), ("alpha", "service_performance", "ok"), ("beta", "services", "ok")}
+        ("alpha", "services", "ok"),
+        ("alpha", "service_performance", "ok"),
+        ("beta", "services", "ok"),
+    }

@@ -18,23 +18,85 @@ from pathlib import Path
 
 import pytest
 from frictionless import Schema
+from test_frictionless_fixtures import CASES, FRICTIONLESS
 
 from benchmarks import generate
 from shafaf import standard
-from shafaf.validate.compiled_schema import CompiledSchema, cell_reader
 from shafaf.validate import columnar
+from shafaf.validate.compiled_schema import CompiledSchema, cell_reader
 from shafaf.validate.engine import ENGINES, validate_file
 from shafaf.validate.mapping import MappingOptions
-from test_frictionless_fixtures import CASES, FRICTIONLESS
 
 AWKWARD_CELLS = [
-    "", " ", "0", "1", "-1", "+3", " 42 ", "1_000", "1.0", "1.50", "-0.5", "1e3", "1E-2", "NaN", "nan", "inf",
-    "-Infinity", "1,000", "12abc", "abc", "۱۲", "١٢", "0x1F", "100", "101", "100.0", "99.99",
-    "2024-01-05", "2024-1-5", "2024-02-30", "2024-13-01", "20240105", " 2024-01-05", "2024-01-05 ", "0000-01-01",
-    "9999-12-31", "1403-07-19", "۲۰۲۴-۰۱-۰۵", "2024/01/05", "2024-01-05T00:00:00",
-    "true", "false", "True", "FALSE", "yes", "no", "Y", "N", "بله", "خیر", "t",
-    "online", "ONLINE", "in_person", "citizens", "planned", "timeliness", "a" * 65, "a" * 64,
-    "tax", "Tax", "tax-1", "tax_1", "S-01", "S 01", "S.01", "x" * 300, "https://example.ir/x", "javascript:alert(1)",
+    "",
+    " ",
+    "0",
+    "1",
+    "-1",
+    "+3",
+    " 42 ",
+    "1_000",
+    "1.0",
+    "1.50",
+    "-0.5",
+    "1e3",
+    "1E-2",
+    "NaN",
+    "nan",
+    "inf",
+    "-Infinity",
+    "1,000",
+    "12abc",
+    "abc",
+    "۱۲",
+    "١٢",
+    "0x1F",
+    "100",
+    "101",
+    "100.0",
+    "99.99",
+    "2024-01-05",
+    "2024-1-5",
+    "2024-02-30",
+    "2024-13-01",
+    "20240105",
+    " 2024-01-05",
+    "2024-01-05 ",
+    "0000-01-01",
+    "9999-12-31",
+    "1403-07-19",
+    "۲۰۲۴-۰۱-۰۵",
+    "2024/01/05",
+    "2024-01-05T00:00:00",
+    "true",
+    "false",
+    "True",
+    "FALSE",
+    "yes",
+    "no",
+    "Y",
+    "N",
+    "بله",
+    "خیر",
+    "t",
+    "online",
+    "ONLINE",
+    "in_person",
+    "citizens",
+    "planned",
+    "timeliness",
+    "a" * 65,
+    "a" * 64,
+    "tax",
+    "Tax",
+    "tax-1",
+    "tax_1",
+    "S-01",
+    "S 01",
+    "S.01",
+    "x" * 300,
+    "https://example.ir/x",
+    "javascript:alert(1)",
 ]
 
 
@@ -61,8 +123,14 @@ def test_every_field_of_the_standard_reads_awkward_cells_as_frictionless_does(ki
 def test_frictionless_fixtures_get_the_same_report_from_both_engines(name):
     case = CASES[name]
     path = case.get("dir", FRICTIONLESS) / name
-    reports = [same_verdicts(validate_file(path, "services", mapping=MappingOptions(fields=case["fields"], agency_id="alpha"),
-                                           engine=engine).to_dict()) for engine in ENGINES]
+    reports = [
+        same_verdicts(
+            validate_file(
+                path, "services", mapping=MappingOptions(fields=case["fields"], agency_id="alpha"), engine=engine
+            ).to_dict()
+        )
+        for engine in ENGINES
+    ]
     assert reports[0] == reports[2] and reports[1] == reports[2]
 
 
@@ -72,11 +140,25 @@ def _spoil_more(path: Path, rate: float, seed: int) -> int:
     rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
     header, spoiled = rows[0], 0
     at = {name: i for i, name in enumerate(header)}
-    mistakes = [("channel", "ONLINE"), ("channel", ""), ("applications", "-5"), ("applications", "1.5"),
-                ("median_days", "abc"), ("median_days", "-0.1"), ("satisfaction", "100.01"), ("satisfaction", "NaN"),
-                ("availability_pct", "1e3"), ("period_start", "2024-02-30"), ("period_end", "1403/07/19"),
-                ("period_label", "x" * 65), ("service_id", "S 01"), ("service_id", ""), ("cost", "1,000"),
-                ("complaints", " 7 "), ("completed", "+3")]
+    mistakes = [
+        ("channel", "ONLINE"),
+        ("channel", ""),
+        ("applications", "-5"),
+        ("applications", "1.5"),
+        ("median_days", "abc"),
+        ("median_days", "-0.1"),
+        ("satisfaction", "100.01"),
+        ("satisfaction", "NaN"),
+        ("availability_pct", "1e3"),
+        ("period_start", "2024-02-30"),
+        ("period_end", "1403/07/19"),
+        ("period_label", "x" * 65),
+        ("service_id", "S 01"),
+        ("service_id", ""),
+        ("cost", "1,000"),
+        ("complaints", " 7 "),
+        ("completed", "+3"),
+    ]
     for n, row in enumerate(rows[1:], start=1):
         if rng.random() < rate:
             if rng.random() < 0.15 and n > 1:  # a repeated primary key: a copy of a row before, near or far
@@ -102,8 +184,14 @@ def test_generated_files_with_injected_errors_get_the_same_report_from_both_engi
     reports = []
     for engine in ENGINES:
         out = tmp_path / f"{engine}.csv"
-        report = validate_file(path, "service_performance", mapping=MappingOptions(agency_id="bench"), known_services=services, out_csv=out,
-                               engine=engine)
+        report = validate_file(
+            path,
+            "service_performance",
+            mapping=MappingOptions(agency_id="bench"),
+            known_services=services,
+            out_csv=out,
+            engine=engine,
+        )
         reports.append((same_verdicts(report.to_dict()), out.read_bytes()))
     (theirs, their_rows) = reports[-1]
     assert theirs["rows_failed"] >= 3000 * rate / 2 and "constraint-error" in theirs["error_counts"]
@@ -121,17 +209,37 @@ def test_a_row_is_typed_as_frictionless_types_it():
     assert str(typed["median_days"]) == "1.5" and typed["period_label"] is None and typed["cost"] is None
 
 
-@pytest.mark.parametrize("name, constraints", [
-    ("required", [True, False]), ("minimum", [0, 1, decimal.Decimal("0.5")]), ("maximum", [100, decimal.Decimal("1")]),
-    ("exclusiveMinimum", [0]), ("exclusiveMaximum", [100]), ("minLength", [0, 3]), ("maxLength", [3, 64]),
-])
+@pytest.mark.parametrize(
+    "name, constraints",
+    [
+        ("required", [True, False]),
+        ("minimum", [0, 1, decimal.Decimal("0.5")]),
+        ("maximum", [100, decimal.Decimal("1")]),
+        ("exclusiveMinimum", [0]),
+        ("exclusiveMaximum", [100]),
+        ("minLength", [0, 3]),
+        ("maxLength", [3, 64]),
+    ],
+)
 def test_each_constraint_check_is_frictionless_own(name, constraints):
     from frictionless.schema import field as frictionless_field
 
     from shafaf.validate.compiled_schema import _check
 
-    values = [None, 0, 1, -1, 100, 101, decimal.Decimal("0.5"), decimal.Decimal("NaN"), decimal.Decimal("Infinity"),
-              decimal.Decimal("-Infinity"), 99.5, float("nan")]
+    values = [
+        None,
+        0,
+        1,
+        -1,
+        100,
+        101,
+        decimal.Decimal("0.5"),
+        decimal.Decimal("NaN"),
+        decimal.Decimal("Infinity"),
+        decimal.Decimal("-Infinity"),
+        99.5,
+        float("nan"),
+    ]
     if "Length" in name:
         values = [None, "", "ab", "abc", "abcd", "x" * 65]
     for c in constraints:
@@ -168,9 +276,14 @@ def test_the_second_shape_gets_the_same_report_from_every_engine(tmp_path, monke
     rows[50] = rows[10]
     with path.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows(rows)
-    options = dict(mapping=MappingOptions(fields=generate.LABELS_FIELDS,
-                                          values={"channel": {fa: en for en, fa in generate.CHANNELS_FA.items()}},
-                                          calendar="jalali", agency_id="bench"))
+    options = dict(
+        mapping=MappingOptions(
+            fields=generate.LABELS_FIELDS,
+            values={"channel": {fa: en for en, fa in generate.CHANNELS_FA.items()}},
+            calendar="jalali",
+            agency_id="bench",
+        )
+    )
     reports = []
     for engine in ENGINES:
         out = tmp_path / f"{engine}.csv"

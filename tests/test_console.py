@@ -14,14 +14,15 @@ import re
 import sqlite3
 import statistics
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
 from click.testing import CliRunner
-
 from conftest import write_registry
+
 from shafaf.cli import cli
 from shafaf.config import registry
 from shafaf.core.datadir import DataDir
@@ -67,7 +68,9 @@ def form_token(ds: Any, cookies: dict[str, str] | None = None) -> tuple[str, str
     return page.cookies.get("ds_csrftoken") or (cookies or {}).get("ds_csrftoken", ""), token
 
 
-def send(ds: Any, fields: dict[str, str], cookies: dict[str, str] | None = None, *, csrf: bool = True) -> httpx.Response:
+def send(
+    ds: Any, fields: dict[str, str], cookies: dict[str, str] | None = None, *, csrf: bool = True
+) -> httpx.Response:
     jar = dict(cookies or {})
     if csrf:
         cookie, token = form_token(ds, jar)
@@ -98,12 +101,16 @@ def test_signed_out_the_console_is_a_token_form(portal):
 
 def test_signing_in_sets_a_strict_httponly_cookie_that_never_holds_the_token(portal):
     answer = send(portal["ds"], {"action": "sign-in", "token": portal["alpha"]})
-    assert answer.status_code == 303 and answer.headers["location"].endswith("/agencies/alpha/console?lang=en&done=signed-in")
+    assert answer.status_code == 303 and answer.headers["location"].endswith(
+        "/agencies/alpha/console?lang=en&done=signed-in"
+    )
     cookie = next(v for k, v in answer.headers.multi_items() if k == "set-cookie" and v.startswith("shafaf_console="))
     assert "HttpOnly" in cookie and "samesite=strict" in cookie.lower() and "Path=/agencies/alpha/console" in cookie
     secret = portal["alpha"].rsplit("_", 1)[1]
     assert secret not in cookie and secret not in answer.headers["location"]
-    page = get(portal["ds"], f"{CONSOLE}?lang=en&done=signed-in", {console_session.COOKIE: answer.cookies["shafaf_console"]})
+    page = get(
+        portal["ds"], f"{CONSOLE}?lang=en&done=signed-in", {console_session.COOKIE: answer.cookies["shafaf_console"]}
+    )
     assert "You are signed in." in page.text and "Harvest this source now" in page.text
     assert "alpha_services.csv" in page.text and "/files/" not in page.text  # a file by its name, never its path
     assert 'href="/agencies/alpha/feed.atom"' in page.text
@@ -131,8 +138,10 @@ def test_another_agencys_token_is_refused_like_an_unknown_one_and_in_the_same_ti
 
 def test_sign_ins_are_rate_limited_per_client(portal):
     ds = portal["ds"]
-    codes = [send(ds, {"action": "sign-in", "token": "wrong"}).status_code
-             for _ in range(console_page.SIGN_INS_PER_CLIENT + 1)]
+    codes = [
+        send(ds, {"action": "sign-in", "token": "wrong"}).status_code
+        for _ in range(console_page.SIGN_INS_PER_CLIENT + 1)
+    ]
     assert codes == [403] * console_page.SIGN_INS_PER_CLIENT + [429]
     limited = send(ds, {"action": "sign-in", "token": portal["alpha"]})
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0  # even the right token waits
@@ -154,15 +163,20 @@ def test_harvest_now_is_queued_by_the_api_path_and_the_run_history_says_who_aske
     assert "Waiting for the scheduler" in page.text
 
     services = portal["registry"].parent / "files" / "alpha_services.csv"  # a new file: the run publishes
-    services.write_text(services.read_text(encoding="utf-8")
-                        + "S4,پرداخت,Payment,citizens,true,true,true,true,true,1,0,https://alpha.example.ir/s4,2026-11-01\n",
-                        encoding="utf-8")
+    services.write_text(
+        services.read_text(encoding="utf-8")
+        + "S4,پرداخت,Payment,citizens,true,true,true,true,true,1,0,https://alpha.example.ir/s4,2026-11-01\n",
+        encoding="utf-8",
+    )
     args = ["--registry", str(portal["registry"]), "--data-dir", str(portal["data"].root)]
     ran = CliRunner().invoke(cli, ["harvest", "--due", *args], catch_exceptions=False)
     assert ran.exit_code in (0, 1), ran.output
     with sqlite3.connect(portal["data"].public_db) as db:
         published = db.execute("select outcome, message from harvest_runs where run_id = ?", (run_id,)).fetchone()
-    assert published is not None, (ran.output, state_rows(portal, "select outcome, message from runs where run_id = ?", run_id))
+    assert published is not None, (
+        ran.output,
+        state_rows(portal, "select outcome, message from runs where run_id = ?", run_id),
+    )
     assert published[1].startswith("asked for by the agency through its console"), published
 
 
@@ -172,8 +186,11 @@ def test_a_schedule_is_previewed_then_saved_with_the_apis_validation(portal):
     preview = send(ds, {**rule, "step": "preview"}, cookies)
     assert preview.status_code == 200 and preview.text.count("<li><time") == 5 and "Save this schedule" in preview.text
     assert state_rows(portal, "select count(*) from schedule_overrides where agency_id = 'alpha'") == [(0,)]
-    often = send(ds, {"action": "schedule", "source": "services", "rule_kind": "cron", "cron": "* * * * *",
-                      "step": "save"}, cookies)
+    often = send(
+        ds,
+        {"action": "schedule", "source": "services", "rule_kind": "cron", "cron": "* * * * *", "step": "save"},
+        cookies,
+    )
     assert often.status_code == 400 and "cannot be used" in often.text
     assert send(ds, {**rule, "source": "nope", "step": "save"}, cookies).status_code == 400
     assert state_rows(portal, "select count(*) from schedule_overrides where agency_id = 'alpha'") == [(0,)]
@@ -205,7 +222,11 @@ def test_sign_out_ends_the_session_even_for_a_copied_cookie(portal):
     cookies = sign_in(portal)
     copied = dict(cookies)
     out = send(ds, {"action": "sign-out"}, cookies)
-    assert out.status_code == 303 and 'shafaf_console=""' in out.headers["set-cookie"] or "Max-Age=0" in out.headers["set-cookie"]
+    assert (
+        out.status_code == 303
+        and 'shafaf_console=""' in out.headers["set-cookie"]
+        or "Max-Age=0" in out.headers["set-cookie"]
+    )
     assert "Harvest this source now" not in get(ds, f"{CONSOLE}?lang=en", copied).text  # replayed: signed out
     assert send(ds, {"action": "harvest"}, copied).status_code == 403
     assert "Harvest this source now" in get(ds, f"{CONSOLE}?lang=en", sign_in(portal)).text  # a new sign-in stands
@@ -226,13 +247,22 @@ def test_forged_expired_and_other_agencies_cookies_are_not_sessions(portal):
     token_id = portal["alpha"].split("_")[1]
     now = tokens.instant()
     forged = {console_session.COOKIE: "eyJhZ2VuY3kiOiJhbHBoYSJ9.forged"}
-    expired = {console_session.COOKIE: ds.sign({"agency": "alpha", "token": token_id, "at": now,
-                                                "exp": int(time.time()) - 1}, console_session.NAMESPACE)}
+    expired = {
+        console_session.COOKIE: ds.sign(
+            {"agency": "alpha", "token": token_id, "at": now, "exp": int(time.time()) - 1}, console_session.NAMESPACE
+        )
+    }
     beta_token = portal["beta"].split("_")[1]
-    beta = {console_session.COOKIE: ds.sign({"agency": "beta", "token": beta_token, "at": now,
-                                             "exp": int(time.time()) + 60}, console_session.NAMESPACE)}
-    lying = {console_session.COOKIE: ds.sign({"agency": "alpha", "token": beta_token, "at": now,
-                                              "exp": int(time.time()) + 60}, console_session.NAMESPACE)}
+    beta = {
+        console_session.COOKIE: ds.sign(
+            {"agency": "beta", "token": beta_token, "at": now, "exp": int(time.time()) + 60}, console_session.NAMESPACE
+        )
+    }
+    lying = {
+        console_session.COOKIE: ds.sign(
+            {"agency": "alpha", "token": beta_token, "at": now, "exp": int(time.time()) + 60}, console_session.NAMESPACE
+        )
+    }
     for jar in (forged, expired, beta, lying):
         assert "Harvest this source now" not in get(ds, f"{CONSOLE}?lang=en", jar).text
         assert send(ds, {"action": "harvest"}, jar).status_code == 403
@@ -254,8 +284,10 @@ def test_accepting_a_held_shrink_is_refused_unless_the_portal_allows_it(portal):
 
 def test_an_officer_accepts_a_held_shrink_when_the_portal_allows_it(tmp_path):
     path = write_registry(tmp_path / "src")
-    path.write_text(path.read_text(encoding="utf-8").replace("portal:\n", "portal:\n  agencies_may_accept_shrink: true\n", 1),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("portal:\n", "portal:\n  agencies_may_accept_shrink: true\n", 1),
+        encoding="utf-8",
+    )
     reg = registry.load(path)
     assert reg.portal.agencies_may_accept_shrink is True
     data = DataDir(tmp_path / "var")
@@ -267,8 +299,13 @@ def test_an_officer_accepts_a_held_shrink_when_the_portal_allows_it(tmp_path):
     assert any(r.outcome == "needs_review" and r.reason == "suspicious_shrink" for r in held)
     state = StateStore(data.state_db)
     token, _ = tokens.create(state, "alpha")
-    here = {"ds": make_datasette(data.public_db, reg.portal, registry_path=path), "alpha": token,
-            "data": data, "registry": path, "state": state}
+    here = {
+        "ds": make_datasette(data.public_db, reg.portal, registry_path=path),
+        "alpha": token,
+        "data": data,
+        "registry": path,
+        "state": state,
+    }
     cookies = sign_in(here, token)
     page = get(here["ds"], f"{CONSOLE}?lang=en", cookies)
     assert "The last file was held" in page.text and "The smaller file is right" in page.text
@@ -276,19 +313,29 @@ def test_an_officer_accepts_a_held_shrink_when_the_portal_allows_it(tmp_path):
     assert send(here["ds"], {"action": "accept-shrink", "source": "services"}, cookies).status_code == 303
     queued = state_rows(here, "select message from runs where outcome = 'queued'")
     assert len(queued) == 1 and "accepting a file with far fewer rows" in queued[0][0]
-    ran = CliRunner().invoke(cli, ["harvest", "--due", "--registry", str(path), "--data-dir", str(data.root)],
-                             catch_exceptions=False)
+    ran = CliRunner().invoke(
+        cli, ["harvest", "--due", "--registry", str(path), "--data-dir", str(data.root)], catch_exceptions=False
+    )
     assert ran.exit_code == 0, ran.output
     with sqlite3.connect(data.public_db) as db:
-        assert db.execute("select count(*) from services where agency_id = 'alpha' and not withdrawn").fetchone()[0] == 1
-        message = db.execute("select message from harvest_runs where agency_id = 'alpha' and source_id = 'services' "
-                             "order by started desc, run_id desc limit 1").fetchone()[0]  # run ids sort below the second
+        assert (
+            db.execute("select count(*) from services where agency_id = 'alpha' and not withdrawn").fetchone()[0] == 1
+        )
+        message = db.execute(
+            "select message from harvest_runs where agency_id = 'alpha' and source_id = 'services' "
+            "order by started desc, run_id desc limit 1"
+        ).fetchone()[0]  # run ids sort below the second
     assert message.startswith("asked for by the agency through its console, accepting a file with far fewer rows")
 
 
 def test_the_api_records_which_token_asked_and_says_so_in_the_run(portal):
-    answer = asyncio.run(portal["ds"].client.post("/-/agencies/alpha/harvest", json={"source": "services"},
-                                                  headers={"Authorization": f"Bearer {portal['alpha']}"}))
+    answer = asyncio.run(
+        portal["ds"].client.post(
+            "/-/agencies/alpha/harvest",
+            json={"source": "services"},
+            headers={"Authorization": f"Bearer {portal['alpha']}"},
+        )
+    )
     assert answer.status_code == 202, answer.text
     request_id, run_id = answer.json()["request_id"], answer.json()["run_id"]
     token_id = state_rows(portal, "select token_id from harvest_requests where request_id = ?", request_id)[0][0]
@@ -301,25 +348,49 @@ def test_locations_are_shown_without_secrets_or_server_paths():
     from shafaf.config.registry import Source
     from shafaf.datasette_plugins.pages.console_view import location
 
-    url = Source(id="s", dataset="services", kind="http", agency_id="a",
-                 url="https://officer:hunter2@data.alpha.ir/export.csv?apikey=SECRET123&year=1403")
+    url = Source(
+        id="s",
+        dataset="services",
+        kind="http",
+        agency_id="a",
+        url="https://officer:hunter2@data.alpha.ir/export.csv?apikey=SECRET123&year=1403",
+    )
     shown = location(url)
     assert "hunter2" not in shown and "officer" not in shown and "SECRET123" not in shown
     assert shown.startswith("https://data.alpha.ir/export.csv") and "year=1403" in shown
-    assert location(Source(id="s", dataset="services", kind="file", agency_id="a",
-                           path=Path("/srv/shafaf/agencies/alpha/services.csv"))) == "services.csv"
+    assert (
+        location(
+            Source(
+                id="s",
+                dataset="services",
+                kind="file",
+                agency_id="a",
+                path=Path("/srv/shafaf/agencies/alpha/services.csv"),
+            )
+        )
+        == "services.csv"
+    )
 
 
-@pytest.mark.parametrize("body, content_type", [
-    (b"action=harvest&x=" + b"a" * 20_000, "application/x-www-form-urlencoded"),  # past the body cap
-    (b"action=\xff\xfe", "application/x-www-form-urlencoded"),  # not UTF-8
-    (b'{"action": "harvest"}', "application/json"),  # not a form
-])
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        (b"action=harvest&x=" + b"a" * 20_000, "application/x-www-form-urlencoded"),  # past the body cap
+        (b"action=\xff\xfe", "application/x-www-form-urlencoded"),  # not UTF-8
+        (b'{"action": "harvest"}', "application/json"),  # not a form
+    ],
+)
 def test_hostile_console_bodies_are_400_and_change_nothing(portal, body, content_type):
     ds, cookies = portal["ds"], sign_in(portal)
     before = state_rows(portal, "select count(*) from harvest_requests")
     cookie, token = form_token(ds, cookies)
-    got = asyncio.run(ds.client.post(CONSOLE, content=body, cookies={**cookies, "ds_csrftoken": cookie},
-                                     headers={"content-type": content_type, "x-csrftoken": token}))
+    got = asyncio.run(
+        ds.client.post(
+            CONSOLE,
+            content=body,
+            cookies={**cookies, "ds_csrftoken": cookie},
+            headers={"content-type": content_type, "x-csrftoken": token},
+        )
+    )
     assert got.status_code == 400
     assert state_rows(portal, "select count(*) from harvest_requests") == before

@@ -15,13 +15,14 @@ import os
 import shutil
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-
 from conftest import write_registry
 from served import served
+
 from shafaf.config import registry
 from shafaf.core.datadir import DataDir
 from shafaf.harvest.runner import harvest
@@ -36,14 +37,23 @@ if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium; .ci/run does)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 DOCS_IMAGES = Path(__file__).resolve().parents[1] / "docs" / "images"
 PHONE = {"width": 390, "height": 844}
-BROKEN = ("agency_id,service_id,name_fa,name_en\n"
-          "alpha,S1,صدور گواهی,Certificate\n"
-          "alpha,S1,تکراری,Repeated\n"
-          "alpha,,بی‌شناسه,No id\n")
+BROKEN = (
+    "agency_id,service_id,name_fa,name_en\n"
+    "alpha,S1,صدور گواهی,Certificate\n"
+    "alpha,S1,تکراری,Repeated\n"
+    "alpha,,بی‌شناسه,No id\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -112,14 +122,37 @@ def sign_in(page: Any, portal: dict[str, Any], lang: str) -> None:
     page.wait_for_load_state()
 
 
-@pytest.mark.parametrize("lang, words", [
-    ("fa", {"signed": "وارد شدید", "harvest": "برداشت این منبع هم‌اکنون", "asked": "برداشت درخواست شد",
-            "change": "تغییر زمان‌بندی", "preview": "نمایش برداشت‌های بعدی", "save": "ذخیره این زمان‌بندی",
-            "saved": "زمان‌بندی ذخیره شد", "out": "خروج"}),
-    ("en", {"signed": "You are signed in", "harvest": "Harvest this source now", "asked": "Harvest asked for",
-            "change": "Change the schedule", "preview": "Show the next harvests", "save": "Save this schedule",
-            "saved": "The schedule is saved", "out": "Sign out"}),
-])
+@pytest.mark.parametrize(
+    "lang, words",
+    [
+        (
+            "fa",
+            {
+                "signed": "وارد شدید",
+                "harvest": "برداشت این منبع هم‌اکنون",
+                "asked": "برداشت درخواست شد",
+                "change": "تغییر زمان‌بندی",
+                "preview": "نمایش برداشت‌های بعدی",
+                "save": "ذخیره این زمان‌بندی",
+                "saved": "زمان‌بندی ذخیره شد",
+                "out": "خروج",
+            },
+        ),
+        (
+            "en",
+            {
+                "signed": "You are signed in",
+                "harvest": "Harvest this source now",
+                "asked": "Harvest asked for",
+                "change": "Change the schedule",
+                "preview": "Show the next harvests",
+                "save": "Save this schedule",
+                "saved": "The schedule is saved",
+                "out": "Sign out",
+            },
+        ),
+    ],
+)
 def test_an_officer_signs_in_queues_a_harvest_and_sets_a_schedule(page, portal, lang, words, tmp_path):
     before = requests_of(portal)
     sign_in(page, portal, lang)
@@ -129,20 +162,20 @@ def test_an_officer_signs_in_queues_a_harvest_and_sets_a_schedule(page, portal, 
     assert fits_the_phone(page)
     shot(page, f"console-{lang}-390", tmp_path)
 
-    page.click(f"#source-services form:has(input[value=harvest]) button")
+    page.click("#source-services form:has(input[value=harvest]) button")
     page.wait_for_load_state()
     assert words["asked"] in page.inner_text("main") and requests_of(portal) == before + 1
 
-    page.click(f"#source-services summary")
+    page.click("#source-services summary")
     page.check("#kind-jalali-services")
     page.fill("#source-services input[name=jalali_day]", "۵" if lang == "fa" else "5")
     page.fill("#at-services", "02:00")
-    page.click(f"#source-services button[value=preview]")
+    page.click("#source-services button[value=preview]")
     page.wait_for_load_state()
     assert page.locator("#source-services ol.preview li").count() == 5
     assert fits_the_phone(page)
     shot(page, f"console-schedule-{lang}-390", tmp_path)
-    page.click(f"#source-services button[value=save]")
+    page.click("#source-services button[value=save]")
     page.wait_for_load_state()
     assert words["saved"] in page.inner_text("main")
 
@@ -152,10 +185,13 @@ def test_an_officer_signs_in_queues_a_harvest_and_sets_a_schedule(page, portal, 
     assert page.problems == []
 
 
-@pytest.mark.parametrize("lang, words", [
-    ("fa", ("نامعتبر", "کلید این سطر", "چه باید کرد")),
-    ("en", ("INVALID", "Same key", "What to fix")),
-])
+@pytest.mark.parametrize(
+    "lang, words",
+    [
+        ("fa", ("نامعتبر", "کلید این سطر", "چه باید کرد")),
+        ("en", ("INVALID", "Same key", "What to fix")),
+    ],
+)
 def test_an_officer_checks_a_broken_file_and_reads_the_report(page, portal, lang, words, tmp_path):
     page.goto(f"{portal['base']}/validate?lang={lang}")
     page.set_input_files("#file", str(portal["broken"]))
@@ -175,8 +211,10 @@ class _Forger(http.server.BaseHTTPRequestHandler):
     target = ""
 
     def do_GET(self) -> None:  # noqa: N802
-        body = (f'<form method="post" action="{self.target}"><input name="action" value="harvest">'
-                f'<button id="go">win a prize</button></form>').encode()
+        body = (
+            f'<form method="post" action="{self.target}"><input name="action" value="harvest">'
+            f'<button id="go">win a prize</button></form>'
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html")
         self.end_headers()

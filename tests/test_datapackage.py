@@ -17,18 +17,19 @@ from faultserver import respond
 from frictionless import Resource
 
 from shafaf.config import registry
+from shafaf.config.registry import Source
 from shafaf.core.datadir import DataDir
 from shafaf.core.errors import HarvestError
+from shafaf.core.models import Outcome, Reason
 from shafaf.harvest.net.fetch import FetchPolicy
 from shafaf.harvest.runner import harvest
 from shafaf.harvest.sources import for_kind
 from shafaf.harvest.sources.base import HarvestContext
 from shafaf.harvest.sources.datapackage import DataPackageHarvester, path_problem
-from shafaf.core.models import Outcome, Reason
-from shafaf.config.registry import Source
 
-POLICY = FetchPolicy(deadline_s=3, connect_timeout_s=1, read_timeout_s=1, retries=0, backoff_s=0.01,
-                     allow_private_networks=True)
+POLICY = FetchPolicy(
+    deadline_s=3, connect_timeout_s=1, read_timeout_s=1, retries=0, backoff_s=0.01, allow_private_networks=True
+)
 CTX = HarvestContext(policy=POLICY)
 SERVICES = b"service_id,name_en,standard_days\nS1,Certificate,5\nS2,Inquiry,3\n"
 CSV = {"Content-Type": "text/csv"}
@@ -102,11 +103,14 @@ def test_an_unsafe_resource_path_is_refused_before_any_other_request(fault_serve
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["datapackage.json"]
 
 
-@pytest.mark.parametrize("extra, key", [
-    ({"image": "/etc/passwd"}, "image"),
-    ({"licenses": [{"name": "odc-by", "path": "file:///etc/passwd"}]}, "licenses[0].path"),
-    ({"sources": [{"title": "x", "path": "~/.aws/credentials"}]}, "sources[0].path"),
-])
+@pytest.mark.parametrize(
+    "extra, key",
+    [
+        ({"image": "/etc/passwd"}, "image"),
+        ({"licenses": [{"name": "odc-by", "path": "file:///etc/passwd"}]}, "licenses[0].path"),
+        ({"sources": [{"title": "x", "path": "~/.aws/credentials"}]}, "sources[0].path"),
+    ],
+)
 def test_package_level_image_and_licenses_are_checked_too(fault_server, tmp_path, extra, key):
     """frictionless-py#1591: these keys escape frictionless' own check."""
     fault_server.add("/pkg/services.csv", respond(200, SERVICES, CSV))
@@ -118,13 +122,19 @@ def test_package_level_image_and_licenses_are_checked_too(fault_server, tmp_path
 
 def test_an_unsafe_path_in_another_resource_still_rejects_the_package(fault_server, tmp_path):
     fault_server.add("/pkg/services.csv", respond(200, SERVICES, CSV))
-    url = serve_package(fault_server, package(
-        {"name": "services", "path": "services.csv"},
-        {"name": "other", "path": "../../etc/passwd"},
-    ))
+    url = serve_package(
+        fault_server,
+        package(
+            {"name": "services", "path": "services.csv"},
+            {"name": "other", "path": "../../etc/passwd"},
+        ),
+    )
     error = failure(url, tmp_path)
     assert error.reason == Reason.UNSAFE_PATH
-    assert error.message == "datapackage.json resource 'other': path '../../etc/passwd' is not safe (it climbs out of the package with '..')"
+    assert (
+        error.message
+        == "datapackage.json resource 'other': path '../../etc/passwd' is not safe (it climbs out of the package with '..')"
+    )
     assert paths_requested(fault_server) == ["/pkg/datapackage.json"]
 
 
@@ -132,10 +142,17 @@ def test_a_remote_schema_url_is_accepted_but_never_fetched(fault_server, tmp_pat
     """We validate against our own standard: a package's schema URL is never requested."""
     fault_server.add("/pkg/services.csv", respond(200, SERVICES, CSV))
     fault_server.add("/schemas/services.json", respond(200, b"{}", {"Content-Type": "application/json"}))
-    url = serve_package(fault_server, package({
-        "name": "services", "path": "services.csv",
-        "schema": fault_server.url("/schemas/services.json"), "dialect": "https://example.org/dialect.json",
-    }))
+    url = serve_package(
+        fault_server,
+        package(
+            {
+                "name": "services",
+                "path": "services.csv",
+                "schema": fault_server.url("/schemas/services.json"),
+                "dialect": "https://example.org/dialect.json",
+            }
+        ),
+    )
     got = capture(url, tmp_path)
     assert got.path.read_bytes() == SERVICES
     assert paths_requested(fault_server) == ["/pkg/datapackage.json", "/pkg/services.csv"]
@@ -158,7 +175,9 @@ def test_path_rules_match_frictionless_and_go_further():
 
 def test_a_relative_resource_path_is_fetched_against_the_descriptor_url(fault_server, tmp_path):
     fault_server.add("/pkg/data/services.csv", respond(200, SERVICES, CSV))
-    descriptor = json.dumps(package({"name": "services", "path": "data/services.csv", "format": "csv"}), indent=1).encode()
+    descriptor = json.dumps(
+        package({"name": "services", "path": "data/services.csv", "format": "csv"}), indent=1
+    ).encode()
     url = serve_package(fault_server, descriptor)
     got = for_kind("datapackage").capture(source(url), tmp_path, CTX)
     assert got.path == tmp_path / "resource-services.csv" and got.path.read_bytes() == SERVICES
@@ -173,9 +192,13 @@ def test_a_relative_resource_path_is_fetched_against_the_descriptor_url(fault_se
 def test_the_resource_is_chosen_by_name_and_defaults_to_the_dataset(fault_server, tmp_path):
     fault_server.add("/pkg/perf.csv", respond(200, b"service_id,period\nS1,2026-01\n", CSV))
     fault_server.add("/pkg/services.csv", respond(200, SERVICES, CSV))
-    url = serve_package(fault_server, package(
-        {"name": "performance", "path": "perf.csv"}, {"name": "services", "path": "services.csv"},
-    ))
+    url = serve_package(
+        fault_server,
+        package(
+            {"name": "performance", "path": "perf.csv"},
+            {"name": "services", "path": "services.csv"},
+        ),
+    )
     assert capture(url, tmp_path / "a").path.read_bytes() == SERVICES
     assert capture(url, tmp_path / "b", resource="performance").path.read_bytes().startswith(b"service_id,period")
 
@@ -194,10 +217,18 @@ def test_a_package_without_resources_is_no_resources(fault_server, tmp_path):
 
 
 def test_inline_objects_become_a_csv(fault_server, tmp_path):
-    url = serve_package(fault_server, package({"name": "services", "data": [
-        {"service_id": "S1", "name_fa": "صدور گواهی", "online": True, "fee": 10000},
-        {"service_id": "S2", "name_fa": "استعلام", "online": False, "tags": ["a", "b"], "fee": None},
-    ]}))
+    url = serve_package(
+        fault_server,
+        package(
+            {
+                "name": "services",
+                "data": [
+                    {"service_id": "S1", "name_fa": "صدور گواهی", "online": True, "fee": 10000},
+                    {"service_id": "S2", "name_fa": "استعلام", "online": False, "tags": ["a", "b"], "fee": None},
+                ],
+            }
+        ),
+    )
     got = capture(url, tmp_path)
     assert got.format == "csv" and got.url == url
     assert got.path.read_text(encoding="utf-8").splitlines() == [
@@ -209,23 +240,33 @@ def test_inline_objects_become_a_csv(fault_server, tmp_path):
 
 
 def test_inline_arrays_keep_their_header_row(fault_server, tmp_path):
-    url = serve_package(fault_server, package({"name": "services", "data": [["service_id", "days"], ["S1", 5], ["S2", None]]}))
+    url = serve_package(
+        fault_server, package({"name": "services", "data": [["service_id", "days"], ["S1", 5], ["S2", None]]})
+    )
     got = capture(url, tmp_path)
-    assert list(csv.reader(io.StringIO(got.path.read_text(encoding="utf-8")))) == [["service_id", "days"], ["S1", "5"], ["S2", ""]]
+    assert list(csv.reader(io.StringIO(got.path.read_text(encoding="utf-8")))) == [
+        ["service_id", "days"],
+        ["S1", "5"],
+        ["S2", ""],
+    ]
 
 
 def test_a_multi_part_resource_is_concatenated_byte_wise(fault_server, tmp_path):
     fault_server.add("/pkg/p1.csv", respond(200, b"service_id,standard_days\nS1,5", CSV))  # no final newline
     fault_server.add("/pkg/p2.csv", respond(200, b"\xef\xbb\xbfS2,3\r\n", CSV))  # a BOM on a continuation
     fault_server.add("/other/p3.csv", respond(200, b"S3,7\n", CSV))
-    url = serve_package(fault_server, package({"name": "services", "path": ["p1.csv", "p2.csv", fault_server.url("/other/p3.csv")]}))
+    url = serve_package(
+        fault_server, package({"name": "services", "path": ["p1.csv", "p2.csv", fault_server.url("/other/p3.csv")]})
+    )
     got = capture(url, tmp_path)
     assert got.path.read_bytes() == b"service_id,standard_days\nS1,5\nS2,3\r\nS3,7\n"
     assert got.url == fault_server.url("/pkg/p1.csv") and got.bytes == len(got.path.read_bytes())
     assert paths_requested(fault_server) == ["/pkg/datapackage.json", "/pkg/p1.csv", "/pkg/p2.csv", "/other/p3.csv"]
     rows = Resource(path=got.path.name, basepath=str(tmp_path)).read_rows()
     assert [(r["service_id"], r["standard_days"]) for r in rows] == [("S1", 5), ("S2", 3), ("S3", 7)]
-    assert (tmp_path / "resource-services.part-2.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # parts kept as received
+    assert (
+        (tmp_path / "resource-services.part-2.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    )  # parts kept as received
 
 
 def test_a_multi_part_resource_must_be_csv(fault_server, tmp_path):
@@ -234,7 +275,10 @@ def test_a_multi_part_resource_must_be_csv(fault_server, tmp_path):
 
 
 def test_html_where_csv_is_expected_fails_the_run(fault_server, tmp_path):
-    fault_server.add("/pkg/services.csv", respond(200, b"<!doctype html><html><body>Login</body></html>", {"Content-Type": "text/csv"}))
+    fault_server.add(
+        "/pkg/services.csv",
+        respond(200, b"<!doctype html><html><body>Login</body></html>", {"Content-Type": "text/csv"}),
+    )
     url = serve_package(fault_server, package({"name": "services", "path": "services.csv"}))
     error = failure(url, tmp_path)
     assert error.reason == Reason.UNEXPECTED_CONTENT_TYPE
@@ -242,7 +286,10 @@ def test_html_where_csv_is_expected_fails_the_run(fault_server, tmp_path):
 
 
 def test_an_html_page_instead_of_the_descriptor(fault_server, tmp_path):
-    url = fault_server.add("/pkg/datapackage.json", respond(200, b"<html><body>Service unavailable</body></html>", {"Content-Type": "text/html"}))
+    url = fault_server.add(
+        "/pkg/datapackage.json",
+        respond(200, b"<html><body>Service unavailable</body></html>", {"Content-Type": "text/html"}),
+    )
     assert failure(url, tmp_path).reason == Reason.UNEXPECTED_CONTENT_TYPE
 
 
@@ -280,9 +327,19 @@ ZIP = {"Content-Type": "application/zip"}
 
 def test_a_zipped_package_is_extracted_and_its_resource_captured(fault_server, tmp_path):
     descriptor = json.dumps(package({"name": "services", "path": "data/services.csv"})).encode()
-    url = fault_server.add("/alpha.zip", respond(200, zip_bytes({
-        "alpha/datapackage.json": descriptor, "alpha/data/services.csv": SERVICES,
-    }), ZIP))
+    url = fault_server.add(
+        "/alpha.zip",
+        respond(
+            200,
+            zip_bytes(
+                {
+                    "alpha/datapackage.json": descriptor,
+                    "alpha/data/services.csv": SERVICES,
+                }
+            ),
+            ZIP,
+        ),
+    )
     got = capture(url, tmp_path)
     assert got.path.read_bytes() == SERVICES and got.format == "csv" and got.url == url
     assert (tmp_path / "datapackage.json").read_bytes() == descriptor
@@ -291,8 +348,14 @@ def test_a_zipped_package_is_extracted_and_its_resource_captured(fault_server, t
 
 def test_a_zip_body_at_a_descriptor_url_is_opened_as_a_package(fault_server, tmp_path):
     descriptor = json.dumps(package({"name": "services", "path": "services.csv"})).encode()
-    url = fault_server.add("/download", respond(200, zip_bytes({"datapackage.json": descriptor, "services.csv": SERVICES}),
-                                                {"Content-Type": "application/octet-stream"}))
+    url = fault_server.add(
+        "/download",
+        respond(
+            200,
+            zip_bytes({"datapackage.json": descriptor, "services.csv": SERVICES}),
+            {"Content-Type": "application/octet-stream"},
+        ),
+    )
     assert capture(url, tmp_path).path.read_bytes() == SERVICES
 
 
@@ -309,9 +372,19 @@ def test_a_zipped_package_still_has_its_paths_checked(fault_server, tmp_path):
 
 def test_a_zipped_package_with_an_evil_member_is_rejected(fault_server, tmp_path):
     run = tmp_path / "run"
-    url = fault_server.add("/alpha.zip", respond(200, zip_bytes({
-        "datapackage.json": b"{}", zipfile.ZipInfo("../../escaped.csv"): b"owned",
-    }), ZIP))
+    url = fault_server.add(
+        "/alpha.zip",
+        respond(
+            200,
+            zip_bytes(
+                {
+                    "datapackage.json": b"{}",
+                    zipfile.ZipInfo("../../escaped.csv"): b"owned",
+                }
+            ),
+            ZIP,
+        ),
+    )
     error = failure(url, run)
     assert error.reason == Reason.ARCHIVE_REJECTED and "'../../escaped.csv'" in error.message
     assert not (tmp_path / "escaped.csv").exists() and not (run / "package").exists()
@@ -340,8 +413,11 @@ def test_a_zipped_package_over_the_byte_cap_is_rejected(fault_server, tmp_path):
     body = zip_bytes({"datapackage.json": descriptor, "services.csv": os.urandom(100_000).hex().encode()})
     assert len(body) < 150_000  # hex text compresses about 2:1, far below the ratio cap
     url = fault_server.add("/alpha.zip", respond(200, body, ZIP))
-    small = HarvestContext(policy=FetchPolicy(deadline_s=3, read_timeout_s=1, retries=0, backoff_s=0.01,
-                                              allow_private_networks=True, max_bytes=150_000))
+    small = HarvestContext(
+        policy=FetchPolicy(
+            deadline_s=3, read_timeout_s=1, retries=0, backoff_s=0.01, allow_private_networks=True, max_bytes=150_000
+        )
+    )
     (tmp_path / "run").mkdir()
     with pytest.raises(HarvestError) as info:
         DataPackageHarvester().capture(source(url), tmp_path / "run", small)
@@ -356,7 +432,8 @@ def test_a_package_is_harvested_and_staged_end_to_end(fault_server, tmp_path):
     fault_server.add("/pkg/services.csv", respond(200, SERVICES_ALPHA.encode(), CSV))
     url = serve_package(fault_server, package({"name": "service-inventory", "path": "services.csv"}))
     path = tmp_path / "agencies.yml"
-    path.write_text(textwrap.dedent(f"""\
+    path.write_text(
+        textwrap.dedent(f"""\
         portal: {{allow_private_networks: true, fetch_deadline_s: 3, fetch_read_timeout_s: 1, fetch_retries: 0}}
         agencies:
           - id: alpha
@@ -367,7 +444,9 @@ def test_a_package_is_harvested_and_staged_end_to_end(fault_server, tmp_path):
                 kind: datapackage
                 url: {url}
                 resource: service-inventory
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     reg = registry.load(path)
     data = DataDir(tmp_path / "var")
     runs = harvest(reg.agencies, registry=reg, data=data)

@@ -122,7 +122,9 @@ def test_contact_email_becomes_a_mailto_when_the_registry_has_one(ds) -> None:
     assert "gamma" not in {str(s) for s in graph.subjects(RDF.type, DCAT.Dataset)}
 
 
-@pytest.mark.parametrize("path", ["/catalog.ttl", "/catalog.jsonld", "/data.json", "/feed.atom", "/sitemap.xml", "/api/3"])
+@pytest.mark.parametrize(
+    "path", ["/catalog.ttl", "/catalog.jsonld", "/data.json", "/feed.atom", "/sitemap.xml", "/api/3"]
+)
 def test_documents_answer_get_only(ds, path: str) -> None:
     refused = asyncio.run(ds.client.post(path, content=b"{}", headers={"content-type": "application/json"}))
     assert refused.status_code == 405 and refused.headers["allow"] == "GET, HEAD, OPTIONS"

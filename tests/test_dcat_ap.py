@@ -60,13 +60,18 @@ def graphs(ds) -> dict[str, Graph]:
 
 
 def results(graph: Graph, shapes: str, inference: str = "none") -> tuple[bool, Counter]:
-    conforms, report, _ = pyshacl.validate(graph, shacl_graph=Graph().parse(SHAPES / shapes),
-                                           inference=inference, allow_warnings=True)
+    conforms, report, _ = pyshacl.validate(
+        graph, shacl_graph=Graph().parse(SHAPES / shapes), inference=inference, allow_warnings=True
+    )
     counted: Counter = Counter()
     for result in report.subjects(RDF.type, SH.ValidationResult):
-        counted[(str(report.value(result, SH.resultSeverity)).split("#")[1],
-                 str(report.value(result, SH.sourceConstraintComponent)).split("#")[1],
-                 str(report.value(result, SH.resultPath)))] += 1
+        counted[
+            (
+                str(report.value(result, SH.resultSeverity)).split("#")[1],
+                str(report.value(result, SH.sourceConstraintComponent)).split("#")[1],
+                str(report.value(result, SH.resultPath)),
+            )
+        ] += 1
     return conforms, counted
 
 
@@ -97,7 +102,9 @@ def test_themes_spatial_availability_temporal_and_issued(graphs) -> None:
     assert g.value(catalog, DCTERMS.issued) is not None
     for dataset in g.subjects(RDF.type, DCAT.Dataset):
         assert g.value(dataset, DCAT.theme) == URIRef(THEME + "GOVE")
-        assert g.value(dataset, DCTERMS.spatial) == URIRef("http://publications.europa.eu/resource/authority/country/IRN")
+        assert g.value(dataset, DCTERMS.spatial) == URIRef(
+            "http://publications.europa.eu/resource/authority/country/IRN"
+        )
         assert g.value(dataset, DCTERMS.temporal) is not None, dataset  # the services inventory too
         for distribution in g.objects(dataset, DCAT.distribution):
             assert g.value(distribution, DCATAP.availability) is not None

@@ -36,18 +36,28 @@ from shafaf.standard import tables
 
 US = Path(__file__).parent / "fixtures" / "dcat_us"
 CH = Path(__file__).parent / "fixtures" / "dcat_ap_ch" / "ogdch_dcatap_import.rdf"
-POLICY = FetchPolicy(deadline_s=5, connect_timeout_s=0.5, read_timeout_s=1, retries=1, backoff_s=0.01,
-                     allow_private_networks=True)
+POLICY = FetchPolicy(
+    deadline_s=5, connect_timeout_s=0.5, read_timeout_s=1, retries=1, backoff_s=0.01, allow_private_networks=True
+)
 CTX = HarvestContext(policy=POLICY)
 JSON = {"Content-Type": "application/json"}
 CSV = {"Content-Type": "text/csv; charset=utf-8"}
-SERVICES_CSV = ("agency_id,service_id,name_fa,name_en,audience\r\n"
-                "alpha,S1,صدور گواهی,Certificate,citizens\r\n").encode()
+SERVICES_CSV = (
+    "agency_id,service_id,name_fa,name_en,audience\r\nalpha,S1,صدور گواهی,Certificate,citizens\r\n"
+).encode()
 
 
 def source(url: str, *, organization: str | None = None, fmt: str | None = None, **select: str) -> Source:
-    return Source(id="services", dataset="services", kind="dcat", agency_id="alpha", url=url,
-                  organization=organization, format=fmt, select=MappingProxyType(select))
+    return Source(
+        id="services",
+        dataset="services",
+        kind="dcat",
+        agency_id="alpha",
+        url=url,
+        organization=organization,
+        format=fmt,
+        select=MappingProxyType(select),
+    )
 
 
 def capture(server: FaultServer, path: str, body: bytes, tmp_path: Path, **kwargs: Any):
@@ -70,9 +80,11 @@ def test_registered_for_the_dcat_kind() -> None:
 def test_a_registry_takes_a_dcat_source_with_theme_and_publisher_rules(tmp_path: Path) -> None:
     from conftest import write_registry
 
-    extra = ("  - id: delta\n    name_fa: د\n    name_en: Delta\n    sources:\n"
-             "      - {dataset: services, kind: dcat, url: 'https://data.example.org/data.json', "
-             "organization: 'Delta*', select: {dataset_theme: GOVE, resource_format: csv}}\n")
+    extra = (
+        "  - id: delta\n    name_fa: د\n    name_en: Delta\n    sources:\n"
+        "      - {dataset: services, kind: dcat, url: 'https://data.example.org/data.json', "
+        "organization: 'Delta*', select: {dataset_theme: GOVE, resource_format: csv}}\n"
+    )
     reg = registry.load(write_registry(tmp_path, extra=extra))
     [delta] = [a for a in reg.agencies if a.id == "delta"]
     assert delta.sources[0].kind == "dcat" and delta.sources[0].select["dataset_theme"] == "GOVE"
@@ -91,20 +103,24 @@ def test_real_ny_catalog_picks_the_csv_of_its_four_distributions_and_fetches_it(
     assert fault_server.hits("/api/views/22ew-dxez/rows.json") == 0  # one format per dataset: CSV before JSON
 
 
-@pytest.mark.parametrize("name, reason, words", [
-    # GSA's broken variants: each is read, and none has a distribution staging can read (PDF, xls, video, cdf).
-    ("missing-identifier-title.data.json", Reason.NO_RESOURCES, "looked at 3 datasets and 3 resources"),
-    ("numerical-title.data.json", Reason.NO_RESOURCES, "looked at 1 datasets and 1 resources"),
-    ("null-spatial.data.json", Reason.NO_RESOURCES, "looked at 1 datasets and 1 resources"),
-    ("reserved-title.data.json", Reason.NO_RESOURCES, "looked at 1 datasets and 1 resources"),
-    ("many-resources.data.json", Reason.NO_RESOURCES, "looked at 1 datasets and 11 resources"),
-    ("arm.data.json", Reason.NO_RESOURCES, "looked at 3 datasets and 3 resources"),
-    ("usda.gov.data.json", Reason.NO_RESOURCES, "looked at 3 datasets and 6 resources"),
-    ("missing-dataset-fields.data.json", Reason.NO_RESOURCES, "looked at 1 datasets and 0 resources"),
-    ("missing-catalog.data.json", Reason.NO_RESOURCES, "looked at 1 datasets and 0 resources"),
-])
+@pytest.mark.parametrize(
+    "name, reason, words",
+    [
+        # GSA's broken variants: each is read, and none has a distribution staging can read (PDF, xls, video, cdf).
+        ("missing-identifier-title.data.json", Reason.NO_RESOURCES, "looked at 3 datasets and 3 resources"),
+        ("numerical-title.data.json", Reason.NO_RESOURCES, "looked at 1 datasets and 1 resources"),
+        ("null-spatial.data.json", Reason.NO_RESOURCES, "looked at 1 datasets and 1 resources"),
+        ("reserved-title.data.json", Reason.NO_RESOURCES, "looked at 1 datasets and 1 resources"),
+        ("many-resources.data.json", Reason.NO_RESOURCES, "looked at 1 datasets and 11 resources"),
+        ("arm.data.json", Reason.NO_RESOURCES, "looked at 3 datasets and 3 resources"),
+        ("usda.gov.data.json", Reason.NO_RESOURCES, "looked at 3 datasets and 6 resources"),
+        ("missing-dataset-fields.data.json", Reason.NO_RESOURCES, "looked at 1 datasets and 0 resources"),
+        ("missing-catalog.data.json", Reason.NO_RESOURCES, "looked at 1 datasets and 0 resources"),
+    ],
+)
 def test_real_catalogs_without_a_readable_distribution_are_no_resources_and_fetch_nothing(
-        fault_server, tmp_path, name: str, reason: Reason, words: str) -> None:
+    fault_server, tmp_path, name: str, reason: Reason, words: str
+) -> None:
     error = fails(fault_server, "/data.json", (US / name).read_bytes(), tmp_path)
     assert error.reason == reason and words in error.message, error.message
     assert "the last published data stays" in error.message
@@ -121,8 +137,9 @@ def test_broken_entries_are_named_and_counted_not_crashed_on() -> None:
 
 
 def test_an_xls_picked_by_format_is_named_as_unreadable(fault_server, tmp_path) -> None:
-    error = fails(fault_server, "/data.json", (US / "null-spatial.data.json").read_bytes(), tmp_path,
-                  resource_format="xls")
+    error = fails(
+        fault_server, "/data.json", (US / "null-spatial.data.json").read_bytes(), tmp_path, resource_format="xls"
+    )
     assert error.reason == Reason.NO_RESOURCES and "cannot be read as CSV, XLSX or JSON" in error.message
 
 
@@ -142,7 +159,9 @@ def test_publisher_and_theme_rules_narrow_the_datasets(fault_server, tmp_path) -
 
 
 def test_the_real_opendata_swiss_example_is_invalid_rdf_xml_and_says_where(fault_server, tmp_path) -> None:
-    error = fails(fault_server, "/catalog.rdf", CH.read_bytes(), tmp_path, headers={"Content-Type": "application/rdf+xml"})
+    error = fails(
+        fault_server, "/catalog.rdf", CH.read_bytes(), tmp_path, headers={"Content-Type": "application/rdf+xml"}
+    )
     assert error.reason == Reason.UNREADABLE
     assert "cannot be read as DCAT-AP (RDF/XML): line 56, column 4" in error.message  # rdf:about on a keyword
 
@@ -165,25 +184,37 @@ def test_multilingual_literals_two_publishers_and_empty_format_and_license(fault
     assert dataset["themes"] == ["http://opendata.swiss/themes/population", "http://opendata.swiss/themes/territory"]
     [dist] = dataset["resources"]
     assert dist["format"] == "" and dist["mimetype"] == "text/html" and dist["url"].endswith("/data.zip")
-    error = fails(fault_server, "/catalog.rdf", _repaired_swiss(), tmp_path, dataset_theme="population",
-                  organization="*Umwelt")
+    error = fails(
+        fault_server, "/catalog.rdf", _repaired_swiss(), tmp_path, dataset_theme="population", organization="*Umwelt"
+    )
     assert error.reason == Reason.NO_RESOURCES and "looked at 1 datasets and 1 resources" in error.message
     assert [r.path for r in fault_server.requests] == ["/catalog.rdf"]  # the ZIP is never fetched
 
 
-@pytest.mark.parametrize("body, reason, words", [
-    (b'{"dataset": [', Reason.INVALID_JSON, "is not valid JSON"),
-    (b"<!DOCTYPE html><html><body>Login</body></html>", Reason.UNEXPECTED_CONTENT_TYPE, "a web page"),
-    (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-'
-     b'syntax-ns#">&a;</rdf:RDF>', Reason.UNREADABLE, "declares XML entities"),
-    (b'{"@context": "https://example.org/context.jsonld", "@graph": []}', Reason.UNREADABLE, "remote @context"),
-    (b"@prefix dcat: <http://www.w3.org/ns/dcat#> . this is not turtle", Reason.UNREADABLE, "DCAT-AP (Turtle)"),
-    (b'{"@type": "dcat:Catalog", "dataset": []}', Reason.NO_RESOURCES, "lists no datasets"),
-    (b"@prefix dcat: <http://www.w3.org/ns/dcat#> .\n<http://x/c> a dcat:Catalog .", Reason.NO_RESOURCES,
-     "lists no datasets"),
-])
-def test_what_is_not_a_usable_catalog_fails_with_its_reason(fault_server, tmp_path, body: bytes, reason: Reason,
-                                                             words: str) -> None:
+@pytest.mark.parametrize(
+    "body, reason, words",
+    [
+        (b'{"dataset": [', Reason.INVALID_JSON, "is not valid JSON"),
+        (b"<!DOCTYPE html><html><body>Login</body></html>", Reason.UNEXPECTED_CONTENT_TYPE, "a web page"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-'
+            b'syntax-ns#">&a;</rdf:RDF>',
+            Reason.UNREADABLE,
+            "declares XML entities",
+        ),
+        (b'{"@context": "https://example.org/context.jsonld", "@graph": []}', Reason.UNREADABLE, "remote @context"),
+        (b"@prefix dcat: <http://www.w3.org/ns/dcat#> . this is not turtle", Reason.UNREADABLE, "DCAT-AP (Turtle)"),
+        (b'{"@type": "dcat:Catalog", "dataset": []}', Reason.NO_RESOURCES, "lists no datasets"),
+        (
+            b"@prefix dcat: <http://www.w3.org/ns/dcat#> .\n<http://x/c> a dcat:Catalog .",
+            Reason.NO_RESOURCES,
+            "lists no datasets",
+        ),
+    ],
+)
+def test_what_is_not_a_usable_catalog_fails_with_its_reason(
+    fault_server, tmp_path, body: bytes, reason: Reason, words: str
+) -> None:
     error = fails(fault_server, "/catalog", body, tmp_path)
     assert error.reason == reason and words in error.message, error.message
     assert len(fault_server.requests) == 1  # nothing else was fetched (no remote context, no entity)
@@ -210,30 +241,40 @@ def first(tmp_path_factory):
 
 
 def _rows(db_path: Path, kind: str) -> list[tuple[Any, ...]]:
-    columns = [f for f in tables.columns(kind) if f not in tables.PROVENANCE_COLUMNS and f not in ("withdrawn", "withdrawn_at")]
+    columns = [
+        f for f in tables.columns(kind) if f not in tables.PROVENANCE_COLUMNS and f not in ("withdrawn", "withdrawn_at")
+    ]
     db = sqlite_utils.Database(db_path)
     return sorted(tuple(r) for r in db.execute(f"SELECT {', '.join(columns)} FROM [{kind}]").fetchall())
 
 
-@pytest.mark.parametrize("catalog, publishers, theme", [
-    ("/data.json", ("سازمان الف", "سازمان ب"), "دولت و بخش عمومی"),  # data.json: the theme's label
-    ("/catalog.ttl", ("Alpha Organization", "Beta Organization"), "GOVE"),  # RDF: the EU data theme
-    ("/catalog.jsonld", ("Alpha Organization", "Beta Organization"), "GOVE"),
-])
-def test_a_second_shafaf_harvesting_our_catalogs_republishes_identically(first, tmp_path, catalog: str,
-                                                                          publishers: tuple[str, str],
-                                                                          theme: str) -> None:
+@pytest.mark.parametrize(
+    "catalog, publishers, theme",
+    [
+        ("/data.json", ("سازمان الف", "سازمان ب"), "دولت و بخش عمومی"),  # data.json: the theme's label
+        ("/catalog.ttl", ("Alpha Organization", "Beta Organization"), "GOVE"),  # RDF: the EU data theme
+        ("/catalog.jsonld", ("Alpha Organization", "Beta Organization"), "GOVE"),
+    ],
+)
+def test_a_second_shafaf_harvesting_our_catalogs_republishes_identically(
+    first, tmp_path, catalog: str, publishers: tuple[str, str], theme: str
+) -> None:
     base_url, first_data = first
 
     def src(kind: str, publisher: str) -> str:
-        return (f"      - {{id: {kind}, dataset: {kind}, kind: dcat, url: '{base_url}{catalog}', "
-                f"organization: '{publisher}', select: {{dataset_tag: {kind}, dataset_theme: '{theme}'}}}}\n")
+        return (
+            f"      - {{id: {kind}, dataset: {kind}, kind: dcat, url: '{base_url}{catalog}', "
+            f"organization: '{publisher}', select: {{dataset_tag: {kind}, dataset_theme: '{theme}'}}}}\n"
+        )
 
-    text = ("portal:\n  title_en: Second portal\n  allow_private_networks: true\nagencies:\n"
-            "  - id: alpha\n    name_fa: سازمان الف\n    name_en: Alpha Organization\n    sources:\n"
-            + src("services", publishers[0]) + src("service_performance", publishers[0]) +
-            "  - id: beta\n    name_fa: سازمان ب\n    name_en: Beta Organization\n    sources:\n"
-            + src("services", publishers[1]))
+    text = (
+        "portal:\n  title_en: Second portal\n  allow_private_networks: true\nagencies:\n"
+        "  - id: alpha\n    name_fa: سازمان الف\n    name_en: Alpha Organization\n    sources:\n"
+        + src("services", publishers[0])
+        + src("service_performance", publishers[0])
+        + "  - id: beta\n    name_fa: سازمان ب\n    name_en: Beta Organization\n    sources:\n"
+        + src("services", publishers[1])
+    )
     path = tmp_path / "agencies.yml"
     path.write_text(text, encoding="utf-8")
     reg = registry.load(path)

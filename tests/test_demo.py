@@ -8,11 +8,11 @@ import httpx
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-
 from served import served
-from shafaf.config import registry
+
 from shafaf.cli import cli
 from shafaf.cli.options import BUNDLED_REGISTRY
+from shafaf.config import registry
 from shafaf.datasette_plugins.app import make_datasette
 
 
@@ -29,16 +29,19 @@ def test_every_demo_agency_is_published(demo_dir):
     reg = registry.load(BUNDLED_REGISTRY)
     assert {r["id"] for r in db["agencies"].rows} == {a.id for a in reg.agencies}
     for agency in reg.agencies:
-        counts = {t: db[t].count_where("agency_id = ?", [agency.id]) for t in
-                  ("services", "service_performance", "service_standards", "activities", "targets")}
+        counts = {
+            t: db[t].count_where("agency_id = ?", [agency.id])
+            for t in ("services", "service_performance", "service_standards", "activities", "targets")
+        }
         assert all(counts.values()), (agency.id, counts)
 
 
 def test_post_arrives_the_iranian_way_and_is_read_right(demo_dir):
     """Windows-1256 and UTF-8-BOM files, Persian digits and headers, Jalali periods and dates."""
     db = sqlite_utils.Database(demo_dir / "shafaf.db")
-    row = next(db.query(
-        "select * from service_performance where agency_id = 'post' order by period_start desc limit 1"))
+    row = next(
+        db.query("select * from service_performance where agency_id = 'post' order by period_start desc limit 1")
+    )
     assert row["period_label"] == "۱۴۰۵-۰۷"
     assert (row["period_start"], row["period_end"]) == ("2026-09-23", "2026-10-22")
     assert row["service_id"].isascii() and isinstance(row["applications"], int)
@@ -54,7 +57,9 @@ def test_rejected_rows_are_published_with_row_and_column(demo_dir):
     assert len(errors) == 4
     assert {e["field"] for e in errors} == {"completed", "satisfaction"}
     assert all(e["row_number"] and e["file"] == "service_performance.csv" for e in errors)
-    runs = list(db.query("select * from harvest_runs where agency_id = 'social-security' and dataset = 'service_performance'"))
+    runs = list(
+        db.query("select * from harvest_runs where agency_id = 'social-security' and dataset = 'service_performance'")
+    )
     assert runs[0]["outcome"] == "ok" and runs[0]["rows_failed"] == 4
 
 
@@ -84,7 +89,9 @@ def test_a_service_reported_in_jalali_months_has_its_monthly_figures(demo_dir):
     """Post reports Jalali months (1403-08 runs 2024-10-22 to 2024-11-20): they are months on the service page too."""
     ds = make_datasette(demo_dir / "shafaf.db", registry.load(BUNDLED_REGISTRY).portal)
     db = sqlite_utils.Database(demo_dir / "shafaf.db")
-    service_id = next(db.query("select service_id from services where agency_id = 'post' order by service_id"))["service_id"]
+    service_id = next(db.query("select service_id from services where agency_id = 'post' order by service_id"))[
+        "service_id"
+    ]
     response = asyncio.run(ds.client.get(f"/agencies/post/services/{service_id}?lang=en"))
     assert response.status_code == 200
     assert "No monthly performance" not in response.text

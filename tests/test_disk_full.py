@@ -20,19 +20,34 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from publishing import AGENCIES, write_package, write_registry
 from served import served
+from small_disk import fill, free_bytes, small_disk
+
 from shafaf.core.datadir import DataDir
 from shafaf.publish.dbfile import BUILDING, current_version, versions_dir
 from shafaf.publish.writer import publish
-from small_disk import fill, free_bytes, small_disk
 
 
 def _publish(root: Path, *args: str) -> tuple[int, list[dict] | None, str]:
-    proc = subprocess.run([sys.executable, "-m", "shafaf", "publish", *args, "--registry", str(root / "agencies.yml"),
-                           "--data-dir", str(root / "var"), "--json", "--no-downloads"], capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "shafaf",
+            "publish",
+            *args,
+            "--registry",
+            str(root / "agencies.yml"),
+            "--data-dir",
+            str(root / "var"),
+            "--json",
+            "--no-downloads",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     try:
         results = json.loads(proc.stdout)
     except json.JSONDecodeError:

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from cli_child import run
 from faultserver import respond
+
 from shafaf.core import diskfull
 
 CSV = {"Content-Type": "text/csv"}
@@ -38,14 +38,16 @@ def services_csv(rows: int, seed: int = 1) -> bytes:
     """A valid services file that does not compress much (random words), so an archive of it is not refused."""
     rng = random.Random(seed)
     words = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(8)) for _ in range(5000)]
-    lines = ["service_id,name_fa,name_en"] + [f"S{i},خدمت {i},{rng.choice(words)} {rng.choice(words)}"
-                                              for i in range(rows)]
+    lines = ["service_id,name_fa,name_en"] + [
+        f"S{i},خدمت {i},{rng.choice(words)} {rng.choice(words)}" for i in range(rows)
+    ]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def registry(root: Path, source: str) -> Path:
     path = root / "agencies.yml"
-    path.write_text(textwrap.dedent("""\
+    path.write_text(
+        textwrap.dedent("""\
         portal:
           allow_private_networks: true
           fetch_retries: 0
@@ -54,13 +56,19 @@ def registry(root: Path, source: str) -> Path:
             name_fa: الف
             name_en: Alpha
             sources:
-        """) + textwrap.indent(textwrap.dedent(source), " " * 6), encoding="utf-8")
+        """)
+        + textwrap.indent(textwrap.dedent(source), " " * 6),
+        encoding="utf-8",
+    )
     return path
 
 
 def harvest(root: Path, *, fsize: int | None = None):
-    return run(["harvest", "--json", "--force", "--registry", str(root / "agencies.yml"), "--data-dir",
-                str(root / "var")], fsize_limit=fsize, timeout=120)
+    return run(
+        ["harvest", "--json", "--force", "--registry", str(root / "agencies.yml"), "--data-dir", str(root / "var")],
+        fsize_limit=fsize,
+        timeout=120,
+    )
 
 
 def package_state(root: Path) -> dict[str, str]:
@@ -68,14 +76,17 @@ def package_state(root: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(pkg.rglob("*")) if p.is_file()}
 
 
-def assert_disk_full_and_nothing_lost(root: Path, result, before: dict[str, str], *, captured: tuple[str, ...] = ()
-                                      ) -> None:
+def assert_disk_full_and_nothing_lost(
+    root: Path, result, before: dict[str, str], *, captured: tuple[str, ...] = ()
+) -> None:
     """``captured``: files of a whole capture that stay in the run's folder (staging failed, not the capture)."""
     assert not result.crashed, result.stderr[-3000:]
     assert result.returncode == 1
     (record,) = result.runs()
     assert (record["outcome"], record["reason"]) == ("failed", "disk_full"), record
-    assert "the portal's disk is full" in record["message"] and "not a problem of the agency's file" in record["message"]
+    assert (
+        "the portal's disk is full" in record["message"] and "not a problem of the agency's file" in record["message"]
+    )
     assert "Errno 27" in record["message"] or "Errno 28" in record["message"]  # the system's own words, at the end
     assert package_state(root) == before  # the last good staged package, byte for byte
     leftovers = [p.name for p in (root / "var" / "raw" / "alpha" / record["run_id"]).rglob("*") if p.is_file()]
@@ -162,13 +173,16 @@ def test_a_real_enospc_on_a_small_raw_disk(tmp_path, fault_server):
         subprocess.run(["umount", str(raw)], check=True)
 
 
-@pytest.mark.parametrize("error, full", [
-    (OSError(errno.ENOSPC, "No space left on device"), True),
-    (OSError(errno.EDQUOT, "Disk quota exceeded"), True),
-    (OSError(errno.EFBIG, "File too large"), True),
-    (OSError(errno.EACCES, "Permission denied"), False),
-    (sqlite3.OperationalError("database or disk is full"), True),
-])
+@pytest.mark.parametrize(
+    "error, full",
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), True),
+        (OSError(errno.EDQUOT, "Disk quota exceeded"), True),
+        (OSError(errno.EFBIG, "File too large"), True),
+        (OSError(errno.EACCES, "Permission denied"), False),
+        (sqlite3.OperationalError("database or disk is full"), True),
+    ],
+)
 def test_the_one_classification_and_its_causes(error, full):
     assert diskfull.is_disk_full(error) is full
     try:  # wrapped by a library in its own exception, as frictionless and csv do

@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import write_registry
+
 from shafaf.config import registry
 from shafaf.core.datadir import DataDir
-from shafaf.publish.exports import read_manifest, write_exports
-from shafaf.harvest.runner import harvest
-from shafaf.publish.writer import publish
 from shafaf.datasette_plugins.app import make_datasette
+from shafaf.harvest.runner import harvest
+from shafaf.publish.exports import read_manifest, write_exports
+from shafaf.publish.writer import publish
 
 
 def _site(root: Path) -> tuple[registry.Registry, DataDir]:
@@ -71,9 +71,20 @@ def raw_request(ds, raw_path: bytes, method: str = "GET") -> tuple[int, dict[str
     async def send(message: dict[str, Any]) -> None:
         messages.append(message)
 
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-             "path": raw_path.decode("latin-1"), "raw_path": raw_path, "query_string": b"", "root_path": "",
-             "headers": [(b"host", b"localhost")], "client": ("127.0.0.1", 50000), "server": ("localhost", 80)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": raw_path.decode("latin-1"),
+        "raw_path": raw_path,
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"localhost")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("localhost", 80),
+    }
     asyncio.run(ds.app()(scope, receive, send))
     start = next(m for m in messages if m["type"] == "http.response.start")
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in start["headers"]}
@@ -96,6 +107,7 @@ def test_index_lists_every_file_of_the_manifest(ds, exported):
 def test_index_is_framed_and_speaks_the_page_language(ds, exported):
     """/downloads/ is a page of the portal (issue 18): its header, Persian words and a Jalali date on fa, English on en."""
     import re
+
     fa, en = get(ds, "/downloads/").text, get(ds, "/downloads/?lang=en").text
     assert '<html lang="fa" dir="rtl">' in fa and '<html lang="en" dir="ltr">' in en
     assert 'class="site"' in fa and "shafaf.css" in fa  # the frame: our header and stylesheets
@@ -116,12 +128,15 @@ def test_index_before_any_export(reg, data):
     assert get(ds, "/downloads/tables/services.csv").status_code == 404
 
 
-@pytest.mark.parametrize("name, content_type", [
-    ("tables/services.csv", "text/csv; charset=utf-8"),
-    ("tables/services.safe.csv", "text/csv; charset=utf-8"),
-    ("tables/harvest_runs.json", "application/json; charset=utf-8"),
-    ("agencies/alpha.zip", "application/zip"),
-])
+@pytest.mark.parametrize(
+    "name, content_type",
+    [
+        ("tables/services.csv", "text/csv; charset=utf-8"),
+        ("tables/services.safe.csv", "text/csv; charset=utf-8"),
+        ("tables/harvest_runs.json", "application/json; charset=utf-8"),
+        ("agencies/alpha.zip", "application/zip"),
+    ],
+)
 def test_a_file_downloads_with_its_type_and_exact_bytes(ds, exported, name, content_type):
     response = get(ds, f"/downloads/{name}")
     assert response.status_code == 200
@@ -147,30 +162,33 @@ def test_head_sends_headers_only(ds, exported):
     assert int(headers["content-length"]) == (exported.downloads / "tables" / "services.csv").stat().st_size
 
 
-@pytest.mark.parametrize("raw_path", [
-    b"/downloads/../shafaf.db",
-    b"/downloads/tables/../../shafaf.db",
-    b"/downloads/tables/../../state.db",
-    b"/downloads/%2e%2e/shafaf.db",
-    b"/downloads/%2E%2E/%2E%2E/etc/passwd",
-    b"/downloads/..%2fshafaf.db",
-    b"/downloads/tables%2f..%2f..%2fshafaf.db",
-    b"/downloads/tables\\services.csv",
-    b"/downloads/..\\shafaf.db",
-    b"/downloads/tables/services.csv%00",
-    b"/downloads/tables/services.csv\x00",
-    b"/downloads/tables/services.csv\x00.zip",
-    b"/downloads//etc/passwd",
-    b"/downloads/tables/",
-    b"/downloads/tables",
-    b"/downloads/.lock",
-    b"/downloads/TABLES/services.csv",
-    b"/downloads/tables/nope.csv",
-    b"/downloads/tables/services.csv/",
-    b"/downloads/agencies/alpha.zip/x",
-    b"/downloads/a/b/c.csv",
-    b"/downloads/~2e~2e/shafaf.db",
-])
+@pytest.mark.parametrize(
+    "raw_path",
+    [
+        b"/downloads/../shafaf.db",
+        b"/downloads/tables/../../shafaf.db",
+        b"/downloads/tables/../../state.db",
+        b"/downloads/%2e%2e/shafaf.db",
+        b"/downloads/%2E%2E/%2E%2E/etc/passwd",
+        b"/downloads/..%2fshafaf.db",
+        b"/downloads/tables%2f..%2f..%2fshafaf.db",
+        b"/downloads/tables\\services.csv",
+        b"/downloads/..\\shafaf.db",
+        b"/downloads/tables/services.csv%00",
+        b"/downloads/tables/services.csv\x00",
+        b"/downloads/tables/services.csv\x00.zip",
+        b"/downloads//etc/passwd",
+        b"/downloads/tables/",
+        b"/downloads/tables",
+        b"/downloads/.lock",
+        b"/downloads/TABLES/services.csv",
+        b"/downloads/tables/nope.csv",
+        b"/downloads/tables/services.csv/",
+        b"/downloads/agencies/alpha.zip/x",
+        b"/downloads/a/b/c.csv",
+        b"/downloads/~2e~2e/shafaf.db",
+    ],
+)
 def test_traversal_and_unknown_paths_are_404(ds, raw_path):
     status, headers, body = raw_request(ds, raw_path)
     assert status == 404, raw_path

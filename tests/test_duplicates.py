@@ -70,15 +70,19 @@ def test_original_names_are_kept_for_display(tmp_path):
     conn = build_db(tmp_path / "shafaf.db", SERVICES)
     duplicates.compute(conn, threshold=0.8)
     name_a, name_b = conn.execute(
-        "SELECT name_a, name_b FROM possible_duplicates WHERE service_a = 'C1' AND service_b = 'T1'").fetchone()
+        "SELECT name_a, name_b FROM possible_duplicates WHERE service_a = 'C1' AND service_b = 'T1'"
+    ).fetchone()
     assert (name_a, name_b) == ("صدور كارت ملي", "صدور کارت ملی")
 
 
 def test_threshold_is_respected(tmp_path):
-    conn = build_db(tmp_path / "shafaf.db", [
-        ("a", "1", "صدور کارت ملی هوشمند"),  # 3 of 4 words in common with b: Jaccard 0.75
-        ("b", "1", "صدور کارت ملی"),
-    ])
+    conn = build_db(
+        tmp_path / "shafaf.db",
+        [
+            ("a", "1", "صدور کارت ملی هوشمند"),  # 3 of 4 words in common with b: Jaccard 0.75
+            ("b", "1", "صدور کارت ملی"),
+        ],
+    )
     assert duplicates.compute(conn, threshold=0.8) == 0
     assert listed(conn) == []
     assert duplicates.compute(conn, threshold=0.75) == 1
@@ -90,11 +94,14 @@ def test_threshold_is_respected(tmp_path):
 
 
 def test_english_names_match_when_persian_ones_differ_and_method_says_so(tmp_path):
-    conn = build_db(tmp_path / "shafaf.db", [
-        ("a", "1", "تمدید گذرنامه", "Passport Renewal"),
-        ("b", "9", "نوسازی پاسپورت", "renewal of  passport"),  # case, spaces, order, "of"
-        ("c", "5", "تمدید گذرنامه", "Passport renewal"),
-    ])
+    conn = build_db(
+        tmp_path / "shafaf.db",
+        [
+            ("a", "1", "تمدید گذرنامه", "Passport Renewal"),
+            ("b", "9", "نوسازی پاسپورت", "renewal of  passport"),  # case, spaces, order, "of"
+            ("c", "5", "تمدید گذرنامه", "Passport renewal"),
+        ],
+    )
     duplicates.compute(conn, threshold=0.8)
     assert listed(conn) == [
         ("a", "1", "b", "9", 1.0, "name_en"),
@@ -106,11 +113,14 @@ def test_english_names_match_when_persian_ones_differ_and_method_says_so(tmp_pat
 
 
 def test_withdrawn_services_are_left_out_and_null_counts_as_not_withdrawn(tmp_path):
-    conn = build_db(tmp_path / "shafaf.db", [
-        ("a", "1", "صدور کارت ملی", None, None),
-        ("b", "1", "صدور کارت ملی", None, 0),
-        ("c", "1", "صدور کارت ملی", None, 1),
-    ])
+    conn = build_db(
+        tmp_path / "shafaf.db",
+        [
+            ("a", "1", "صدور کارت ملی", None, None),
+            ("b", "1", "صدور کارت ملی", None, 0),
+            ("c", "1", "صدور کارت ملی", None, 1),
+        ],
+    )
     duplicates.compute(conn, threshold=0.8)
     assert pair_keys(conn) == {("a", "1", "b", "1")}
 
@@ -121,8 +131,10 @@ def test_scores_are_deterministic_whatever_the_row_order(tmp_path):
     duplicates.compute(first, threshold=0.5)
     duplicates.compute(second, threshold=0.5)
     assert listed(first) == listed(second)
-    assert first.execute("SELECT * FROM possible_duplicates").fetchall() == \
-        second.execute("SELECT * FROM possible_duplicates").fetchall()  # same rows in the same order
+    assert (
+        first.execute("SELECT * FROM possible_duplicates").fetchall()
+        == second.execute("SELECT * FROM possible_duplicates").fetchall()
+    )  # same rows in the same order
 
 
 def test_compute_joins_the_callers_transaction(tmp_path):
@@ -167,10 +179,15 @@ def _generated(n: int, agencies: int, seed: int = 1405) -> list[Service]:
     rng = random.Random(seed)
     verbs = ["صدور", "تمدید", "ثبت", "استعلام", "پرداخت", "درخواست", "تغییر", "ابطال", "کارت", "ملی"]
     objects = [f"o{i}" for i in range(30)]
-    return [Service(f"ag{rng.randrange(agencies):03d}", f"S{i:05d}",
-                    " ".join(rng.choices(verbs, k=rng.randint(1, 3)) + rng.choices(objects, k=rng.randint(0, 2))),
-                    rng.choice([None, f"service {rng.choice(objects)} {rng.choice(objects)}"]))
-            for i in range(n)]
+    return [
+        Service(
+            f"ag{rng.randrange(agencies):03d}",
+            f"S{i:05d}",
+            " ".join(rng.choices(verbs, k=rng.randint(1, 3)) + rng.choices(objects, k=rng.randint(0, 2))),
+            rng.choice([None, f"service {rng.choice(objects)} {rng.choice(objects)}"]),
+        )
+        for i in range(n)
+    ]
 
 
 @pytest.mark.parametrize("threshold", [0.5, 0.8, 1.0])
@@ -190,8 +207,10 @@ def test_compute_for_changed_agencies_leaves_the_table_a_full_compute_would_writ
     # Two agencies change: one renames services, one withdraws some and adds new ones.
     conn.execute("UPDATE services SET name_fa = 'ثبت کارت ملی o1' WHERE agency_id = 'ag004' AND rowid % 2 = 0")
     conn.execute("UPDATE services SET withdrawn = 1 WHERE agency_id = 'ag011' AND rowid % 3 = 0")
-    conn.executemany("INSERT INTO services (agency_id, service_id, name_fa, run_id) VALUES ('ag011', ?, ?, 'run-2')",
-                     [(f"N{i}", "صدور کارت ملی") for i in range(5)])
+    conn.executemany(
+        "INSERT INTO services (agency_id, service_id, name_fa, run_id) VALUES ('ag011', ?, ?, 'run-2')",
+        [(f"N{i}", "صدور کارت ملی") for i in range(5)],
+    )
     duplicates.compute_for(conn, {"ag004", "ag011"}, threshold=0.8)
     incremental = listed(conn)
     duplicates.compute(conn, threshold=0.8)

@@ -15,12 +15,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from shafaf.core.errors import StageError
-from shafaf.validate.mapping import MappingOptions, normalize_cell
-from shafaf.normalize import MojibakeGuard, PeriodError, detect_encoding, parse_date
-from shafaf.validate.readers import _labels, open_table
 from shafaf.config.registry import Unpivot
+from shafaf.core.errors import StageError
+from shafaf.normalize import MojibakeGuard, PeriodError, detect_encoding, parse_date
 from shafaf.validate.engine import validate_file
+from shafaf.validate.mapping import MappingOptions, normalize_cell
+from shafaf.validate.readers import _labels, open_table
 
 FIXTURES = Path(__file__).parent / "fixtures"
 COVID = FIXTURES / "persian" / "Iran_Dailly_Covid19_Stat.csv"
@@ -37,11 +37,7 @@ SECOND = "صدور کارت ملی"
 
 
 def services_csv(name: str, digits: str, second: str = SECOND) -> str:
-    return (
-        "service_id,name_fa,standard_days\r\n"
-        f"S1,{name},{digits[1]}{digits[2]}\r\n"
-        f"S2,{second},{digits[3]}\r\n"
-    )
+    return f"service_id,name_fa,standard_days\r\nS1,{name},{digits[1]}{digits[2]}\r\nS2,{second},{digits[3]}\r\n"
 
 
 def read_all(path: Path, **options) -> tuple[list[str], list[list[str]]]:
@@ -88,17 +84,23 @@ def test_windows_1256_round_trips_exactly(tmp_path, declared):
     assert normalize_cell(rows[1][1], "string") == SECOND
 
 
-@pytest.mark.parametrize("codec, prefix, text, digits", [
-    ("utf-8", b"", PERSIAN, PERSIAN_DIGITS),
-    ("utf-8", b"\xef\xbb\xbf", PERSIAN, PERSIAN_DIGITS),
-    ("utf-16-le", b"\xff\xfe", PERSIAN, PERSIAN_DIGITS),
-    ("utf-16-be", b"\xfe\xff", PERSIAN, PERSIAN_DIGITS),
-    ("cp1256", b"", CP1256_TEXT, "0123456789"),
-], ids=["utf-8", "utf-8-bom", "utf-16le-bom", "utf-16be-bom", "cp1256"])
+@pytest.mark.parametrize(
+    "codec, prefix, text, digits",
+    [
+        ("utf-8", b"", PERSIAN, PERSIAN_DIGITS),
+        ("utf-8", b"\xef\xbb\xbf", PERSIAN, PERSIAN_DIGITS),
+        ("utf-16-le", b"\xff\xfe", PERSIAN, PERSIAN_DIGITS),
+        ("utf-16-be", b"\xfe\xff", PERSIAN, PERSIAN_DIGITS),
+        ("cp1256", b"", CP1256_TEXT, "0123456789"),
+    ],
+    ids=["utf-8", "utf-8-bom", "utf-16le-bom", "utf-16be-bom", "cp1256"],
+)
 def test_each_encoding_publishes_the_same_rows(tmp_path, codec, prefix, text, digits):
     """Through validate_file: the staged CSV is UTF-8 without a BOM, with exact column names and values."""
     path, out = tmp_path / "services.csv", tmp_path / "out.csv"
-    path.write_bytes(prefix + services_csv(text, digits, SECOND.replace("ی", "ي") if codec == "cp1256" else SECOND).encode(codec))
+    path.write_bytes(
+        prefix + services_csv(text, digits, SECOND.replace("ی", "ي") if codec == "cp1256" else SECOND).encode(codec)
+    )
     report = validate_file(path, "services", mapping=MappingOptions(agency_id="post"), out_csv=out)
     assert report.fatal_reason is None and report.rows_passed == 2, report.to_dict()
     data = out.read_bytes()
@@ -106,7 +108,9 @@ def test_each_encoding_publishes_the_same_rows(tmp_path, codec, prefix, text, di
     rows = list(csv.DictReader(data.decode("utf-8").splitlines()))
     assert list(rows[0])[:3] == ["agency_id", "service_id", "name_fa"]
     assert [(r["service_id"], r["name_fa"], r["standard_days"]) for r in rows] == [
-        ("S1", PERSIAN, "12"), ("S2", "صدور کارت ملی", "3")]
+        ("S1", PERSIAN, "12"),
+        ("S2", "صدور کارت ملی", "3"),
+    ]
 
 
 def test_a_bom_wins_over_a_declared_encoding(tmp_path):
@@ -120,7 +124,9 @@ def test_a_bom_wins_over_a_declared_encoding(tmp_path):
 def test_json_with_a_bom_is_read(tmp_path):
     """H16: JSON starting with a BOM is decoded as utf-8-sig."""
     path = tmp_path / "services.json"
-    path.write_bytes(b"\xef\xbb\xbf" + json.dumps([{"service_id": "S1", "name_fa": PERSIAN}], ensure_ascii=False).encode())
+    path.write_bytes(
+        b"\xef\xbb\xbf" + json.dumps([{"service_id": "S1", "name_fa": PERSIAN}], ensure_ascii=False).encode()
+    )
     labels, rows = read_all(path, format="json")
     assert labels == ["service_id", "name_fa"] and rows == [["S1", PERSIAN]]
 
@@ -153,13 +159,16 @@ def persian_file(text: str = PERSIAN_SENTENCE) -> str:
     return f"service_id,name_fa\nS1,{text}\nS2,{text} 2\n"
 
 
-@pytest.mark.parametrize("declared, text, what", [
-    ("latin-1", PERSIAN_SENTENCE, "looks garbled"),  # decodes without an error: the guard sees Ø³Ø§...
-    ("cp1252", PERSIAN_SENTENCE, "looks garbled"),  # no byte undefined in cp1252: the same signature
-    ("cp1252", "صدور فیش", "is not valid cp1252"),  # ف is D9 81, undefined in cp1252: a decoding error
-    ("cp1256", PERSIAN_SENTENCE, "looks garbled"),  # ط³ط§ط²ظ…ط§ظ†: all Arabic letters, caught by its signature
-    ("cp1251", PERSIAN_SENTENCE, "Cyrillic"),  # Ш§Ш...: Cyrillic, and re-encoding proves it was UTF-8
-])
+@pytest.mark.parametrize(
+    "declared, text, what",
+    [
+        ("latin-1", PERSIAN_SENTENCE, "looks garbled"),  # decodes without an error: the guard sees Ø³Ø§...
+        ("cp1252", PERSIAN_SENTENCE, "looks garbled"),  # no byte undefined in cp1252: the same signature
+        ("cp1252", "صدور فیش", "is not valid cp1252"),  # ف is D9 81, undefined in cp1252: a decoding error
+        ("cp1256", PERSIAN_SENTENCE, "looks garbled"),  # ط³ط§ط²ظ…ط§ظ†: all Arabic letters, caught by its signature
+        ("cp1251", PERSIAN_SENTENCE, "Cyrillic"),  # Ш§Ш...: Cyrillic, and re-encoding proves it was UTF-8
+    ],
+)
 def test_utf8_persian_declared_in_a_legacy_encoding_fails(tmp_path, declared, text, what):
     _, report = garbled(tmp_path, persian_file(text).encode("utf-8"), declared)
     message = report["fatal_message"]
@@ -172,12 +181,15 @@ def test_utf8_persian_declared_in_a_legacy_encoding_fails(tmp_path, declared, te
 NO_KAF = "سازمان ثبت احوال: صدور شناسنامه و تمدید"  # ک is 0x98, undefined in cp1251
 
 
-@pytest.mark.parametrize("declared, text, what", [
-    ("utf-8", PERSIAN_SENTENCE, "is not valid utf-8"),  # the bytes of a Windows-1256 file are not UTF-8
-    ("latin-1", PERSIAN_SENTENCE, "Latin, Greek or Cyrillic"),  # ÓÇÒãÇä: Latin-1 letters where Persian is expected
-    ("cp1251", NO_KAF, "Latin, Greek or Cyrillic"),  # УЗТгЗд: Cyrillic
-    ("cp1251", PERSIAN_SENTENCE, "is not valid cp1251"),  # with ک: a decoding error
-])
+@pytest.mark.parametrize(
+    "declared, text, what",
+    [
+        ("utf-8", PERSIAN_SENTENCE, "is not valid utf-8"),  # the bytes of a Windows-1256 file are not UTF-8
+        ("latin-1", PERSIAN_SENTENCE, "Latin, Greek or Cyrillic"),  # ÓÇÒãÇä: Latin-1 letters where Persian is expected
+        ("cp1251", NO_KAF, "Latin, Greek or Cyrillic"),  # УЗТгЗд: Cyrillic
+        ("cp1251", PERSIAN_SENTENCE, "is not valid cp1251"),  # with ک: a decoding error
+    ],
+)
 def test_windows_1256_declared_wrong_fails(tmp_path, declared, text, what):
     data = persian_file(text.replace("ی", "ي")).encode("cp1256")
     _, report = garbled(tmp_path, data, declared)
@@ -201,7 +213,10 @@ def test_cyrillic_from_a_cp1251_reading_fails_in_a_big_file(tmp_path):
 
 def test_french_accents_pass_when_persian_is_not_expected(tmp_path):
     path = tmp_path / "services.csv"
-    path.write_text("service_id,name_en,name_fr\nS1,Passport,Passeport délivré à l'étranger\nS2,Tax,Impôt fédéral\n", encoding="utf-8")
+    path.write_text(
+        "service_id,name_en,name_fr\nS1,Passport,Passeport délivré à l'étranger\nS2,Tax,Impôt fédéral\n",
+        encoding="utf-8",
+    )
     for expect_persian in (False, True):  # a few accents are not a garbled Persian file either
         _, rows = read_all(path, expect_persian=expect_persian)
         assert rows[0][2] == "Passeport délivré à l'étranger"
@@ -233,18 +248,21 @@ def test_the_canadian_inventory_is_not_flagged(tmp_path):
             assert len(table.notes) == 1 and "MÃ©tis" in table.notes[0] and "published as written" in table.notes[0]
 
 
-@pytest.mark.parametrize("cell, expect_persian, flagged", [
-    ("Ø³Ø§Ø²Ù…Ø§Ù†", False, True),  # UTF-8 سازمان read as cp1252
-    ("ط³ط§ط²ظ…ط§ظ†", False, True),  # UTF-8 سازمان read as cp1256
-    ("ÓÇÒãÇä ËÈÊ", True, True),  # cp1256 سازمان ثبت read as latin-1
-    ("ÓÇÒãÇä ËÈÊ", False, False),  # ...is plausible Latin text when Persian is not expected
-    ("УЗТгЗд ЛИК", True, True),  # cp1256 read as cp1251
-    ("Crème brûlée à la française", True, False),
-    ("São Paulo, Ærø, Øresund", True, False),
-    ("موضوع«مربع» طلا، ظرف؛ عصر… غذا", True, False),  # ع/ط/ظ/غ before punctuation is Persian
-    ("Température 25 °C, Â partir", False, False),  # looks like a signature, does not reverse
-    ("صدور \ufffd ملی", True, True),
-])
+@pytest.mark.parametrize(
+    "cell, expect_persian, flagged",
+    [
+        ("Ø³Ø§Ø²Ù…Ø§Ù†", False, True),  # UTF-8 سازمان read as cp1252
+        ("ط³ط§ط²ظ…ط§ظ†", False, True),  # UTF-8 سازمان read as cp1256
+        ("ÓÇÒãÇä ËÈÊ", True, True),  # cp1256 سازمان ثبت read as latin-1
+        ("ÓÇÒãÇä ËÈÊ", False, False),  # ...is plausible Latin text when Persian is not expected
+        ("УЗТгЗд ЛИК", True, True),  # cp1256 read as cp1251
+        ("Crème brûlée à la française", True, False),
+        ("São Paulo, Ærø, Øresund", True, False),
+        ("موضوع«مربع» طلا، ظرف؛ عصر… غذا", True, False),  # ع/ط/ظ/غ before punctuation is Persian
+        ("Température 25 °C, Â partir", False, False),  # looks like a signature, does not reverse
+        ("صدور \ufffd ملی", True, True),
+    ],
+)
 def test_guard_cells(cell, expect_persian, flagged):
     guard = MojibakeGuard("f.csv", expect_persian=expect_persian)
     guard.see_row(2, [cell, "S1"], ["name", "id"])
@@ -263,6 +281,7 @@ def test_guard_message_names_file_row_column_and_what_to_do():
 
 # --- malformed CSV (H13) ---------------------------------------------------------------------------------
 
+
 def validate_services(tmp_path: Path, data: bytes) -> tuple[dict, list[dict]]:
     path, out = tmp_path / "services.csv", tmp_path / "out.csv"
     path.write_bytes(data)
@@ -272,7 +291,7 @@ def validate_services(tmp_path: Path, data: bytes) -> tuple[dict, list[dict]]:
 
 
 def test_nul_bytes_are_removed_from_cells(tmp_path):
-    report, rows = validate_services(tmp_path, "service_id,name_fa\nS\x001,صدور\x00 کارت\nS2,ثبت\n".encode("utf-8"))
+    report, rows = validate_services(tmp_path, "service_id,name_fa\nS\x001,صدور\x00 کارت\nS2,ثبت\n".encode())
     assert report["fatal_reason"] is None
     assert [(r["service_id"], r["name_fa"]) for r in rows] == [("S1", "صدور کارت"), ("S2", "ثبت")]
 
@@ -308,7 +327,7 @@ def test_mixed_line_endings(tmp_path):
 
 
 def test_duplicate_and_blank_headers_are_renamed_never_merged(tmp_path):
-    report, rows = validate_services(tmp_path, "service_id,name_fa,name_fa,,x\nS1,اول,دوم,سوم,4\n".encode("utf-8"))
+    report, rows = validate_services(tmp_path, "service_id,name_fa,name_fa,,x\nS1,اول,دوم,سوم,4\n".encode())
     assert report["fatal_reason"] is None
     assert rows[0]["name_fa"] == "اول"  # the first column of the name is the one matched
     assert {"name_fa (2)", "column 4"} <= set(report["unused_columns"])
@@ -323,10 +342,13 @@ def test_renamed_headers_do_not_collide_with_real_ones():
     assert len(set(labels)) == len(labels)
 
 
-@pytest.mark.parametrize("data", [
-    b'service_id,name_en\nS1,"One\nS2,Two\nS3,Three\n',  # opened mid-file, never closed
-    b'service_id,name_en\nS1,One\nS2,"Two',  # opened on the last line, no newline
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'service_id,name_en\nS1,"One\nS2,Two\nS3,Three\n',  # opened mid-file, never closed
+        b'service_id,name_en\nS1,One\nS2,"Two',  # opened on the last line, no newline
+    ],
+)
 def test_an_unterminated_quote_is_refused(tmp_path, data):
     report, _ = validate_services(tmp_path, data)
     assert report["fatal_reason"] == "structure" and "never closed" in report["fatal_message"]
@@ -351,6 +373,7 @@ def test_an_empty_header_row_is_a_clean_error(tmp_path):
 
 # --- the real Iranian COVID-19 file: two-digit Jalali years -----------------------------------------------
 
+
 def covid_rows() -> list[dict[str, str]]:
     with COVID.open(encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
@@ -371,11 +394,19 @@ def test_covid_dates_are_read_right_with_a_pivot():
         assert parse_date(row["Persian_Date"], calendar="jalali", pivot=50) == expected, row["Persian_Date"]
 
 
-COVID_UNPIVOT = Unpivot(field="indicator", value="actual", columns={"New_Cases": "new_cases", "New_Deaths": "new_deaths"})
+COVID_UNPIVOT = Unpivot(
+    field="indicator", value="actual", columns={"New_Cases": "new_cases", "New_Deaths": "new_deaths"}
+)
 
 
 def test_covid_file_end_to_end_needs_the_pivot(tmp_path):
-    report = validate_file(COVID, "targets", mapping=MappingOptions(agency_id="health", fields={"period": "Persian_Date"}, calendar="jalali", unpivot=COVID_UNPIVOT))
+    report = validate_file(
+        COVID,
+        "targets",
+        mapping=MappingOptions(
+            agency_id="health", fields={"period": "Persian_Date"}, calendar="jalali", unpivot=COVID_UNPIVOT
+        ),
+    )
     assert report.rows_read == 440 and report.rows_passed == 0
     assert report.rows_failed == 440 and set(report.error_counts) == {"period-error"}
     assert "write the year in full" in report.errors[0].message
@@ -383,17 +414,35 @@ def test_covid_file_end_to_end_needs_the_pivot(tmp_path):
 
 def test_covid_file_end_to_end_with_the_pivot(tmp_path):
     out = tmp_path / "targets.csv"
-    report = validate_file(COVID, "targets", mapping=MappingOptions(agency_id="health", fields={"period": "Persian_Date"}, calendar="jalali", year_pivot=50, unpivot=COVID_UNPIVOT), out_csv=out)
+    report = validate_file(
+        COVID,
+        "targets",
+        mapping=MappingOptions(
+            agency_id="health",
+            fields={"period": "Persian_Date"},
+            calendar="jalali",
+            year_pivot=50,
+            unpivot=COVID_UNPIVOT,
+        ),
+        out_csv=out,
+    )
     # 440 rows of the file, each unpivoted into two published rows
     assert report.fatal_reason is None and (report.rows_passed, report.rows_staged) == (440, 880), report.to_dict()
-    gregorian = {r["Persian_Date"]: dt.datetime.strptime(r["Gregorian_Date"], "%m/%d/%y").date().isoformat() for r in covid_rows()}
+    gregorian = {
+        r["Persian_Date"]: dt.datetime.strptime(r["Gregorian_Date"], "%m/%d/%y").date().isoformat()
+        for r in covid_rows()
+    }
     rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
     assert len(rows) == 880
     for row in rows:
         assert row["period_start"] == row["period_end"] == gregorian[row["period_label"]]
 
 
-@pytest.mark.parametrize("data", [b"\xef\xbb\xbf", b"\xff\xfe", b"\r\n\r\n", b"  ,, \n"], ids=["utf-8-bom", "utf-16-bom", "blank-lines", "separators"])
+@pytest.mark.parametrize(
+    "data",
+    [b"\xef\xbb\xbf", b"\xff\xfe", b"\r\n\r\n", b"  ,, \n"],
+    ids=["utf-8-bom", "utf-16-bom", "blank-lines", "separators"],
+)
 def test_a_file_of_nothing_but_a_bom_or_blanks_is_empty(tmp_path, data):
     report, _ = validate_services(tmp_path, data)
     assert report["fatal_reason"] == "empty" and "holds no data" in report["fatal_message"]

@@ -23,8 +23,11 @@ from shafaf.publish import exports
 
 
 def test_the_drawn_tree_names_every_error_class_and_each_derives_from_shafaf_error():
-    classes = [c for _, c in inspect.getmembers(errors, inspect.isclass)
-               if issubclass(c, Exception) and c.__module__ == errors.__name__]
+    classes = [
+        c
+        for _, c in inspect.getmembers(errors, inspect.isclass)
+        if issubclass(c, Exception) and c.__module__ == errors.__name__
+    ]
     assert {ActionError, ExportError, PeriodError} <= set(classes)
     for cls in classes:
         assert issubclass(cls, ShafafError), cls
@@ -54,7 +57,8 @@ def test_an_http_status_is_a_reason_and_the_members_stay_the_named_ones():
 
 def test_a_duplicate_threshold_publishing_would_refuse_is_refused_by_the_registry(tmp_path):
     path = tmp_path / "agencies.yml"
-    path.write_text("portal:\n  duplicate_threshold: 0\nagencies:\n  - {id: a, name_fa: ا, name_en: A}\n",
-                    encoding="utf-8")
+    path.write_text(
+        "portal:\n  duplicate_threshold: 0\nagencies:\n  - {id: a, name_fa: ا, name_en: A}\n", encoding="utf-8"
+    )
     with pytest.raises(RegistryError, match=r"agencies.yml:2: duplicate_threshold must be a number from 0.01 to 1"):
         registry.load(path)

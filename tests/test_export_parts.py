@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from publishing import AGENCIES, write_package, write_registry
+
 from shafaf.core.datadir import DataDir
 from shafaf.publish import dbfile, export_versions
 from shafaf.publish.export_parts import part_key
@@ -42,8 +42,11 @@ def portal(tmp_path):
 
 
 def _files(downloads: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(downloads)): p.read_bytes() for p in downloads.rglob("*")
-            if p.is_file() and not str(p.relative_to(downloads)).startswith(".parts")}
+    return {
+        str(p.relative_to(downloads)): p.read_bytes()
+        for p in downloads.rglob("*")
+        if p.is_file() and not str(p.relative_to(downloads)).startswith(".parts")
+    }
 
 
 def _inode(path: Path) -> int:
@@ -60,7 +63,9 @@ def test_a_one_agency_publish_rewrites_that_agency_and_matches_an_export_from_sc
     assert new != old
     parts = new / export_versions.PARTS / "service_performance"
     alpha, beta = part_key("alpha"), part_key("beta")
-    assert _inode(parts / f"{alpha}.csv") == _inode(old / export_versions.PARTS / "service_performance" / f"{alpha}.csv")
+    assert _inode(parts / f"{alpha}.csv") == _inode(
+        old / export_versions.PARTS / "service_performance" / f"{alpha}.csv"
+    )
     assert _inode(parts / f"{beta}.csv") != _inode(old / export_versions.PARTS / "service_performance" / f"{beta}.csv")
     assert _inode(new / "agencies" / "alpha.zip") == _inode(old / "agencies" / "alpha.zip")
     assert _inode(new / "agencies" / "beta.zip") != _inode(old / "agencies" / "beta.zip")
@@ -90,7 +95,8 @@ def test_without_the_chain_of_change_records_every_part_is_made_again(portal):
     new = data.downloads.resolve()
     alpha = part_key("alpha")
     assert _inode(new / export_versions.PARTS / "services" / f"{alpha}.csv") != _inode(
-        old / export_versions.PARTS / "services" / f"{alpha}.csv")
+        old / export_versions.PARTS / "services" / f"{alpha}.csv"
+    )
     assert b"(new)" in (new / "tables" / "services.csv").read_bytes()
 
 
@@ -136,8 +142,22 @@ def test_a_kill_during_a_one_agency_publish_leaves_database_and_downloads_old_or
     for attempt in range(6):
         write_package(data, reg, "beta", run_id=f"run{attempt}", services=SERVICES, rows_per_service=MONTHS)
         before = _state(data)
-        proc = subprocess.Popen([sys.executable, "-m", "shafaf", "publish", "beta", "--registry", str(reg.path),
-                                 "--data-dir", str(data.root), "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "shafaf",
+                "publish",
+                "beta",
+                "--registry",
+                str(reg.path),
+                "--data-dir",
+                str(data.root),
+                "--json",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         time.sleep(rng.uniform(0.3, 2.0))
         proc.send_signal(signal.SIGKILL)
         proc.wait()

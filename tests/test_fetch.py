@@ -23,20 +23,40 @@ import zlib
 from pathlib import Path
 
 import pytest
+from faultserver import (
+    FaultServer,
+    chunked_unterminated,
+    drip,
+    endless,
+    gzip_bomb,
+    hang,
+    redirect,
+    respond,
+    sequence,
+    stream,
+    truncated,
+)
 
-from faultserver import (FaultServer, chunked_unterminated, drip, endless, gzip_bomb, hang, redirect, respond,
-                         sequence, stream, truncated)
-from shafaf.harvest.net import netguard
 from shafaf.core.errors import HarvestError
-from shafaf.harvest.net.fetch import FetchPolicy, Validators, fetch, fetch_bytes, fetch_json
 from shafaf.core.models import Reason
+from shafaf.harvest.net import netguard
+from shafaf.harvest.net.fetch import FetchPolicy, Validators, fetch, fetch_bytes, fetch_json
 
 MB = 1_000_000
 CSV = b"id,name\n1,a\n2,b\n"
 
 # Loopback is the only network a test has, so tests allow private networks unless they test the guard.
-POLICY = FetchPolicy(deadline_s=3, max_bytes=4 * MB, connect_timeout_s=0.5, read_timeout_s=0.5, retries=2,
-                     backoff_s=0.01, retry_after_cap_s=0.3, max_redirects=5, allow_private_networks=True)
+POLICY = FetchPolicy(
+    deadline_s=3,
+    max_bytes=4 * MB,
+    connect_timeout_s=0.5,
+    read_timeout_s=0.5,
+    retries=2,
+    backoff_s=0.01,
+    retry_after_cap_s=0.3,
+    max_redirects=5,
+    allow_private_networks=True,
+)
 GUARDED = dataclasses.replace(POLICY, allow_private_networks=False, deadline_s=2)
 
 
@@ -55,11 +75,16 @@ def leftovers(folder: Path) -> list[str]:
 
 
 def test_fetch_writes_the_file_with_its_hash_and_validators(fault_server, tmp_path):
-    url = fault_server.add("/a.csv", respond(200, CSV, {"Content-Type": "text/csv", "ETag": '"v1"',
-                                                         "Last-Modified": "Mon, 02 Nov 2026 10:00:00 GMT"}))
+    url = fault_server.add(
+        "/a.csv",
+        respond(
+            200, CSV, {"Content-Type": "text/csv", "ETag": '"v1"', "Last-Modified": "Mon, 02 Nov 2026 10:00:00 GMT"}
+        ),
+    )
     got = fetch(url, tmp_path / "out" / "a.csv", policy=POLICY, expect="csv")
     assert got.path.read_bytes() == CSV and got.bytes == len(CSV) and got.status == 200
     import hashlib
+
     assert got.sha256 == hashlib.sha256(CSV).hexdigest()
     assert (got.etag, got.last_modified, got.content_type) == ('"v1"', "Mon, 02 Nov 2026 10:00:00 GMT", "text/csv")
     assert leftovers(tmp_path / "out") == ["a.csv"]
@@ -77,15 +102,22 @@ def test_conditional_request_and_304_leave_the_old_file(fault_server, tmp_path):
     url = fault_server.add("/a.csv", answer)
     dest = tmp_path / "a.csv"
     dest.write_bytes(b"old")
-    got = fetch(url, dest, policy=POLICY, validators=Validators(etag='"v1"', last_modified="Mon, 02 Nov 2026 10:00:00 GMT"))
+    got = fetch(
+        url, dest, policy=POLICY, validators=Validators(etag='"v1"', last_modified="Mon, 02 Nov 2026 10:00:00 GMT")
+    )
     assert got.not_modified and got.path is None and got.status == 304 and got.etag == '"v1"'
     assert dest.read_bytes() == b"old" and leftovers(tmp_path) == ["a.csv"]
 
 
 def test_params_are_merged_and_secrets_are_redacted(fault_server):
     url = fault_server.add("/api", respond(500, b"boom"))
-    error, _ = failure(fetch_json, url + "?q=1", policy=POLICY, params={"api_key": "SECRET-Q", "page": 2},
-                       headers={"Authorization": "Bearer SECRET-H", "X-Api-Key": "SECRET-K"})
+    error, _ = failure(
+        fetch_json,
+        url + "?q=1",
+        policy=POLICY,
+        params={"api_key": "SECRET-Q", "page": 2},
+        headers={"Authorization": "Bearer SECRET-H", "X-Api-Key": "SECRET-K"},
+    )
     assert error.reason == "http_500" and error.status == 500
     assert fault_server.requests[0].query == {"q": "1", "api_key": "SECRET-Q", "page": "2"}
     assert fault_server.requests[0].headers["authorization"] == "Bearer SECRET-H"
@@ -110,7 +142,10 @@ def test_credentials_are_not_forwarded_to_another_origin(fault_server):
     try:
         target = other.add("/data", respond(200, b"{}"))
         url = fault_server.add("/start", redirect(target))
-        assert fetch_json(url, policy=POLICY, headers={"Authorization": "Bearer S", "X-Api-Key": "S", "Accept": "x/y"}) == {}
+        assert (
+            fetch_json(url, policy=POLICY, headers={"Authorization": "Bearer S", "X-Api-Key": "S", "Accept": "x/y"})
+            == {}
+        )
         assert "authorization" in fault_server.requests[0].headers
         moved = other.requests[0].headers
         assert "authorization" not in moved and "x-api-key" not in moved and moved["accept"] == "x/y"
@@ -153,7 +188,9 @@ def test_h1_hang_longer_than_the_deadline_is_deadline_exceeded(fault_server, tmp
 
 
 def test_h2_500_then_503_retry_after_then_200_succeeds(fault_server):
-    url = fault_server.add("/flaky", sequence(respond(500, b"x"), respond(503, b"", {"Retry-After": "3"}), respond(200, b"[1]")))
+    url = fault_server.add(
+        "/flaky", sequence(respond(500, b"x"), respond(503, b"", {"Retry-After": "3"}), respond(200, b"[1]"))
+    )
     start = time.monotonic()
     assert fetch_json(url, policy=POLICY) == [1]
     took = time.monotonic() - start
@@ -210,7 +247,9 @@ def test_h2_connection_refused_is_retried_then_connection_error():
 # --- H3: truncated bodies ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("behaviour", [truncated(10_000, 5_000), chunked_unterminated()], ids=["content-length", "chunked"])
+@pytest.mark.parametrize(
+    "behaviour", [truncated(10_000, 5_000), chunked_unterminated()], ids=["content-length", "chunked"]
+)
 def test_h3_truncated_body_is_never_a_success(fault_server, tmp_path, behaviour):
     url = fault_server.add("/cut.csv", behaviour)
     error, took = failure(fetch, url, tmp_path / "cut.csv", policy=POLICY)
@@ -299,13 +338,16 @@ def test_h6_stacked_or_unknown_encodings_are_refused(fault_server, encoding):
     assert ("several times" if "," in encoding else "did not ask for") in error.message
 
 
-@pytest.mark.parametrize("encoding,body", [
-    ("gzip", gzip.compress(CSV)),
-    ("x-gzip", gzip.compress(CSV[:5]) + gzip.compress(CSV[5:])),  # two concatenated members
-    ("deflate", zlib.compress(CSV)),
-    ("deflate", zlib.compress(CSV)[2:-4]),  # raw deflate, as some servers send it
-    ("identity", CSV),
-])
+@pytest.mark.parametrize(
+    "encoding,body",
+    [
+        ("gzip", gzip.compress(CSV)),
+        ("x-gzip", gzip.compress(CSV[:5]) + gzip.compress(CSV[5:])),  # two concatenated members
+        ("deflate", zlib.compress(CSV)),
+        ("deflate", zlib.compress(CSV)[2:-4]),  # raw deflate, as some servers send it
+        ("identity", CSV),
+    ],
+)
 def test_h6_honest_compressed_bodies_are_decoded(fault_server, tmp_path, encoding, body):
     url = fault_server.add("/z.csv", respond(200, body, {"Content-Encoding": encoding}))
     got = fetch(url, tmp_path / "z.csv", policy=POLICY, expect="csv")
@@ -323,15 +365,18 @@ def test_h6_cut_gzip_stream_is_truncated(fault_server):
 HTML = b"<!DOCTYPE html><html><body>Please log in</body></html>"
 
 
-@pytest.mark.parametrize("body,content_type,expect", [
-    (HTML, "text/html; charset=utf-8", "csv"),
-    (b"id,name\n1,a\n", "text/html", "csv"),  # the header alone is enough
-    (HTML, "text/csv", "csv"),
-    (b"\xef\xbb\xbf \r\n\t<!doctype HTML>\n<p>Service unavailable", "application/octet-stream", "csv"),
-    (b"<HTML><head><title>Captive portal</title>", None, "json"),
-    (b"<!-- login --><html>", "application/json", "json"),
-    (b"id,name\n1,a\n", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-])
+@pytest.mark.parametrize(
+    "body,content_type,expect",
+    [
+        (HTML, "text/html; charset=utf-8", "csv"),
+        (b"id,name\n1,a\n", "text/html", "csv"),  # the header alone is enough
+        (HTML, "text/csv", "csv"),
+        (b"\xef\xbb\xbf \r\n\t<!doctype HTML>\n<p>Service unavailable", "application/octet-stream", "csv"),
+        (b"<HTML><head><title>Captive portal</title>", None, "json"),
+        (b"<!-- login --><html>", "application/json", "json"),
+        (b"id,name\n1,a\n", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    ],
+)
 def test_h8_html_or_wrong_magic_is_unexpected_content_type(fault_server, tmp_path, body, content_type, expect):
     headers = {"Content-Type": content_type} if content_type else {}
     url = fault_server.add("/data", respond(200, body, headers))
@@ -408,7 +453,9 @@ BLOCKED = [
 def test_h10_forbidden_destinations_are_refused_before_connecting(url, monkeypatch):
     connects: list = []
     real_connect = netguard.httpcore.SyncBackend.connect_tcp
-    monkeypatch.setattr(netguard.httpcore.SyncBackend, "connect_tcp", lambda *a, **k: connects.append(a) or real_connect(*a, **k))
+    monkeypatch.setattr(
+        netguard.httpcore.SyncBackend, "connect_tcp", lambda *a, **k: connects.append(a) or real_connect(*a, **k)
+    )
     error, took = failure(fetch_bytes, url, policy=GUARDED)
     assert error.reason == Reason.DESTINATION_BLOCKED and took < 0.5 and connects == []
 
@@ -422,8 +469,21 @@ def test_h10_address_policy_table():
     allowed_public = ["93.184.216.34", "2606:2800:220:1::1", "8.8.8.8"]
     for ip in allowed_public:
         assert netguard.refusal(ip, False) is None, ip
-    for ip in ["127.0.0.1", "::1", "10.1.2.3", "100.64.0.1", "fc00::1", "fd12::1", "ff02::1", "0.1.2.3",
-               "::ffff:10.0.0.1", "::ffff:127.0.0.1", "169.254.169.254", "fe80::1%1", "192.0.2.1"]:
+    for ip in [
+        "127.0.0.1",
+        "::1",
+        "10.1.2.3",
+        "100.64.0.1",
+        "fc00::1",
+        "fd12::1",
+        "ff02::1",
+        "0.1.2.3",
+        "::ffff:10.0.0.1",
+        "::ffff:127.0.0.1",
+        "169.254.169.254",
+        "fe80::1%1",
+        "192.0.2.1",
+    ]:
         assert netguard.refusal(ip, False), ip
     assert netguard.refusal("127.0.0.1", True) is None and netguard.refusal("10.0.0.5", True) is None
     assert netguard.refusal("169.254.169.254", True) and netguard.refusal("::ffff:169.254.169.254", True)
@@ -457,8 +517,16 @@ def test_h10_redirect_to_an_internal_canary_never_reaches_it(fault_server, prete
 
 
 # Under ``pretend_public`` 127.0.0.1 itself passes, so these name other internal addresses.
-REDIRECT_BLOCKED = ["http://169.254.169.254/latest/meta-data/", "http://[::ffff:127.0.0.2]/", "http://0.0.0.0/",
-                    "http://2130706434/", "http://0x7f.2/", "http://[fd00::1]/", "http://[::1]/", "http://10.0.0.5/"]
+REDIRECT_BLOCKED = [
+    "http://169.254.169.254/latest/meta-data/",
+    "http://[::ffff:127.0.0.2]/",
+    "http://0.0.0.0/",
+    "http://2130706434/",
+    "http://0x7f.2/",
+    "http://[fd00::1]/",
+    "http://[::1]/",
+    "http://10.0.0.5/",
+]
 
 
 @pytest.mark.parametrize("target", REDIRECT_BLOCKED)
@@ -509,9 +577,21 @@ def test_h10_a_name_with_any_forbidden_answer_is_refused(fault_server, pretend_p
 # --- H11: schemes -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/x.csv", "gopher://example.org/", "data:text/csv,a%0A1",
-                                 "\\\\host\\share\\x.csv", "javascript:alert(1)", "//example.org/x", "/etc/passwd",
-                                 "http:///nohost", "ws://example.org/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "ftp://example.org/x.csv",
+        "gopher://example.org/",
+        "data:text/csv,a%0A1",
+        "\\\\host\\share\\x.csv",
+        "javascript:alert(1)",
+        "//example.org/x",
+        "/etc/passwd",
+        "http:///nohost",
+        "ws://example.org/",
+    ],
+)
 def test_h11_schemes_other_than_http_are_blocked(url, tmp_path):
     error, took = failure(fetch, url, tmp_path / "x", policy=GUARDED)
     assert error.reason == Reason.SCHEME_BLOCKED and took < 0.2 and leftovers(tmp_path) == []
@@ -527,9 +607,20 @@ def test_h11_redirect_to_another_scheme_is_blocked(fault_server, target):
 # --- H14, H16: JSON ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("body", [b'{"a": [1, 2', b'{"a": NaN}', b"[Infinity]", b"[-Infinity]", b"\xff\xfe{}",
-                                  b"[" * 100_000 + b"]" * 100_000, b"", b"{'a': 1}"],
-                         ids=["truncated", "nan", "inf", "-inf", "not-utf8", "deep", "empty", "single-quotes"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"a": [1, 2',
+        b'{"a": NaN}',
+        b"[Infinity]",
+        b"[-Infinity]",
+        b"\xff\xfe{}",
+        b"[" * 100_000 + b"]" * 100_000,
+        b"",
+        b"{'a': 1}",
+    ],
+    ids=["truncated", "nan", "inf", "-inf", "not-utf8", "deep", "empty", "single-quotes"],
+)
 def test_h14_malformed_json_is_invalid_json(fault_server, body):
     url = fault_server.add("/j", respond(200, body, {"Content-Type": "application/json"}))
     error, _ = failure(fetch_json, url, policy=POLICY)
@@ -539,12 +630,14 @@ def test_h14_malformed_json_is_invalid_json(fault_server, body):
 def test_h14_top_level_scalar_is_returned_and_huge_string_is_capped(fault_server):
     url = fault_server.add("/n", respond(200, b"42"))
     assert fetch_json(url, policy=POLICY) == 42
-    url = fault_server.add("/s", stream(lambda: iter([b'"'] + [b"a" * 65536] * 200), headers={"Content-Type": "application/json"}))
+    url = fault_server.add(
+        "/s", stream(lambda: iter([b'"'] + [b"a" * 65536] * 200), headers={"Content-Type": "application/json"})
+    )
     assert failure(fetch_json, url, policy=POLICY)[0].reason == Reason.TOO_LARGE
 
 
 def test_h16_json_with_a_bom(fault_server):
-    url = fault_server.add("/bom.json", respond(200, "\ufeff{\"نام\": \"شفاف\"}".encode("utf-8")))
+    url = fault_server.add("/bom.json", respond(200, '\ufeff{"نام": "شفاف"}'.encode("utf-8")))
     assert fetch_json(url, policy=POLICY) == {"نام": "شفاف"}
 
 
@@ -557,29 +650,61 @@ def certificate(tmp_path_factory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     try:
+        import datetime
+
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes, serialization
         from cryptography.hazmat.primitives.asymmetric import ec
         from cryptography.x509.oid import NameOID
-        import datetime
 
         private = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-        now = datetime.datetime.now(datetime.timezone.utc)
-        built = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(private.public_key())
-                 .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-                 .not_valid_after(now + datetime.timedelta(days=1))
-                 .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-                 .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                 .sign(private, hashes.SHA256()))
+        now = datetime.datetime.now(datetime.UTC)
+        built = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(private.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(private, hashes.SHA256())
+        )
         cert.write_bytes(built.public_bytes(serialization.Encoding.PEM))
-        key.write_bytes(private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                              serialization.NoEncryption()))
+        key.write_bytes(
+            private.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
     except ImportError:
         try:
-            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                            "-nodes", "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
-                            "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True, timeout=30)
+            subprocess.run(
+                [
+                    "openssl",
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "ec",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1",
+                    "-nodes",
+                    "-days",
+                    "1",
+                    "-subj",
+                    "/CN=localhost",
+                    "-addext",
+                    "subjectAltName=DNS:localhost",
+                    "-keyout",
+                    str(key),
+                    "-out",
+                    str(cert),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=30,
+            )
         except (OSError, subprocess.SubprocessError) as e:
             pytest.skip(f"neither the cryptography package nor the openssl command can make a test certificate: {e}")
     return cert, key

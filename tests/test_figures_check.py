@@ -12,10 +12,9 @@ target, actual and direction.
 
 from __future__ import annotations
 
-import pytest
-
 import figures_portals as portals
 import figures_scenarios
+import pytest
 from figures_crawl import crawl
 from figures_expect import expect, service_months
 from figures_oracle import Oracle, UnknownFigure
@@ -72,8 +71,11 @@ def test_ranks_are_within_1_to_n_and_only_where_a_rank_means_something(checked):
     cards = {r["agency_id"]: dict(r) for r in oracle.q("SELECT * FROM agency_scorecard")}
     assert set(cards) == set(oracle.agencies)
     for column in (c for c in columns if c.rank):
-        among = [a for a, card in cards.items() if card[column.column] is not None
-                 and (column.among == "all" or card["ranked"] == 1)]
+        among = [
+            a
+            for a, card in cards.items()
+            if card[column.column] is not None and (column.among == "all" or card["ranked"] == 1)
+        ]
         for agency, card in cards.items():
             rank = card[column.rank]
             assert (rank is not None) == (agency in among), (column.rank, agency, rank)
@@ -82,8 +84,10 @@ def test_ranks_are_within_1_to_n_and_only_where_a_rank_means_something(checked):
             if rank is not None and column.among == "compared":
                 assert card["ranked"] == 1, (column.rank, agency)
     for agency, card in cards.items():
-        assert (card["ranked"], card["unranked_reason"]) == (oracle.card(agency)["ranked"],
-                                                              oracle.card(agency)["unranked_reason"]), agency
+        assert (card["ranked"], card["unranked_reason"]) == (
+            oracle.card(agency)["ranked"],
+            oracle.card(agency)["unranked_reason"],
+        ), agency
     for crawled in pages:
         for row in crawled.page.containers:  # a scorecard row has a rank exactly when its column ranks agencies
             if row["table"] != "scorecard" or not row["figures"]:
@@ -91,8 +95,11 @@ def test_ranks_are_within_1_to_n_and_only_where_a_rank_means_something(checked):
             agency, column = row["figures"][0].split(":")[1:]
             ranks = [i for i in row["figures"] if ":rank:" in i]
             spec = oracle.rules.scorecard[column]
-            assert ranks == ([f"agency:{agency}:rank:{spec.rank}"] if spec.rank and cards[agency][spec.rank] else []), \
-                (crawled.path, column, ranks)
+            assert ranks == ([f"agency:{agency}:rank:{spec.rank}"] if spec.rank and cards[agency][spec.rank] else []), (
+                crawled.path,
+                column,
+                ranks,
+            )
             assert column != "freshness_days" or not ranks
 
 
@@ -101,8 +108,11 @@ def test_the_league_holds_only_the_agencies_compared_and_lists_the_others_apart(
     for crawled in (p for p in pages if p.path == "/"):
         league = {f.id.split(":")[1] for f in _figures(crawled, "agency:") if f.id.endswith(":share_smart")}
         assert league == {a for a in oracle.agencies if oracle.card(a)["ranked"]}, crawled.lang
-        apart = {row["attrs"]["data-agency"]: row["attrs"]["data-reason"] for row in crawled.page.containers
-                 if "data-agency" in row["attrs"]}
+        apart = {
+            row["attrs"]["data-agency"]: row["attrs"]["data-reason"]
+            for row in crawled.page.containers
+            if "data-agency" in row["attrs"]
+        }
         assert apart == {a: oracle.card(a)["unranked_reason"] for a in oracle.agencies if not oracle.card(a)["ranked"]}
 
 
@@ -110,8 +120,10 @@ def test_every_met_follows_its_target_actual_and_direction(checked):
     _, oracle, pages = checked
     for agency in oracle.agencies:
         for key, row in oracle.targets(agency).items():
-            assert (row["direction_used"], row["met"]) == (row["direction_expected"], row["met_expected"]), \
-                (agency, key)
+            assert (row["direction_used"], row["met"]) == (row["direction_expected"], row["met_expected"]), (
+                agency,
+                key,
+            )
     shown = 0
     for crawled in pages:
         for row in crawled.page.containers:
@@ -147,23 +159,34 @@ def test_every_figure_the_raw_tables_call_for_is_shown(checked):
     seen = {(p.path, p.lang): {f.id for f in p.page.figures} for p in pages}
     for lang in ("fa", "en"):
         home = seen[("/", lang)]
-        assert {"national:services", "national:share_fully_online", "national:digital_takeup",
-                "national:satisfaction"} <= home
+        assert {
+            "national:services",
+            "national:share_fully_online",
+            "national:digital_takeup",
+            "national:satisfaction",
+        } <= home
         if portal.settings.plan and any(oracle.card(a)["smart_required"] is not None for a in oracle.agencies):
             assert f"national:smart_required:{oracle.this_year}" in home
         for agency in oracle.agencies:
             ids = seen[(f"/agencies/{agency}", lang)]
-            wanted = {f"agency:{agency}:{part}" for part in oracle.rules.score_weights} | {
-                f"agency:{agency}:points:{part}" for part in oracle.rules.score_weights} | {
-                f"agency:{agency}:target:{i}:{s}:{what}" for i, s in oracle.targets(agency)
-                for what in ("target", "actual")}
+            wanted = (
+                {f"agency:{agency}:{part}" for part in oracle.rules.score_weights}
+                | {f"agency:{agency}:points:{part}" for part in oracle.rules.score_weights}
+                | {
+                    f"agency:{agency}:target:{i}:{s}:{what}"
+                    for i, s in oracle.targets(agency)
+                    for what in ("target", "actual")
+                }
+            )
             assert wanted <= ids, (agency, lang, sorted(wanted - ids)[:5])
         for (path, page_lang), ids in seen.items():
             if page_lang != lang or "/services/" not in path:
                 continue
             _, _, agency, _, service = path.split("/")
-            wanted = {f"service:{agency}:{service}:{start.isoformat()}:applications"
-                      for start in service_months(oracle, agency, service)}
+            wanted = {
+                f"service:{agency}:{service}:{start.isoformat()}:applications"
+                for start in service_months(oracle, agency, service)
+            }
             assert wanted <= ids, (path, sorted(wanted - ids)[:3])
 
 

@@ -38,8 +38,13 @@ CASES: dict[str, dict[str, Any]] = {
     "defective-rows.csv": {"fields": {"service_id": "id", "name_en": "name", "standard_days": "age"}},
     "schema-errors.csv": {
         "fields": {"service_id": "name", "fee": "id", "standard_days": "age"},
-        "schema": {"fields": [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"},
-                              {"name": "age", "type": "integer"}]},
+        "schema": {
+            "fields": [
+                {"name": "id", "type": "integer"},
+                {"name": "name", "type": "string"},
+                {"name": "age", "type": "integer"},
+            ]
+        },
         # Row 4 has no name, which is our service_id: the standard requires it.
         "ours_only": {("constraint-error", 4)},
     },

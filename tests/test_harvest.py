@@ -4,8 +4,8 @@ import json
 import textwrap
 
 from shafaf.config import registry
-from shafaf.harvest.runner import harvest
 from shafaf.core.models import Outcome, Reason
+from shafaf.harvest.runner import harvest
 from shafaf.state.store import StateStore
 
 
@@ -95,7 +95,9 @@ def test_force_and_a_changed_mapping_validate_again(registry_path, reg, data):
     assert forced[0].outcome == Outcome.OK and forced[0].rows_read == 2
     # Same bytes, new mapping: the source's configuration is part of "unchanged".
     text = registry_path.read_text(encoding="utf-8").replace(
-        "path: files/beta_services.csv", "path: files/beta_services.csv\n        values: {audience: {citizens: citizens}}")
+        "path: files/beta_services.csv",
+        "path: files/beta_services.csv\n        values: {audience: {citizens: citizens}}",
+    )
     registry_path.write_text(text, encoding="utf-8")
     changed = registry.load(registry_path)
     runs = harvest([changed.agency("beta")], registry=changed, data=data)
@@ -106,7 +108,10 @@ def test_a_multi_agency_file_is_split_into_its_agencies(tmp_path, data):
     from conftest import write_registry
 
     root = tmp_path / "src"
-    path = write_registry(root, extra=textwrap.indent(textwrap.dedent("""\
+    path = write_registry(
+        root,
+        extra=textwrap.indent(
+            textwrap.dedent("""\
         - id: national
           name_fa: دفتر ملی
           name_en: National Office
@@ -117,13 +122,18 @@ def test_a_multi_agency_file_is_split_into_its_agencies(tmp_path, data):
               agency_column: dept
               new_agencies: {name_en: dept_name}
               fields: {agency_id: dept, service_id: code, name_en: title}
-        """), "  "))
+        """),
+            "  ",
+        ),
+    )
     (root / "files" / "national.csv").write_text(
         "dept,dept_name,code,title\n"
         "alpha,Alpha,N1,From the national file\n"
         "gamma,Gamma Agency,G1,Gamma service\n"
         "gamma,Gamma Agency,G2,Another\n"
-        "Not An Id!,Bad,X1,Skipped\n", encoding="utf-8")
+        "Not An Id!,Bad,X1,Skipped\n",
+        encoding="utf-8",
+    )
     reg = registry.load(path)
     runs = harvest([reg.agency("national")], registry=reg, data=data)
     assert [(r.agency_id, r.outcome) for r in runs] == [("national", "ok"), ("gamma", "ok")]
@@ -131,4 +141,6 @@ def test_a_multi_agency_file_is_split_into_its_agencies(tmp_path, data):
     assert "'dept' is not a usable agency id" in runs[0].message and "Not An Id!" in runs[0].message
     assert (data.packages("gamma") / "services.csv").read_text(encoding="utf-8").count("\n") == 3
     found = StateStore(data.state_db).found_agencies()
-    assert [(a["id"], a["name_en"], a["found_by"]) for a in found] == [("gamma", "Gamma Agency", "national/all-services")]
+    assert [(a["id"], a["name_en"], a["found_by"]) for a in found] == [
+        ("gamma", "Gamma Agency", "national/all-services")
+    ]

@@ -16,13 +16,24 @@ import time
 from pathlib import Path
 
 import pytest
+from faultserver import (
+    chunked_unterminated,
+    drip,
+    endless,
+    gzip_bomb,
+    hang,
+    http_registry,
+    redirect,
+    respond,
+    sequence,
+    stream,
+    truncated,
+)
 
-from faultserver import (chunked_unterminated, drip, endless, gzip_bomb, hang, http_registry, redirect, respond,
-                         sequence, stream, truncated)
 from shafaf.config import registry
 from shafaf.core.datadir import DataDir
-from shafaf.harvest.runner import harvest
 from shafaf.core.models import Outcome
+from shafaf.harvest.runner import harvest
 from shafaf.publish.writer import publish
 
 DEADLINE_S = 3
@@ -31,9 +42,15 @@ CSV = {"Content-Type": "text/csv; charset=utf-8"}
 
 
 def write_registry(root: Path, base_url: str, *, agencies: tuple[str, ...] = ("alpha",)) -> Path:
-    portal = {"allow_private_networks": True,  # the test server is on loopback
-              "fetch_deadline_s": DEADLINE_S, "fetch_connect_timeout_s": 1, "fetch_read_timeout_s": 1,
-              "fetch_retries": 1, "fetch_max_bytes": 2000000, "harvest_concurrency": 4}
+    portal = {
+        "allow_private_networks": True,  # the test server is on loopback
+        "fetch_deadline_s": DEADLINE_S,
+        "fetch_connect_timeout_s": 1,
+        "fetch_read_timeout_s": 1,
+        "fetch_retries": 1,
+        "fetch_max_bytes": 2000000,
+        "harvest_concurrency": 4,
+    }
     return http_registry(root, base_url, agencies=agencies, portal=portal)
 
 
@@ -66,10 +83,17 @@ FAULTS = {
     "H4 slowloris": (drip(0.3, b"x", CSV), Outcome.FAILED, "deadline_exceeded"),
     "H5 endless body": (stream(endless(), headers=CSV), Outcome.FAILED, "too_large"),
     "H6 gzip bomb": (stream(BOMB_CHUNKS, headers={**CSV, "Content-Encoding": "gzip"}), Outcome.FAILED, "too_large"),
-    "H8 HTML with 200": (respond(200, "<!DOCTYPE html><html><body>Login</body></html>", {"Content-Type": "text/html"}),
-                         Outcome.FAILED, "unexpected_content_type"),
+    "H8 HTML with 200": (
+        respond(200, "<!DOCTYPE html><html><body>Login</body></html>", {"Content-Type": "text/html"}),
+        Outcome.FAILED,
+        "unexpected_content_type",
+    ),
     "H9 redirect loop": (redirect("/alpha.csv"), Outcome.FAILED, "redirect_loop"),
-    "H10 redirect to metadata": (redirect("http://169.254.169.254/latest/meta-data/"), Outcome.FAILED, "destination_blocked"),
+    "H10 redirect to metadata": (
+        redirect("http://169.254.169.254/latest/meta-data/"),
+        Outcome.FAILED,
+        "destination_blocked",
+    ),
     "H11 redirect to file://": (redirect("file:///etc/passwd"), Outcome.FAILED, "scheme_blocked"),
     "H18 empty 200": (respond(200, b"", CSV), Outcome.NEEDS_REVIEW, "suspicious_shrink"),
     "H18 header only": (respond(200, "service_id,name_fa,name_en\n", CSV), Outcome.NEEDS_REVIEW, "suspicious_shrink"),
@@ -95,13 +119,17 @@ def test_a_fault_fails_the_run_and_nothing_is_lost(portal, fault):
     publish(list(reg.agencies), registry=reg, data=data)
     assert published_rows(data, "alpha") == before
     with sqlite3.connect(data.public_db) as db:
-        last = db.execute("SELECT outcome, reason FROM harvest_runs WHERE agency_id = 'alpha' ORDER BY started DESC, run_id DESC").fetchone()
+        last = db.execute(
+            "SELECT outcome, reason FROM harvest_runs WHERE agency_id = 'alpha' ORDER BY started DESC, run_id DESC"
+        ).fetchone()
     assert last == (str(outcome), reason)
 
 
 def test_retry_after_then_success_publishes(portal):
     reg, data, server = portal
-    server.add("/alpha.csv", sequence(respond(503, "busy", {"Retry-After": "1"}), respond(200, GOOD + "S3,سه,Three\n", CSV)))
+    server.add(
+        "/alpha.csv", sequence(respond(503, "busy", {"Retry-After": "1"}), respond(200, GOOD + "S3,سه,Three\n", CSV))
+    )
     run = harvest(reg.agencies, registry=reg, data=data)[0]
     assert run.outcome == Outcome.OK and run.http_status == 200
     publish(list(reg.agencies), registry=reg, data=data)
@@ -156,8 +184,12 @@ def test_byte_order_marks_never_reach_column_names(portal, encoding):
     assert run.outcome == Outcome.OK, run.message
     publish(list(reg.agencies), registry=reg, data=data)
     with sqlite3.connect(data.public_db) as db:
-        current = [r[0] for r in db.execute("SELECT service_id FROM services WHERE agency_id = 'alpha' AND withdrawn = 0 "
-                                             "ORDER BY service_id")]
+        current = [
+            r[0]
+            for r in db.execute(
+                "SELECT service_id FROM services WHERE agency_id = 'alpha' AND withdrawn = 0 ORDER BY service_id"
+            )
+        ]
     assert current == ["S1", "S9"]
     staged = (data.packages("alpha") / "services.csv").read_bytes()
     assert staged.startswith(b"agency_id,service_id")  # no BOM in what is published
@@ -179,5 +211,10 @@ def test_the_harvest_command_reports_faults_in_a_table_and_as_json(portal):
     assert "HTTP 500" in result.output or "500" in result.stderr
     result = CliRunner().invoke(cli, [*args, "--json"])
     record = json.loads(result.stdout)[0]
-    assert (record["outcome"], record["reason"], record["http_status"], record["phase"]) == ("failed", "http_500", 500, "harvest")
+    assert (record["outcome"], record["reason"], record["http_status"], record["phase"]) == (
+        "failed",
+        "http_500",
+        500,
+        "harvest",
+    )
     assert record["location"] == server.url("/alpha.csv")

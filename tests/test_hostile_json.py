@@ -18,7 +18,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from cli_child import file_registry, run
 from faultserver import respond
 
@@ -37,11 +36,15 @@ HOSTILE = {
     "400 KB of [": (deep(200_000), ["levels deep", "limit is 64"]),
     "nested objects": (deep(30_000, b'{"a":', b"}", b"1"), ["30,000 levels", "limit is 64"]),
     "mixed arrays and objects": (deep(10_000, b'[{"a":', b"}]", b"1"), ["20,000 levels", "limit is 64"]),
-    "deep inside a record array": (b"[" + RECORD + b', {"service_id": "S2", "name_en": ' + deep(30_000) + b"}]",
-                                   ["levels deep", "limit is 64"]),
+    "deep inside a record array": (
+        b"[" + RECORD + b', {"service_id": "S2", "name_en": ' + deep(30_000) + b"}]",
+        ["levels deep", "limit is 64"],
+    ),
     "1e999999": (b'[{"service_id": "S1", "name_en": "One", "fee": 1e999999}]', ["1e999999", "64-bit"]),
-    "a million digits": (b'[{"service_id": "S1", "name_en": "One", "fee": ' + b"9" * 1_000_000 + b"}]",
-                         ["1,000,000 characters", "at most 400"]),
+    "a million digits": (
+        b'[{"service_id": "S1", "name_en": "One", "fee": ' + b"9" * 1_000_000 + b"}]",
+        ["1,000,000 characters", "at most 400"],
+    ),
     "5,000 digits (ijson's segfault)": (b'[{"service_id": "S1", "fee": ' + b"9" * 5_000 + b"}]", ["5,000 characters"]),
     "NaN": (b'[{"service_id": "S1", "name_en": "One", "fee": NaN}]', ["NaN", "not a JSON number"]),
     "Infinity": (b'[{"service_id": "S1", "name_en": "One", "fee": -Infinity}]', ["Infinity", "not a JSON number"]),
@@ -66,8 +69,10 @@ def test_a_hostile_json_file_fails_invalid_json_in_bounded_memory(tmp_path, case
     assert result.peak_mb is not None and result.peak_mb < PEAK_MB, f"peaked at {result.peak_mb:.0f} MB"
 
 
-@pytest.mark.parametrize("document, top", [(b"5", "a single number"), (b'"x"', "a text string"), (b"null", "null"),
-                                           (b'{"a": 1}', "an object")])
+@pytest.mark.parametrize(
+    "document, top",
+    [(b"5", "a single number"), (b'"x"', "a text string"), (b"null", "null"), (b'{"a": 1}', "an object")],
+)
 def test_a_json_table_whose_top_level_is_not_a_list_says_what_it_holds(tmp_path, document, top):
     (tmp_path / "services.json").write_bytes(document)
     reg = file_registry(tmp_path, {"alpha": "services.json"})
@@ -79,8 +84,9 @@ def test_a_json_table_whose_top_level_is_not_a_list_says_what_it_holds(tmp_path,
 
 
 def test_a_good_json_table_still_harvests(tmp_path):
-    (tmp_path / "services.json").write_bytes(b"[" + RECORD + b', {"service_id": "S2", "name_en": "Two", '
-                                             b'"standard_days": 1e2, "fee": 12345678901234567890}]')
+    (tmp_path / "services.json").write_bytes(
+        b"[" + RECORD + b', {"service_id": "S2", "name_en": "Two", "standard_days": 1e2, "fee": 12345678901234567890}]'
+    )
     reg = file_registry(tmp_path, {"alpha": "services.json"})
     result = run(["harvest", "--json", "--registry", str(reg), "--data-dir", str(tmp_path / "var")])
     assert result.returncode == 0, result.stderr
@@ -116,7 +122,8 @@ def test_json_text_in_an_xlsx_cell_is_left_as_text(tmp_path):
 def network_registry(root: Path, source: str) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     path = root / "agencies.yml"
-    path.write_text(textwrap.dedent("""\
+    path.write_text(
+        textwrap.dedent("""\
         portal:
           allow_private_networks: true
           fetch_deadline_s: 10
@@ -126,7 +133,10 @@ def network_registry(root: Path, source: str) -> Path:
             name_fa: الف
             name_en: Alpha
             sources:
-        """) + textwrap.indent(textwrap.dedent(source), " " * 6), encoding="utf-8")
+        """)
+        + textwrap.indent(textwrap.dedent(source), " " * 6),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -151,12 +161,15 @@ def harvest_network(tmp_path: Path, source: str) -> dict:
 def test_a_json_api_page(fault_server, tmp_path, case):
     body, words = ANSWERS[case]
     url = fault_server.add("/api", respond(200, body, JSON))
-    record = harvest_network(tmp_path, f"""\
+    record = harvest_network(
+        tmp_path,
+        f"""\
         - dataset: services
           kind: jsonapi
           url: {url}
           records: items
-        """)
+        """,
+    )
     assert record["reason"] == "invalid_json" and words in record["message"], record
 
 
@@ -164,11 +177,14 @@ def test_a_json_api_page(fault_server, tmp_path, case):
 def test_a_data_package_descriptor(fault_server, tmp_path, case):
     body, words = ANSWERS[case]
     url = fault_server.add("/datapackage.json", respond(200, body.replace(b'"items"', b'"resources"'), JSON))
-    record = harvest_network(tmp_path, f"""\
+    record = harvest_network(
+        tmp_path,
+        f"""\
         - dataset: services
           kind: datapackage
           url: {url}
-        """)
+        """,
+    )
     assert record["reason"] == "invalid_json" and words in record["message"], record
 
 
@@ -177,13 +193,18 @@ def test_a_ckan_answer(fault_server, tmp_path, case):
     body, words = ANSWERS[case]
     org = json.dumps({"success": True, "result": {"id": "o", "name": "org"}}).encode()
     fault_server.add("/api/3/action/organization_show", respond(200, org, JSON))
-    fault_server.add("/api/3/action/package_search",
-                     respond(200, b'{"success": true, "result": {"count": 1, "results": [' + body + b"]}}", JSON))
-    record = harvest_network(tmp_path, f"""\
+    fault_server.add(
+        "/api/3/action/package_search",
+        respond(200, b'{"success": true, "result": {"count": 1, "results": [' + body + b"]}}", JSON),
+    )
+    record = harvest_network(
+        tmp_path,
+        f"""\
         - dataset: services
           kind: ckan
           url: {fault_server.base_url}
           organization: org
-        """)
+        """,
+    )
     assert record["reason"] == "invalid_json" and words in record["message"], record
     assert "package_search" in record["message"]

@@ -63,17 +63,28 @@ def test_the_compiled_catalogue_is_current() -> None:
     with PO.with_suffix(".mo").open("rb") as f:
         compiled = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in read_mo(f) if m.id}
     compiled = {k: tuple(v) if isinstance(v, (list, tuple)) else v for k, v in compiled.items()}
-    source = {i: tuple(m.string) if isinstance(m.string, (list, tuple)) else m.string
-              for i, m in catalog().items() if not m.fuzzy}
+    source = {
+        i: tuple(m.string) if isinstance(m.string, (list, tuple)) else m.string
+        for i, m in catalog().items()
+        if not m.fuzzy
+    }
     assert compiled == source, "shafaf.mo is older than shafaf.po: run bash scripts/update_catalog.sh"
 
 
 def test_the_catalogue_ships_in_the_package_beside_its_reader() -> None:
     assert catalogue.LOCALE_DIR == PACKAGE / "core" / "locale"
     assert catalogue.say("fa", "row %(row)s", row=catalogue.number(12, "fa")) == "سطر ۱۲"
-    assert catalogue.say_n("en", "%(n)s file checked: %(valid)s valid, %(invalid)s invalid",
-                           "%(n)s files checked: %(valid)s valid, %(invalid)s invalid", 1, valid=1, invalid=0) \
+    assert (
+        catalogue.say_n(
+            "en",
+            "%(n)s file checked: %(valid)s valid, %(invalid)s invalid",
+            "%(n)s files checked: %(valid)s valid, %(invalid)s invalid",
+            1,
+            valid=1,
+            invalid=0,
+        )
         == "1 file checked: 1 valid, 0 invalid"
+    )
 
 
 def test_placeholders_survive_translation() -> None:
@@ -126,6 +137,7 @@ def test_month_labels_on_persian_pages_are_jalali() -> None:
 def test_consecutive_gregorian_months_get_consecutive_jalali_names() -> None:
     """No two rows of a monthly table share a Persian name, and none is skipped (1990–2044)."""
     import datetime as dt
+
     names = [i18n.jalali_month_of(dt.date(y, m, 1)) for y in range(1990, 2045) for m in range(1, 13)]
     assert all((b[0] * 12 + b[1]) - (a[0] * 12 + a[1]) == 1 for a, b in zip(names, names[1:]))
     assert i18n.fiscal_year_label("2026-11-23", "fa") == "۱۴۰۵"
@@ -147,15 +159,19 @@ def test_split_language(query: bytes, expected: tuple[bytes, str | None]) -> Non
     assert language.split_language(query) == expected
 
 
-@pytest.mark.parametrize(("cron", "lang", "expected"), [
-    ("0 2 * * *", "fa", "هر روز ساعت ۰۲:۰۰"),
-    ("0 2 * * *", "en", "every day at 02:00"),
-    ("30 6 * * 6", "en", "every Saturday at 06:30"),
-    ("15 * * * *", "en", "every hour at minute 15"),
-    ("0 3 1 * *", "en", "day 1 of each Gregorian month at 03:00"),
-    ("*/5 2 * * *", "en", None),  # not a common shape: shown as code
-    ("0 2 * 1-6 *", "en", None),
-])
+@pytest.mark.parametrize(
+    ("cron", "lang", "expected"),
+    [
+        ("0 2 * * *", "fa", "هر روز ساعت ۰۲:۰۰"),
+        ("0 2 * * *", "en", "every day at 02:00"),
+        ("30 6 * * 6", "en", "every Saturday at 06:30"),
+        ("15 * * * *", "en", "every hour at minute 15"),
+        ("0 3 1 * *", "en", "day 1 of each Gregorian month at 03:00"),
+        ("*/5 2 * * *", "en", None),  # not a common shape: shown as code
+        ("0 2 * 1-6 *", "en", None),
+    ],
+)
 def test_common_cron_schedules_are_said_in_words(cron: str, lang: str, expected: str | None) -> None:
     from shafaf.datasette_plugins.cron_words import cron_words
+
     assert cron_words(cron, lang) == expected

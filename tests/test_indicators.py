@@ -17,48 +17,90 @@ from typing import Any
 
 import pytest
 
-from shafaf.standard import tables
-from shafaf.standard.indicator_defs import BY_NAME, DEFINITIONS, SCORE_WEIGHTS
-from shafaf.publish.indicator_doc import render
-from shafaf.publish.indicators import column_descriptions, compute_agency, compute_scorecards, indicator_descriptions, indicators_column_descriptions
-from shafaf.publish.writer import ensure_schema, jalali_parts
 from shafaf.config.registry import Portal, SmartPlan
+from shafaf.publish.indicator_doc import render
+from shafaf.publish.indicators import (
+    column_descriptions,
+    compute_agency,
+    compute_scorecards,
+    indicator_descriptions,
+    indicators_column_descriptions,
+)
 from shafaf.publish.scorecard_defs import SCORECARD
 from shafaf.publish.smart_plan import required_share
+from shafaf.publish.writer import ensure_schema, jalali_parts
+from shafaf.standard import tables
+from shafaf.standard.indicator_defs import BY_NAME, DEFINITIONS, SCORE_WEIGHTS
 
 TODAY = dt.date(2025, 11, 23)
 PLAN = SmartPlan(start_year=1403)
 PORTAL = Portal(smart_plan=PLAN)
 AGENCIES = ("alpha", "beta", "gamma")
-STAGES = ("online_information", "online_application", "online_identity", "online_payment", "online_decision",
-          "online_issuance")
+STAGES = (
+    "online_information",
+    "online_application",
+    "online_identity",
+    "online_payment",
+    "online_decision",
+    "online_issuance",
+)
 
 
 def _insert(conn: sqlite3.Connection, table: str, row: dict[str, Any]) -> None:
     if "period_start" in row and "jalali_year" in tables.columns(table):
         row = {**row, **dict(zip(tables.PERIOD_COLUMNS, jalali_parts(row["period_start"])))}
-    conn.execute(f"INSERT INTO [{table}] ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                 tuple(row.values()))
+    conn.execute(f"INSERT INTO [{table}] ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", tuple(row.values()))
 
 
 def _service(conn, agency, sid, stages=(), *, smart=None, portal=None, gsb=None, withdrawn=0) -> None:
     """stages: (online_information, online_application, ...) in order, None = not applicable."""
-    row = {"agency_id": agency, "service_id": sid, "smart": smart, "on_national_portal": portal, "via_gsb": gsb,
-           "withdrawn": withdrawn}
+    row = {
+        "agency_id": agency,
+        "service_id": sid,
+        "smart": smart,
+        "on_national_portal": portal,
+        "via_gsb": gsb,
+        "withdrawn": withdrawn,
+    }
     row.update(dict(zip(STAGES, stages)))
     _insert(conn, "services", row)
 
 
 def _perf(conn, agency, sid, start, end, channel, apps, done, within, median, sat, complaints, avail) -> None:
-    _insert(conn, "service_performance", {
-        "agency_id": agency, "service_id": sid, "period_start": start, "period_end": end, "channel": channel,
-        "applications": apps, "completed": done, "within_standard": within, "median_days": median,
-        "satisfaction": sat, "complaints": complaints, "availability_pct": avail})
+    _insert(
+        conn,
+        "service_performance",
+        {
+            "agency_id": agency,
+            "service_id": sid,
+            "period_start": start,
+            "period_end": end,
+            "channel": channel,
+            "applications": apps,
+            "completed": done,
+            "within_standard": within,
+            "median_days": median,
+            "satisfaction": sat,
+            "complaints": complaints,
+            "availability_pct": avail,
+        },
+    )
 
 
 def _run(conn, agency, run_id, source, started, outcome, read=None, passed=None) -> None:
-    _insert(conn, "harvest_runs", {"run_id": run_id, "agency_id": agency, "source_id": source,
-                                   "started": started, "outcome": outcome, "rows_read": read, "rows_passed": passed})
+    _insert(
+        conn,
+        "harvest_runs",
+        {
+            "run_id": run_id,
+            "agency_id": agency,
+            "source_id": source,
+            "started": started,
+            "outcome": outcome,
+            "rows_read": read,
+            "rows_passed": passed,
+        },
+    )
 
 
 def _fixture(conn: sqlite3.Connection) -> None:
@@ -81,12 +123,45 @@ def _fixture(conn: sqlite3.Connection) -> None:
     _perf(conn, "alpha", "A2", "2025-10-01", "2025-10-31", "in_person", 100, 90, None, 10, None, 5, None)
     # a quarter besides the months: alpha's grain is month, so it must count nowhere
     _perf(conn, "alpha", "A4", "2025-07-01", "2025-09-30", "online", 5000, 5000, 5000, 1, 100, 0, 100)
-    _insert(conn, "targets", {"agency_id": "alpha", "indicator": "smart_services_share", "period_start": "2025-03-21",
-                              "period_end": "2026-03-20", "target": 40, "actual": 44.4, "unit": "percent"})
-    _insert(conn, "targets", {"agency_id": "alpha", "indicator": "satisfaction", "period_start": "2025-10-01",
-                              "period_end": "2025-10-31", "target": 85, "actual": None, "unit": "percent"})
-    _insert(conn, "targets", {"agency_id": "alpha", "indicator": "digital_uptake", "period_start": "2025-01-01",
-                              "period_end": "2025-06-30", "target": 70, "actual": 71, "unit": "percent"})
+    _insert(
+        conn,
+        "targets",
+        {
+            "agency_id": "alpha",
+            "indicator": "smart_services_share",
+            "period_start": "2025-03-21",
+            "period_end": "2026-03-20",
+            "target": 40,
+            "actual": 44.4,
+            "unit": "percent",
+        },
+    )
+    _insert(
+        conn,
+        "targets",
+        {
+            "agency_id": "alpha",
+            "indicator": "satisfaction",
+            "period_start": "2025-10-01",
+            "period_end": "2025-10-31",
+            "target": 85,
+            "actual": None,
+            "unit": "percent",
+        },
+    )
+    _insert(
+        conn,
+        "targets",
+        {
+            "agency_id": "alpha",
+            "indicator": "digital_uptake",
+            "period_start": "2025-01-01",
+            "period_end": "2025-06-30",
+            "target": 70,
+            "actual": 71,
+            "unit": "percent",
+        },
+    )
     _run(conn, "alpha", "a0", "svc", "2025-10-01T08:00:00Z", "failed", 7, 0)  # superseded by a1
     _run(conn, "alpha", "a1", "svc", "2025-11-01T08:00:00Z", "ok", 7, 6)
     _run(conn, "alpha", "a2", "svc", "2025-11-20T08:00:00Z", "unchanged")  # the last good harvest
@@ -186,8 +261,12 @@ def test_division_by_zero_is_null_not_zero(conn):
     assert val(conn, "alpha", "median_days", "month", "2025-09-01") is None
     assert val(conn, "alpha", "availability", "month", "2025-09-01") == 100
     # gamma has no performance rows at all: no performance indicators rather than zeros
-    assert conn.execute("SELECT count(*) FROM indicators WHERE agency_id = 'gamma' AND indicator = 'applications'"
-                        ).fetchone()[0] == 0
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM indicators WHERE agency_id = 'gamma' AND indicator = 'applications'"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_month_window(conn):
@@ -206,8 +285,13 @@ def test_month_window(conn):
     mehr = ind(conn, "beta", "applications", "month", "2025-09-23")
     assert (mehr["period_end"], mehr["value"]) == ("2025-10-22", 600 + 400)
     # the quarter is not a month
-    assert conn.execute("SELECT count(*) FROM indicators WHERE agency_id = 'alpha' AND [window] = 'month' "
-                        "AND period_start = '2025-07-01'").fetchone()[0] == 0
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM indicators WHERE agency_id = 'alpha' AND [window] = 'month' "
+            "AND period_start = '2025-07-01'"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_last_12_months(conn):
@@ -243,8 +327,10 @@ def test_year_window(conn):
 
 def test_smart_trajectory(conn):
     # required share: 1403 -> 20%, 1404 -> 40%, ... 1407 -> 100%; one row per plan year
-    rows = conn.execute("SELECT period_start, period_end, value FROM indicators WHERE agency_id = 'alpha' "
-                        "AND indicator = 'smart_required_share' ORDER BY period_start").fetchall()
+    rows = conn.execute(
+        "SELECT period_start, period_end, value FROM indicators WHERE agency_id = 'alpha' "
+        "AND indicator = 'smart_required_share' ORDER BY period_start"
+    ).fetchall()
     assert [r[2] for r in rows] == [0.2, 0.4, 0.6, 0.8, 1.0]
     assert rows[1][:2] == ("2025-03-21", "2026-03-20")  # Jalali 1404
     y1404, y1403 = "2025-03-21", "2024-03-20"
@@ -257,11 +343,19 @@ def test_smart_trajectory(conn):
     assert val(conn, "beta", "smart_on_track", "year", y1404) == 0
     assert val(conn, "beta", "smart_gap_services", "year", y1404) == 1
     sc = card(conn, "beta")
-    assert (sc["smart_year"], sc["smart_status"], sc["smart_gap_services"], sc["smart_required_share"]) == \
-        (1404, "behind", 1, 0.4)
+    assert (sc["smart_year"], sc["smart_status"], sc["smart_gap_services"], sc["smart_required_share"]) == (
+        1404,
+        "behind",
+        1,
+        0.4,
+    )
     # 1403, the year before: no reported share for it, so today's inventory against 20%: ⌈0.2 × 4⌉ = 1 -> on track
-    assert (sc["smart_year_previous"], sc["smart_status_previous"], sc["smart_required_previous"],
-            sc["smart_basis_previous"]) == (1403, "on_track", 0.2, "inventory")
+    assert (
+        sc["smart_year_previous"],
+        sc["smart_status_previous"],
+        sc["smart_required_previous"],
+        sc["smart_basis_previous"],
+    ) == (1403, "on_track", 0.2, "inventory")
     assert val(conn, "beta", "smart_on_track", "year", y1403) == 1
     assert card(conn, "alpha")["smart_status"] == "on_track"
 
@@ -273,16 +367,36 @@ def test_the_year_before_is_judged_on_the_agency_s_reported_share(tmp_path):
     _insert(c, "agencies", {"id": "tax"})
     for n in range(9):
         _service(c, "tax", f"T{n}", (1,), smart=int(n < 4))  # 4 of 9 smart today: 44.4%
-    _insert(c, "targets", {"agency_id": "tax", "indicator": "smart_services_share", "period_start": "2025-03-21",
-                           "period_end": "2026-03-20", "target": 40, "actual": 44.4, "unit": "percent"})
+    _insert(
+        c,
+        "targets",
+        {
+            "agency_id": "tax",
+            "indicator": "smart_services_share",
+            "period_start": "2025-03-21",
+            "period_end": "2026-03-20",
+            "target": 40,
+            "actual": 44.4,
+            "unit": "percent",
+        },
+    )
     c.execute("COMMIT")
     compute_agency(c, "tax", portal=PORTAL, today=dt.date(2026, 12, 3))  # 1405: the plan requires 60%
     compute_scorecards(c)
     sc = card(c, "tax")
-    assert (sc["smart_year"], sc["smart_required_share"], sc["smart_status"], sc["smart_gap_services"]) == \
-        (1405, pytest.approx(0.6), "behind", 2)  # ⌈0.6 × 9⌉ = 6 needed, 4 smart
-    assert (sc["smart_year_previous"], sc["smart_required_previous"], sc["smart_share_previous"],
-            sc["smart_status_previous"], sc["smart_basis_previous"]) == (1404, 0.4, 0.444, "on_track", "reported")
+    assert (sc["smart_year"], sc["smart_required_share"], sc["smart_status"], sc["smart_gap_services"]) == (
+        1405,
+        pytest.approx(0.6),
+        "behind",
+        2,
+    )  # ⌈0.6 × 9⌉ = 6 needed, 4 smart
+    assert (
+        sc["smart_year_previous"],
+        sc["smart_required_previous"],
+        sc["smart_share_previous"],
+        sc["smart_status_previous"],
+        sc["smart_basis_previous"],
+    ) == (1404, 0.4, 0.444, "on_track", "reported")
     c.close()
 
 
@@ -300,8 +414,12 @@ def test_before_the_plan_nothing_to_judge(tmp_path):
     c.execute("COMMIT")
     compute_agency(c, "alpha", portal=Portal(smart_plan=SmartPlan(start_year=1405)), today=TODAY)
     compute_scorecards(c)
-    assert c.execute("SELECT count(*) FROM indicators WHERE indicator IN ('smart_on_track', 'smart_gap_services')"
-                     ).fetchone()[0] == 0
+    assert (
+        c.execute(
+            "SELECT count(*) FROM indicators WHERE indicator IN ('smart_on_track', 'smart_gap_services')"
+        ).fetchone()[0]
+        == 0
+    )
     assert card(c, "alpha")["smart_status"] is None
     c.close()
 
@@ -329,9 +447,13 @@ def test_yearly_and_quarterly_grains(tmp_path):
     _perf(c, "delta", "D1", "2024-04-01", "2025-03-31", "online", 200, 150, 100, 4, 80, 2, None)  # 365 days
     _perf(c, "delta", "D1", "2024-04-01", "2025-03-31", "in_person", 200, 200, 200, 9, None, 2, None)
     _insert(c, "agencies", {"id": "epsilon"})
-    for start, end, apps in (("2024-07-01", "2024-09-30", 10), ("2024-10-01", "2024-12-31", 20),
-                             ("2025-01-01", "2025-03-31", 30), ("2025-04-01", "2025-06-30", 40),
-                             ("2025-07-01", "2025-09-30", 50)):  # five quarters, the last four count
+    for start, end, apps in (
+        ("2024-07-01", "2024-09-30", 10),
+        ("2024-10-01", "2024-12-31", 20),
+        ("2025-01-01", "2025-03-31", 30),
+        ("2025-04-01", "2025-06-30", 40),
+        ("2025-07-01", "2025-09-30", 50),
+    ):  # five quarters, the last four count
         _perf(c, "epsilon", "E1", start, end, "online", apps, apps, apps, 1, 50, 0, None)
     c.execute("COMMIT")
     for agency in ("delta", "epsilon"):
@@ -339,15 +461,24 @@ def test_yearly_and_quarterly_grains(tmp_path):
     compute_scorecards(c)
     # delta: its latest fiscal year (midpoint 2024-09-30) lies before the reference window: no window figures, and
     # it is listed apart rather than ranked on an older year; its data ends Esfand 1403, 7 months behind Mehr 1404
-    assert c.execute("SELECT count(*) FROM indicators WHERE agency_id = 'delta' AND [window] = 'last_12_months'"
-                     ).fetchone()[0] == 0
+    assert (
+        c.execute(
+            "SELECT count(*) FROM indicators WHERE agency_id = 'delta' AND [window] = 'last_12_months'"
+        ).fetchone()[0]
+        == 0
+    )
     sc = card(c, "delta")
-    assert (sc["ranked"], sc["unranked_reason"], sc["data_months_behind"], sc["data_last_month"]) == \
-        (0, "no_data_in_window", 7, "1403-12")
+    assert (sc["ranked"], sc["unranked_reason"], sc["data_months_behind"], sc["data_last_month"]) == (
+        0,
+        "no_data_in_window",
+        7,
+        "1403-12",
+    )
     assert val(c, "delta", "applications", "year", "2023-04-01") == 100  # fiscal (Jalali) year 1402
     assert val(c, "delta", "applications", "year", "2024-04-01") == 400
-    assert c.execute("SELECT count(*) FROM indicators WHERE agency_id = 'delta' AND [window] = 'month'"
-                     ).fetchone()[0] == 0
+    assert (
+        c.execute("SELECT count(*) FROM indicators WHERE agency_id = 'delta' AND [window] = 'month'").fetchone()[0] == 0
+    )
     # epsilon: quarters; the four whose midpoints lie in the window, from 2024-10-01
     row = ind(c, "epsilon", "applications", "last_12_months")
     assert (row["period_start"], row["value"]) == ("2024-10-01", 20 + 30 + 40 + 50)
@@ -384,7 +515,8 @@ def test_data_indicators_and_score(conn):
     row = ind(conn, "alpha", "citizen_fields")
     assert (row["numerator"], row["denominator"]) == (3, 15) and row["value"] == pytest.approx((3 / 5 + 0 + 0) / 3)
     assert val(conn, "alpha", "transparency_score") == pytest.approx(
-        20 * 0.6 + 20 * 0.25 + 20 * 1 + 20 * 16 / 17 + 20 * 0.2)
+        20 * 0.6 + 20 * 0.25 + 20 * 1 + 20 * 16 / 17 + 20 * 0.2
+    )
     # beta: 2025-06-01 -> 2025-11-23 is 175 days since its harvest, yet its data (to the end of Mehr) is current
     assert val(conn, "beta", "freshness_days") == 175
     assert val(conn, "beta", "data_months_behind") == 0
@@ -399,9 +531,13 @@ def test_data_indicators_and_score(conn):
 
 
 def test_data_coverage_per_dataset(conn):
-    rows = {r[0]: r[1:] for r in conn.execute(
-        "SELECT dataset, rows, last_date, last_month, months_behind, stale, reference_month FROM data_coverage "
-        "WHERE agency_id = 'alpha'")}
+    rows = {
+        r[0]: r[1:]
+        for r in conn.execute(
+            "SELECT dataset, rows, last_date, last_month, months_behind, stale, reference_month FROM data_coverage "
+            "WHERE agency_id = 'alpha'"
+        )
+    }
     assert set(rows) == set(tables.DATASET_TABLES)
     assert rows["service_performance"] == (7, "2025-10-31", "1404-07", 0, 0, "1404-07")
     # targets are yearly: 1404 ends 2026-03-20, in the future, so nothing is behind
@@ -412,8 +548,11 @@ def test_data_coverage_per_dataset(conn):
 def test_scorecard_copies_indicator_rows(conn):
     sc = card(conn, "alpha")
     assert sc["services"] == 5 and sc["share_smart"] == 0.4 and sc["applications_12m"] == 500
-    assert (sc["period_start_12m"], sc["period_end_12m"], sc["reference_month"]) == ("2024-10-22", "2025-10-22",
-                                                                                      "1404-07")
+    assert (sc["period_start_12m"], sc["period_end_12m"], sc["reference_month"]) == (
+        "2024-10-22",
+        "2025-10-22",
+        "1404-07",
+    )
     assert sc["satisfaction_12m"] == 80 and sc["complaints_per_1000_12m"] == 22 and sc["median_days_12m"] == 2
     assert (sc["ranked"], sc["unranked_reason"], sc["window_months_covered"]) == (1, None, 3)
     assert sc["computed_at"]
@@ -475,8 +614,9 @@ def test_definitions_cover_what_is_computed(conn):
     assert {n for n in names if not n.startswith("target:")} == {d.name for d in DEFINITIONS} - {"target:<indicator>"}
     units = dict(conn.execute("SELECT DISTINCT indicator, unit FROM indicators WHERE indicator NOT LIKE 'target:%'"))
     assert all(units[n] == BY_NAME[n].unit for n in units)
-    windows = set(conn.execute(
-        "SELECT DISTINCT indicator, [window] FROM indicators WHERE indicator NOT LIKE 'target:%'"))
+    windows = set(
+        conn.execute("SELECT DISTINCT indicator, [window] FROM indicators WHERE indicator NOT LIKE 'target:%'")
+    )
     assert all(w in BY_NAME[n].windows for n, w in windows)
 
 

@@ -7,25 +7,27 @@ import hashlib
 import io
 import json
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from faultserver import Request, respond
 
 from shafaf.config import registry
+from shafaf.config.registry import Source
 from shafaf.core.datadir import DataDir
 from shafaf.core.errors import HarvestError
+from shafaf.core.models import Outcome, Reason
 from shafaf.harvest.net.fetch import FetchPolicy
 from shafaf.harvest.runner import harvest
 from shafaf.harvest.sources import for_kind
 from shafaf.harvest.sources.base import HarvestContext
 from shafaf.harvest.sources.jsonapi import JsonApiHarvester, resolve_headers
-from shafaf.core.models import Outcome, Reason
-from shafaf.config.registry import Source
 
-POLICY = FetchPolicy(deadline_s=3, connect_timeout_s=1, read_timeout_s=1, retries=0, backoff_s=0.01,
-                     allow_private_networks=True)
+POLICY = FetchPolicy(
+    deadline_s=3, connect_timeout_s=1, read_timeout_s=1, retries=0, backoff_s=0.01, allow_private_networks=True
+)
 CTX = HarvestContext(policy=POLICY)
 TOKEN = "gsb-7f2a9c-very-secret-token"
 ENV = "SHAFAF_TEST_GSB_TOKEN"
@@ -48,7 +50,9 @@ def api(handler: Handler):
             respond(401, b'{"error": "unauthorized"}', JSON)(conn, request)
             return
         status, body = handler(request)
-        respond(status, body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode(), JSON)(conn, request)
+        respond(status, body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode(), JSON)(
+            conn, request
+        )
 
     return behaviour
 
@@ -86,11 +90,12 @@ def assert_no_secret_under(folder: Path) -> None:
 def test_page_pagination_with_a_size_stops_at_a_short_page(fault_server, tmp_path):
     def handler(request: Request):
         page, size = int(request.query["page"]), int(request.query["per_page"])
-        return 200, {"data": {"items": RECORDS[(page - 1) * size: page * size], "page": page}}
+        return 200, {"data": {"items": RECORDS[(page - 1) * size : page * size], "page": page}}
 
     url = fault_server.add("/api/services", api(handler))
-    src = source(url + "?lang=fa", records="data.items",
-                 pagination={"style": "page", "size_param": "per_page", "size": 2})
+    src = source(
+        url + "?lang=fa", records="data.items", pagination={"style": "page", "size_param": "per_page", "size": 2}
+    )
     got = for_kind("jsonapi").capture(src, tmp_path, CTX)
     assert [r.query for r in fault_server.requests] == [
         {"lang": "fa", "page": str(n), "per_page": "2"} for n in (1, 2, 3)
@@ -99,14 +104,21 @@ def test_page_pagination_with_a_size_stops_at_a_short_page(fault_server, tmp_pat
     assert got.path == tmp_path / "records.csv" and got.format == "csv" and got.status == 200
     assert got.url == url + "?lang=fa"
     assert got.sha256 == hashlib.sha256(got.path.read_bytes()).hexdigest() and got.bytes == got.path.stat().st_size
-    assert rows(got.path) == [["service_id", "name_en", "days"]] + [[r["service_id"], r["name_en"], str(r["days"])] for r in RECORDS]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["page-0001.json", "page-0002.json", "page-0003.json", "records.csv"]
+    assert rows(got.path) == [["service_id", "name_en", "days"]] + [
+        [r["service_id"], r["name_en"], str(r["days"])] for r in RECORDS
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "page-0001.json",
+        "page-0002.json",
+        "page-0003.json",
+        "records.csv",
+    ]
     assert json.loads((tmp_path / "page-0003.json").read_bytes()) == {"data": {"items": RECORDS[4:], "page": 3}}
     assert_no_secret_under(tmp_path)
 
 
 def test_page_pagination_without_a_size_stops_at_an_empty_page(fault_server, tmp_path):
-    url = fault_server.add("/api", api(lambda r: (200, RECORDS[(int(r.query["p"]) * 2): (int(r.query["p"]) * 2) + 2])))
+    url = fault_server.add("/api", api(lambda r: (200, RECORDS[(int(r.query["p"]) * 2) : (int(r.query["p"]) * 2) + 2])))
     got = capture(source(url, pagination={"style": "page", "param": "p", "start": 0}), tmp_path)
     assert [r.query["p"] for r in fault_server.requests] == ["0", "1", "2", "3"]
     assert len(rows(got.path)) == 1 + len(RECORDS)
@@ -115,11 +127,15 @@ def test_page_pagination_without_a_size_stops_at_an_empty_page(fault_server, tmp
 def test_offset_pagination(fault_server, tmp_path):
     def handler(request: Request):
         offset, limit = int(request.query["offset"]), int(request.query["limit"])
-        return 200, {"results": RECORDS[offset: offset + limit], "total": len(RECORDS)}
+        return 200, {"results": RECORDS[offset : offset + limit], "total": len(RECORDS)}
 
     url = fault_server.add("/api/services", api(handler))
     got = capture(source(url, records="results", pagination={"style": "offset", "size": 2}), tmp_path)
-    assert [(r.query["offset"], r.query["limit"]) for r in fault_server.requests] == [("0", "2"), ("2", "2"), ("4", "2")]
+    assert [(r.query["offset"], r.query["limit"]) for r in fault_server.requests] == [
+        ("0", "2"),
+        ("2", "2"),
+        ("4", "2"),
+    ]
     assert [row[0] for row in rows(got.path)[1:]] == ["S1", "S2", "S3", "S4", "S5"]
 
 
@@ -134,7 +150,11 @@ def test_next_link_pagination_follows_relative_and_absolute_links(fault_server, 
 
     url = fault_server.add("/v1/services", api(handler))
     got = capture(source(url, records="items", pagination={"style": "next", "next": "links.next"}), tmp_path)
-    assert [r.target for r in fault_server.requests] == ["/v1/services", "/v1/services?cursor=a", "/v1/services?cursor=b"]
+    assert [r.target for r in fault_server.requests] == [
+        "/v1/services",
+        "/v1/services?cursor=a",
+        "/v1/services?cursor=b",
+    ]
     assert len(rows(got.path)) == 6
     assert_no_secret_under(tmp_path)
 
@@ -158,10 +178,12 @@ def test_more_pages_than_max_pages_is_refused(fault_server, tmp_path):
 
 
 def test_every_next_link_goes_through_the_guarded_fetch(fault_server, tmp_path):
-    for n, (link, reason) in enumerate([
-        ("file:///etc/passwd", Reason.SCHEME_BLOCKED),
-        ("http://169.254.169.254/latest/meta-data/", Reason.DESTINATION_BLOCKED),
-    ]):
+    for n, (link, reason) in enumerate(
+        [
+            ("file:///etc/passwd", Reason.SCHEME_BLOCKED),
+            ("http://169.254.169.254/latest/meta-data/", Reason.DESTINATION_BLOCKED),
+        ]
+    ):
         url = fault_server.add(f"/evil{n}", api(lambda r, link=link: (200, {"items": RECORDS[:1], "next": link})))
         error = failure(source(url, records="items", pagination={"style": "next", "next": "next"}), tmp_path / str(n))
         assert error.reason == reason
@@ -203,11 +225,16 @@ def test_a_rejected_token_is_http_401_and_the_token_is_not_in_the_message(fault_
 
 def test_the_secret_reaches_no_run_record_or_state(fault_server, tmp_path):
     """End to end through the runner: the run's folder, run.json and state.db hold no token."""
-    services = [{"service_id": "S1", "name_fa": "صدور گواهی", "name_en": "Certificate", "audience": "citizens"},
-                {"service_id": "S2", "name_fa": "استعلام", "name_en": "Inquiry", "audience": "businesses"}]
-    url = fault_server.add("/gsb/services", api(lambda r: (200, {"result": {"rows": services if r.query["page"] == "1" else []}})))
+    services = [
+        {"service_id": "S1", "name_fa": "صدور گواهی", "name_en": "Certificate", "audience": "citizens"},
+        {"service_id": "S2", "name_fa": "استعلام", "name_en": "Inquiry", "audience": "businesses"},
+    ]
+    url = fault_server.add(
+        "/gsb/services", api(lambda r: (200, {"result": {"rows": services if r.query["page"] == "1" else []}}))
+    )
     path = tmp_path / "agencies.yml"
-    path.write_text(textwrap.dedent(f"""\
+    path.write_text(
+        textwrap.dedent(f"""\
         portal:
           allow_private_networks: true
           fetch_deadline_s: 3
@@ -224,7 +251,9 @@ def test_the_secret_reaches_no_run_record_or_state(fault_server, tmp_path):
                 records: result.rows
                 headers: {{Authorization: "Bearer ${{{ENV}}}"}}
                 pagination: {{style: page}}
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     reg = registry.load(path)
     data = DataDir(tmp_path / "var")
     runs = harvest(reg.agencies, registry=reg, data=data)
@@ -279,8 +308,10 @@ def test_an_html_page_is_unexpected_content(fault_server, tmp_path):
 
 def test_nested_values_become_json_text_and_columns_are_the_union_of_keys(fault_server, tmp_path):
     pages = {
-        "1": [{"id": 1, "name": "الف", "tags": ["x", "y"], "active": True},
-              {"id": 2, "address": {"city": "تهران", "zip": None}, "active": False, "score": 1.5}],
+        "1": [
+            {"id": 1, "name": "الف", "tags": ["x", "y"], "active": True},
+            {"id": 2, "address": {"city": "تهران", "zip": None}, "active": False, "score": 1.5},
+        ],
         "2": [{"id": 3, "note": None, "extra": "new column\non two lines"}],
         "3": [],
     }

@@ -37,8 +37,10 @@ def _old_shafaf(public_db: Path, script: str) -> None:
 def _keyless(table: str) -> str:
     """SQL turning ``table`` into the rowid table without keys that Shafaf published before issue 20."""
     columns = ", ".join(f"[{c}] {t}" for c, t in tables.columns(table).items())
-    return (f"CREATE TABLE old_{table} ({columns}); INSERT INTO old_{table} SELECT * FROM [{table}]; "
-            f"DROP TABLE [{table}]; ALTER TABLE old_{table} RENAME TO [{table}];")
+    return (
+        f"CREATE TABLE old_{table} ({columns}); INSERT INTO old_{table} SELECT * FROM [{table}]; "
+        f"DROP TABLE [{table}]; ALTER TABLE old_{table} RENAME TO [{table}];"
+    )
 
 
 def test_every_dataset_table_has_its_schemas_primary_and_foreign_keys(reg, data) -> None:
@@ -49,8 +51,10 @@ def test_every_dataset_table_has_its_schemas_primary_and_foreign_keys(reg, data)
         assert list(pk) == standard.primary_key(kind), kind
         assert keys.ForeignKey(("agency_id",), "agencies", ("id",)) in fks
         for fk in standard.load_schema(kind).get("foreignKeys", []):
-            assert keys.ForeignKey(tuple(fk["fields"]), fk["reference"]["resource"],
-                                   tuple(fk["reference"]["fields"])) in fks
+            assert (
+                keys.ForeignKey(tuple(fk["fields"]), fk["reference"]["resource"], tuple(fk["reference"]["fields"]))
+                in fks
+            )
     assert ddl.declared_keys(conn, "agencies")[0] == ("id",)
     assert ddl.declared_keys(conn, "harvest_runs")[0] == ("run_id",)
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []  # the published rows keep their keys
@@ -86,14 +90,19 @@ def test_an_older_keyless_database_gets_its_keys_on_the_next_publish(reg, data) 
         assert list(ddl.declared_keys(db.conn, kind)[0]) == standard.primary_key(kind)
         after = sorted(db.execute(f"SELECT * FROM [{kind}] WHERE agency_id = 'alpha'").fetchall())
         assert after == [r for r in before[kind] if r[0] == "alpha"], kind
-    assert {tuple(i.columns) for i in db["service_performance"].indexes} >= {("agency_id", "period_start", "period_end")}
+    assert {tuple(i.columns) for i in db["service_performance"].indexes} >= {
+        ("agency_id", "period_start", "period_end")
+    }
 
 
 def test_rows_that_break_a_key_keep_the_table_as_it_was_and_lose_nothing(reg, data) -> None:
     db = _published(reg, data)
     count = db["service_performance"].count
-    _old_shafaf(data.public_db, _keyless("service_performance")
-                + "INSERT INTO service_performance SELECT * FROM service_performance WHERE agency_id = 'alpha' LIMIT 1;")
+    _old_shafaf(
+        data.public_db,
+        _keyless("service_performance")
+        + "INSERT INTO service_performance SELECT * FROM service_performance WHERE agency_id = 'alpha' LIMIT 1;",
+    )
     beta = [a for a in reg.agencies if a.id == "beta"]
     assert all(r.ok for r in publish(beta, registry=reg, data=data))
     db = sqlite_utils.Database(data.public_db)

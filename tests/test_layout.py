@@ -17,26 +17,31 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "shafaf"
 MAX_LINES = 400
 # Modules being split by the issue that reworks them (each entry is removed by the commit that splits it).
-PENDING_SPLIT: dict[str, str] = {
-}
+PENDING_SPLIT: dict[str, str] = {}
 
 # Floors, from the ground up. A package may import only packages of a lower floor, and those listed for it.
 FLOORS: dict[str, int] = {
-    "core": 0, "normalize": 0,
+    "core": 0,
+    "normalize": 0,
     "standard": 1,
     "config": 2,
     "state": 3,
     "validate": 4,
     "stage": 5,
-    "harvest": 6, "publish": 6,
-    "schedule": 7, "datasette_plugins": 7,
+    "harvest": 6,
+    "publish": 6,
+    "schedule": 7,
+    "datasette_plugins": 7,
     "cli": 8,
 }
 MAY_NOT = {
     ("normalize", "core"),  # pure functions: nothing of ours
-    ("publish", "harvest"), ("harvest", "publish"),
-    ("datasette_plugins", "harvest"), ("datasette_plugins", "schedule"),
-    ("datasette_plugins", "validate"), ("datasette_plugins", "stage"),
+    ("publish", "harvest"),
+    ("harvest", "publish"),
+    ("datasette_plugins", "harvest"),
+    ("datasette_plugins", "schedule"),
+    ("datasette_plugins", "validate"),
+    ("datasette_plugins", "stage"),
 }
 # The pure functions of ``normalize`` raise the one exception tree's PeriodError, and import nothing else of ours.
 NORMALIZE_MAY_USE = {"shafaf.core.errors"}
@@ -84,9 +89,12 @@ def _is_module(dotted: str) -> bool:
 
 
 def test_no_module_is_past_400_lines():
-    big = {str(p.relative_to(ROOT)): n for p in PACKAGE.rglob("*.py")
-           if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
-           and str(p.relative_to(ROOT)) not in PENDING_SPLIT}
+    big = {
+        str(p.relative_to(ROOT)): n
+        for p in PACKAGE.rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+        and str(p.relative_to(ROOT)) not in PENDING_SPLIT
+    }
     assert big == {}, "split these by the noun they own (never into utils.py)"
 
 
@@ -103,8 +111,8 @@ def test_every_import_runs_down_the_floors():
             if (here, there) in MAY_NOT:
                 wrong.append(f"{module} -> {target} (never)")
             elif FLOORS[there] >= FLOORS[here] and not (
-                    here == "datasette_plugins" and there == "publish"
-                    and target.split(".")[2] in WEB_MAY_USE_FROM_PUBLISH):
+                here == "datasette_plugins" and there == "publish" and target.split(".")[2] in WEB_MAY_USE_FROM_PUBLISH
+            ):
                 wrong.append(f"{module} -> {target} (floor {FLOORS[here]} to floor {FLOORS[there]})")
     assert wrong == [], "\n".join(wrong)
 
@@ -120,7 +128,7 @@ def test_there_is_no_import_cycle():
             if nxt not in graph:
                 continue
             if seen.get(nxt) == 1:
-                cycles.append(path[path.index(nxt):] + [nxt])
+                cycles.append(path[path.index(nxt) :] + [nxt])
             elif nxt not in seen:
                 visit(nxt, path + [nxt])
         seen[node] = 2

@@ -17,7 +17,6 @@ import socket
 from pathlib import Path
 
 import pytest
-
 from cli_child import file_registry, run
 
 GOOD = "service_id,name_fa,name_en\nS1,خدمت,One\n"
@@ -94,8 +93,11 @@ def test_permission_denied_is_named(tmp_path):
     (tmp_path / "locked").chmod(0o000)
     try:
         reg = file_registry(tmp_path, {"alpha": "locked/services.csv"})
-        result = run(["harvest", "--json", "--registry", str(reg), "--data-dir", str(tmp_path / "var")],
-                     without_dac=os.geteuid() == 0, timeout=60)
+        result = run(
+            ["harvest", "--json", "--registry", str(reg), "--data-dir", str(tmp_path / "var")],
+            without_dac=os.geteuid() == 0,
+            timeout=60,
+        )
         validated = run(["validate", str(tmp_path / "locked" / "services.csv")], without_dac=os.geteuid() == 0)
     finally:
         (tmp_path / "locked").chmod(0o755)
@@ -135,10 +137,21 @@ def test_shafaf_validate_of_a_folder_skips_what_cannot_be_read(tmp_path):
     report = json.loads(result.stdout)
     assert [f["file"] for f in report["files"]] == ["services.csv"]
     assert sorted(report["skipped"], key=lambda s: s["file"]) == [
-        {"file": "service_performance.csv", "reason": "unreadable"}, {"file": "targets.csv", "reason": "unreadable"}]
-    (folder / "datapackage.json").write_text(json.dumps({"resources": [
-        {"name": "services", "path": "services.csv"}, {"name": "targets", "path": "targets.csv"},
-        {"name": "activities", "path": "gone.csv"}]}), encoding="utf-8")
+        {"file": "service_performance.csv", "reason": "unreadable"},
+        {"file": "targets.csv", "reason": "unreadable"},
+    ]
+    (folder / "datapackage.json").write_text(
+        json.dumps(
+            {
+                "resources": [
+                    {"name": "services", "path": "services.csv"},
+                    {"name": "targets", "path": "targets.csv"},
+                    {"name": "activities", "path": "gone.csv"},
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
     report = json.loads(run(["validate", str(folder), "--json"], timeout=30).stdout)
     assert {s["file"]: s["reason"] for s in report["skipped"]} == {"targets.csv": "unreadable", "gone.csv": "missing"}
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from cli_child import file_registry, run
 from served import served
+
 from shafaf.core.public_message import MAX_CHARS, bounded, listing, without_paths
 
 
@@ -58,16 +58,23 @@ def test_a_very_wide_file_gives_a_short_message(tmp_path, columns, reason):
 
 def test_twenty_thousand_columns_of_one_name_cost_no_memory(tmp_path):
     """frictionless copies the header into each duplicate-label error: 9.4 GB and 7 minutes before the width cap."""
-    (tmp_path / "services.csv").write_text("service_id,name_en," + ",".join(["dup"] * 20_000) + "\nS1,One,"
-                                           + ",".join(["x"] * 20_000) + "\n", encoding="utf-8")
+    (tmp_path / "services.csv").write_text(
+        "service_id,name_en," + ",".join(["dup"] * 20_000) + "\nS1,One," + ",".join(["x"] * 20_000) + "\n",
+        encoding="utf-8",
+    )
     reg = file_registry(tmp_path, {"alpha": "services.csv"})
     result = run(["harvest", "--json", "--registry", str(reg), "--data-dir", str(tmp_path / "var")], timeout=60)
     (record,) = result.runs()
     assert record["reason"] == "structure" and result.peak_mb < 200, (record, result.peak_mb)
 
 
-JSON_TABLES = {"empty": b"[]", "truncated": b'[{"service_id": "S1"}, {"service_id": "S2"',
-               "garbage": b'[{"service_id": "S1"} x]', "scalars": b"[1, 2, 3]", "object": b'{"service_id": "S1"}'}
+JSON_TABLES = {
+    "empty": b"[]",
+    "truncated": b'[{"service_id": "S1"}, {"service_id": "S2"',
+    "garbage": b'[{"service_id": "S1"} x]',
+    "scalars": b"[1, 2, 3]",
+    "object": b'{"service_id": "S1"}',
+}
 
 
 @pytest.mark.parametrize("relative", [False, True], ids=["absolute data dir", "relative data dir"])
@@ -83,25 +90,37 @@ def test_no_message_names_a_path_of_the_data_folder(tmp_path, relative):
     runs = {r["agency_id"]: r for r in harvest_json(reg, data_dir, cwd=tmp_path)}
     assert runs["truncated"]["reason"] == runs["garbage"]["reason"] == "invalid_json"
     assert runs["empty"]["reason"] == "empty"
-    assert run(["publish", "--registry", str(reg), "--data-dir", data_dir, "--no-downloads"], cwd=tmp_path).returncode == 0
+    assert (
+        run(["publish", "--registry", str(reg), "--data-dir", data_dir, "--no-downloads"], cwd=tmp_path).returncode == 0
+    )
     leaks = [str(tmp_path / "var"), "var/raw", "var/packages", "/raw/"]
     texts = published_texts(tmp_path / "var" / "shafaf.db")
     assert not [t for t in texts if any(leak in t for leak in leaks)]
     for record in runs.values():
         assert not any(leak in record["message"] for leak in leaks), record["message"]
-    with served(reg, tmp_path / "var", tmp_path / "serve.log") as base, httpx.Client(base_url=base, timeout=30) as client:
-        for page in ["/feed.atom", "/agencies/truncated", "/agencies/empty/feed.atom", "/quality",
-                     "/shafaf/harvest_runs.json?_shape=array", "/shafaf/validation_errors.json?_shape=array",
-                     "/api/3/action/package_search"]:
+    with (
+        served(reg, tmp_path / "var", tmp_path / "serve.log") as base,
+        httpx.Client(base_url=base, timeout=30) as client,
+    ):
+        for page in [
+            "/feed.atom",
+            "/agencies/truncated",
+            "/agencies/empty/feed.atom",
+            "/quality",
+            "/shafaf/harvest_runs.json?_shape=array",
+            "/shafaf/validation_errors.json?_shape=array",
+            "/api/3/action/package_search",
+        ]:
             answer = client.get(page)
             assert answer.status_code == 200, page
             assert not any(leak in answer.text for leak in leaks), (page, answer.text[:2000])
 
 
 def test_removed_bidi_controls_and_nul_are_noted_row_by_row(tmp_path):
-    (tmp_path / "services.csv").write_bytes("service_id,name_fa,name_en\nS1,\u202eخدمت,One\x00x\nS2,دو,Two\n"
-                                            .encode("utf-8") + "".join(f"S{i},\u202eنام {i},N{i}\n" for i in range(3, 300))
-                                            .encode("utf-8"))
+    (tmp_path / "services.csv").write_bytes(
+        "service_id,name_fa,name_en\nS1,\u202eخدمت,One\x00x\nS2,دو,Two\n".encode("utf-8")
+        + "".join(f"S{i},\u202eنام {i},N{i}\n" for i in range(3, 300)).encode("utf-8")
+    )
     result = run(["validate", str(tmp_path / "services.csv"), "--json"])
     report = json.loads(result.stdout)
     assert report["valid"] and report["changes_total"] == 299
@@ -119,9 +138,13 @@ def test_removed_bidi_controls_and_nul_are_noted_row_by_row(tmp_path):
 
 
 def test_an_agency_name_cannot_reverse_the_page_title(tmp_path):
-    (tmp_path / "national.csv").write_text("dept,dept_name,code,title\n"
-                                           "gamma,\u202eGamma Agency,G1,Gamma service\n", encoding="utf-8")
-    reg = file_registry(tmp_path, {}, extra=textwrap.dedent("""\
+    (tmp_path / "national.csv").write_text(
+        "dept,dept_name,code,title\ngamma,\u202eGamma Agency,G1,Gamma service\n", encoding="utf-8"
+    )
+    reg = file_registry(
+        tmp_path,
+        {},
+        extra=textwrap.dedent("""\
           - id: national
             name_fa: دفتر ملی
             name_en: "\u202eNational Office"
@@ -132,12 +155,21 @@ def test_an_agency_name_cannot_reverse_the_page_title(tmp_path):
                 agency_column: dept
                 new_agencies: {name_en: dept_name}
                 fields: {agency_id: dept, service_id: code, name_en: title}
-        """))
+        """),
+    )
     harvest_json(reg, tmp_path / "var")
-    assert run(["publish", "--registry", str(reg), "--data-dir", str(tmp_path / "var"), "--no-downloads"]).returncode == 0
-    with served(reg, tmp_path / "var", tmp_path / "serve.log") as base, httpx.Client(base_url=base, timeout=30) as client:
-        for page, name in [("/agencies/gamma?lang=en", "\u202eGamma Agency"), ("/agencies/national?lang=en", "\u202eNational Office"),
-                           ("/agencies/gamma/services/G1?lang=en", "\u202eGamma Agency")]:
+    assert (
+        run(["publish", "--registry", str(reg), "--data-dir", str(tmp_path / "var"), "--no-downloads"]).returncode == 0
+    )
+    with (
+        served(reg, tmp_path / "var", tmp_path / "serve.log") as base,
+        httpx.Client(base_url=base, timeout=30) as client,
+    ):
+        for page, name in [
+            ("/agencies/gamma?lang=en", "\u202eGamma Agency"),
+            ("/agencies/national?lang=en", "\u202eNational Office"),
+            ("/agencies/gamma/services/G1?lang=en", "\u202eGamma Agency"),
+        ]:
             html = client.get(page)
             assert html.status_code == 200, page
             title = html.text.split("<title>", 1)[1].split("</title>", 1)[0]

@@ -14,7 +14,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from cli_child import file_registry, run
 
 HEADER = "service_id,name_fa,name_en\n"
@@ -34,27 +33,67 @@ def utf8(text: str) -> bytes:
 
 # id: (bytes before the bad part, the bad part and the rest, declared, words the message must hold)
 FILES = {
-    "ASCII with caf\\xe9 \\xed\\xa0\\x80": (utf8(HEADER + ASCII_ROWS), b"S99,caf\xe9 \xed\xa0\x80,Cafe\n", None,
-                                         ["neither UTF-8 nor Windows-1256", "byte E9", "café"]),
-    "UTF-8 with one Windows-1256 row": (utf8(HEADER + PERSIAN_ROWS), cp1256(ODD), None,
-                                        ["mixes encodings", "rest of the file is UTF-8", "ویژه".replace("ی", "ي")]),
-    "Windows-1256 with one UTF-8 row": (cp1256(HEADER + PERSIAN_ROWS), utf8(ODD), None,
-                                        ["mixes encodings", "this line is UTF-8", "one encoding"]),
-    "Latin-1 in a UTF-8 file": (utf8(HEADER + PERSIAN_ROWS), "S99,café,Cafe\n".encode("latin-1"), None,
-                                ["mixes encodings", "byte E9"]),
-    "CESU-8 surrogates": (utf8(HEADER + PERSIAN_ROWS), b"S99,\xed\xa0\xbd\xed\xb8\x80 emoji,X\n", None,
-                          ["surrogate", "ED A0 BD", "utf8mb4"]),
+    "ASCII with caf\\xe9 \\xed\\xa0\\x80": (
+        utf8(HEADER + ASCII_ROWS),
+        b"S99,caf\xe9 \xed\xa0\x80,Cafe\n",
+        None,
+        ["neither UTF-8 nor Windows-1256", "byte E9", "café"],
+    ),
+    "UTF-8 with one Windows-1256 row": (
+        utf8(HEADER + PERSIAN_ROWS),
+        cp1256(ODD),
+        None,
+        ["mixes encodings", "rest of the file is UTF-8", "ویژه".replace("ی", "ي")],
+    ),
+    "Windows-1256 with one UTF-8 row": (
+        cp1256(HEADER + PERSIAN_ROWS),
+        utf8(ODD),
+        None,
+        ["mixes encodings", "this line is UTF-8", "one encoding"],
+    ),
+    "Latin-1 in a UTF-8 file": (
+        utf8(HEADER + PERSIAN_ROWS),
+        "S99,café,Cafe\n".encode("latin-1"),
+        None,
+        ["mixes encodings", "byte E9"],
+    ),
+    "CESU-8 surrogates": (
+        utf8(HEADER + PERSIAN_ROWS),
+        b"S99,\xed\xa0\xbd\xed\xb8\x80 emoji,X\n",
+        None,
+        ["surrogate", "ED A0 BD", "utf8mb4"],
+    ),
     "overlong UTF-8": (utf8(HEADER + PERSIAN_ROWS), b"S99,a\xc0\xafb,X\n", None, ["overlong", "C0 AF"]),
-    "a character cut off at the end": (utf8(HEADER + PERSIAN_ROWS), utf8("S99,خدمت")[:-1], None,
-                                       ["cut short", "incomplete"]),
-    "UTF-16 with an odd byte count": ((HEADER + PERSIAN_ROWS).encode("utf-16")[:-1], b"", None,
-                                      ["odd number of bytes", "cut short"]),
-    "UTF-16 without a BOM, odd": ((HEADER + PERSIAN_ROWS).encode("utf-16-le")[:-1], b"", None,
-                                  ["odd number of bytes", "UTF-16 without a byte-order mark"]),
-    "declared UTF-8, one Windows-1256 row": (utf8(HEADER + PERSIAN_ROWS), cp1256(ODD), "utf-8",
-                                             ["declared in the registry", "mixes encodings"]),
-    "declared Windows-1256, one UTF-8 row": (cp1256(HEADER + PERSIAN_ROWS), utf8(ODD), "cp1256",
-                                             ["declared in the registry", "this line is UTF-8"]),
+    "a character cut off at the end": (
+        utf8(HEADER + PERSIAN_ROWS),
+        utf8("S99,خدمت")[:-1],
+        None,
+        ["cut short", "incomplete"],
+    ),
+    "UTF-16 with an odd byte count": (
+        (HEADER + PERSIAN_ROWS).encode("utf-16")[:-1],
+        b"",
+        None,
+        ["odd number of bytes", "cut short"],
+    ),
+    "UTF-16 without a BOM, odd": (
+        (HEADER + PERSIAN_ROWS).encode("utf-16-le")[:-1],
+        b"",
+        None,
+        ["odd number of bytes", "UTF-16 without a byte-order mark"],
+    ),
+    "declared UTF-8, one Windows-1256 row": (
+        utf8(HEADER + PERSIAN_ROWS),
+        cp1256(ODD),
+        "utf-8",
+        ["declared in the registry", "mixes encodings"],
+    ),
+    "declared Windows-1256, one UTF-8 row": (
+        cp1256(HEADER + PERSIAN_ROWS),
+        utf8(ODD),
+        "cp1256",
+        ["declared in the registry", "this line is UTF-8"],
+    ),
 }
 
 
@@ -99,11 +138,17 @@ def test_shafaf_validate_says_the_same(tmp_path, case):
     assert all(word in report["fatal_message"] for word in words) and "row 31" in report["fatal_message"]
 
 
-@pytest.mark.parametrize("data, declared", [
-    (cp1256(HEADER + PERSIAN_ROWS), None), (cp1256(HEADER + PERSIAN_ROWS), "cp1256"),
-    (utf8(HEADER + PERSIAN_ROWS), None), (utf8(HEADER + PERSIAN_ROWS), "utf-8"),
-    ((HEADER + PERSIAN_ROWS).encode("utf-16"), None),
-], ids=["windows-1256", "windows-1256 declared", "utf-8", "utf-8 declared", "utf-16"])
+@pytest.mark.parametrize(
+    "data, declared",
+    [
+        (cp1256(HEADER + PERSIAN_ROWS), None),
+        (cp1256(HEADER + PERSIAN_ROWS), "cp1256"),
+        (utf8(HEADER + PERSIAN_ROWS), None),
+        (utf8(HEADER + PERSIAN_ROWS), "utf-8"),
+        ((HEADER + PERSIAN_ROWS).encode("utf-16"), None),
+    ],
+    ids=["windows-1256", "windows-1256 declared", "utf-8", "utf-8 declared", "utf-16"],
+)
 def test_a_file_wholly_in_one_encoding_still_passes(tmp_path, data, declared):
     (tmp_path / "services.csv").write_bytes(data)
     reg = registry_for(tmp_path, declared)

@@ -23,15 +23,21 @@ ROOT = Path(__file__).resolve().parent.parent / "shafaf"
 
 # A literal -> the only modules that may write it (and why, where it is not the owner).
 OWNERS = {
-    "[a-z0-9-]{1,64}": {"core/ids.py",
-                        "validate/messages.py"},  # the Table Schemas' pattern, named for a reader (not a check)
+    "[a-z0-9-]{1,64}": {
+        "core/ids.py",
+        "validate/messages.py",
+    },  # the Table Schemas' pattern, named for a reader (not a check)
     '".tsv": "csv"': {"core/formats.py"},
     '{"INTEGER": int': {"standard/__init__.py"},
-    'execute("BEGIN IMMEDIATE")': {"core/durable.py",
-                                   "publish/writer.py"},  # an agency's publish, which reports instead of raising
-    "os.replace(": {"core/durable.py",
-                    "publish/dbfile.py",  # the version swap: a link renamed over the served one
-                    "publish/exports.py"},  # a set of files renamed together once all are complete
+    'execute("BEGIN IMMEDIATE")': {
+        "core/durable.py",
+        "publish/writer.py",
+    },  # an agency's publish, which reports instead of raising
+    "os.replace(": {
+        "core/durable.py",
+        "publish/dbfile.py",  # the version swap: a link renamed over the served one
+        "publish/exports.py",
+    },  # a set of files renamed together once all are complete
     ".fromgregorian(date=day).year": {"normalize/periods.py"},  # fiscal_year
     'FORMATS = ("csv", "xlsx", "json")': set(),
 }
@@ -60,11 +66,17 @@ def test_the_registry_harvesters_and_validate_read_one_list_of_formats():
     assert REGISTRY_FORMATS is FORMATS and DATA_FORMATS is FORMAT_BY_SUFFIX
     assert set(FORMAT_BY_SUFFIX.values()) == set(FORMATS)
     assert [format_of_name(n) for n in ("a.CSV", "b.xlsx", "c.json", "d.tsv", "download?id=3")] == [
-        "csv", "xlsx", "json", "csv", "csv"]
+        "csv",
+        "xlsx",
+        "json",
+        "csv",
+        "csv",
+    ]
 
 
-@pytest.mark.parametrize("day, year", [("2024-03-19", 1402), ("2024-03-20", 1403), ("2025-03-20", 1403),
-                                       ("2025-03-21", 1404)])
+@pytest.mark.parametrize(
+    "day, year", [("2024-03-19", 1402), ("2024-03-20", 1403), ("2025-03-20", 1403), ("2025-03-21", 1404)]
+)
 def test_the_fiscal_year_is_the_jalali_year_for_the_publisher_the_plan_and_the_pages(day, year):
     from shafaf.datasette_plugins.i18n import fiscal_year_label
     from shafaf.publish.smart_plan import jalali_year_of

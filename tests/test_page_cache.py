@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from publishing import AGENCIES, write_package, write_registry
+
 from shafaf.core.datadir import DataDir
+from shafaf.datasette_plugins.app import make_datasette
 from shafaf.datasette_plugins.pages import page_cache
 from shafaf.publish.writer import publish
-from shafaf.datasette_plugins.app import make_datasette
 
 
 @pytest.fixture
@@ -77,10 +77,10 @@ def test_a_page_is_drawn_again_once_it_is_older_than_its_age(portal, monkeypatch
     monkeypatch.setattr(page_cache.time, "monotonic", lambda: clock[0])
     page_cache.clear()
     get(ds, "/agencies/alpha")
-    (kept_at, *_), = page_cache._entries.values()
+    ((kept_at, *_),) = page_cache._entries.values()
     clock[0] += page_cache.MAX_AGE_S + 1
     get(ds, "/agencies/alpha")
-    (drawn_at, *_), = page_cache._entries.values()
+    ((drawn_at, *_),) = page_cache._entries.values()
     assert drawn_at == kept_at + page_cache.MAX_AGE_S + 1
 
 

@@ -30,8 +30,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from served import served
+
 from shafaf.cli.options import BUNDLED_REGISTRY
 
 pytestmark = pytest.mark.browser
@@ -40,8 +40,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium; .ci/run does)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
-axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright",
-                               reason="axe-playwright-python is not installed (pip install -e '.[test]')")
+axe_sync = pytest.importorskip(
+    "axe_playwright_python.sync_playwright", reason="axe-playwright-python is not installed (pip install -e '.[test]')"
+)
 from test_browser import CHROMIUM_ARGS  # noqa: E402  (after the skips: it needs playwright too)
 
 WIDTHS = (390, 1366, 768, 360)
@@ -57,17 +58,66 @@ TABLE_ROWS = ("_size", "5")
 # Query parameters that make a different kind of page; others (sorting, facets, paging) do not.
 PAGE_KINDS = ("q", "sql", "_search")
 # Path segments that name a kind of page rather than one object.
-LITERAL_SEGMENTS = {"agencies", "services", "search", "quality", "duplicates", "discrepancies", "downloads",
-                    "api", "schedules"}
+LITERAL_SEGMENTS = {
+    "agencies",
+    "services",
+    "search",
+    "quality",
+    "duplicates",
+    "discrepancies",
+    "downloads",
+    "api",
+    "schedules",
+}
 DATABASE = "shafaf"
-SKIPPED_PREFIXES = ("/-/", "/api/3", "/catalog", "/feeds", "/data.json", "/sitemap", "/downloads/tables/",
-                    "/downloads/agencies/")
+SKIPPED_PREFIXES = (
+    "/-/",
+    "/api/3",
+    "/catalog",
+    "/feeds",
+    "/data.json",
+    "/sitemap",
+    "/downloads/tables/",
+    "/downloads/agencies/",
+)
 
 GREGORIAN_MONTHS = (
-    "January", "February", "March", "April", "June", "July", "August", "September", "October",
-    "November", "December", "Jan ", "Feb ", "Mar ", "Apr ", "Jun ", "Jul ", "Aug ", "Sep ", "Oct ", "Nov ", "Dec ",
-    "ژانویه", "ژانویهٔ", "فوریه", "فوریهٔ", "مارس", "آوریل", "ژوئن", "ژوئیه", "ژوئیهٔ", "اوت", "سپتامبر",
-    "اکتبر", "نوامبر", "دسامبر",
+    "January",
+    "February",
+    "March",
+    "April",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "Jan ",
+    "Feb ",
+    "Mar ",
+    "Apr ",
+    "Jun ",
+    "Jul ",
+    "Aug ",
+    "Sep ",
+    "Oct ",
+    "Nov ",
+    "Dec ",
+    "ژانویه",
+    "ژانویهٔ",
+    "فوریه",
+    "فوریهٔ",
+    "مارس",
+    "آوریل",
+    "ژوئن",
+    "ژوئیه",
+    "ژوئیهٔ",
+    "اوت",
+    "سپتامبر",
+    "اکتبر",
+    "نوامبر",
+    "دسامبر",
 )
 # Latin text a Persian page may show: URLs and addresses, file names, service and dataset identifiers
 # (SA-0103), acronyms (CSV, JSON, SQL, API, CKAN, DCAT), ISO dates and times in code.
@@ -221,8 +271,12 @@ def crawl(base: str, starts: tuple[str, ...] = ("/?lang=fa", "/?lang=en"), limit
 def portal(tmp_path_factory) -> str:
     root = tmp_path_factory.mktemp("crawl-portal")
     data = root / "var"
-    done = subprocess.run([sys.executable, "-m", "shafaf", "demo", "--no-serve", "--data-dir", str(data)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "shafaf", "demo", "--no-serve", "--data-dir", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     with served(BUNDLED_REGISTRY, data, root / "serve.log") as base:
         yield base
@@ -248,7 +302,9 @@ def _look(page, url: str) -> Seen:
         violations = axe.run(page, options=options).response.get("violations", [])
         seen.axe[width] = [
             {"id": v["id"], "impact": v.get("impact"), "targets": [n.get("target") for n in v.get("nodes", [])][:4]}
-            for v in violations if v.get("impact") in ("serious", "critical")]
+            for v in violations
+            if v.get("impact") in ("serious", "critical")
+        ]
     return seen
 
 
@@ -270,8 +326,19 @@ def looked(portal) -> list[Seen]:
 
 def test_the_crawl_reaches_every_page_type(looked):
     paths = {route_pattern(s.url)[0] for s in looked}
-    for expected in ("/", "/agencies/*", "/agencies/*/services/*", "/search", "/quality", "/duplicates",
-                     "/api", "/downloads/", "/shafaf", "/shafaf/*", "/shafaf/*/*"):
+    for expected in (
+        "/",
+        "/agencies/*",
+        "/agencies/*/services/*",
+        "/search",
+        "/quality",
+        "/duplicates",
+        "/api",
+        "/downloads/",
+        "/shafaf",
+        "/shafaf/*",
+        "/shafaf/*/*",
+    ):
         assert expected in paths, sorted(paths)
     assert {s.lang for s in looked} == {"fa", "en"}
 
@@ -306,8 +373,11 @@ def test_persian_pages_have_no_english_or_raw_codes(looked):
 
 def test_persian_pages_name_no_gregorian_month(looked):
     """Persian pages speak Jalali months; the Gregorian may stay in a tooltip (``title``), where it helps."""
-    found = {s.url: sorted({m.strip() for t in s.texts for m in GREGORIAN_MONTHS if m in t + " "})
-             for s in looked if s.lang == "fa"}
+    found = {
+        s.url: sorted({m.strip() for t in s.texts for m in GREGORIAN_MONTHS if m in t + " "})
+        for s in looked
+        if s.lang == "fa"
+    }
     assert {u: m for u, m in found.items() if m} == {}
 
 

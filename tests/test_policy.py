@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from shafaf.config import registry
 from shafaf.cli import cli
+from shafaf.config import registry
 from shafaf.core.datadir import DataDir
-from shafaf.harvest.runner import harvest
 from shafaf.core.models import Outcome, Reason
+from shafaf.harvest.runner import harvest
 from shafaf.publish.writer import publish
 
 FIXTURE = Path(__file__).parent / "fixtures" / "canada" / "service_inventory_2024.csv.gz"
@@ -44,7 +44,8 @@ def write_file(path: Path, header: list[str], rows: list[list[str]]) -> None:
 
 def write_registry(root: Path, threshold: float) -> Path:
     path = root / "agencies.yml"
-    path.write_text(textwrap.dedent(f"""\
+    path.write_text(
+        textwrap.dedent(f"""\
         portal:
           row_error_threshold: {threshold}
         agencies:
@@ -55,7 +56,9 @@ def write_registry(root: Path, threshold: float) -> Path:
               - dataset: services
                 path: services.csv
                 fields: {{service_id: service_id, name_en: service_name_en, how_to_url: service_uri_en}}
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -70,7 +73,9 @@ def cra(tmp_path):
 def published_count(data: DataDir) -> int:
     """Services currently listed (withdrawn ones stay published as history)."""
     with sqlite3.connect(data.public_db) as db:
-        return db.execute("SELECT count(*) FROM services WHERE agency_id = ? AND withdrawn = 0", (AGENCY,)).fetchone()[0]
+        return db.execute("SELECT count(*) FROM services WHERE agency_id = ? AND withdrawn = 0", (AGENCY,)).fetchone()[
+            0
+        ]
 
 
 def test_the_threshold_rejects_a_file_with_too_many_bad_rows(cra):

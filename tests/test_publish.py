@@ -4,10 +4,10 @@ import sqlite3
 
 import sqlite_utils
 
-from shafaf.standard import tables
-from shafaf.harvest.runner import harvest
 from shafaf.core.models import Reason
+from shafaf.harvest.runner import harvest
 from shafaf.publish.writer import publish
+from shafaf.standard import tables
 
 
 def _db(data) -> sqlite_utils.Database:

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from publishing import AGENCIES, write_package, write_registry
 from served import free_port
+
 from shafaf.core.datadir import DataDir
-from shafaf.publish.dbfile import BUILDING, current_version, versions_dir
 from shafaf.core.models import Outcome, Reason
+from shafaf.publish.dbfile import BUILDING, current_version, versions_dir
 from shafaf.publish.writer import publish
 from shafaf.state.store import StateStore
 
@@ -50,8 +50,9 @@ def state_of(db_path: Path) -> dict[str, str]:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         out = {}
         for agency in AGENCIES:
-            runs = conn.execute("SELECT run_id, count(*) FROM service_performance WHERE agency_id = ? GROUP BY run_id",
-                                (agency,)).fetchall()
+            runs = conn.execute(
+                "SELECT run_id, count(*) FROM service_performance WHERE agency_id = ? GROUP BY run_id", (agency,)
+            ).fetchall()
             assert len(runs) == 1 and runs[0][1] == SERVICES * MONTHS, (agency, runs)
             out[agency] = runs[0][0]
         return out
@@ -61,9 +62,22 @@ def state_of(db_path: Path) -> dict[str, str]:
 
 def publisher(tmp_path: Path, *args: str, preexec=None) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "shafaf", "publish", *args, "--registry", str(tmp_path / "agencies.yml"),
-         "--data-dir", str(tmp_path / "var"), "--json", "--no-downloads"],  # the kills aim at publishing itself
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=preexec,
+        [
+            sys.executable,
+            "-m",
+            "shafaf",
+            "publish",
+            *args,
+            "--registry",
+            str(tmp_path / "agencies.yml"),
+            "--data-dir",
+            str(tmp_path / "var"),
+            "--json",
+            "--no-downloads",
+        ],  # the kills aim at publishing itself
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=preexec,
     )
 
 
@@ -173,10 +187,25 @@ def test_readers_of_a_running_server_never_see_half_a_publication(portal):
     tmp_path, reg, data = portal
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "shafaf", "serve", "--port", str(port), "--registry", str(tmp_path / "agencies.yml"),
-         "--data-dir", str(data.root)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = (f"http://127.0.0.1:{port}/shafaf.json?_shape=array&sql=" +
-           "select agency_id, run_id, count(*) as n from service_performance group by agency_id, run_id")
+        [
+            sys.executable,
+            "-m",
+            "shafaf",
+            "serve",
+            "--port",
+            str(port),
+            "--registry",
+            str(tmp_path / "agencies.yml"),
+            "--data-dir",
+            str(data.root),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = (
+        f"http://127.0.0.1:{port}/shafaf.json?_shape=array&sql="
+        + "select agency_id, run_id, count(*) as n from service_performance group by agency_id, run_id"
+    )
     problems: list[str] = []
     seen: set[str] = set()
     stop = threading.Event()
@@ -193,7 +222,9 @@ def test_readers_of_a_running_server_never_see_half_a_publication(portal):
                     problems.append(f"{response.status_code}: {response.text[:200]}")
                     continue
                 rows = response.json()
-                if sorted(r["agency_id"] for r in rows) != sorted(AGENCIES) or any(r["n"] != SERVICES * MONTHS for r in rows):
+                if sorted(r["agency_id"] for r in rows) != sorted(AGENCIES) or any(
+                    r["n"] != SERVICES * MONTHS for r in rows
+                ):
                     problems.append(f"half a publication: {rows}")
                 seen.update(r["run_id"] for r in rows)
 
@@ -251,12 +282,29 @@ def test_publishing_a_million_rows_keeps_memory_flat(tmp_path):
     assert write_package(data, reg, "alpha", run_id="big", services=1000, rows_per_service=1000) == 1_000_000
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec, so a child of a large pytest process
     # would report the parent's size.
-    script = ("import sys; from shafaf.cli import cli; sys.argv = ['shafaf'] + sys.argv[1:];\n"
-              "try:\n    cli()\nfinally:\n"
-              "    hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
-              "    print('maxrss_kb', hwm, file=sys.stderr)")
-    proc = subprocess.run([sys.executable, "-c", script, "publish", "--registry", str(tmp_path / "agencies.yml"),
-                           "--data-dir", str(data.root), "--json", "--no-downloads"], capture_output=True, text=True, timeout=600)
+    script = (
+        "import sys; from shafaf.cli import cli; sys.argv = ['shafaf'] + sys.argv[1:];\n"
+        "try:\n    cli()\nfinally:\n"
+        "    hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
+        "    print('maxrss_kb', hwm, file=sys.stderr)"
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            script,
+            "publish",
+            "--registry",
+            str(tmp_path / "agencies.yml"),
+            "--data-dir",
+            str(data.root),
+            "--json",
+            "--no-downloads",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     maxrss_mb = int(proc.stderr.split("maxrss_kb")[1].split()[0]) / 1024
     assert maxrss_mb < 150, f"the publisher peaked at {maxrss_mb:.0f} MB"  # issue 9's ceiling for ingest

@@ -38,8 +38,7 @@ def derived_for(monkeypatch):
 def _rows(db, table: str) -> list[tuple]:
     with sqlite3.connect(db) as conn:
         names = [r[1] for r in conn.execute(f"PRAGMA table_info([{table}])") if r[1] != "computed_at"]
-        return sorted(conn.execute(f"SELECT {', '.join(f'[{n}]' for n in names)} FROM [{table}]").fetchall(),
-                      key=repr)
+        return sorted(conn.execute(f"SELECT {', '.join(f'[{n}]' for n in names)} FROM [{table}]").fetchall(), key=repr)
 
 
 def test_a_one_agency_publish_derives_that_agency_only(reg, data, derived_for):
@@ -67,7 +66,9 @@ def test_a_one_agency_publish_leaves_what_a_full_publish_would(reg, data, tmp_pa
     harvest(reg.agencies, registry=reg, data=data)
     publish(reg.agencies, registry=reg, data=data)
     staged = data.packages("beta") / "services.csv"
-    staged.write_text(staged.read_text(encoding="utf-8").replace("Certificate", "Renamed certificate"), encoding="utf-8")
+    staged.write_text(
+        staged.read_text(encoding="utf-8").replace("Certificate", "Renamed certificate"), encoding="utf-8"
+    )
     publish([reg.agency("beta")], registry=reg, data=data)
     one = {table: _rows(data.public_db, table) for table in DERIVED_TABLES}
     publish(reg.agencies, registry=reg, data=data, rebuild=True)

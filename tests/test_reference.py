@@ -23,17 +23,20 @@ def test_the_window_is_twelve_months_ending_a_month_before_the_last_complete_one
     assert reference_window(D(2026, 4, 25)).reference.label == "1404-12"  # 5 Ordibehesht 1405
 
 
-@pytest.mark.parametrize("last_end, calendar, behind", [
-    (D(2026, 10, 31), "jalali", 0),  # a Gregorian October reaches past Mehr's end
-    (D(2026, 10, 22), "jalali", 0),  # Mehr's own last day
-    (D(2026, 10, 21), "jalali", 1),  # a day short of Mehr: Shahrivar is the last month covered to its end
-    (D(2026, 9, 30), "jalali", 1),  # a Gregorian September does not cover Mehr
-    (D(2026, 1, 31), "jalali", 9),  # customs in the demo: Dey 1404
-    (D(2030, 1, 1), "jalali", 0),  # data from the future is not "behind"
-    (D(2026, 10, 31), "gregorian", 0),
-    (D(2026, 1, 31), "gregorian", 9),
-    (D(2024, 3, 31), "gregorian", 31),  # Canada's 2023-24 fiscal year
-])
+@pytest.mark.parametrize(
+    "last_end, calendar, behind",
+    [
+        (D(2026, 10, 31), "jalali", 0),  # a Gregorian October reaches past Mehr's end
+        (D(2026, 10, 22), "jalali", 0),  # Mehr's own last day
+        (D(2026, 10, 21), "jalali", 1),  # a day short of Mehr: Shahrivar is the last month covered to its end
+        (D(2026, 9, 30), "jalali", 1),  # a Gregorian September does not cover Mehr
+        (D(2026, 1, 31), "jalali", 9),  # customs in the demo: Dey 1404
+        (D(2030, 1, 1), "jalali", 0),  # data from the future is not "behind"
+        (D(2026, 10, 31), "gregorian", 0),
+        (D(2026, 1, 31), "gregorian", 9),
+        (D(2024, 3, 31), "gregorian", 31),  # Canada's 2023-24 fiscal year
+    ],
+)
 def test_months_behind(last_end, calendar, behind):
     assert reference_window(D(2026, 12, 3), calendar=calendar).months_behind(last_end) == behind
 

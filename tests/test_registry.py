@@ -38,19 +38,19 @@ def test_every_problem_is_reported_at_once_with_lines(tmp_path):
     path = tmp_path / "agencies.yml"
     path.write_text(
         "portal:\n"
-        "  titel_fa: x\n"                       # line 2: unknown key, with a suggestion
+        "  titel_fa: x\n"  # line 2: unknown key, with a suggestion
         "agencies:\n"
         "  - id: ok\n"
         "    name_fa: ا\n"
         "    name_en: A\n"
         "    sources:\n"
-        "      - dataset: servises\n"            # line 8: unknown dataset kind
+        "      - dataset: servises\n"  # line 8: unknown dataset kind
         "        path: x.csv\n"
-        "        schedule: every day\n"          # line 10: bad cron
-        "  - id: ok\n"                           # line 11: duplicate id
+        "        schedule: every day\n"  # line 10: bad cron
+        "  - id: ok\n"  # line 11: duplicate id
         "    name_fa: ب\n"
         "    name_en: B\n"
-        "  - id: Bad_Id\n"                       # line 14: bad id pattern
+        "  - id: Bad_Id\n"  # line 14: bad id pattern
         "    name_fa: پ\n"
         "    name_en: C\n",
         encoding="utf-8",
@@ -183,7 +183,8 @@ def test_network_sources_are_checked_with_lines(tmp_path):
 
 def test_network_source_keys_load(tmp_path):
     path = tmp_path / "agencies.yml"
-    path.write_text("""\
+    path.write_text(
+        """\
 portal: {allow_private_networks: true, fetch_deadline_s: 5, harvest_concurrency: 8}
 agencies:
   - id: net
@@ -197,10 +198,14 @@ agencies:
         headers: {Authorization: "Bearer ${NET_TOKEN}"}
         pagination: {style: page, size: 50}
         unpivot: {field: channel, value: applications, columns: {web: online, tel: phone}}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     reg = registry.load(path)
     source = reg.agency("net").sources[0]
-    assert reg.portal.allow_private_networks and reg.portal.fetch_deadline_s == 5.0 and reg.portal.harvest_concurrency == 8
+    assert (
+        reg.portal.allow_private_networks and reg.portal.fetch_deadline_s == 5.0 and reg.portal.harvest_concurrency == 8
+    )
     assert source.headers["Authorization"] == "Bearer ${NET_TOKEN}" and source.pagination["size"] == 50
     assert source.unpivot.columns == {"web": "online", "tel": "phone"}
     # Run records and messages carry the location without credentials.

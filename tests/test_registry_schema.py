@@ -16,8 +16,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 import sqlite_utils
-
 from conftest import write_registry
+
 from shafaf.config import registry
 from shafaf.config.agencies_file import json_schema_text
 from shafaf.config.yaml_lines import read_yaml
@@ -74,13 +74,18 @@ def validator() -> jsonschema.protocols.Validator:
 def test_the_schema_in_docs_is_the_models_schema():
     assert DOC.read_text(encoding="utf-8") == json_schema_text(), (
         "regenerate it: python -c 'from shafaf.config.agencies_file import json_schema_text as t; "
-        "open(\"docs/agencies.schema.json\", \"w\").write(t())'")
+        'open("docs/agencies.schema.json", "w").write(t())\''
+    )
 
 
 def shipped_and_test_registries(tmp_path: Path) -> list[Path]:
     (tmp_path / "net.yml").write_text(NETWORK, encoding="utf-8")
-    return [ROOT / "shafaf" / "bundled" / "agencies.yml", *sorted((ROOT / "metadata" / "examples").glob("*.yml")),
-            write_registry(tmp_path / "shared"), tmp_path / "net.yml"]
+    return [
+        ROOT / "shafaf" / "bundled" / "agencies.yml",
+        *sorted((ROOT / "metadata" / "examples").glob("*.yml")),
+        write_registry(tmp_path / "shared"),
+        tmp_path / "net.yml",
+    ]
 
 
 def test_every_registry_we_ship_or_test_with_loads_and_passes_the_schema(tmp_path, validator):
@@ -90,15 +95,18 @@ def test_every_registry_we_ship_or_test_with_loads_and_passes_the_schema(tmp_pat
         assert errors == [], (path, errors)
 
 
-@pytest.mark.parametrize("change", [
-    ("name_en: Network\n", "name_en: Network\n    nmae: x\n"),            # an unknown key
-    ("harvest_concurrency: 8", "harvest_concurrency: 100"),              # out of bounds
-    ("kind: ckan\n", "kind: ftp\n"),                                     # an unknown kind
-    ("        organization: net\n", ""),                                 # a ckan source without its organization
-    ("records: data.items", "path: x.csv"),                              # a path on a network source
-    ("style: page", "style: pages"),                                     # not a pagination style
-    ("- id: net", "- id: Net!"),                                         # not an agency id
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("name_en: Network\n", "name_en: Network\n    nmae: x\n"),  # an unknown key
+        ("harvest_concurrency: 8", "harvest_concurrency: 100"),  # out of bounds
+        ("kind: ckan\n", "kind: ftp\n"),  # an unknown kind
+        ("        organization: net\n", ""),  # a ckan source without its organization
+        ("records: data.items", "path: x.csv"),  # a path on a network source
+        ("style: page", "style: pages"),  # not a pagination style
+        ("- id: net", "- id: Net!"),  # not an agency id
+    ],
+)
 def test_a_registry_of_the_wrong_shape_fails_both_the_loader_and_the_schema(tmp_path, validator, change):
     path = tmp_path / "agencies.yml"
     path.write_text(NETWORK.replace(*change), encoding="utf-8")

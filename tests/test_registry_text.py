@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import write_registry
+
 from shafaf.config import registry
 from shafaf.core.errors import RegistryError
 from shafaf.core.text_checks import json_problem, text_problem
@@ -34,10 +33,26 @@ agencies:
         fields: {{{field_key}: Service}}
         values: {{smart: {{{value_key}: true}}}}
 """
-FINE = {"title_en": "Test", "name_fa": "مالیات", "name_en": "Tax", "description_en": '"two\\nlines\\tand a tab"',
-        "path": "services.csv", "encoding": "utf-8", "field_key": "name_en", "value_key": "Y"}
-LINES = {"title_en": 2, "name_fa": 5, "name_en": 6, "description_en": 7, "path": 10, "encoding": 11, "field_key": 12,
-         "value_key": 13}
+FINE = {
+    "title_en": "Test",
+    "name_fa": "مالیات",
+    "name_en": "Tax",
+    "description_en": '"two\\nlines\\tand a tab"',
+    "path": "services.csv",
+    "encoding": "utf-8",
+    "field_key": "name_en",
+    "value_key": "Y",
+}
+LINES = {
+    "title_en": 2,
+    "name_fa": 5,
+    "name_en": 6,
+    "description_en": 7,
+    "path": 10,
+    "encoding": 11,
+    "field_key": 12,
+    "value_key": 13,
+}
 
 
 def write(tmp_path: Path, **changes: str) -> Path:
@@ -53,14 +68,17 @@ def test_the_fine_registry_loads_and_keeps_line_breaks_in_descriptions(tmp_path)
 
 
 @pytest.mark.parametrize("key", list(LINES))
-@pytest.mark.parametrize("written, words", [
-    ('"lone \\ud800 x"', "lone surrogate (U+D800)"),
-    ('"lone \\udfff"', "lone surrogate (U+DFFF)"),
-    ('"nul \\0 x"', "control character (U+0000)"),
-    ('"esc \\e[2J x"', "control character (U+001B)"),
-    ('"del \\x7f"', "control character (U+007F)"),
-    ('"csi \\x9b2J"', "control character (U+009B)"),
-])
+@pytest.mark.parametrize(
+    "written, words",
+    [
+        ('"lone \\ud800 x"', "lone surrogate (U+D800)"),
+        ('"lone \\udfff"', "lone surrogate (U+DFFF)"),
+        ('"nul \\0 x"', "control character (U+0000)"),
+        ('"esc \\e[2J x"', "control character (U+001B)"),
+        ('"del \\x7f"', "control character (U+007F)"),
+        ('"csi \\x9b2J"', "control character (U+009B)"),
+    ],
+)
 def test_text_that_cannot_be_stored_is_refused_with_its_line_wherever_it_is(tmp_path, key, written, words):
     with pytest.raises(RegistryError) as caught:
         registry.load(write(tmp_path, **{key: written}))
@@ -84,8 +102,21 @@ def test_a_lone_surrogate_in_the_registry_fails_the_cli_cleanly_and_harvests_not
     registry_path = write_registry(tmp_path / "src")
     text = registry_path.read_text(encoding="utf-8")
     registry_path.write_text(text.replace("name_fa: سازمان الف", 'name_fa: "lone \\ud800 x"'), encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "shafaf", "harvest", "--registry", str(registry_path),
-                             "--data-dir", str(tmp_path / "var")], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "shafaf",
+            "harvest",
+            "--registry",
+            str(registry_path),
+            "--data-dir",
+            str(tmp_path / "var"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     assert "agencies.yml:7: 'name_fa' has a lone surrogate (U+D800)" in result.stderr, result.stderr
     assert not (tmp_path / "var" / "raw").exists()

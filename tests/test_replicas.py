@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from publishing import AGENCIES, write_package, write_registry
+
 from shafaf.core.datadir import DataDir
 from shafaf.datasette_plugins.app import make_datasette
 from shafaf.publish import snapshot
@@ -52,8 +52,9 @@ def test_a_snapshot_holds_the_published_version_and_its_downloads_and_verifies(p
     folder = Path(out.stdout.strip())
     assert folder.name == data.public_db.resolve().stem
     assert (folder / "shafaf.db").read_bytes() == data.public_db.read_bytes()
-    assert (folder / "downloads" / "tables" / "services.csv").read_bytes() == \
-        (data.downloads / "tables" / "services.csv").read_bytes()
+    assert (folder / "downloads" / "tables" / "services.csv").read_bytes() == (
+        data.downloads / "tables" / "services.csv"
+    ).read_bytes()
     assert not list((folder / "downloads").glob(".parts"))  # the parts stay on the primary
     assert cli("snapshot", "verify", str(folder)).returncode == 0
     # A byte changed in transit is found, named, and the command fails without a traceback.

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from publishing import AGENCIES, write_package, write_registry
 from served import free_port
+
 from shafaf.core.datadir import DataDir
 from shafaf.publish import snapshot
 from shafaf.publish.exports import write_exports
@@ -28,12 +28,19 @@ from shafaf.publish.writer import publish
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 ROOT = Path(__file__).resolve().parent.parent
-URLS = ("/shafaf/services.json?_shape=array&_size=5", "/agencies/alpha", "/", "/downloads/tables/services.csv",
-        "/downloads/manifest.json")
+URLS = (
+    "/shafaf/services.json?_shape=array&_size=5",
+    "/agencies/alpha",
+    "/",
+    "/downloads/tables/services.csv",
+    "/downloads/manifest.json",
+)
 SWITCH_BOUND_S = 5.0
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not installed "
-                                                                                    "(.ci/run installs it)")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not installed (.ci/run installs it)"),
+]
 
 
 def _publish(reg, data: DataDir, run_id: str) -> None:
@@ -45,8 +52,23 @@ def _publish(reg, data: DataDir, run_id: str) -> None:
 
 def _replica(reg, folder: Path, log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "shafaf", "serve", "--replica", "--port", str(port), "--registry",
-                             str(reg.path), "--data-dir", str(folder)], stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "shafaf",
+            "serve",
+            "--replica",
+            "--port",
+            str(port),
+            "--registry",
+            str(reg.path),
+            "--data-dir",
+            str(folder),
+        ],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
     return proc, f"http://127.0.0.1:{port}"
 
 
@@ -66,14 +88,20 @@ def _nginx_conf(tmp: Path, ports: list[int], listen: int) -> Path:
     site = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
     for i, port in enumerate(ports, start=1):
         site = site.replace(f"@REPLICA_{i}@", str(port))
-    site = (site.replace("@PRIMARY@", str(ports[0])).replace("@LISTEN@", str(listen))
-            .replace("@CACHE_DIR@", str(tmp / "cache")))
+    site = (
+        site.replace("@PRIMARY@", str(ports[0]))
+        .replace("@LISTEN@", str(listen))
+        .replace("@CACHE_DIR@", str(tmp / "cache"))
+    )
     (tmp / "site.conf").write_text(site, encoding="utf-8")
     temps = " ".join(f"{kind}_temp_path {tmp / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     conf = tmp / "nginx.conf"
-    conf.write_text(f"user root; worker_processes 1; error_log {tmp / 'error.log'}; pid {tmp / 'nginx.pid'};\n"
-                    f"events {{ worker_connections 512; }}\n"
-                    f"http {{ access_log off; {temps} include {tmp / 'site.conf'}; }}\n", encoding="utf-8")
+    conf.write_text(
+        f"user root; worker_processes 1; error_log {tmp / 'error.log'}; pid {tmp / 'nginx.pid'};\n"
+        f"events {{ worker_connections 512; }}\n"
+        f"http {{ access_log off; {temps} include {tmp / 'site.conf'}; }}\n",
+        encoding="utf-8",
+    )
     return conf
 
 
@@ -101,8 +129,11 @@ def test_replicas_switch_one_by_one_under_load_with_no_failed_request(tmp_path):
         nginx_dir = tmp_path / "nginx"
         nginx_dir.mkdir()
         conf = _nginx_conf(nginx_dir, [int(b.rsplit(":", 1)[1]) for b in bases], listen)
-        nginx = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(nginx_dir), "-g", "daemon off;"],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        nginx = subprocess.Popen(
+            [NGINX, "-c", str(conf), "-p", str(nginx_dir), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         front = f"http://127.0.0.1:{listen}"
         _wait(front, nginx, "/-/versions.json")
 
@@ -151,8 +182,10 @@ def test_replicas_switch_one_by_one_under_load_with_no_failed_request(tmp_path):
         assert failures == [], failures[:10]
         assert counts["requests"] > 50
         assert all(_version(b) == "new" for b in bases)
-        print(f"{counts['requests']} requests through nginx, 0 failed; replicas switched in "
-              + ", ".join(f"{s:.2f} s" for s in switched))
+        print(
+            f"{counts['requests']} requests through nginx, 0 failed; replicas switched in "
+            + ", ".join(f"{s:.2f} s" for s in switched)
+        )
     finally:
         if nginx is not None:
             nginx.terminate()

@@ -18,39 +18,46 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
-from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
 from click.testing import CliRunner
-
 from conftest import write_registry
 from faultserver import http_registry
 from served import served
-from shafaf.harvest import runner as harvest_mod
-from shafaf.config import registry
-from shafaf.stage import package as stage
+
 from shafaf.cli import cli
+from shafaf.config import registry
 from shafaf.core.datadir import DataDir
-from shafaf.harvest.runner import Runner, harvest
 from shafaf.core.models import Outcome, Reason
+from shafaf.harvest import runner as harvest_mod
+from shafaf.harvest.runner import harvest
 from shafaf.publish.writer import publish
+from shafaf.stage import package as stage
 from shafaf.state.store import StateStore
 
 ERRORS: list[BaseException] = [
-    UnicodeEncodeError("utf-8", "lone \ud800", 5, 6, "surrogates not allowed"), KeyError("name_en"),
-    TypeError("unsupported operand"), RuntimeError("boom /srv/secret/path"), RecursionError("deep"),
-    ZeroDivisionError("division by zero"), sqlite3.OperationalError("database is locked"), MemoryError(),
+    UnicodeEncodeError("utf-8", "lone \ud800", 5, 6, "surrogates not allowed"),
+    KeyError("name_en"),
+    TypeError("unsupported operand"),
+    RuntimeError("boom /srv/secret/path"),
+    RecursionError("deep"),
+    ZeroDivisionError("division by zero"),
+    sqlite3.OperationalError("database is locked"),
+    MemoryError(),
 ]
 
 
-def _when_alpha(original: Callable[..., Any], error: BaseException, is_alpha: Callable[..., bool]) -> Callable[..., Any]:
+def _when_alpha(
+    original: Callable[..., Any], error: BaseException, is_alpha: Callable[..., bool]
+) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if is_alpha(*args, **kwargs):
             raise error
         return original(*args, **kwargs)
+
     return wrapper
 
 
@@ -61,23 +68,35 @@ def _capture(monkeypatch, error):
         harvester = real(kind)
 
         class Failing:
-            capture = staticmethod(_when_alpha(harvester.capture, error, lambda source, *a, **k: source.agency_id == "alpha"))
+            capture = staticmethod(
+                _when_alpha(harvester.capture, error, lambda source, *a, **k: source.agency_id == "alpha")
+            )
+
         return Failing
+
     monkeypatch.setattr(harvest_mod.harvesters, "for_kind", for_kind)
 
 
 def _validate(monkeypatch, error):
-    monkeypatch.setattr(stage, "validate_file", _when_alpha(stage.validate_file, error, lambda *a, **k: "alpha" in str(a[0])))
+    monkeypatch.setattr(
+        stage, "validate_file", _when_alpha(stage.validate_file, error, lambda *a, **k: "alpha" in str(a[0]))
+    )
 
 
 def _stage(monkeypatch, error):
-    monkeypatch.setattr(stage, "package_descriptor", _when_alpha(stage.package_descriptor, error,
-                                                                 lambda pkg, agency, *a, **k: agency.id == "alpha"))
+    monkeypatch.setattr(
+        stage,
+        "package_descriptor",
+        _when_alpha(stage.package_descriptor, error, lambda pkg, agency, *a, **k: agency.id == "alpha"),
+    )
 
 
 def _state_write(monkeypatch, error):
-    monkeypatch.setattr(StateStore, "finish", _when_alpha(StateStore.finish, error,
-                                                          lambda self, run, outcome, **k: run.agency_id == "alpha"))
+    monkeypatch.setattr(
+        StateStore,
+        "finish",
+        _when_alpha(StateStore.finish, error, lambda self, run, outcome, **k: run.agency_id == "alpha"),
+    )
 
 
 PHASES = {"capture": _capture, "validate": _validate, "stage": _stage, "state write": _state_write}
@@ -88,14 +107,21 @@ def three(tmp_path) -> tuple[registry.Registry, DataDir]:
     path = write_registry(tmp_path / "src")
     files = path.parent / "files"
     (files / "gamma_services.csv").write_bytes((files / "alpha_services.csv").read_bytes())
-    path.write_text(path.read_text(encoding="utf-8") + textwrap.indent(textwrap.dedent("""\
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + textwrap.indent(
+            textwrap.dedent("""\
         - id: gamma
           name_fa: سازمان ج
           name_en: Gamma
           sources:
             - dataset: services
               path: files/gamma_services.csv
-        """), "  "), encoding="utf-8")
+        """),
+            "  ",
+        ),
+        encoding="utf-8",
+    )
     return registry.load(path), DataDir(tmp_path / "var")
 
 
@@ -130,8 +156,13 @@ def test_any_exception_in_any_phase_ends_the_run_failed_and_the_others_go_on(thr
 
 def test_an_outcome_already_recorded_stands_when_a_later_step_raises(three, monkeypatch, caplog):
     reg, data = three
-    monkeypatch.setattr(StateStore, "remember_source", _when_alpha(StateStore.remember_source, RuntimeError("late"),
-                                                                   lambda self, agency_id, *a, **k: agency_id == "alpha"))
+    monkeypatch.setattr(
+        StateStore,
+        "remember_source",
+        _when_alpha(
+            StateStore.remember_source, RuntimeError("late"), lambda self, agency_id, *a, **k: agency_id == "alpha"
+        ),
+    )
     with caplog.at_level(logging.ERROR, logger="shafaf.harvest"):
         runs = harvest(list(reg.agencies), registry=reg, data=data)
     assert {r.outcome for r in runs} == {Outcome.OK}
@@ -151,7 +182,8 @@ def test_a_lone_surrogate_that_got_past_the_registry_fails_only_its_agency(three
 def test_when_even_the_failure_cannot_be_written_the_run_is_aborted_once_its_process_is_gone(three, tmp_path):
     reg, data = three
     script = tmp_path / "broken_state.py"
-    script.write_text(textwrap.dedent(f"""\
+    script.write_text(
+        textwrap.dedent(f"""\
         import sqlite3, sys
         from pathlib import Path
         from shafaf.config import registry
@@ -170,7 +202,9 @@ def test_when_even_the_failure_cannot_be_written_the_run_is_aborted_once_its_pro
         reg = registry.load({str(reg.path)!r})
         runs = harvest(list(reg.agencies), registry=reg, data=DataDir(Path({str(data.root)!r})))
         print(sorted((r.agency_id, r.source_id, str(r.outcome)) for r in runs))
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "('beta', 'services', 'ok')" in done.stdout and "('alpha', 'services', 'failed')" in done.stdout
@@ -184,7 +218,8 @@ def test_when_even_the_failure_cannot_be_written_the_run_is_aborted_once_its_pro
 def test_the_cli_exits_non_zero_with_one_line_per_run_and_no_traceback(three, tmp_path):
     reg, data = three
     script = tmp_path / "failing_cli.py"
-    script.write_text(textwrap.dedent("""\
+    script.write_text(
+        textwrap.dedent("""\
         import sys
         from shafaf.stage import package as stage
         from shafaf.cli import cli
@@ -196,9 +231,15 @@ def test_the_cli_exits_non_zero_with_one_line_per_run_and_no_traceback(three, tm
             return real(path, *args, **kwargs)
         stage.validate_file = validate_file
         cli(sys.argv[1:])
-        """), encoding="utf-8")
-    done = subprocess.run([sys.executable, str(script), "harvest", "--registry", str(reg.path), "--data-dir",
-                           str(data.root)], capture_output=True, text=True, timeout=120)
+        """),
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(script), "harvest", "--registry", str(reg.path), "--data-dir", str(data.root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr and done.stderr.count("stopped on KeyError; traceback in") == 2, done.stderr
     assert "internal" in done.stdout and "beta" in done.stdout
@@ -217,12 +258,19 @@ def test_a_sigkilled_harvest_is_aborted_in_status_the_page_and_the_published_run
         release.wait(30)
 
     fault_server.add("/alpha.csv", gate)
-    path = http_registry(tmp_path / "src", fault_server.base_url, agencies=["alpha"],
-                         portal={"allow_private_networks": True, "fetch_retries": 0, "run_lease_s": 3})
+    path = http_registry(
+        tmp_path / "src",
+        fault_server.base_url,
+        agencies=["alpha"],
+        portal={"allow_private_networks": True, "fetch_retries": 0, "run_lease_s": 3},
+    )
     reg = registry.load(path)
     data = DataDir(tmp_path / "var")
-    child = subprocess.Popen([sys.executable, "-m", "shafaf", "harvest", "alpha", "--registry", str(path),
-                              "--data-dir", str(data.root)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "shafaf", "harvest", "alpha", "--registry", str(path), "--data-dir", str(data.root)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         assert arrived.wait(60), "the harvest never reached the server"  # the marker: the run is mid-fetch
         with sqlite3.connect(data.state_db) as db:

@@ -9,11 +9,19 @@ import textwrap
 import pytest
 
 from shafaf.config import registry
+from shafaf.config.schedule import (
+    due_since,
+    is_stale,
+    last_at_or_before,
+    next_after,
+    nth_previous,
+    parse_rule,
+    previous_slots,
+)
 from shafaf.core.errors import RegistryError, ScheduleError
-from shafaf.config.schedule import due_since, is_stale, last_at_or_before, next_after, nth_previous, parse_rule, previous_slots
 
 TEHRAN = "Asia/Tehran"
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def utc(*args: int) -> dt.datetime:
@@ -54,8 +62,12 @@ def test_the_fifth_of_each_jalali_month():
     for _ in range(3):
         slots.append(next_after(rule, slots[-1], tz=TEHRAN))
     # 5 Azar, 5 Dey, 5 Bahman, 5 Esfand 1405 at 02:00 Tehran
-    assert slots == [utc(2026, 11, 25, 22, 30), utc(2026, 12, 25, 22, 30), utc(2027, 1, 24, 22, 30),
-                     utc(2027, 2, 23, 22, 30)]
+    assert slots == [
+        utc(2026, 11, 25, 22, 30),
+        utc(2026, 12, 25, 22, 30),
+        utc(2027, 1, 24, 22, 30),
+        utc(2027, 2, 23, 22, 30),
+    ]
 
 
 def test_a_jalali_day_past_the_month_end_is_its_last_day():
@@ -115,29 +127,36 @@ def test_stale_after_n_missed_slots():
 # --- the syntax
 
 
-@pytest.mark.parametrize("value, words", [
-    ("61 * * * *", "not a valid cron"),
-    ("0 2 * * * *", "not a valid cron"),
-    ({"cron": "0 2 * * *", "jalali_day": 5}, "exactly one"),
-    ({}, "exactly one"),
-    ({"jalali_day": 0}, "from 1 to 31"),
-    ({"jalali_day": 32}, "from 1 to 31"),
-    ({"jalali_day": True}, "from 1 to 31"),
-    ({"jalali_day": 5, "at": "25:00"}, "HH:MM"),
-    ({"jalali_day": 5, "at": "2am"}, "HH:MM"),
-    ({"cron": "0 2 * * *", "at": "02:00"}, "'at' goes with"),
-    ({"jalali_day": 5, "working_days": "yes"}, "true or false"),
-    ({"jalali": 5}, "unknown key"),
-    (5, "a cron expression"),
-])
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        ("61 * * * *", "not a valid cron"),
+        ("0 2 * * * *", "not a valid cron"),
+        ({"cron": "0 2 * * *", "jalali_day": 5}, "exactly one"),
+        ({}, "exactly one"),
+        ({"jalali_day": 0}, "from 1 to 31"),
+        ({"jalali_day": 32}, "from 1 to 31"),
+        ({"jalali_day": True}, "from 1 to 31"),
+        ({"jalali_day": 5, "at": "25:00"}, "HH:MM"),
+        ({"jalali_day": 5, "at": "2am"}, "HH:MM"),
+        ({"cron": "0 2 * * *", "at": "02:00"}, "'at' goes with"),
+        ({"jalali_day": 5, "working_days": "yes"}, "true or false"),
+        ({"jalali": 5}, "unknown key"),
+        (5, "a cron expression"),
+    ],
+)
 def test_bad_rules_say_why(value, words):
     with pytest.raises(ScheduleError, match=words):
         parse_rule(value)
 
 
 def test_rules_round_trip_through_their_json_form():
-    for value in ("0 2 * * *", {"cron": "0 2 * * *", "working_days": True}, {"jalali_day": 5, "at": "02:00"},
-                  {"jalali_day": 31, "at": "06:30", "working_days": True}):
+    for value in (
+        "0 2 * * *",
+        {"cron": "0 2 * * *", "working_days": True},
+        {"jalali_day": 5, "at": "02:00"},
+        {"jalali_day": 31, "at": "06:30", "working_days": True},
+    ):
         rule = parse_rule(value)
         assert parse_rule(rule.to_json()) == rule
     assert parse_rule("0 2 * * *").to_json() == "0 2 * * *"
@@ -146,7 +165,8 @@ def test_rules_round_trip_through_their_json_form():
 def test_registry_accepts_both_forms_and_reports_a_bad_rule_with_its_line(tmp_path):
     def write(schedule: str) -> registry.Registry:
         path = tmp_path / "agencies.yml"
-        path.write_text(textwrap.dedent(f"""\
+        path.write_text(
+            textwrap.dedent(f"""\
             agencies:
               - id: tax
                 name_fa: مالیات
@@ -155,11 +175,14 @@ def test_registry_accepts_both_forms_and_reports_a_bad_rule_with_its_line(tmp_pa
                   - dataset: services
                     path: services.csv
                     schedule: {schedule}
-            """), encoding="utf-8")
+            """),
+            encoding="utf-8",
+        )
         return registry.load(path)
 
     assert write('{jalali_day: 5, at: "02:00", working_days: true}').agencies[0].sources[0].schedule == parse_rule(
-        {"jalali_day": 5, "at": "02:00", "working_days": True})
+        {"jalali_day": 5, "at": "02:00", "working_days": True}
+    )
     assert write('"15 3 * * 6"').agencies[0].sources[0].schedule.cron == "15 3 * * 6"
     with pytest.raises(RegistryError, match=r"agencies.yml:8: schedule of .*'jalali_day' must be"):
         write("{jalali_day: 40}")

@@ -15,60 +15,101 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
 from click.testing import CliRunner
-
 from conftest import write_registry
 from served import served
-from shafaf.state import agency_requests
-from shafaf.config import registry
+
 from shafaf.cli import cli
+from shafaf.config import registry
+from shafaf.config.schedule import next_after, parse_rule, previous_slots
+from shafaf.config.schedule_limits import Limits, accept_rule
 from shafaf.core.datadir import DataDir
 from shafaf.core.errors import RegistryError, ScheduleError
 from shafaf.harvest.runner import harvest
 from shafaf.publish.writer import publish
-from shafaf.config.schedule import next_after, parse_rule, previous_slots
-from shafaf.config.schedule_limits import Limits, accept_rule
+from shafaf.state import agency_requests
 from shafaf.state.store import StateStore
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 TEHRAN = "Asia/Tehran"
 
 # Rules no entry point may accept, each with words its refusal must contain.
 REFUSED: list[tuple[Any, str]] = [
     # dates that do not exist, or too rarely
-    ("0 0 31 2 *", "never runs"), ("0 0 30 2 *", "never runs"), ("0 0 31 4 *", "never runs"),
-    ("0 0 31 2,4,6,9,11 *", "never runs"), ("0 0 29 2 *", "once in every 366 days"),
+    ("0 0 31 2 *", "never runs"),
+    ("0 0 30 2 *", "never runs"),
+    ("0 0 31 4 *", "never runs"),
+    ("0 0 31 2,4,6,9,11 *", "never runs"),
+    ("0 0 29 2 *", "once in every 366 days"),
     # every field out of range
-    ("60 * * * *", "out of range 0-59"), ("0 24 * * *", "out of range 0-23"), ("0 0 0 * *", "out of range 1-31"),
-    ("0 0 32 * *", "out of range 1-31"), ("0 0 * 0 *", "out of range 1-12"), ("0 0 * 13 *", "out of range 1-12"),
-    ("0 0 * * 8", "out of range 0-7"), ("-1 0 * * *", "not a number"), ("5-1 0 * * *", "runs backwards"),
-    ("*/0 0 * * *", "step 0"), ("0 0 */32 * *", "step 32"), ("0 0 * FOO *", "not a month name"),
+    ("60 * * * *", "out of range 0-59"),
+    ("0 24 * * *", "out of range 0-23"),
+    ("0 0 0 * *", "out of range 1-31"),
+    ("0 0 32 * *", "out of range 1-31"),
+    ("0 0 * 0 *", "out of range 1-12"),
+    ("0 0 * 13 *", "out of range 1-12"),
+    ("0 0 * * 8", "out of range 0-7"),
+    ("-1 0 * * *", "not a number"),
+    ("5-1 0 * * *", "runs backwards"),
+    ("*/0 0 * * *", "step 0"),
+    ("0 0 */32 * *", "step 32"),
+    ("0 0 * FOO *", "not a month name"),
     ("0 ۲ * * *", "not a number"),
     # other cron dialects
-    ("0 0 * * * *", "6 fields"), ("0 0 0 1 1 * 2030", "7 fields"), ("0 0 *", "3 fields"),
-    ("@reboot", "'@' shortcuts"), ("@daily", "'@' shortcuts"), ("0 0 L * *", "'L'"), ("0 0 15W * *", "'W'"),
-    ("0 0 * * 5#3", "'#'"), ("0 0 * * 5L", "'L'"), ("0 0 ? * *", "'?'"), ("H 0 * * *", "'H'"),
+    ("0 0 * * * *", "6 fields"),
+    ("0 0 0 1 1 * 2030", "7 fields"),
+    ("0 0 *", "3 fields"),
+    ("@reboot", "'@' shortcuts"),
+    ("@daily", "'@' shortcuts"),
+    ("0 0 L * *", "'L'"),
+    ("0 0 15W * *", "'W'"),
+    ("0 0 * * 5#3", "'#'"),
+    ("0 0 * * 5L", "'L'"),
+    ("0 0 ? * *", "'?'"),
+    ("H 0 * * *", "'H'"),
     # empty and huge
-    ("", "empty"), ("   ", "empty"), ("0 " * 200, "characters long"),
+    ("", "empty"),
+    ("   ", "empty"),
+    ("0 " * 200, "characters long"),
     # faster than the portal allows (6 requests an hour: every 10 minutes)
-    ("* * * * *", "every 1 minute"), ("*/5 * * * *", "every 5 minutes"), ("0,5 * * * *", "every 5 minutes"),
+    ("* * * * *", "every 1 minute"),
+    ("*/5 * * * *", "every 5 minutes"),
+    ("0,5 * * * *", "every 5 minutes"),
     # not text, not a mapping, wrong types inside
-    (5, "not a number"), (1.5, "not a number"), (True, "true or false"), ([], "not a list"),
-    (["0 2 * * *"], "not a list"), ({"cron": 5}, "'cron' must be text"), ({"cron": ["0 2 * * *"]}, "'cron' must be text"),
-    ({"cron": {"cron": "0 2 * * *"}}, "'cron' must be text"), ({"cron": None}, "exactly one"), ({}, "exactly one"),
-    ({"cron": "0 2 * * *", "jalali_day": 5}, "exactly one"), ({"jalali_day": "5"}, "from 1 to 31"),
-    ({"jalali_day": 5.0}, "from 1 to 31"), ({"jalali_day": 0}, "from 1 to 31"), ({"jalali_day": 32}, "from 1 to 31"),
-    ({"jalali_day": -1}, "from 1 to 31"), ({"jalali_day": 10**30}, "from 1 to 31"), ({"jalali_day": None}, "exactly one"),
-    ({"jalali_day": 5, "at": "25:00"}, "HH:MM"), ({"jalali_day": 5, "at": "02:60"}, "HH:MM"),
-    ({"jalali_day": 5, "at": "24:00"}, "HH:MM"), ({"jalali_day": 5, "at": "2am"}, "HH:MM"),
-    ({"jalali_day": 5, "at": "02:00\n"}, "HH:MM"), ({"jalali_day": 5, "at": 120.5}, "HH:MM"),
-    ({"jalali_day": 5, "at": ["02:00"]}, "HH:MM"), ({"jalali_day": 5, "working_days": 1}, "true or false"),
-    ({"jalali_day": 5, "jalali_month": 1}, "unknown key 'jalali_month'"), ({"cron": "0 2 * * *", "at": "02:00"}, "'at' goes"),
+    (5, "not a number"),
+    (1.5, "not a number"),
+    (True, "true or false"),
+    ([], "not a list"),
+    (["0 2 * * *"], "not a list"),
+    ({"cron": 5}, "'cron' must be text"),
+    ({"cron": ["0 2 * * *"]}, "'cron' must be text"),
+    ({"cron": {"cron": "0 2 * * *"}}, "'cron' must be text"),
+    ({"cron": None}, "exactly one"),
+    ({}, "exactly one"),
+    ({"cron": "0 2 * * *", "jalali_day": 5}, "exactly one"),
+    ({"jalali_day": "5"}, "from 1 to 31"),
+    ({"jalali_day": 5.0}, "from 1 to 31"),
+    ({"jalali_day": 0}, "from 1 to 31"),
+    ({"jalali_day": 32}, "from 1 to 31"),
+    ({"jalali_day": -1}, "from 1 to 31"),
+    ({"jalali_day": 10**30}, "from 1 to 31"),
+    ({"jalali_day": None}, "exactly one"),
+    ({"jalali_day": 5, "at": "25:00"}, "HH:MM"),
+    ({"jalali_day": 5, "at": "02:60"}, "HH:MM"),
+    ({"jalali_day": 5, "at": "24:00"}, "HH:MM"),
+    ({"jalali_day": 5, "at": "2am"}, "HH:MM"),
+    ({"jalali_day": 5, "at": "02:00\n"}, "HH:MM"),
+    ({"jalali_day": 5, "at": 120.5}, "HH:MM"),
+    ({"jalali_day": 5, "at": ["02:00"]}, "HH:MM"),
+    ({"jalali_day": 5, "working_days": 1}, "true or false"),
+    ({"jalali_day": 5, "jalali_month": 1}, "unknown key 'jalali_month'"),
+    ({"cron": "0 2 * * *", "at": "02:00"}, "'at' goes"),
     # working days only, but every slot on a Thursday or Friday
     ({"cron": "0 2 * * 4,5", "working_days": True}, "Thursday or Friday"),
     ({"cron": "0 2 * * THU-FRI", "working_days": True}, "Thursday or Friday"),
@@ -76,9 +117,19 @@ REFUSED: list[tuple[Any, str]] = [
 
 # Rules at the edges that are accepted: the yearly rule, names, either-side days, Tehran's midnight, the last minute.
 ACCEPTED: list[Any] = [
-    "0 2 1 1 *", "59 23 31 12 *", "0 0 29 2 1-5", "0 0 31 * *", "0 0 13 * 5", "*/10 * * * *", "0 23,0 * * *",
-    "30 3 * JAN-MAR SAT", "0 0 * * 0,7", "00 02 * * *", {"cron": "0 2 * * 3,4", "working_days": True},
-    {"jalali_day": 31, "at": "23:59"}, {"jalali_day": 30, "at": "00:00", "working_days": True},
+    "0 2 1 1 *",
+    "59 23 31 12 *",
+    "0 0 29 2 1-5",
+    "0 0 31 * *",
+    "0 0 13 * 5",
+    "*/10 * * * *",
+    "0 23,0 * * *",
+    "30 3 * JAN-MAR SAT",
+    "0 0 * * 0,7",
+    "00 02 * * *",
+    {"cron": "0 2 * * 3,4", "working_days": True},
+    {"jalali_day": 31, "at": "23:59"},
+    {"jalali_day": 30, "at": "00:00", "working_days": True},
     {"jalali_day": 1, "at": 120},  # YAML 1.1 reads an unquoted 02:00 as 120
 ]
 
@@ -120,8 +171,13 @@ def test_the_minimum_interval_follows_the_portal_settings():
 def test_tehran_edge_times_compute_across_the_last_summer_time_of_2022():
     """Iran dropped summer time after 2022: slots around its last changes (22 Mar and 22 Sep 2022) still compute,
     in order, with no gap or double slot beyond the hour the clock moved."""
-    for value in ("0 0 * * *", "30 23 * * *", {"jalali_day": 2, "at": "00:30"}, {"jalali_day": 31, "at": "23:59"},
-                  {"cron": "30 0 * * *", "working_days": True}):
+    for value in (
+        "0 0 * * *",
+        "30 23 * * *",
+        {"jalali_day": 2, "at": "00:30"},
+        {"jalali_day": 31, "at": "23:59"},
+        {"cron": "30 0 * * *", "working_days": True},
+    ):
         rule = accept_rule(value, limits=Limits())
         slot, slots = dt.datetime(2022, 3, 15, tzinfo=UTC), []
         while slot < dt.datetime(2022, 10, 1, tzinfo=UTC):
@@ -131,8 +187,12 @@ def test_tehran_edge_times_compute_across_the_last_summer_time_of_2022():
         back = list(previous_slots(rule, slots[-1], tz=TEHRAN))
         assert back[: len(slots)] == sorted(slots, reverse=True)
     daily = parse_rule("0 0 * * *")  # 00:00 Tehran: UTC+4:30 in summer 2022, UTC+3:30 after
-    assert next_after(daily, dt.datetime(2022, 6, 1, 12, tzinfo=UTC), tz=TEHRAN) == dt.datetime(2022, 6, 1, 19, 30, tzinfo=UTC)
-    assert next_after(daily, dt.datetime(2023, 6, 1, 12, tzinfo=UTC), tz=TEHRAN) == dt.datetime(2023, 6, 1, 20, 30, tzinfo=UTC)
+    assert next_after(daily, dt.datetime(2022, 6, 1, 12, tzinfo=UTC), tz=TEHRAN) == dt.datetime(
+        2022, 6, 1, 19, 30, tzinfo=UTC
+    )
+    assert next_after(daily, dt.datetime(2023, 6, 1, 12, tzinfo=UTC), tz=TEHRAN) == dt.datetime(
+        2023, 6, 1, 20, 30, tzinfo=UTC
+    )
 
 
 # --- the registry: a line-numbered problem for each
@@ -140,7 +200,8 @@ def test_tehran_edge_times_compute_across_the_last_summer_time_of_2022():
 
 def _registry_with(tmp_path: Path, schedule_yaml: str, portal: str = "") -> Path:
     path = tmp_path / "agencies.yml"
-    path.write_text(textwrap.dedent("""\
+    path.write_text(
+        textwrap.dedent("""\
         portal:
           title_en: Test
         {portal}agencies:
@@ -151,21 +212,34 @@ def _registry_with(tmp_path: Path, schedule_yaml: str, portal: str = "") -> Path
               - dataset: services
                 path: services.csv
                 schedule: {schedule}
-        """).format(portal=portal, schedule=schedule_yaml), encoding="utf-8")
+        """).format(portal=portal, schedule=schedule_yaml),
+        encoding="utf-8",
+    )
     return path
 
 
-@pytest.mark.parametrize("schedule_yaml, words", [
-    ('"0 0 31 2 *"', "never runs"), ('"0 0 29 2 *"', "366 days"), ('"* * * * *"', "every 1 minute"),
-    ('"@reboot"', "'@' shortcuts"), ('"0 0 L * *"', "'L'"), ('"0 0 * * * *"', "6 fields"), ('""', "empty"),
-    ("{cron: '0 2 * * 4,5', working_days: true}", "Thursday or Friday"), ("{jalali_day: 32}", "from 1 to 31"),
-    ('{jalali_day: 5, at: "25:00"}', "HH:MM"), ("[1, 2]", "not a list"), ("{cron: {a: 1}}", "'cron' must be text"),
-    ('"0 2 * * *\\u0007"', "control character"),
-])
+@pytest.mark.parametrize(
+    "schedule_yaml, words",
+    [
+        ('"0 0 31 2 *"', "never runs"),
+        ('"0 0 29 2 *"', "366 days"),
+        ('"* * * * *"', "every 1 minute"),
+        ('"@reboot"', "'@' shortcuts"),
+        ('"0 0 L * *"', "'L'"),
+        ('"0 0 * * * *"', "6 fields"),
+        ('""', "empty"),
+        ("{cron: '0 2 * * 4,5', working_days: true}", "Thursday or Friday"),
+        ("{jalali_day: 32}", "from 1 to 31"),
+        ('{jalali_day: 5, at: "25:00"}', "HH:MM"),
+        ("[1, 2]", "not a list"),
+        ("{cron: {a: 1}}", "'cron' must be text"),
+        ('"0 2 * * *\\u0007"', "control character"),
+    ],
+)
 def test_the_registry_refuses_the_same_rules_with_their_line(tmp_path, schedule_yaml, words):
     with pytest.raises(RegistryError) as caught:
         registry.load(_registry_with(tmp_path, schedule_yaml))
-    assert f"agencies.yml:10:" in str(caught.value) and words in str(caught.value)
+    assert "agencies.yml:10:" in str(caught.value) and words in str(caught.value)
 
 
 def test_the_registry_minimum_follows_its_own_portal_settings(tmp_path):
@@ -226,8 +300,11 @@ def test_the_agency_api_refuses_every_rule_of_the_class_and_stores_nothing(porta
         (json.dumps({"source": "services", "schedule": "0 2 * * *\u0000"}), "control character (U+0000)"),
         (json.dumps({"source": "services", "schedule": {"cron": "0 2 * * *", "\udfff": 1}}), "lone surrogate (U+DFFF)"),
         (json.dumps({"source": "services", "schedule": {"jalali_day": 5, "at": "02:00\x1b[2J"}}), "control character"),
-        (json.dumps(["services", "0 2 * * *"]), "JSON object"), (json.dumps("0 2 * * *"), "JSON object"),
-        (json.dumps(5), "JSON object"), ("[" * 8000 + "]" * 8000, "not valid JSON"), ("{not json", "not valid JSON"),
+        (json.dumps(["services", "0 2 * * *"]), "JSON object"),
+        (json.dumps("0 2 * * *"), "JSON object"),
+        (json.dumps(5), "JSON object"),
+        ("[" * 8000 + "]" * 8000, "not valid JSON"),
+        ("{not json", "not valid JSON"),
     ]
     for body, words in bodies:
         answer = httpx.put(url, headers=auth, content=body.encode("utf-8"))
@@ -243,22 +320,60 @@ def test_shafaf_schedule_set_refuses_the_class_with_exit_2_and_stores_nothing(po
     _, registry_path, data = portal
     for value, words in REFUSED:
         text = value if isinstance(value, str) else json.dumps(value)
-        result = CliRunner().invoke(cli, ["schedule", "set", "--registry", str(registry_path), "--data-dir",
-                                          str(data.root), "--", "alpha", "services", text])
+        result = CliRunner().invoke(
+            cli,
+            [
+                "schedule",
+                "set",
+                "--registry",
+                str(registry_path),
+                "--data-dir",
+                str(data.root),
+                "--",
+                "alpha",
+                "services",
+                text,
+            ],
+        )
         assert result.exit_code == 2, (value, result.output)
         assert "Traceback" not in result.output, (value, result.output)
         if isinstance(value, (str, dict, list)):  # RULE 5 or true on the command line is cron text, refused as such
             assert words in result.output, (value, result.output)
     assert stored(data) == []
-    real = subprocess.run([sys.executable, "-m", "shafaf", "schedule", "set", "alpha", "services", "0 0 31 2 *",
-                           "--registry", str(registry_path), "--data-dir", str(data.root)],
-                          capture_output=True, text=True, timeout=60)
+    real = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "shafaf",
+            "schedule",
+            "set",
+            "alpha",
+            "services",
+            "0 0 31 2 *",
+            "--registry",
+            str(registry_path),
+            "--data-dir",
+            str(data.root),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert real.returncode == 2 and "never runs" in real.stderr and "Traceback" not in real.stderr
     assert stored(data) == []
 
 
-BROKEN_STORED = ['"0 0 31 2 *"', '"* * * * *"', '"0 0 L * *"', '{"jalali_day": 40}', '"@reboot"', "5", "not json",
-                 '{"cron": "0 2 * * *", "at": 3}', '"0 0 29 2 *"']
+BROKEN_STORED = [
+    '"0 0 31 2 *"',
+    '"* * * * *"',
+    '"0 0 L * *"',
+    '{"jalali_day": 40}',
+    '"@reboot"',
+    "5",
+    "not json",
+    '{"cron": "0 2 * * *", "at": 3}',
+    '"0 0 29 2 *"',
+]
 
 
 def test_a_stored_rule_that_cannot_be_computed_breaks_nothing_for_anyone(portal):
@@ -266,10 +381,18 @@ def test_a_stored_rule_that_cannot_be_computed_breaks_nothing_for_anyone(portal)
     base, registry_path, data = portal
     for rule in BROKEN_STORED:
         with sqlite3.connect(data.state_db) as db:
-            db.execute("insert or replace into schedule_overrides values ('alpha', 'services', ?, '2026-01-01T00:00:00Z', 'old')",
-                       (rule,))
-        for path in ("/", "/?lang=en", "/agencies/beta?lang=en", "/feed.atom", "/agencies/alpha/feed.atom",
-                     "/agencies/beta/feed.atom"):
+            db.execute(
+                "insert or replace into schedule_overrides values ('alpha', 'services', ?, '2026-01-01T00:00:00Z', 'old')",
+                (rule,),
+            )
+        for path in (
+            "/",
+            "/?lang=en",
+            "/agencies/beta?lang=en",
+            "/feed.atom",
+            "/agencies/alpha/feed.atom",
+            "/agencies/beta/feed.atom",
+        ):
             assert httpx.get(f"{base}{path}").status_code == 200, (rule, path)
         page = httpx.get(f"{base}/agencies/alpha?lang=en")
         assert page.status_code == 200 and "schedule cannot be computed" in page.text, rule
@@ -288,8 +411,23 @@ def test_a_stored_rule_that_cannot_be_computed_breaks_nothing_for_anyone(portal)
         assert "cannot be computed" in shafaf(portal, "schedule", "show", "alpha").output
     with sqlite3.connect(data.state_db) as db:  # beta's last run long ago: its latest slot is owed
         db.execute("update runs set started = '2026-01-01T00:00:00Z' where agency_id = 'beta'")
-    due = subprocess.run([sys.executable, "-m", "shafaf", "harvest", "--due", "--json", "--registry",
-                          str(registry_path), "--data-dir", str(data.root)], capture_output=True, text=True, timeout=120)
+    due = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "shafaf",
+            "harvest",
+            "--due",
+            "--json",
+            "--registry",
+            str(registry_path),
+            "--data-dir",
+            str(data.root),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "Traceback" not in due.stderr and "alpha/services: schedule cannot be computed" in due.stderr, due.stderr
     ran = {(r["agency_id"], r["source_id"]) for r in json.loads(due.stdout)}
     assert ("beta", "services") in ran and ("alpha", "services") not in ran  # beta is still harvested on schedule
@@ -315,9 +453,22 @@ def test_the_scheduler_reports_a_broken_rule_once_and_runs_the_others(tmp_path):
         db.execute("insert into schedule_overrides values ('alpha', 'services', '\"0 0 31 2 *\"', '', 'old')")
     log_path = tmp_path / "scheduler.log"
     with log_path.open("wb") as log:
-        child = subprocess.Popen([sys.executable, "-m", "shafaf", "scheduler", "--registry", str(registry_path),
-                                  "--data-dir", str(data.root)], stdout=log, stderr=subprocess.STDOUT)
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "shafaf",
+                "scheduler",
+                "--registry",
+                str(registry_path),
+                "--data-dir",
+                str(data.root),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
+
             def done(run_id: str | None = None) -> bool:
                 runs = [r for r in state.runs("beta") if run_id in (None, r["run_id"])]
                 return bool(runs) and runs[0]["outcome"] not in ("running", "queued")
@@ -330,5 +481,6 @@ def test_the_scheduler_reports_a_broken_rule_once_and_runs_the_others(tmp_path):
             child.wait(timeout=30)
     output = log_path.read_text()
     assert "Traceback" not in output and output.count("alpha/services: schedule cannot be computed") == 1, output
-    assert [r["outcome"] for r in state.runs("beta")] == ["ok", "unchanged"] or \
-        {r["outcome"] for r in state.runs("beta")} <= {"ok", "unchanged"}
+    assert [r["outcome"] for r in state.runs("beta")] == ["ok", "unchanged"] or {
+        r["outcome"] for r in state.runs("beta")
+    } <= {"ok", "unchanged"}

@@ -21,29 +21,45 @@ import time
 from pathlib import Path
 
 import pytest
-
 from faultserver import Request, hang, http_registry, respond
-from shafaf.state import agency_requests
+
 from shafaf.config import registry
-from shafaf.state import store as state_mod
 from shafaf.core.datadir import DataDir
 from shafaf.core.errors import RateLimited
-from shafaf.harvest.runner import Runner
 from shafaf.core.models import Outcome, Reason, Trigger
+from shafaf.harvest.runner import Runner
 from shafaf.schedule.scheduler import run_due
+from shafaf.state import agency_requests
+from shafaf.state import store as state_mod
 from shafaf.state.store import Run, StateStore, new_run_id, utc_now
 
 GOOD = "service_id,name_fa,name_en\nS1,خدمت یک,One\nS2,خدمت دو,Two\n"
 CSV = {"Content-Type": "text/csv; charset=utf-8"}
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
-def write_registry(root: Path, base_url: str, *, agencies: tuple[str, ...] = ("alpha",), schedule: str = '"0 2 * * *"',
-                   extra: str = "", concurrency: int = 4, deadline_s: float = 60) -> registry.Registry:
-    portal = {"allow_private_networks": True,  # the test server is on loopback
-              "fetch_deadline_s": deadline_s, "fetch_connect_timeout_s": 2, "fetch_read_timeout_s": 30,
-              "fetch_retries": 0, "harvest_concurrency": concurrency, "run_lease_s": 3}
-    return registry.load(http_registry(root, base_url, agencies=agencies, portal=portal, schedule=schedule, extra=extra))
+def write_registry(
+    root: Path,
+    base_url: str,
+    *,
+    agencies: tuple[str, ...] = ("alpha",),
+    schedule: str = '"0 2 * * *"',
+    extra: str = "",
+    concurrency: int = 4,
+    deadline_s: float = 60,
+) -> registry.Registry:
+    portal = {
+        "allow_private_networks": True,  # the test server is on loopback
+        "fetch_deadline_s": deadline_s,
+        "fetch_connect_timeout_s": 2,
+        "fetch_read_timeout_s": 30,
+        "fetch_retries": 0,
+        "harvest_concurrency": concurrency,
+        "run_lease_s": 3,
+    }
+    return registry.load(
+        http_registry(root, base_url, agencies=agencies, portal=portal, schedule=schedule, extra=extra)
+    )
 
 
 class Gate:
@@ -78,9 +94,19 @@ def old_attempt(data: DataDir, reg: registry.Registry, agency_id: str, started: 
     """A finished run long ago, as a portal that was down since then would have it."""
     agency = reg.agency(agency_id)
     source = agency.sources[0]
-    StateStore(data.state_db).save(Run(run_id=new_run_id(), agency_id=agency_id, source_id=source.id,
-                                       dataset=source.dataset, kind=source.kind, location=source.location,
-                                       started=started, finished=started, outcome=Outcome.OK))
+    StateStore(data.state_db).save(
+        Run(
+            run_id=new_run_id(),
+            agency_id=agency_id,
+            source_id=source.id,
+            dataset=source.dataset,
+            kind=source.kind,
+            location=source.location,
+            started=started,
+            finished=started,
+            outcome=Outcome.OK,
+        )
+    )
 
 
 # --- C1: many triggers at once, one run
@@ -96,8 +122,12 @@ def _attempts(registry_path: str, data_root: str, threads: int, barrier, results
     def one(i: int) -> None:
         start.wait()
         # Half come from the schedule (with the slot they are owed), half are manual or requested.
-        got = runner.source(agency, agency.sources[0], due_after=slot if i % 2 else None,
-                            trigger=Trigger.SCHEDULE if i % 2 else Trigger.MANUAL)
+        got = runner.source(
+            agency,
+            agency.sources[0],
+            due_after=slot if i % 2 else None,
+            trigger=Trigger.SCHEDULE if i % 2 else Trigger.MANUAL,
+        )
         results.put([(str(r.outcome), None if r.reason is None else str(r.reason)) for r in got])
 
     barrier.wait()
@@ -118,8 +148,10 @@ def test_a_hundred_simultaneous_triggers_make_one_run(tmp_path, fault_server):
     processes, per_process = 4, 25
     barrier, results = ctx.Barrier(processes), ctx.Queue()
     slot = utc_now()
-    children = [ctx.Process(target=_attempts, args=(str(reg.path), str(data.root), per_process, barrier, results, slot))
-                for _ in range(processes)]
+    children = [
+        ctx.Process(target=_attempts, args=(str(reg.path), str(data.root), per_process, barrier, results, slot))
+        for _ in range(processes)
+    ]
     for child in children:
         child.start()
     outcomes = [results.get(timeout=60) for _ in range(processes * per_process - 1)]  # all but the one in flight
@@ -146,8 +178,11 @@ def test_sigkill_mid_run_is_marked_aborted_and_the_next_run_is_clean(tmp_path, f
     fault_server.add("/alpha.csv", gate)
     reg = write_registry(tmp_path / "src", fault_server.base_url)
     data = DataDir(tmp_path / "var")
-    child = subprocess.Popen([sys.executable, "-m", "shafaf", "harvest", "alpha", "--registry", str(reg.path),
-                              "--data-dir", str(data.root)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "shafaf", "harvest", "alpha", "--registry", str(reg.path), "--data-dir", str(data.root)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         assert gate.arrived.wait(30), "the harvest never reached the server"
         (killed,) = [r for r in runs(data) if r["outcome"] == "running"]
@@ -174,11 +209,22 @@ def test_sigkill_mid_run_is_marked_aborted_and_the_next_run_is_clean(tmp_path, f
 def _lease(data: DataDir, *, host: str, pid: int, expires: str) -> str:
     run_id = new_run_id()
     state = StateStore(data.state_db)
-    state.save(Run(run_id=run_id, agency_id="alpha", source_id="services", dataset="services", kind="http",
-                   location="x", started=utc_now()))
+    state.save(
+        Run(
+            run_id=run_id,
+            agency_id="alpha",
+            source_id="services",
+            dataset="services",
+            kind="http",
+            location="x",
+            started=utc_now(),
+        )
+    )
     with state.connect() as conn:
-        conn.execute("INSERT INTO leases VALUES (?, 'alpha', 'services', 'running', ?, ?, ?, ?)",
-                     (run_id, host, pid, utc_now(), expires))
+        conn.execute(
+            "INSERT INTO leases VALUES (?, 'alpha', 'services', 'running', ?, ?, ?, ?)",
+            (run_id, host, pid, utc_now(), expires),
+        )
     return run_id
 
 
@@ -269,8 +315,9 @@ def test_concurrency_is_bounded_and_a_hung_agency_does_not_hold_the_others(tmp_p
     for name in ("a1", "a2", "a3", "a4"):
         fault_server.add(f"/{name}.csv", gate)
     fault_server.add("/hung.csv", hang())
-    reg = write_registry(tmp_path / "src", fault_server.base_url, agencies=("hung", "a1", "a2", "a3", "a4"),
-                         concurrency=2, deadline_s=2)
+    reg = write_registry(
+        tmp_path / "src", fault_server.base_url, agencies=("hung", "a1", "a2", "a3", "a4"), concurrency=2, deadline_s=2
+    )
     data = DataDir(tmp_path / "var")
     releaser = threading.Timer(0.3, gate.release.set)
     releaser.start()
@@ -347,14 +394,20 @@ def test_the_webhook_gets_each_failure_and_each_agency_gone_stale_once(tmp_path,
 
     fault_server.add("/hook", hook)
     fault_server.add("/alpha.csv", respond(500, "broken"))
-    reg = write_registry(tmp_path / "src", fault_server.base_url, extra=f"webhook_url: {fault_server.url('/hook')}\n"
-                                                                        "stale_after_missed_runs: 1\n")
+    reg = write_registry(
+        tmp_path / "src",
+        fault_server.base_url,
+        extra=f"webhook_url: {fault_server.url('/hook')}\nstale_after_missed_runs: 1\n",
+    )
     data = DataDir(tmp_path / "var")
     now = dt.datetime.now(UTC)
     first = run_due(reg, data, now=now)
     assert first.problems == []
     assert [(m["event"], m["agency_id"]) for m in received] == [
-        ("run_failed", "alpha"), ("source_failing", "alpha"), ("agency_stale", "alpha")]  # its first run failed
+        ("run_failed", "alpha"),
+        ("source_failing", "alpha"),
+        ("agency_stale", "alpha"),
+    ]  # its first run failed
     assert received[0]["reason"] == "http_500" and received[2]["sources"] == ["services"]
     run_due(reg, data, now=now + dt.timedelta(days=1))
     assert [m["event"] for m in received[3:]] == ["run_failed"]  # stale and failing were already told
@@ -373,8 +426,11 @@ def test_scheduler_runs_missed_slots_at_start_up_and_stops_cleanly_on_sigterm(tm
     old_attempt(data, reg, "beta", "2026-01-01T00:00:00Z")
     log = tmp_path / "scheduler.log"
     with log.open("wb") as out:
-        child = subprocess.Popen([sys.executable, "-m", "shafaf", "scheduler", "--registry", str(reg.path),
-                                  "--data-dir", str(data.root)], stdout=out, stderr=subprocess.STDOUT)
+        child = subprocess.Popen(
+            [sys.executable, "-m", "shafaf", "scheduler", "--registry", str(reg.path), "--data-dir", str(data.root)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
         try:
             assert gate.arrived.wait(30), log.read_text()
             child.send_signal(signal.SIGTERM)

@@ -16,13 +16,13 @@ import httpx
 import pytest
 from datasette.app import Datasette
 
-from shafaf.publish import search
-from shafaf.standard import search_index
-from shafaf.datasette_plugins import app as serve
-from shafaf.normalize import search_form
-from shafaf.datasette_plugins.pages.search import normalize_search_value, rewrite_query_string
-from shafaf.publish.writer import ensure_schema
 from shafaf.config.registry import Portal
+from shafaf.datasette_plugins import app as serve
+from shafaf.datasette_plugins.pages.search import normalize_search_value, rewrite_query_string
+from shafaf.normalize import search_form
+from shafaf.publish import search
+from shafaf.publish.writer import ensure_schema
+from shafaf.standard import search_index
 
 SERVICES = [
     # agency, service, name_fa, name_en, description, category
@@ -35,8 +35,28 @@ SERVICES = [
     ("health", "H2", "ارسال مرسوله", "Parcel", "کارت‌ها ارسال می‌شود", "پست"),  # «کارت» only in the description
 ]
 CARD_ROWS = {"T1", "C1", "C2", "P1"}
-HOSTILE = ['"', "AND", "*", "NEAR(", "'", "OR NOT", '"کارت', "name_fa:کارت", "کارت*", "^", "(", ")", "-", "+",
-           "\x00", "\u200c", "ـ", "؟", "a" * 1000, "کارت " * 200 + '"']
+HOSTILE = [
+    '"',
+    "AND",
+    "*",
+    "NEAR(",
+    "'",
+    "OR NOT",
+    '"کارت',
+    "name_fa:کارت",
+    "کارت*",
+    "^",
+    "(",
+    ")",
+    "-",
+    "+",
+    "\x00",
+    "\u200c",
+    "ـ",
+    "؟",
+    "a" * 1000,
+    "کارت " * 200 + '"',
+]
 
 
 def build_db(path: Path) -> sqlite3.Connection:
@@ -141,7 +161,9 @@ def test_create_is_idempotent_and_indexes_a_file_published_before_search(tmp_pat
     assert ids(search.search(conn, "کارت ملی")) == {"T1"}
     names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert set(search_index.SEARCH_TABLES) <= names
-    assert {n for n in names if n.startswith(("services_search", "activities_search"))} == set(search_index.SEARCH_TABLES)
+    assert {n for n in names if n.startswith(("services_search", "activities_search"))} == set(
+        search_index.SEARCH_TABLES
+    )
 
 
 def test_rebuild_after_rowids_changed(conn):
@@ -158,8 +180,9 @@ def test_rebuild_after_rowids_changed(conn):
 
 def test_sql_function_is_the_same_search_form(conn):
     search_index.register_function(conn)
-    assert conn.execute("SELECT shafaf_search_form('كارت‌ملي ۱۰'), shafaf_search_form(NULL), shafaf_search_form(12)"
-                        ).fetchone() == ("کارت ملی 10", None, "12")
+    assert conn.execute(
+        "SELECT shafaf_search_form('كارت‌ملي ۱۰'), shafaf_search_form(NULL), shafaf_search_form(12)"
+    ).fetchone() == ("کارت ملی 10", None, "12")
     rows = conn.execute("SELECT rowid FROM services_search WHERE services_search MATCH shafaf_search_form('كارت')")
     assert len(rows.fetchall()) == 6
 
@@ -197,7 +220,10 @@ def test_datasette_table_search_is_normalized(ds, query):
 
 def test_datasette_column_search_other_filters_and_activities(ds):
     assert service_ids(get(ds, "/shafaf/services.json", _search_name_fa="كارت", _shape="array")) == CARD_ROWS | {"H1"}
-    assert service_ids(get(ds, "/shafaf/services.json", _search="كارت", agency_id="civil", _shape="array")) == {"C1", "C2"}
+    assert service_ids(get(ds, "/shafaf/services.json", _search="كارت", agency_id="civil", _shape="array")) == {
+        "C1",
+        "C2",
+    }
     assert service_ids(get(ds, "/shafaf/services.json", _search="۱۰", _shape="array")) == {"P2"}
     response = get(ds, "/shafaf/activities.json", _search="كارت ملي", _shape="array")
     assert response.status_code == 200 and [r["activity_id"] for r in response.json()] == ["A1"]
@@ -221,8 +247,13 @@ def test_datasette_sql_can_use_the_search_form_function(ds):
 
 
 def test_requests_without_search_pass_through_byte_for_byte():
-    for query_string in [b"", b"agency_id=tax&_shape=array", b"a=%D9%83&b=+x+&c&=&&_searchmode=raw&_size=1",
-                         b"_sort=name_fa&x=%ZZ", "name=\u0643".encode("utf-8")]:
+    for query_string in [
+        b"",
+        b"agency_id=tax&_shape=array",
+        b"a=%D9%83&b=+x+&c&=&&_searchmode=raw&_size=1",
+        b"_sort=name_fa&x=%ZZ",
+        "name=\u0643".encode("utf-8"),
+    ]:
         assert rewrite_query_string(query_string) == query_string
 
 
@@ -233,12 +264,15 @@ def test_only_search_values_are_rewritten():
     assert urllib.parse.parse_qs(rewritten.decode("ascii"))["_search"] == ["کارت ملی"]
     assert rewrite_query_string(b"_search=&x=1") == b"x=1"  # an empty search box is no search
     assert rewrite_query_string(b"_search=%22") == b""
-    assert rewrite_query_string("_search_name_fa=كارت".encode("utf-8")) == b"_search_name_fa=" + \
-        urllib.parse.quote_plus("کارت").encode("ascii")  # raw UTF-8 bytes are read as UTF-8
+    assert rewrite_query_string("_search_name_fa=كارت".encode()) == b"_search_name_fa=" + urllib.parse.quote_plus(
+        "کارت"
+    ).encode("ascii")  # raw UTF-8 bytes are read as UTF-8
 
 
 def test_raw_mode_operators_survive_normalization():
-    assert normalize_search_value('كارت AND ملي OR NOT "کارت‌ملی" NEAR(a b)') == 'کارت AND ملی OR NOT "کارت ملی" NEAR(a b)'
+    assert (
+        normalize_search_value('كارت AND ملي OR NOT "کارت‌ملی" NEAR(a b)') == 'کارت AND ملی OR NOT "کارت ملی" NEAR(a b)'
+    )
 
 
 # --- The /search page (issue 18) ---------------------------------------------------------------

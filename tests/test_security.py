@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 import sqlite_utils
 from datasette.app import Datasette
+from test_agency_page import _service, build_db
 
-from shafaf.datasette_plugins.security import headers as security
 from shafaf.config.registry import Portal
 from shafaf.datasette_plugins.app import SETTINGS, make_datasette
-from test_agency_page import _service, build_db
+from shafaf.datasette_plugins.security import headers as security
 
 SCRIPT = "<script>alert(1)</script>"
 SVG = '"><svg onload=alert(1)>'
@@ -52,9 +52,20 @@ def raw_request(ds: Datasette, raw_path: bytes, query: bytes = b"") -> tuple[int
     async def send(message: dict[str, Any]) -> None:
         messages.append(message)
 
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-             "path": raw_path.decode("latin-1"), "raw_path": raw_path, "query_string": query, "root_path": "",
-             "headers": [(b"host", b"localhost")], "client": ("127.0.0.1", 50000), "server": ("localhost", 80)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": raw_path.decode("latin-1"),
+        "raw_path": raw_path,
+        "query_string": query,
+        "root_path": "",
+        "headers": [(b"host", b"localhost")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("localhost", 80),
+    }
     asyncio.run(ds.app()(scope, receive, send))
     start = next(m for m in messages if m["type"] == "http.response.start")
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in start["headers"]}
@@ -79,13 +90,34 @@ def test_policy_is_exactly_the_documented_one_with_no_inline_script() -> None:
     assert "unsafe-eval" not in policy
 
 
-@pytest.mark.parametrize("path", [
-    "/", "/?lang=en", "/agencies/tax", "/agencies/evil", "/shafaf", "/shafaf/services", "/shafaf/services/1",
-    "/shafaf/services.json", "/shafaf/services.csv", "/shafaf/services.csv?_dl=1", "/shafaf?sql=select+1",
-    "/-/versions", "/-/versions.json", "/-/static-plugins/shafaf/shafaf.css", "/-/static/app.css",
-    "/downloads/", "/downloads/nope.csv", "/agencies/nobody", "/nope", "/shafaf/nope", "/shafaf/nope.json",
-    "/agencies/tax/", "/-/agencies.schema.json",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/?lang=en",
+        "/agencies/tax",
+        "/agencies/evil",
+        "/shafaf",
+        "/shafaf/services",
+        "/shafaf/services/1",
+        "/shafaf/services.json",
+        "/shafaf/services.csv",
+        "/shafaf/services.csv?_dl=1",
+        "/shafaf?sql=select+1",
+        "/-/versions",
+        "/-/versions.json",
+        "/-/static-plugins/shafaf/shafaf.css",
+        "/-/static/app.css",
+        "/downloads/",
+        "/downloads/nope.csv",
+        "/agencies/nobody",
+        "/nope",
+        "/shafaf/nope",
+        "/shafaf/nope.json",
+        "/agencies/tax/",
+        "/-/agencies.schema.json",
+    ],
+)
 def test_every_response_carries_the_security_headers(ds: Datasette, path: str) -> None:
     response = get(ds, path)
     assert response.status_code in (200, 302, 404), path
@@ -98,8 +130,9 @@ def test_downloads_keep_their_own_referrer_policy(ds: Datasette) -> None:
     assert get(ds, "/downloads/").headers.get_list("referrer-policy") == ["no-referrer"]
 
 
-@pytest.mark.parametrize("path", ["/shafaf", "/shafaf/services", "/shafaf?sql=select+1", "/-/versions", "/nope",
-                                  "/shafaf/services/1"])
+@pytest.mark.parametrize(
+    "path", ["/shafaf", "/shafaf/services", "/shafaf?sql=select+1", "/-/versions", "/nope", "/shafaf/services/1"]
+)
 def test_every_inline_script_datasette_serves_is_allowed_by_hash(ds: Datasette, path: str) -> None:
     """So the SQL editor, menus and facets keep working; a Datasette upgrade that changes them fails here."""
     html = get(ds, path).text
@@ -108,11 +141,22 @@ def test_every_inline_script_datasette_serves_is_allowed_by_hash(ds: Datasette, 
         assert f"'sha256-{digest}'" in security.CONTENT_SECURITY_POLICY, (path, body[:60])
 
 
-@pytest.mark.parametrize("raw_path", [
-    b"//example.com/x", b"//example.com/", b"//example.com", b"/\\example.com/", b"/\\example.com",
-    b"/%5Cexample.com", b"/%5cexample.com/", b"/%5C%5Cexample.com/", b"/%2F%2Fexample.com/", b"/\t/example.com/",
-    b"///example.com/",
-])
+@pytest.mark.parametrize(
+    "raw_path",
+    [
+        b"//example.com/x",
+        b"//example.com/",
+        b"//example.com",
+        b"/\\example.com/",
+        b"/\\example.com",
+        b"/%5Cexample.com",
+        b"/%5cexample.com/",
+        b"/%5C%5Cexample.com/",
+        b"/%2F%2Fexample.com/",
+        b"/\t/example.com/",
+        b"///example.com/",
+    ],
+)
 def test_open_redirect_paths_are_our_404(ds: Datasette, raw_path: bytes) -> None:
     status, headers, body = raw_request(ds, raw_path)
     assert status == 404, raw_path
@@ -131,31 +175,45 @@ def test_redirects_stay_on_the_site(ds: Datasette, raw_path: bytes) -> None:
         assert status == 404
 
 
-@pytest.mark.parametrize("location, expected", [
-    ("/shafaf/services", "/shafaf/services"),
-    ("/agencies/tax?lang=en", "/agencies/tax?lang=en"),
-    ("?lang=en", "?lang=en"),
-    ("http://localhost/shafaf?x=1", "/shafaf?x=1"),
-    ("http://localhost//evil.example", "/evil.example"),
-    ("//evil.example/", None),
-    ("/\\evil.example/", None),
-    ("\\\\evil.example", None),
-    ("/\t/evil.example", None),
-    (" //evil.example", None),
-    ("https://evil.example/", None),
-    ("javascript:alert(1)", None),
-    ("/x\r\nSet-Cookie: a=b", None),
-])
+@pytest.mark.parametrize(
+    "location, expected",
+    [
+        ("/shafaf/services", "/shafaf/services"),
+        ("/agencies/tax?lang=en", "/agencies/tax?lang=en"),
+        ("?lang=en", "?lang=en"),
+        ("http://localhost/shafaf?x=1", "/shafaf?x=1"),
+        ("http://localhost//evil.example", "/evil.example"),
+        ("//evil.example/", None),
+        ("/\\evil.example/", None),
+        ("\\\\evil.example", None),
+        ("/\t/evil.example", None),
+        (" //evil.example", None),
+        ("https://evil.example/", None),
+        ("javascript:alert(1)", None),
+        ("/x\r\nSet-Cookie: a=b", None),
+    ],
+)
 def test_same_origin_location(location: str, expected: str | None) -> None:
     assert security.same_origin_location(location, "localhost") == expected
 
 
-@pytest.mark.parametrize("raw_path", [
-    b"/agencies/..%2f..%2fetc%2fpasswd", b"/agencies/%2e%2e/", b"/agencies/%2e%2e/%2e%2e/etc/passwd",
-    b"/agencies/..", b"/agencies/a%00b", b"/agencies/tax%00", b"/agencies/a\\b", b"/agencies/a%5Cb",
-    b"/agencies/TAX", b"/agencies/" + b"a" * 65, b"/agencies/%3Cscript%3Ealert(1)%3C%2Fscript%3E",
-    b"/agencies/tax/../../etc/passwd",
-])
+@pytest.mark.parametrize(
+    "raw_path",
+    [
+        b"/agencies/..%2f..%2fetc%2fpasswd",
+        b"/agencies/%2e%2e/",
+        b"/agencies/%2e%2e/%2e%2e/etc/passwd",
+        b"/agencies/..",
+        b"/agencies/a%00b",
+        b"/agencies/tax%00",
+        b"/agencies/a\\b",
+        b"/agencies/a%5Cb",
+        b"/agencies/TAX",
+        b"/agencies/" + b"a" * 65,
+        b"/agencies/%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        b"/agencies/tax/../../etc/passwd",
+    ],
+)
 def test_traversal_paths_are_404_and_reflect_nothing(ds: Datasette, raw_path: bytes) -> None:
     status, headers, body = raw_request(ds, raw_path)
     for _ in range(3):  # Datasette's same-site %-to-~ and trailing-slash redirects end in a 404
@@ -188,8 +246,12 @@ def test_trace_is_disabled(ds: Datasette) -> None:
 def test_json_and_csv_content_types(ds: Datasette) -> None:
     for path in ("/shafaf/services.json", "/shafaf.json?sql=select+1", "/-/versions.json", "/shafaf/nope.json"):
         assert get(ds, path).headers["content-type"].startswith("application/json"), path
-    for path in ("/shafaf/services.csv", "/shafaf/services.csv?_dl=1", "/shafaf/services.csv?agency_id=tax&_stream=on",
-                 "/shafaf.csv?sql=select+1"):
+    for path in (
+        "/shafaf/services.csv",
+        "/shafaf/services.csv?_dl=1",
+        "/shafaf/services.csv?agency_id=tax&_stream=on",
+        "/shafaf.csv?sql=select+1",
+    ):
         response = get(ds, path)
         assert response.status_code == 200, path
         assert response.headers["content-type"] == "text/csv; charset=utf-8", path
@@ -204,8 +266,17 @@ def test_user_data_is_never_served_as_html_outside_escaped_pages(ds: Datasette) 
         assert SCRIPT in response.text or SCRIPT.replace("/", "\\/") in response.text or "alert(1)" in response.text
 
 
-@pytest.mark.parametrize("path", ["/", "/?lang=en", "/agencies/evil", "/agencies/evil?lang=en",
-                                  "/shafaf/agencies", "/shafaf/services?agency_id=evil"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/?lang=en",
+        "/agencies/evil",
+        "/agencies/evil?lang=en",
+        "/shafaf/agencies",
+        "/shafaf/services?agency_id=evil",
+    ],
+)
 def test_hostile_names_render_escaped(ds: Datasette, path: str) -> None:
     html = get(ds, path).text
     assert "alert(1)" in html, path  # the data is shown ...

@@ -6,12 +6,10 @@ import asyncio
 
 import pytest
 
-from shafaf.publish import search
-from shafaf.standard import search_index
-from shafaf.standard import tables
+from shafaf.datasette_plugins.app import SETTINGS, make_datasette
 from shafaf.harvest.runner import harvest
 from shafaf.publish.writer import publish
-from shafaf.datasette_plugins.app import SETTINGS, make_datasette
+from shafaf.standard import search_index, tables
 
 
 @pytest.fixture

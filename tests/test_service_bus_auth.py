@@ -10,8 +10,16 @@ from pathlib import Path
 
 import pytest
 from faultserver import FaultServer, Request, respond
-from service_bus import (CLIENT_ID, CLIENT_SECRET, JSON, TokenServer, assert_no_secret, bus_registry, make_pki,
-                         server_context)
+from service_bus import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    JSON,
+    TokenServer,
+    assert_no_secret,
+    bus_registry,
+    make_pki,
+    server_context,
+)
 
 from shafaf.config import registry
 from shafaf.config.registry import Source
@@ -25,8 +33,9 @@ from shafaf.harvest.sources.base import HarvestContext
 from shafaf.harvest.sources.jsonapi import JsonApiHarvester
 from shafaf.publish.writer import publish
 
-POLICY = FetchPolicy(deadline_s=5, connect_timeout_s=1, read_timeout_s=2, retries=0, backoff_s=0.01,
-                     allow_private_networks=True)
+POLICY = FetchPolicy(
+    deadline_s=5, connect_timeout_s=1, read_timeout_s=2, retries=0, backoff_s=0.01, allow_private_networks=True
+)
 CTX = HarvestContext(policy=POLICY)
 RECORDS = [{"service_id": f"S{n}", "name_fa": f"خدمت {n}", "name_en": f"Service {n}"} for n in range(1, 7)]
 API_KEY = "k3y-5ecr3t-a9f0e1"
@@ -46,7 +55,7 @@ def oauth_source(url: str, token_url: str, **kwargs) -> Source:
 
 def paged(request: Request) -> tuple[int, object]:
     page = int(request.query.get("page", "1"))
-    return 200, {"items": RECORDS[(page - 1) * 2: page * 2]}
+    return 200, {"items": RECORDS[(page - 1) * 2 : page * 2]}
 
 
 def capture(src: Source, dest: Path):
@@ -149,12 +158,21 @@ def test_an_api_key_in_a_header_or_the_query_is_sent_and_never_shown(fault_serve
             respond(403, b'{"error": "forbidden"}', JSON)(conn, request)
             return
         status = 200 if request.query.get("page", "1") != "2" else 500
-        respond(status, b'{"items": [{"service_id": "S1", "name_en": "One"}, {"service_id": "S2", "name_en": "Two"}]}', JSON)(conn, request)
+        respond(
+            status, b'{"items": [{"service_id": "S1", "name_en": "One"}, {"service_id": "S2", "name_en": "Two"}]}', JSON
+        )(conn, request)
 
     url = fault_server.add("/api", api)
-    src = Source(id="gsb", dataset="services", kind="jsonapi", agency_id="alpha", url=url, records="items",
-                 auth=Auth(api_key=ApiKey(name, "${GSB_API_KEY}", in_query=in_query)),
-                 pagination={"style": "page", "size": 2})
+    src = Source(
+        id="gsb",
+        dataset="services",
+        kind="jsonapi",
+        agency_id="alpha",
+        url=url,
+        records="items",
+        auth=Auth(api_key=ApiKey(name, "${GSB_API_KEY}", in_query=in_query)),
+        pagination={"style": "page", "size": 2},
+    )
     error = failure(src, tmp_path, API_KEY)  # page 2 fails: the message shows its URL
     assert error.reason == "http_500" and "page=2" in (error.url or "")
     assert "REDACTED" in (error.url or "") if in_query else True
@@ -162,7 +180,9 @@ def test_an_api_key_in_a_header_or_the_query_is_sent_and_never_shown(fault_serve
 
 
 def test_a_written_out_secret_is_refused_by_the_registry_with_its_line(tmp_path):
-    path = bus_registry(tmp_path, """\
+    path = bus_registry(
+        tmp_path,
+        """\
         dataset: services
         kind: jsonapi
         url: https://gsb.example.ir/api
@@ -173,7 +193,8 @@ def test_a_written_out_secret_is_refused_by_the_registry_with_its_line(tmp_path)
             client_secret: plain-text-secret
         tls:
           client_cert: /etc/shafaf/client.pem
-        """)
+        """,
+    )
     with pytest.raises(RegistryError) as info:
         registry.load(path)
     text = str(info.value)
@@ -201,8 +222,9 @@ def mtls_server(pki):
 
 
 def tls_source(url: str, pki, *, cert: bool = True) -> Source:
-    tls = ClientTls(client_cert="${GSB_CERT}" if cert else None, client_key="${GSB_KEY}" if cert else None,
-                    ca_bundle=pki["ca"])
+    tls = ClientTls(
+        client_cert="${GSB_CERT}" if cert else None, client_key="${GSB_KEY}" if cert else None, ca_bundle=pki["ca"]
+    )
     return Source(id="gsb", dataset="services", kind="jsonapi", agency_id="alpha", url=url, tls=tls)
 
 
@@ -224,8 +246,14 @@ def test_without_a_client_certificate_the_service_refuses_with_tls_error(mtls_se
 def test_the_agency_ca_bundle_is_what_trusts_the_server(mtls_server, pki, tmp_path, monkeypatch):
     monkeypatch.setenv("GSB_CERT", str(pki["client_cert"]))
     monkeypatch.setenv("GSB_KEY", str(pki["client_key"]))
-    src = Source(id="gsb", dataset="services", kind="jsonapi", agency_id="alpha", url=mtls_server.url("/api"),
-                 tls=ClientTls(client_cert="${GSB_CERT}", client_key="${GSB_KEY}"))  # certifi only: not trusted
+    src = Source(
+        id="gsb",
+        dataset="services",
+        kind="jsonapi",
+        agency_id="alpha",
+        url=mtls_server.url("/api"),
+        tls=ClientTls(client_cert="${GSB_CERT}", client_key="${GSB_KEY}"),
+    )  # certifi only: not trusted
     assert failure(src, tmp_path).reason == Reason.TLS_ERROR
 
 
@@ -243,18 +271,21 @@ def test_nothing_secret_reaches_the_data_dir_or_the_public_database(fault_server
     tokens = TokenServer()
     fault_server.add("/oauth/token", tokens.token_behaviour())
     fault_server.add("/api", tokens.api(paged))
-    path = bus_registry(tmp_path, f"""\
+    path = bus_registry(
+        tmp_path,
+        f"""\
         dataset: services
         kind: jsonapi
-        url: {fault_server.url('/api')}
+        url: {fault_server.url("/api")}
         records: items
         pagination: {{style: page, size: 2}}
         auth:
           oauth2:
-            token_url: {fault_server.url('/oauth/token')}
+            token_url: {fault_server.url("/oauth/token")}
             client_id: ${{GSB_CLIENT_ID}}
             client_secret: ${{GSB_CLIENT_SECRET}}
-        """)
+        """,
+    )
     reg = registry.load(path)
     data = DataDir(tmp_path / "var")
     runs = harvest(reg.agencies, registry=reg, data=data)

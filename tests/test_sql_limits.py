@@ -14,22 +14,22 @@ import asyncio
 import concurrent.futures
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
-from benchmarks.public_sql import BOMBS, TIME_BOMB, bomb, fire, latency_under
 from conftest import write_registry
 from served import served_process
 
+from benchmarks.public_sql import BOMBS, TIME_BOMB, bomb, fire
 from shafaf.config import registry
 from shafaf.core.datadir import DataDir
-from shafaf.datasette_plugins.security import sql_limits, sql_pools
 from shafaf.core.errors import QueryTooLarge, ServerBusy
+from shafaf.datasette_plugins.app import SETTINGS, make_datasette
+from shafaf.datasette_plugins.security import sql_limits, sql_pools
 from shafaf.harvest.runner import harvest
 from shafaf.publish.writer import publish
-from shafaf.datasette_plugins.app import SETTINGS, make_datasette
 
 MEMORY_LIMIT = 4_000_000_000  # RLIMIT_AS of the server under attack: virtual, so far above its RSS
 # Idle 72 MB, and at most: SQLite's heap limit (256 MB) + three public threads each converting one row of
@@ -165,8 +165,12 @@ def test_a_burst_of_fast_public_queries_is_not_refused(server):
 
     async def burst() -> list[int]:
         async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=40)) as client:
-            return [r.status_code for r in await asyncio.gather(
-                *(client.get(f"{base}/shafaf/services.json?_size=50&n={i}") for i in range(40)))]
+            return [
+                r.status_code
+                for r in await asyncio.gather(
+                    *(client.get(f"{base}/shafaf/services.json?_size=50&n={i}") for i in range(40))
+                )
+            ]
 
     assert asyncio.run(burst()) == [200] * 40
 
@@ -186,9 +190,13 @@ def test_every_connection_has_the_limits(ds):
         for name in ("shafaf", "_internal"):
             db = ds.get_database(name)
             got.append(await db.execute_fn(lambda conn: {k: conn.getlimit(k) for k in sql_limits.SQLITE_LIMITS}))
-        got.append(await sql_pools.own_pages(
-            lambda: ds.get_database("shafaf").execute_fn(
-                lambda conn: {k: conn.getlimit(k) for k in sql_limits.SQLITE_LIMITS}))())
+        got.append(
+            await sql_pools.own_pages(
+                lambda: ds.get_database("shafaf").execute_fn(
+                    lambda conn: {k: conn.getlimit(k) for k in sql_limits.SQLITE_LIMITS}
+                )
+            )()
+        )
         return got
 
     asyncio.run(ds.invoke_startup())
@@ -226,13 +234,27 @@ def test_our_routes_use_our_pool_and_datasettes_views_the_public_one(ds, monkeyp
         return {name.startswith("shafaf-pages") for name in seen}
 
     fresh = f"?uncached={time.monotonic_ns()}"  # drawn, not served from the page cache
-    for ours in (f"/{fresh}", f"/agencies/alpha{fresh}", "/api/3/action/package_list", "/api/3/action/package_search?q=x",
-                 "/feed.atom", "/catalog.jsonld", "/data.json", f"/quality{fresh}", f"/duplicates{fresh}",
-                 "/sitemap.xml"):
+    for ours in (
+        f"/{fresh}",
+        f"/agencies/alpha{fresh}",
+        "/api/3/action/package_list",
+        "/api/3/action/package_search?q=x",
+        "/feed.atom",
+        "/catalog.jsonld",
+        "/data.json",
+        f"/quality{fresh}",
+        f"/duplicates{fresh}",
+        "/sitemap.xml",
+    ):
         assert pools(ours) <= {True}, ours
     assert pools(f"/agencies/beta{fresh}") == {True}
-    for public in ("/shafaf/services", "/shafaf/services.json", "/shafaf/services/alpha,S1.json", "/shafaf.json?sql=select+1",
-                   "/shafaf/services.csv?_stream=on"):
+    for public in (
+        "/shafaf/services",
+        "/shafaf/services.json",
+        "/shafaf/services/alpha,S1.json",
+        "/shafaf.json?sql=select+1",
+        "/shafaf/services.csv?_stream=on",
+    ):
         assert pools(public) == {False}, public
 
 
@@ -240,8 +262,9 @@ def test_the_result_cap_stops_fetching_before_the_rows_are_all_in_memory():
     conn = sqlite3.connect(":memory:")
     fetched = []
     conn.create_function("big", 1, lambda i: fetched.append(i) or "x" * 100_000)
-    cursor = conn.execute("with recursive c(i) as (select 1 union all select i + 1 from c where i < 1000) "
-                          "select big(i) from c")
+    cursor = conn.execute(
+        "with recursive c(i) as (select 1 union all select i + 1 from c where i < 1000) select big(i) from c"
+    )
     with pytest.raises(QueryTooLarge, match="query result too large"):
         sql_limits.fetch_rows(cursor, None, max_bytes=1_000_000)
     assert len(fetched) <= 12  # stopped at the row that passed the cap (sqlite3 steps one row ahead), not 1,000
@@ -250,9 +273,12 @@ def test_the_result_cap_stops_fetching_before_the_rows_are_all_in_memory():
 def test_limit_errors_are_400_errors_of_datasette(ds):
     """``QueryTooLarge`` is an ``OperationalError``: the table view's ``_where`` and the SQL page both answer 400."""
     assert issubclass(QueryTooLarge, sqlite3.OperationalError)
-    for path in ("/shafaf/services.json?_where=length(zeroblob(2000000))>0",
-                 "/shafaf.json?sql=select+zeroblob(2000000)", "/shafaf?sql=select+zeroblob(2000000)",
-                 "/shafaf/services.json?_where=length(printf('%25.*c',+2000000,+'x'))>0"):
+    for path in (
+        "/shafaf/services.json?_where=length(zeroblob(2000000))>0",
+        "/shafaf.json?sql=select+zeroblob(2000000)",
+        "/shafaf?sql=select+zeroblob(2000000)",
+        "/shafaf/services.json?_where=length(printf('%25.*c',+2000000,+'x'))>0",
+    ):
         response = asyncio.run(ds.client.get(path))
         assert response.status_code == 400, (path, response.text[:300])
         assert "too big" in response.text or "at most 1,000,000 bytes" in response.text

@@ -12,13 +12,13 @@ import urllib.parse
 
 import httpx
 import pytest
-
 from conftest import write_registry
 from served import served
+
 from shafaf.config import registry
 from shafaf.core.datadir import DataDir
-from shafaf.publish.dbfile import current_version
 from shafaf.harvest.runner import harvest
+from shafaf.publish.dbfile import current_version
 from shafaf.publish.writer import publish
 
 ATTEMPTS = [
@@ -68,8 +68,7 @@ def test_a_write_or_escape_attempt_is_refused_and_changes_nothing(portal, sql):
     before = _digest(data)
     quoted = urllib.parse.quote(sql)
     with httpx.Client(base_url=base, timeout=30) as client:
-        for path in (f"/shafaf.json?sql={quoted}", f"/shafaf?sql={quoted}",
-                     f"/shafaf/services.json?_where={quoted}"):
+        for path in (f"/shafaf.json?sql={quoted}", f"/shafaf?sql={quoted}", f"/shafaf/services.json?_where={quoted}"):
             answer = client.get(path)
             assert 400 <= answer.status_code < 500, (path, answer.status_code, answer.text[:300])
         post = client.post("/shafaf/-/query", data={"sql": sql})

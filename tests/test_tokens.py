@@ -7,11 +7,11 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from shafaf.state import tokens
 from shafaf.cli import cli
 from shafaf.core.errors import UsageError
 from shafaf.harvest.runner import harvest
 from shafaf.publish.writer import publish
+from shafaf.state import tokens
 from shafaf.state.store import StateStore
 
 

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from hammer import deleted_descriptors, hammer, open_descriptors
 from publishing import AGENCIES, write_package, write_registry
 from served import free_port
+
 from shafaf.core.datadir import DataDir
 from shafaf.publish.dbfile import current_version
 from shafaf.publish.writer import publish
@@ -39,17 +39,45 @@ PUBLISHES = int(os.environ.get("SHAFAF_HAMMER_PUBLISHES", 50))
 
 
 def _publish_cli(root: Path, *args: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "shafaf", "publish", *args, "--registry", str(root / "agencies.yml"),
-                           "--data-dir", str(root / "var"), "--json", "--no-downloads"], capture_output=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "shafaf",
+            "publish",
+            *args,
+            "--registry",
+            str(root / "agencies.yml"),
+            "--data-dir",
+            str(root / "var"),
+            "--json",
+            "--no-downloads",
+        ],
+        capture_output=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")
     assert all(r["ok"] for r in json.loads(proc.stdout)), proc.stdout
 
 
 def _serve(root: Path, log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "shafaf", "serve", "--port", str(port), "--registry",
-                               str(root / "agencies.yml"), "--data-dir", str(root / "var")],
-                              stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "shafaf",
+            "serve",
+            "--port",
+            str(port),
+            "--registry",
+            str(root / "agencies.yml"),
+            "--data-dir",
+            str(root / "var"),
+        ],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -97,8 +125,10 @@ def test_fifty_publishes_in_place_and_rebuilt_under_readers_tear_nothing(tmp_pat
         stop.set()
         server.terminate()
         server.wait(timeout=10)
-    print(f"{tally.requests} requests, {tally.errors()} errors, statuses {dict(tally.statuses)}, "
-          f"descriptors {baseline} -> {after}, deleted {len(deleted)}")
+    print(
+        f"{tally.requests} requests, {tally.errors()} errors, statuses {dict(tally.statuses)}, "
+        f"descriptors {baseline} -> {after}, deleted {len(deleted)}"
+    )
     assert tally.requests > 500
     assert tally.problems == [], tally.problems[:10]
     assert len(versions) == PUBLISHES  # every publish, in place or rebuilt, swapped in a version of its own
@@ -152,7 +182,9 @@ def test_a_reader_holding_a_read_transaction_does_not_block_a_publish(tmp_path):
     finally:
         reader.close()
     with sqlite3.connect(f"file:{current_version(data.public_db)}?mode=ro", uri=True) as conn:
-        assert conn.execute("SELECT DISTINCT run_id FROM service_performance WHERE agency_id = 'alpha'").fetchall() == [("r1",)]
+        assert conn.execute("SELECT DISTINCT run_id FROM service_performance WHERE agency_id = 'alpha'").fetchall() == [
+            ("r1",)
+        ]
 
 
 def test_the_server_opens_versions_immutable_and_follows_each_swap(tmp_path):

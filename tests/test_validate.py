@@ -6,9 +6,9 @@ import re
 import sqlite3
 from pathlib import Path
 
-from shafaf.validate import report as report_mod
 from shafaf.harvest.runner import harvest
 from shafaf.publish.writer import publish
+from shafaf.validate import report as report_mod
 from shafaf.validate.engine import validate_file
 from shafaf.validate.mapping import MappingOptions
 
@@ -18,7 +18,12 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def test_frictionless_invalid_fixture_through_a_mapping(tmp_path):
     """capital-invalid.csv: duplicate header, a missing and an extra cell, a duplicate key, a blank row."""
     out = tmp_path / "out.csv"
-    report = validate_file(FIXTURES / "capital-invalid.csv", "services", mapping=MappingOptions(fields={"service_id": "id", "name_en": "name"}, agency_id="alpha"), out_csv=out)
+    report = validate_file(
+        FIXTURES / "capital-invalid.csv",
+        "services",
+        mapping=MappingOptions(fields={"service_id": "id", "name_en": "name"}, agency_id="alpha"),
+        out_csv=out,
+    )
     assert report.header_problems and "duplicated" in report.header_problems[0]
     assert [(e.error_type, e.column_number) for e in report.header_errors] == [("duplicate-label", 3)]
     assert report.rows_read == 10 and report.blank_rows == 1  # the blank row is not data
@@ -37,10 +42,10 @@ def test_type_constraint_and_cross_field_errors_name_row_and_column(tmp_path):
     path.write_text(
         "service_id,period_start,period_end,channel,applications,completed,satisfaction\n"
         "S1,2026-09-01,2026-09-30,online,100,90,85\n"
-        "S1,2026-10-01,2026-10-31,online,100,120,85\n"     # completed > applications
-        "S2,2026-10-01,2026-10-31,fax,10,5,50\n"          # channel not in the enum
-        "S3,2026-10-01,2026-10-31,online,many,5,50\n"     # not an integer
-        "S4,2026-10-31,2026-10-01,online,10,5,150\n",     # period reversed, satisfaction > 100
+        "S1,2026-10-01,2026-10-31,online,100,120,85\n"  # completed > applications
+        "S2,2026-10-01,2026-10-31,fax,10,5,50\n"  # channel not in the enum
+        "S3,2026-10-01,2026-10-31,online,many,5,50\n"  # not an integer
+        "S4,2026-10-31,2026-10-01,online,10,5,150\n",  # period reversed, satisfaction > 100
         encoding="utf-8",
     )
     report = validate_file(path, "service_performance", mapping=MappingOptions(agency_id="alpha"))
@@ -80,7 +85,14 @@ def test_persian_input_is_normalized_on_the_way_in(tmp_path):
     path.write_text("کد,دوره,مجرا,درخواست\nS1,۱۴۰۵-۰۷,حضوري,۱٬۲۳۴\n", encoding="utf-8")
     out = tmp_path / "out.csv"
     report = validate_file(
-        path, "service_performance", mapping=MappingOptions(agency_id="alpha", fields={"service_id": "کد", "period": "دوره", "channel": "مجرا", "applications": "درخواست"}, values={"channel": {"حضوری": "in_person"}}), out_csv=out,
+        path,
+        "service_performance",
+        mapping=MappingOptions(
+            agency_id="alpha",
+            fields={"service_id": "کد", "period": "دوره", "channel": "مجرا", "applications": "درخواست"},
+            values={"channel": {"حضوری": "in_person"}},
+        ),
+        out_csv=out,
     )
     assert report.valid, report.to_dict()
     row = next(csv.DictReader(out.open(encoding="utf-8")))
@@ -102,18 +114,26 @@ def test_jalali_dates_in_date_fields_become_gregorian_even_when_iso_shaped(tmp_p
     path.write_text("service_id,updated\nS1,1405-07-19\nS2,۱۴۰۵/۰۷/۲۰\nS3,2026-10-11\nS4,05/07/19\n", encoding="utf-8")
     out = tmp_path / "out.csv"
     report = validate_file(path, "services", mapping=MappingOptions(agency_id="alpha"), out_csv=out)
-    assert [r["updated"] for r in csv.DictReader(out.open(encoding="utf-8"))] == ["2026-10-11", "2026-10-12", "2026-10-11"]
+    assert [r["updated"] for r in csv.DictReader(out.open(encoding="utf-8"))] == [
+        "2026-10-11",
+        "2026-10-12",
+        "2026-10-11",
+    ]
     assert [(e.row_number, e.field, e.error_type) for e in report.errors] == [(5, "updated", "date-error")]
 
 
 def _perf(tmp_path: Path, rows: str) -> Path:
     path = tmp_path / "perf.csv"
-    path.write_text("service_id,period,channel,applications,completed,satisfaction,availability_pct\n" + rows, encoding="utf-8")
+    path.write_text(
+        "service_id,period,channel,applications,completed,satisfaction,availability_pct\n" + rows, encoding="utf-8"
+    )
     return path
 
 
 def test_percentages_outside_0_to_100_name_the_field_in_both_languages(tmp_path):
-    path = _perf(tmp_path, "S1,2026-09,online,10,5,120,99\nS2,2026-09,online,10,5,80,-1\nS3,2026-09,online,10,5,100,0\n")
+    path = _perf(
+        tmp_path, "S1,2026-09,online,10,5,120,99\nS2,2026-09,online,10,5,80,-1\nS3,2026-09,online,10,5,100,0\n"
+    )
     report = validate_file(path, "service_performance", mapping=MappingOptions(agency_id="alpha"))
     assert report.rows_passed == 1 and sorted(report.failed_rows) == [2, 3]
     sat, avail = report.errors
@@ -143,7 +163,9 @@ def test_values_are_reported_as_the_agency_wrote_them(tmp_path):
 def test_services_not_in_the_agencys_list_are_a_foreign_key_error(tmp_path):
     path = _perf(tmp_path, "S1,2026-09,online,10,5,80,99\nS9,2026-09,online,10,5,80,99\nS2,2026-09,online,10,5,80,99\n")
     out = tmp_path / "out.csv"
-    report = validate_file(path, "service_performance", mapping=MappingOptions(agency_id="alpha"), known_services={"S1", "S2"}, out_csv=out)
+    report = validate_file(
+        path, "service_performance", mapping=MappingOptions(agency_id="alpha"), known_services={"S1", "S2"}, out_csv=out
+    )
     assert report.error_counts == {"foreign-key": 1} and sorted(report.failed_rows) == [3]
     error = report.errors[0]
     assert (error.row_number, error.field, error.value, error.column_number) == (3, "service_id", "S9", 1)
@@ -199,13 +221,25 @@ def test_persian_messages_are_published_with_the_rejected_rows(registry_path, tm
     assert all(e["message_fa"] for e in staged["errors"]) and "fatal_message_fa" in staged
     publish(reg.agencies, registry=reg, data=data)
     with sqlite3.connect(data.public_db) as db:
-        rows = db.execute("SELECT row_number, field, error_type, message, message_fa FROM validation_errors "
-                          "WHERE agency_id = 'alpha' ORDER BY error_type").fetchall()
+        rows = db.execute(
+            "SELECT row_number, field, error_type, message, message_fa FROM validation_errors "
+            "WHERE agency_id = 'alpha' ORDER BY error_type"
+        ).fetchall()
     assert rows == [
-        (6, "satisfaction", "constraint-error", "Satisfaction (0-100): '101' is above the maximum of 100",
-         "«رضایت (۰ تا ۱۰۰)»: «101» بیشتر از بیشینه مجاز (۱۰۰) است"),
-        (6, "service_id", "foreign-key", "Service 'S9' is not in the services list of agency 'alpha'",
-         "خدمت «S9» در فهرست خدمات دستگاه «alpha» نیست"),
+        (
+            6,
+            "satisfaction",
+            "constraint-error",
+            "Satisfaction (0-100): '101' is above the maximum of 100",
+            "«رضایت (۰ تا ۱۰۰)»: «101» بیشتر از بیشینه مجاز (۱۰۰) است",
+        ),
+        (
+            6,
+            "service_id",
+            "foreign-key",
+            "Service 'S9' is not in the services list of agency 'alpha'",
+            "خدمت «S9» در فهرست خدمات دستگاه «alpha» نیست",
+        ),
     ]
 
 
@@ -220,7 +254,15 @@ def test_every_row_cell_and_header_error_of_frictionless_has_a_name_and_a_fix_in
     types = {c.type for c in vars(fe).values() if inspect.isclass(c) and issubclass(c, bases) and c not in bases}
     ours = {"cross-field", "date-error", "period-error", "wrong-agency", "header-error"}
     assert types | ours <= set(kinds.ERROR_TYPES)
-    reasons = {"missing_column", "encoding", "unreadable", "empty", "structure", "too_many_invalid_rows", "no_valid_rows"}
+    reasons = {
+        "missing_column",
+        "encoding",
+        "unreadable",
+        "empty",
+        "structure",
+        "too_many_invalid_rows",
+        "no_valid_rows",
+    }
     assert reasons <= set(kinds.FATAL_REASONS)
     for kind in [*kinds.ERROR_TYPES.values(), *kinds.FATAL_REASONS.values()]:
         for text in (kind.name, kind.fix):
@@ -233,8 +275,14 @@ def test_every_row_cell_and_header_error_of_frictionless_has_a_name_and_a_fix_in
 def test_policy_refusals_have_persian_texts_for_staging():
     from shafaf.validate.file_messages import fatal_message
 
-    text = fatal_message("too_many_invalid_rows", "10 of 48 rows of s.csv failed validation", file="s.csv",
-                         dataset="services", rows_failed=10, rows_read=48)
+    text = fatal_message(
+        "too_many_invalid_rows",
+        "10 of 48 rows of s.csv failed validation",
+        file="s.csv",
+        dataset="services",
+        rows_failed=10,
+        rows_read=48,
+    )
     assert text.en == "10 of 48 rows of s.csv failed validation"
     assert text.fa.startswith("۱۰ سطر از ۴۸ سطر فایل «s.csv» رد شد")
     assert "سطر" in fatal_message("no_valid_rows", "", file="s.csv", dataset="services", rows_read=3).fa

@@ -116,19 +116,31 @@ def test_a_folder_with_a_datapackage_uses_its_resources(run, tmp_path):
     (root / "data").mkdir(parents=True)
     (root / "data" / "a.csv").write_text(SERVICES.replace("aliens", "citizens"), encoding="utf-8")
     (root / "data" / "b.csv").write_text(PERFORMANCE.replace("S9", "S2").replace(",120,-1", ",80,99"), encoding="utf-8")
-    (root / "datapackage.json").write_text(json.dumps({"name": "x", "resources": [
-        {"name": "service_performance", "path": "data/b.csv"},
-        {"name": "services", "path": "data/a.csv"},
-        {"name": "secrets", "path": "../../etc/passwd"},
-        {"name": "remote", "path": "https://example.org/services.csv"},
-    ]}), encoding="utf-8")
+    (root / "datapackage.json").write_text(
+        json.dumps(
+            {
+                "name": "x",
+                "resources": [
+                    {"name": "service_performance", "path": "data/b.csv"},
+                    {"name": "services", "path": "data/a.csv"},
+                    {"name": "secrets", "path": "../../etc/passwd"},
+                    {"name": "remote", "path": "https://example.org/services.csv"},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     result = run(root, "--json")
     assert result.exit_code == 0, result.stdout
     data = json.loads(result.stdout)
     assert [(f["file"], f["dataset"], f["valid"]) for f in data["files"]] == [
-        ("a.csv", "services", True), ("b.csv", "service_performance", True)]
-    assert data["skipped"] == [{"file": "../../etc/passwd", "reason": "outside"},
-                               {"file": "https://example.org/services.csv", "reason": "remote"}]
+        ("a.csv", "services", True),
+        ("b.csv", "service_performance", True),
+    ]
+    assert data["skipped"] == [
+        {"file": "../../etc/passwd", "reason": "outside"},
+        {"file": "https://example.org/services.csv", "reason": "remote"},
+    ]
 
 
 def test_persian_report_uses_persian_titles_and_digits(run, folder):
@@ -142,7 +154,9 @@ def test_persian_report_uses_persian_titles_and_digits(run, folder):
     assert "«120» بیشتر از بیشینه مجاز (۱۰۰) است" in out
     assert "«دسترس‌پذیری (٪)»" in out and "چه باید کرد:" in out
     assert run(folder / "service_performance.csv", env={"SHAFAF_LANG": "fa_IR.UTF-8"}).stdout == out
-    assert run(folder / "service_performance.csv", env={"SHAFAF_LANG": "de"}).stdout == out  # none we speak: the portal's
+    assert (
+        run(folder / "service_performance.csv", env={"SHAFAF_LANG": "de"}).stdout == out
+    )  # none we speak: the portal's
     assert run(folder / "service_performance.csv", "--lang", "de").exit_code == 2
 
 
@@ -239,8 +253,9 @@ def test_the_report_is_in_the_portals_default_language_unless_asked(tmp_path):
 def test_all_lists_every_error_and_the_short_report_says_how_many_it_left_out(run, tmp_path):
     path = tmp_path / "service_performance.csv"
     rows = "".join(f"S{i},1402-07,online,100,90,{120 + i},99\n" for i in range(5))
-    path.write_text("service_id,period,channel,applications,completed,satisfaction,availability_pct\n" + rows,
-                    encoding="utf-8")
+    path.write_text(
+        "service_id,period,channel,applications,completed,satisfaction,availability_pct\n" + rows, encoding="utf-8"
+    )
     short, full = run(path).stdout, run(path, "--all").stdout
     assert short.count("is above the maximum of 100") == 3 and "… and 2 more" in short and "--all" in short
     assert full.count("is above the maximum of 100") == 5 and "more" not in full
@@ -252,25 +267,36 @@ def test_all_lists_every_error_and_the_short_report_says_how_many_it_left_out(ru
 
 def test_a_misspelled_header_is_said_to_look_like_the_standards_column(run, tmp_path):
     path = tmp_path / "service_performance.csv"
-    path.write_text("service_id,period,channel,applications,completed,satisfation\nS1,1402-07,online,100,90,85\n",
-                    encoding="utf-8")
+    path.write_text(
+        "service_id,period,channel,applications,completed,satisfation\nS1,1402-07,online,100,90,85\n", encoding="utf-8"
+    )
     en = run(path)
     assert en.exit_code == 0 and "satisfation (did you mean satisfaction?)" in en.stdout
     assert "satisfation (شاید منظور satisfaction است؟)" in run(path, "--lang", "fa").stdout
-    path.write_text("service_id,period,channel,applications,completed,notes\nS1,1402-07,online,100,90,x\n",
-                    encoding="utf-8")
+    path.write_text(
+        "service_id,period,channel,applications,completed,notes\nS1,1402-07,online,100,90,x\n", encoding="utf-8"
+    )
     assert "ignored): notes\n" in run(path).stdout  # nothing close: no guess
 
 
-@pytest.mark.parametrize(("args", "fa", "en"), [
-    ((), "خطا: آرگومان لازم داده نشده است: 'FILE|DIR|URL'.", "Error: Missing argument 'FILE|DIR|URL'."),
-    (("x.csv", "--dataset", "nonsense"), "خطا: مقدار نادرست برای '--dataset': 'nonsense' از مقادیر مجاز",
-     "Error: Invalid value for '--dataset': 'nonsense' is not one of"),
-    (("x.csv", "--bogus"), "خطا: گزینه‌ای به نام '--bogus' نیست.", "Error: No such option '--bogus'."),
-    (("x.csv", "--lang"), "خطا: گزینه '--lang' مقدار می‌خواهد.", "Error: Option '--lang' requires an argument."),
-    (("notes.txt",), "خطا: از نام «notes.txt» پیدا نیست کدام مجموعه‌داده است",
-     "Error: the name 'notes.txt' does not say which dataset it is"),
-])
+@pytest.mark.parametrize(
+    ("args", "fa", "en"),
+    [
+        ((), "خطا: آرگومان لازم داده نشده است: 'FILE|DIR|URL'.", "Error: Missing argument 'FILE|DIR|URL'."),
+        (
+            ("x.csv", "--dataset", "nonsense"),
+            "خطا: مقدار نادرست برای '--dataset': 'nonsense' از مقادیر مجاز",
+            "Error: Invalid value for '--dataset': 'nonsense' is not one of",
+        ),
+        (("x.csv", "--bogus"), "خطا: گزینه‌ای به نام '--bogus' نیست.", "Error: No such option '--bogus'."),
+        (("x.csv", "--lang"), "خطا: گزینه '--lang' مقدار می‌خواهد.", "Error: Option '--lang' requires an argument."),
+        (
+            ("notes.txt",),
+            "خطا: از نام «notes.txt» پیدا نیست کدام مجموعه‌داده است",
+            "Error: the name 'notes.txt' does not say which dataset it is",
+        ),
+    ],
+)
 def test_usage_errors_are_in_the_reports_language(tmp_path, args, fa, en):
     (tmp_path / "notes.txt").write_text("a\n1\n", encoding="utf-8")
     runner = CliRunner()

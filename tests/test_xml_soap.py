@@ -25,30 +25,40 @@ from shafaf.harvest.sources.base import HarvestContext
 from shafaf.harvest.sources.jsonapi import JsonApiHarvester
 from shafaf.publish.writer import publish
 
-POLICY = FetchPolicy(deadline_s=3, connect_timeout_s=1, read_timeout_s=1, retries=0, backoff_s=0.01,
-                     allow_private_networks=True)
+POLICY = FetchPolicy(
+    deadline_s=3, connect_timeout_s=1, read_timeout_s=1, retries=0, backoff_s=0.01, allow_private_networks=True
+)
 XML = {"Content-Type": "application/xml; charset=utf-8"}
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 SERVICES = [("S1", "صدور گواهی", "Certificate"), ("S2", "استعلام", "Inquiry"), ("S3", "تمدید", "Renewal")]
 
 
 def items(services) -> str:
-    return "".join(f'<s:Service code="{c}"><s:service_id>{c}</s:service_id><s:name_fa>{fa}</s:name_fa>'
-                   f"<s:name_en>{en}</s:name_en></s:Service>" for c, fa, en in services)
+    return "".join(
+        f'<s:Service code="{c}"><s:service_id>{c}</s:service_id><s:name_fa>{fa}</s:name_fa>'
+        f"<s:name_en>{en}</s:name_en></s:Service>"
+        for c, fa, en in services
+    )
 
 
 def soap_answer(inner: str) -> bytes:
-    return (f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP11}"><soap:Body>'
-            f'<s:GetServicesResponse xmlns:s="urn:gsb:services">{inner}</s:GetServicesResponse>'
-            f"</soap:Body></soap:Envelope>").encode("utf-8")
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP11}"><soap:Body>'
+        f'<s:GetServicesResponse xmlns:s="urn:gsb:services">{inner}</s:GetServicesResponse>'
+        f"</soap:Body></soap:Envelope>"
+    ).encode()
 
 
-FAULT = (f'<?xml version="1.0"?><soap:Envelope xmlns:soap="{SOAP11}"><soap:Body><soap:Fault>'
-         "<faultcode>soap:Server</faultcode><faultstring>سرویس در دسترس نیست: Service temporarily unavailable"
-         "</faultstring></soap:Fault></soap:Body></soap:Envelope>").encode("utf-8")
-SOAP = Soap(action="urn:gsb:services/GetServices",
-            body='<s:GetServices xmlns:s="urn:gsb:services"><s:agency>{agency}</s:agency><s:page>{page}</s:page></s:GetServices>',
-            params={"agency": "alpha & co"})
+FAULT = (
+    f'<?xml version="1.0"?><soap:Envelope xmlns:soap="{SOAP11}"><soap:Body><soap:Fault>'
+    "<faultcode>soap:Server</faultcode><faultstring>سرویس در دسترس نیست: Service temporarily unavailable"
+    "</faultstring></soap:Fault></soap:Body></soap:Envelope>"
+).encode()
+SOAP = Soap(
+    action="urn:gsb:services/GetServices",
+    body='<s:GetServices xmlns:s="urn:gsb:services"><s:agency>{agency}</s:agency><s:page>{page}</s:page></s:GetServices>',
+    params={"agency": "alpha & co"},
+)
 
 
 def capture(src: Source, dest: Path):
@@ -67,23 +77,37 @@ def rows(path: Path) -> list[list[str]]:
 
 
 def xml_source(url: str, records: str = "items/item", **kwargs) -> Source:
-    return Source(id="gsb", dataset="services", kind="jsonapi", agency_id="alpha", url=url, format="xml",
-                  records=records, **kwargs)
+    return Source(
+        id="gsb",
+        dataset="services",
+        kind="jsonapi",
+        agency_id="alpha",
+        url=url,
+        format="xml",
+        records=records,
+        **kwargs,
+    )
 
 
 # --- XML over HTTP -------------------------------------------------------------------------
 
 
 def test_records_from_xml_by_a_path_with_attributes_nil_and_nested_elements(fault_server, tmp_path):
-    body = ('<?xml version="1.0" encoding="utf-8"?><response><total>2</total><items>'
-            '<item id="1"><name_fa>صدور گواهی</name_fa><channel><online>1</online></channel></item>'
-            '<item id="2"><name_fa xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:nil="true"/>'
-            "<!-- a comment --><name_en> Inquiry </name_en></item></items></response>").encode()
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><response><total>2</total><items>'
+        '<item id="1"><name_fa>صدور گواهی</name_fa><channel><online>1</online></channel></item>'
+        '<item id="2"><name_fa xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:nil="true"/>'
+        "<!-- a comment --><name_en> Inquiry </name_en></item></items></response>"
+    ).encode()
     fault_server.add("/api", respond(200, body, XML))
-    got = capture(xml_source(fault_server.url("/api"), pagination={"style": "page", "total": "total", "size": 10}), tmp_path)
-    assert rows(got.path) == [["id", "name_fa", "channel", "name_en"],
-                              ["1", "صدور گواهی", '{"online":"1"}', ""],
-                              ["2", "", "", "Inquiry"]]
+    got = capture(
+        xml_source(fault_server.url("/api"), pagination={"style": "page", "total": "total", "size": 10}), tmp_path
+    )
+    assert rows(got.path) == [
+        ["id", "name_fa", "channel", "name_en"],
+        ["1", "صدور گواهی", '{"online":"1"}', ""],
+        ["2", "", "", "Inquiry"],
+    ]
     assert got.review is None and (tmp_path / "page-0001.xml").read_bytes() == body
 
 
@@ -98,9 +122,11 @@ BOMBS = {
     "xxe network": b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "http://169.254.169.254/latest/meta-data/">]><response><items><item><a>&x;</a></item></items></response>',
     "external dtd": b'<?xml version="1.0"?><!DOCTYPE r SYSTEM "http://127.0.0.1:1/evil.dtd"><response><items><item><a>1</a></item></items></response>',
     "billion laughs": b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-                      + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10))
-                      + b']><response><items><item><a>&lol9;</a></item></items></response>',
-    "utf-16 billion laughs": '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><response><items><item><a>&b;</a></item></items></response>'.encode("utf-16"),
+    + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10))
+    + b"]><response><items><item><a>&lol9;</a></item></items></response>",
+    "utf-16 billion laughs": '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><response><items><item><a>&b;</a></item></items></response>'.encode(
+        "utf-16"
+    ),
     "deep nesting": b"<response><items><item>" + b"<a>" * 100_000 + b"</a>" * 100_000 + b"</item></items></response>",
     "moderately deep": b"<response><items><item>" + b"<a>" * 80 + b"</a>" * 80 + b"</item></items></response>",
 }
@@ -137,22 +163,45 @@ def soap_service(pages: dict[str, bytes], calls: list[Request]):
 
 def test_a_soap_call_per_page_with_parameters_escaped_into_the_body(fault_server, tmp_path):
     calls: list[Request] = []
-    url = fault_server.add("/gsb/ServiceInfo.asmx", soap_service(
-        {"1": soap_answer(items(SERVICES[:2])), "2": soap_answer(items(SERVICES[2:]))}, calls))
-    src = Source(id="gsb", dataset="services", kind="jsonapi", agency_id="alpha", url=url, soap=SOAP,
-                 records="Body/GetServicesResponse/Service", pagination={"style": "page"})
+    url = fault_server.add(
+        "/gsb/ServiceInfo.asmx",
+        soap_service({"1": soap_answer(items(SERVICES[:2])), "2": soap_answer(items(SERVICES[2:]))}, calls),
+    )
+    src = Source(
+        id="gsb",
+        dataset="services",
+        kind="jsonapi",
+        agency_id="alpha",
+        url=url,
+        soap=SOAP,
+        records="Body/GetServicesResponse/Service",
+        pagination={"style": "page"},
+    )
     got = capture(src, tmp_path)
     assert len(calls) == 3 and all(c.headers["content-type"].startswith("text/xml") for c in calls)
     assert b"<s:agency>alpha &amp; co</s:agency>" in calls[0].body and b"<s:page>1</s:page>" in calls[0].body
     assert rows(got.path) == [["code", "service_id", "name_fa", "name_en"]] + [[c, c, fa, en] for c, fa, en in SERVICES]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["page-0001.xml", "page-0002.xml", "page-0003.xml", "records.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "page-0001.xml",
+        "page-0002.xml",
+        "page-0003.xml",
+        "records.csv",
+    ]
 
 
 @pytest.mark.parametrize("status", [200, 500])
 def test_a_soap_fault_is_source_error_with_its_code_and_text(fault_server, tmp_path, status):
     url = fault_server.add("/svc", respond(status, FAULT, {"Content-Type": "text/xml; charset=utf-8"}))
-    src = Source(id="gsb", dataset="services", kind="jsonapi", agency_id="alpha", url=url, soap=SOAP,
-                 records="Body/GetServicesResponse/Service", pagination={"style": "page"})
+    src = Source(
+        id="gsb",
+        dataset="services",
+        kind="jsonapi",
+        agency_id="alpha",
+        url=url,
+        soap=SOAP,
+        records="Body/GetServicesResponse/Service",
+        pagination={"style": "page"},
+    )
     error = failure(src, tmp_path)
     assert error.reason == Reason.SOURCE_ERROR and error.status == status
     assert "soap:Server: سرویس در دسترس نیست" in error.message and "urn:gsb:services/GetServices" in error.message
@@ -160,13 +209,23 @@ def test_a_soap_fault_is_source_error_with_its_code_and_text(fault_server, tmp_p
 
 def test_a_soap_500_without_an_envelope_is_http_500(fault_server, tmp_path):
     url = fault_server.add("/svc", respond(500, b"Internal error", {"Content-Type": "text/plain"}))
-    src = Source(id="gsb", dataset="services", kind="jsonapi", agency_id="alpha", url=url, soap=SOAP, records="Body/x",
-                 pagination={"style": "page"})
+    src = Source(
+        id="gsb",
+        dataset="services",
+        kind="jsonapi",
+        agency_id="alpha",
+        url=url,
+        soap=SOAP,
+        records="Body/x",
+        pagination={"style": "page"},
+    )
     assert failure(src, tmp_path).reason == "http_500"
 
 
 def test_the_registry_checks_the_soap_form(tmp_path):
-    path = bus_registry(tmp_path, """\
+    path = bus_registry(
+        tmp_path,
+        """\
         dataset: services
         kind: jsonapi
         url: https://gsb.example.ir/ServiceInfo.asmx
@@ -174,7 +233,8 @@ def test_the_registry_checks_the_soap_form(tmp_path):
           action: urn:GetServices
           body: "<GetServices><org>{organization}</org><p>{page}</p></GetServices>"
           version: "1.3"
-        """)
+        """,
+    )
     with pytest.raises(RegistryError) as info:
         registry.load(path)
     assert "'soap.version' of a source of agency 'alpha' must be 1.1 or 1.2" in str(info.value)
@@ -188,16 +248,21 @@ def test_a_soap_fault_after_a_good_run_keeps_the_last_publication(fault_server, 
     answers = {"1": soap_answer(items(SERVICES))}
     calls: list[Request] = []
     fault_server.add("/svc", soap_service(answers, calls))
-    reg = registry.load(bus_registry(tmp_path, f"""\
+    reg = registry.load(
+        bus_registry(
+            tmp_path,
+            f"""\
         dataset: services
         kind: jsonapi
-        url: {fault_server.url('/svc')}
+        url: {fault_server.url("/svc")}
         records: Body/GetServicesResponse/Service
         pagination: {{style: page}}
         soap:
           action: urn:gsb:services/GetServices
           body: '<s:GetServices xmlns:s="urn:gsb:services"><s:page>{{page}}</s:page></s:GetServices>'
-        """))
+        """,
+        )
+    )
     data = DataDir(tmp_path / "var")
     assert [r.outcome for r in harvest(reg.agencies, registry=reg, data=data)] == [Outcome.OK]
     publish(list(reg.agencies), registry=reg, data=data)
@@ -211,4 +276,6 @@ def test_a_soap_fault_after_a_good_run_keeps_the_last_publication(fault_server, 
     assert served.read_bytes() == before or not served.exists()
     with sqlite3.connect(data.public_db) as conn:
         assert conn.execute("select count(*) from services").fetchone() == (3,)
-        assert conn.execute("select reason from harvest_runs order by started desc limit 1").fetchone() == ("source_error",)
+        assert conn.execute("select reason from harvest_runs order by started desc limit 1").fetchone() == (
+            "source_error",
+        )

@@ -30,8 +30,19 @@ def cli() -> None:
     """
 
 
-for command in (harvest.harvest, publish.publish, serve.serve, serve.demo, validate.validate, status.status,
-                schedule.scheduler, schedule.schedule, tokens.token, snapshot.snapshot, check_file.check_file):
+for command in (
+    harvest.harvest,
+    publish.publish,
+    serve.serve,
+    serve.demo,
+    validate.validate,
+    status.status,
+    schedule.scheduler,
+    schedule.schedule,
+    tokens.token,
+    snapshot.snapshot,
+    check_file.check_file,
+):
     cli.add_command(command)
 
 

@@ -16,22 +16,61 @@ from shafaf.core.errors import UsageError
 
 @click.command("check-file")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--url", default=None, help="Check the file at this http(s) address instead (fetched by the guarded fetch).")
+@click.option(
+    "--url", default=None, help="Check the file at this http(s) address instead (fetched by the guarded fetch)."
+)
 @click.option("--name", default=None, help="The file's name as sent (it says the dataset and the format).")
-@click.option("--dataset", "kind", type=click.Choice(standard.DATASET_KINDS), default=None,
-              help="The dataset kind; by default the file name says it.")
-@click.option("--max-bytes", type=click.IntRange(1), default=10_000_000, show_default=True,
-              help="Refuse a file (or a download, after decompression) past this many bytes.")
-@click.option("--max-rows", type=click.IntRange(1), default=100_000, show_default=True,
-              help="Refuse a file with more rows than this.")
-@click.option("--deadline", type=click.FloatRange(1), default=30.0, show_default=True,
-              help="Seconds a URL's download may take in all.")
-@click.option("--allow-private-networks", is_flag=True, help="Let the URL lead to a private address (as the portal's harvests may).")
-@click.option("--wait", is_flag=True, hidden=True,
-              help="Import everything, then read one job from stdin: {\"folder\": ..., \"args\": [...]} (the page's spares).")
+@click.option(
+    "--dataset",
+    "kind",
+    type=click.Choice(standard.DATASET_KINDS),
+    default=None,
+    help="The dataset kind; by default the file name says it.",
+)
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(1),
+    default=10_000_000,
+    show_default=True,
+    help="Refuse a file (or a download, after decompression) past this many bytes.",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(1),
+    default=100_000,
+    show_default=True,
+    help="Refuse a file with more rows than this.",
+)
+@click.option(
+    "--deadline",
+    type=click.FloatRange(1),
+    default=30.0,
+    show_default=True,
+    help="Seconds a URL's download may take in all.",
+)
+@click.option(
+    "--allow-private-networks",
+    is_flag=True,
+    help="Let the URL lead to a private address (as the portal's harvests may).",
+)
+@click.option(
+    "--wait",
+    is_flag=True,
+    hidden=True,
+    help='Import everything, then read one job from stdin: {"folder": ..., "args": [...]} (the page\'s spares).',
+)
 @friendly
-def check_file(file: Path | None, url: str | None, name: str | None, kind: str | None, max_bytes: int, max_rows: int,
-               deadline: float, allow_private_networks: bool, wait: bool) -> None:
+def check_file(
+    file: Path | None,
+    url: str | None,
+    name: str | None,
+    kind: str | None,
+    max_bytes: int,
+    max_rows: int,
+    deadline: float,
+    allow_private_networks: bool,
+    wait: bool,
+) -> None:
     """Check FILE (or --url) like a harvested file and print the report and its page view as JSON.
 
     The report is the one 'shafaf validate --json' prints; "view" holds the
@@ -45,7 +84,8 @@ def check_file(file: Path | None, url: str | None, name: str | None, kind: str |
         shafaf check-file upload.bin --name services.csv
         shafaf check-file --url https://data.agency.ir/services.csv --max-rows 5000
     """
-    from shafaf.harvest.file_check import CheckLimits, check_file as check, check_url
+    from shafaf.harvest.file_check import CheckLimits, check_url
+    from shafaf.harvest.file_check import check_file as check
     from shafaf.harvest.net.fetch import FetchPolicy
 
     if wait:
@@ -55,8 +95,9 @@ def check_file(file: Path | None, url: str | None, name: str | None, kind: str |
     if (file is None) == (url is None):
         raise UsageError("give either FILE or --url")
     if url is not None:
-        policy = FetchPolicy(deadline_s=deadline, max_bytes=max_bytes, retries=0,
-                             allow_private_networks=allow_private_networks)
+        policy = FetchPolicy(
+            deadline_s=deadline, max_bytes=max_bytes, retries=0, allow_private_networks=allow_private_networks
+        )
         with tempfile.TemporaryDirectory(prefix="shafaf-check-") as tmp:
             result = check_url(url, Path(tmp), kind=kind, limits=limits, policy=policy)
     else:

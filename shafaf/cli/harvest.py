@@ -16,8 +16,15 @@ from shafaf.core.errors import UsageError
 from shafaf.core.models import Outcome
 
 
-def run_harvest(reg: registry_mod.Registry, data: DataDir, agency_ids: tuple[str, ...], *,
-                 quiet: bool = False, force: bool = False, accept_shrink: bool = False) -> list[Any]:
+def run_harvest(
+    reg: registry_mod.Registry,
+    data: DataDir,
+    agency_ids: tuple[str, ...],
+    *,
+    quiet: bool = False,
+    force: bool = False,
+    accept_shrink: bool = False,
+) -> list[Any]:
     from shafaf.harvest.runner import harvest, prune_raw
 
     agencies = reg.select(agency_ids)
@@ -25,8 +32,14 @@ def run_harvest(reg: registry_mod.Registry, data: DataDir, agency_ids: tuple[str
         click.echo(f"warning: {warning}", err=True)
     total = sum(len(a.sources) for a in agencies)
     with progress(total, "harvest", quiet=quiet, item_show_func=lambda r: r and f"{r.agency_id}/{r.dataset}") as bar:
-        runs = harvest(agencies, registry=reg, data=data, on_run=lambda r: bar.update(1, r), force=force,
-                       accept_shrink=accept_shrink)
+        runs = harvest(
+            agencies,
+            registry=reg,
+            data=data,
+            on_run=lambda r: bar.update(1, r),
+            force=force,
+            accept_shrink=accept_shrink,
+        )
     for agency_id in dict.fromkeys(r.agency_id for r in runs):
         prune_raw(data, agency_id, keep=reg.portal.keep_raw_runs)
     return runs
@@ -36,8 +49,17 @@ def print_runs(runs: list[Any], as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([r.as_row() for r in runs], ensure_ascii=False, indent=2, sort_keys=True))
         return
-    rows = [[r.agency_id, r.dataset, str(r.outcome), "" if r.rows_passed is None else str(r.rows_passed),
-             "" if not r.rows_failed else str(r.rows_failed), str(r.reason or "")] for r in runs]
+    rows = [
+        [
+            r.agency_id,
+            r.dataset,
+            str(r.outcome),
+            "" if r.rows_passed is None else str(r.rows_passed),
+            "" if not r.rows_failed else str(r.rows_failed),
+            str(r.reason or ""),
+        ]
+        for r in runs
+    ]
     click.echo(table(rows, ["agency", "dataset", "outcome", "rows", "rejected", "reason"]))
     for r in runs:
         if r.outcome not in (Outcome.OK, Outcome.UNCHANGED):
@@ -49,15 +71,31 @@ def print_runs(runs: list[Any], as_json: bool) -> None:
 @click.argument("agencies", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print the run records as JSON.")
 @click.option("--force", is_flag=True, help="Validate again even when a source is unchanged since its last good run.")
-@click.option("--accept-shrink", is_flag=True,
-              help="Accept files with far fewer rows than the last good ones (held as needs_review otherwise).")
-@click.option("--due", is_flag=True,
-              help="Only what is due by its schedule and what agencies asked for, then publish what changed (for cron).")
-@click.option("--no-publish", is_flag=True, help="With --due: harvest only, leave publishing to a later 'shafaf publish'.")
+@click.option(
+    "--accept-shrink",
+    is_flag=True,
+    help="Accept files with far fewer rows than the last good ones (held as needs_review otherwise).",
+)
+@click.option(
+    "--due",
+    is_flag=True,
+    help="Only what is due by its schedule and what agencies asked for, then publish what changed (for cron).",
+)
+@click.option(
+    "--no-publish", is_flag=True, help="With --due: harvest only, leave publishing to a later 'shafaf publish'."
+)
 @common
 @friendly
-def harvest(agencies: tuple[str, ...], as_json: bool, force: bool, accept_shrink: bool, due: bool, no_publish: bool,
-            data_dir: Path, registry_path: Path) -> None:
+def harvest(
+    agencies: tuple[str, ...],
+    as_json: bool,
+    force: bool,
+    accept_shrink: bool,
+    due: bool,
+    no_publish: bool,
+    data_dir: Path,
+    registry_path: Path,
+) -> None:
     """Capture and validate the sources of AGENCIES (all when none are named).
 
     Each source becomes a run: raw bytes under DATA_DIR/raw/<agency>/<run>/,
@@ -85,7 +123,9 @@ def harvest(agencies: tuple[str, ...], as_json: bool, force: bool, accept_shrink
     if accept_shrink and not agencies:
         raise UsageError("--accept-shrink needs the agencies it applies to, e.g. shafaf harvest --accept-shrink tax")
     if due and (agencies or force or accept_shrink):
-        raise UsageError("--due chooses the sources by their schedules; leave out agency names, --force and --accept-shrink")
+        raise UsageError(
+            "--due chooses the sources by their schedules; leave out agency names, --force and --accept-shrink"
+        )
     if no_publish and not due:
         raise UsageError("--no-publish goes with --due ('shafaf harvest' alone never publishes)")
     reg = registry_mod.load(registry_path)
@@ -103,8 +143,9 @@ def harvest(agencies: tuple[str, ...], as_json: bool, force: bool, accept_shrink
         if result.published and not as_json:
             click.echo(f"published: {', '.join(result.published)}")
     else:
-        runs = run_harvest(reg, DataDir(data_dir), agencies, quiet=as_json, force=force or accept_shrink,
-                            accept_shrink=accept_shrink)
+        runs = run_harvest(
+            reg, DataDir(data_dir), agencies, quiet=as_json, force=force or accept_shrink, accept_shrink=accept_shrink
+        )
         print_runs(runs, as_json)
     if any(r.outcome not in (Outcome.OK, Outcome.UNCHANGED, Outcome.SKIPPED) for r in runs):
         sys.exit(1)

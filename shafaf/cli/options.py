@@ -7,10 +7,11 @@ environment (through click's ``envvar``).
 from __future__ import annotations
 
 import functools
-from importlib import resources
 import sys
+from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -24,13 +25,21 @@ BUNDLED_REGISTRY = Path(str(resources.files("shafaf") / "bundled" / "agencies.ym
 def common(func: Callable[..., Any]) -> Callable[..., Any]:
     """--data-dir and --registry, shared by every command."""
     func = click.option(
-        "--registry", "registry_path", type=click.Path(dir_okay=False, path_type=Path),
-        envvar="SHAFAF_REGISTRY", default=Path("metadata/agencies.yml"), show_default=True,
+        "--registry",
+        "registry_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="SHAFAF_REGISTRY",
+        default=Path("metadata/agencies.yml"),
+        show_default=True,
         help="The registry of agencies and their sources (or SHAFAF_REGISTRY).",
     )(func)
     func = click.option(
-        "--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="SHAFAF_DATA_DIR",
-        default=Path("var"), show_default=True, help="Where raw captures, packages and shafaf.db live (or SHAFAF_DATA_DIR).",
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="SHAFAF_DATA_DIR",
+        default=Path("var"),
+        show_default=True,
+        help="Where raw captures, packages and shafaf.db live (or SHAFAF_DATA_DIR).",
     )(func)
     return func
 
@@ -59,7 +68,7 @@ def table(rows: list[list[str]], headers: list[str]) -> str:
 
 
 class _NoProgress:
-    def __enter__(self) -> "_NoProgress":
+    def __enter__(self) -> _NoProgress:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -74,5 +83,3 @@ def progress(length: int, label: str, *, quiet: bool, **kwargs: Any) -> Any:
     if quiet or not sys.stderr.isatty():
         return _NoProgress()  # a bar drawn into a log or a pipe is noise
     return click.progressbar(length=length, label=label.ljust(8), file=sys.stderr, show_pos=True, **kwargs)
-
-

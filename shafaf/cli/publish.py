@@ -16,8 +16,15 @@ from shafaf.core.datadir import DataDir
 from shafaf.core.errors import UsageError
 
 
-def run_publish(reg: registry_mod.Registry, data: DataDir, agency_ids: tuple[str, ...], *, quiet: bool = False,
-                rebuild: bool = False, exports: bool = True) -> list[Any]:
+def run_publish(
+    reg: registry_mod.Registry,
+    data: DataDir,
+    agency_ids: tuple[str, ...],
+    *,
+    quiet: bool = False,
+    rebuild: bool = False,
+    exports: bool = True,
+) -> list[Any]:
     """Publish with a progress bar, then the downloads (``publish.refresh``); a downloads problem is a warning."""
     from shafaf.publish.refresh import publish_and_export
 
@@ -29,8 +36,15 @@ def run_publish(reg: registry_mod.Registry, data: DataDir, agency_ids: tuple[str
             if exports and not quiet:
                 click.echo(f"publishing, then writing downloads to {data.downloads} ...", err=True)
 
-        results, problem = publish_and_export(agency_ids, registry=reg, data=data, rebuild=rebuild, exports=exports,
-                                              on_start=start, on_result=lambda r: bars and bars[0].update(1))
+        results, problem = publish_and_export(
+            agency_ids,
+            registry=reg,
+            data=data,
+            rebuild=rebuild,
+            exports=exports,
+            on_start=start,
+            on_result=lambda r: bars and bars[0].update(1),
+        )
     if problem:
         click.echo(f"warning: {problem}", err=True)
     return results
@@ -38,11 +52,28 @@ def run_publish(reg: registry_mod.Registry, data: DataDir, agency_ids: tuple[str
 
 def print_publish(results: list[Any], data: DataDir, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps([{"agency_id": r.agency_id, "ok": r.ok, "rows": r.rows, "reason": r.reason and str(r.reason),
-                                "message": r.message} for r in results], ensure_ascii=False, indent=2, sort_keys=True))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "agency_id": r.agency_id,
+                        "ok": r.ok,
+                        "rows": r.rows,
+                        "reason": r.reason and str(r.reason),
+                        "message": r.message,
+                    }
+                    for r in results
+                ],
+                ensure_ascii=False,
+                indent=2,
+                sort_keys=True,
+            )
+        )
         return
-    rows = [[r.agency_id, "published" if r.ok else "failed", str(sum(r.rows.values())) if r.ok else "", str(r.reason or "")]
-            for r in results]
+    rows = [
+        [r.agency_id, "published" if r.ok else "failed", str(sum(r.rows.values())) if r.ok else "", str(r.reason or "")]
+        for r in results
+    ]
     click.echo(table(rows, ["agency", "outcome", "rows", "reason"]))
     for r in results:
         if not r.ok:
@@ -57,8 +88,9 @@ def print_publish(results: list[Any], data: DataDir, as_json: bool) -> None:
 @click.option("--no-downloads", is_flag=True, help="Skip rewriting the full CSV/JSON downloads and agency packages.")
 @common
 @friendly
-def publish(agencies: tuple[str, ...], as_json: bool, rebuild: bool, no_downloads: bool, data_dir: Path,
-            registry_path: Path) -> None:
+def publish(
+    agencies: tuple[str, ...], as_json: bool, rebuild: bool, no_downloads: bool, data_dir: Path, registry_path: Path
+) -> None:
     """Load the staged packages of AGENCIES into DATA_DIR/shafaf.db.
 
     Each agency is replaced in one transaction: a failure keeps its

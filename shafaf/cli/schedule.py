@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from shafaf.config import registry as registry_mod
 from shafaf.cli.options import common, friendly, table
+from shafaf.config import registry as registry_mod
 from shafaf.core.datadir import DataDir
 from shafaf.core.errors import ShafafError, UsageError
 from shafaf.state.store import StateStore
@@ -63,7 +63,7 @@ def scheduler(data_dir: Path, registry_path: Path) -> None:
     previous: set[str] = set()  # a warning the last pass printed is not printed again at every poll
 
     def report(result: Pass) -> None:
-        now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         outcomes: dict[str, int] = {}
         for run in result.runs:
             outcomes[str(run.outcome)] = outcomes.get(str(run.outcome), 0) + 1
@@ -118,14 +118,14 @@ def schedule_show(agency: str, as_json: bool, data_dir: Path, registry_path: Pat
     Example:
         shafaf schedule show tax --json
     """
-    from shafaf.state.agency_requests import in_force
-    from shafaf.core.errors import ScheduleError
     from shafaf.config.schedule import format_utc, next_after, problem_text
+    from shafaf.core.errors import ScheduleError
+    from shafaf.state.agency_requests import in_force
 
     reg = registry_mod.load(registry_path)
     chosen = _agency(reg, agency)
     rules = in_force(reg, StateStore(DataDir(data_dir).state_db))
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     zone = ZoneInfo(reg.portal.timezone)
     rows: list[dict[str, Any]] = []
     for source in chosen.sources:
@@ -135,20 +135,37 @@ def schedule_show(agency: str, as_json: bool, data_dir: Path, registry_path: Pat
             upcoming = next_after(found.rule, now, tz=reg.portal.timezone) if found.rule else None
         except ScheduleError as e:
             problem = problem_text(e)
-        rows.append({"source_id": source.id, "schedule": found.rule.to_json() if found.rule else None,
-                     "from": "override" if found.overridden else "registry", "problem": problem,
-                     "next_run": format_utc(upcoming) if upcoming else None,
-                     "next_run_local": upcoming.astimezone(zone).strftime("%Y-%m-%d %H:%M") if upcoming else None})
+        rows.append(
+            {
+                "source_id": source.id,
+                "schedule": found.rule.to_json() if found.rule else None,
+                "from": "override" if found.overridden else "registry",
+                "problem": problem,
+                "next_run": format_utc(upcoming) if upcoming else None,
+                "next_run_local": upcoming.astimezone(zone).strftime("%Y-%m-%d %H:%M") if upcoming else None,
+            }
+        )
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, sort_keys=True))
         return
-    shown = [[r["source_id"], "" if r["schedule"] is None else json.dumps(r["schedule"]).strip('"'), r["from"],
-              r["next_run"] or ("cannot be computed" if r["problem"] else ""), r["next_run_local"] or ""] for r in rows]
+    shown = [
+        [
+            r["source_id"],
+            "" if r["schedule"] is None else json.dumps(r["schedule"]).strip('"'),
+            r["from"],
+            r["next_run"] or ("cannot be computed" if r["problem"] else ""),
+            r["next_run_local"] or "",
+        ]
+        for r in rows
+    ]
     click.echo(table(shown, ["source", "schedule", "from", "next run (UTC)", f"local ({reg.portal.timezone})"]))
     for row in rows:
         if row["problem"]:
-            click.echo(f"warning: {chosen.id}/{row['source_id']}: {row['problem']}; set it again or "
-                       f"'shafaf schedule reset {chosen.id} {row['source_id']}'", err=True)
+            click.echo(
+                f"warning: {chosen.id}/{row['source_id']}: {row['problem']}; set it again or "
+                f"'shafaf schedule reset {chosen.id} {row['source_id']}'",
+                err=True,
+            )
 
 
 @schedule.command("set")
@@ -165,8 +182,8 @@ def schedule_set(agency: str, source: str, rule: str, data_dir: Path, registry_p
         shafaf schedule set tax services "30 1 * * 6"
         shafaf schedule set tax services '{"cron": "0 2 * * *", "working_days": true}'
     """
-    from shafaf.state.agency_requests import set_schedule
     from shafaf.config.schedule import format_utc
+    from shafaf.state.agency_requests import set_schedule
 
     value: Any = rule
     if rule.lstrip().startswith(("{", "[")):
@@ -175,8 +192,15 @@ def schedule_set(agency: str, source: str, rule: str, data_dir: Path, registry_p
         except (json.JSONDecodeError, RecursionError) as e:
             raise UsageError(f"RULE looks like JSON but is not: {e}") from e
     reg = registry_mod.load(registry_path)
-    parsed, upcoming = set_schedule(StateStore(DataDir(data_dir).state_db), _agency(reg, agency), source, value,
-                                    by="cli", limits=reg.portal.schedule_limits, tz=reg.portal.timezone)
+    parsed, upcoming = set_schedule(
+        StateStore(DataDir(data_dir).state_db),
+        _agency(reg, agency),
+        source,
+        value,
+        by="cli",
+        limits=reg.portal.schedule_limits,
+        tz=reg.portal.timezone,
+    )
     click.echo(f"{agency}/{source}: {parsed.describe()}; next run {format_utc(upcoming)}")
 
 
@@ -195,5 +219,7 @@ def schedule_reset(agency: str, source: str | None, data_dir: Path, registry_pat
     """
     from shafaf.state.agency_requests import reset_schedule
 
-    count = reset_schedule(StateStore(DataDir(data_dir).state_db), _agency(registry_mod.load(registry_path), agency), source)
+    count = reset_schedule(
+        StateStore(DataDir(data_dir).state_db), _agency(registry_mod.load(registry_path), agency), source
+    )
     click.echo(f"{agency}: {count} schedule{'s' if count != 1 else ''} back to the registry's")

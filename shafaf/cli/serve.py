@@ -20,15 +20,20 @@ def _serve(reg: registry_mod.Registry, data: DataDir, host: str, port: int, *, r
     if not data.public_db.exists():
         hint = "'shafaf snapshot install' a snapshot into it" if replica else "run 'shafaf publish'"
         raise UsageError(f"{data.public_db} does not exist yet: {hint} first")
-    click.echo(f"serving {data.public_db}{' (read replica)' if replica else ''} at http://{host}:{port}/  (Ctrl+C stops)")
+    click.echo(
+        f"serving {data.public_db}{' (read replica)' if replica else ''} at http://{host}:{port}/  (Ctrl+C stops)"
+    )
     run_server(data.public_db, reg.portal, host=host, port=port, registry_path=reg.path.resolve(), replica=replica)
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
-@click.option("--replica", is_flag=True,
-              help="A read replica of installed snapshots: no state.db, agency requests refused (the primary's).")
+@click.option(
+    "--replica",
+    is_flag=True,
+    help="A read replica of installed snapshots: no state.db, agency requests refused (the primary's).",
+)
 @common
 @friendly
 def serve(host: str, port: int, replica: bool, data_dir: Path, registry_path: Path) -> None:
@@ -53,10 +58,21 @@ def serve(host: str, port: int, replica: bool, data_dir: Path, registry_path: Pa
 @click.option("--no-serve", is_flag=True, help="Stop after publishing.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="SHAFAF_DATA_DIR",
-              default=Path("var"), show_default=True, help="Where the demo's data goes (or SHAFAF_DATA_DIR).")
-@click.option("--registry", "registry_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=BUNDLED_REGISTRY, help="The registry to run (default: the bundled demo agencies).")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="SHAFAF_DATA_DIR",
+    default=Path("var"),
+    show_default=True,
+    help="Where the demo's data goes (or SHAFAF_DATA_DIR).",
+)
+@click.option(
+    "--registry",
+    "registry_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=BUNDLED_REGISTRY,
+    help="The registry to run (default: the bundled demo agencies).",
+)
 @friendly
 def demo(no_serve: bool, host: str, port: int, data_dir: Path, registry_path: Path) -> None:
     """Harvest, validate, publish and serve the bundled demo agencies.

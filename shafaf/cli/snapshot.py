@@ -25,8 +25,14 @@ def snapshot() -> None:
 
 @snapshot.command("write")
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="SHAFAF_DATA_DIR",
-              default=Path("var"), show_default=True, help="The primary's data directory (or SHAFAF_DATA_DIR).")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="SHAFAF_DATA_DIR",
+    default=Path("var"),
+    show_default=True,
+    help="The primary's data directory (or SHAFAF_DATA_DIR).",
+)
 @friendly
 def write(out: Path, data_dir: Path) -> None:
     """Write and verify a snapshot of the version published now into OUT/<version>/.

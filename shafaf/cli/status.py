@@ -31,8 +31,8 @@ def status(as_json: bool, data_dir: Path, registry_path: Path) -> None:
         shafaf status
         shafaf status --json
     """
-    from shafaf.state.freshness import source_statuses
     from shafaf.state.found_agencies import with_found_agencies
+    from shafaf.state.freshness import source_statuses
     from shafaf.state.store import StateStore
 
     reg = registry_mod.load(registry_path)
@@ -48,26 +48,56 @@ def status(as_json: bool, data_dir: Path, registry_path: Path) -> None:
         key = (run["agency_id"], run["source_id"])
         if run["agency_id"] in found and key not in seen:
             seen.add(key)
-            rows.append({"agency_id": run["agency_id"], "source_id": run["source_id"], "dataset": run["dataset"],
-                         "schedule": None, "overridden": False, "last_run": run["started"], "outcome": run["outcome"],
-                         "reason": run["reason"], "message": run["message"], "rows": run["rows_passed"],
-                         "last_attempt": run["started"], "last_good": None, "next_due": None, "freshness_days": None,
-                         "stale": False, "schedule_problem": None})
+            rows.append(
+                {
+                    "agency_id": run["agency_id"],
+                    "source_id": run["source_id"],
+                    "dataset": run["dataset"],
+                    "schedule": None,
+                    "overridden": False,
+                    "last_run": run["started"],
+                    "outcome": run["outcome"],
+                    "reason": run["reason"],
+                    "message": run["message"],
+                    "rows": run["rows_passed"],
+                    "last_attempt": run["started"],
+                    "last_good": None,
+                    "next_due": None,
+                    "freshness_days": None,
+                    "stale": False,
+                    "schedule_problem": None,
+                }
+            )
     ages = _data_ages(data.public_db)
     for row in rows:  # how old the published data is, beside when it was last harvested
         age = ages.get((row["agency_id"], row["dataset"]), {})
-        row.update(data_last_month=age.get("last_month"), data_months_behind=age.get("months_behind"),
-                   data_stale=bool(age.get("stale")))
+        row.update(
+            data_last_month=age.get("last_month"),
+            data_months_behind=age.get("months_behind"),
+            data_stale=bool(age.get("stale")),
+        )
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, sort_keys=True))
         return
-    headers = ["agency_id", "source_id", "schedule", "last_run", "outcome", "rows", "next_due", "freshness_days",
-               "data_last_month", "reason"]
+    headers = [
+        "agency_id",
+        "source_id",
+        "schedule",
+        "last_run",
+        "outcome",
+        "rows",
+        "next_due",
+        "freshness_days",
+        "data_last_month",
+        "reason",
+    ]
 
     def cell(row: dict[str, Any], key: str) -> str:
         value = row[key]
         if key == "schedule" and value is not None:
-            value = (value if isinstance(value, str) else json.dumps(value, sort_keys=True)) + ("*" if row["overridden"] else "")
+            value = (value if isinstance(value, str) else json.dumps(value, sort_keys=True)) + (
+                "*" if row["overridden"] else ""
+            )
         if key == "freshness_days":
             return " ".join(([f"{value:g} d"] if value is not None else []) + (["STALE"] if row["stale"] else []))
         if key == "next_due" and row["schedule_problem"]:
@@ -77,8 +107,10 @@ def status(as_json: bool, data_dir: Path, registry_path: Path) -> None:
             return "" if value is None else f"{value} ({behind} mo behind{', STALE' if row['data_stale'] else ''})"
         return "" if value is None else str(value)
 
-    shown = [h.replace("_id", "").replace("freshness_days", "harvested").replace("data_last_month", "data to")
-             for h in headers]
+    shown = [
+        h.replace("_id", "").replace("freshness_days", "harvested").replace("data_last_month", "data to")
+        for h in headers
+    ]
     click.echo(table([[cell(r, h) for h in headers] for r in rows], shown))
     for row in rows:
         if row["schedule_problem"]:
@@ -93,8 +125,10 @@ def _data_ages(public_db: Path) -> dict[tuple[str, str], dict[str, Any]]:
         conn = sqlite3.connect(f"{public_db.resolve().as_uri()}?mode=ro", uri=True)
         try:
             conn.row_factory = sqlite3.Row
-            return {(r["agency_id"], r["dataset"]): dict(r) for r in conn.execute(
-                "SELECT agency_id, dataset, last_month, months_behind, stale FROM data_coverage")}
+            return {
+                (r["agency_id"], r["dataset"]): dict(r)
+                for r in conn.execute("SELECT agency_id, dataset, last_month, months_behind, stale FROM data_coverage")
+            }
         finally:
             conn.close()
     except sqlite3.Error:  # published by an older Shafaf, or unreadable: status still answers

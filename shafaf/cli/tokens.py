@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from shafaf.config import registry as registry_mod
 from shafaf.cli.options import common, friendly, table
+from shafaf.config import registry as registry_mod
 from shafaf.core.datadir import DataDir
 from shafaf.state.store import StateStore
 
@@ -54,7 +54,9 @@ def token_create(agency: str, note: str | None, data_dir: Path, registry_path: P
     agency_id = _agency(registry_mod.load(registry_path), agency).id
     secret, info = tokens.create(StateStore(DataDir(data_dir).state_db), agency_id, note=note)
     click.echo(secret)
-    click.echo(f"token {info.token_id} of {agency_id}: keep it secret; it is not stored and cannot be shown again", err=True)
+    click.echo(
+        f"token {info.token_id} of {agency_id}: keep it secret; it is not stored and cannot be shown again", err=True
+    )
 
 
 @token.command("list")

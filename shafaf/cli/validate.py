@@ -137,7 +137,6 @@ def validate(
     from shafaf.core import localfile
     from shafaf.validate import report_text as report_mod
     from shafaf.validate.folder import folder_files, validate_files, validate_safely
-
     from shafaf.validate.mapping import MappingOptions
 
     mapping = MappingOptions(agency_id=agency_id, calendar=calendar)

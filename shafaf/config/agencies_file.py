@@ -13,12 +13,21 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shafaf.config.field_types import (
-    AgencyId, Email, Flag, Text, Timezone, Url, choice, mapping_of, number, refuse,
+    AgencyId,
+    Email,
+    Flag,
+    Text,
+    Timezone,
+    Url,
+    choice,
+    mapping_of,
+    number,
+    refuse,
 )
 from shafaf.config.registry_models import License, Portal, SmartPlan
 from shafaf.config.sources import AnySource
@@ -52,7 +61,9 @@ class LicenseModel(Part):
 class SmartPlanModel(Part):
     """A smart-services trajectory: ``step`` more of the services smart each Jalali year from ``start_year``."""
 
-    start_year: number(int, 1300, 1499, about=" (a Jalali year for start_year)", name="smart_plan {key}") = _PLAN.start_year
+    start_year: number(int, 1300, 1499, about=" (a Jalali year for start_year)", name="smart_plan {key}") = (
+        _PLAN.start_year
+    )
     step: number(float, 0.01, 1, about=" (a Jalali year for start_year)", name="smart_plan {key}") = _PLAN.step
     years: number(int, 1, 50, about=" (a Jalali year for start_year)", name="smart_plan {key}") = _PLAN.years
     name_fa: Text = _PLAN.name_fa
@@ -68,7 +79,7 @@ class PortalModel(Part):
     description_en: Text = _default("description_en")
     timezone: Timezone = _default("timezone")
     default_language: choice(LANGUAGES) = _default("default_language")
-    license: Optional[LicenseModel] = None
+    license: LicenseModel | None = None
     row_error_threshold: number(float, 0, 1) = _default("row_error_threshold")
     fetch_deadline_s: number(float, 1, 24 * 3600) = _default("fetch_deadline_s")
     fetch_max_bytes: number(int, 1, 100 * 10**9) = _default("fetch_max_bytes")
@@ -81,10 +92,10 @@ class PortalModel(Part):
     harvest_concurrency: number(int, 1, 64) = _default("harvest_concurrency")
     keep_raw_runs: number(int, 1, 10_000) = _default("keep_raw_runs")
     shrink_threshold: number(float, 0, 1) = _default("shrink_threshold")
-    plan_start_year: Optional[number(int, 1300, 1499, about=" (a Jalali year for start_year)",
-                                     name="smart_plan start_year")] = Field(
-        None, description="shorthand for smart_plan: {start_year: ...}")
-    smart_plan: Optional[SmartPlanModel] = None
+    plan_start_year: (
+        number(int, 1300, 1499, about=" (a Jalali year for start_year)", name="smart_plan start_year") | None
+    ) = Field(None, description="shorthand for smart_plan: {start_year: ...}")
+    smart_plan: SmartPlanModel | None = None
     duplicate_threshold: number(float, 0.01, 1) = _default("duplicate_threshold")  # find() needs above 0
     calendar: choice(CALENDARS) = _default("calendar")
     reference_lag_months: number(int, 0, 12) = _default("reference_lag_months")
@@ -94,7 +105,7 @@ class PortalModel(Part):
     run_lease_s: number(float, 1, 24 * 3600) = _default("run_lease_s")
     harvest_requests_per_hour: number(int, 0, 1000) = _default("harvest_requests_per_hour")
     scheduler_poll_s: number(float, 0.05, 3600) = _default("scheduler_poll_s")
-    webhook_url: Optional[Url] = None
+    webhook_url: Url | None = None
     # Each dataset kind's EU data themes (standard.themes), over its defaults: the catalogs' dcat:theme, CKAN groups.
     themes: mapping_of(list[Text]) = {}
 
@@ -110,8 +121,11 @@ class PortalModel(Part):
 
     def portal(self) -> Portal:
         """The frozen ``Portal`` (``plan_start_year: Y`` is ``smart_plan: {start_year: Y}``)."""
-        values = {k: getattr(self, k) for k in self.model_fields_set
-                  if k not in ("license", "smart_plan", "plan_start_year", "themes")}
+        values = {
+            k: getattr(self, k)
+            for k in self.model_fields_set
+            if k not in ("license", "smart_plan", "plan_start_year", "themes")
+        }
         if self.themes:
             values["themes"] = tuple((kind, tuple(codes)) for kind, codes in self.themes.items())
         if self.license is not None:
@@ -129,13 +143,13 @@ class AgencyModel(Part):
     id: AgencyId
     name_fa: Text
     name_en: Text
-    parent: Optional[Text] = None
-    website: Optional[Url] = None
-    contact_email: Optional[Email] = None
-    description_fa: Optional[Text] = None
-    description_en: Optional[Text] = None
-    webhook_url: Optional[Url] = None  # also told of this agency's failed and held runs
-    sources: Optional[list[AnySource]] = None
+    parent: Text | None = None
+    website: Url | None = None
+    contact_email: Email | None = None
+    description_fa: Text | None = None
+    description_en: Text | None = None
+    webhook_url: Url | None = None  # also told of this agency's failed and held runs
+    sources: list[AnySource] | None = None
 
 
 class RegistryFile(Part):
@@ -143,7 +157,7 @@ class RegistryFile(Part):
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="Shafaf registry (agencies.yml)")
 
-    portal: Optional[PortalModel] = None
+    portal: PortalModel | None = None
     agencies: list[AgencyModel]
 
 

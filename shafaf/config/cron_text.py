@@ -24,9 +24,16 @@ FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day", 1, 31), ("month", 1, 12), 
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 _NAMES = {3: {n: i + 1 for i, n in enumerate(MONTHS)}, 4: {n: i for i, n in enumerate(WEEKDAYS)}}
-_ITEM = re.compile(r"^(?P<range>\*|(?P<low>[0-9]+|[A-Za-z]{3})(?:-(?P<high>[0-9]+|[A-Za-z]{3}))?)(?:/(?P<step>[0-9]+))?$")
-_EXTENSIONS = {"L": "'L' (last day)", "W": "'W' (nearest weekday)", "#": "'#' (nth weekday)", "?": "'?'",
-               "H": "'H' (hashed)"}
+_ITEM = re.compile(
+    r"^(?P<range>\*|(?P<low>[0-9]+|[A-Za-z]{3})(?:-(?P<high>[0-9]+|[A-Za-z]{3}))?)(?:/(?P<step>[0-9]+))?$"
+)
+_EXTENSIONS = {
+    "L": "'L' (last day)",
+    "W": "'W' (nearest weekday)",
+    "#": "'#' (nth weekday)",
+    "?": "'?'",
+    "H": "'H' (hashed)",
+}
 
 
 def check_cron(text: str) -> str:
@@ -36,21 +43,28 @@ def check_cron(text: str) -> str:
     fields = text.split()
     shown = " ".join(fields)
     if shown.startswith("@"):
-        raise ScheduleError(f"{shown!r} is not a valid cron expression: '@' shortcuts such as @reboot or @daily are "
-                            f"not supported; write the five fields (minute hour day month weekday), e.g. \"0 2 * * *\"")
+        raise ScheduleError(
+            f"{shown!r} is not a valid cron expression: '@' shortcuts such as @reboot or @daily are "
+            f'not supported; write the five fields (minute hour day month weekday), e.g. "0 2 * * *"'
+        )
     if not fields:
-        raise ScheduleError("the cron expression is empty; write the five fields (minute hour day month weekday), "
-                            "e.g. \"0 2 * * *\"")
+        raise ScheduleError(
+            'the cron expression is empty; write the five fields (minute hour day month weekday), e.g. "0 2 * * *"'
+        )
     if len(fields) != 5:
-        raise ScheduleError(f"{shown!r} is not a valid cron expression: it has {len(fields)} field{'s' if len(fields) > 1 else ''}; a cron "
-                            f"expression has five (minute hour day month weekday), with no seconds or year")
+        raise ScheduleError(
+            f"{shown!r} is not a valid cron expression: it has {len(fields)} field{'s' if len(fields) > 1 else ''}; a cron "
+            f"expression has five (minute hour day month weekday), with no seconds or year"
+        )
     for index, field in enumerate(fields):
         for item in field.split(","):
             problem = _item_problem(item, index)
             if problem:
                 name, low, high = FIELDS[index]
-                raise ScheduleError(f"{shown!r} is not a valid cron expression: {name} field {field!r}: {problem} "
-                                    f"(allowed: *, {low}-{high}, ranges N-M, steps */S, lists N,M)")
+                raise ScheduleError(
+                    f"{shown!r} is not a valid cron expression: {name} field {field!r}: {problem} "
+                    f"(allowed: *, {low}-{high}, ranges N-M, steps */S, lists N,M)"
+                )
     return shown
 
 
@@ -80,8 +94,9 @@ def _item_problem(item: str, index: int) -> str | None:
 
 def _is_name_item(item: str) -> bool:
     """An item made of month or weekday names (WED holds a W, THU an H): not an extension."""
-    return all(part.isdigit() or part == "*" or part.upper() in (*MONTHS, *WEEKDAYS)
-               for part in re.split(r"[-/]", item))
+    return all(
+        part.isdigit() or part == "*" or part.upper() in (*MONTHS, *WEEKDAYS) for part in re.split(r"[-/]", item)
+    )
 
 
 def _value(written: str, index: int) -> int | None:

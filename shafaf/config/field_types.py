@@ -11,17 +11,18 @@ agency 'tax'``), ``{owner}`` (``a source of agency 'tax'``) and ``{kind}``
 from __future__ import annotations
 
 import codecs
-from typing import Annotated, Any, Literal, Mapping
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BeforeValidator, Field, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from shafaf.config.registry_models import redact_url
+from shafaf.config.schedule_limits import Limits, accept_rule
 from shafaf.core import urls
 from shafaf.core.errors import ScheduleError
 from shafaf.core.ids import AGENCY_ID, AGENCY_ID_PATTERN, SOURCE_ID, SOURCE_ID_PATTERN
-from shafaf.config.registry_models import redact_url
-from shafaf.config.schedule_limits import Limits, accept_rule
 from shafaf.standard import DATASET_KINDS
 
 ERROR_TYPE = "registry"  # the pydantic error type of every message written here
@@ -41,8 +42,10 @@ def _text(value: Any) -> str:
 def _url(value: Any, *, credentials_ok: bool) -> str:
     text = _text(value)
     if (why := urls.problem(text, credentials_ok=credentials_ok)) is not None:
-        raise refuse(f"{{key}} {redact_url(text)!r} of {{owner}} must start with https:// or http:// and be a "
-                     f"whole address: {why}")
+        raise refuse(
+            f"{{key}} {redact_url(text)!r} of {{owner}} must start with https:// or http:// and be a "
+            f"whole address: {why}"
+        )
     return text
 
 
@@ -104,20 +107,41 @@ def _schedule(value: Any, info: ValidationInfo) -> Any:
 
 
 Text = Annotated[str, BeforeValidator(_text)]
-Url = Annotated[str, BeforeValidator(lambda v: _url(v, credentials_ok=False)), Field(json_schema_extra={"format": "uri"})]
+Url = Annotated[
+    str, BeforeValidator(lambda v: _url(v, credentials_ok=False)), Field(json_schema_extra={"format": "uri"})
+]
 # A source's own address may carry credentials: it is fetched, and only ever shown redacted.
-SourceUrl = Annotated[str, BeforeValidator(lambda v: _url(v, credentials_ok=True)), Field(json_schema_extra={"format": "uri"})]
+SourceUrl = Annotated[
+    str, BeforeValidator(lambda v: _url(v, credentials_ok=True)), Field(json_schema_extra={"format": "uri"})
+]
 Email = Annotated[str, BeforeValidator(_email), Field(json_schema_extra={"format": "email"})]
 Timezone = Annotated[str, BeforeValidator(_timezone), Field(description="an IANA time zone, such as Asia/Tehran")]
 Encoding = Annotated[str, BeforeValidator(_encoding), Field(description="a Python codec name, such as windows-1256")]
 Flag = Annotated[bool, BeforeValidator(_flag)]
 Plain = Annotated[Any, BeforeValidator(_plain)]  # any YAML value, its lists plain lists
 Column = Annotated[str, BeforeValidator(_column), Field(description="a column of the source file")]
-Schedule = Annotated[Any, BeforeValidator(_schedule), WithJsonSchema({
-    "description": "a cron expression, or a rule: {cron | jalali_day, at, working_days} (docs/registry.md)",
-    "oneOf": [{"type": "string"}, {"type": "object", "additionalProperties": False, "properties": {
-        "cron": {"type": "string"}, "jalali_day": {"type": "integer", "minimum": 1, "maximum": 31},
-        "at": {"type": "string"}, "working_days": {"type": "boolean"}}}]})]
+Schedule = Annotated[
+    Any,
+    BeforeValidator(_schedule),
+    WithJsonSchema(
+        {
+            "description": "a cron expression, or a rule: {cron | jalali_day, at, working_days} (docs/registry.md)",
+            "oneOf": [
+                {"type": "string"},
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "cron": {"type": "string"},
+                        "jalali_day": {"type": "integer", "minimum": 1, "maximum": 31},
+                        "at": {"type": "string"},
+                        "working_days": {"type": "boolean"},
+                    },
+                },
+            ],
+        }
+    ),
+]
 
 
 def mapping_of(value_type: Any) -> Any:
@@ -141,6 +165,7 @@ def number(kind: type, low: float, high: float, *, about: str = "", name: str = 
 
 def count(name: str) -> Any:
     """A whole number from 0 (``pagination.size``)."""
+
     def check(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise refuse(f"{name} must be a whole number")
@@ -164,6 +189,7 @@ def choice(options: tuple[str, ...], message: str = "") -> Any:
 
 def pattern(regex: Any, bare: str, message: str) -> Any:
     """Text matching ``regex`` (``bare`` is its pattern for the JSON Schema); ``message`` may quote the value as {value}."""
+
     def check(value: Any) -> str:
         text = _text(value)
         if not regex.match(text):
@@ -173,7 +199,10 @@ def pattern(regex: Any, bare: str, message: str) -> Any:
     return Annotated[str, Field(pattern=f"^{bare}$"), BeforeValidator(check)]
 
 
-AgencyId = pattern(AGENCY_ID, AGENCY_ID_PATTERN,
-                   f"agency id {{value}} must match ^{AGENCY_ID_PATTERN}$ (lowercase letters, digits, hyphens)")
+AgencyId = pattern(
+    AGENCY_ID,
+    AGENCY_ID_PATTERN,
+    f"agency id {{value}} must match ^{AGENCY_ID_PATTERN}$ (lowercase letters, digits, hyphens)",
+)
 SourceId = pattern(SOURCE_ID, SOURCE_ID_PATTERN, f"source id {{value}} must match ^{SOURCE_ID_PATTERN}$")
 DatasetKind = choice(DATASET_KINDS, f"unknown dataset kind {{value}}; the standard has {', '.join(DATASET_KINDS)}")

@@ -11,7 +11,8 @@ field its dataset does not have, a secret written into a header).
 from __future__ import annotations
 
 import difflib
-from typing import Annotated, Any, Iterable, Union, get_args, get_origin
+from collections.abc import Iterable
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -42,8 +43,13 @@ def problems_of(error: ValidationError, raw: Any) -> list[Problem]:
 def _message(detail: dict[str, Any], loc: Loc, path: Loc, kind: str | None, raw: Any) -> str:
     kind_type, key = detail["type"], (path[-1] if path else "")
     if kind_type == ERROR_TYPE:
-        return (detail["msg"].replace("{where}", where(path, raw)).replace("{owner}", where(path[:-1], raw))
-                .replace("{kind}", kind_of_value(detail["input"])).replace("{key}", str(key)))
+        return (
+            detail["msg"]
+            .replace("{where}", where(path, raw))
+            .replace("{owner}", where(path[:-1], raw))
+            .replace("{kind}", kind_of_value(detail["input"]))
+            .replace("{key}", str(key))
+        )
     if kind_type == "extra_forbidden":
         return _unknown_key(loc, path, kind, raw)
     if kind_type == "missing":
@@ -171,9 +177,14 @@ def line_at(raw: Any, path: Loc) -> int | None:
 
 def kind_of_value(value: Any) -> str:
     """What a value is, in words (``a list``, ``text``, ``empty``)."""
-    return {list: "a list", LineList: "a list", dict: "a mapping", LineDict: "a mapping", str: "text",
-            type(None): "empty"}.get(
-        type(value), type(value).__name__)
+    return {
+        list: "a list",
+        LineList: "a list",
+        dict: "a mapping",
+        LineDict: "a mapping",
+        str: "text",
+        type(None): "empty",
+    }.get(type(value), type(value).__name__)
 
 
 def cross_checks(raw: LineDict) -> list[Problem]:
@@ -212,13 +223,23 @@ def _sources(agency_id: str, sources: list[Any]) -> list[Problem]:
         if not isinstance(source_id, str):
             continue
         if source_id in ids:
-            out.append((source.line, f"agency {agency_id!r} has two sources with id {source_id!r} "
-                                     f"(first at line {ids[source_id]}); give one an 'id'"))
+            out.append(
+                (
+                    source.line,
+                    f"agency {agency_id!r} has two sources with id {source_id!r} "
+                    f"(first at line {ids[source_id]}); give one an 'id'",
+                )
+            )
             continue
         if isinstance(dataset, str) and dataset in datasets and not source.get("agency_column"):
             # An agency's dataset is one staged table; two sources would replace each other's rows.
-            out.append((source.line, f"agency {agency_id!r} has two sources of dataset {dataset!r} "
-                                     f"(first at line {datasets[dataset]}); combine them into one source"))
+            out.append(
+                (
+                    source.line,
+                    f"agency {agency_id!r} has two sources of dataset {dataset!r} "
+                    f"(first at line {datasets[dataset]}); combine them into one source",
+                )
+            )
             continue
         ids[source_id] = source.line
         if isinstance(dataset, str) and not source.get("agency_column"):
@@ -229,21 +250,34 @@ def _sources(agency_id: str, sources: list[Any]) -> list[Problem]:
 def _source(source: LineDict, what: str) -> list[Problem]:
     out: list[Problem] = []
     if source.get("year_pivot") is not None and source.get("calendar") is None:
-        out.append((line_at(source, ("year_pivot",)), f"{what} sets 'year_pivot' but no 'calendar': say whether its "
-                                                      f"two-digit years are jalali or gregorian"))
+        out.append(
+            (
+                line_at(source, ("year_pivot",)),
+                f"{what} sets 'year_pivot' but no 'calendar': say whether its two-digit years are jalali or gregorian",
+            )
+        )
     new_agencies = source.get("new_agencies")
     if isinstance(new_agencies, dict) and new_agencies:
         if source.get("agency_column") is None:
             out.append((line_at(source, ("new_agencies",)), f"'new_agencies' of {what} needs an 'agency_column'"))
         if "name_en" not in new_agencies and "name_fa" not in new_agencies:
-            out.append((line_at(source, ("new_agencies",)),
-                        f"'new_agencies' of {what} must name the column of name_en or name_fa"))
+            out.append(
+                (
+                    line_at(source, ("new_agencies",)),
+                    f"'new_agencies' of {what} must name the column of name_en or name_fa",
+                )
+            )
     headers = source.get("headers")
     for name, value in headers.items() if isinstance(headers, LineDict) else ():
         if SECRET_HEADER.search(str(name)) and not ENV_REFERENCE.search(str(value)):
-            out.append((line_at(headers, (name,)), f"header {name!r} of {what} holds a secret written in the "
-                                                   f"registry; put it in an environment variable and write "
-                                                   f"'${{NAME}}' instead"))
+            out.append(
+                (
+                    line_at(headers, (name,)),
+                    f"header {name!r} of {what} holds a secret written in the "
+                    f"registry; put it in an environment variable and write "
+                    f"'${{NAME}}' instead",
+                )
+            )
     dataset = source.get("dataset")
     if dataset in DATASET_KINDS:
         out.extend(_against_the_standard(source, str(dataset), what))
@@ -258,8 +292,13 @@ def _against_the_standard(source: LineDict, dataset: str, what: str) -> list[Pro
         mapping = source.get(key)
         for name in mapping if isinstance(mapping, LineDict) else ():
             if str(name) not in allowed:
-                out.append((line_at(mapping, (name,)), f"unknown key {name!r} in '{key}' of {what} (not a field of "
-                                                       f"{dataset!r}){suggestion(name, allowed)}"))
+                out.append(
+                    (
+                        line_at(mapping, (name,)),
+                        f"unknown key {name!r} in '{key}' of {what} (not a field of "
+                        f"{dataset!r}){suggestion(name, allowed)}",
+                    )
+                )
     unpivot = source.get("unpivot")
     for key in ("field", "value") if isinstance(unpivot, LineDict) else ():
         if isinstance(unpivot.get(key), str) and unpivot[key] not in known:

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
-from shafaf.core.errors import UsageError
-from shafaf.core.ids import AGENCY_ID, SOURCE_ID  # noqa: F401  (the registry's ids)
-from shafaf.config.service_bus import Auth, ClientTls, Soap
 from shafaf.config.schedule import Rule
 from shafaf.config.schedule_limits import Limits
+from shafaf.config.service_bus import Auth, ClientTls, Soap
+from shafaf.core.errors import UsageError
+from shafaf.core.ids import AGENCY_ID, SOURCE_ID  # noqa: F401  (the registry's ids)
 
 SECRET_HEADER = re.compile(r"authorization|token|key|secret|password|cookie", re.I)
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -58,7 +59,9 @@ class Portal:
     reference_lag_months: int = 1  # a month's figures are due in the month after: the window ends this much earlier
     stale_after_months: int = 3  # data whose latest month is further behind the reference month is stale
     discrepancy_tolerance: float = 0.05  # reported against measured: 5 points on shares, 5% of the value otherwise
-    duplicate_threshold: float = 0.8  # name similarity above which two agencies' services are listed as possible duplicates
+    duplicate_threshold: float = (
+        0.8  # name similarity above which two agencies' services are listed as possible duplicates
+    )
     stale_after_missed_runs: int = 2  # an agency is stale once this many of a source's slots passed without a good run
     run_lease_s: float = 60.0  # a run's lease; renewed every third of it, taken over once it lapses (a killed run)
     harvest_requests_per_hour: int = 6  # "harvest now" requests one agency may make per hour; 0 turns them off
@@ -70,8 +73,9 @@ class Portal:
     @property
     def schedule_limits(self) -> Limits:
         """How often a schedule may run an agency's harvest on this portal (``schedule_limits``)."""
-        return Limits.from_settings(requests_per_hour=self.harvest_requests_per_hour,
-                                    fetch_deadline_s=self.fetch_deadline_s)
+        return Limits.from_settings(
+            requests_per_hour=self.harvest_requests_per_hour, fetch_deadline_s=self.fetch_deadline_s
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -198,5 +202,7 @@ def redact_url(url: str) -> str:
     except ValueError:
         return "<unparseable url>"
     netloc = parts.netloc.rsplit("@", 1)[-1]
-    query = [(k, "REDACTED" if SECRET_HEADER.search(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    query = [
+        (k, "REDACTED" if SECRET_HEADER.search(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    ]
     return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe="/:"), ""))

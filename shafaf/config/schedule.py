@@ -32,7 +32,8 @@ import contextlib
 import dataclasses
 import datetime as dt
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import jdatetime
@@ -46,7 +47,7 @@ WEEKEND = (3, 4)  # Python weekday(): Thursday, Friday
 _AT = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)\Z")
 _MAX_STEPS = 20_000  # cron firings examined per question; a per-minute cron needs 2,880 for two days
 _SHIFT = dt.timedelta(days=2)  # the most a working-day move adds (Thursday -> Saturday)
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,8 +83,9 @@ def parse_rule(value: Any) -> Rule:
     if isinstance(value, str):
         return Rule(cron=_cron(value))
     if not isinstance(value, dict):
-        raise ScheduleError(f"a schedule is a cron expression (text) or a mapping with 'cron' or 'jalali_day', "
-                            f"not {_kind(value)}")
+        raise ScheduleError(
+            f"a schedule is a cron expression (text) or a mapping with 'cron' or 'jalali_day', not {_kind(value)}"
+        )
     unknown = sorted(str(k) for k in value if k not in RULE_KEYS)
     if unknown:
         raise ScheduleError(f"unknown key {unknown[0]!r} in the schedule; use {', '.join(RULE_KEYS)}")
@@ -113,7 +115,8 @@ def _cron(text: str) -> str:
 
 def _kind(value: Any) -> str:
     return {bool: "true or false", int: "a number", float: "a number", list: "a list", type(None): "null"}.get(
-        type(value), type(value).__name__)
+        type(value), type(value).__name__
+    )
 
 
 def problem_text(error: ScheduleError) -> str:
@@ -128,7 +131,13 @@ def _computing(rule: Rule) -> Iterator[None]:
         yield
     except ScheduleError:
         raise
-    except (ValueError, OverflowError, KeyError, StopIteration, RecursionError) as e:  # croniter's errors are ValueErrors
+    except (
+        ValueError,
+        OverflowError,
+        KeyError,
+        StopIteration,
+        RecursionError,
+    ) as e:  # croniter's errors are ValueErrors
         raise ScheduleError(f"{rule.describe()}: {type(e).__name__}: {e}") from e
 
 

@@ -35,8 +35,8 @@ from typing import Any
 
 from croniter import croniter
 
-from shafaf.core.errors import ScheduleError
 from shafaf.config.schedule import WEEKEND, Rule, parse_rule
+from shafaf.core.errors import ScheduleError
 
 HORIZON = dt.timedelta(days=366)
 # From 1901 to 2099 the calendar, weekdays and leap years included, repeats every 28 years; a scan of
@@ -73,18 +73,25 @@ def _check_cron(rule: Rule, limits: Limits) -> None:
     text = rule.cron or ""
     days, longest, consecutive = _calendar(text, rule.working_days)
     if not days:
-        raise ScheduleError(f"{text!r} never runs: no date has that day in those months (such as 31 February "
-                            f"or 31 April)")
+        raise ScheduleError(
+            f"{text!r} never runs: no date has that day in those months (such as 31 February or 31 April)"
+        )
     if days == -1:
-        raise ScheduleError(f"every run of {text!r} falls on Thursday or Friday, so with working_days all of them "
-                            f"would move to Saturday; write the Saturday rule instead (weekday 6)")
+        raise ScheduleError(
+            f"every run of {text!r} falls on Thursday or Friday, so with working_days all of them "
+            f"would move to Saturday; write the Saturday rule instead (weekday 6)"
+        )
     if longest > HORIZON.days:
-        raise ScheduleError(f"{text!r} can go {longest} days without running (29 February comes once in four "
-                            f"years); a schedule must run at least once in every {HORIZON.days} days")
+        raise ScheduleError(
+            f"{text!r} can go {longest} days without running (29 February comes once in four "
+            f"years); a schedule must run at least once in every {HORIZON.days} days"
+        )
     gap = _shortest_gap(text, consecutive)
     if gap is not None and gap < limits.min_interval:
-        raise ScheduleError(f"{text!r} runs every {_minutes(gap)}; the portal allows a scheduled harvest at most "
-                            f"every {_minutes(limits.min_interval)} ({limits.why})")
+        raise ScheduleError(
+            f"{text!r} runs every {_minutes(gap)}; the portal allows a scheduled harvest at most "
+            f"every {_minutes(limits.min_interval)} ({limits.why})"
+        )
 
 
 @functools.lru_cache(maxsize=256)

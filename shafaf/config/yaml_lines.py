@@ -39,8 +39,11 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers
-            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
@@ -81,7 +84,9 @@ def read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise RegistryError(str(path), [(None, "the registry file does not exist (set --registry or SHAFAF_REGISTRY)")]) from None
+        raise RegistryError(
+            str(path), [(None, "the registry file does not exist (set --registry or SHAFAF_REGISTRY)")]
+        ) from None
     except (OSError, UnicodeDecodeError) as e:
         raise RegistryError(str(path), [(None, f"cannot read the registry: {e}")]) from e
     loader = _Loader(text)
@@ -121,8 +126,9 @@ def registry_problems(data: Any) -> tuple[Any, list[tuple[int | None, str]]]:
             for key, inner in item.items():
                 key_line = item.key_lines.get(key, item.line)
                 if isinstance(key, str) and text_problem(key, one_line=True):
-                    problems.append((key_line, f"the key {cleaned(key, one_line=True)!r} has "
-                                               f"{text_problem(key, one_line=True)}"))
+                    problems.append(
+                        (key_line, f"the key {cleaned(key, one_line=True)!r} has {text_problem(key, one_line=True)}")
+                    )
                     key = cleaned(key, one_line=True)
                 out[key] = walk(inner, key_line, repr(key), key in ONE_LINE_KEYS)
                 out.key_lines[key] = key_line

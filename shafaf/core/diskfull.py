@@ -18,8 +18,8 @@ import errno
 import os
 import resource
 import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 from shafaf.core.errors import HarvestError, StageError
 from shafaf.core.models import Reason
@@ -72,14 +72,21 @@ def describe(e: BaseException) -> str:
 
 def harvest_message(doing: str, e: BaseException) -> str:
     """What a harvest run records when the portal's disk filled up while it was ``doing`` something."""
-    return (f"the portal's disk is full: no room while {doing} ({describe(e)}). This is not a problem of the "
-            f"agency's file: the operator must free space on the portal's data disk; the partial capture was "
-            f"removed and the last good data stays staged and published")
+    return (
+        f"the portal's disk is full: no room while {doing} ({describe(e)}). This is not a problem of the "
+        f"agency's file: the operator must free space on the portal's data disk; the partial capture was "
+        f"removed and the last good data stays staged and published"
+    )
 
 
 @contextlib.contextmanager
-def harvest_guard(doing: str, folder: Path, *, error: type[HarvestError] | type[StageError] = HarvestError,
-                  cleanup: Callable[[], None] | None = None) -> Iterator[None]:
+def harvest_guard(
+    doing: str,
+    folder: Path,
+    *,
+    error: type[HarvestError] | type[StageError] = HarvestError,
+    cleanup: Callable[[], None] | None = None,
+) -> Iterator[None]:
     """Turn a full disk while ``doing`` a harvest step into ``error(DISK_FULL)``, after ``cleanup``; else re-raise."""
     try:
         yield

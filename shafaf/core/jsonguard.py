@@ -55,8 +55,14 @@ _SUSPECT = (b"e000", b"0" * 300)  # an exponent of 3+ digits, or a mantissa long
 _TOKEN = re.compile(rb"[-+.0-9eE]+")
 _CONSTANTS = (b"NaN", b"Infinity")
 _TAIL = 2 * MAX_NUMBER_CHARS  # outside-string bytes carried over a chunk boundary for the token checks
-_TOP = {ord("["): "array", ord("{"): "object", ord('"'): "text", ord("t"): "true", ord("f"): "false",
-        ord("n"): "null"} | {c: "number" for c in b"-0123456789"}
+_TOP = {
+    ord("["): "array",
+    ord("{"): "object",
+    ord('"'): "text",
+    ord("t"): "true",
+    ord("f"): "false",
+    ord("n"): "null",
+} | {c: "number" for c in b"-0123456789"}
 
 
 class InvalidJson(ValueError):
@@ -122,8 +128,9 @@ class Scanner:
         self._open = (first if len(inside) == 1 and began_inside else len(inside[-1])) if self._in_string else 0
         longest = max(longest, self._open)
         if longest > self.max_string:
-            raise InvalidJson(f"holds a text value of at least {longest:,} bytes; at most {self.max_string:,} are read",
-                              start)
+            raise InvalidJson(
+                f"holds a text value of at least {longest:,} bytes; at most {self.max_string:,} are read", start
+            )
 
     def close(self) -> Shape:
         self._decode(b"", final=True)
@@ -148,8 +155,11 @@ class Scanner:
         classes = tokens.translate(_NUMBER_CHARS)
         if _LONG_RUN in classes:
             size = len(max(_TOKEN.findall(tokens), key=len))
-            raise InvalidJson(f"holds a number of {size:,} characters; at most {MAX_NUMBER_CHARS} "
-                              f"are read (it would crash or exhaust the parser)", start)
+            raise InvalidJson(
+                f"holds a number of {size:,} characters; at most {MAX_NUMBER_CHARS} "
+                f"are read (it would crash or exhaust the parser)",
+                start,
+            )
         if any(mark in classes for mark in _SUSPECT):
             for m in _TOKEN.finditer(tokens):
                 if (problem := _out_of_range(m.group())) is not None:
@@ -162,8 +172,9 @@ class Scanner:
         self._depth += sum(steps)
         self._peak = max(self._peak, peak)
         if peak > self.max_depth:
-            raise InvalidJson(f"nests arrays and objects at least {peak:,} levels deep; the limit is {self.max_depth}",
-                              start)
+            raise InvalidJson(
+                f"nests arrays and objects at least {peak:,} levels deep; the limit is {self.max_depth}", start
+            )
 
 
 def _out_of_range(token: bytes) -> str | None:
@@ -188,7 +199,7 @@ def scan(data: bytes, *, max_depth: int = MAX_DEPTH, max_string: int = MAX_STRIN
     scanner = Scanner(max_depth=max_depth, max_string=max_string)
     view = memoryview(data)
     for at in range(0, len(data), CHUNK):
-        scanner.feed(bytes(view[at: at + CHUNK]))
+        scanner.feed(bytes(view[at : at + CHUNK]))
     return scanner.close()
 
 
@@ -218,5 +229,11 @@ def _refuse_constant(name: str) -> Any:
 
 def describe_top(shape: Shape) -> str:
     """The top level in words, for "X holds ... at its top level"."""
-    return {"array": "a list", "object": "an object", "text": "a text string", "number": "a single number",
-            "empty": "nothing", "other": "something that is not JSON"}.get(shape.top, f"the literal {shape.top}")
+    return {
+        "array": "a list",
+        "object": "an object",
+        "text": "a text string",
+        "number": "a single number",
+        "empty": "nothing",
+        "other": "something that is not JSON",
+    }.get(shape.top, f"the literal {shape.top}")

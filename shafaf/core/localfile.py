@@ -53,7 +53,9 @@ class PathProblem:
 def shown(path: str | Path) -> str:
     """A path as a message quotes it: repr (NUL and control bytes visible), long ones cut in the middle."""
     text = repr(str(path))
-    return text if len(text) <= SHOWN else f"{text[:SHOWN // 2]}...{text[-SHOWN // 2:]} ({len(str(path)):,} characters)"
+    return (
+        text if len(text) <= SHOWN else f"{text[: SHOWN // 2]}...{text[-SHOWN // 2 :]} ({len(str(path)):,} characters)"
+    )
 
 
 def resolve(base: Path, raw: str) -> Path:
@@ -95,8 +97,9 @@ def problem(path: Path, *, folder_ok: bool = False) -> PathProblem | None:
     if "\x00" in text:
         return PathProblem(Reason.UNREADABLE, f"the path {shown(path)} holds a NUL byte, which no file name can")
     if len(os.fsencode(text)) >= PATH_MAX:
-        return PathProblem(Reason.UNREADABLE, f"the path {shown(path)} is longer than the system's limit of "
-                                              f"{PATH_MAX - 1:,} bytes")
+        return PathProblem(
+            Reason.UNREADABLE, f"the path {shown(path)} is longer than the system's limit of {PATH_MAX - 1:,} bytes"
+        )
     try:
         st = os.stat(path)
     except OSError as e:
@@ -121,11 +124,14 @@ def _stat_failure(path: Path, e: OSError) -> PathProblem:
     if e.errno == errno.ENOENT:
         link = _dangling(path)
         if link is not None:
-            return PathProblem(Reason.NOT_FOUND, f"{shown(path)} is a symbolic link to {shown(link)}, which does not exist")
+            return PathProblem(
+                Reason.NOT_FOUND, f"{shown(path)} is a symbolic link to {shown(link)}, which does not exist"
+            )
         return PathProblem(Reason.NOT_FOUND, f"{shown(path)} does not exist")
     if e.errno == errno.ELOOP:
-        return PathProblem(Reason.UNREADABLE, f"{shown(path)} is a symbolic link loop ({_chain(path)}): "
-                                              f"it never reaches a file")
+        return PathProblem(
+            Reason.UNREADABLE, f"{shown(path)} is a symbolic link loop ({_chain(path)}): it never reaches a file"
+        )
     if e.errno == errno.ENOTDIR:
         through = _file_on_the_way(path)
         where = f": {shown(through)} is a file, not a folder" if through else ""
@@ -133,14 +139,19 @@ def _stat_failure(path: Path, e: OSError) -> PathProblem:
     if e.errno in (errno.EACCES, errno.EPERM):
         return _denied(path)
     if e.errno == errno.ENAMETOOLONG:
-        return PathProblem(Reason.UNREADABLE, f"the path {shown(path)} has a name longer than the system allows "
-                                              f"(255 bytes a name, {PATH_MAX - 1:,} in all)")
+        return PathProblem(
+            Reason.UNREADABLE,
+            f"the path {shown(path)} has a name longer than the system allows "
+            f"(255 bytes a name, {PATH_MAX - 1:,} in all)",
+        )
     return PathProblem(Reason.UNREADABLE, f"{shown(path)} cannot be read: {e.strerror or e}")
 
 
 def _denied(path: Path) -> PathProblem:
-    return PathProblem(Reason.UNREADABLE, f"permission denied: {shown(path)} cannot be read by the user the portal "
-                                          f"runs as (uid {os.geteuid()})")
+    return PathProblem(
+        Reason.UNREADABLE,
+        f"permission denied: {shown(path)} cannot be read by the user the portal runs as (uid {os.geteuid()})",
+    )
 
 
 def _dangling(path: Path) -> str | None:
@@ -217,11 +228,15 @@ def copy_capped(reader: BinaryIO, target: Path, *, max_bytes: int, deadline_s: f
             while chunk := reader.read(CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise HarvestError(Reason.TOO_LARGE, f"{label} is larger than {max_bytes:,} bytes (the portal's "
-                                                         f"fetch_max_bytes); stopped reading")
+                    raise HarvestError(
+                        Reason.TOO_LARGE,
+                        f"{label} is larger than {max_bytes:,} bytes (the portal's fetch_max_bytes); stopped reading",
+                    )
                 if time.monotonic() > ends:
-                    raise HarvestError(Reason.DEADLINE_EXCEEDED, f"{label} was not read within {deadline_s:g} s "
-                                                                 f"(the portal's fetch_deadline_s); gave up")
+                    raise HarvestError(
+                        Reason.DEADLINE_EXCEEDED,
+                        f"{label} was not read within {deadline_s:g} s (the portal's fetch_deadline_s); gave up",
+                    )
                 digest.update(chunk)
                 out.write(chunk)
     except BaseException:

@@ -66,7 +66,9 @@ class Reason(enum.StrEnum):
     ARCHIVE_REJECTED = "archive_rejected"
     SECRET_MISSING = "secret_missing"
     NO_RESOURCES = "no_resources"
-    SOURCE_ERROR = "source_error"  # the remote system answered with an error of its own (a CKAN error envelope, a SOAP fault)
+    SOURCE_ERROR = (
+        "source_error"  # the remote system answered with an error of its own (a CKAN error envelope, a SOAP fault)
+    )
     COUNT_MISMATCH = "count_mismatch"
     SUSPICIOUS_SHRINK = "suspicious_shrink"
     DISK_FULL = "disk_full"

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 MAX_CHARS = 2000  # a message longer than this is a list that should have been shortened
 LISTED = 10  # items a message lists before "and N more"

@@ -23,23 +23,27 @@ from typing import TYPE_CHECKING, Any
 from datasette import hookimpl
 
 from shafaf.core.errors import ShafafError
-from shafaf.standard.search_index import register_function as register_search_function
 from shafaf.datasette_plugins import caching, common, language, sql_truncation
-from shafaf.datasette_plugins.security import exceptions, params, headers as security, sql_limits
-from shafaf.datasette_plugins.pages import lists, routes as pages, search
-from shafaf.datasette_plugins.pages.check_file import ROUTES as CHECK_FILE_ROUTES  # /validate, issue 22
-from shafaf.datasette_plugins.pages.check_file import PATH as CHECK_FILE_PATH, skip_csrf as _upload_skips_csrf
-from shafaf.datasette_plugins.pages.upload_form import only_uploads_here
-from shafaf.datasette_plugins.pages import console_session
-from shafaf.datasette_plugins.pages.console import console as _console
 from shafaf.datasette_plugins.agency_api import ROUTES as AGENCY_API_ROUTES
 from shafaf.datasette_plugins.agency_api import skip_csrf as _skip_csrf
+from shafaf.datasette_plugins.catalogs.routes import (
+    ROUTES as HARVESTABLE_ROUTES,  # CKAN API, DCAT, feeds, sitemap, /api
+)
 from shafaf.datasette_plugins.downloads import ROUTES as DOWNLOAD_ROUTES
-from shafaf.datasette_plugins.catalogs.routes import ROUTES as HARVESTABLE_ROUTES  # CKAN API, DCAT, feeds, sitemap, /api
 from shafaf.datasette_plugins.i18n import JINJA_FILTERS
 from shafaf.datasette_plugins.labels import code_words_filter
+from shafaf.datasette_plugins.pages import console_session, lists, search
+from shafaf.datasette_plugins.pages import routes as pages
+from shafaf.datasette_plugins.pages.check_file import PATH as CHECK_FILE_PATH
+from shafaf.datasette_plugins.pages.check_file import ROUTES as CHECK_FILE_ROUTES  # /validate, issue 22
+from shafaf.datasette_plugins.pages.check_file import skip_csrf as _upload_skips_csrf
+from shafaf.datasette_plugins.pages.console import console as _console
+from shafaf.datasette_plugins.pages.upload_form import only_uploads_here
+from shafaf.datasette_plugins.security import exceptions, params, sql_limits
+from shafaf.datasette_plugins.security import headers as security
 from shafaf.datasette_plugins.security.redacted import ROUTES as REDACTED_ROUTES  # /-/metadata without server paths
 from shafaf.datasette_plugins.security.sql_pools import own_pages
+from shafaf.standard.search_index import register_function as register_search_function
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -68,8 +72,17 @@ def asgi_wrapper(datasette: Datasette) -> Any:
     then ``params``, which refuses malformed parameters of Datasette's, then ``sql_truncation``, which says
     in a query CSV's headers that it was cut at ``max_returned_rows``; multipart bodies only at /validate.
     """
-    return lambda app: language.wrap(security.wrap(caching.wrap(search.wrap(params.wrap(
-        sql_truncation.wrap(only_uploads_here(app, CHECK_FILE_PATH), datasette), datasette)), datasette), datasette))
+    return lambda app: language.wrap(
+        security.wrap(
+            caching.wrap(
+                search.wrap(
+                    params.wrap(sql_truncation.wrap(only_uploads_here(app, CHECK_FILE_PATH), datasette), datasette)
+                ),
+                datasette,
+            ),
+            datasette,
+        )
+    )
 
 
 @hookimpl
@@ -128,6 +141,14 @@ def skip_csrf(scope: dict[str, Any]) -> bool | None:
 def register_routes() -> list[tuple[str, Any]]:
     """Our routes; their queries run on our pages' own SQL threads, never behind public SQL (``sql_pools``)."""
     console = [(rf"^/agencies/(?P<agency_id>{common.AGENCY_ID_PATTERN})/console\Z", _console)]  # before pages' 404
-    routes = [*REDACTED_ROUTES, *DOWNLOAD_ROUTES, *HARVESTABLE_ROUTES, *console, *pages.ROUTES, *lists.ROUTES,
-              *AGENCY_API_ROUTES, *CHECK_FILE_ROUTES]
+    routes = [
+        *REDACTED_ROUTES,
+        *DOWNLOAD_ROUTES,
+        *HARVESTABLE_ROUTES,
+        *console,
+        *pages.ROUTES,
+        *lists.ROUTES,
+        *AGENCY_API_ROUTES,
+        *CHECK_FILE_ROUTES,
+    ]
     return [(pattern, own_pages(view)) for pattern, view in routes]

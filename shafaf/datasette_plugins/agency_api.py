@@ -29,12 +29,12 @@ from typing import TYPE_CHECKING, Any
 
 from datasette import Response
 
-from shafaf.state import agency_requests, tokens
-from shafaf.core.errors import RateLimited, ScheduleError, UsageError
 from shafaf.config.schedule import format_utc
+from shafaf.core.errors import RateLimited, ScheduleError, UsageError
 from shafaf.core.text_checks import json_problem
 from shafaf.datasette_plugins.common import AGENCY_ID_PATTERN
 from shafaf.datasette_plugins.pages.harvest_status import Context, context
+from shafaf.state import agency_requests, tokens
 
 if TYPE_CHECKING:
     from datasette import Request
@@ -72,7 +72,9 @@ async def _authorised(request: Request, datasette: Datasette, method: str) -> tu
         return _error(401, "send the agency's token: Authorization: Bearer <token>", **{"WWW-Authenticate": "Bearer"})
     owner = await asyncio.to_thread(tokens.verify, found.state, token.strip())
     if owner is None:
-        return _error(401, "the token is not valid (unknown or revoked)", **{"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        return _error(
+            401, "the token is not valid (unknown or revoked)", **{"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        )
     if owner != agency.id:
         return _error(403, "this token belongs to another agency")
     return found, agency
@@ -104,8 +106,9 @@ async def _json_body(request: Request, keys: tuple[str, ...]) -> dict[str, Any] 
     return value
 
 
-async def _authorised_request(request: Request, datasette: Datasette, method: str,
-                              keys: tuple[str, ...]) -> Response | tuple[Any, Any, dict]:
+async def _authorised_request(
+    request: Request, datasette: Datasette, method: str, keys: tuple[str, ...]
+) -> Response | tuple[Any, Any, dict]:
     """The agency's own token and a JSON object body of ``keys``, or the response that refuses the request."""
     allowed = await _authorised(request, datasette, method)
     if isinstance(allowed, Response):
@@ -127,16 +130,30 @@ async def harvest(request: Request, datasette: Datasette) -> Response:
     if source is not None and not isinstance(source, str):
         return _error(400, "'source' must be a source id")
     try:
-        queued = await asyncio.to_thread(agency_requests.request_harvest, found.state, agency, source_id=source,
-                                         per_hour=found.registry.portal.harvest_requests_per_hour,
-                                         token_id=token_id, by="the agency through its API")
+        queued = await asyncio.to_thread(
+            agency_requests.request_harvest,
+            found.state,
+            agency,
+            source_id=source,
+            per_hour=found.registry.portal.harvest_requests_per_hour,
+            token_id=token_id,
+            by="the agency through its API",
+        )
     except RateLimited as e:
         return _error(429, str(e), **{"Retry-After": str(e.retry_after)})
     except UsageError as e:
         return _error(400, str(e))
-    return Response.json({"ok": True, "agency_id": agency.id, "request_id": queued.request_id,
-                          "run_ids": queued.run_ids, "run_id": next(iter(queued.run_ids.values())),
-                          "requested": queued.requested}, status=202)
+    return Response.json(
+        {
+            "ok": True,
+            "agency_id": agency.id,
+            "request_id": queued.request_id,
+            "run_ids": queued.run_ids,
+            "run_id": next(iter(queued.run_ids.values())),
+            "requested": queued.requested,
+        },
+        status=202,
+    )
 
 
 async def schedule(request: Request, datasette: Datasette) -> Response:
@@ -151,14 +168,28 @@ async def schedule(request: Request, datasette: Datasette) -> Response:
     portal = found.registry.portal
     try:
         parsed, upcoming = await asyncio.to_thread(
-            agency_requests.set_schedule, found.state, agency, source, rule, by="agency api",
-            limits=portal.schedule_limits, tz=portal.timezone)
+            agency_requests.set_schedule,
+            found.state,
+            agency,
+            source,
+            rule,
+            by="agency api",
+            limits=portal.schedule_limits,
+            tz=portal.timezone,
+        )
     except ScheduleError as e:
         return _error(400, f"invalid schedule: {e}")
     except UsageError as e:
         return _error(400, str(e))
-    return Response.json({"ok": True, "agency_id": agency.id, "source": source, "schedule": parsed.to_json(),
-                          "next_run": format_utc(upcoming)})
+    return Response.json(
+        {
+            "ok": True,
+            "agency_id": agency.id,
+            "source": source,
+            "schedule": parsed.to_json(),
+            "next_run": format_utc(upcoming),
+        }
+    )
 
 
 ROUTES: list[tuple[str, Any]] = [

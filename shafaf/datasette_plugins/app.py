@@ -18,13 +18,12 @@ from datasette.app import Datasette
 from datasette.database import Database
 from datasette.tracer import trace
 
-from shafaf.publish import indicators
-from shafaf.standard import search_index
 from shafaf import standard
-from shafaf.standard import tables
+from shafaf.config.registry import Portal
 from shafaf.datasette_plugins import sql_truncation
 from shafaf.datasette_plugins.security import sql_limits, sql_pools
-from shafaf.config.registry import Portal
+from shafaf.publish import indicators
+from shafaf.standard import search_index, tables
 
 DATABASE = "shafaf"
 
@@ -59,29 +58,52 @@ UNFACETED = frozenset({"service_performance", "service_standards"})
 
 _TABLE_TEXT = {
     "agencies": ("Agencies", "The agencies this portal publishes, from its registry, with their last harvest."),
-    "harvest_runs": ("Harvest runs", "Every harvest of every source: when, what came back, how many rows passed, and why a run failed."),
-    "validation_errors": ("Validation errors", "Rows and files the portal rejected, with the row, column, value and reason."),
-    "indicators": ("Indicators", "Every indicator of every agency, per month, last 12 months and year, with its numerator "
-                                 "and denominator; formulas in docs/indicators.md."),
-    "agency_scorecard": ("Agency scorecard", "One row per agency: the headline indicators and the agency's rank on each."),
-    "possible_duplicates": ("Possible duplicate services", "Services of different agencies whose names look alike, "
-                                                           "with the similarity score."),
-    "data_coverage": ("Data coverage", "One row per agency and dataset: rows published, the last month covered and "
-                                       "how many months that is behind the portal's reference month (stale past "
-                                       "the portal's setting)."),
-    "discrepancies": ("Reported against measured", "An agency's reported result (targets) beside the value the "
-                                                   "portal computes from the agency's own rows, flagged beyond the "
-                                                   "portal's tolerance."),
-    "source_availability": ("Source availability", "One row per source: the share of runs whose fetch succeeded and "
-                                                   "the median and 95th-percentile fetch time over 30 and 90 days, the "
-                                                   "last failure and its reason, and the failures in a row; "
-                                                   "definitions in docs/indicators.md."),
+    "harvest_runs": (
+        "Harvest runs",
+        "Every harvest of every source: when, what came back, how many rows passed, and why a run failed.",
+    ),
+    "validation_errors": (
+        "Validation errors",
+        "Rows and files the portal rejected, with the row, column, value and reason.",
+    ),
+    "indicators": (
+        "Indicators",
+        "Every indicator of every agency, per month, last 12 months and year, with its numerator "
+        "and denominator; formulas in docs/indicators.md.",
+    ),
+    "agency_scorecard": (
+        "Agency scorecard",
+        "One row per agency: the headline indicators and the agency's rank on each.",
+    ),
+    "possible_duplicates": (
+        "Possible duplicate services",
+        "Services of different agencies whose names look alike, with the similarity score.",
+    ),
+    "data_coverage": (
+        "Data coverage",
+        "One row per agency and dataset: rows published, the last month covered and "
+        "how many months that is behind the portal's reference month (stale past "
+        "the portal's setting).",
+    ),
+    "discrepancies": (
+        "Reported against measured",
+        "An agency's reported result (targets) beside the value the "
+        "portal computes from the agency's own rows, flagged beyond the "
+        "portal's tolerance.",
+    ),
+    "source_availability": (
+        "Source availability",
+        "One row per source: the share of runs whose fetch succeeded and "
+        "the median and 95th-percentile fetch time over 30 and 90 days, the "
+        "last failure and its reason, and the failures in a row; "
+        "definitions in docs/indicators.md.",
+    ),
 }
 
 
-
-def metadata(portal: Portal, *, state_db: Path | None = None, registry_path: Path | None = None,
-             replica: bool = False) -> dict[str, Any]:
+def metadata(
+    portal: Portal, *, state_db: Path | None = None, registry_path: Path | None = None, replica: bool = False
+) -> dict[str, Any]:
     """Datasette metadata: portal titles, license, and each table's and column's description."""
     table_meta: dict[str, Any] = {}
     for kind in standard.DATASET_KINDS:
@@ -91,8 +113,11 @@ def metadata(portal: Portal, *, state_db: Path | None = None, registry_path: Pat
             "description": schema["description"],
             "columns": {
                 **{f["name"]: f"{f['title']} — {f['description']}" for f in schema["fields"]},
-                **{name: str(field["description"]) for name, field in tables.DERIVED_FIELDS.items()
-                   if name in tables.columns(kind)},
+                **{
+                    name: str(field["description"])
+                    for name, field in tables.DERIVED_FIELDS.items()
+                    if name in tables.columns(kind)
+                },
             },
         }
         if standard.has_periods(kind) and kind not in UNFACETED:
@@ -127,8 +152,11 @@ def metadata(portal: Portal, *, state_db: Path | None = None, registry_path: Pat
                 "license_id": portal.license.id,  # CKAN's license_id and DCAT's license (catalog.py)
                 "themes": {kind: list(codes) for kind, codes in portal.themes},  # issue 20: dcat:theme, CKAN groups
                 # The agency API and the schedule panel (datasette_plugins/harvest_status.py).
-                **({"state_db": str(state_db), "registry": str(registry_path)}
-                   if state_db and registry_path and not replica else {}),
+                **(
+                    {"state_db": str(state_db), "registry": str(registry_path)}
+                    if state_db and registry_path and not replica
+                    else {}
+                ),
                 # A read replica (docs/scaling.md): no state.db at all; agency requests are the primary's.
                 **({"replica": True} if replica else {}),
             }
@@ -155,19 +183,32 @@ class ServedDatabase(Database):
 
     _pools: sql_pools.SqlPools | None = None
 
-    async def execute(self, sql: str, params: Any = None, truncate: bool = False,
-                      custom_time_limit: int | None = None, page_size: int | None = None,
-                      log_sql_errors: bool = True) -> Any:
+    async def execute(
+        self,
+        sql: str,
+        params: Any = None,
+        truncate: bool = False,
+        custom_time_limit: int | None = None,
+        page_size: int | None = None,
+        log_sql_errors: bool = True,
+    ) -> Any:
         time_limit_ms = self.ds.sql_time_limit_ms
         if custom_time_limit and custom_time_limit < time_limit_ms:
             time_limit_ms = custom_time_limit
         public = not sql_pools.in_own_pages()
 
         def run(conn: sqlite3.Connection) -> Any:
-            return sql_limits.execute(conn, sql, params, time_limit_ms=time_limit_ms,
-                                      max_returned_rows=self.ds.max_returned_rows,
-                                      page_size=page_size or self.ds.page_size, truncate=truncate,
-                                      log_sql_errors=log_sql_errors, public=public)
+            return sql_limits.execute(
+                conn,
+                sql,
+                params,
+                time_limit_ms=time_limit_ms,
+                max_returned_rows=self.ds.max_returned_rows,
+                page_size=page_size or self.ds.page_size,
+                truncate=truncate,
+                log_sql_errors=log_sql_errors,
+                public=public,
+            )
 
         with trace("sql", database=self.name, sql=sql.strip(), params=params):
             results = await self.execute_fn(run)
@@ -210,7 +251,9 @@ class ServedDatabase(Database):
         for _ in range(5):
             target = os.path.realpath(self.path)
             try:
-                conn = sqlite3.connect(f"{Path(target).as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+                conn = sqlite3.connect(
+                    f"{Path(target).as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False
+                )
             except sqlite3.OperationalError:
                 continue
             self._all_file_connections.append(conn)
@@ -235,8 +278,9 @@ def _identity(path: str | None) -> tuple[int, int] | None:
     return (st.st_dev, st.st_ino) if st else None
 
 
-def make_datasette(db_path: Path, portal: Portal, *, registry_path: Path | None = None,
-                   replica: bool = False) -> Datasette:
+def make_datasette(
+    db_path: Path, portal: Portal, *, registry_path: Path | None = None, replica: bool = False
+) -> Datasette:
     """The Datasette app for the portal; the shafaf plugin is loaded through its entry point.
 
     With ``registry_path``, the agency API and schedule panel use the
@@ -244,8 +288,12 @@ def make_datasette(db_path: Path, portal: Portal, *, registry_path: Path | None 
     ``state.db`` and answers the agency API with 403 (the primary's).
     """
     state_db = Path(db_path).parent / "state.db"
-    ds = Datasette([], metadata=metadata(portal, state_db=state_db, registry_path=registry_path, replica=replica),
-                   settings=SETTINGS, cors=False)
+    ds = Datasette(
+        [],
+        metadata=metadata(portal, state_db=state_db, registry_path=registry_path, replica=replica),
+        settings=SETTINGS,
+        cors=False,
+    )
     ds.add_database(ServedDatabase(ds, path=str(db_path), is_mutable=True), name=DATABASE)
     # Datasette adds an in-memory ``_memory`` database when it is given no files: public SQL with none of the
     # portal's data, on Datasette's unwrapped Database. The portal serves one database; it is removed.
@@ -254,8 +302,15 @@ def make_datasette(db_path: Path, portal: Portal, *, registry_path: Path | None 
     return ds
 
 
-def serve(db_path: Path, portal: Portal, *, host: str = "127.0.0.1", port: int = 8001,
-          registry_path: Path | None = None, replica: bool = False) -> None:
+def serve(
+    db_path: Path,
+    portal: Portal,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    registry_path: Path | None = None,
+    replica: bool = False,
+) -> None:
     """Serve the portal until interrupted (uvicorn, as ``datasette serve`` does)."""
     import uvicorn
 

@@ -43,15 +43,25 @@ def entity_tag(datasette: Datasette, scope: dict[str, Any], *, now: float | None
     except OSError:
         return None
     minute = int((time.time() if now is None else now) // MAX_AGE_S)
-    key = "\0".join([os.path.basename(version), str(size), scope.get("path", ""),
-                     scope.get("query_string", b"").decode("latin-1"), str(scope.get(language.SCOPE_KEY, "")),
-                     str(minute)])
+    key = "\0".join(
+        [
+            os.path.basename(version),
+            str(size),
+            scope.get("path", ""),
+            scope.get("query_string", b"").decode("latin-1"),
+            str(scope.get(language.SCOPE_KEY, "")),
+            str(minute),
+        ]
+    )
     return b'W/"' + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32].encode("ascii") + b'"'
 
 
 def _cacheable(scope: dict[str, Any]) -> bool:
-    return (scope.get("type") == "http" and scope.get("method") in ("GET", "HEAD")
-            and not str(scope.get("path", "")).startswith(SKIPPED))
+    return (
+        scope.get("type") == "http"
+        and scope.get("method") in ("GET", "HEAD")
+        and not str(scope.get("path", "")).startswith(SKIPPED)
+    )
 
 
 def wrap(app: Any, datasette: Datasette) -> Any:
@@ -67,8 +77,13 @@ def wrap(app: Any, datasette: Datasette) -> Any:
             return
         asked = dict(scope.get("headers") or []).get(b"if-none-match", b"")
         if tag in [t.strip() for t in asked.split(b",")]:
-            await send({"type": "http.response.start", "status": 304,
-                        "headers": [(b"etag", tag), (b"cache-control", CACHE_CONTROL)]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 304,
+                    "headers": [(b"etag", tag), (b"cache-control", CACHE_CONTROL)],
+                }
+            )
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             return
 
@@ -77,7 +92,7 @@ def wrap(app: Any, datasette: Datasette) -> Any:
                 headers = list(message.get("headers", []))
                 names = {k.lower() for k, _ in headers}
                 kind = next((v for k, v in headers if k.lower() == b"content-type"), b"")
-                if (kind.startswith(CACHED_TYPES) and b"set-cookie" not in names and b"etag" not in names):
+                if kind.startswith(CACHED_TYPES) and b"set-cookie" not in names and b"etag" not in names:
                     headers.append((b"etag", tag))
                     if b"cache-control" not in names:
                         headers.append((b"cache-control", CACHE_CONTROL))

@@ -74,7 +74,9 @@ def bilingual(text: str | None, lang: str) -> str | None:
     return match["fa"] if lang == "fa" else match["en"]
 
 
-_BILINGUAL = re.compile(r"^\s*(?P<fa>[^()A-Za-z]*[\u0600-\u06FF][^()A-Za-z]*?)\s*\((?P<en>[^()\u0600-\u06FF]*[A-Za-z][^()\u0600-\u06FF]*)\)\s*$")
+_BILINGUAL = re.compile(
+    r"^\s*(?P<fa>[^()A-Za-z]*[\u0600-\u06FF][^()A-Za-z]*?)\s*\((?P<en>[^()\u0600-\u06FF]*[A-Za-z][^()\u0600-\u06FF]*)\)\s*$"
+)
 
 
 async def render(

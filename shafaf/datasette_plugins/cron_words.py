@@ -12,8 +12,16 @@ from shafaf.datasette_plugins import i18n
 from shafaf.datasette_plugins.i18n import N_
 
 # cron's day-of-week numbers (0 and 7 are Sunday).
-WEEKDAYS: tuple[str, ...] = (N_("Sunday"), N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"),
-                             N_("Friday"), N_("Saturday"), N_("Sunday"))
+WEEKDAYS: tuple[str, ...] = (
+    N_("Sunday"),
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
 
 
 def cron_words(cron: str | None, lang: str) -> str | None:
@@ -31,8 +39,12 @@ def cron_words(cron: str | None, lang: str) -> str | None:
         return i18n.gettext("every day at %(time)s", lang) % at
     if day == "*" and weekday.isdigit() and int(weekday) <= 7:
         return i18n.gettext("every %(weekday)s at %(time)s", lang) % {
-            **at, "weekday": i18n.gettext(WEEKDAYS[int(weekday)], lang)}
+            **at,
+            "weekday": i18n.gettext(WEEKDAYS[int(weekday)], lang),
+        }
     if weekday == "*" and day.isdigit() and 1 <= int(day) <= 31:
         return i18n.gettext("day %(day)s of each Gregorian month at %(time)s", lang) % {
-            **at, "day": i18n.digits(int(day), lang)}
+            **at,
+            "day": i18n.digits(int(day), lang),
+        }
     return None

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 from datasette import Request, Response
 
-from shafaf.publish import exports
 from shafaf.core.datadir import DataDir
 from shafaf.datasette_plugins import common, i18n, labels, language
 from shafaf.datasette_plugins.i18n import N_
 from shafaf.datasette_plugins.pages import queries
+from shafaf.publish import exports
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -61,14 +61,19 @@ async def index(request: Request, datasette: Datasette) -> Response:
     manifest = _manifest(root) if root else None
     names = {a["id"]: common.name(a, lang) for a in await queries.agency_summaries(datasette.get_database(DATABASE))}
     files = [_file(datasette, f, names, lang) for f in (manifest or {}).get("files", []) if _listed_name(f.get("file"))]
-    response = await common.render(datasette, request, "shafaf_downloads.html", dict(
-        files=files,
-        tables=[f for f in files if f["file"].startswith(exports.TABLES_DIR + "/")],
-        agencies=[f for f in files if f["file"].startswith(exports.AGENCIES_DIR + "/")],
-        generated_at=(manifest or {}).get("generated_at"),
-        checksums_href=datasette.urls.path(f"/downloads/{exports.CHECKSUMS}"),
-        manifest_href=datasette.urls.path(f"/downloads/{exports.MANIFEST}"),
-    ))
+    response = await common.render(
+        datasette,
+        request,
+        "shafaf_downloads.html",
+        dict(
+            files=files,
+            tables=[f for f in files if f["file"].startswith(exports.TABLES_DIR + "/")],
+            agencies=[f for f in files if f["file"].startswith(exports.AGENCIES_DIR + "/")],
+            generated_at=(manifest or {}).get("generated_at"),
+            checksums_href=datasette.urls.path(f"/downloads/{exports.CHECKSUMS}"),
+            manifest_href=datasette.urls.path(f"/downloads/{exports.MANIFEST}"),
+        ),
+    )
     response.headers.update(SECURITY_HEADERS)
     return response
 
@@ -78,8 +83,12 @@ def _file(datasette: Datasette, entry: dict[str, Any], agency_names: dict[str, s
     table, agency = entry.get("table"), entry.get("agency")
     title = labels.dataset(table, lang) if table and not agency else agency_names.get(agency or "")
     fmt = FORMATS.get(entry.get("format") or "")
-    return dict(entry, href=datasette.urls.path(f"/downloads/{entry['file']}"), title=title,
-                format_label=i18n.gettext(fmt, lang) if fmt and table else None)
+    return dict(
+        entry,
+        href=datasette.urls.path(f"/downloads/{entry['file']}"),
+        title=title,
+        format_label=i18n.gettext(fmt, lang) if fmt and table else None,
+    )
 
 
 async def download(request: Request, datasette: Datasette) -> Response:
@@ -94,9 +103,12 @@ async def download(request: Request, datasette: Datasette) -> Response:
     else:
         content_type = CONTENT_TYPES.get(os.path.splitext(name)[1], "application/octet-stream")
         disposition = f'attachment; filename="{name.rsplit("/", 1)[-1]}"'
-    return FileResponse(path, content_type=content_type,
-                        headers={**SECURITY_HEADERS, "content-disposition": disposition},
-                        head=request.method == "HEAD")
+    return FileResponse(
+        path,
+        content_type=content_type,
+        headers={**SECURITY_HEADERS, "content-disposition": disposition},
+        head=request.method == "HEAD",
+    )
 
 
 def resolve(root: Path, name: str) -> Path | None:
@@ -116,8 +128,11 @@ def resolve(root: Path, name: str) -> Path | None:
 
 def _listed_name(name: Any) -> bool:
     """A name ``shafaf.exports`` could have written: the file pattern, and no ``.``-led segment."""
-    return (isinstance(name, str) and exports.FILE_PATTERN.match(name) is not None
-            and not any(part.startswith(".") for part in name.split("/")))
+    return (
+        isinstance(name, str)
+        and exports.FILE_PATTERN.match(name) is not None
+        and not any(part.startswith(".") for part in name.split("/"))
+    )
 
 
 _manifest_cache: dict[str, tuple[tuple[int, int, int], dict[str, Any] | None]] = {}
@@ -164,8 +179,10 @@ class FileResponse(Response):
         try:
             size = os.fstat(f.fileno()).st_size
             headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.headers.items()]
-            headers += [(b"content-type", self.content_type.encode("latin-1")),
-                        (b"content-length", str(size).encode("ascii"))]
+            headers += [
+                (b"content-type", self.content_type.encode("latin-1")),
+                (b"content-length", str(size).encode("ascii")),
+            ]
             headers += [(b"set-cookie", c.encode("latin-1")) for c in self._set_cookie_headers]
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             left = 0 if self.head else size

@@ -23,12 +23,20 @@ from babel.dates import format_date as babel_format_date
 from jinja2 import pass_context
 
 from shafaf import standard
-from shafaf.core.models import Outcome
 from shafaf.core.catalogue import (  # noqa: F401  (the pages' names for the one catalogue)
-    DEFAULT_LANGUAGE, DIRECTION, LANGUAGES, SOURCE_LANGUAGE, N_, digits, gettext, say, translations,
+    DEFAULT_LANGUAGE,
+    DIRECTION,
+    LANGUAGES,
+    N_,
+    SOURCE_LANGUAGE,
+    digits,
+    gettext,
+    say,
+    translations,
 )
-from shafaf.standard.indicator_defs import BY_NAME
+from shafaf.core.models import Outcome
 from shafaf.normalize.periods import fiscal_year
+from shafaf.standard.indicator_defs import BY_NAME
 
 
 def template_vars(lang: str) -> dict[str, Any]:
@@ -87,6 +95,7 @@ TABLE_TITLES: dict[str, str] = {
     "possible_duplicates": N_("Possible duplicate services"),
     "source_availability": N_("Source availability"),
 }
+
 
 def outcome_label(outcome: str | None, lang: str) -> str | None:
     """Our word for a run outcome; an outcome we do not know is shown as stored."""
@@ -236,7 +245,7 @@ def other_month_label(period_start: Any, lang: str) -> str:
     day = _date(period_start)
     if day is None or lang != "fa":
         return ""
-    return digits(babel_format_date(day, 'MMMM y', locale='fa'), lang)
+    return digits(babel_format_date(day, "MMMM y", locale="fa"), lang)
 
 
 def calendar_month(label: str | None, lang: str) -> str:

@@ -19,8 +19,8 @@ from markupsafe import Markup, escape
 
 from shafaf import standard
 from shafaf.datasette_plugins import i18n
-from shafaf.standard.indicator_defs import BY_NAME
 from shafaf.datasette_plugins.i18n import N_
+from shafaf.standard.indicator_defs import BY_NAME
 
 # activities.status and activities.kind (the standard's enums).
 ACTIVITY_STATUS: dict[str, str] = {
@@ -129,8 +129,12 @@ def column(table: str | None, name: str | None, lang: str) -> str | None:
 
 def rejected_row(row: dict[str, Any], lang: str) -> dict[str, Any]:
     """A ``validation_errors`` row for the pages: its message in the page language, dataset and column in words."""
-    return dict(row, message=(row["message_fa"] or row["message"]) if lang == "fa" else row["message"],
-                dataset_title=dataset(row["dataset"], lang), field_title=column(row["dataset"], row["field"], lang))
+    return dict(
+        row,
+        message=(row["message_fa"] or row["message"]) if lang == "fa" else row["message"],
+        dataset_title=dataset(row["dataset"], lang),
+        field_title=column(row["dataset"], row["field"], lang),
+    )
 
 
 # Column and value names inside our formulas (``indicator_defs``): every Latin word of a Persian formula,
@@ -150,7 +154,12 @@ def code_words(text: str | None, lang: str) -> Markup:
     pattern = _CODE_WORDS.get(lang, _CODE_WORDS["en"])
     out, last = [], 0
     for match in pattern.finditer(text):
-        out += [escape(text[last:match.start()]), Markup('<code dir="ltr">'), escape(match.group()), Markup("</code>")]
+        out += [
+            escape(text[last : match.start()]),
+            Markup('<code dir="ltr">'),
+            escape(match.group()),
+            Markup("</code>"),
+        ]
         last = match.end()
     out.append(escape(text[last:]))
     return Markup("").join(out)
@@ -176,11 +185,22 @@ def figure_unit(code: str | None, lang: str) -> str | None:
 # Datasette's filter lookups (datasette/filters.py), by key: the words its table form shows in the page language.
 LOOKUP_SYMBOLS: dict[str, str] = {"exact": "=", "not": "!=", "gt": ">", "gte": "\u2265", "lt": "<", "lte": "\u2264"}
 LOOKUPS: dict[str, str] = {
-    "contains": N_("contains"), "notcontains": N_("does not contain"), "endswith": N_("ends with"),
-    "startswith": N_("starts with"), "like": N_("like"), "notlike": N_("not like"), "glob": N_("glob"),
-    "in": N_("in"), "notin": N_("not in"), "arraycontains": N_("array contains"),
-    "arraynotcontains": N_("array does not contain"), "date": N_("date"), "isnull": N_("is null"),
-    "notnull": N_("is not null"), "isblank": N_("is blank"), "notblank": N_("is not blank"),
+    "contains": N_("contains"),
+    "notcontains": N_("does not contain"),
+    "endswith": N_("ends with"),
+    "startswith": N_("starts with"),
+    "like": N_("like"),
+    "notlike": N_("not like"),
+    "glob": N_("glob"),
+    "in": N_("in"),
+    "notin": N_("not in"),
+    "arraycontains": N_("array contains"),
+    "arraynotcontains": N_("array does not contain"),
+    "date": N_("date"),
+    "isnull": N_("is null"),
+    "notnull": N_("is not null"),
+    "isblank": N_("is blank"),
+    "notblank": N_("is not blank"),
 }
 
 
@@ -211,5 +231,9 @@ def table_helpers(lang: str) -> dict[str, Any]:
 @functools.cache
 def boolean_columns() -> frozenset[tuple[str, str]]:
     """(table, column) of every boolean in the standard: Datasette's pages show them as yes/no, not 1/0."""
-    return frozenset((kind, field["name"]) for kind in standard.DATASET_KINDS for field in standard.fields(kind)
-                     if field.get("type") == "boolean")
+    return frozenset(
+        (kind, field["name"])
+        for kind in standard.DATASET_KINDS
+        for field in standard.fields(kind)
+        if field.get("type") == "boolean"
+    )

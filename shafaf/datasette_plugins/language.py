@@ -11,8 +11,9 @@ column filter. The chosen language travels in the ASGI scope under
 from __future__ import annotations
 
 import urllib.parse
+from collections.abc import Awaitable, Callable
 from http.cookies import CookieError, SimpleCookie
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from shafaf.datasette_plugins.i18n import DEFAULT_LANGUAGE, LANGUAGES
 

@@ -18,7 +18,8 @@ first query, so the wrapper sees the mark in time.
 from __future__ import annotations
 
 import contextvars
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -47,9 +48,14 @@ def wrap(app: Asgi, datasette: Datasette) -> Asgi:
         async def send_marked(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start" and marks:
                 downloads = datasette.urls.path("/downloads/")
-                message = dict(message, headers=[*message.get("headers", []), (HEADER, str(marks[0]).encode()),
-                                                 (b"link", f'<{downloads}>; rel="alternate"; '
-                                                           f'title="every row: the full downloads"'.encode())])
+                message = dict(
+                    message,
+                    headers=[
+                        *message.get("headers", []),
+                        (HEADER, str(marks[0]).encode()),
+                        (b"link", f'<{downloads}>; rel="alternate"; title="every row: the full downloads"'.encode()),
+                    ],
+                )
             await send(message)
 
         try:

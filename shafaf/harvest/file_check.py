@@ -52,16 +52,21 @@ def safe_name(name: str) -> str:
     return cleaned[:120] or "upload"
 
 
-def check_file(path: Path, *, name: str | None = None, kind: str | None = None,
-               limits: CheckLimits = CheckLimits()) -> dict[str, Any]:
+def check_file(
+    path: Path, *, name: str | None = None, kind: str | None = None, limits: CheckLimits = CheckLimits()
+) -> dict[str, Any]:
     """Validate the file at ``path`` (named ``name`` by the person who sent it) within ``limits``.
 
     UsageError when neither ``kind`` nor the name says which dataset it is.
     """
     name = safe_name(name or path.name)
     if path.stat().st_size > limits.max_bytes:
-        return _refused(name, kind or dataset_of(name) or "", Reason.TOO_LARGE,
-                        f"{name} is {path.stat().st_size:,} bytes; this check accepts at most {limits.max_bytes:,}")
+        return _refused(
+            name,
+            kind or dataset_of(name) or "",
+            Reason.TOO_LARGE,
+            f"{name} is {path.stat().st_size:,} bytes; this check accepts at most {limits.max_bytes:,}",
+        )
     if name.lower().endswith(".zip") or (Path(name).suffix.lower() != ".xlsx" and archives.is_zip(path)):
         try:
             path, name = _unzipped(path, name, limits)
@@ -69,8 +74,10 @@ def check_file(path: Path, *, name: str | None = None, kind: str | None = None,
             return _refused(name, kind or "", Reason(e.reason), e.message)
     kind = kind or dataset_of(name)
     if kind is None:
-        raise UsageError(f"the name {name!r} does not say which dataset it is: choose the dataset, "
-                         f"or name the file after it, e.g. services.csv")
+        raise UsageError(
+            f"the name {name!r} does not say which dataset it is: choose the dataset, "
+            f"or name the file after it, e.g. services.csv"
+        )
     fmt = DATA_FORMATS.get(Path(name).suffix.lower(), "csv")
     if fmt == "xlsx":
         why = _xlsx_problem(path, name, limits)
@@ -78,18 +85,32 @@ def check_file(path: Path, *, name: str | None = None, kind: str | None = None,
             return _refused(name, kind, *why)
     lines = _csv_lines(path) if fmt == "csv" else 0
     if lines > limits.max_rows + 1:  # the header, then at most max_rows rows (a quoted newline counts too)
-        return _refused(name, kind, Reason.TOO_LARGE,
-                        f"{name} has {lines - 1:,} lines of data; this check accepts at most {limits.max_rows:,} rows")
+        return _refused(
+            name,
+            kind,
+            Reason.TOO_LARGE,
+            f"{name} has {lines - 1:,} lines of data; this check accepts at most {limits.max_rows:,} rows",
+        )
     report = validate_safely(path, kind, format=fmt)
     report.file = name
     if report.rows_read > limits.max_rows:
-        return _refused(name, kind, Reason.TOO_LARGE,
-                        f"{name} has {report.rows_read:,} rows; this check accepts at most {limits.max_rows:,}")
+        return _refused(
+            name,
+            kind,
+            Reason.TOO_LARGE,
+            f"{name} has {report.rows_read:,} rows; this check accepts at most {limits.max_rows:,}",
+        )
     return _result(report)
 
 
-def check_url(url: str, folder: Path, *, kind: str | None = None, limits: CheckLimits = CheckLimits(),
-              policy: FetchPolicy = FetchPolicy()) -> dict[str, Any]:
+def check_url(
+    url: str,
+    folder: Path,
+    *,
+    kind: str | None = None,
+    limits: CheckLimits = CheckLimits(),
+    policy: FetchPolicy = FetchPolicy(),
+) -> dict[str, Any]:
     """Fetch ``url`` into ``folder`` through the guarded fetch (capped at ``limits.max_bytes``), then check it."""
     shown = redact(url)
     try:
@@ -105,12 +126,18 @@ def check_url(url: str, folder: Path, *, kind: str | None = None, limits: CheckL
     fmt = DATA_FORMATS.get(Path(name).suffix.lower())
     dest = folder / name
     try:
-        fetch(url, dest, policy=dataclasses.replace(policy, max_bytes=min(policy.max_bytes, limits.max_bytes)),
-              expect=fmt if fmt != "xlsx" else None)
+        fetch(
+            url,
+            dest,
+            policy=dataclasses.replace(policy, max_bytes=min(policy.max_bytes, limits.max_bytes)),
+            expect=fmt if fmt != "xlsx" else None,
+        )
     except HarvestError as e:
         where = e.url or shown
-        return {"report": fetch_error_dict(where, str(e.reason), e.message),
-                "view": {lang: fetch_error_view(where, str(e.reason), e.message, lang) for lang in ("en", "fa")}}
+        return {
+            "report": fetch_error_dict(where, str(e.reason), e.message),
+            "view": {lang: fetch_error_view(where, str(e.reason), e.message, lang) for lang in ("en", "fa")},
+        }
     result = check_file(dest, name=name, kind=kind, limits=limits)
     result["report"]["url"] = shown
     return result
@@ -128,12 +155,18 @@ def _refused(name: str, kind: str, reason: Reason, message: str) -> dict[str, An
 
 def _unzipped(archive: Path, name: str, limits: CheckLimits) -> tuple[Path, str]:
     """The one data file of an uploaded zip, extracted through ``archives`` (every harvest's caps)."""
-    files = archives.extract_zip(archive, archive.with_name(archive.name + ".unzipped"),
-                                 archives.ArchiveLimits(max_bytes=limits.max_bytes), label=name)
+    files = archives.extract_zip(
+        archive,
+        archive.with_name(archive.name + ".unzipped"),
+        archives.ArchiveLimits(max_bytes=limits.max_bytes),
+        label=name,
+    )
     data = [f for f in files if f.suffix.lower() in DATA_FORMATS]
     if len(data) != 1:
-        raise HarvestError(Reason.ARCHIVE_REJECTED, f"{name} holds {len(data)} data files (CSV, XLSX or JSON); "
-                           f"a zip sent for checking must hold exactly one")
+        raise HarvestError(
+            Reason.ARCHIVE_REJECTED,
+            f"{name} holds {len(data)} data files (CSV, XLSX or JSON); a zip sent for checking must hold exactly one",
+        )
     return data[0], safe_name(data[0].name)
 
 

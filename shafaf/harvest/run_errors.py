@@ -26,9 +26,9 @@ from pathlib import Path
 
 from shafaf.core.diskfull import harvest_message, is_disk_full
 from shafaf.core.models import Outcome, Phase, Reason
+from shafaf.core.text_checks import cleaned
 from shafaf.stage.package import write_json
 from shafaf.state.store import Run, StateStore
-from shafaf.core.text_checks import cleaned
 
 log = logging.getLogger("shafaf.harvest")
 
@@ -37,8 +37,10 @@ _DOING = {Phase.HARVEST: "capturing", Phase.VALIDATE: "validating and staging", 
 
 def public_message(run: Run, error: BaseException) -> str:
     doing = _DOING.get(run.phase, "running")
-    text = (f"{run.agency_id}/{run.source_id}: the run stopped on an internal error ({type(error).__name__}) "
-            f"while {doing} {run.location}; the last good data stays published; the operator's log has the details")
+    text = (
+        f"{run.agency_id}/{run.source_id}: the run stopped on an internal error ({type(error).__name__}) "
+        f"while {doing} {run.location}; the last good data stays published; the operator's log has the details"
+    )
     return cleaned(text, one_line=True)
 
 
@@ -59,9 +61,16 @@ def end_by_error(state: StateStore, run: Run, error: BaseException, *, raw: Path
             state.finish(run, Outcome.FAILED, reason=reason, message=message)
             ended = True
     except Exception as second:  # state.db itself is failing: the lease stays for the sweep (see above)
-        log.error("run %s of %s/%s: %s, and its outcome could not be written (%s); it will show as aborted once "
-                  "this process has ended", run.run_id, run.agency_id, run.source_id, type(error).__name__,
-                  type(second).__name__, exc_info=error if where is None else None)
+        log.error(
+            "run %s of %s/%s: %s, and its outcome could not be written (%s); it will show as aborted once "
+            "this process has ended",
+            run.run_id,
+            run.agency_id,
+            run.source_id,
+            type(error).__name__,
+            type(second).__name__,
+            exc_info=error if where is None else None,
+        )
         run.outcome, run.reason, run.message = Outcome.FAILED, reason, message
         return run
     try:
@@ -70,14 +79,34 @@ def end_by_error(state: StateStore, run: Run, error: BaseException, *, raw: Path
         pass
     kept = "" if ended else f"; its outcome {run.outcome} was already recorded and stands"
     if full:
-        log.error("run %s of %s/%s stopped: the portal's disk is full (%s)%s", run.run_id, run.agency_id,
-                  run.source_id, type(error).__name__, kept)
+        log.error(
+            "run %s of %s/%s stopped: the portal's disk is full (%s)%s",
+            run.run_id,
+            run.agency_id,
+            run.source_id,
+            type(error).__name__,
+            kept,
+        )
     elif where is not None:
-        log.error("run %s of %s/%s stopped on %s%s; traceback in %s", run.run_id, run.agency_id, run.source_id,
-                  type(error).__name__, kept, where)
+        log.error(
+            "run %s of %s/%s stopped on %s%s; traceback in %s",
+            run.run_id,
+            run.agency_id,
+            run.source_id,
+            type(error).__name__,
+            kept,
+            where,
+        )
     else:
-        log.error("run %s of %s/%s stopped on %s%s", run.run_id, run.agency_id, run.source_id,
-                  type(error).__name__, kept, exc_info=error)
+        log.error(
+            "run %s of %s/%s stopped on %s%s",
+            run.run_id,
+            run.agency_id,
+            run.source_id,
+            type(error).__name__,
+            kept,
+            exc_info=error,
+        )
     return run
 
 

@@ -15,12 +15,12 @@ import csv
 import dataclasses
 from pathlib import Path
 
+from shafaf.config.registry import AGENCY_ID, Source
 from shafaf.core.errors import StageError
-from shafaf.validate.mapping import normalize_cell
 from shafaf.core.models import Reason
 from shafaf.core.public_message import listing
+from shafaf.validate.mapping import normalize_cell
 from shafaf.validate.readers import open_table
-from shafaf.config.registry import AGENCY_ID, Source
 
 
 @dataclasses.dataclass
@@ -54,8 +54,9 @@ def split_by_agency(path: Path, source: Source, *, format: str, dest: Path, expe
     bad: collections.Counter = collections.Counter()
     blank = 0
     with contextlib.ExitStack() as stack:
-        table = stack.enter_context(open_table(path, format=format, encoding=source.encoding, sheet=source.sheet,
-                                               expect_persian=expect_persian))
+        table = stack.enter_context(
+            open_table(path, format=format, encoding=source.encoding, sheet=source.sheet, expect_persian=expect_persian)
+        )
         labels = table.labels
         column = _index(labels, source.agency_column, path)
         name_columns = {key: _index(labels, col, path) for key, col in source.new_agencies.items()}
@@ -73,7 +74,9 @@ def split_by_agency(path: Path, source: Source, *, format: str, dest: Path, expe
             part = parts.get(agency_id)
             if part is None:
                 part = parts[agency_id] = Part(agency_id, dest / f"{agency_id}.csv")
-                part.names = {k: cells[i].strip() for k, i in name_columns.items() if i < len(cells) and cells[i].strip()}
+                part.names = {
+                    k: cells[i].strip() for k, i in name_columns.items() if i < len(cells) and cells[i].strip()
+                }
                 handle = stack.enter_context(part.path.open("w", newline="", encoding="utf-8"))
                 writers[agency_id] = csv.writer(handle)
                 writers[agency_id].writerow(labels)

@@ -9,6 +9,16 @@ from shafaf.normalize.periods import Period, PeriodError, parse_date, parse_peri
 from shafaf.normalize.text import clean_code, clean_text, fold_digits, number_text, search_form, unify_letters
 
 __all__ = [
-    "MojibakeGuard", "Period", "PeriodError", "clean_code", "clean_text", "detect_encoding", "fold_digits",
-    "number_text", "parse_date", "parse_period", "search_form", "unify_letters",
+    "MojibakeGuard",
+    "Period",
+    "PeriodError",
+    "clean_code",
+    "clean_text",
+    "detect_encoding",
+    "fold_digits",
+    "number_text",
+    "parse_date",
+    "parse_period",
+    "search_form",
+    "unify_letters",
 ]

@@ -55,9 +55,9 @@ class Flaw:
         return {
             "truncated": f"the file ends in the middle of a character (bytes {shown}): it was cut short",
             "surrogate": f"bytes {shown} encode half of a UTF-16 surrogate pair (CESU-8, as some Java and MySQL "
-                         f"exports write emoji and rare characters); UTF-8 writes those characters in 4 bytes",
+            f"exports write emoji and rare characters); UTF-8 writes those characters in 4 bytes",
             "overlong": f"bytes {shown} are an overlong form (a character written with more bytes than it needs), "
-                        f"which UTF-8 forbids",
+            f"which UTF-8 forbids",
             "invalid": f"byte {shown[:2]} is not UTF-8 there",
             "undefined": f"byte {shown[:2]} means nothing in this code page",
         }[self.kind]
@@ -174,12 +174,15 @@ def _flaw(piece: bytes, at: int, line: int, *, at_end: bool) -> Flaw:
         raise AssertionError("a valid line has no flaw")
     except UnicodeDecodeError as e:
         start = e.start
-    raw = piece[start:start + 4]
+    raw = piece[start : start + 4]
     lead, nxt = raw[0], raw[1] if len(raw) > 1 else None
     if lead == 0xED and nxt is not None and 0xA0 <= nxt <= 0xBF:
         kind = "surrogate"
-    elif lead in (0xC0, 0xC1) or (lead == 0xE0 and nxt is not None and nxt < 0xA0) or \
-            (lead == 0xF0 and nxt is not None and nxt < 0x90):
+    elif (
+        lead in (0xC0, 0xC1)
+        or (lead == 0xE0 and nxt is not None and nxt < 0xA0)
+        or (lead == 0xF0 and nxt is not None and nxt < 0x90)
+    ):
         kind = "overlong"
     elif at_end and _cut_short(piece[start:]):
         kind = "truncated"
@@ -210,10 +213,13 @@ def strict_flaw(path: Path, codec: str) -> Flaw | None:
                 decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as e:
                 at = offset - pending + e.start
-                head = (e.object[:e.start] if pending == 0 else b"")
-                kind = "truncated" if not chunk or "truncated" in e.reason or "end of data" in e.reason else (
-                    "invalid" if codecs.lookup(codec).name.startswith("utf") else "undefined")
-                return Flaw(at, line + head.count(b"\n"), kind, bytes(e.object[e.start:e.start + 2]))
+                head = e.object[: e.start] if pending == 0 else b""
+                kind = (
+                    "truncated"
+                    if not chunk or "truncated" in e.reason or "end of data" in e.reason
+                    else ("invalid" if codecs.lookup(codec).name.startswith("utf") else "undefined")
+                )
+                return Flaw(at, line + head.count(b"\n"), kind, bytes(e.object[e.start : e.start + 2]))
             if not chunk:
                 return None
             offset += len(chunk)
@@ -242,19 +248,29 @@ def is_single_byte(codec: str) -> bool:
 # --- the decision ----------------------------------------------------------------------------
 
 ADVICE_UTF8 = "The file is UTF-8: declare `encoding: utf-8` for this source in the registry (or remove its `encoding`)."
-ADVICE_LEGACY = ("If it was saved by Excel on Persian Windows, declare `encoding: cp1256` for this source in the registry; "
-                 "otherwise save it as UTF-8 (in Excel: \"CSV UTF-8\").")
-ADVICE_RESAVE = "Export the file again as UTF-8 (in Excel: \"CSV UTF-8\"); if it is in another encoding, declare it."
-ADVICE_FIX_ROW = ("The rest of the file is UTF-8: type that text again (or copy it from a UTF-8 source), or export the "
-                  "whole file again as UTF-8 (in Excel: \"CSV UTF-8\").")
-ADVICE_ONE_ENCODING = "Save the whole file in one encoding, preferably UTF-8 (in Excel: \"CSV UTF-8\")."
+ADVICE_LEGACY = (
+    "If it was saved by Excel on Persian Windows, declare `encoding: cp1256` for this source in the registry; "
+    'otherwise save it as UTF-8 (in Excel: "CSV UTF-8").'
+)
+ADVICE_RESAVE = 'Export the file again as UTF-8 (in Excel: "CSV UTF-8"); if it is in another encoding, declare it.'
+ADVICE_FIX_ROW = (
+    "The rest of the file is UTF-8: type that text again (or copy it from a UTF-8 source), or export the "
+    'whole file again as UTF-8 (in Excel: "CSV UTF-8").'
+)
+ADVICE_ONE_ENCODING = 'Save the whole file in one encoding, preferably UTF-8 (in Excel: "CSV UTF-8").'
 ADVICE_AGAIN = "Fetch, copy or export the file again: it is incomplete."
-ADVICE_REAL_UTF8 = "Export it again as real UTF-8 (in MySQL: utf8mb4; in Java: not \"modified UTF-8\")."
+ADVICE_REAL_UTF8 = 'Export it again as real UTF-8 (in MySQL: utf8mb4; in Java: not "modified UTF-8").'
 LEGACY_NAMES = {"cp1256": "Windows-1256", "cp1252": "Windows-1252"}
 
 
-def choose(path: Path, declared: str | None, bom: tuple[str, str] | None, *, fallback: str, detected: tuple[str, str],
-           ) -> Choice:
+def choose(
+    path: Path,
+    declared: str | None,
+    bom: tuple[str, str] | None,
+    *,
+    fallback: str,
+    detected: tuple[str, str],
+) -> Choice:
     """The codec for ``path`` (``bom`` and ``declared`` first, else ``detected``) unless some of its bytes need
     another: then ``Choice.problem`` says what, where and what to do.
 
@@ -286,10 +302,19 @@ def _whole(path: Path, codec: str, how: str, fallback: str) -> Choice:
     if flaw is None:
         return Choice(codec, how)
     odd = " and has an odd number of bytes" if flaw.kind == "truncated" and "16" in codecs.lookup(codec).name else ""
-    what = f"the file ends in the middle of a character{odd}: it was cut short" if flaw.kind == "truncated" \
+    what = (
+        f"the file ends in the middle of a character{odd}: it was cut short"
+        if flaw.kind == "truncated"
         else f"bytes {flaw.raw.hex(' ').upper()} are not {codec}"
-    return Choice(codec, how, f"is not valid {codec} ({how}): {what}", flaw.offset, None,  # lines are not bytes 0A here
-                  ADVICE_AGAIN if flaw.kind == "truncated" else ADVICE_RESAVE)
+    )
+    return Choice(
+        codec,
+        how,
+        f"is not valid {codec} ({how}): {what}",
+        flaw.offset,
+        None,  # lines are not bytes 0A here
+        ADVICE_AGAIN if flaw.kind == "truncated" else ADVICE_RESAVE,
+    )
 
 
 def _not_utf8(codec: str, how: str, found: Survey, fallback: str) -> Choice:
@@ -302,7 +327,9 @@ def _not_utf8(codec: str, how: str, found: Survey, fallback: str) -> Choice:
     if flaw.kind in ("surrogate", "overlong"):
         return Choice(codec, how, problem, flaw.offset, flaw.line, ADVICE_REAL_UTF8)
     if found.utf8_lines == 0 and script_share(bytes(found.sample), fallback) >= SCRIPT_SHARE:
-        return Choice(codec, how, problem, flaw.offset, flaw.line, ADVICE_LEGACY if fallback == "cp1256" else ADVICE_RESAVE)
+        return Choice(
+            codec, how, problem, flaw.offset, flaw.line, ADVICE_LEGACY if fallback == "cp1256" else ADVICE_RESAVE
+        )
     return _mixed(codec, how, found, fallback)
 
 
@@ -314,12 +341,24 @@ def _mixed(codec: str, how: str, found: Survey, fallback: str) -> Choice:
     legacy = LEGACY_NAMES.get(codecs.lookup(fallback).name, fallback)
     if found.utf8_lines >= found.bad_lines or found.first_utf8 is None:
         as_legacy = bytes(found.sample).split(b"\n", 1)[0].decode(fallback, errors="replace")
-        return Choice(codec, how, f"mixes encodings ({counts}): {flaw.what()} (as {legacy} the line reads "
-                                  f"{_excerpt(as_legacy)!r})", flaw.offset, flaw.line, ADVICE_FIX_ROW)
+        return Choice(
+            codec,
+            how,
+            f"mixes encodings ({counts}): {flaw.what()} (as {legacy} the line reads {_excerpt(as_legacy)!r})",
+            flaw.offset,
+            flaw.line,
+            ADVICE_FIX_ROW,
+        )
     offset, line = found.first_utf8
-    return Choice(codec, how, f"mixes encodings ({counts}): the file reads as {legacy}, but this line is UTF-8 "
-                              f"(read as {legacy} its Persian would turn into ط®ط¯ظ…طھ...)", offset, line,
-                  ADVICE_ONE_ENCODING)
+    return Choice(
+        codec,
+        how,
+        f"mixes encodings ({counts}): the file reads as {legacy}, but this line is UTF-8 "
+        f"(read as {legacy} its Persian would turn into ط®ط¯ظ…طھ...)",
+        offset,
+        line,
+        ADVICE_ONE_ENCODING,
+    )
 
 
 def _legacy(path: Path, codec: str, how: str, fallback: str, *, declared: bool) -> Choice:
@@ -327,8 +366,11 @@ def _legacy(path: Path, codec: str, how: str, fallback: str, *, declared: bool) 
     flaw = strict_flaw(path, codec)
     found = survey(path)
     if flaw is not None:
-        advice = ADVICE_UTF8 if found.first_bad is None and found.utf8_lines else (
-            ADVICE_LEGACY if script_share(bytes(found.sample), "cp1256") >= SCRIPT_SHARE else ADVICE_RESAVE)
+        advice = (
+            ADVICE_UTF8
+            if found.first_bad is None and found.utf8_lines
+            else (ADVICE_LEGACY if script_share(bytes(found.sample), "cp1256") >= SCRIPT_SHARE else ADVICE_RESAVE)
+        )
         return Choice(codec, how, f"is not valid {codec} ({how}): {flaw.what()}", flaw.offset, flaw.line, advice)
     if found.first_bad is None:
         return Choice(codec, how)  # valid UTF-8 (or ASCII) read as a code page: MojibakeGuard judges the text
@@ -342,9 +384,15 @@ def _legacy(path: Path, codec: str, how: str, fallback: str, *, declared: bool) 
         if script_share(bytes(found.sample), codec) < SCRIPT_SHARE:
             flaw = found.first_bad
             text = bytes(found.sample).split(b"\n", 1)[0].decode(codec, errors="replace")
-            return Choice(codec, how, f"is neither UTF-8 nor {LEGACY_NAMES.get(codec, codec)} text: {flaw.what()}, "
-                                      f"and as {LEGACY_NAMES.get(codec, codec)} the line reads {_excerpt(text)!r}",
-                          flaw.offset, flaw.line, ADVICE_RESAVE)
+            return Choice(
+                codec,
+                how,
+                f"is neither UTF-8 nor {LEGACY_NAMES.get(codec, codec)} text: {flaw.what()}, "
+                f"and as {LEGACY_NAMES.get(codec, codec)} the line reads {_excerpt(text)!r}",
+                flaw.offset,
+                flaw.line,
+                ADVICE_RESAVE,
+            )
     return Choice(codec, how)
 
 

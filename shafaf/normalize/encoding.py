@@ -65,7 +65,10 @@ def detect_encoding(path: Path, *, fallback: str = PERSIAN_LEGACY) -> tuple[str,
                 chunk = f.read(CHUNK)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as e:
-            return fallback, f"not UTF-8 (byte {offset + e.start} is invalid); read as {fallback}, the legacy Windows encoding"
+            return (
+                fallback,
+                f"not UTF-8 (byte {offset + e.start} is invalid); read as {fallback}, the legacy Windows encoding",
+            )
     return "utf-8", "valid UTF-8 throughout"
 
 
@@ -87,15 +90,32 @@ def _utf16_without_bom(head: bytes) -> str | None:
 _C1_AND_CP1252 = "\u0080-\u009f\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2020\u2021\u2022\u2030\u2039\u203a\u20ac\u2122"
 _LATIN1_SYMBOLS = "\u00a1-\u00aa\u00ac-\u00ba\u00bc-\u00bf"
 _CP1256_FOLLOWERS = "".join(
-    c for c in bytes(range(0x80, 0xC0)).decode("cp1256")
-    if not c.isalpha() and c not in "\u00a0\u00ab\u00bb\u060c\u061b\u061f\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u200c\u200d"
+    c
+    for c in bytes(range(0x80, 0xC0)).decode("cp1256")
+    if not c.isalpha()
+    and c not in "\u00a0\u00ab\u00bb\u060c\u061b\u061f\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u200c\u200d"
 )
 SIGNATURES: tuple[tuple[str, str, str], ...] = (
-    ("replacement", "\ufffd", "U+FFFD replacement characters (�): bytes were already lost when the file was decoded or converted before it reached us"),
-    ("persian_utf8_as_latin", f"[ØÙÚÛ][{_C1_AND_CP1252}{_LATIN1_SYMBOLS}\u2018\u2019\u201c\u201d\u2013\u2014\u2026]",
-     "Persian UTF-8 bytes read as Latin-1/Windows-1252 (Ø§, Ù…, ÛŒ...)"),
-    ("utf8_as_latin", f"[ÂÃ][{_C1_AND_CP1252}{_LATIN1_SYMBOLS}]", "UTF-8 bytes read as Latin-1/Windows-1252 (Ã©, Â°...)"),
-    ("utf8_as_cp1256", f"[طظعغ][{re.escape(_CP1256_FOLLOWERS)}]", "Persian UTF-8 bytes read as Windows-1256 (ط§, ظ†, غŒ...)"),
+    (
+        "replacement",
+        "\ufffd",
+        "U+FFFD replacement characters (�): bytes were already lost when the file was decoded or converted before it reached us",
+    ),
+    (
+        "persian_utf8_as_latin",
+        f"[ØÙÚÛ][{_C1_AND_CP1252}{_LATIN1_SYMBOLS}\u2018\u2019\u201c\u201d\u2013\u2014\u2026]",
+        "Persian UTF-8 bytes read as Latin-1/Windows-1252 (Ø§, Ù…, ÛŒ...)",
+    ),
+    (
+        "utf8_as_latin",
+        f"[ÂÃ][{_C1_AND_CP1252}{_LATIN1_SYMBOLS}]",
+        "UTF-8 bytes read as Latin-1/Windows-1252 (Ã©, Â°...)",
+    ),
+    (
+        "utf8_as_cp1256",
+        f"[طظعغ][{re.escape(_CP1256_FOLLOWERS)}]",
+        "Persian UTF-8 bytes read as Windows-1256 (ط§, ظ†, غŒ...)",
+    ),
 )
 _SIGNATURE = re.compile("|".join(f"(?P<s{i}>{pattern})" for i, (_, pattern, _) in enumerate(SIGNATURES)))
 # Letters that Persian text read in a wrong single-byte code page turns into: Latin-1 and Latin
@@ -138,17 +158,19 @@ def _was_utf8(cell: str, codec: str) -> bool:
 
 
 ADVICE = {
-    "replacement": "Export the file again from the original system and save it as UTF-8 (in Excel: \"CSV UTF-8\").",
+    "replacement": 'Export the file again from the original system and save it as UTF-8 (in Excel: "CSV UTF-8").',
     "persian_utf8_as_latin": "The file is UTF-8: declare `encoding: utf-8` for this source in the registry (or remove its `encoding`).",
     "utf8_as_latin": "The file is UTF-8: declare `encoding: utf-8` for this source in the registry (or remove its `encoding`).",
     "utf8_as_cp1256": "The file is UTF-8: declare `encoding: utf-8` for this source in the registry (or remove its `encoding`).",
     "foreign": "If the file was saved by Excel on Persian Windows, declare `encoding: cp1256` for this source in the registry; "
-               "otherwise save the file as UTF-8 (in Excel: \"CSV UTF-8\").",
+    'otherwise save the file as UTF-8 (in Excel: "CSV UTF-8").',
 }
 
 
-ADVICE_TWICE = ("The file is read as UTF-8 already: its text was misread once before it was saved (decoded with the "
-                "wrong encoding, then written as UTF-8). Export it again from the original system as UTF-8.")
+ADVICE_TWICE = (
+    "The file is read as UTF-8 already: its text was misread once before it was saved (decoded with the "
+    "wrong encoding, then written as UTF-8). Export it again from the original system as UTF-8."
+)
 
 
 class MojibakeGuard:
@@ -228,7 +250,7 @@ class MojibakeGuard:
     def _example(self, kind: str, row: int | None, column: str, cell: str, at: int) -> None:
         if kind not in self.examples:
             begin = max(0, at - 20)
-            self.examples[kind] = (row, column, ("..." if begin else "") + cell[begin: begin + EXAMPLE_KEPT])
+            self.examples[kind] = (row, column, ("..." if begin else "") + cell[begin : begin + EXAMPLE_KEPT])
 
     def _systematic(self, kind: str) -> bool:
         if kind not in self.examples:
@@ -242,8 +264,10 @@ class MojibakeGuard:
                 return self._message(kind, what)
         if self.expect_persian and self.foreign >= MIN_FOREIGN and self.foreign >= FOREIGN_SHARE * self.non_ascii_chars:
             read_as = f" (here {self.encoding})" if self.encoding else ""
-            what = (f"Persian text is expected but {self.foreign} letters are Latin, Greek or Cyrillic: "
-                    f"the mark of Persian text decoded with the wrong encoding{read_as}")
+            what = (
+                f"Persian text is expected but {self.foreign} letters are Latin, Greek or Cyrillic: "
+                f"the mark of Persian text decoded with the wrong encoding{read_as}"
+            )
             _, _, cell = self.examples["foreign"]
             if self.encoding and _was_utf8(cell, self.encoding):
                 return self._message("foreign", what, advice=ADVICE["utf8_as_latin"])
@@ -262,8 +286,10 @@ class MojibakeGuard:
         for kind, _, what in SIGNATURES:
             if kind in self.examples and not self._systematic(kind):
                 row, column, cell = self.examples[kind]
-                out.append(f"{self.hits[kind]} cell(s) look garbled in the file itself ({what}), e.g. row {row}, "
-                           f"column {column!r}: {_shown(cell)!r}; published as written")
+                out.append(
+                    f"{self.hits[kind]} cell(s) look garbled in the file itself ({what}), e.g. row {row}, "
+                    f"column {column!r}: {_shown(cell)!r}; published as written"
+                )
         return out
 
     def _message(self, kind: str, what: str, *, advice: str | None = None) -> str:

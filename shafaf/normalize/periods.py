@@ -46,16 +46,38 @@ YEAR_RANGES = {JALALI: (1300, 1499), GREGORIAN: (1900, 2099)}
 
 # Jalali month names → month number (Arabic-keyboard spellings are unified before lookup).
 JALALI_MONTHS = {
-    "فروردین": 1, "اردیبهشت": 2, "خرداد": 3, "تیر": 4, "مرداد": 5, "امرداد": 5, "شهریور": 6,
-    "مهر": 7, "آبان": 8, "آذر": 9, "دی": 10, "بهمن": 11, "اسفند": 12,
+    "فروردین": 1,
+    "اردیبهشت": 2,
+    "خرداد": 3,
+    "تیر": 4,
+    "مرداد": 5,
+    "امرداد": 5,
+    "شهریور": 6,
+    "مهر": 7,
+    "آبان": 8,
+    "آذر": 9,
+    "دی": 10,
+    "بهمن": 11,
+    "اسفند": 12,
 }
 # Gregorian month names in English, full and abbreviated (casefolded before lookup).
 GREGORIAN_MONTHS = {
     name: i
     for i, names in enumerate(
-        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
-         ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"),
-         ("november", "nov"), ("december", "dec")],
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
         start=1,
     )
     for name in names
@@ -110,7 +132,9 @@ def _year(token: str, calendar: str | None, pivot: int | None, label: str) -> tu
             "or set year_pivot (with calendar) for this source in the registry"
         )
     if calendar is None:
-        raise PeriodError(f"{label!r} has a two-digit year and year_pivot is set, but not calendar: say whether the years are jalali or gregorian")
+        raise PeriodError(
+            f"{label!r} has a two-digit year and year_pivot is set, but not calendar: say whether the years are jalali or gregorian"
+        )
     yy = int(token)
     century = {JALALI: (13, 14), GREGORIAN: (19, 20)}[calendar][0 if yy >= pivot else 1]
     return century * 100 + yy, calendar
@@ -201,7 +225,9 @@ def _parse_period(text: str, calendar: str | None, pivot: int | None) -> Period:
             return Period(*span, label)
     if _TWO_DIGITS.fullmatch(value):
         raise PeriodError(f"{label!r} is a two-digit number, not a period: write the year in full (e.g. 1402)")
-    raise PeriodError(f"{label!r} is not a period this portal reads (e.g. 2024-03, 1402-07, مهر ۱۴۰۲, 1402-Q2, 2023-2024, 1402)")
+    raise PeriodError(
+        f"{label!r} is not a period this portal reads (e.g. 2024-03, 1402-07, مهر ۱۴۰۲, 1402-Q2, 2023-2024, 1402)"
+    )
 
 
 Span = tuple[dt.date, dt.date]
@@ -270,7 +296,6 @@ def _whole_year(value: str, label: str, calendar: str | None, pivot: int | None)
     if value.startswith("سال مالی") and cal != JALALI:
         raise PeriodError(f"{label!r}: a Gregorian fiscal year is written like 2023-2024, not as one year")
     return _months(year, 1, 12, cal)
-
 
 
 def fiscal_year(day: dt.date | str) -> int:

@@ -92,7 +92,9 @@ SEARCH_FOLDS: tuple[tuple[str, str, str], ...] = (
     ("؛", ";", "Arabic semicolon"),
     ("؟", "?", "Arabic question mark"),
 )
-_HARAKAT = "".join(chr(c) for c in (*range(0x064B, 0x0660), 0x0670, *range(0x06D6, 0x06EE)))  # vowel marks, Quranic marks
+_HARAKAT = "".join(
+    chr(c) for c in (*range(0x064B, 0x0660), 0x0670, *range(0x06D6, 0x06EE))
+)  # vowel marks, Quranic marks
 _SEARCH: dict[int, str | None] = {**_DIGITS, **_LETTERS, **_DROP_KEEP_ZWNJ}
 _SEARCH.update({ord(c): None for c in _HARAKAT})
 _SEARCH.update({ord(a): b for a, b, _ in SEARCH_FOLDS})

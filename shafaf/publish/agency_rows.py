@@ -12,8 +12,9 @@ import datetime as dt
 import functools
 import json
 import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import jdatetime
 import sqlite_utils
@@ -71,8 +72,9 @@ def _caster(kind: str) -> Callable[[str], Any]:
     return lambda v: None if v == "" else v
 
 
-def _insert_csv(conn: sqlite3.Connection, table: str, path: Path, *, extra: dict[str, Any],
-                upsert_key: tuple[str, ...] = ()) -> int:
+def _insert_csv(
+    conn: sqlite3.Connection, table: str, path: Path, *, extra: dict[str, Any], upsert_key: tuple[str, ...] = ()
+) -> int:
     """Stream a staged CSV into ``table`` in batches; the caller owns the transaction.
 
     With ``upsert_key``, a row whose key is already published replaces it in place.
@@ -83,7 +85,9 @@ def _insert_csv(conn: sqlite3.Connection, table: str, path: Path, *, extra: dict
         header = next(reader)
         unknown = [h for h in header if h not in columns]
         if unknown:
-            raise PublishError(Reason.PUBLISH_ERROR, f"{path} has columns not in the {table!r} table: {', '.join(unknown)}")
+            raise PublishError(
+                Reason.PUBLISH_ERROR, f"{path} has columns not in the {table!r} table: {', '.join(unknown)}"
+            )
         casts = [_caster(columns[h]) for h in header]
         derive = _period_deriver(header) if "jalali_year" in columns else None
         names = header + list(extra) + (list(tables.PERIOD_COLUMNS) if derive else [])
@@ -109,8 +113,9 @@ def _insert_csv(conn: sqlite3.Connection, table: str, path: Path, *, extra: dict
         return bulk_load.insert(conn, sql, batches())  # read and cast on one core, inserted on the other
 
 
-def replace_dataset(conn: sqlite3.Connection, table: str, path: Path, *, agency_id: str, run_id: str | None,
-                     history: str, now: str) -> int:
+def replace_dataset(
+    conn: sqlite3.Connection, table: str, path: Path, *, agency_id: str, run_id: str | None, history: str, now: str
+) -> int:
     """An agency's rows of one dataset, replaced without erasing history.
 
     - services: upserted; a service missing from the new file is kept and marked withdrawn,
@@ -120,11 +125,13 @@ def replace_dataset(conn: sqlite3.Connection, table: str, path: Path, *, agency_
     - anything else: the agency's rows are replaced by the file's.
     """
     if table == "services":
-        count = _insert_csv(conn, table, path, extra={"run_id": run_id, "withdrawn": 0, "withdrawn_at": None},
-                            upsert_key=SERVICE_KEY)
+        count = _insert_csv(
+            conn, table, path, extra={"run_id": run_id, "withdrawn": 0, "withdrawn_at": None}, upsert_key=SERVICE_KEY
+        )
         conn.execute(
             "UPDATE services SET withdrawn = 1, withdrawn_at = COALESCE(withdrawn_at, ?) "
-            "WHERE agency_id = ? AND run_id IS NOT ?", (now, agency_id, run_id),
+            "WHERE agency_id = ? AND run_id IS NOT ?",
+            (now, agency_id, run_id),
         )
         return count
     if history == "recent" and "period_start" in tables.columns(table):
@@ -188,11 +195,26 @@ def validation_errors(pkg: Path) -> list[dict[str, Any]]:
         report = json.loads(report_path.read_text(encoding="utf-8"))
         common = {k: report.get(k) for k in ("run_id", "agency_id", "source_id", "dataset", "file")}
         if report.get("fatal_reason"):
-            message_fa = report.get("fatal_message_fa") or fatal_message(
-                report["fatal_reason"], report.get("fatal_message") or "", file=report.get("file") or "",
-                dataset=report.get("dataset") or "").fa
-            out.append({**common, "row_number": None, "field": None, "value": None, "error_type": report["fatal_reason"],
-                        "message": report.get("fatal_message"), "message_fa": message_fa})
+            message_fa = (
+                report.get("fatal_message_fa")
+                or fatal_message(
+                    report["fatal_reason"],
+                    report.get("fatal_message") or "",
+                    file=report.get("file") or "",
+                    dataset=report.get("dataset") or "",
+                ).fa
+            )
+            out.append(
+                {
+                    **common,
+                    "row_number": None,
+                    "field": None,
+                    "value": None,
+                    "error_type": report["fatal_reason"],
+                    "message": report.get("fatal_message"),
+                    "message_fa": message_fa,
+                }
+            )
         for error in report.get("errors", []):
             out.append({**common, **error})
     return out
@@ -201,9 +223,14 @@ def validation_errors(pkg: Path) -> list[dict[str, Any]]:
 def agency_row(agency: Agency, runs: list[dict[str, Any]], published_at: str) -> dict[str, Any]:
     good = [r["started"] for r in runs if r["outcome"] in (Outcome.OK, Outcome.UNCHANGED)]
     return {
-        "id": agency.id, "name_fa": agency.name_fa, "name_en": agency.name_en, "parent": agency.parent,
-        "website": agency.website, "contact_email": agency.contact_email,
-        "description_fa": agency.description_fa, "description_en": agency.description_en,
+        "id": agency.id,
+        "name_fa": agency.name_fa,
+        "name_en": agency.name_en,
+        "parent": agency.parent,
+        "website": agency.website,
+        "contact_email": agency.contact_email,
+        "description_fa": agency.description_fa,
+        "description_en": agency.description_en,
         "sources": len(agency.sources),
         "last_harvest": runs[0]["started"] if runs else None,
         "last_good_harvest": max(good) if good else None,

@@ -33,8 +33,13 @@ def rows_for(agency: Agency, state: StateStore, *, now: dt.datetime | None = Non
     out = []
     for source in agency.sources:
         runs = [r for r in history if r["source_id"] == source.id]
-        row: dict[str, Any] = {"agency_id": agency.id, "source_id": source.id, "dataset": source.dataset,
-                               "kind": source.kind, "location": source.location}
+        row: dict[str, Any] = {
+            "agency_id": agency.id,
+            "source_id": source.id,
+            "dataset": source.dataset,
+            "kind": source.kind,
+            "location": source.location,
+        }
         for days in WINDOWS_DAYS:
             since = stamp(now - dt.timedelta(days=days))
             window = [r for r in runs if r["started"] >= since]
@@ -47,13 +52,18 @@ def rows_for(agency: Agency, state: StateStore, *, now: dt.datetime | None = Non
             row[f"p95_fetch_ms_{days}d"] = percentile(times, 0.95)
         s = streak.get(source.id, {})
         failures = s.get("consecutive_failures", 0)
-        row.update(last_success=s.get("last_success"), last_failure=s.get("last_failure"),
-                   last_failure_reason=s.get("last_failure_reason"), last_failure_message=s.get("last_failure_message"),
-                   last_failure_run_id=s.get("last_failure_run_id"), consecutive_failures=failures,
-                   failing_since=s.get("failing_since") if failures else None,
-                   recovered=s.get("recovered") if not failures else None,
-                   status="failing" if failures else ("up" if s.get("last_success") else "unknown"),
-                   computed=stamp(now))
+        row.update(
+            last_success=s.get("last_success"),
+            last_failure=s.get("last_failure"),
+            last_failure_reason=s.get("last_failure_reason"),
+            last_failure_message=s.get("last_failure_message"),
+            last_failure_run_id=s.get("last_failure_run_id"),
+            consecutive_failures=failures,
+            failing_since=s.get("failing_since") if failures else None,
+            recovered=s.get("recovered") if not failures else None,
+            status="failing" if failures else ("up" if s.get("last_success") else "unknown"),
+            computed=stamp(now),
+        )
         out.append(row)
     return out
 
@@ -71,5 +81,7 @@ def replace(conn: sqlite3.Connection, agency: Agency, state: StateStore) -> None
     conn.execute(f"DELETE FROM {TABLE} WHERE agency_id = ?", (agency.id,))
     if rows:
         names = list(rows[0])
-        conn.executemany(f"INSERT INTO {TABLE} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
-                         [[r[n] for n in names] for r in rows])
+        conn.executemany(
+            f"INSERT INTO {TABLE} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+            [[r[n] for n in names] for r in rows],
+        )

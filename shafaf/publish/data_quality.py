@@ -27,9 +27,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shafaf.core.models import Outcome
+from shafaf.publish.reference import ReferenceWindow
 from shafaf.standard import tables
 from shafaf.standard.indicator_defs import CURRENT, SCORE_PARTS, SCORE_WEIGHTS
-from shafaf.publish.reference import ReferenceWindow
 
 Row = tuple[Any, ...]
 
@@ -59,8 +59,9 @@ class Coverage:
     stale: int | None
 
 
-def dataset_coverage(conn: sqlite3.Connection, agency_id: str, window: ReferenceWindow, *,
-                     stale_after_months: int) -> list[Coverage]:
+def dataset_coverage(
+    conn: sqlite3.Connection, agency_id: str, window: ReferenceWindow, *, stale_after_months: int
+) -> list[Coverage]:
     """Rows and dates of each dataset the agency publishes; data age only where the dates are periods or updates."""
     out = []
     for kind in tables.DATASET_TABLES:
@@ -68,7 +69,8 @@ def dataset_coverage(conn: sqlite3.Connection, agency_id: str, window: Reference
         live = " AND coalesce(withdrawn, 0) = 0" if kind == "services" else ""
         rows, first, last = conn.execute(
             f"SELECT count(*), min([{first_col}]), max([{last_col}]) FROM [{kind}] WHERE agency_id = ?{live}",
-            (agency_id,)).fetchone()
+            (agency_id,),
+        ).fetchone()
         behind = last_month = stale = None
         if last and kind != "activities":  # a project's end date says when it ends, not how old the data is
             last_day = dt.date.fromisoformat(last[:10])
@@ -89,8 +91,9 @@ def _grain_months(conn: sqlite3.Connection, kind: str, agency_id: str, last: str
     """
     if kind == "services":
         return 12
-    grains = conn.execute(f"SELECT DISTINCT {tables.PERIOD_CLASS} FROM [{kind}] WHERE agency_id = ? AND period_end = ?",
-                          (agency_id, last)).fetchall()
+    grains = conn.execute(
+        f"SELECT DISTINCT {tables.PERIOD_CLASS} FROM [{kind}] WHERE agency_id = ? AND period_end = ?", (agency_id, last)
+    ).fetchall()
     # Months and a quarter ending the same day: the months were due first (any one row was taken before).
     return min((_GRAIN_MONTHS.get(grain, 1) for (grain,) in grains), default=1)
 
@@ -102,21 +105,39 @@ def _last_month_label(window: ReferenceWindow, last_day: dt.date) -> str:
     return shift(following, -1, window.calendar).label
 
 
-def write_coverage(conn: sqlite3.Connection, agency_id: str, coverage: list[Coverage], window: ReferenceWindow,
-                   computed_at: str) -> None:
+def write_coverage(
+    conn: sqlite3.Connection, agency_id: str, coverage: list[Coverage], window: ReferenceWindow, computed_at: str
+) -> None:
     conn.execute("DELETE FROM data_coverage WHERE agency_id = ?", (agency_id,))
     conn.executemany(
         "INSERT INTO data_coverage (agency_id, dataset, rows, first_date, last_date, last_month, months_behind, "
         "stale, reference_month, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(agency_id, c.dataset, c.rows, c.first_date, c.last_date, c.last_month, c.months_behind, c.stale,
-          window.reference.label, computed_at) for c in coverage],
+        [
+            (
+                agency_id,
+                c.dataset,
+                c.rows,
+                c.first_date,
+                c.last_date,
+                c.last_month,
+                c.months_behind,
+                c.stale,
+                window.reference.label,
+                computed_at,
+            )
+            for c in coverage
+        ],
     )
 
 
 def finest_grain(conn: sqlite3.Connection, agency_id: str) -> str | None:
     """The agency's finest performance grain (month, else quarter, else year): the rows window figures use."""
-    grains = {g for (g,) in conn.execute(
-        f"SELECT DISTINCT {tables.PERIOD_CLASS} FROM service_performance WHERE agency_id = ?", (agency_id,))}
+    grains = {
+        g
+        for (g,) in conn.execute(
+            f"SELECT DISTINCT {tables.PERIOD_CLASS} FROM service_performance WHERE agency_id = ?", (agency_id,)
+        )
+    }
     return next((g for g in ("month", "quarter", "year") if g in grains), None)
 
 
@@ -124,7 +145,9 @@ def window_periods(conn: sqlite3.Connection, agency_id: str, grain: str | None) 
     """The agency's distinct performance periods of ``grain``."""
     rows = conn.execute(
         f"SELECT DISTINCT period_start, period_end FROM service_performance WHERE agency_id = ? "
-        f"AND {tables.PERIOD_CLASS} = ?", (agency_id, grain)).fetchall()
+        f"AND {tables.PERIOD_CLASS} = ?",
+        (agency_id, grain),
+    ).fetchall()
     return [(dt.date.fromisoformat(s), dt.date.fromisoformat(e)) for s, e in rows]
 
 
@@ -152,18 +175,27 @@ def freshness_days(conn: sqlite3.Connection, agency_id: str, today: dt.date, tim
     ``started`` is UTC: its date is the portal's day only where the portal is on UTC (in Tehran a harvest
     at 21:00 UTC is already the next day; in Toronto one at 01:00 UTC is still the day before).
     """
-    (latest,) = conn.execute("SELECT max(started) FROM harvest_runs WHERE agency_id = ? "
-                             "AND outcome IN (?, ?)", (agency_id, Outcome.OK, Outcome.UNCHANGED)).fetchone()
+    (latest,) = conn.execute(
+        "SELECT max(started) FROM harvest_runs WHERE agency_id = ? AND outcome IN (?, ?)",
+        (agency_id, Outcome.OK, Outcome.UNCHANGED),
+    ).fetchone()
     if latest is None:
         return None
     started = dt.datetime.fromisoformat(latest.replace("Z", "+00:00"))
     if started.tzinfo is None:
-        started = started.replace(tzinfo=dt.timezone.utc)
+        started = started.replace(tzinfo=dt.UTC)
     return float(max(0, (today - started.astimezone(ZoneInfo(timezone)).date()).days))
 
 
-def data_rows(conn: sqlite3.Connection, agency_id: str, window: ReferenceWindow, coverage: list[Coverage],
-              today: dt.date, *, timezone: str) -> list[Row]:
+def data_rows(
+    conn: sqlite3.Connection,
+    agency_id: str,
+    window: ReferenceWindow,
+    coverage: list[Coverage],
+    today: dt.date,
+    *,
+    timezone: str,
+) -> list[Row]:
     """The agency's data indicators (current snapshot): harvest freshness, data age, the score's parts and the score."""
     days = freshness_days(conn, agency_id, today, timezone)
     passed, read = conn.execute(
@@ -174,7 +206,9 @@ def data_rows(conn: sqlite3.Connection, agency_id: str, window: ReferenceWindow,
             FROM harvest_runs WHERE agency_id = ? AND rows_read > 0
         )
         SELECT sum(rows_passed), sum(rows_read) FROM r WHERE n = 1
-        """, (agency_id,)).fetchone()
+        """,
+        (agency_id,),
+    ).fetchone()
     present = sum(1 for c in coverage if c.rows)
     performance = next(c for c in coverage if c.dataset == "service_performance")
     grain = finest_grain(conn, agency_id)
@@ -201,8 +235,9 @@ def data_rows(conn: sqlite3.Connection, agency_id: str, window: ReferenceWindow,
     ]
 
 
-def _citizen_fields(conn: sqlite3.Connection, agency_id: str, window: ReferenceWindow, grain: str | None
-                    ) -> tuple[float | None, float | None, float | None]:
+def _citizen_fields(
+    conn: sqlite3.Connection, agency_id: str, window: ReferenceWindow, grain: str | None
+) -> tuple[float | None, float | None, float | None]:
     """Mean of the shares filled of satisfaction and cost (window rows of the agency's finest grain) and how_to_url
     (current services); with Σ filled and Σ cells."""
     sat, cost, rows = conn.execute(
@@ -210,11 +245,12 @@ def _citizen_fields(conn: sqlite3.Connection, agency_id: str, window: ReferenceW
         f"AND {tables.PERIOD_CLASS} = :grain "
         "AND date(julianday(period_start) + (julianday(period_end) - julianday(period_start)) / 2) "
         "BETWEEN :start AND :end",
-        {"agency": agency_id, "grain": grain, "start": window.start.isoformat(), "end": window.end.isoformat()}
+        {"agency": agency_id, "grain": grain, "start": window.start.isoformat(), "end": window.end.isoformat()},
     ).fetchone()
     how_to, services = conn.execute(
         "SELECT count(nullif(how_to_url, '')), count(*) FROM services WHERE agency_id = ? AND coalesce(withdrawn, 0) = 0",
-        (agency_id,)).fetchone()
+        (agency_id,),
+    ).fetchone()
     shares = [ratio(sat, rows) or 0.0, ratio(cost, rows) or 0.0, ratio(how_to, services) or 0.0]
     if not rows and not services:
         return None, None, None

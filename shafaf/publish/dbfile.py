@@ -32,8 +32,8 @@ import json
 import os
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from shafaf.core.durable import fsync_dir, fsync_file
 from shafaf.core.errors import PublishError
@@ -110,7 +110,7 @@ def copy_database(source: Path, dest: Path) -> None:
 
 def new_version_path(public_db: Path) -> Path:
     """A fresh, sortable version name; the file is built under ``<name>.building`` first."""
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     return versions_dir(public_db) / f"{public_db.stem}-{stamp}.db"
 
 
@@ -124,8 +124,11 @@ def publish_lock(public_db: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as e:
             if e.errno in (errno.EAGAIN, errno.EACCES):
-                raise PublishError(Reason.PUBLISH_ERROR, f"another publish is running on {public_db.parent} "
-                                   f"(it holds {path}); try again when it has finished") from e
+                raise PublishError(
+                    Reason.PUBLISH_ERROR,
+                    f"another publish is running on {public_db.parent} "
+                    f"(it holds {path}); try again when it has finished",
+                ) from e
             raise
         try:
             yield
@@ -187,8 +190,7 @@ def prune_versions(public_db: Path, keep: int = KEEP_VERSIONS) -> None:
 def write_changes(built: Path, *, base: Path | None, changed: set[str] | None) -> None:
     """Record, before ``built`` is swapped in, what it changed from ``base`` (``changed`` None: everything)."""
     final = built.with_name(built.name.removesuffix(BUILDING))
-    record = {"base": base.name if base is not None else None,
-              "changed": None if changed is None else sorted(changed)}
+    record = {"base": base.name if base is not None else None, "changed": None if changed is None else sorted(changed)}
     path = final.with_name(final.name + CHANGES)
     with open(path, "w", encoding="utf-8") as f:
         f.write(json.dumps(record, sort_keys=True) + "\n")
@@ -211,5 +213,3 @@ def integrity_ok(path: Path, *, quick: bool = False) -> bool:
         return conn.execute(f"PRAGMA {'quick_check' if quick else 'integrity_check'}").fetchone()[0] == "ok"
     finally:
         conn.close()
-
-

@@ -31,8 +31,14 @@ def declared_keys(conn: sqlite3.Connection, table: str) -> tuple[tuple[str, ...]
     grouped: dict[int, list[tuple]] = {}
     for row in conn.execute(f"PRAGMA foreign_key_list([{table}])").fetchall():
         grouped.setdefault(row[0], []).append(row)
-    fks = {keys.ForeignKey(tuple(r[3] for r in sorted(rows, key=lambda r: r[1])), rows[0][2],
-                           tuple(r[4] for r in sorted(rows, key=lambda r: r[1]))) for rows in grouped.values()}
+    fks = {
+        keys.ForeignKey(
+            tuple(r[3] for r in sorted(rows, key=lambda r: r[1])),
+            rows[0][2],
+            tuple(r[4] for r in sorted(rows, key=lambda r: r[1])),
+        )
+        for rows in grouped.values()
+    }
     return pk, fks
 
 
@@ -42,8 +48,12 @@ def ensure_keys(conn: sqlite3.Connection, table: str) -> bool:
     if declared_keys(conn, table) == want:
         return True
     have = [r[1] for r in conn.execute(f"PRAGMA table_info([{table}])").fetchall()]
-    indexes = [sql for (sql,) in conn.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table,))]
+    indexes = [
+        sql
+        for (sql,) in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table,)
+        )
+    ]
     shared = ", ".join(f"[{c}]" for c in have)
     conn.execute("SAVEPOINT shafaf_keys")
     try:
@@ -63,4 +73,6 @@ def ensure_keys(conn: sqlite3.Connection, table: str) -> bool:
 
 
 def _exists(conn: sqlite3.Connection, table: str) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() is not None
+    return (
+        conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() is not None
+    )

@@ -47,8 +47,10 @@ class Derived:
 
     def stale(self, conn: sqlite3.Connection) -> list[str]:
         """Agencies whose derived rows were computed for another day or reference window (or never)."""
-        return [row[0] for row in conn.execute(
-            f"""
+        return [
+            row[0]
+            for row in conn.execute(
+                f"""
             SELECT a.id FROM agencies AS a LEFT JOIN agency_scorecard AS s ON s.agency_id = a.id
             WHERE s.agency_id IS NULL OR s.period_start_12m IS NOT :start OR s.period_end_12m IS NOT :end
                OR s.reference_month IS NOT :month
@@ -56,8 +58,14 @@ class Derived:
                               AND i.[window] = '{CURRENT}' AND i.period_end = :today)
             ORDER BY a.id
             """,
-            {"start": self.window.start.isoformat(), "end": self.window.end.isoformat(),
-             "month": self.window.reference.label, "today": self.today.isoformat()})]
+                {
+                    "start": self.window.start.isoformat(),
+                    "end": self.window.end.isoformat(),
+                    "month": self.window.reference.label,
+                    "today": self.today.isoformat(),
+                },
+            )
+        ]
 
     def catalog(self, conn: sqlite3.Connection, *, done: set[str]) -> None:
         """Agencies whose figures are stale (not ``done`` in this version), then what spans agencies."""
@@ -65,8 +73,7 @@ class Derived:
             published = set(done)
             for agency_id in self.stale(conn):
                 if agency_id not in done:
-                    indicators.compute_agency(conn, agency_id, portal=self.portal, today=self.today,
-                                              window=self.window)
+                    indicators.compute_agency(conn, agency_id, portal=self.portal, today=self.today, window=self.window)
                     if self.rebuild:
                         search.index_agency(conn, agency_id)
                     if self.changed is not None:

@@ -19,8 +19,8 @@ import dataclasses
 import sqlite3
 from typing import Any
 
-from shafaf.standard import tables
 from shafaf.core import units
+from shafaf.standard import tables
 
 SHARE, PERCENT, COUNT, RATE = "share", "percent", "services", "per_1000_applications"
 
@@ -34,9 +34,11 @@ class Measure:
     sql: str  # one value (and the rows counted) for :agency, and :start/:end for performance measures
 
 
-_IN_PERIOD = (f"FROM service_performance WHERE agency_id = :agency AND {tables.IS_MONTH} "
-              "AND date(julianday(period_start) + (julianday(period_end) - julianday(period_start)) / 2) "
-              "BETWEEN :start AND :end")
+_IN_PERIOD = (
+    f"FROM service_performance WHERE agency_id = :agency AND {tables.IS_MONTH} "
+    "AND date(julianday(period_start) + (julianday(period_end) - julianday(period_start)) / 2) "
+    "BETWEEN :start AND :end"
+)
 _LIVE = "FROM services WHERE agency_id = :agency AND coalesce(withdrawn, 0) = 0"
 
 
@@ -49,9 +51,12 @@ def _count_of(flag: str) -> Measure:
     return Measure("services", COUNT, f"SELECT coalesce(sum({flag} = 1), 0), count(*) {_LIVE}")
 
 
-_TAKEUP = Measure("service_performance", SHARE,
-                  f"SELECT 1.0 * coalesce(sum(CASE WHEN channel = 'online' THEN applications END), 0) "
-                  f"/ sum(applications), count(*) {_IN_PERIOD}")
+_TAKEUP = Measure(
+    "service_performance",
+    SHARE,
+    f"SELECT 1.0 * coalesce(sum(CASE WHEN channel = 'online' THEN applications END), 0) "
+    f"/ sum(applications), count(*) {_IN_PERIOD}",
+)
 
 # Target name -> how the portal measures it.
 MEASURES: dict[str, Measure] = {
@@ -65,16 +70,26 @@ MEASURES: dict[str, Measure] = {
     "digital_uptake": _TAKEUP,
     "digital_takeup": _TAKEUP,
     "online_share": _TAKEUP,
-    "satisfaction": Measure("service_performance", PERCENT,
-                            "SELECT sum(CASE WHEN applications IS NOT NULL THEN satisfaction * applications END) "
-                            f"/ sum(CASE WHEN satisfaction IS NOT NULL THEN applications END), count(*) {_IN_PERIOD}"),
-    "completion_rate": Measure("service_performance", SHARE,
-                               "SELECT 1.0 * sum(CASE WHEN applications IS NOT NULL THEN completed END) "
-                               f"/ sum(CASE WHEN completed IS NOT NULL THEN applications END), count(*) {_IN_PERIOD}"),
-    "complaints_per_1000": Measure("service_performance", RATE,
-                                   "SELECT 1000.0 * sum(CASE WHEN applications IS NOT NULL THEN complaints END) "
-                                   f"/ sum(CASE WHEN complaints IS NOT NULL THEN applications END), count(*) {_IN_PERIOD}"),
+    "satisfaction": Measure(
+        "service_performance",
+        PERCENT,
+        "SELECT sum(CASE WHEN applications IS NOT NULL THEN satisfaction * applications END) "
+        f"/ sum(CASE WHEN satisfaction IS NOT NULL THEN applications END), count(*) {_IN_PERIOD}",
+    ),
+    "completion_rate": Measure(
+        "service_performance",
+        SHARE,
+        "SELECT 1.0 * sum(CASE WHEN applications IS NOT NULL THEN completed END) "
+        f"/ sum(CASE WHEN completed IS NOT NULL THEN applications END), count(*) {_IN_PERIOD}",
+    ),
+    "complaints_per_1000": Measure(
+        "service_performance",
+        RATE,
+        "SELECT 1000.0 * sum(CASE WHEN applications IS NOT NULL THEN complaints END) "
+        f"/ sum(CASE WHEN complaints IS NOT NULL THEN applications END), count(*) {_IN_PERIOD}",
+    ),
 }
+
 
 def as_measured(reported: float, unit: str | None, measured_unit: str) -> float:
     """A reported value in the measured value's unit: percent and shares converted (``units``), counts as they are."""
@@ -101,7 +116,8 @@ def compute(conn: sqlite3.Connection, agency_id: str, *, tolerance: float) -> in
     reported = conn.execute(
         f"SELECT indicator, period_start, period_end, period_label, actual, unit FROM targets "
         f"WHERE agency_id = ? AND actual IS NOT NULL AND indicator IN ({marks}) ORDER BY indicator, period_start",
-        (agency_id, *MEASURES)).fetchall()
+        (agency_id, *MEASURES),
+    ).fetchall()
     latest = {indicator: start for indicator, start, *_ in reported}  # the inventory is compared with this row only
     out: list[tuple[Any, ...]] = []
     for indicator, start, end, label, actual, unit in reported:
@@ -112,10 +128,29 @@ def compute(conn: sqlite3.Connection, agency_id: str, *, tolerance: float) -> in
         if value is None or not rows:
             continue
         mine = as_measured(actual, unit, measure.unit)
-        out.append((agency_id, indicator, start, end, label, actual, unit, mine, value, measure.unit,
-                    value - mine, tolerance, int(flagged(mine, value, measure.unit, tolerance)), measure.source, rows))
+        out.append(
+            (
+                agency_id,
+                indicator,
+                start,
+                end,
+                label,
+                actual,
+                unit,
+                mine,
+                value,
+                measure.unit,
+                value - mine,
+                tolerance,
+                int(flagged(mine, value, measure.unit, tolerance)),
+                measure.source,
+                rows,
+            )
+        )
     conn.executemany(
         "INSERT INTO discrepancies (agency_id, indicator, period_start, period_end, period_label, reported, "
         "reported_unit, reported_as_measured, measured, measured_unit, difference, tolerance, flagged, measured_from, "
-        "measured_rows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", out)
+        "measured_rows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        out,
+    )
     return len(out)

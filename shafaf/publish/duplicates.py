@@ -33,22 +33,48 @@ import dataclasses
 import math
 import re
 import sqlite3
-from typing import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
-from shafaf.standard import tables
 from shafaf.core.durable import transaction
+from shafaf.standard import tables
 from shafaf.standard.search_index import search_text
 
 LANGUAGES = ("name_fa", "name_en")
 
 # Words that say nothing about which service it is; ignored unless a name has nothing else.
-STOP_WORDS = frozenset({
-    # Persian, in their search form: conjunctions and prepositions, and the plural and ezafe
-    # suffixes a ZWNJ turns into words of their own («کارت‌ها» → «کارت ها»).
-    "و", "یا", "از", "به", "با", "در", "برای", "را", "که", "این", "ان", "ها", "های", "ی",
-    # English
-    "a", "an", "and", "by", "for", "in", "of", "on", "or", "the", "to", "with",
-})
+STOP_WORDS = frozenset(
+    {
+        # Persian, in their search form: conjunctions and prepositions, and the plural and ezafe
+        # suffixes a ZWNJ turns into words of their own («کارت‌ها» → «کارت ها»).
+        "و",
+        "یا",
+        "از",
+        "به",
+        "با",
+        "در",
+        "برای",
+        "را",
+        "که",
+        "این",
+        "ان",
+        "ها",
+        "های",
+        "ی",
+        # English
+        "a",
+        "an",
+        "and",
+        "by",
+        "for",
+        "in",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+    }
+)
 
 _WORD = re.compile(r"\w+")
 _EPSILON = 1e-9  # t·|x| is a float product: 0.8 * 5 must count as 4, not 4.000000000000001
@@ -74,9 +100,14 @@ class Match:
     def row(self) -> dict[str, object]:
         name = self.method.split("+")[0]
         return {
-            "agency_a": self.a.agency_id, "service_a": self.a.service_id, "name_a": getattr(self.a, name),
-            "agency_b": self.b.agency_id, "service_b": self.b.service_id, "name_b": getattr(self.b, name),
-            "score": self.score, "method": self.method,
+            "agency_a": self.a.agency_id,
+            "service_a": self.a.service_id,
+            "name_a": getattr(self.a, name),
+            "agency_b": self.b.agency_id,
+            "service_b": self.b.service_id,
+            "name_b": getattr(self.b, name),
+            "score": self.score,
+            "method": self.method,
         }
 
 
@@ -123,7 +154,9 @@ def candidates(token_sets: Sequence[frozenset[str]], threshold: float) -> Iterat
             index[token].append(j)
 
 
-def candidates_of(token_sets: Sequence[frozenset[str]], probes: Iterable[int], threshold: float) -> set[tuple[int, int]]:
+def candidates_of(
+    token_sets: Sequence[frozenset[str]], probes: Iterable[int], threshold: float
+) -> set[tuple[int, int]]:
     """Pairs ``(i, j)``, ``i < j``, with ``i`` or ``j`` among ``probes``, that may reach ``threshold``.
 
     The same prefix filter as ``candidates``, probed only with the prefixes of
@@ -133,8 +166,9 @@ def candidates_of(token_sets: Sequence[frozenset[str]], probes: Iterable[int], t
     other pairs. Cost: O(N·L log L) for the index, plus the probes' postings.
     """
     frequency = collections.Counter(token for s in token_sets for token in s)
-    prefixes = [sorted(s, key=lambda t: (frequency[t], t))[: _prefix_length(len(s), threshold)] if s else []
-                for s in token_sets]
+    prefixes = [
+        sorted(s, key=lambda t: (frequency[t], t))[: _prefix_length(len(s), threshold)] if s else [] for s in token_sets
+    ]
     index: dict[str, list[int]] = collections.defaultdict(list)
     for i, prefix in enumerate(prefixes):
         for token in prefix:
@@ -152,8 +186,12 @@ def candidates_of(token_sets: Sequence[frozenset[str]], probes: Iterable[int], t
     return out
 
 
-def _similar_pairs(token_sets: Sequence[frozenset[str]], groups: Sequence[str], threshold: float,
-                   involving: frozenset[str] | None = None) -> set[tuple[int, int]]:
+def _similar_pairs(
+    token_sets: Sequence[frozenset[str]],
+    groups: Sequence[str],
+    threshold: float,
+    involving: frozenset[str] | None = None,
+) -> set[tuple[int, int]]:
     """Pairs ``(i, j)``, ``i < j``, of different groups whose token sets reach ``threshold``.
 
     Names repeat (the same service in many agencies), so candidates are
@@ -178,8 +216,11 @@ def _similar_pairs(token_sets: Sequence[frozenset[str]], groups: Sequence[str], 
     for u, v in similar:
         for i in holders[distinct[u]]:
             for j in holders[distinct[v]]:
-                if i != j and groups[i] != groups[j] and (
-                        involving is None or groups[i] in involving or groups[j] in involving):
+                if (
+                    i != j
+                    and groups[i] != groups[j]
+                    and (involving is None or groups[i] in involving or groups[j] in involving)
+                ):
                     pairs.add((min(i, j), max(i, j)))
     return pairs
 
@@ -207,8 +248,9 @@ def find(services: Sequence[Service], *, threshold: float, involving: Iterable[s
         key = (a.agency_id, a.service_id, b.agency_id, b.service_id)  # an agency listing one service twice
         if key not in best or (match.score, len(matched)) > (best[key].score, best[key].method.count("+") + 1):
             best[key] = match
-    return sorted(best.values(), key=lambda m: (-m.score, m.a.agency_id, m.a.service_id, m.b.agency_id,
-                                                m.b.service_id, m.method))
+    return sorted(
+        best.values(), key=lambda m: (-m.score, m.a.agency_id, m.a.service_id, m.b.agency_id, m.b.service_id, m.method)
+    )
 
 
 def published_services(conn: sqlite3.Connection) -> list[Service]:
@@ -228,8 +270,10 @@ def compute(conn: sqlite3.Connection, *, threshold: float) -> int:
     """
     matches = find(published_services(conn), threshold=threshold)
     columns = list(tables.POSSIBLE_DUPLICATES_COLUMNS)
-    sql = (f"INSERT INTO possible_duplicates ({', '.join(f'[{c}]' for c in columns)}) "
-           f"VALUES ({', '.join('?' * len(columns))})")
+    sql = (
+        f"INSERT INTO possible_duplicates ({', '.join(f'[{c}]' for c in columns)}) "
+        f"VALUES ({', '.join('?' * len(columns))})"
+    )
     with transaction(conn):
         conn.execute("DELETE FROM possible_duplicates")
         conn.executemany(sql, _values(matches, columns))
@@ -247,14 +291,17 @@ def compute_for(conn: sqlite3.Connection, agency_ids: Iterable[str], *, threshol
         return 0
     matches = find(published_services(conn), threshold=threshold, involving=changed)
     columns = list(tables.POSSIBLE_DUPLICATES_COLUMNS)
-    sql = (f"INSERT INTO possible_duplicates ({', '.join(f'[{c}]' for c in columns)}) "
-           f"VALUES ({', '.join('?' * len(columns))})")
+    sql = (
+        f"INSERT INTO possible_duplicates ({', '.join(f'[{c}]' for c in columns)}) "
+        f"VALUES ({', '.join('?' * len(columns))})"
+    )
     with transaction(conn):
         for start in range(0, len(changed), 500):
-            chunk = changed[start:start + 500]
+            chunk = changed[start : start + 500]
             marks = ", ".join("?" * len(chunk))
-            conn.execute(f"DELETE FROM possible_duplicates WHERE agency_a IN ({marks}) OR agency_b IN ({marks})",
-                         chunk + chunk)
+            conn.execute(
+                f"DELETE FROM possible_duplicates WHERE agency_a IN ({marks}) OR agency_b IN ({marks})", chunk + chunk
+            )
         conn.executemany(sql, _values(matches, columns))
     return len(matches)
 
@@ -263,5 +310,3 @@ def _values(matches: Iterable[Match], columns: list[str]) -> Iterator[tuple[obje
     for match in matches:
         row = match.row()
         yield tuple(row[c] for c in columns)
-
-

@@ -18,8 +18,9 @@ import math
 import os
 import re
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO
 
 from shafaf.core.durable import fsync_dir
 
@@ -57,8 +58,11 @@ class Manifest:
     files: tuple[ExportedFile, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"format_version": FORMAT_VERSION, "generated_at": self.generated_at,
-                "files": [dataclasses.asdict(f) for f in self.files]}
+        return {
+            "format_version": FORMAT_VERSION,
+            "generated_at": self.generated_at,
+            "files": [dataclasses.asdict(f) for f in self.files],
+        }
 
 
 def read_manifest(downloads_dir: Path) -> dict[str, Any] | None:
@@ -127,8 +131,12 @@ class JsonRows:
         try:
             text = self.encode(objects)
         except ValueError:
-            text = self.encode([{n: None if isinstance(v, float) and not math.isfinite(v) else v for n, v in o.items()}
-                                for o in objects])
+            text = self.encode(
+                [
+                    {n: None if isinstance(v, float) and not math.isfinite(v) else v for n, v in o.items()}
+                    for o in objects
+                ]
+            )
         self.sink.text.write(("" if self.first else ",\n") + text[1:-1].replace('}, {"', '},\n{"'))
         self.first = False
 
@@ -165,10 +173,13 @@ def write_checksums(folder: Path, files: list[ExportedFile], generated_at: str) 
     text = "".join(f"{f.sha256}  {f.file}\n" for f in sorted(files, key=lambda f: f.file))
     data = text.encode("utf-8")
     write_bytes(folder / CHECKSUMS, data)
-    return ExportedFile(CHECKSUMS, "sha256sums", len(data), hashlib.sha256(data).hexdigest(), None, None, None,
-                        generated_at)
+    return ExportedFile(
+        CHECKSUMS, "sha256sums", len(data), hashlib.sha256(data).hexdigest(), None, None, None, generated_at
+    )
 
 
 def write_manifest(folder: Path, manifest: Manifest) -> None:
-    write_bytes(folder / MANIFEST, (json.dumps(manifest.to_dict(), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    write_bytes(
+        folder / MANIFEST, (json.dumps(manifest.to_dict(), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    )
     fsync_dir(folder)

@@ -30,8 +30,14 @@ _FRICTIONLESS_TYPES = {"INTEGER": "integer", "REAL": "number", "TEXT": "string"}
 def package_fingerprint(registry: Registry, agency_id: str, present: dict[str, dict[str, str]]) -> str:
     """A digest of what an agency's package holds besides its rows: portal, sources, the tables' columns."""
     portal = registry.portal
-    parts = [portal.title_en, portal.license.id, portal.license.title, portal.license.url,
-             _sources(registry, agency_id), {k: present[k] for k in tables.DATASET_TABLES if k in present}]
+    parts = [
+        portal.title_en,
+        portal.license.id,
+        portal.license.title,
+        portal.license.url,
+        _sources(registry, agency_id),
+        {k: present[k] for k in tables.DATASET_TABLES if k in present},
+    ]
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:32]
 
 
@@ -47,13 +53,23 @@ def package_schema(kind: str, columns: dict[str, str]) -> dict[str, Any]:
     schema["fields"] = [f for f in schema["fields"] if f["name"] in columns]
     for name, sqlite_type in columns.items():
         if name not in known:
-            schema["fields"].append({"name": name, **copy.deepcopy(
-                tables.DERIVED_FIELDS.get(name, {"type": _FRICTIONLESS_TYPES[sqlite_type]}))})
+            schema["fields"].append(
+                {
+                    "name": name,
+                    **copy.deepcopy(tables.DERIVED_FIELDS.get(name, {"type": _FRICTIONLESS_TYPES[sqlite_type]})),
+                }
+            )
     return schema
 
 
-def write_agency_zip(conn: sqlite3.Connection, agency: dict[str, Any], present: dict[str, dict[str, str]],
-                     folder: Path, registry: Registry, generated_at: str) -> ExportedFile:
+def write_agency_zip(
+    conn: sqlite3.Connection,
+    agency: dict[str, Any],
+    present: dict[str, dict[str, str]],
+    folder: Path,
+    registry: Registry,
+    generated_at: str,
+) -> ExportedFile:
     """``agencies/<id>.zip`` under ``folder``: datapackage.json and one CSV per dataset table, that agency's rows only."""
     agency_id = agency["id"]
     relative = f"{AGENCIES_DIR}/{agency_id}.zip"
@@ -72,18 +88,20 @@ def write_agency_zip(conn: sqlite3.Connection, agency: dict[str, Any], present: 
                 sink = Sink(member)
                 rows, run_ids = _write_package_csv(conn, kind, agency_id, schema, sink)
             total += rows
-            resources.append({
-                "name": kind,
-                "path": f"{kind}.csv",
-                "profile": "tabular-data-resource",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "bytes": sink.bytes,
-                "hash": f"sha256:{sink.sha256.hexdigest()}",
-                "schema": schema,
-                "shafaf": {"rows": rows, "runs": _runs(conn, present, run_ids)},
-            })
+            resources.append(
+                {
+                    "name": kind,
+                    "path": f"{kind}.csv",
+                    "profile": "tabular-data-resource",
+                    "format": "csv",
+                    "mediatype": "text/csv",
+                    "encoding": "utf-8",
+                    "bytes": sink.bytes,
+                    "hash": f"sha256:{sink.sha256.hexdigest()}",
+                    "schema": schema,
+                    "shafaf": {"rows": rows, "runs": _runs(conn, present, run_ids)},
+                }
+            )
         descriptor = _descriptor(agency, registry, resources, generated_at)
         zf.writestr(_member("datapackage.json", stamp), json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n")
     digest, size = hash_file(tmp)
@@ -98,8 +116,9 @@ def _member(name: str, stamp: tuple[int, ...]) -> zipfile.ZipInfo:
     return info
 
 
-def _write_package_csv(conn: sqlite3.Connection, kind: str, agency_id: str, schema: dict[str, Any],
-                       sink: Sink) -> tuple[int, set[str]]:
+def _write_package_csv(
+    conn: sqlite3.Connection, kind: str, agency_id: str, schema: dict[str, Any], sink: Sink
+) -> tuple[int, set[str]]:
     """The agency's rows of one table, in the schema's field order.
 
     A boolean is stored 0/1 and written true/false so the schema's boolean
@@ -108,8 +127,10 @@ def _write_package_csv(conn: sqlite3.Connection, kind: str, agency_id: str, sche
     """
     names = [f["name"] for f in schema["fields"]]
     booleans = {f["name"] for f in schema["fields"] if f["type"] == "boolean"}
-    selected = [f"CASE [{c}] WHEN 1 THEN 'true' WHEN 0 THEN 'false' ELSE [{c}] END" if c in booleans else f"[{c}]"
-                for c in names]
+    selected = [
+        f"CASE [{c}] WHEN 1 THEN 'true' WHEN 0 THEN 'false' ELSE [{c}] END" if c in booleans else f"[{c}]"
+        for c in names
+    ]
     run_at = names.index("run_id") if "run_id" in names else None
     writer = csv_writer(sink)
     writer.writerow(names)
@@ -130,15 +151,31 @@ def _runs(conn: sqlite3.Connection, present: dict[str, dict[str, str]], run_ids:
     """Provenance of a resource: the published harvest runs its rows came from (locations already redacted)."""
     if not run_ids:
         return []
-    wanted = [c for c in ("run_id", "source_id", "dataset", "kind", "location", "started", "finished", "outcome",
-                          "sha256", "rows_passed") if c in present.get("harvest_runs", {})]
+    wanted = [
+        c
+        for c in (
+            "run_id",
+            "source_id",
+            "dataset",
+            "kind",
+            "location",
+            "started",
+            "finished",
+            "outcome",
+            "sha256",
+            "rows_passed",
+        )
+        if c in present.get("harvest_runs", {})
+    ]
     found: dict[str, dict[str, Any]] = {}
     if "run_id" in wanted:
         ids = sorted(run_ids)
         for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            sql = (f"SELECT {', '.join(f'[{c}]' for c in wanted)} FROM harvest_runs "
-                   f"WHERE run_id IN ({', '.join('?' * len(chunk))})")
+            chunk = ids[start : start + 500]
+            sql = (
+                f"SELECT {', '.join(f'[{c}]' for c in wanted)} FROM harvest_runs "
+                f"WHERE run_id IN ({', '.join('?' * len(chunk))})"
+            )
             for row in conn.execute(sql, chunk):
                 run = dict(zip(wanted, row))
                 if run.get("location"):
@@ -147,8 +184,9 @@ def _runs(conn: sqlite3.Connection, present: dict[str, dict[str, str]], run_ids:
     return [found.get(run_id, {"run_id": run_id}) for run_id in sorted(run_ids)]
 
 
-def _descriptor(agency: dict[str, Any], registry: Registry, resources: list[dict[str, Any]],
-                generated_at: str) -> dict[str, Any]:
+def _descriptor(
+    agency: dict[str, Any], registry: Registry, resources: list[dict[str, Any]], generated_at: str
+) -> dict[str, Any]:
     portal = registry.portal
     name_en = agency.get("name_en") or agency["id"]
     return {
@@ -156,7 +194,7 @@ def _descriptor(agency: dict[str, Any], registry: Registry, resources: list[dict
         "title": name_en,
         "title_fa": agency.get("name_fa") or name_en,
         "description": f"What the portal {portal.title_en} publishes for {name_en}: every dataset table, "
-                       f"exactly as published, with the data standard's schemas.",
+        f"exactly as published, with the data standard's schemas.",
         "created": generated_at,
         "licenses": [{"name": portal.license.id, "title": portal.license.title, "path": portal.license.url}],
         "sources": _sources(registry, agency["id"]),

@@ -24,17 +24,28 @@ import io
 import os
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from shafaf.publish.export_files import (NUMERIC, TABLES_DIR, ExportedFile, JsonRows, Sink, batches, csv_writer,
-                                         json_array_end, json_array_start)
+from shafaf.publish.export_files import (
+    NUMERIC,
+    TABLES_DIR,
+    ExportedFile,
+    JsonRows,
+    Sink,
+    batches,
+    csv_writer,
+    json_array_end,
+    json_array_start,
+)
 from shafaf.publish.spreadsheet import safe_row, sql_may_need_prefix
 from shafaf.standard import tables
 
 WHOLE = ("agencies", "agency_scorecard", "possible_duplicates")
-PART_TABLES: tuple[str, ...] = tuple(t for t in tables.PUBLIC_TABLES
-                                     if "agency_id" in tables.columns(t) and t not in WHOLE)
+PART_TABLES: tuple[str, ...] = tuple(
+    t for t in tables.PUBLIC_TABLES if "agency_id" in tables.columns(t) and t not in WHOLE
+)
 SUFFIXES = {"csv": ".csv", "safe_csv": ".safe.csv", "json": ".json"}
 CHUNK = 1 << 20
 
@@ -58,8 +69,14 @@ def agency_ids_in(conn: sqlite3.Connection, table: str) -> list[str | None]:
     return out
 
 
-def _rows_into(conn: sqlite3.Connection, select: str, params: tuple[Any, ...], names: list[str],
-               numeric: list[bool], sinks: dict[str, Sink]) -> tuple[int, bool]:
+def _rows_into(
+    conn: sqlite3.Connection,
+    select: str,
+    params: tuple[Any, ...],
+    names: list[str],
+    numeric: list[bool],
+    sinks: dict[str, Sink],
+) -> tuple[int, bool]:
     """The query's rows into the raw, safe and JSON sinks; (rows, whether any cell was defused).
 
     Beside each row SQLite says whether a text cell starts with a formula
@@ -85,12 +102,15 @@ def _rows_into(conn: sqlite3.Connection, select: str, params: tuple[Any, ...], n
 
 def _select(table: str, columns: dict[str, str], where: str = "") -> str:
     names = list(columns)
-    return (f"SELECT {', '.join(f'[{c}]' for c in names)}, {sql_may_need_prefix(names)} "
-            f"FROM [{table}]{where} ORDER BY rowid")
+    return (
+        f"SELECT {', '.join(f'[{c}]' for c in names)}, {sql_may_need_prefix(names)} "
+        f"FROM [{table}]{where} ORDER BY rowid"
+    )
 
 
-def write_part(conn: sqlite3.Connection, table: str, columns: dict[str, str], agency_id: str | None,
-               folder: Path) -> dict[str, Any]:
+def write_part(
+    conn: sqlite3.Connection, table: str, columns: dict[str, str], agency_id: str | None, folder: Path
+) -> dict[str, Any]:
     """One agency's rows of ``table`` as parts under ``folder/<table>/``; what ``assemble`` needs to know of them."""
     names = list(columns)
     numeric = [columns[c] in NUMERIC for c in names]
@@ -121,8 +141,9 @@ def link_part(table: str, key: str, old: Path, new: Path) -> None:
             shutil.copyfile(source, target)
 
 
-def assemble(table: str, columns: dict[str, str], parts: list[dict[str, Any]], parts_dir: Path, out: Path,
-             generated_at: str) -> list[ExportedFile]:
+def assemble(
+    table: str, columns: dict[str, str], parts: list[dict[str, Any]], parts_dir: Path, out: Path, generated_at: str
+) -> list[ExportedFile]:
     """``tables/<table>.{csv,safe.csv,json}`` under ``out``, joined from ``parts`` in their order, hashed on the way."""
     text = io.StringIO()
     csv.writer(text, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL).writerow(list(columns))
@@ -133,8 +154,18 @@ def assemble(table: str, columns: dict[str, str], parts: list[dict[str, Any]], p
         target = out / TABLES_DIR / f"{table}{suffix}"
         if fmt == "safe_csv" and not any(p["defused"] for p in parts):
             os.link(out / TABLES_DIR / f"{table}.csv", target)  # nothing to defuse: the same bytes
-            files.append(ExportedFile(f"{TABLES_DIR}/{table}{suffix}", fmt, files[0].bytes, files[0].sha256, rows,
-                                      table, None, generated_at))
+            files.append(
+                ExportedFile(
+                    f"{TABLES_DIR}/{table}{suffix}",
+                    fmt,
+                    files[0].bytes,
+                    files[0].sha256,
+                    rows,
+                    table,
+                    None,
+                    generated_at,
+                )
+            )
             continue
         with open(target, "wb") as f:
             sink = Sink(f)
@@ -151,8 +182,18 @@ def assemble(table: str, columns: dict[str, str], parts: list[dict[str, Any]], p
                 for part in parts:
                     own = ".safe.csv" if fmt == "safe_csv" and part["defused"] else ".csv"
                     _copy(parts_dir / table / f"{part['key']}{own}", sink)
-        files.append(ExportedFile(f"{TABLES_DIR}/{table}{suffix}", fmt, sink.bytes, sink.sha256.hexdigest(), rows,
-                                  table, None, generated_at))
+        files.append(
+            ExportedFile(
+                f"{TABLES_DIR}/{table}{suffix}",
+                fmt,
+                sink.bytes,
+                sink.sha256.hexdigest(),
+                rows,
+                table,
+                None,
+                generated_at,
+            )
+        )
     return files
 
 
@@ -162,8 +203,9 @@ def _copy(path: Path, sink: Sink) -> None:
             sink.write(chunk)
 
 
-def write_whole_table(conn: sqlite3.Connection, table: str, columns: dict[str, str], out: Path,
-                      generated_at: str) -> list[ExportedFile]:
+def write_whole_table(
+    conn: sqlite3.Connection, table: str, columns: dict[str, str], out: Path, generated_at: str
+) -> list[ExportedFile]:
     """A table written in one scan (rowid order) as its raw CSV, safe CSV and JSON."""
     names = list(columns)
     numeric = [columns[c] in NUMERIC for c in names]
@@ -177,8 +219,19 @@ def write_whole_table(conn: sqlite3.Connection, table: str, columns: dict[str, s
         sinks["json"].write(json_array_start(empty))
         rows, _ = _rows_into(conn, _select(table, columns), (), names, numeric, sinks)
         sinks["json"].write(json_array_end(empty))
-    return [ExportedFile(f"{TABLES_DIR}/{table}{suffix}", fmt, sinks[fmt].bytes, sinks[fmt].sha256.hexdigest(), rows,
-                         table, None, generated_at) for fmt, suffix in SUFFIXES.items()]
+    return [
+        ExportedFile(
+            f"{TABLES_DIR}/{table}{suffix}",
+            fmt,
+            sinks[fmt].bytes,
+            sinks[fmt].sha256.hexdigest(),
+            rows,
+            table,
+            None,
+            generated_at,
+        )
+        for fmt, suffix in SUFFIXES.items()
+    ]
 
 
 def parts_of(conn: sqlite3.Connection, table: str, agency_ids: list[str]) -> Iterator[str | None]:

@@ -25,8 +25,9 @@ import fcntl
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from shafaf.core import durable
 from shafaf.core.durable import fsync_dir
@@ -74,7 +75,7 @@ def clean_orphans(downloads: Path) -> None:
 
 def start(downloads: Path) -> Path:
     """A new, empty version to build, with its tables/, agencies/ and .parts/ folders."""
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     building = root_of(downloads) / f"{stamp}{BUILDING}"
     for sub in ("tables", "agencies", PARTS):
         (building / sub).mkdir(parents=True)

@@ -37,19 +37,37 @@ import os
 import shutil
 import sqlite3
 import zipfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from shafaf.config.registry import Registry
 from shafaf.core.errors import ExportError
 from shafaf.core.ids import AGENCY_ID
 from shafaf.publish import export_versions as versions
 from shafaf.publish.export_files import (  # noqa: F401 (the downloads' names, read by the plugin)
-    AGENCIES_DIR, CHECKSUMS, FILE_PATTERN, MANIFEST, TABLES_DIR, ExportedFile, Manifest, read_manifest,
-    write_checksums, write_manifest)
+    AGENCIES_DIR,
+    CHECKSUMS,
+    FILE_PATTERN,
+    MANIFEST,
+    TABLES_DIR,
+    ExportedFile,
+    Manifest,
+    read_manifest,
+    write_checksums,
+    write_manifest,
+)
 from shafaf.publish.export_packages import package_fingerprint, package_schema, write_agency_zip  # noqa: F401
-from shafaf.publish.export_parts import PART_TABLES, assemble, link_part, part_key, parts_of, write_part, write_whole_table
+from shafaf.publish.export_parts import (
+    PART_TABLES,
+    assemble,
+    link_part,
+    part_key,
+    parts_of,
+    write_part,
+    write_whole_table,
+)
 from shafaf.standard import tables
 
 
@@ -62,7 +80,7 @@ def write_exports(db_path: Path, downloads_dir: Path, *, registry: Registry) -> 
     db_path, downloads_dir = Path(db_path), Path(downloads_dir)
     if not db_path.is_file():
         raise ExportError(f"no published database at {db_path}; publish before exporting")
-    generated_at = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    generated_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with versions.locked(downloads_dir):
         versions.clean_orphans(downloads_dir)
         previous = versions.current(downloads_dir)
@@ -77,16 +95,24 @@ def write_exports(db_path: Path, downloads_dir: Path, *, registry: Registry) -> 
             versions.swap_in(downloads_dir, building)
         except (OSError, sqlite3.Error, zipfile.BadZipFile) as e:
             versions.discard(building)
-            raise ExportError(f"the downloads could not be written ({type(e).__name__}: {e}); "
-                              f"the previous downloads stay in place") from e
+            raise ExportError(
+                f"the downloads could not be written ({type(e).__name__}: {e}); the previous downloads stay in place"
+            ) from e
         except BaseException:  # ExportError, KeyboardInterrupt...: the new version goes, the old downloads stay
             versions.discard(building)
             raise
     return manifest
 
 
-def _write_version(conn: sqlite3.Connection, db_version: Path, present: dict[str, dict[str, str]],
-                   previous: Path | None, building: Path, registry: Registry, generated_at: str) -> Manifest:
+def _write_version(
+    conn: sqlite3.Connection,
+    db_version: Path,
+    present: dict[str, dict[str, str]],
+    previous: Path | None,
+    building: Path,
+    registry: Registry,
+    generated_at: str,
+) -> Manifest:
     """Every file of the new downloads under ``building``: changed agencies written, the rest linked."""
     old_state = versions.read_state(previous)
     changed = versions.changed_since(db_version, (old_state or {}).get("db"))
@@ -101,8 +127,12 @@ def _write_version(conn: sqlite3.Connection, db_version: Path, present: dict[str
         if table not in PART_TABLES:
             files += write_whole_table(conn, table, present[table], building, generated_at)
             continue
-        reusable = (changed is not None and old_state is not None and old_parts is not None
-                    and old_state["columns"].get(table) == present[table])
+        reusable = (
+            changed is not None
+            and old_state is not None
+            and old_parts is not None
+            and old_state["columns"].get(table) == present[table]
+        )
         before = {p["key"]: p for p in old_state["parts"].get(table, [])} if reusable and old_state else {}
         parts, rewritten = [], False
         known = set(agency_ids)
@@ -125,8 +155,13 @@ def _write_version(conn: sqlite3.Connection, db_version: Path, present: dict[str
     for agency in _agencies(conn):
         fingerprint = package_fingerprint(registry, agency["id"], present)
         entry = old_files.get(f"{AGENCIES_DIR}/{agency['id']}.zip")
-        if (changed is not None and agency["id"] not in changed and entry and old_state
-                and old_state["packages"].get(agency["id"]) == fingerprint):
+        if (
+            changed is not None
+            and agency["id"] not in changed
+            and entry
+            and old_state
+            and old_state["packages"].get(agency["id"]) == fingerprint
+        ):
             _link(previous / entry["file"], building / entry["file"])  # type: ignore[operator]
             files.append(ExportedFile(**entry))
         else:

@@ -7,10 +7,16 @@ from __future__ import annotations
 
 from shafaf.core.catalogue import gettext
 from shafaf.publish.discrepancies import MEASURES
+from shafaf.publish.scorecard_defs import AMONG_TEXT, BETTER_TEXT, INDICATORS_TABLE_TEXT, SCORECARD, SCORECARD_EXTRA
 from shafaf.standard import availability_defs
 from shafaf.standard.indicator_defs import DEFINITIONS, NOTES, SCORE_WEIGHTS, WINDOW_TEXT, Definition
-from shafaf.publish.scorecard_defs import AMONG_TEXT, BETTER_TEXT, INDICATORS_TABLE_TEXT, SCORECARD, SCORECARD_EXTRA
-from shafaf.standard.targets import KNOWN_TARGETS, LOWER_NAME_PREFIXES, LOWER_NAME_SUFFIXES, LOWER_UNIT_PREFIXES, LOWER_UNITS
+from shafaf.standard.targets import (
+    KNOWN_TARGETS,
+    LOWER_NAME_PREFIXES,
+    LOWER_NAME_SUFFIXES,
+    LOWER_UNIT_PREFIXES,
+    LOWER_UNITS,
+)
 
 GROUPS: tuple[tuple[str, str, str], ...] = (
     ("services", "Services", "خدمات"),
@@ -72,17 +78,27 @@ def render() -> str:
         "",
         "| column | en | fa |",
         "| --- | --- | --- |",
-        *(f"| `{c}` | {_cell(en)} | {_cell(fa)} |" for c, en, fa in ((c, t, gettext(t, "fa")) for c, t in INDICATORS_TABLE_TEXT.items())),
+        *(
+            f"| `{c}` | {_cell(en)} | {_cell(fa)} |"
+            for c, en, fa in ((c, t, gettext(t, "fa")) for c, t in INDICATORS_TABLE_TEXT.items())
+        ),
         "",
         "## Windows — بازه‌ها",
         "",
         "| window | en | fa |",
         "| --- | --- | --- |",
-        *(f"| `{w}` | {_cell(en)} | {_cell(fa)} |" for w, en, fa in ((w, t, gettext(t, "fa")) for w, t in WINDOW_TEXT.items())),
+        *(
+            f"| `{w}` | {_cell(en)} | {_cell(fa)} |"
+            for w, en, fa in ((w, t, gettext(t, "fa")) for w, t in WINDOW_TEXT.items())
+        ),
         "",
         "## Conventions — قراردادها",
         "",
-        *(line for en, fa in ((t, gettext(t, "fa")) for t in NOTES) for line in (f"- {en}", f"  <span dir=\"rtl\" lang=\"fa\">{fa}</span>")),
+        *(
+            line
+            for en, fa in ((t, gettext(t, "fa")) for t in NOTES)
+            for line in (f"- {en}", f'  <span dir="rtl" lang="fa">{fa}</span>')
+        ),
         "",
     ]
     for group, en, fa in GROUPS:
@@ -125,8 +141,11 @@ def render() -> str:
         + ", ".join(f"`{name}` {better}" for name, better in sorted(KNOWN_TARGETS.items()))
         + "); else the unit's, where it is unambiguous (lower: "
         + ", ".join(f"`{u}`" for u in (*LOWER_UNITS, *(p + "…" for p in LOWER_UNIT_PREFIXES)))
-        + "); else the name's (lower for a name ending in " + _either(LOWER_NAME_SUFFIXES)
-        + " or starting with " + _either(LOWER_NAME_PREFIXES) + "). "
+        + "); else the name's (lower for a name ending in "
+        + _either(LOWER_NAME_SUFFIXES)
+        + " or starting with "
+        + _either(LOWER_NAME_PREFIXES)
+        + "). "
         "`met` = 1 when actual ≥ target (higher) or actual ≤ target (lower), a tie is met; 0 when not; empty "
         "without an actual, a target or a direction, shown as —, and the validation report asks the agency "
         "for a direction.",
@@ -177,5 +196,5 @@ def render() -> str:
     lines.append("")
     for name, en in SCORECARD_EXTRA.items():
         fa = gettext(en, "fa")
-        lines.append(f"- `{name}`: {en} <span dir=\"rtl\" lang=\"fa\">{fa}</span>")
+        lines.append(f'- `{name}`: {en} <span dir="rtl" lang="fa">{fa}</span>')
     return "\n".join(lines) + "\n"

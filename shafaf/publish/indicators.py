@@ -14,18 +14,25 @@ import datetime as dt
 import sqlite3
 from typing import Any
 
+from shafaf.config.registry import Portal
+from shafaf.core.catalogue import gettext, say
+from shafaf.normalize.periods import fiscal_year
 from shafaf.publish import data_quality, discrepancies, smart_plan
-from shafaf.standard import tables
-from shafaf.standard.indicator_defs import BY_NAME, CURRENT, LAST_12_MONTHS, TARGET_PREFIX, YEAR
 from shafaf.publish.performance import RATIOS, SUMS, ratio
 from shafaf.publish.reference import ReferenceWindow, reference_window
-from shafaf.config.registry import Portal
-from shafaf.normalize.periods import fiscal_year
-from shafaf.core.catalogue import gettext, say
 from shafaf.publish.scorecard_defs import (
-    AMONG_TEXT, BETTER_TEXT, COMPARED, LAST_YEAR, RANK_NOTE, SCORECARD, SCORECARD_EXTRA, THIS_YEAR, WINDOW_NOTE,
+    AMONG_TEXT,
+    BETTER_TEXT,
+    COMPARED,
+    LAST_YEAR,
+    RANK_NOTE,
+    SCORECARD,
+    SCORECARD_EXTRA,
+    THIS_YEAR,
+    WINDOW_NOTE,
 )
-from shafaf.standard import field_names
+from shafaf.standard import field_names, tables
+from shafaf.standard.indicator_defs import BY_NAME, CURRENT, LAST_12_MONTHS, TARGET_PREFIX, YEAR
 from shafaf.state.store import utc_now
 
 Row = tuple[Any, ...]  # agency_id, indicator, window, period_start, period_end, value, numerator, denominator, unit
@@ -38,8 +45,9 @@ def window_for(portal: Portal, today: dt.date) -> ReferenceWindow:
     return reference_window(_day(today), calendar=portal.calendar, lag_months=portal.reference_lag_months)
 
 
-def compute_agency(conn: sqlite3.Connection, agency_id: str, *, portal: Portal, today: dt.date,
-                   window: ReferenceWindow | None = None) -> int:
+def compute_agency(
+    conn: sqlite3.Connection, agency_id: str, *, portal: Portal, today: dt.date, window: ReferenceWindow | None = None
+) -> int:
     """Replace the agency's indicators, data coverage, discrepancies and scorecard row; the caller owns the transaction.
 
     Returns the indicators rows written.
@@ -54,8 +62,11 @@ def compute_agency(conn: sqlite3.Connection, agency_id: str, *, portal: Portal, 
         *smart_plan.rows(conn, agency_id, portal.smart_plan, today),
         *data_quality.data_rows(conn, agency_id, window, coverage, today, timezone=portal.timezone),
     ]
-    conn.executemany(f"INSERT INTO indicators ({', '.join(_q(c) for c in tables.INDICATORS_COLUMNS)}) "
-                     f"VALUES ({', '.join('?' * len(tables.INDICATORS_COLUMNS))})", rows)
+    conn.executemany(
+        f"INSERT INTO indicators ({', '.join(_q(c) for c in tables.INDICATORS_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(tables.INDICATORS_COLUMNS))})",
+        rows,
+    )
     written = len(rows) + _insert_targets(conn, agency_id)
     computed_at = utc_now()
     data_quality.write_coverage(conn, agency_id, coverage, window, computed_at)
@@ -162,9 +173,11 @@ agg AS (
 SELECT agg.*, medians.median_days FROM agg LEFT JOIN medians USING (win, k) ORDER BY agg.win, agg.period_start
 """
 
+
 def _performance_rows(conn: sqlite3.Connection, agency_id: str, window: ReferenceWindow) -> list[Row]:
-    conn_rows = conn.execute(_AGGREGATES, {"agency": agency_id, "ref_start": window.start.isoformat(),
-                                           "ref_end": window.end.isoformat()})
+    conn_rows = conn.execute(
+        _AGGREGATES, {"agency": agency_id, "ref_start": window.start.isoformat(), "ref_end": window.end.isoformat()}
+    )
     names = [d[0] for d in conn_rows.description]
     out: list[Row] = []
     for values in conn_rows:
@@ -186,7 +199,7 @@ def _insert_targets(conn: sqlite3.Connection, agency_id: str) -> int:
     """Each targets row as ``target:<indicator>``: value = numerator = actual, denominator = target."""
     cur = conn.execute(
         f"""
-        INSERT INTO indicators ({', '.join(_q(c) for c in tables.INDICATORS_COLUMNS)})
+        INSERT INTO indicators ({", ".join(_q(c) for c in tables.INDICATORS_COLUMNS)})
         SELECT agency_id, '{TARGET_PREFIX}' || indicator, coalesce({tables.PERIOD_CLASS}, 'period'),
                period_start, period_end, actual, actual, target, unit
         FROM targets WHERE agency_id = ? ORDER BY indicator, period_start
@@ -199,21 +212,40 @@ def _insert_targets(conn: sqlite3.Connection, agency_id: str) -> int:
 # -- scorecard
 
 
-def _write_scorecard(conn: sqlite3.Connection, agency_id: str, window: ReferenceWindow,
-                     coverage: list[data_quality.Coverage], today: dt.date, computed_at: str) -> None:
+def _write_scorecard(
+    conn: sqlite3.Connection,
+    agency_id: str,
+    window: ReferenceWindow,
+    coverage: list[data_quality.Coverage],
+    today: dt.date,
+    computed_at: str,
+) -> None:
     """The agency's agency_scorecard row, every figure copied from one of its indicators rows (ranks come after)."""
-    values = {(indicator, window_, start if window_ == YEAR else None): value
-              for indicator, window_, start, value in conn.execute(
-                  "SELECT indicator, [window], period_start, value FROM indicators WHERE agency_id = ? "
-                  "AND [window] IN (?, ?, ?)", (agency_id, CURRENT, LAST_12_MONTHS, YEAR))}
-    numerators = {indicator: numerator for indicator, numerator in conn.execute(
-        "SELECT indicator, numerator FROM indicators WHERE agency_id = ? AND [window] = ?", (agency_id, CURRENT))}
+    values = {
+        (indicator, window_, start if window_ == YEAR else None): value
+        for indicator, window_, start, value in conn.execute(
+            "SELECT indicator, [window], period_start, value FROM indicators WHERE agency_id = ? "
+            "AND [window] IN (?, ?, ?)",
+            (agency_id, CURRENT, LAST_12_MONTHS, YEAR),
+        )
+    }
+    numerators = {
+        indicator: numerator
+        for indicator, numerator in conn.execute(
+            "SELECT indicator, numerator FROM indicators WHERE agency_id = ? AND [window] = ?", (agency_id, CURRENT)
+        )
+    }
     this_year = fiscal_year(today)
-    year_start = {THIS_YEAR: smart_plan.jalali_year_bounds(this_year)[0],
-                  LAST_YEAR: smart_plan.jalali_year_bounds(this_year - 1)[0]}
+    year_start = {
+        THIS_YEAR: smart_plan.jalali_year_bounds(this_year)[0],
+        LAST_YEAR: smart_plan.jalali_year_bounds(this_year - 1)[0],
+    }
     row: dict[str, Any] = {
-        "agency_id": agency_id, "computed_at": computed_at, "period_start_12m": window.start.isoformat(),
-        "period_end_12m": window.end.isoformat(), "reference_month": window.reference.label,
+        "agency_id": agency_id,
+        "computed_at": computed_at,
+        "period_start_12m": window.start.isoformat(),
+        "period_end_12m": window.end.isoformat(),
+        "reference_month": window.reference.label,
     }
     for col in SCORECARD:
         key = (col.indicator, col.window, year_start[col.year] if col.year else None)
@@ -227,8 +259,15 @@ def _write_scorecard(conn: sqlite3.Connection, agency_id: str, window: Reference
     covered = numerators.get("window_months")
     row["window_months_covered"] = None if covered is None else int(covered)
     row["data_last_month"] = performance.last_month
-    row["unranked_reason"] = ("no_performance_data" if not performance.rows else "no_data_in_window" if not covered
-                              else "stale" if performance.stale else None)
+    row["unranked_reason"] = (
+        "no_performance_data"
+        if not performance.rows
+        else "no_data_in_window"
+        if not covered
+        else "stale"
+        if performance.stale
+        else None
+    )
     row["ranked"] = int(row["unranked_reason"] is None)
     if row["smart_status"] is not None or row["smart_required_share"] is not None:
         row["smart_year"] = this_year
@@ -238,8 +277,10 @@ def _write_scorecard(conn: sqlite3.Connection, agency_id: str, window: Reference
         row["smart_basis_previous"] = "reported" if reported == 1 else "inventory"
     conn.execute("DELETE FROM agency_scorecard WHERE agency_id = ?", (agency_id,))
     names = list(row)
-    conn.execute(f"INSERT INTO agency_scorecard ({', '.join(_q(n) for n in names)}) "
-                 f"VALUES ({', '.join('?' * len(names))})", [row[n] for n in names])
+    conn.execute(
+        f"INSERT INTO agency_scorecard ({', '.join(_q(n) for n in names)}) VALUES ({', '.join('?' * len(names))})",
+        [row[n] for n in names],
+    )
 
 
 def compute_scorecards(conn: sqlite3.Connection) -> None:
@@ -296,6 +337,11 @@ def column_descriptions(lang: str = "en") -> dict[str, str]:
             note = WINDOW_NOTE[(col.window, (col.year or THIS_YEAR) if col.window == YEAR else None)]
             out[col.column] = say(lang, note, title=d.title_in(lang), formula=d.formula_in(lang))
         if col.rank:
-            out[col.rank] = say(lang, RANK_NOTE, column=col.column, better=gettext(BETTER_TEXT[col.better or "higher"], lang),
-                                among=gettext(AMONG_TEXT[col.among], lang))
+            out[col.rank] = say(
+                lang,
+                RANK_NOTE,
+                column=col.column,
+                better=gettext(BETTER_TEXT[col.better or "higher"], lang),
+                among=gettext(AMONG_TEXT[col.among], lang),
+            )
     return {name: out[name] for name in tables.AGENCY_SCORECARD_COLUMNS if name in out}

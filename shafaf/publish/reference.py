@@ -82,8 +82,9 @@ def midpoint(start: dt.date, end: dt.date) -> dt.date:
     return start + (end - start) / 2
 
 
-def reference_window(today: dt.date, *, calendar: str = "jalali", lag_months: int = 1,
-                     length: int = WINDOW_MONTHS) -> ReferenceWindow:
+def reference_window(
+    today: dt.date, *, calendar: str = "jalali", lag_months: int = 1, length: int = WINDOW_MONTHS
+) -> ReferenceWindow:
     """The window for a publication on ``today``: ``length`` months ending ``lag_months`` before the last complete one."""
     if calendar not in CALENDARS:
         raise ValueError(f"unknown calendar {calendar!r}: one of {', '.join(CALENDARS)}")

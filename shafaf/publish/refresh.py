@@ -10,7 +10,7 @@ registry's own.
 from __future__ import annotations
 
 import sqlite3
-from typing import Callable
+from collections.abc import Callable
 
 from shafaf.config.registry import Registry
 from shafaf.core.datadir import DataDir
@@ -20,10 +20,16 @@ from shafaf.publish.writer import PublishResult, as_publish_error, failed_result
 from shafaf.state.found_agencies import with_found_agencies
 
 
-def publish_and_export(agency_ids: tuple[str, ...] | list[str], *, registry: Registry, data: DataDir,
-                       rebuild: bool = False, exports: bool = True,
-                       on_start: Callable[[int], None] | None = None,
-                       on_result: Callable[[PublishResult], None] | None = None) -> tuple[list[PublishResult], str | None]:
+def publish_and_export(
+    agency_ids: tuple[str, ...] | list[str],
+    *,
+    registry: Registry,
+    data: DataDir,
+    rebuild: bool = False,
+    exports: bool = True,
+    on_start: Callable[[int], None] | None = None,
+    on_result: Callable[[PublishResult], None] | None = None,
+) -> tuple[list[PublishResult], str | None]:
     """The publish results, and what went wrong with the downloads (None when they were refreshed or not asked for).
 
     ``agency_ids`` empty means every agency; ``on_start(n)`` is told how many will be published.

@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 
 from shafaf.core.catalogue import N_
-
 from shafaf.standard.indicator_defs import BY_NAME, CURRENT, LAST_12_MONTHS, YEAR
 
 ALL, COMPARED = "all", "compared"  # who a rank is among: every agency with a value, or the ranked agencies only
@@ -80,40 +79,53 @@ SCORECARD_EXTRA: dict[str, str] = {  # msgids of the catalogue, as are the texts
     "reference_month": N_("The reference month, in the portal's calendar (YYYY-MM)."),
     "window_months_covered": N_("Months of the reference window the agency's performance data covers (0-12)."),
     "data_last_month": N_("The last month of the portal's calendar the agency's performance data covers to its end."),
-    "ranked": N_("1 when the agency is compared on the reference window's figures: it has performance data in "
-               "the window and its data is not stale; 0 when it is listed apart (see unranked_reason)."),
+    "ranked": N_(
+        "1 when the agency is compared on the reference window's figures: it has performance data in "
+        "the window and its data is not stale; 0 when it is listed apart (see unranked_reason)."
+    ),
     "unranked_reason": N_("Why an agency is not compared: no_performance_data, no_data_in_window or stale."),
     "smart_year": N_("The Jalali year the smart-services plan is judged for: the current one (empty without a plan)."),
     "smart_status": N_("on_track or behind for smart_year (smart_on_track); empty when there is nothing to judge."),
     "smart_year_previous": N_("The Jalali year before smart_year."),
     "smart_status_previous": N_("on_track or behind for smart_year_previous."),
-    "smart_basis_previous": N_("What smart_share_previous is: reported (the agency's targets row for that year) "
-                             "or inventory (today's services)."),
+    "smart_basis_previous": N_(
+        "What smart_share_previous is: reported (the agency's targets row for that year) "
+        "or inventory (today's services)."
+    ),
 }
 
 # What each column of the ``indicators`` table holds.
 INDICATORS_TABLE_TEXT: dict[str, str] = {
     "agency_id": N_("The agency."),
     "indicator": N_("The indicator's name; formulas in docs/indicators.md."),
-    "window": N_("month, last_12_months (the reference window), year or current (targets: month, quarter, year or "
-               "period)."),
+    "window": N_(
+        "month, last_12_months (the reference window), year or current (targets: month, quarter, year or period)."
+    ),
     "period_start": N_("First day the value covers; empty for a current snapshot."),
     "period_end": N_("Last day the value covers; the publication day for a current snapshot."),
     "value": N_("The indicator's value; empty when there is nothing to divide by, never 0 for no data."),
     "numerator": N_("What was counted above the line (for ratios)."),
     "denominator": N_("What it was divided by (for ratios); for targets the target."),
-    "unit": N_("share (0–1), percent (0–100), days, months, services, applications, per_1000_applications, "
-             "boolean, score (0–100), or a target's own unit."),
+    "unit": N_(
+        "share (0–1), percent (0–100), days, months, services, applications, per_1000_applications, "
+        "boolean, score (0–100), or a target's own unit."
+    ),
 }
 
 # The rank columns' description: ``%(column)s``, whether higher or lower is better, and who it is among.
-RANK_NOTE = N_("Rank of the agency on %(column)s (1 = best, %(better)s) among %(among)s; ties share a rank; "
-               "empty when the agency has no value or is not among them.")
-AMONG_TEXT = {ALL: N_("every agency with a value"),
-              COMPARED: N_("the agencies compared on the reference window (ranked = 1)")}
+RANK_NOTE = N_(
+    "Rank of the agency on %(column)s (1 = best, %(better)s) among %(among)s; ties share a rank; "
+    "empty when the agency has no value or is not among them."
+)
+AMONG_TEXT = {
+    ALL: N_("every agency with a value"),
+    COMPARED: N_("the agencies compared on the reference window (ranked = 1)"),
+}
 BETTER_TEXT = {"higher": N_("higher is better"), "lower": N_("lower is better")}
 # A scorecard column's description from its indicator's title and formula, by the window it reads.
-WINDOW_NOTE = {(CURRENT, None): N_("%(title)s: %(formula)s"),
-               (LAST_12_MONTHS, None): N_("%(title)s, the reference window: %(formula)s"),
-               (YEAR, THIS_YEAR): N_("%(title)s, the current Jalali year: %(formula)s"),
-               (YEAR, LAST_YEAR): N_("%(title)s, the Jalali year before: %(formula)s")}
+WINDOW_NOTE = {
+    (CURRENT, None): N_("%(title)s: %(formula)s"),
+    (LAST_12_MONTHS, None): N_("%(title)s, the reference window: %(formula)s"),
+    (YEAR, THIS_YEAR): N_("%(title)s, the current Jalali year: %(formula)s"),
+    (YEAR, LAST_YEAR): N_("%(title)s, the Jalali year before: %(formula)s"),
+}

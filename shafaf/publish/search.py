@@ -78,7 +78,7 @@ def _index(conn: sqlite3.Connection, spec: Searchable, agency_id: str | None) ->
     source = ", ".join(["rowid", *(f"[{c}]" for c in spec.columns), "agency_id", f"[{spec.key}]"])
     rows = conn.execute(f"SELECT {source} FROM [{spec.table}] {where}", params)
     n = len(spec.columns)
-    entries = ((row[0], *(sql_search_form(v) for v in row[1:n + 1]), *row[n + 1:]) for row in rows)
+    entries = ((row[0], *(sql_search_form(v) for v in row[1 : n + 1]), *row[n + 1 :]) for row in rows)
     names = ", ".join(["rowid", *(f"[{c}]" for c in _fts_columns(spec))])
     # OR REPLACE: an entry left by a row deleted without reindexing must not block a reused rowid.
     cursor = conn.executemany(

@@ -19,10 +19,10 @@ from typing import Any
 
 import jdatetime
 
-from shafaf.standard.indicator_defs import YEAR
-from shafaf.core import units
 from shafaf.config.registry import SmartPlan
+from shafaf.core import units
 from shafaf.normalize.periods import fiscal_year
+from shafaf.standard.indicator_defs import YEAR
 
 Row = tuple[Any, ...]
 
@@ -55,14 +55,28 @@ def rows(conn: sqlite3.Connection, agency_id: str, plan: SmartPlan | None, today
     out: list[Row] = []
     for year in range(plan.start_year, max(plan.start_year + plan.years - 1, current) + 1):
         first, last = jalali_year_bounds(year)
-        out.append((agency_id, "smart_required_share", YEAR, first, last, float(required_share(year, plan)),
-                    None, None, "share"))
+        out.append(
+            (
+                agency_id,
+                "smart_required_share",
+                YEAR,
+                first,
+                last,
+                float(required_share(year, plan)),
+                None,
+                None,
+                "share",
+            )
+        )
     reported_rows = conn.execute(
         f"SELECT indicator, period_start, period_end, actual, unit FROM targets WHERE agency_id = ? "
-        f"AND indicator IN ({', '.join('?' * len(SMART_TARGETS))})", (agency_id, *SMART_TARGETS)).fetchall()
+        f"AND indicator IN ({', '.join('?' * len(SMART_TARGETS))})",
+        (agency_id, *SMART_TARGETS),
+    ).fetchall()
     n, smart = conn.execute(
         "SELECT count(*), coalesce(sum(smart = 1), 0) FROM services WHERE agency_id = ? AND coalesce(withdrawn, 0) = 0",
-        (agency_id,)).fetchone()
+        (agency_id,),
+    ).fetchone()
     for year in (current - 1, current):
         if year < plan.start_year or not n:
             continue
@@ -88,8 +102,11 @@ def reported_share(targets: list[TargetRow], year: int) -> float | None:
     read it here.
     """
     first, last = jalali_year_bounds(year)
-    found = {name: (actual, unit) for name, start, end, actual, unit in targets
-             if name in SMART_TARGETS and actual is not None and (start, end) == (first, last)}
+    found = {
+        name: (actual, unit)
+        for name, start, end, actual, unit in targets
+        if name in SMART_TARGETS and actual is not None and (start, end) == (first, last)
+    }
     for name in SMART_TARGETS:
         if name in found:
             return units.as_share(*found[name])

@@ -25,8 +25,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from shafaf.core.datadir import DataDir
 from shafaf.core import durable
+from shafaf.core.datadir import DataDir
 from shafaf.core.durable import fsync_dir
 from shafaf.core.errors import ShafafError
 from shafaf.publish import dbfile, export_versions
@@ -60,8 +60,10 @@ def write(data: DataDir, out: Path) -> Path:
         raise SnapshotError(f"{data.downloads} has no downloads yet: run 'shafaf publish' without --no-downloads")
     state = export_versions.read_state(downloads)
     if state is None or state.get("db", {}).get("name") != version.name:
-        raise SnapshotError(f"the downloads in {data.downloads} were not made from the published version "
-                            f"{version.name}; publish again (with the downloads) before taking a snapshot")
+        raise SnapshotError(
+            f"the downloads in {data.downloads} were not made from the published version "
+            f"{version.name}; publish again (with the downloads) before taking a snapshot"
+        )
     final = Path(out) / version.stem
     if final.exists():
         verify(final)
@@ -79,10 +81,14 @@ def write(data: DataDir, out: Path) -> Path:
             files.append({"file": f"{DOWNLOADS}/{entry['file']}", "bytes": entry["bytes"], "sha256": entry["sha256"]})
         _place(downloads / MANIFEST, building / DOWNLOADS / MANIFEST)
         db_sha, db_bytes = hash_file(building / DB)
-        record = {"format_version": FORMAT_VERSION, "version": version.stem,
-                  "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                  "database": {"file": DB, "bytes": db_bytes, "sha256": db_sha},
-                  "downloads_generated_at": manifest.get("generated_at"), "files": files}
+        record = {
+            "format_version": FORMAT_VERSION,
+            "version": version.stem,
+            "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "database": {"file": DB, "bytes": db_bytes, "sha256": db_sha},
+            "downloads_generated_at": manifest.get("generated_at"),
+            "files": files,
+        }
         (building / SNAPSHOT).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         export_versions.sync_tree(building)
         verify(building)
@@ -117,13 +123,18 @@ def verify(folder: Path) -> dict[str, Any]:
             wrong.append(f"{entry['file']}: {e.strerror or e}")
             continue
         if (digest, size) != (entry["sha256"], entry["bytes"]):
-            wrong.append(f"{entry['file']}: {size} bytes, sha256 {digest[:12]}…; expected {entry['bytes']} bytes, "
-                         f"sha256 {entry['sha256'][:12]}…")
+            wrong.append(
+                f"{entry['file']}: {size} bytes, sha256 {digest[:12]}…; expected {entry['bytes']} bytes, "
+                f"sha256 {entry['sha256'][:12]}…"
+            )
     if not wrong and not _integrity_ok(folder / DB):
         wrong.append(f"{DB}: PRAGMA integrity_check failed")
     if wrong:
-        raise SnapshotError(f"the snapshot {folder} does not hold what {SNAPSHOT} says: " + "; ".join(wrong[:5])
-                            + (f" (and {len(wrong) - 5} more)" if len(wrong) > 5 else ""))
+        raise SnapshotError(
+            f"the snapshot {folder} does not hold what {SNAPSHOT} says: "
+            + "; ".join(wrong[:5])
+            + (f" (and {len(wrong) - 5} more)" if len(wrong) > 5 else "")
+        )
     return record
 
 

@@ -15,18 +15,25 @@ import contextlib
 import dataclasses
 import json
 import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 from shafaf.config.registry import Agency, Registry
 from shafaf.core.datadir import DataDir
 from shafaf.core.diskfull import is_disk_full
 from shafaf.core.durable import transaction
 from shafaf.core.errors import PublishError
-from shafaf.core.models import Reason, Outcome
+from shafaf.core.models import Outcome, Reason
 from shafaf.publish import availability, dbfile
 from shafaf.publish.agency_rows import (  # noqa: F401 (ensure_schema, jalali_parts: the writer's public names)
-    agency_row, create_indexes, ensure_schema, insert_rows, jalali_parts, replace_dataset, validation_errors)
+    agency_row,
+    create_indexes,
+    ensure_schema,
+    insert_rows,
+    jalali_parts,
+    replace_dataset,
+    validation_errors,
+)
 from shafaf.publish.derived import Derived
 from shafaf.standard import tables
 from shafaf.state.store import StateStore, utc_now
@@ -66,8 +73,9 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
-def publish_agency(conn: sqlite3.Connection, agency: Agency, *, data: DataDir, state: StateStore,
-                   derived: Derived | None = None) -> PublishResult:
+def publish_agency(
+    conn: sqlite3.Connection, agency: Agency, *, data: DataDir, state: StateStore, derived: Derived | None = None
+) -> PublishResult:
     """Replace everything published for one agency inside one transaction.
 
     With ``derived``, the agency's indicators and search entries are rebuilt in
@@ -86,9 +94,15 @@ def publish_agency(conn: sqlite3.Connection, agency: Agency, *, data: DataDir, s
             if table not in tables.DATASET_TABLES:
                 continue
             provenance = resource.get("shafaf", {})
-            counts[table] = replace_dataset(conn, table, pkg / resource["path"], agency_id=agency.id,
-                                             run_id=provenance.get("run_id"), history=provenance.get("history", "full"),
-                                             now=now)
+            counts[table] = replace_dataset(
+                conn,
+                table,
+                pkg / resource["path"],
+                agency_id=agency.id,
+                run_id=provenance.get("run_id"),
+                history=provenance.get("history", "full"),
+                now=now,
+            )
         conn.execute("DELETE FROM harvest_runs WHERE agency_id = ?", (agency.id,))
         insert_rows(conn, "harvest_runs", runs)
         conn.execute("DELETE FROM validation_errors WHERE agency_id = ?", (agency.id,))
@@ -118,8 +132,14 @@ def as_publish_error(e: BaseException, folder: Path | None = None) -> PublishErr
     return PublishError(Reason.PUBLISH_ERROR, f"{type(e).__name__}: {e}")
 
 
-def publish(agencies: list[Agency], *, registry: Registry, data: DataDir,
-            on_result: Callable[[PublishResult], None] | None = None, rebuild: bool = False) -> list[PublishResult]:
+def publish(
+    agencies: list[Agency],
+    *,
+    registry: Registry,
+    data: DataDir,
+    on_result: Callable[[PublishResult], None] | None = None,
+    rebuild: bool = False,
+) -> list[PublishResult]:
     """Publish agencies one transaction each into a new version of the file; a failing one keeps its old rows.
 
     The served version is never written (``dbfile``): the new version starts
@@ -137,8 +157,9 @@ def publish(agencies: list[Agency], *, registry: Registry, data: DataDir,
             state.abort_stale_publishes()
             dbfile.clean_orphans(data.public_db)
             publish_id = state.start_publish(rebuild=base is None, agencies=len(chosen))
-            results, version = _publish_version(chosen, base=base, registry=registry, data=data, state=state,
-                                                on_result=on_result)
+            results, version = _publish_version(
+                chosen, base=base, registry=registry, data=data, state=state, on_result=on_result
+            )
         except (PublishError, sqlite3.Error, OSError) as e:
             # The new version could not be made (no room for the copy, a failed check): nothing changed for anyone.
             failure = e if isinstance(e, PublishError) else as_publish_error(e, data.root)
@@ -150,7 +171,9 @@ def publish(agencies: list[Agency], *, registry: Registry, data: DataDir,
                 _finish(state, publish_id, Outcome.FAILED, version=None, message=f"{type(e).__name__}: {e}")
             raise
         failed = [r.agency_id for r in results if not r.ok]
-        message = f"{len(results) - len(failed)} agencies published" + (f", failed: {', '.join(failed)}" if failed else "")
+        message = f"{len(results) - len(failed)} agencies published" + (
+            f", failed: {', '.join(failed)}" if failed else ""
+        )
         _finish(state, publish_id, Outcome.FAILED if failed else Outcome.OK, version=version, message=message)
     return results
 
@@ -168,8 +191,15 @@ def _finish(state: StateStore, publish_id: str, outcome: Outcome, *, version: st
         pass
 
 
-def _publish_version(agencies: list[Agency], *, base: Path | None, registry: Registry, data: DataDir, state: StateStore,
-                     on_result: Callable[[PublishResult], None] | None) -> tuple[list[PublishResult], str | None]:
+def _publish_version(
+    agencies: list[Agency],
+    *,
+    base: Path | None,
+    registry: Registry,
+    data: DataDir,
+    state: StateStore,
+    on_result: Callable[[PublishResult], None] | None,
+) -> tuple[list[PublishResult], str | None]:
     """Write ``agencies`` into a new version (a copy of ``base``, or empty) and swap it in when it checks out.
 
     From a copy, each agency is its own transaction and the version is swapped
@@ -220,9 +250,13 @@ def _kept(result: PublishResult, cause: PublishResult) -> PublishResult:
     if not result.ok:
         return result
     why = " (the disk is full)" if cause.reason == Reason.DISK_FULL else ""
-    return PublishResult(result.agency_id, False, {}, cause.reason or Reason.PUBLISH_ERROR,
-                         f"the rebuild was abandoned because agency {cause.agency_id!r} failed{why}; "
-                         "the served file is unchanged")
+    return PublishResult(
+        result.agency_id,
+        False,
+        {},
+        cause.reason or Reason.PUBLISH_ERROR,
+        f"the rebuild was abandoned because agency {cause.agency_id!r} failed{why}; the served file is unchanged",
+    )
 
 
 def _ensure_listed(conn: sqlite3.Connection, registry: Registry) -> None:

@@ -27,19 +27,18 @@ import concurrent.futures
 import dataclasses
 import datetime as dt
 import threading
-from typing import Callable
+from collections.abc import Callable
 
-from shafaf.state import agency_requests
-from shafaf.schedule import webhook
-from shafaf.state import run_history
-from shafaf.core.datadir import DataDir
-from shafaf.state.freshness import ATTEMPTS, stale_agencies
-from shafaf.harvest.runner import Runner, prune_raw
-from shafaf.core.models import Outcome, Trigger
-from shafaf.core.errors import ScheduleError
 from shafaf.config.registry import Agency, Registry, Source
 from shafaf.config.schedule import due_since, format_utc, next_after, parse_utc, problem_text
+from shafaf.core.datadir import DataDir
+from shafaf.core.errors import ScheduleError
+from shafaf.core.models import Outcome, Trigger
+from shafaf.harvest.runner import Runner, prune_raw
+from shafaf.schedule import webhook
+from shafaf.state import agency_requests, run_history
 from shafaf.state import store as state_mod
+from shafaf.state.freshness import ATTEMPTS, stale_agencies
 from shafaf.state.store import Run, StateStore
 
 
@@ -61,8 +60,9 @@ class Pass:
     problems: list[str] = dataclasses.field(default_factory=list)  # publish and webhook troubles, for the log
 
 
-def due_jobs(registry: Registry, state: StateStore, *, now: dt.datetime,
-             problems: list[str] | None = None) -> list[Job]:
+def due_jobs(
+    registry: Registry, state: StateStore, *, now: dt.datetime, problems: list[str] | None = None
+) -> list[Job]:
     """The scheduled sources owed a run at ``now``; a source whose schedule cannot be computed is left
     out and named in ``problems``."""
     rules = agency_requests.in_force(registry, state)
@@ -77,8 +77,7 @@ def due_jobs(registry: Registry, state: StateStore, *, now: dt.datetime,
                 if found.rule is None:
                     continue
                 last_attempt = history[(agency.id, source.id)].newest_of(*ATTEMPTS)
-                slot = due_since(found.rule, last_attempt=parse_utc(last_attempt), now=now,
-                                 tz=registry.portal.timezone)
+                slot = due_since(found.rule, last_attempt=parse_utc(last_attempt), now=now, tz=registry.portal.timezone)
             except ScheduleError as e:
                 if problems is not None:
                     problems.append(f"{agency.id}/{source.id}: {found.problem or problem_text(e)}")
@@ -99,8 +98,14 @@ def requested_jobs(registry: Registry, state: StateStore) -> list[Job]:
     return jobs
 
 
-def run_due(registry: Registry, data: DataDir, *, now: dt.datetime | None = None, publish: bool = True,
-            stop: threading.Event | None = None) -> Pass:
+def run_due(
+    registry: Registry,
+    data: DataDir,
+    *,
+    now: dt.datetime | None = None,
+    publish: bool = True,
+    stop: threading.Event | None = None,
+) -> Pass:
     """One pass: requests first, then due sources; publish each agency whose data changed; notify."""
     state = StateStore(data.state_db)
     now = now or state_mod.wall_clock()
@@ -111,8 +116,11 @@ def run_due(registry: Registry, data: DataDir, *, now: dt.datetime | None = None
     for agency_id in dict.fromkeys(r.agency_id for r in result.runs):
         prune_raw(data, agency_id, keep=registry.portal.keep_raw_runs)
     # New data, or a source that started failing or recovered: its availability is public (issue 23).
-    changed = list(dict.fromkeys(r.agency_id for r in result.runs
-                                 if r.outcome == Outcome.OK or run_history.change(state, r) is not None))
+    changed = list(
+        dict.fromkeys(
+            r.agency_id for r in result.runs if r.outcome == Outcome.OK or run_history.change(state, r) is not None
+        )
+    )
     if publish and changed:
         result.published, problems = _publish(registry, data, changed)
         result.problems += problems
@@ -137,8 +145,9 @@ def seconds_to_next(registry: Registry, state: StateStore, *, now: dt.datetime) 
     return max(0.0, min(poll, (min(slots) - now).total_seconds()))
 
 
-def run_forever(load: Callable[[], Registry], data: DataDir, *, stop: threading.Event,
-                on_pass: Callable[[Pass], None] | None = None) -> None:
+def run_forever(
+    load: Callable[[], Registry], data: DataDir, *, stop: threading.Event, on_pass: Callable[[Pass], None] | None = None
+) -> None:
     """Passes until ``stop`` is set: one at once (missed slots), then one at each slot or poll.
 
     ``load`` is called before each pass, so an edited registry takes effect
@@ -169,8 +178,9 @@ def _run_jobs(jobs: list[Job], registry: Registry, data: DataDir, *, stop: threa
         for job in agency_jobs:
             if stop.is_set():  # a scheduled job is due again next time; a queued one stays queued
                 break
-            out.extend(runner.source(job.agency, job.source, run_id=job.run_id, due_after=job.due_after,
-                                     trigger=job.trigger))
+            out.extend(
+                runner.source(job.agency, job.source, run_id=job.run_id, due_after=job.due_after, trigger=job.trigger)
+            )
         return out
 
     if not by_agency:

@@ -12,22 +12,32 @@ is reported to the caller and never fails a run.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-from shafaf.core.errors import HarvestError
-from shafaf.harvest.net.fetch import FetchPolicy, post_json
-from shafaf.core.models import Outcome
-from shafaf.state.run_history import change
 from shafaf.config.registry import Agency, Portal
+from shafaf.core.errors import HarvestError
+from shafaf.core.models import Outcome
+from shafaf.harvest.net.fetch import FetchPolicy, post_json
+from shafaf.state.run_history import change
 from shafaf.state.store import Run, StateStore, utc_now
 
 NOTIFY_OUTCOMES = (Outcome.FAILED, Outcome.NEEDS_REVIEW, Outcome.ABORTED)
 
 
 def run_message(run: Run) -> dict[str, Any]:
-    return {"event": "run_failed", "agency_id": run.agency_id, "source_id": run.source_id, "run_id": run.run_id,
-            "dataset": run.dataset, "outcome": str(run.outcome), "reason": None if run.reason is None else str(run.reason),
-            "message": run.message, "started": run.started, "finished": run.finished}
+    return {
+        "event": "run_failed",
+        "agency_id": run.agency_id,
+        "source_id": run.source_id,
+        "run_id": run.run_id,
+        "dataset": run.dataset,
+        "outcome": str(run.outcome),
+        "reason": None if run.reason is None else str(run.reason),
+        "message": run.message,
+        "started": run.started,
+        "finished": run.finished,
+    }
 
 
 def stale_message(agency_id: str, sources: list[str]) -> dict[str, Any]:

@@ -13,14 +13,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from shafaf.core import diskfull, durable
 from shafaf import standard
-from shafaf.core.errors import StageError
-from shafaf.validate.file_messages import fatal_message
-from shafaf.core.public_message import public
-from shafaf.core.models import Reason
 from shafaf.config.registry import Agency, Portal, Source
+from shafaf.core import diskfull, durable
+from shafaf.core.errors import StageError
+from shafaf.core.models import Reason
+from shafaf.core.public_message import public
 from shafaf.validate.engine import Report, read_service_ids, validate_file
+from shafaf.validate.file_messages import fatal_message
 from shafaf.validate.mapping import MappingOptions
 
 
@@ -39,7 +39,9 @@ def write_json(path: Path, data: Any) -> None:
 
 def _pending_json(path: Path, data: Any) -> Path:
     """``data`` written beside ``path`` for a ``durable.replace`` later; nothing left behind if the write fails."""
-    return durable.pending(path, (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+    return durable.pending(
+        path, (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    )
 
 
 def stage_file(
@@ -64,21 +66,46 @@ def stage_file(
     incoming = pkg / f".{source.dataset}.{run_id}.csv"
     try:
         with diskfull.harvest_guard(f"staging {path.name} into the agency's package", pkg, error=StageError):
-            return _stage(path, agency=agency, source=source, format=format, run_id=run_id, portal=portal, pkg=pkg,
-                          incoming=incoming, accept_shrink=accept_shrink)
+            return _stage(
+                path,
+                agency=agency,
+                source=source,
+                format=format,
+                run_id=run_id,
+                portal=portal,
+                pkg=pkg,
+                incoming=incoming,
+                accept_shrink=accept_shrink,
+            )
     finally:
         incoming.unlink(missing_ok=True)
         for tmp in pkg.glob(".datapackage.json.*.tmp"):  # durable.pending's name
             tmp.unlink(missing_ok=True)
 
 
-def _stage(path: Path, *, agency: Agency, source: Source, format: str, run_id: str, portal: Portal, pkg: Path,
-           incoming: Path, accept_shrink: bool) -> StageResult:
+def _stage(
+    path: Path,
+    *,
+    agency: Agency,
+    source: Source,
+    format: str,
+    run_id: str,
+    portal: Portal,
+    pkg: Path,
+    incoming: Path,
+    accept_shrink: bool,
+) -> StageResult:
     """Validate, apply the row policy, write the report; put an accepted file in place last."""
     report = validate_file(
-        path, source.dataset, format=format, encoding=source.encoding, sheet=source.sheet,
-        mapping=MappingOptions.of(source, agency_id=agency.id), known_services=_known_services(pkg, source.dataset),
-        expect_persian=portal.default_language == "fa", out_csv=incoming,
+        path,
+        source.dataset,
+        format=format,
+        encoding=source.encoding,
+        sheet=source.sheet,
+        mapping=MappingOptions.of(source, agency_id=agency.id),
+        known_services=_known_services(pkg, source.dataset),
+        expect_persian=portal.default_language == "fa",
+        out_csv=incoming,
     )
     previous = last_accepted(pkg, source.dataset)
     report.schema_drift = schema_drift(previous.get("columns"), report.columns)
@@ -86,27 +113,62 @@ def _stage(path: Path, *, agency: Agency, source: Source, format: str, run_id: s
     if result.accepted and not accept_shrink:
         result = _shrink_guard(result, previous.get("rows"), portal)
     if report.schema_drift:
-        result = dataclasses.replace(result, message=f"{result.message}; columns changed since the last good file: "
-                                                     + "; ".join(report.schema_drift))
+        result = dataclasses.replace(
+            result,
+            message=f"{result.message}; columns changed since the last good file: " + "; ".join(report.schema_drift),
+        )
     data_root = pkg.parent.parent  # var/packages/<agency>: what follows is published, so no path of var/
     result = dataclasses.replace(result, message=public(result.message, roots=(data_root,)))
     if report.fatal_message:
         report.fatal_message = public(report.fatal_message, roots=(data_root,))
         report.fatal_message_fa = public(report.fatal_message_fa or "", roots=(data_root,))
-    message_fa = "" if result.accepted else public(fatal_message(
-        str(result.reason), result.message, file=report.file, dataset=source.dataset,
-        rows_failed=report.rows_failed, rows_read=report.rows_read).fa, roots=(data_root,))
-    write_json(pkg / "reports" / f"{source.dataset}.json", {
-        "run_id": run_id, "agency_id": agency.id, "source_id": source.id,
-        "accepted": result.accepted, "reason": result.reason, "message": result.message, "message_fa": message_fa,
-        **report.to_dict(),
-    })
+    message_fa = (
+        ""
+        if result.accepted
+        else public(
+            fatal_message(
+                str(result.reason),
+                result.message,
+                file=report.file,
+                dataset=source.dataset,
+                rows_failed=report.rows_failed,
+                rows_read=report.rows_read,
+            ).fa,
+            roots=(data_root,),
+        )
+    )
+    write_json(
+        pkg / "reports" / f"{source.dataset}.json",
+        {
+            "run_id": run_id,
+            "agency_id": agency.id,
+            "source_id": source.id,
+            "accepted": result.accepted,
+            "reason": result.reason,
+            "message": result.message,
+            "message_fa": message_fa,
+            **report.to_dict(),
+        },
+    )
     if result.accepted:
-        descriptor = _pending_json(pkg / "datapackage.json", package_descriptor(
-            pkg, agency, portal, adding=source.dataset, provenance={source.dataset: {
-                "run_id": run_id, "source": source.location, "rows": report.rows_staged, "columns": report.columns,
-                "history": source.history,
-            }}))
+        descriptor = _pending_json(
+            pkg / "datapackage.json",
+            package_descriptor(
+                pkg,
+                agency,
+                portal,
+                adding=source.dataset,
+                provenance={
+                    source.dataset: {
+                        "run_id": run_id,
+                        "source": source.location,
+                        "rows": report.rows_staged,
+                        "columns": report.columns,
+                        "history": source.history,
+                    }
+                },
+            ),
+        )
         durable.fsync_file(incoming)
         durable.replace(incoming, pkg / f"{source.dataset}.csv")
         durable.replace(descriptor, pkg / "datapackage.json")
@@ -129,8 +191,11 @@ def schema_drift(before: dict[str, str] | None, now: dict[str, str]) -> list[str
     if not before:
         return []
     notes = [f"column {name!r} disappeared" for name in before if name not in now]
-    notes += [f"column {name!r} held numbers and now holds text" for name, kind in before.items()
-              if kind == "number" and now.get(name) == "text"]
+    notes += [
+        f"column {name!r} held numbers and now holds text"
+        for name, kind in before.items()
+        if kind == "number" and now.get(name) == "text"
+    ]
     added = [name for name in now if name not in before]
     if added:
         notes.append(f"new column{'s' if len(added) > 1 else ''} {', '.join(repr(a) for a in added)}")
@@ -143,7 +208,9 @@ def _shrink_guard(result: StageResult, previous_rows: int | None, portal: Portal
     if not previous_rows or rows >= portal.shrink_threshold * previous_rows:
         return result
     return StageResult(
-        False, result.report, Reason.SUSPICIOUS_SHRINK,
+        False,
+        result.report,
+        Reason.SUSPICIOUS_SHRINK,
         f"{result.report.file} has {rows} good rows where the last good file had {previous_rows} "
         f"(less than {portal.shrink_threshold:.0%}); the last good data stays published until an operator "
         f"accepts it with 'shafaf harvest --accept-shrink <agency>'",
@@ -167,14 +234,25 @@ def _apply_policy(report: Report, portal: Portal) -> StageResult:
     if report.fatal_reason:
         return StageResult(False, report, Reason(report.fatal_reason), report.fatal_message or "")
     if report.rows_read == 0:
-        return StageResult(False, report, Reason.EMPTY, f"{report.file} has a header but no rows; the last good data stays published")
+        return StageResult(
+            False, report, Reason.EMPTY, f"{report.file} has a header but no rows; the last good data stays published"
+        )
     if report.rows_staged == 0 and report.rows_failed == 0:
-        return StageResult(False, report, Reason.EMPTY, f"none of the {report.rows_read} rows of {report.file} has a value to publish")
+        return StageResult(
+            False, report, Reason.EMPTY, f"none of the {report.rows_read} rows of {report.file} has a value to publish"
+        )
     if report.rows_passed == 0 or report.rows_staged == 0:
-        return StageResult(False, report, Reason.NO_VALID_ROWS, f"none of the {report.rows_read} rows of {report.file} passed validation")
+        return StageResult(
+            False,
+            report,
+            Reason.NO_VALID_ROWS,
+            f"none of the {report.rows_read} rows of {report.file} passed validation",
+        )
     if report.error_rate > portal.row_error_threshold:
         return StageResult(
-            False, report, Reason.TOO_MANY_INVALID_ROWS,
+            False,
+            report,
+            Reason.TOO_MANY_INVALID_ROWS,
             f"{report.rows_failed} of {report.rows_read} rows of {report.file} failed validation "
             f"({report.error_rate:.0%}, above the {portal.row_error_threshold:.0%} the portal accepts)",
         )
@@ -191,8 +269,9 @@ def write_datapackage(pkg: Path, agency: Agency, portal: Portal, *, provenance: 
     write_json(pkg / "datapackage.json", package_descriptor(pkg, agency, portal, provenance=provenance))
 
 
-def package_descriptor(pkg: Path, agency: Agency, portal: Portal, *, provenance: dict[str, dict[str, str]],
-                       adding: str | None = None) -> dict[str, Any]:
+def package_descriptor(
+    pkg: Path, agency: Agency, portal: Portal, *, provenance: dict[str, dict[str, str]], adding: str | None = None
+) -> dict[str, Any]:
     """The package's descriptor: every staged CSV, and ``adding``, whose CSV is about to be put in place."""
     existing: dict[str, Any] = {}
     descriptor_path = pkg / "datapackage.json"

@@ -28,10 +28,14 @@ class Searchable:
 
 
 SEARCHABLE: dict[str, Searchable] = {
-    "services": Searchable("services", "services_search", "service_id",
-                           ("name_fa", "name_en", "description", "category"), (10.0, 10.0, 1.0, 2.0)),
-    "activities": Searchable("activities", "activities_search", "activity_id",
-                             ("title_fa", "title_en"), (1.0, 1.0)),
+    "services": Searchable(
+        "services",
+        "services_search",
+        "service_id",
+        ("name_fa", "name_en", "description", "category"),
+        (10.0, 10.0, 1.0, 2.0),
+    ),
+    "activities": Searchable("activities", "activities_search", "activity_id", ("title_fa", "title_en"), (1.0, 1.0)),
 }
 
 # Tables FTS5 keeps behind each virtual table (https://sqlite.org/fts5.html, "shadow tables").

@@ -14,9 +14,11 @@ from shafaf.standard.search_index import SEARCH_TABLES
 # (29-31 days, from the 1st of a Jalali month) is a month as much as a Gregorian one. SQL over period_start
 # and period_end, shared by the indicators and the pages.
 PERIOD_DAYS = "(julianday(period_end) - julianday(period_start) + 1)"
-PERIOD_CLASS = (f"CASE WHEN {PERIOD_DAYS} BETWEEN 28 AND 31 THEN 'month' "
-                f"WHEN {PERIOD_DAYS} BETWEEN 89 AND 93 THEN 'quarter' "
-                f"WHEN {PERIOD_DAYS} BETWEEN 365 AND 366 THEN 'year' END")
+PERIOD_CLASS = (
+    f"CASE WHEN {PERIOD_DAYS} BETWEEN 28 AND 31 THEN 'month' "
+    f"WHEN {PERIOD_DAYS} BETWEEN 89 AND 93 THEN 'quarter' "
+    f"WHEN {PERIOD_DAYS} BETWEEN 365 AND 366 THEN 'year' END"
+)
 IS_MONTH = f"{PERIOD_DAYS} BETWEEN 28 AND 31"
 
 # Columns added to every dataset table, so each row leads back to the run that brought it.
@@ -237,25 +239,48 @@ POSSIBLE_DUPLICATES_COLUMNS: dict[str, str] = {
 # The columns the portal adds to dataset tables, as Table Schema fields: described once for the Datasette
 # metadata (serve.py) and the downloaded packages' schemas (exports.py).
 DERIVED_FIELDS: dict[str, dict[str, object]] = {
-    "run_id": {"type": "string", "title": "Harvest run",
-               "description": "The harvest run that brought this row (see harvest_runs, and the resource's shafaf.runs)."},
+    "run_id": {
+        "type": "string",
+        "title": "Harvest run",
+        "description": "The harvest run that brought this row (see harvest_runs, and the resource's shafaf.runs).",
+    },
     "jalali_year": {"type": "integer", "title": "Jalali year", "description": "Jalali year of period_start (derived)."},
-    "jalali_month": {"type": "integer", "title": "Jalali month", "description": "Jalali month (1-12) of period_start (derived).",
-                     "constraints": {"minimum": 1, "maximum": 12}},
-    "fiscal_year": {"type": "integer", "title": "Fiscal year",
-                    "description": "Iranian fiscal year of period_start: the Jalali year (derived)."},
-    "withdrawn": {"type": "boolean", "title": "Withdrawn",
-                  "description": "True (1) when the service is missing from the agency's newest inventory; the row is "
-                                 "kept as history."},
-    "withdrawn_at": {"type": "datetime", "title": "Withdrawn at",
-                     "description": "When the portal first published the service as withdrawn (UTC)."},
-    "direction_used": {"type": "string", "title": "Direction judged", "constraints": {"enum": ["higher", "lower"]},
-                       "description": "Which way is better for this target, as the portal judged it: the row's "
-                                      "direction, else the indicator's known direction, else its unit's "
-                                      "(docs/indicators.md); empty when unknown."},
-    "met": {"type": "boolean", "title": "Target met",
-            "description": "True (1) when the actual reached the target in that direction (a tie is met), false (0) "
-                           "when it did not; empty when there is no actual, no target or no direction."},
+    "jalali_month": {
+        "type": "integer",
+        "title": "Jalali month",
+        "description": "Jalali month (1-12) of period_start (derived).",
+        "constraints": {"minimum": 1, "maximum": 12},
+    },
+    "fiscal_year": {
+        "type": "integer",
+        "title": "Fiscal year",
+        "description": "Iranian fiscal year of period_start: the Jalali year (derived).",
+    },
+    "withdrawn": {
+        "type": "boolean",
+        "title": "Withdrawn",
+        "description": "True (1) when the service is missing from the agency's newest inventory; the row is "
+        "kept as history.",
+    },
+    "withdrawn_at": {
+        "type": "datetime",
+        "title": "Withdrawn at",
+        "description": "When the portal first published the service as withdrawn (UTC).",
+    },
+    "direction_used": {
+        "type": "string",
+        "title": "Direction judged",
+        "constraints": {"enum": ["higher", "lower"]},
+        "description": "Which way is better for this target, as the portal judged it: the row's "
+        "direction, else the indicator's known direction, else its unit's "
+        "(docs/indicators.md); empty when unknown.",
+    },
+    "met": {
+        "type": "boolean",
+        "title": "Target met",
+        "description": "True (1) when the actual reached the target in that direction (a tie is met), false (0) "
+        "when it did not; empty when there is no actual, no target or no direction.",
+    },
 }
 
 DATASET_TABLES: tuple[str, ...] = standard.DATASET_KINDS

@@ -42,9 +42,25 @@ KNOWN_TARGETS: dict[str, str] = {
 
 # Units whose direction nobody disputes (time taken, complaints, costs): lower is better. docs/indicators.md lists
 # them from here.
-LOWER_UNITS: tuple[str, ...] = ("day", "days", "hour", "hours", "minute", "minutes", "روز", "ساعت", "دقیقه",
-                                "complaint", "complaints", "شکایت", "per_1000_applications", "rial_per_transaction",
-                                "rials_per_transaction", "rial_per_application", "rials_per_application")
+LOWER_UNITS: tuple[str, ...] = (
+    "day",
+    "days",
+    "hour",
+    "hours",
+    "minute",
+    "minutes",
+    "روز",
+    "ساعت",
+    "دقیقه",
+    "complaint",
+    "complaints",
+    "شکایت",
+    "per_1000_applications",
+    "rial_per_transaction",
+    "rials_per_transaction",
+    "rial_per_application",
+    "rials_per_application",
+)
 LOWER_UNIT_PREFIXES: tuple[str, ...] = ("cost_per_",)
 # Target names that say the same: lower is better.
 LOWER_NAME_SUFFIXES: tuple[str, ...] = ("_days", "_hours", "_complaints")
@@ -62,8 +78,9 @@ def direction(indicator: str | None, unit: str | None, stated: str | None) -> st
     if definition is not None and definition.better in DIRECTIONS:
         return definition.better
     written = (unit or "").strip().lower()
-    if written in LOWER_UNITS or any(written.startswith(p) and re.fullmatch(r"\w+", written[len(p):])
-                                     for p in LOWER_UNIT_PREFIXES):
+    if written in LOWER_UNITS or any(
+        written.startswith(p) and re.fullmatch(r"\w+", written[len(p) :]) for p in LOWER_UNIT_PREFIXES
+    ):
         return LOWER
     if name.endswith(LOWER_NAME_SUFFIXES) or name.startswith(LOWER_NAME_PREFIXES):
         return LOWER
@@ -82,8 +99,9 @@ def met(target: float | None, actual: float | None, better: str | None) -> int |
 
 def judge_published(conn: sqlite3.Connection, agency_id: str) -> int:
     """Write ``direction_used`` and ``met`` on the agency's published targets rows (inside the publisher's transaction)."""
-    rows = conn.execute("SELECT rowid, indicator, unit, direction, target, actual FROM targets WHERE agency_id = ?",
-                        (agency_id,)).fetchall()
+    rows = conn.execute(
+        "SELECT rowid, indicator, unit, direction, target, actual FROM targets WHERE agency_id = ?", (agency_id,)
+    ).fetchall()
     updates = []
     for rowid, indicator, unit, stated, target, actual in rows:
         better = direction(indicator, unit, stated)

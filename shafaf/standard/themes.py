@@ -13,7 +13,7 @@ the standard's defaults.
 from __future__ import annotations
 
 import dataclasses
-from typing import Mapping
+from collections.abc import Mapping
 
 from shafaf.core.catalogue import N_, gettext
 
@@ -42,21 +42,24 @@ class Theme:
         return gettext(self.title_en, lang)
 
 
-THEMES: dict[str, Theme] = {t.code: t for t in (
-    Theme("AGRI", N_("Agriculture, fisheries, forestry and food")),
-    Theme("ECON", N_("Economy and finance")),
-    Theme("EDUC", N_("Education, culture and sport")),
-    Theme("ENER", N_("Energy")),
-    Theme("ENVI", N_("Environment")),
-    Theme("GOVE", N_("Government and public sector")),
-    Theme("HEAL", N_("Health")),
-    Theme("INTR", N_("International issues")),
-    Theme("JUST", N_("Justice, legal system and public safety")),
-    Theme("REGI", N_("Regions and cities")),
-    Theme("SOCI", N_("Population and society")),
-    Theme("TECH", N_("Science and technology")),
-    Theme("TRAN", N_("Transport")),
-)}
+THEMES: dict[str, Theme] = {
+    t.code: t
+    for t in (
+        Theme("AGRI", N_("Agriculture, fisheries, forestry and food")),
+        Theme("ECON", N_("Economy and finance")),
+        Theme("EDUC", N_("Education, culture and sport")),
+        Theme("ENER", N_("Energy")),
+        Theme("ENVI", N_("Environment")),
+        Theme("GOVE", N_("Government and public sector")),
+        Theme("HEAL", N_("Health")),
+        Theme("INTR", N_("International issues")),
+        Theme("JUST", N_("Justice, legal system and public safety")),
+        Theme("REGI", N_("Regions and cities")),
+        Theme("SOCI", N_("Population and society")),
+        Theme("TECH", N_("Science and technology")),
+        Theme("TRAN", N_("Transport")),
+    )
+}
 
 DEFAULT_THEMES: dict[str, tuple[str, ...]] = {
     "services": ("GOVE",),

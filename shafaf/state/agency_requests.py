@@ -15,11 +15,11 @@ import dataclasses
 import datetime as dt
 import json
 
-from shafaf.core.errors import RateLimited, ScheduleError, UsageError
-from shafaf.core.models import Outcome
 from shafaf.config.registry import Agency, Registry, Source
 from shafaf.config.schedule import Rule, format_utc, next_after, parse_utc, problem_text
 from shafaf.config.schedule_limits import Limits, accept_rule
+from shafaf.core.errors import RateLimited, ScheduleError, UsageError
+from shafaf.core.models import Outcome
 from shafaf.state import store as state_mod
 from shafaf.state.asked_by import queued_message
 from shafaf.state.store import Run, StateStore, new_run_id, utc_now
@@ -36,8 +36,16 @@ class HarvestRequest:
     run_ids: dict[str, str]  # source id -> queued run id
 
 
-def request_harvest(state: StateStore, agency: Agency, *, source_id: str | None = None, token_id: str | None = None,
-                    per_hour: int, by: str = "the agency", accept_shrink: bool = False) -> HarvestRequest:
+def request_harvest(
+    state: StateStore,
+    agency: Agency,
+    *,
+    source_id: str | None = None,
+    token_id: str | None = None,
+    per_hour: int,
+    by: str = "the agency",
+    accept_shrink: bool = False,
+) -> HarvestRequest:
     """Queue a harvest of the agency (or one source); RateLimited past ``per_hour`` requests in the last hour.
 
     ``by`` says who asked ("the agency through its console"): it heads the run's message in the public run
@@ -46,24 +54,46 @@ def request_harvest(state: StateStore, agency: Agency, *, source_id: str | None 
     """
     sources = [s for s in agency.sources if source_id is None or s.id == source_id]
     if not sources:
-        raise UsageError(f"agency {agency.id!r} has no source {source_id!r}" if source_id else
-                         f"agency {agency.id!r} has no sources to harvest")
+        raise UsageError(
+            f"agency {agency.id!r} has no source {source_id!r}"
+            if source_id
+            else f"agency {agency.id!r} has no sources to harvest"
+        )
     now = state_mod.wall_clock()
     with state.immediate() as conn:  # the count and the insert are one step: no burst slips past the limit
-        recent = [parse_utc(r[0]) for r in conn.execute(
-            "SELECT requested FROM harvest_requests WHERE agency_id = ? AND requested > ? ORDER BY requested",
-            (agency.id, format_utc(now - WINDOW)))]
+        recent = [
+            parse_utc(r[0])
+            for r in conn.execute(
+                "SELECT requested FROM harvest_requests WHERE agency_id = ? AND requested > ? ORDER BY requested",
+                (agency.id, format_utc(now - WINDOW)),
+            )
+        ]
         if len(recent) >= per_hour:
             oldest = recent[-per_hour] if per_hour else now
             wait = max(1, int(((oldest or now) + WINDOW - now).total_seconds()) + 1)
-            raise RateLimited(f"agency {agency.id!r} asked for {len(recent)} harvests in the last hour; "
-                              f"the portal allows {per_hour}", retry_after=wait)
+            raise RateLimited(
+                f"agency {agency.id!r} asked for {len(recent)} harvests in the last hour; the portal allows {per_hour}",
+                retry_after=wait,
+            )
         runs = {s.id: _queued(agency, s, by, accept_shrink) for s in sources}
-        request = HarvestRequest(request_id=new_run_id(), agency_id=agency.id, source_id=source_id,
-                                 requested=format_utc(now), run_ids={k: r.run_id for k, r in runs.items()})
-        conn.execute("INSERT INTO harvest_requests VALUES (?, ?, ?, ?, ?, ?)",
-                     (request.request_id, agency.id, source_id, request.requested, token_id,
-                      json.dumps(request.run_ids, sort_keys=True)))
+        request = HarvestRequest(
+            request_id=new_run_id(),
+            agency_id=agency.id,
+            source_id=source_id,
+            requested=format_utc(now),
+            run_ids={k: r.run_id for k, r in runs.items()},
+        )
+        conn.execute(
+            "INSERT INTO harvest_requests VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                request.request_id,
+                agency.id,
+                source_id,
+                request.requested,
+                token_id,
+                json.dumps(request.run_ids, sort_keys=True),
+            ),
+        )
         for run in runs.values():
             row = run.as_row()
             conn.execute(f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})", row)
@@ -71,40 +101,54 @@ def request_harvest(state: StateStore, agency: Agency, *, source_id: str | None 
 
 
 def _queued(agency: Agency, source: Source, by: str, accept_shrink: bool) -> Run:
-    return Run(run_id=new_run_id(), agency_id=agency.id, source_id=source.id, dataset=source.dataset, kind=source.kind,
-               location=source.location, started=utc_now(), outcome=Outcome.QUEUED,
-               message=queued_message(by, accept_shrink=accept_shrink))
+    return Run(
+        run_id=new_run_id(),
+        agency_id=agency.id,
+        source_id=source.id,
+        dataset=source.dataset,
+        kind=source.kind,
+        location=source.location,
+        started=utc_now(),
+        outcome=Outcome.QUEUED,
+        message=queued_message(by, accept_shrink=accept_shrink),
+    )
 
 
 def queued_runs(state: StateStore) -> list[dict[str, str]]:
     """Every queued run, oldest first: what the scheduler owes the agencies."""
     with state.connect() as conn:
-        rows = conn.execute("SELECT run_id, agency_id, source_id FROM runs WHERE outcome = ? ORDER BY run_id",
-                            (str(Outcome.QUEUED),))
+        rows = conn.execute(
+            "SELECT run_id, agency_id, source_id FROM runs WHERE outcome = ? ORDER BY run_id", (str(Outcome.QUEUED),)
+        )
         return [dict(r) for r in rows]
 
 
 def pending(state: StateStore, agency_id: str) -> list[dict[str, str]]:
     """The agency's queued runs, for its page."""
     with state.connect() as conn:
-        rows = conn.execute("SELECT run_id, source_id, dataset, started FROM runs WHERE agency_id = ? AND outcome = ? "
-                            "ORDER BY started", (agency_id, str(Outcome.QUEUED)))
+        rows = conn.execute(
+            "SELECT run_id, source_id, dataset, started FROM runs WHERE agency_id = ? AND outcome = ? ORDER BY started",
+            (agency_id, str(Outcome.QUEUED)),
+        )
         return [dict(r) for r in rows]
 
 
 # --- schedules set by the agency or an operator
 
 
-def set_schedule(state: StateStore, agency: Agency, source_id: str, rule: Rule | object, *, by: str,
-                 limits: Limits, tz: str) -> tuple[Rule, dt.datetime]:
+def set_schedule(
+    state: StateStore, agency: Agency, source_id: str, rule: Rule | object, *, by: str, limits: Limits, tz: str
+) -> tuple[Rule, dt.datetime]:
     """Store a schedule over the registry's, with its next run; nothing is stored for a rule the portal
     does not accept (ScheduleError says why) or an unknown source (UsageError)."""
     _source(agency, source_id)
     parsed = accept_rule(rule.to_json() if isinstance(rule, Rule) else rule, limits=limits)
     upcoming = next_after(parsed, state_mod.wall_clock(), tz=tz)  # computed before storing: it must have one
     with state.connect() as conn:
-        conn.execute("INSERT OR REPLACE INTO schedule_overrides VALUES (?, ?, ?, ?, ?)",
-                     (agency.id, source_id, json.dumps(parsed.to_json(), sort_keys=True), utc_now(), by))
+        conn.execute(
+            "INSERT OR REPLACE INTO schedule_overrides VALUES (?, ?, ?, ?, ?)",
+            (agency.id, source_id, json.dumps(parsed.to_json(), sort_keys=True), utc_now(), by),
+        )
     return parsed, upcoming
 
 
@@ -115,8 +159,9 @@ def reset_schedule(state: StateStore, agency: Agency, source_id: str | None = No
     with state.connect() as conn:
         if source_id is None:
             return conn.execute("DELETE FROM schedule_overrides WHERE agency_id = ?", (agency.id,)).rowcount
-        return conn.execute("DELETE FROM schedule_overrides WHERE agency_id = ? AND source_id = ?",
-                            (agency.id, source_id)).rowcount
+        return conn.execute(
+            "DELETE FROM schedule_overrides WHERE agency_id = ? AND source_id = ?", (agency.id, source_id)
+        ).rowcount
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,8 +201,11 @@ def _overrides(state: StateStore, limits: Limits) -> dict[tuple[str, str], InFor
         except ScheduleError as e:
             found = InForce(None, overridden=True, problem=problem_text(e))
         except (ValueError, RecursionError) as e:  # not JSON at all
-            found = InForce(None, overridden=True,
-                            problem=problem_text(ScheduleError(f"the stored rule is not JSON ({type(e).__name__})")))
+            found = InForce(
+                None,
+                overridden=True,
+                problem=problem_text(ScheduleError(f"the stored rule is not JSON ({type(e).__name__})")),
+            )
         out[(row["agency_id"], row["source_id"])] = found
     return out
 

@@ -32,4 +32,4 @@ def requested_by(message: str) -> str:
     """``asked for by ...`` of a queued run's message, or "" when it says nothing of it."""
     if not message.startswith(QUEUED_PREFIX):
         return ""
-    return message[len(QUEUED_PREFIX):].removesuffix(QUEUED_SUFFIX).strip()
+    return message[len(QUEUED_PREFIX) :].removesuffix(QUEUED_SUFFIX).strip()

@@ -31,6 +31,9 @@ def with_found_agencies(registry: Registry, data: DataDir) -> Registry:
     if not data.state_db.exists():
         return registry
     known = {a.id for a in registry.agencies}
-    found = [found_agency(row["id"], {k: row[k] for k in ("name_en", "name_fa", "website") if row[k]})
-             for row in StateStore(data.state_db).found_agencies() if row["id"] not in known]
+    found = [
+        found_agency(row["id"], {k: row[k] for k in ("name_en", "name_fa", "website") if row[k]})
+        for row in StateStore(data.state_db).found_agencies()
+        if row["id"] not in known
+    ]
     return dataclasses.replace(registry, agencies=registry.agencies + tuple(found)) if found else registry

@@ -21,12 +21,12 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from shafaf.state.agency_requests import in_force
-from shafaf.core.errors import ScheduleError
-from shafaf.core.models import Outcome
 from shafaf.config.registry import Registry
 from shafaf.config.schedule import Rule, format_utc, next_after, nth_previous, older_than_limit, parse_utc, problem_text
+from shafaf.core.errors import ScheduleError
+from shafaf.core.models import Outcome
 from shafaf.state import store as state_mod
+from shafaf.state.agency_requests import in_force
 from shafaf.state.store import StateStore
 
 GOOD = (Outcome.OK, Outcome.UNCHANGED)
@@ -60,8 +60,9 @@ class SourceStatus:
         return row
 
 
-def source_statuses(registry: Registry, state: StateStore, *, now: dt.datetime | None = None,
-                    agency_id: str | None = None) -> list[SourceStatus]:
+def source_statuses(
+    registry: Registry, state: StateStore, *, now: dt.datetime | None = None, agency_id: str | None = None
+) -> list[SourceStatus]:
     """Every registry source (or one agency's), in registry order."""
     now = now or state_mod.wall_clock()
     tz, missed = registry.portal.timezone, registry.portal.stale_after_missed_runs
@@ -80,20 +81,32 @@ def source_statuses(registry: Registry, state: StateStore, *, now: dt.datetime |
             if rule is not None and rule not in slots:  # sources share a few rules; croniter is the cost here
                 slots[rule] = _slots(rule, now, tz=tz, missed=missed)
             upcoming, limit, problem = slots[rule] if rule is not None else (None, None, problem)
-            out.append(SourceStatus(
-                agency_id=agency.id, source_id=source.id, dataset=source.dataset, rule=rule,
-                overridden=rules[key].overridden, last_run=run.get("started"), outcome=run.get("outcome"),
-                reason=run.get("reason"), message=run.get("message"), rows=run.get("rows_passed"),
-                last_attempt=runs.newest_of(*ATTEMPTS), last_good=last_good,
-                next_due=format_utc(upcoming) if upcoming else None,
-                freshness_days=_days(now, last_good),
-                stale=older_than_limit(parse_utc(last_good), limit),
-                schedule_problem=problem,
-            ))
+            out.append(
+                SourceStatus(
+                    agency_id=agency.id,
+                    source_id=source.id,
+                    dataset=source.dataset,
+                    rule=rule,
+                    overridden=rules[key].overridden,
+                    last_run=run.get("started"),
+                    outcome=run.get("outcome"),
+                    reason=run.get("reason"),
+                    message=run.get("message"),
+                    rows=run.get("rows_passed"),
+                    last_attempt=runs.newest_of(*ATTEMPTS),
+                    last_good=last_good,
+                    next_due=format_utc(upcoming) if upcoming else None,
+                    freshness_days=_days(now, last_good),
+                    stale=older_than_limit(parse_utc(last_good), limit),
+                    schedule_problem=problem,
+                )
+            )
     return out
 
 
-def _slots(rule: Rule, now: dt.datetime, *, tz: str, missed: int) -> tuple[dt.datetime | None, dt.datetime | None, str | None]:
+def _slots(
+    rule: Rule, now: dt.datetime, *, tz: str, missed: int
+) -> tuple[dt.datetime | None, dt.datetime | None, str | None]:
     """The next slot and the staleness limit, or the problem that stops them being computed."""
     try:
         return next_after(rule, now, tz=tz), nth_previous(rule, now, missed, tz=tz), None

@@ -51,15 +51,27 @@ def _alive(pid: int) -> bool:
 
 def abort_holder(conn: sqlite3.Connection, lease: sqlite3.Row, now: str) -> None:
     """Mark a dead holder's run, and the runs it split into, ``aborted``; free its lease."""
-    message = (f"the harvester (pid {lease['pid']} on {lease['host']}) stopped before the run finished "
-               f"(killed, or the machine restarted); the next run took over")
-    conn.execute("UPDATE runs SET outcome = ?, reason = ?, finished = ?, message = ? WHERE run_id = ? AND outcome = ?",
-                 (str(Outcome.ABORTED), str(Reason.LEASE_EXPIRED), now, message, lease["run_id"], str(Outcome.RUNNING)))
+    message = (
+        f"the harvester (pid {lease['pid']} on {lease['host']}) stopped before the run finished "
+        f"(killed, or the machine restarted); the next run took over"
+    )
+    conn.execute(
+        "UPDATE runs SET outcome = ?, reason = ?, finished = ?, message = ? WHERE run_id = ? AND outcome = ?",
+        (str(Outcome.ABORTED), str(Reason.LEASE_EXPIRED), now, message, lease["run_id"], str(Outcome.RUNNING)),
+    )
     conn.execute(
         "UPDATE runs SET outcome = ?, reason = ?, finished = ?, message = ? WHERE source_id = ? AND outcome = ? "
         "AND started >= ? AND run_id NOT IN (SELECT run_id FROM leases)",
-        (str(Outcome.ABORTED), str(Reason.LEASE_EXPIRED), now, message, lease["source_id"], str(Outcome.RUNNING),
-         lease["acquired"]))
+        (
+            str(Outcome.ABORTED),
+            str(Reason.LEASE_EXPIRED),
+            now,
+            message,
+            lease["source_id"],
+            str(Outcome.RUNNING),
+            lease["acquired"],
+        ),
+    )
     conn.execute("DELETE FROM leases WHERE run_id = ?", (lease["run_id"],))
 
 
@@ -69,31 +81,48 @@ def abort_orphans(conn: sqlite3.Connection, agency_id: str, source_id: str, now:
         "UPDATE runs SET outcome = ?, reason = ?, finished = ?, message = 'the harvester stopped before the run finished' "
         "WHERE agency_id = ? AND source_id = ? AND outcome = ? AND run_id NOT IN (SELECT run_id FROM leases) "
         "AND NOT EXISTS (SELECT 1 FROM leases WHERE leases.source_id = runs.source_id)",
-        (str(Outcome.ABORTED), str(Reason.LEASE_EXPIRED), now, agency_id, source_id, str(Outcome.RUNNING)))
+        (str(Outcome.ABORTED), str(Reason.LEASE_EXPIRED), now, agency_id, source_id, str(Outcome.RUNNING)),
+    )
 
 
 def reap(conn: sqlite3.Connection, now: str) -> int:
     """Abort every run whose holder is gone, of any source; how many leases were lapsed."""
-    gone = [lease for lease in conn.execute("SELECT * FROM leases WHERE state = 'running'").fetchall()
-            if lapsed(lease, now)]
+    gone = [
+        lease for lease in conn.execute("SELECT * FROM leases WHERE state = 'running'").fetchall() if lapsed(lease, now)
+    ]
     for lease in gone:
         abort_holder(conn, lease, now)
-    for row in conn.execute("SELECT DISTINCT agency_id, source_id FROM runs WHERE outcome = ?",
-                            (str(Outcome.RUNNING),)).fetchall():
+    for row in conn.execute(
+        "SELECT DISTINCT agency_id, source_id FROM runs WHERE outcome = ?", (str(Outcome.RUNNING),)
+    ).fetchall():
         abort_orphans(conn, row["agency_id"], row["source_id"], now)
     return len(gone)
 
 
-def end_run(conn: sqlite3.Connection, run_id: str, *, source_id: str, location: str, started: str,
-            outcome: Outcome, reason: Reason, message: str, now: str) -> bool:
+def end_run(
+    conn: sqlite3.Connection,
+    run_id: str,
+    *,
+    source_id: str,
+    location: str,
+    started: str,
+    outcome: Outcome,
+    reason: Reason,
+    message: str,
+    now: str,
+) -> bool:
     """Give a still-running run, and the runs it split into that are still running, an outcome, and free its
     lease; False when the run already had an outcome (it is kept)."""
     values = (str(outcome), str(reason), now, message)
-    ended = conn.execute("UPDATE runs SET outcome = ?, reason = ?, finished = ?, message = ? "
-                         "WHERE run_id = ? AND outcome = ?", (*values, run_id, str(Outcome.RUNNING))).rowcount
-    conn.execute("UPDATE runs SET outcome = ?, reason = ?, finished = ?, message = ? WHERE source_id = ? "
-                 "AND location = ? AND started >= ? AND outcome = ? AND run_id != ? "
-                 "AND run_id NOT IN (SELECT run_id FROM leases)",
-                 (*values, source_id, location, started, str(Outcome.RUNNING), run_id))
+    ended = conn.execute(
+        "UPDATE runs SET outcome = ?, reason = ?, finished = ?, message = ? WHERE run_id = ? AND outcome = ?",
+        (*values, run_id, str(Outcome.RUNNING)),
+    ).rowcount
+    conn.execute(
+        "UPDATE runs SET outcome = ?, reason = ?, finished = ?, message = ? WHERE source_id = ? "
+        "AND location = ? AND started >= ? AND outcome = ? AND run_id != ? "
+        "AND run_id NOT IN (SELECT run_id FROM leases)",
+        (*values, source_id, location, started, str(Outcome.RUNNING), run_id),
+    )
     conn.execute("DELETE FROM leases WHERE run_id = ?", (run_id,))
     return ended == 1

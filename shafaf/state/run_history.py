@@ -20,8 +20,10 @@ _AFTER = "(started > ? OR (started = ? AND run_id > ?))"  # after a run, in (sta
 
 def counted_runs(state: StateStore, agency_id: str, *, since: str) -> list[dict[str, Any]]:
     """The agency's counted runs started at or after ``since`` (UTC ISO text), oldest first, with ``fetched``."""
-    sql = (f"SELECT source_id, started, fetch_ms, NOT {_FAILED} AS fetched FROM runs "
-           f"WHERE agency_id = ? AND started >= ? AND {_COUNTED} ORDER BY started, run_id")
+    sql = (
+        f"SELECT source_id, started, fetch_ms, NOT {_FAILED} AS fetched FROM runs "
+        f"WHERE agency_id = ? AND started >= ? AND {_COUNTED} ORDER BY started, run_id"
+    )
     with state.connect() as conn:
         return [dict(r) for r in conn.execute(sql, (agency_id, since))]
 
@@ -37,19 +39,31 @@ def streaks(state: StateStore, agency_id: str) -> dict[str, dict[str, Any]]:
         for source_id in sources:
             key = (agency_id, source_id)
             entry: dict[str, Any] = {}
-            success = conn.execute(f"SELECT started, run_id FROM runs WHERE agency_id = ? AND source_id = ? AND {_COUNTED} "
-                                   f"AND NOT {_FAILED} ORDER BY started DESC, run_id DESC LIMIT 1", key).fetchone()
-            failure = conn.execute(f"SELECT started, reason, message, run_id FROM runs WHERE agency_id = ? AND source_id = ? "
-                                   f"AND {_FAILED} ORDER BY started DESC, run_id DESC LIMIT 1", key).fetchone()
+            success = conn.execute(
+                f"SELECT started, run_id FROM runs WHERE agency_id = ? AND source_id = ? AND {_COUNTED} "
+                f"AND NOT {_FAILED} ORDER BY started DESC, run_id DESC LIMIT 1",
+                key,
+            ).fetchone()
+            failure = conn.execute(
+                f"SELECT started, reason, message, run_id FROM runs WHERE agency_id = ? AND source_id = ? "
+                f"AND {_FAILED} ORDER BY started DESC, run_id DESC LIMIT 1",
+                key,
+            ).fetchone()
             if success is not None:
                 entry["last_success"] = success["started"]
             if failure is not None:
-                entry.update(last_failure=failure["started"], last_failure_reason=failure["reason"],
-                             last_failure_message=failure["message"], last_failure_run_id=failure["run_id"])
+                entry.update(
+                    last_failure=failure["started"],
+                    last_failure_reason=failure["reason"],
+                    last_failure_message=failure["message"],
+                    last_failure_run_id=failure["run_id"],
+                )
                 after = success if success is not None else {"started": "", "run_id": ""}
                 count, since = conn.execute(
                     f"SELECT count(*), min(started) FROM runs WHERE agency_id = ? AND source_id = ? AND {_FAILED} "
-                    f"AND {_AFTER}", (*key, after["started"], after["started"], after["run_id"])).fetchone()
+                    f"AND {_AFTER}",
+                    (*key, after["started"], after["started"], after["run_id"]),
+                ).fetchone()
                 entry["consecutive_failures"] = count
                 if count:
                     entry["failing_since"] = since
@@ -57,7 +71,8 @@ def streaks(state: StateStore, agency_id: str) -> dict[str, dict[str, Any]]:
                     (entry["recovered"],) = conn.execute(
                         f"SELECT min(started) FROM runs WHERE agency_id = ? AND source_id = ? AND {_COUNTED} "
                         f"AND NOT {_FAILED} AND {_AFTER}",
-                        (*key, failure["started"], failure["started"], failure["run_id"])).fetchone()
+                        (*key, failure["started"], failure["started"], failure["run_id"]),
+                    ).fetchone()
             out[source_id] = entry
     return out
 
@@ -69,10 +84,12 @@ def change(state: StateStore, run: Any) -> str | None:
         return None
     failed = str(run.outcome) == str(FAILED_FETCH[0]) and str(run.phase) == str(FAILED_FETCH[1])
     with state.connect() as conn:
-        before = conn.execute(f"SELECT {_FAILED} FROM runs WHERE agency_id = ? AND source_id = ? AND "
-                              f"(started < ? OR (started = ? AND run_id < ?)) AND {_COUNTED} "
-                              f"ORDER BY started DESC, run_id DESC LIMIT 1",
-                              (run.agency_id, run.source_id, run.started, run.started, run.run_id)).fetchone()
+        before = conn.execute(
+            f"SELECT {_FAILED} FROM runs WHERE agency_id = ? AND source_id = ? AND "
+            f"(started < ? OR (started = ? AND run_id < ?)) AND {_COUNTED} "
+            f"ORDER BY started DESC, run_id DESC LIMIT 1",
+            (run.agency_id, run.source_id, run.started, run.started, run.run_id),
+        ).fetchone()
     if failed and (before is None or not before[0]):
         return "failing"
     if not failed and before is not None and before[0]:

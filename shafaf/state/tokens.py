@@ -45,8 +45,10 @@ def create(state: StateStore, agency_id: str, *, note: str | None = None) -> tup
     token = f"{PREFIX}_{token_id}_{secrets.token_urlsafe(32)}"
     info = TokenInfo(token_id=token_id, agency_id=agency_id, created=utc_now(), revoked=None, last_used=None, note=note)
     with state.connect() as conn:
-        conn.execute("INSERT INTO tokens VALUES (?, ?, ?, ?, NULL, NULL, ?)",
-                     (token_id, agency_id, _digest(token), info.created, note))
+        conn.execute(
+            "INSERT INTO tokens VALUES (?, ?, ?, ?, NULL, NULL, ?)",
+            (token_id, agency_id, _digest(token), info.created, note),
+        )
     return token, info
 
 
@@ -97,10 +99,17 @@ def session_live(state: StateStore, token_id: str, agency_id: str, signed_in: st
     sessions were ended (``end_sessions``) at or after it was signed in.
     """
     with state.connect() as conn:
-        row = conn.execute("SELECT t.agency_id, t.revoked, s.ended FROM tokens t LEFT JOIN console_sign_outs s "
-                           "ON s.token_id = t.token_id WHERE t.token_id = ?", (token_id,)).fetchone()
-    return (row is not None and not row["revoked"] and row["agency_id"] == agency_id
-            and (row["ended"] is None or row["ended"] < signed_in))
+        row = conn.execute(
+            "SELECT t.agency_id, t.revoked, s.ended FROM tokens t LEFT JOIN console_sign_outs s "
+            "ON s.token_id = t.token_id WHERE t.token_id = ?",
+            (token_id,),
+        ).fetchone()
+    return (
+        row is not None
+        and not row["revoked"]
+        and row["agency_id"] == agency_id
+        and (row["ended"] is None or row["ended"] < signed_in)
+    )
 
 
 def instant() -> str:

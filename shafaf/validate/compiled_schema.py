@@ -153,8 +153,12 @@ def _value_reader(field: Field) -> Callable[[str], Any] | None:
         return lambda cell: cell
     if field.type == "integer" and field.bare_number:
         return _integer
-    if field.type == "number" and field.bare_number and not field.float_number and \
-            not {"group_char", "decimal_char"} & set(field.list_defined()):
+    if (
+        field.type == "number"
+        and field.bare_number
+        and not field.float_number
+        and not {"group_char", "decimal_char"} & set(field.list_defined())
+    ):
         return _number
     if field.type == "date" and field.format == "default":
         return _date

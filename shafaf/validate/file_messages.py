@@ -11,8 +11,8 @@ import re
 from typing import Any
 
 from shafaf import standard
-from shafaf.core.models import Reason
 from shafaf.core.catalogue import SOURCE_LANGUAGE, Text, in_every_language, join, number, say
+from shafaf.core.models import Reason
 from shafaf.validate.kinds import fatal_kind
 
 _MISSING = re.compile(r"has no column (?P<missing>.+?) required by the .+?; its columns are: (?P<columns>.*)$", re.S)

@@ -17,8 +17,6 @@ from shafaf.validate.mapping import NO_MAPPING, MappingOptions
 from shafaf.validate.report import Report, read_service_ids
 
 
-
-
 @dataclasses.dataclass(frozen=True)
 class FileToCheck:
     path: Path
@@ -93,8 +91,9 @@ def folder_files(folder: Path) -> tuple[list[FileToCheck], list[tuple[str, Skip]
     return found, skipped
 
 
-def validate_files(files: list[FileToCheck], *, encoding: str | None = None,
-                   mapping: MappingOptions = NO_MAPPING) -> list[Report]:
+def validate_files(
+    files: list[FileToCheck], *, encoding: str | None = None, mapping: MappingOptions = NO_MAPPING
+) -> list[Report]:
     """Validate files together: the other datasets' service ids are checked against the services files' passing rows.
 
     ``files`` in the standard's order (``folder_files`` gives them so). No
@@ -105,9 +104,15 @@ def validate_files(files: list[FileToCheck], *, encoding: str | None = None,
     with tempfile.TemporaryDirectory(prefix="shafaf-validate-") as tmp:
         for number, f in enumerate(files):
             out = Path(tmp) / f"services-{number}.csv" if f.kind == "services" else None
-            report = validate_safely(f.path, f.kind, format=f.format, encoding=f.encoding or encoding,
-                                     mapping=mapping, known_services=None if f.kind == "services" else known,
-                                     out_csv=out)
+            report = validate_safely(
+                f.path,
+                f.kind,
+                format=f.format,
+                encoding=f.encoding or encoding,
+                mapping=mapping,
+                known_services=None if f.kind == "services" else known,
+                out_csv=out,
+            )
             if out is not None and out.exists() and not report.fatal_reason:
                 known = (known or set()) | read_service_ids(out)
             reports.append(report)

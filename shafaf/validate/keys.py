@@ -24,7 +24,7 @@ class KeyIndex:
     def __init__(self, path: Path):
         self.path = path
 
-    def __enter__(self) -> "KeyIndex":
+    def __enter__(self) -> KeyIndex:
         self.db = sqlite3.connect(self.path, isolation_level=None)
         for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-8000", "temp_store=FILE"):
             self.db.execute(f"PRAGMA {pragma}")
@@ -75,8 +75,10 @@ class HashedKeys:
     @staticmethod
     def pairs(keys: list[str]) -> list[tuple[int, int]]:
         """``pair`` of each key, the loops in C."""
-        low = (np.fromiter(map(hash, map(operator.add, keys, itertools.repeat("\x1e"))), dtype=np.int64,
-                           count=len(keys)) >> 32) & 0xFFFFFFFF
+        low = (
+            np.fromiter(map(hash, map(operator.add, keys, itertools.repeat("\x1e"))), dtype=np.int64, count=len(keys))
+            >> 32
+        ) & 0xFFFFFFFF
         return list(zip(map(hash, keys), low.tolist()))
 
     def earlier(self, pairs: list[tuple[int, int] | None]) -> list[int | None]:
@@ -113,7 +115,9 @@ class HashedKeys:
         if not self.pending:
             return
         h1 = np.fromiter((p[0] for p in self.pending), dtype=np.int64, count=len(self.pending))
-        rest = np.fromiter(((p[1] << 32) | r for p, r in self.pending.items()), dtype=np.uint64, count=len(self.pending))
+        rest = np.fromiter(
+            ((p[1] << 32) | r for p, r in self.pending.items()), dtype=np.uint64, count=len(self.pending)
+        )
         self.pending = {}
         order = np.argsort(h1, kind="stable")
         run = (h1[order], rest[order])

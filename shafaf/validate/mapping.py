@@ -11,15 +11,25 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import functools
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from shafaf import standard
+from shafaf.config.registry import Source, Unpivot
 from shafaf.core.errors import StageError
 from shafaf.core.models import Reason
 from shafaf.core.public_message import listing
-from shafaf.normalize import PeriodError, clean_code, clean_text, fold_digits, number_text, parse_date, parse_period, unify_letters
-from shafaf.config.registry import Source, Unpivot
+from shafaf.normalize import (
+    PeriodError,
+    clean_code,
+    clean_text,
+    fold_digits,
+    number_text,
+    parse_date,
+    parse_period,
+    unify_letters,
+)
 
 NUMERIC_TYPES = {"integer", "number", "year"}
 PERIOD_FIELDS = ("period_start", "period_end", "period_label")
@@ -45,8 +55,14 @@ class MappingOptions:
     @classmethod
     def of(cls, source: Source, *, agency_id: str | None) -> MappingOptions:
         """The options of a registry source, harvested for ``agency_id``."""
-        return cls(fields=source.fields, values=source.values, agency_id=agency_id, calendar=source.calendar,
-                   year_pivot=source.year_pivot, unpivot=source.unpivot)
+        return cls(
+            fields=source.fields,
+            values=source.values,
+            agency_id=agency_id,
+            calendar=source.calendar,
+            year_pivot=source.year_pivot,
+            unpivot=source.unpivot,
+        )
 
 
 NO_MAPPING = MappingOptions()  # the standard's own column names, no agency, no calendar
@@ -97,8 +113,9 @@ def _find(labels: list[str], wanted: str) -> int | None:
     return None
 
 
-def plan_columns(labels: list[str], kind: str, mapping: MappingOptions = NO_MAPPING, *,
-                 file_name: str = "the file") -> ColumnPlan:
+def plan_columns(
+    labels: list[str], kind: str, mapping: MappingOptions = NO_MAPPING, *, file_name: str = "the file"
+) -> ColumnPlan:
     """Match the header to the standard; raise StageError naming every missing required column."""
     fields, values, unpivot = mapping.fields or {}, mapping.values, mapping.unpivot
     agency_id, calendar, year_pivot = mapping.agency_id, mapping.calendar, mapping.year_pivot
@@ -129,7 +146,7 @@ def plan_columns(labels: list[str], kind: str, mapping: MappingOptions = NO_MAPP
             continue
         missing.append(fields.get(name, name) + (f" (for {name})" if name in fields else ""))
     groups: dict[str, list[int]] = {}
-    for column, meaning in (unpivot.columns.items() if unpivot else ()):
+    for column, meaning in unpivot.columns.items() if unpivot else ():
         index = _find(labels, column)
         if index is None:
             missing.append(f"{column} (to unpivot into {unpivot.field}={meaning})")
@@ -148,16 +165,26 @@ def plan_columns(labels: list[str], kind: str, mapping: MappingOptions = NO_MAPP
     type_of = dict(zip(names, types))
     value_maps = {
         field: {
-            (k if k == OTHER_VALUES else normalize_cell(str(k), type_of.get(field, "string"), is_code=_is_code(field))):
-                _canonical_map_value(v)
+            (
+                k
+                if k == OTHER_VALUES
+                else normalize_cell(str(k), type_of.get(field, "string"), is_code=_is_code(field))
+            ): _canonical_map_value(v)
             for k, v in table.items()
         }
         for field, table in (values or {}).items()
     }
     return ColumnPlan(
-        kind=kind, agency_id=agency_id, field_names=tuple(names), field_types=tuple(types),
-        indexes=tuple(indexes), period_index=period_index, value_maps=value_maps, calendar=calendar, year_pivot=year_pivot,
-        unused_columns=tuple(l for i, l in enumerate(labels) if i not in used),
+        kind=kind,
+        agency_id=agency_id,
+        field_names=tuple(names),
+        field_types=tuple(types),
+        indexes=tuple(indexes),
+        period_index=period_index,
+        value_maps=value_maps,
+        calendar=calendar,
+        year_pivot=year_pivot,
+        unused_columns=tuple(label for i, label in enumerate(labels) if i not in used),
         unpivot=(unpivot.field, unpivot.value, tuple((m, tuple(ix)) for m, ix in groups.items())) if unpivot else None,
     )
 
@@ -268,7 +295,9 @@ def map_rows(plan: ColumnPlan, cells: list[str]) -> list[tuple[list[str], list[C
             try:
                 total = (total or 0) + decimal.Decimal(cell)
             except decimal.InvalidOperation:
-                own.append(CellProblem(value_field, raw, "type-error", f"{raw!r} (for {field}={meaning}) is not a number"))
+                own.append(
+                    CellProblem(value_field, raw, "type-error", f"{raw!r} (for {field}={meaning}) is not a number")
+                )
         if total is None and not own:
             continue  # no data for this value: no row, rather than a row of nothing
         row = list(values)

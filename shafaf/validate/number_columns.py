@@ -40,7 +40,7 @@ class NumberColumn:
         self.screen = _screen(field)
 
     @classmethod
-    def of(cls, field: Any, name: str, plan: ColumnPlan) -> "NumberColumn | None":
+    def of(cls, field: Any, name: str, plan: ColumnPlan) -> NumberColumn | None:
         """The field's ``NumberColumn``, or None when its cells need more than a plain cast (a value map, a
         period column, other missing values or constraints, a number format)."""
         if field.type not in ("integer", "number") or name in plan.value_maps or name == "agency_id":
@@ -52,8 +52,9 @@ class NumberColumn:
             return None
         if field.type == "integer" and not field.bare_number:
             return None
-        if field.type == "number" and (not field.bare_number or field.float_number
-                                       or {"group_char", "decimal_char"} & set(field.list_defined())):
+        if field.type == "number" and (
+            not field.bare_number or field.float_number or {"group_char", "decimal_char"} & set(field.list_defined())
+        ):
             return None
         return cls(field)
 
@@ -75,8 +76,9 @@ class NumberColumn:
             whole = {c: c.partition(".")[0] for c in set(col) if "." in c and not c.partition(".")[2].strip("0")}
             canon = list(map(whole.get, col, col))  # 80.0 → 80, as canonical(Decimal) writes a whole number
         if checks:
-            present = np.array([v for v in values if v is not None] if has_empty else values,
-                               dtype=np.int64 if integer else np.float64)
+            present = np.array(
+                [v for v in values if v is not None] if has_empty else values, dtype=np.int64 if integer else np.float64
+            )
             where = np.flatnonzero(np.array([v is not None for v in values])) if has_empty else None
             if present.size:
                 lo, hi = self.screen

@@ -12,8 +12,9 @@ import csv
 import dataclasses
 import datetime as dt
 import decimal
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from shafaf.core.models import Reason
 from shafaf.validate import messages
@@ -120,8 +121,16 @@ class Report:
         if len(self.errors) < MAX_LISTED_ERRORS:
             self.errors.append(error)
 
-    def flag(self, row_number: int | None, field: str | None, value: str, error_type: str, *,
-             column_number: int | None = None, **facts: Any) -> None:
+    def flag(
+        self,
+        row_number: int | None,
+        field: str | None,
+        value: str,
+        error_type: str,
+        *,
+        column_number: int | None = None,
+        **facts: Any,
+    ) -> None:
         """Count an error; its messages are written only while the list has room (a bad million-row file stays fast)."""
         self.error_counts[error_type] += 1
         if row_number is not None:

@@ -14,12 +14,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from shafaf import standard
-from shafaf.core.models import Skip
 from shafaf.core.catalogue import Phrase, join, number, say, say_n
-from shafaf.validate.report import Report, RowError
+from shafaf.core.models import Skip
 from shafaf.validate.file_messages import fatal_message
 from shafaf.validate.kinds import fatal_kind, kind_of
 from shafaf.validate.messages import column_prefixed
+from shafaf.validate.report import Report, RowError
 
 SHOWN_PER_TYPE = 3
 

@@ -27,19 +27,40 @@ def view(report: Report, lang: str) -> dict[str, Any]:
     if report.fatal_reason:
         kind = fatal_kind(report.fatal_reason)
         message = (report.fatal_message_fa or report.fatal_message) if lang == "fa" else report.fatal_message
-        fatal = {"reason": report.fatal_reason, "name": kind.name[lang], "message": message or "",
-                 "fix": kind.fix[lang]}
+        fatal = {
+            "reason": report.fatal_reason,
+            "name": kind.name[lang],
+            "message": message or "",
+            "fix": kind.fix[lang],
+        }
     types = []
     for error_type, count in sorted(report.error_counts.items()):
         kind = kind_of(error_type)
         listed = [e for e in report.errors if e.error_type == error_type]
-        rows = [{"row": e.row_number, "column": column_label(report.dataset, e.field, e.column_number, lang),
-                 "value": e.value, "where": _where(e, report.dataset, lang),
-                 "message": _detail(e, report.dataset, lang)} for e in listed[:SHOWN_PER_TYPE]]
-        types.append({"type": error_type, "count": count, "name": kind.name[lang], "fix": kind.fix[lang],
-                      "rows": rows, "more": count - len(rows)})
-    header = [{"where": _where(e, report.dataset, lang), "message": _detail(e, report.dataset, lang)}
-              for e in report.header_errors]
+        rows = [
+            {
+                "row": e.row_number,
+                "column": column_label(report.dataset, e.field, e.column_number, lang),
+                "value": e.value,
+                "where": _where(e, report.dataset, lang),
+                "message": _detail(e, report.dataset, lang),
+            }
+            for e in listed[:SHOWN_PER_TYPE]
+        ]
+        types.append(
+            {
+                "type": error_type,
+                "count": count,
+                "name": kind.name[lang],
+                "fix": kind.fix[lang],
+                "rows": rows,
+                "more": count - len(rows),
+            }
+        )
+    header = [
+        {"where": _where(e, report.dataset, lang), "message": _detail(e, report.dataset, lang)}
+        for e in report.header_errors
+    ]
     return {
         "verdict": _verdict(report, lang),
         "valid": report.valid,
@@ -61,7 +82,18 @@ def fetch_error_view(url: str, reason: str, message: str, lang: str) -> dict[str
     """The page's facts when the file at ``url`` could not be fetched (shaped like a refused file's)."""
     kind = fatal_kind(reason)
     text = fatal_message(reason, message, file=url, dataset="")
-    return {"verdict": f"{url}: {kind.name[lang]} ({reason})", "valid": False, "dataset": "", "dataset_title": "",
-            "rows_read": 0, "rows_passed": 0, "rows_failed": 0,
-            "fatal": {"reason": reason, "name": kind.name[lang], "message": text[lang], "fix": kind.fix[lang]},
-            "header": [], "unused_columns": [], "blank_rows": 0, "notes": [], "types": []}
+    return {
+        "verdict": f"{url}: {kind.name[lang]} ({reason})",
+        "valid": False,
+        "dataset": "",
+        "dataset_title": "",
+        "rows_read": 0,
+        "rows_passed": 0,
+        "rows_failed": 0,
+        "fatal": {"reason": reason, "name": kind.name[lang], "message": text[lang], "fix": kind.fix[lang]},
+        "header": [],
+        "unused_columns": [],
+        "blank_rows": 0,
+        "notes": [],
+        "types": [],
+    }

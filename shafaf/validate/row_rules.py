@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterable, Mapping, Protocol
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
 from shafaf import standard
 from shafaf.normalize import fold_digits
@@ -22,8 +23,12 @@ from shafaf.validate.report import Report, RowError, canonical
 
 # (field, other field, rule): a value of the first larger than the second's is broken ("larger"), or, for
 # "before", the second (a start) after the first (an end). One table for every engine.
-RULE_PAIRS = (("completed", "applications", "larger"), ("within_standard", "completed", "larger"),
-              ("period_end", "period_start", "before"), ("end_date", "start_date", "before"))
+RULE_PAIRS = (
+    ("completed", "applications", "larger"),
+    ("within_standard", "completed", "larger"),
+    ("period_end", "period_start", "before"),
+    ("end_date", "start_date", "before"),
+)
 
 
 def frictionless_message(error: Any) -> str:
@@ -47,11 +52,20 @@ def cross_field_errors(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
 # The reader's header problems (its own wording, or frictionless' when it passes those on), as typed errors.
 _HEADER_PROBLEMS = [
     (re.compile(r"^column (?P<column>\d+): the name is blank"), "blank-label"),
-    (re.compile(r"^column (?P<column>\d+): the name (?P<q>['\"])(?P<label>.*?)(?P=q) is duplicated \(column (?P<first>\d+)"),
-     "duplicate-label"),
+    (
+        re.compile(
+            r"^column (?P<column>\d+): the name (?P<q>['\"])(?P<label>.*?)(?P=q) is duplicated \(column (?P<first>\d+)"
+        ),
+        "duplicate-label",
+    ),
     (re.compile(r'^Label in the header in field at position "(?P<column>\d+)" is blank'), "blank-label"),
-    (re.compile(r'^Label "(?P<label>.*?)" in the header at position "(?P<column>\d+)" is duplicated to a label: '
-                r'at position "(?P<first>\d+)'), "duplicate-label"),
+    (
+        re.compile(
+            r'^Label "(?P<label>.*?)" in the header at position "(?P<column>\d+)" is duplicated to a label: '
+            r'at position "(?P<first>\d+)'
+        ),
+        "duplicate-label",
+    ),
 ]
 
 
@@ -65,8 +79,9 @@ def header_errors(problems: list[str], dataset: str) -> list[RowError]:
                 facts = m.groupdict()
                 column, label = int(facts["column"]), facts.get("label") or ""
                 first = int(facts["first"]) if facts.get("first") else None
-                text = messages.row_error(dataset, error_type, None, label, column_number=column, label=label,
-                                          first_column=first)
+                text = messages.row_error(
+                    dataset, error_type, None, label, column_number=column, label=label, first_column=first
+                )
                 out.append(RowError(None, label or None, label, error_type, text.en, text.fa, column))
                 break
         else:
@@ -75,8 +90,14 @@ def header_errors(problems: list[str], dataset: str) -> list[RowError]:
     return out
 
 
-def flag_structure(report: Report, row_number: int, cells: list[str], labels: list[str],
-                    structural: list[tuple[str, str]], field_at: Mapping[int, str]) -> None:
+def flag_structure(
+    report: Report,
+    row_number: int,
+    cells: list[str],
+    labels: list[str],
+    structural: list[tuple[str, str]],
+    field_at: Mapping[int, str],
+) -> None:
     """Missing and extra cells, named by the column they concern (the reader only says how many)."""
     width = len(labels)
     missing, extra = iter(range(len(cells), width)), iter(range(width, len(cells)))
@@ -84,12 +105,26 @@ def flag_structure(report: Report, row_number: int, cells: list[str], labels: li
         if error_type == "missing-cell":
             i = next(missing, None)
             field = None if i is None else field_at.get(i, labels[i] or None)
-            report.flag(row_number, field, "", error_type, column_number=None if i is None else i + 1,
-                        label=None if i is None else labels[i], cells=len(cells), header_width=width)
+            report.flag(
+                row_number,
+                field,
+                "",
+                error_type,
+                column_number=None if i is None else i + 1,
+                label=None if i is None else labels[i],
+                cells=len(cells),
+                header_width=width,
+            )
         elif error_type == "extra-cell":
             i = next(extra, None)
-            report.flag(row_number, None, "" if i is None else cells[i], error_type,
-                        column_number=None if i is None else i + 1, header_width=width)
+            report.flag(
+                row_number,
+                None,
+                "" if i is None else cells[i],
+                error_type,
+                column_number=None if i is None else i + 1,
+                header_width=width,
+            )
         else:
             report.flag(row_number, None, "", error_type, detail=message)
 
@@ -150,25 +185,48 @@ class AsWritten:
         return canonical(self.typed.get(field or "")) if default is None else default
 
 
-def check_rules(report: Report, typed: Mapping[str, Any], source_row: int, written: AsWritten,
-           columns: Mapping[str, int], services: set[str] | None, *, cells_ok: bool) -> bool:
+def check_rules(
+    report: Report,
+    typed: Mapping[str, Any],
+    source_row: int,
+    written: AsWritten,
+    columns: Mapping[str, int],
+    services: set[str] | None,
+    *,
+    cells_ok: bool,
+) -> bool:
     """Cross-field rules (when the row's cells all passed) and the services foreign key; True if any is broken."""
     broken = False
     for field, other, rule in cross_field_errors(typed) if cells_ok else ():
-        report.flag(source_row, field, written(field), "cross-field", column_number=columns.get(field),
-                    other=other, other_value=written(other), rule=rule)
+        report.flag(
+            source_row,
+            field,
+            written(field),
+            "cross-field",
+            column_number=columns.get(field),
+            other=other,
+            other_value=written(other),
+            rule=rule,
+        )
         broken = True
     service_id = typed.get("service_id")
     if services is not None and service_id is not None and service_id not in services:
         agency = typed.get("agency_id")
-        report.flag(source_row, "service_id", written("service_id"), "foreign-key", column_number=columns.get("service_id"),
-                    agency_id=None if agency in (None, UNKNOWN_AGENCY) else agency)
+        report.flag(
+            source_row,
+            "service_id",
+            written("service_id"),
+            "foreign-key",
+            column_number=columns.get("service_id"),
+            agency_id=None if agency in (None, UNKNOWN_AGENCY) else agency,
+        )
         broken = True
     return broken
 
 
-def repeated_key(report: Report, keys: Keys, key_fields: list[str], typed: Mapping[str, Any], source_row: int,
-                  *, register: bool) -> bool:
+def repeated_key(
+    report: Report, keys: Keys, key_fields: list[str], typed: Mapping[str, Any], source_row: int, *, register: bool
+) -> bool:
     """A primary key seen on an earlier accepted row; a row that passes is remembered (``register``). True if repeated."""
     key = [typed.get(k) for k in key_fields]
     if None in key:
@@ -178,8 +236,15 @@ def repeated_key(report: Report, keys: Keys, key_fields: list[str], typed: Mappi
     if first is None:
         return False
     shown = [(f, v) for f, v in zip(key_fields, key_text) if (f, v) != ("agency_id", UNKNOWN_AGENCY)]
-    report.flag(source_row, None, ", ".join(key_text), "primary-key", first_row=first,
-                key_fields=[f for f, _ in shown], key_values=[v for _, v in shown])
+    report.flag(
+        source_row,
+        None,
+        ", ".join(key_text),
+        "primary-key",
+        first_row=first,
+        key_fields=[f for f, _ in shown],
+        key_values=[v for _, v in shown],
+    )
     return True
 
 
@@ -196,34 +261,51 @@ class RowJudge:
     whichever engine typed it.
     """
 
-    def __init__(self, kind: str, report: Report, *, columns: Mapping[str, int], known_services: set[str] | None,
-                 keys: Keys):
+    def __init__(
+        self, kind: str, report: Report, *, columns: Mapping[str, int], known_services: set[str] | None, keys: Keys
+    ):
         self.report, self.columns, self.keys = report, columns, keys
         self.names = standard.field_names(kind)
         self.key_fields = standard.primary_key(kind)
         self.services = known_services if "service_id" in self.names else None
         self.undirected: set[str] | None = set() if kind == "targets" else None  # targets nobody can judge
 
-    def judge(self, typed: Mapping[str, Any], cell_errors: list[Any], *, source_row: int,
-              raw: str | dict[str, str] | None, failed: bool) -> list[str] | None:
+    def judge(
+        self,
+        typed: Mapping[str, Any],
+        cell_errors: list[Any],
+        *,
+        source_row: int,
+        raw: str | dict[str, str] | None,
+        failed: bool,
+    ) -> list[str] | None:
         report, columns = self.report, self.columns
         written = AsWritten(raw, typed)
         for err in cell_errors:
             field = getattr(err, "field_name", None)
             cell = getattr(err, "cell", "")
             constraint = CONSTRAINT.search(err.note or "")
-            report.flag(source_row, field, written(field, "" if cell is None else str(cell)), err.type,
-                        column_number=columns.get(field or ""), constraint=constraint and constraint.group(1),
-                        detail=frictionless_message(err))
+            report.flag(
+                source_row,
+                field,
+                written(field, "" if cell is None else str(cell)),
+                err.type,
+                column_number=columns.get(field or ""),
+                constraint=constraint and constraint.group(1),
+                detail=frictionless_message(err),
+            )
             failed = True
-        failed = check_rules(report, typed, source_row, written, columns, self.services,
-                             cells_ok=not cell_errors) or failed
+        failed = (
+            check_rules(report, typed, source_row, written, columns, self.services, cells_ok=not cell_errors) or failed
+        )
         failed = repeated_key(report, self.keys, self.key_fields, typed, source_row, register=not failed) or failed
         if failed:
             return None
         report.rows_staged += 1
-        if self.undirected is not None and targets.direction(typed.get("indicator"), typed.get("unit"),
-                                                             typed.get("direction")) is None:
+        if (
+            self.undirected is not None
+            and targets.direction(typed.get("indicator"), typed.get("unit"), typed.get("direction")) is None
+        ):
             self.undirected.add(str(typed.get("indicator")))
         return [canonical(typed[n]) for n in self.names]
 
@@ -234,4 +316,5 @@ class RowJudge:
             self.report.notes.append(
                 f"no direction for the target{'s' if len(shown) > 1 else ''} {', '.join(shown[:10])}"
                 f"{f' and {len(shown) - 10} more' if len(shown) > 10 else ''}: set 'direction' to higher or lower "
-                f"so the portal can say whether each was met (until then they are shown without a verdict)")
+                f"so the portal can say whether each was met (until then they are shown without a verdict)"
+            )

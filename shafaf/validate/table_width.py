@@ -28,8 +28,10 @@ def width_problem(path: Path, *, format: str, encoding: str | None, sheet: str |
         return None
     if width is None or width <= MAX_COLUMNS:
         return None
-    return (f"{path.name} has {width:,} columns in its first row; at most {MAX_COLUMNS:,} are read "
-            f"(the standard's widest dataset has fewer than 30)")
+    return (
+        f"{path.name} has {width:,} columns in its first row; at most {MAX_COLUMNS:,} are read "
+        f"(the standard's widest dataset has fewer than 30)"
+    )
 
 
 def _width(path: Path, format: str, encoding: str | None, sheet: str | None) -> int | None:

@@ -8,15 +8,19 @@ from pydantic import Discriminator, Tag
 
 from shafaf.config.sources.ckan import CkanSource
 from shafaf.config.sources.common import SourceFields
-from shafaf.config.sources.dcat import DcatSource
 from shafaf.config.sources.datapackage import DatapackageSource
+from shafaf.config.sources.dcat import DcatSource
 from shafaf.config.sources.file import FileSource
 from shafaf.config.sources.http import HttpSource
 from shafaf.config.sources.jsonapi import JsonApiSource
 
 SOURCE_MODELS: dict[str, type[SourceFields]] = {
-    "file": FileSource, "http": HttpSource, "ckan": CkanSource, "datapackage": DatapackageSource,
-    "jsonapi": JsonApiSource, "dcat": DcatSource,
+    "file": FileSource,
+    "http": HttpSource,
+    "ckan": CkanSource,
+    "datapackage": DatapackageSource,
+    "jsonapi": JsonApiSource,
+    "dcat": DcatSource,
 }
 SOURCE_KINDS = tuple(SOURCE_MODELS)
 NETWORK_KINDS = tuple(kind for kind in SOURCE_KINDS if kind != "file")
@@ -32,5 +36,7 @@ def kind_of(raw: Any) -> Any:
     return kind if isinstance(kind, str) else repr(kind)
 
 
-AnySource = Annotated[Union[tuple(Annotated[model, Tag(kind)] for kind, model in SOURCE_MODELS.items())],
-                      Discriminator(kind_of)]
+AnySource = Annotated[
+    Union[tuple(Annotated[model, Tag(kind)] for kind, model in SOURCE_MODELS.items())],  # noqa: UP007 (built at run time)
+    Discriminator(kind_of),
+]

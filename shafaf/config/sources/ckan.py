@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal, Optional
+from typing import ClassVar, Literal
 
 from shafaf.config.field_types import Text
 from shafaf.config.sources.common import Part
@@ -12,10 +12,10 @@ from shafaf.config.sources.network import NetworkSource
 class ResourceRules(Part):
     """Glob patterns that pick the resource to harvest among the organization's datasets."""
 
-    dataset_name: Optional[Text] = None
-    dataset_tag: Optional[Text] = None
-    resource_name: Optional[Text] = None
-    resource_format: Optional[Text] = None
+    dataset_name: Text | None = None
+    dataset_tag: Text | None = None
+    resource_name: Text | None = None
+    resource_format: Text | None = None
 
 
 class CkanSource(NetworkSource):
@@ -23,6 +23,6 @@ class CkanSource(NetworkSource):
 
     kind: Literal["ckan"]
     organization: Text
-    select: Optional[ResourceRules] = None
+    select: ResourceRules | None = None
 
     NEEDS: ClassVar[dict[str, str]] = {"organization": " (its name on the portal)"}

@@ -9,12 +9,22 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, ClassVar, Optional
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from shafaf.config.field_types import (
-    Column, DatasetKind, Encoding, Plain, Schedule, SourceId, Text, choice, mapping_of, number, refuse,
+    Column,
+    DatasetKind,
+    Encoding,
+    Plain,
+    Schedule,
+    SourceId,
+    Text,
+    choice,
+    mapping_of,
+    number,
+    refuse,
 )
 from shafaf.config.registry_models import Source, Unpivot
 from shafaf.core.formats import FORMATS
@@ -37,7 +47,7 @@ class UnpivotColumns(Part):
     columns: mapping_of(Text)
 
     @model_validator(mode="after")
-    def _has_columns(self) -> "UnpivotColumns":
+    def _has_columns(self) -> UnpivotColumns:
         if not self.columns:
             raise refuse("{where} must map source columns (in 'columns') to values of its 'field'")
         return self
@@ -46,31 +56,31 @@ class UnpivotColumns(Part):
 class NewAgencies(Part):
     """The columns of a national file that name an agency not yet in the registry."""
 
-    name_en: Optional[Text] = None
-    name_fa: Optional[Text] = None
-    website: Optional[Text] = None
+    name_en: Text | None = None
+    name_fa: Text | None = None
+    website: Text | None = None
 
 
 class SourceFields(Part):
     """The keys every kind of source takes."""
 
     kind: str
-    id: Optional[SourceId] = None  # default: the dataset kind
+    id: SourceId | None = None  # default: the dataset kind
     dataset: DatasetKind
-    format: Optional[choice(FORMATS, f"format {{value}} is not one of {', '.join(FORMATS)}")] = None
-    encoding: Optional[Encoding] = None
-    sheet: Optional[Text] = None
-    schedule: Optional[Schedule] = None
+    format: choice(FORMATS, f"format {{value}} is not one of {', '.join(FORMATS)}") | None = None
+    encoding: Encoding | None = None
+    sheet: Text | None = None
+    schedule: Schedule | None = None
     # The calendar of two-digit years: yy >= year_pivot is 13yy (Jalali) or 19yy (Gregorian), below it 14yy or 20yy.
-    calendar: Optional[choice(CALENDARS)] = None
-    year_pivot: Optional[number(int, 0, 99)] = None
+    calendar: choice(CALENDARS) | None = None
+    year_pivot: number(int, 0, 99) | None = None
     # "full": each file is the whole history; "recent": a file sends only recent periods, older ones stay published.
-    history: Optional[choice(HISTORY_MODES)] = None
+    history: choice(HISTORY_MODES) | None = None
     fields: mapping_of(Column) = {}  # standard field (or 'period') -> source column; checked against the dataset
     values: mapping_of(mapping_of(Plain)) = {}  # standard field -> {value in the file: value in the standard}
-    unpivot: Optional[UnpivotColumns] = None
-    agency_column: Optional[Text] = None
-    new_agencies: Optional[NewAgencies] = None
+    unpivot: UnpivotColumns | None = None
+    agency_column: Text | None = None
+    new_agencies: NewAgencies | None = None
 
     # What a missing key of this kind needs, said after "needs a 'key'".
     NEEDS: ClassVar[dict[str, str]] = {}
@@ -85,18 +95,30 @@ class SourceFields(Part):
             if isinstance(value, BaseModel):
                 value = value.model_dump(exclude_none=True)
             own[key] = MappingProxyType(value) if isinstance(value, dict) else value
-        unpivot = self.unpivot and Unpivot(field=self.unpivot.field, value=self.unpivot.value,
-                                           columns=MappingProxyType(dict(self.unpivot.columns)))
+        unpivot = self.unpivot and Unpivot(
+            field=self.unpivot.field, value=self.unpivot.value, columns=MappingProxyType(dict(self.unpivot.columns))
+        )
         return Source(
-            id=self.id or self.dataset, dataset=self.dataset, kind=self.kind, agency_id=agency_id, path=path,
-            url=getattr(self, "url", None), format=self.format, encoding=self.encoding, sheet=self.sheet,
-            schedule=self.schedule, calendar=self.calendar, year_pivot=self.year_pivot,
+            id=self.id or self.dataset,
+            dataset=self.dataset,
+            kind=self.kind,
+            agency_id=agency_id,
+            path=path,
+            url=getattr(self, "url", None),
+            format=self.format,
+            encoding=self.encoding,
+            sheet=self.sheet,
+            schedule=self.schedule,
+            calendar=self.calendar,
+            year_pivot=self.year_pivot,
             history=self.history or "full",
             fields=MappingProxyType(dict(self.fields)),
             values=MappingProxyType({k: MappingProxyType(dict(v)) for k, v in self.values.items()}),
-            unpivot=unpivot, agency_column=self.agency_column,
+            unpivot=unpivot,
+            agency_column=self.agency_column,
             new_agencies=MappingProxyType(self.new_agencies.model_dump(exclude_none=True) if self.new_agencies else {}),
-            line=line, **own,
+            line=line,
+            **own,
         )
 
     @classmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Literal
 
 from shafaf.config.field_types import Text
 from shafaf.config.sources.network import NetworkSource
@@ -12,4 +12,4 @@ class DatapackageSource(NetworkSource):
     """The resource named ``resource`` (default: the dataset kind) of the ``datapackage.json`` at ``url``."""
 
     kind: Literal["datapackage"]
-    resource: Optional[Text] = None
+    resource: Text | None = None

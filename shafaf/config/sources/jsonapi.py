@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from pydantic import model_validator
 
@@ -24,19 +24,19 @@ class Pagination(Part):
     """How to ask for the next page: a number, an offset, a link in the answer or its headers, or a cursor."""
 
     style: choice(PAGINATION_STYLES, f"{{where}} must be one of {', '.join(PAGINATION_STYLES)}")
-    param: Optional[Text] = None
-    size_param: Optional[Text] = None
-    size: Optional[count("{where}")] = None
-    start: Optional[count("{where}")] = None
-    next: Optional[Text] = None
-    cursor: Optional[Text] = None  # dotted path of the next cursor in each answer
-    total: Optional[Text] = None  # dotted path of the total count, reconciled against what was received
-    max_pages: Optional[count("{where}")] = None
-    max_records: Optional[number(int, 1, 10**12, name="{where}")] = None
-    max_bytes: Optional[number(int, 1, 10**13, name="{where}")] = None
+    param: Text | None = None
+    size_param: Text | None = None
+    size: count("{where}") | None = None
+    start: count("{where}") | None = None
+    next: Text | None = None
+    cursor: Text | None = None  # dotted path of the next cursor in each answer
+    total: Text | None = None  # dotted path of the total count, reconciled against what was received
+    max_pages: count("{where}") | None = None
+    max_records: number(int, 1, 10**12, name="{where}") | None = None
+    max_bytes: number(int, 1, 10**13, name="{where}") | None = None
 
     @model_validator(mode="after")
-    def _paths_given(self) -> "Pagination":
+    def _paths_given(self) -> Pagination:
         if self.style == "next" and not self.next:
             raise refuse("{where} with style 'next' needs 'next': the dotted path of the next link")
         if self.style == "cursor" and not self.cursor:
@@ -52,26 +52,32 @@ class JsonApiSource(NetworkSource):
     """The records at the path ``records`` of each answer from ``url``, with a service bus's credentials."""
 
     kind: Literal["jsonapi"]
-    format: Optional[choice(API_FORMATS, f"format {{value}} is not one of {', '.join(API_FORMATS)}")] = None
-    records: Optional[Text] = None
-    pagination: Optional[Pagination] = None
-    auth: Optional[AuthSettings] = None
-    tls: Optional[TlsSettings] = None
-    soap: Optional[SoapCall] = None
+    format: choice(API_FORMATS, f"format {{value}} is not one of {', '.join(API_FORMATS)}") | None = None
+    records: Text | None = None
+    pagination: Pagination | None = None
+    auth: AuthSettings | None = None
+    tls: TlsSettings | None = None
+    soap: SoapCall | None = None
 
     @model_validator(mode="after")
-    def _soap_placeholders_filled(self) -> "JsonApiSource":
+    def _soap_placeholders_filled(self) -> JsonApiSource:
         if self.soap is not None:
             paging = (self.pagination.parameter,) if self.pagination and self.pagination.parameter else ()
             unfilled = sorted(set(PLACEHOLDER.findall(self.soap.body)) - set(self.soap.params) - set(paging))
             if unfilled:
-                raise refuse(f"'soap.body' of {{where}} has placeholders with no value: "
-                             f"{', '.join(unfilled)} (give them in 'soap.params')")
+                raise refuse(
+                    f"'soap.body' of {{where}} has placeholders with no value: "
+                    f"{', '.join(unfilled)} (give them in 'soap.params')"
+                )
         return self
 
     def source(self, **kwargs: Any) -> Source:
         import dataclasses
 
         made = super().source(**kwargs)
-        return dataclasses.replace(made, auth=self.auth and self.auth.auth(), tls=self.tls and self.tls.tls(),
-                                   soap=self.soap and self.soap.soap())
+        return dataclasses.replace(
+            made,
+            auth=self.auth and self.auth.auth(),
+            tls=self.tls and self.tls.tls(),
+            soap=self.soap and self.soap.soap(),
+        )

@@ -9,7 +9,7 @@ time: a value written out is refused, and the message never repeats it.
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 from pydantic import BeforeValidator, model_validator
 
@@ -20,8 +20,9 @@ from shafaf.config.sources.common import Part
 
 def _secret(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, str) or not ENV_ONLY.match(value):
-        raise refuse("{where} must be written '${NAME}': put the value in an environment variable, "
-                     "never in the registry")
+        raise refuse(
+            "{where} must be written '${NAME}': put the value in an environment variable, never in the registry"
+        )
     return value
 
 
@@ -41,19 +42,19 @@ class OAuth2Credentials(Part):
     token_url: TokenUrl
     client_id: Secret
     client_secret: Secret
-    scope: Optional[Text] = None
-    audience: Optional[Text] = None
+    scope: Text | None = None
+    audience: Text | None = None
 
 
 class ApiKeyPlace(Part):
     """A key sent under a header name or a query parameter."""
 
-    header: Optional[Text] = None
-    query: Optional[Text] = None
+    header: Text | None = None
+    query: Text | None = None
     value: Secret
 
     @model_validator(mode="after")
-    def _one_place(self) -> "ApiKeyPlace":
+    def _one_place(self) -> ApiKeyPlace:
         if (self.header is None) == (self.query is None):
             raise refuse("{where} needs exactly one of 'header' or 'query' (the name the key is sent under)")
         return self
@@ -62,11 +63,11 @@ class ApiKeyPlace(Part):
 class AuthSettings(Part):
     """``auth:`` with exactly one of ``oauth2`` or ``api_key``."""
 
-    oauth2: Optional[OAuth2Credentials] = None
-    api_key: Optional[ApiKeyPlace] = None
+    oauth2: OAuth2Credentials | None = None
+    api_key: ApiKeyPlace | None = None
 
     @model_validator(mode="after")
-    def _one_method(self) -> "AuthSettings":
+    def _one_method(self) -> AuthSettings:
         if (self.oauth2 is None) == (self.api_key is None):
             raise refuse("{where} needs exactly one of 'oauth2' or 'api_key'")
         return self
@@ -83,13 +84,13 @@ class AuthSettings(Part):
 class TlsSettings(Part):
     """Mutual TLS: certificate and key paths from the environment; a CA bundle reviewed with the registry."""
 
-    client_cert: Optional[Secret] = None
-    client_key: Optional[Secret] = None
-    client_key_password: Optional[Secret] = None
-    ca_bundle: Optional[Text] = None  # a file beside the registry: resolved by the loader
+    client_cert: Secret | None = None
+    client_key: Secret | None = None
+    client_key_password: Secret | None = None
+    ca_bundle: Text | None = None  # a file beside the registry: resolved by the loader
 
     @model_validator(mode="after")
-    def _complete(self) -> "TlsSettings":
+    def _complete(self) -> TlsSettings:
         if (self.client_cert is None) != (self.client_key is None):
             raise refuse("{where} needs both 'client_cert' and 'client_key'")
         if self.client_cert is None and self.ca_bundle is None:
@@ -97,8 +98,12 @@ class TlsSettings(Part):
         return self
 
     def tls(self) -> ClientTls:
-        return ClientTls(client_cert=self.client_cert, client_key=self.client_key,
-                         client_key_password=self.client_key_password, ca_bundle=None)
+        return ClientTls(
+            client_cert=self.client_cert,
+            client_key=self.client_key,
+            client_key_password=self.client_key_password,
+            ca_bundle=None,
+        )
 
 
 class SoapCall(Part):
@@ -107,8 +112,12 @@ class SoapCall(Part):
     action: Text
     body: Text
     params: mapping_of(Text) = {}
-    version: Optional[choice(SOAP_VERSIONS, "{where} must be 1.1 or 1.2")] = None
+    version: choice(SOAP_VERSIONS, "{where} must be 1.1 or 1.2") | None = None
 
     def soap(self) -> Soap:
-        return Soap(action=self.action, body=self.body, params=MappingProxyType(dict(self.params)),
-                    version=self.version or "1.1")
+        return Soap(
+            action=self.action,
+            body=self.body,
+            params=MappingProxyType(dict(self.params)),
+            version=self.version or "1.1",
+        )

@@ -10,7 +10,8 @@ adds nosniff and the rest, and leaves these content types alone.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from datasette import Response
 
@@ -61,8 +62,12 @@ def read_only(handler: Callable[[Request, Datasette], Awaitable[Response]]) -> C
         if request.method == "OPTIONS":
             return preflight()
         if request.method not in ("GET", "HEAD"):
-            return Response("Method not allowed: this route only answers GET.\n", status=405,
-                            headers={**CORS, "allow": "GET, HEAD, OPTIONS"}, content_type=TEXT)
+            return Response(
+                "Method not allowed: this route only answers GET.\n",
+                status=405,
+                headers={**CORS, "allow": "GET, HEAD, OPTIONS"},
+                content_type=TEXT,
+            )
         return await handler(request, datasette)
 
     route.__name__, route.__doc__ = handler.__name__, handler.__doc__

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from datasette import Request, Response
 
-from shafaf.datasette_plugins.catalogs import catalog as catalog_module
 from shafaf.datasette_plugins import language
+from shafaf.datasette_plugins.catalogs import catalog as catalog_module
 from shafaf.datasette_plugins.catalogs.api_http import absolute, json_response
 from shafaf.datasette_plugins.catalogs.catalog import Catalog, Organization, Package
 
@@ -58,14 +58,17 @@ def dataset(cat: Catalog, package: Package, lang: str, identifier: str) -> dict[
         "language": ["fa", "en"],
         "describedBy": package.schema_url,
         "describedByType": "application/json",
-        "distribution": [{
-            "@type": "dcat:Distribution",
-            "title": r.name,
-            "description": r.description,
-            "downloadURL": r.url,
-            "mediaType": r.mediatype,
-            "format": r.format,
-        } for r in package.resources],
+        "distribution": [
+            {
+                "@type": "dcat:Distribution",
+                "title": r.name,
+                "description": r.description,
+                "downloadURL": r.url,
+                "mediaType": r.mediatype,
+                "format": r.format,
+            }
+            for r in package.resources
+        ],
     }
     if cat.license.url:
         out["license"] = cat.license.url
@@ -95,8 +98,12 @@ async def data_json(request: Request, datasette: Datasette) -> Response:
     to_absolute = absolute(datasette, request)
     cat = await catalog_module.load(datasette, to_absolute)
     home = cat.home_url.rstrip("/")
-    doc = document(cat, language.request_language(request), self_url=to_absolute(datasette.urls.path("/data.json")),
-                   identifier=lambda p: f"{home}/api/3/action/package_show?id={p.name}")
+    doc = document(
+        cat,
+        language.request_language(request),
+        self_url=to_absolute(datasette.urls.path("/data.json")),
+        identifier=lambda p: f"{home}/api/3/action/package_show?id={p.name}",
+    )
     return json_response(doc)
 
 

@@ -23,8 +23,9 @@ from datasette import Request, Response
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 
-from shafaf.datasette_plugins.catalogs import catalog as catalog_module, dcat_terms as terms
 from shafaf.core import urls
+from shafaf.datasette_plugins.catalogs import catalog as catalog_module
+from shafaf.datasette_plugins.catalogs import dcat_terms as terms
 from shafaf.datasette_plugins.catalogs.api_http import JSON_LD, TEXT, TURTLE, absolute, response
 from shafaf.datasette_plugins.catalogs.catalog import Catalog, Organization, Package, Resource
 
@@ -32,8 +33,16 @@ if TYPE_CHECKING:
     from datasette.app import Datasette
 
 VCARD, SPDX, LANGUAGES = terms.VCARD, terms.SPDX, terms.LANGUAGES
-CONTEXT = {"dcat": str(DCAT), "dct": str(DCTERMS), "foaf": str(FOAF), "vcard": str(VCARD), "spdx": str(SPDX),
-           "xsd": str(XSD), "skos": str(SKOS), "dcatap": str(terms.DCATAP)}
+CONTEXT = {
+    "dcat": str(DCAT),
+    "dct": str(DCTERMS),
+    "foaf": str(FOAF),
+    "vcard": str(VCARD),
+    "spdx": str(SPDX),
+    "xsd": str(XSD),
+    "skos": str(SKOS),
+    "dcatap": str(terms.DCATAP),
+}
 
 
 def _stamp(value: str) -> Literal:
@@ -107,7 +116,9 @@ def _dataset(graph: Graph, cat: Catalog, package: Package, publishers: dict[str,
     graph.add((node, DCTERMS.publisher, publishers[org.id]))
     graph.add((node, DCAT.contactPoint, _contact(graph, org)))
     graph.add((node, DCAT.landingPage, terms.document(graph, package.landing_page)))
-    graph.add((node, DCTERMS.conformsTo, terms.standard(graph, package.schema_url, f"Shafaf Table Schema: {package.kind}")))
+    graph.add(
+        (node, DCTERMS.conformsTo, terms.standard(graph, package.schema_url, f"Shafaf Table Schema: {package.kind}"))
+    )
     for lang in LANGUAGES:
         graph.add((node, DCTERMS.language, terms.language(graph, lang)))
     for item in package.themes:
@@ -190,8 +201,9 @@ def _unaddressable(cat: Catalog) -> Response | None:
     why = urls.problem(cat.home_url)
     if why is None:
         return None
-    return response(f"This request's Host header does not make a valid address for the catalog ({why}).\n", TEXT,
-                    status=400)
+    return response(
+        f"This request's Host header does not make a valid address for the catalog ({why}).\n", TEXT, status=400
+    )
 
 
 ROUTES: list[tuple[str, Any]] = [

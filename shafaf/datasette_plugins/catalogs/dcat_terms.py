@@ -27,10 +27,17 @@ FILE_TYPE = Namespace(AUTHORITY + "file-type/")
 COUNTRY = Namespace(AUTHORITY + "country/")
 AVAILABILITY = Namespace(AUTHORITY + "planned-availability/")
 MEDIA_TYPE = "https://www.iana.org/assignments/media-types/"
-SCHEMES = {name: URIRef(AUTHORITY + name) for name in
-           ("language", "file-type", "country", "planned-availability", "data-theme")}
-SCHEME_TITLES = {"language": "Language", "file-type": "File type", "country": "Country",
-                 "planned-availability": "Planned availability", "data-theme": "Data theme"}
+SCHEMES = {
+    name: URIRef(AUTHORITY + name)
+    for name in ("language", "file-type", "country", "planned-availability", "data-theme")
+}
+SCHEME_TITLES = {
+    "language": "Language",
+    "file-type": "File type",
+    "country": "Country",
+    "planned-availability": "Planned availability",
+    "data-theme": "Data theme",
+}
 GSP = Namespace("http://www.opengis.net/ont/geosparql#")
 LICENCE_TYPE = Namespace("http://purl.org/adms/licencetype/")
 PUBLISHER_TYPE = Namespace("http://purl.org/adms/publishertype/")
@@ -38,16 +45,31 @@ PUBLISHER_TYPE = Namespace("http://purl.org/adms/publishertype/")
 IRAN_BBOX = "POLYGON((44.03 25.06, 63.33 25.06, 63.33 39.78, 44.03 39.78, 44.03 25.06))"
 IRAN_CENTROID = "POINT(53 32)"
 # ADMS licence types of the licences portals usually choose (by CKAN licence id); others get none.
-LICENCE_TYPES = {"cc-by": ("Attribution",), "cc-by-4.0": ("Attribution",), "odc-by": ("Attribution",),
-                 "odc-by-1.0": ("Attribution",), "cc-by-sa": ("Attribution", "ShareAlike"),
-                 "cc-by-sa-4.0": ("Attribution", "ShareAlike"), "odc-odbl": ("Attribution", "ShareAlike"),
-                 "odbl-1.0": ("Attribution", "ShareAlike"), "cc-zero": ("PublicDomain",),
-                 "cc0-1.0": ("PublicDomain",), "odc-pddl": ("PublicDomain",)}
+LICENCE_TYPES = {
+    "cc-by": ("Attribution",),
+    "cc-by-4.0": ("Attribution",),
+    "odc-by": ("Attribution",),
+    "odc-by-1.0": ("Attribution",),
+    "cc-by-sa": ("Attribution", "ShareAlike"),
+    "cc-by-sa-4.0": ("Attribution", "ShareAlike"),
+    "odc-odbl": ("Attribution", "ShareAlike"),
+    "odbl-1.0": ("Attribution", "ShareAlike"),
+    "cc-zero": ("PublicDomain",),
+    "cc0-1.0": ("PublicDomain",),
+    "odc-pddl": ("PublicDomain",),
+}
 IRAN = COUNTRY.IRN  # dct:spatial of every dataset: the agencies are Iran's
 STABLE = AVAILABILITY.STABLE  # the published tables stay at their URLs; a dataset's rows are replaced, not moved
 LANGUAGES = {"fa": LANGUAGE.FAS, "en": LANGUAGE.ENG}
-_LABELS = {IRAN: "Iran", STABLE: "stable", LANGUAGE.FAS: "Persian", LANGUAGE.ENG: "English",
-           FILE_TYPE.CSV: "CSV", FILE_TYPE.JSON: "JSON", FILE_TYPE.ZIP: "ZIP"}
+_LABELS = {
+    IRAN: "Iran",
+    STABLE: "stable",
+    LANGUAGE.FAS: "Persian",
+    LANGUAGE.ENG: "English",
+    FILE_TYPE.CSV: "CSV",
+    FILE_TYPE.JSON: "JSON",
+    FILE_TYPE.ZIP: "ZIP",
+}
 
 
 def typed(graph: Graph, node: Any, *classes: URIRef) -> Any:

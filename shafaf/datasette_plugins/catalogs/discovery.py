@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from datasette import Request, Response
 
+from shafaf.datasette_plugins import i18n, language
 from shafaf.datasette_plugins.catalogs import catalog as catalog_module
 from shafaf.datasette_plugins.catalogs import openapi
 from shafaf.datasette_plugins.catalogs.api_http import TEXT, XML, absolute, json_response, response
-from shafaf.datasette_plugins import i18n, language
 from shafaf.datasette_plugins.common import DATABASE, SERVICE_ID_PATTERN, render
 
 if TYPE_CHECKING:
@@ -57,17 +57,29 @@ async def api_page(request: Request, datasette: Datasette) -> Response:
     routes = []
     for op in openapi.OPERATIONS:
         url = to_absolute(datasette.urls.path(op.example.format(**ids)))
-        routes.append({"path": op.path, "summary": i18n.gettext(op.summary, lang), "media_type": op.media_type.split(";")[0],
-                       "curl": f"curl '{url}'", "action": op.action,
-                       "params": [p.name for p in op.params]})
+        routes.append(
+            {
+                "path": op.path,
+                "summary": i18n.gettext(op.summary, lang),
+                "media_type": op.media_type.split(";")[0],
+                "curl": f"curl '{url}'",
+                "action": op.action,
+                "params": [p.name for p in op.params],
+            }
+        )
     post = to_absolute(datasette.urls.path("/api/action/package_show"))
-    return await render(datasette, request, "shafaf_api.html", {
-        "routes": routes,
-        "post_example": f"curl -X POST -H 'Content-Type: application/json' -d '{{\"id\": \"{ids['package']}\"}}' '{post}'",
-        "ckanapi_example": f"ckanapi action package_list -r {cat.home_url.rstrip('/')}",
-        "openapi_href": datasette.urls.path("/api/openapi.json"),
-        "datasette_json_href": datasette.urls.table(DATABASE, "services", format="json"),
-    })
+    return await render(
+        datasette,
+        request,
+        "shafaf_api.html",
+        {
+            "routes": routes,
+            "post_example": f"curl -X POST -H 'Content-Type: application/json' -d '{{\"id\": \"{ids['package']}\"}}' '{post}'",
+            "ckanapi_example": f"ckanapi action package_list -r {cat.home_url.rstrip('/')}",
+            "openapi_href": datasette.urls.path("/api/openapi.json"),
+            "datasette_json_href": datasette.urls.table(DATABASE, "services", format="json"),
+        },
+    )
 
 
 async def sitemap(request: Request, datasette: Datasette) -> Response:
@@ -92,8 +104,10 @@ async def sitemap(request: Request, datasette: Datasette) -> Response:
         left = MAX_URLS - len(root)
         for agency_id, service_id in (await db.execute(_SERVICES_SQL, {"limit": max(left, 0)})).rows:
             if agency_id in published and isinstance(service_id, str) and _SERVICE_ID.match(service_id):
-                add(f"/agencies/{urllib.parse.quote(agency_id)}/services/{urllib.parse.quote(service_id, safe='')}",
-                    published[agency_id])
+                add(
+                    f"/agencies/{urllib.parse.quote(agency_id)}/services/{urllib.parse.quote(service_id, safe='')}",
+                    published[agency_id],
+                )
     ET.indent(root)
     return response(ET.tostring(root, encoding="utf-8", xml_declaration=True), XML)
 

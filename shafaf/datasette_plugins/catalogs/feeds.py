@@ -28,13 +28,13 @@ from datasette import Request, Response
 from feedgen.feed import FeedGenerator
 
 from shafaf import __version__
+from shafaf.core.models import Outcome
 from shafaf.datasette_plugins import i18n
 from shafaf.datasette_plugins.catalogs import catalog as catalog_module
-from shafaf.datasette_plugins.catalogs.source_events import SourceEvent, add_entries, source_events
-from shafaf.datasette_plugins.pages import harvest_status
 from shafaf.datasette_plugins.catalogs.api_http import ATOM, absolute, response
-from shafaf.core.models import Outcome
+from shafaf.datasette_plugins.catalogs.source_events import SourceEvent, add_entries, source_events
 from shafaf.datasette_plugins.common import AGENCY_ID_PATTERN, DATABASE, not_found
+from shafaf.datasette_plugins.pages import harvest_status
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -44,7 +44,7 @@ OUTCOMES = (Outcome.OK, Outcome.FAILED, Outcome.NEEDS_REVIEW, Outcome.ABORTED)
 _RUNS_SQL = f"""
 SELECT run_id, agency_id, source_id, dataset, started, finished, outcome, reason, message, rows_passed, rows_failed
 FROM harvest_runs
-WHERE outcome IN ({', '.join(repr(str(o)) for o in OUTCOMES)}) {{where}}
+WHERE outcome IN ({", ".join(repr(str(o)) for o in OUTCOMES)}) {{where}}
 ORDER BY coalesce(finished, started) DESC, run_id DESC
 LIMIT {ENTRIES}
 """
@@ -55,8 +55,8 @@ def _when(stamp: str | None) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(stamp or "")
     except ValueError:
-        return dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _title(run: dict[str, Any], agency: str) -> str:
@@ -78,9 +78,20 @@ class Stale:
     since: str | None
 
 
-def build(*, feed_url: str, title: str, page_url: str, runs: list[dict[str, Any]], names: dict[str, str],
-          runs_url: Any, updated: str | None, stale: tuple[Stale, ...] = (), old_data: tuple[Any, ...] = (),
-          sources: tuple[SourceEvent, ...] = (), agency_url: Any = None) -> bytes:
+def build(
+    *,
+    feed_url: str,
+    title: str,
+    page_url: str,
+    runs: list[dict[str, Any]],
+    names: dict[str, str],
+    runs_url: Any,
+    updated: str | None,
+    stale: tuple[Stale, ...] = (),
+    old_data: tuple[Any, ...] = (),
+    sources: tuple[SourceEvent, ...] = (),
+    agency_url: Any = None,
+) -> bytes:
     """The Atom document; ``runs_url(run_id)`` links each entry to its row in ``harvest_runs``."""
     fg = FeedGenerator()
     fg.id(feed_url)
@@ -98,8 +109,10 @@ def build(*, feed_url: str, title: str, page_url: str, runs: list[dict[str, Any]
         entry.title(f"{agency.name}: data is stale")
         entry.updated(_when(agency.since))
         entry.category(term="stale", label="stale")
-        entry.summary(f"No good harvest within its schedule for: {', '.join(agency.sources)}. "
-                      f"The last publication stays on the portal.")
+        entry.summary(
+            f"No good harvest within its schedule for: {', '.join(agency.sources)}. "
+            f"The last publication stays on the portal."
+        )
     add_entries(fg, sources, names=names, page_url=agency_url or (lambda _: page_url), when=_when)
     for package in old_data:
         age = package.data_age
@@ -107,12 +120,16 @@ def build(*, feed_url: str, title: str, page_url: str, runs: list[dict[str, Any]
         entry.id(f"{package.organization.page_url}#data-stale-{package.kind}-{age.last_month}")
         entry.link(href=package.organization.page_url, rel="alternate", type="text/html")
         month = i18n.calendar_month(age.last_month, "en")
-        entry.title(f"{names.get(package.organization.id, package.organization.id)}: {package.kind} data ends "
-                    f"{month}, {age.months_behind} months behind")
+        entry.title(
+            f"{names.get(package.organization.id, package.organization.id)}: {package.kind} data ends "
+            f"{month}, {age.months_behind} months behind"
+        )
         entry.updated(_when(package.modified or updated))
         entry.category(term="data_stale", label="data stale")
-        entry.summary(f"The agency's {package.kind} rows end in {month}, {age.months_behind} months behind the "
-                      f"portal's reference month, {i18n.calendar_month(age.reference_month, 'en')}: they are stale.")
+        entry.summary(
+            f"The agency's {package.kind} rows end in {month}, {age.months_behind} months behind the "
+            f"portal's reference month, {i18n.calendar_month(age.reference_month, 'en')}: they are stale."
+        )
     for run in runs:
         entry = fg.add_entry(order="append")
         url = runs_url(run["run_id"])
@@ -142,8 +159,11 @@ async def _runs(datasette: Datasette, agency_id: str | None) -> list[dict[str, A
 
 async def _stale(datasette: Datasette, organizations: Any, names: dict[str, str]) -> tuple[Stale, ...]:
     stale = await harvest_status.stale_agencies(datasette)
-    return tuple(Stale(o.id, names.get(o.id, o.id), o.page_url, tuple(stale[o.id]), o.published_at)
-                 for o in organizations if stale.get(o.id))
+    return tuple(
+        Stale(o.id, names.get(o.id, o.id), o.page_url, tuple(stale[o.id]), o.published_at)
+        for o in organizations
+        if stale.get(o.id)
+    )
 
 
 def _runs_url(datasette: Datasette, to_absolute: Any) -> Any:
@@ -160,14 +180,23 @@ async def portal_feed(request: Request, datasette: Datasette) -> Response:
     """``/feed.atom``: every agency's publications and failed harvests."""
     to_absolute = absolute(datasette, request)
     cat = await catalog_module.load(datasette, to_absolute)
-    names = {o.id: f"{o.name_en} ({o.name_fa})" if o.name_fa and o.name_en else o.name_en or o.name_fa or o.id
-             for o in cat.organizations}
-    body = build(feed_url=to_absolute(datasette.urls.path("/feed.atom")), title=f"{cat.title_en}: publications and "
-                 "failed harvests", page_url=cat.home_url, runs=await _runs(datasette, None), names=names,
-                 runs_url=_runs_url(datasette, to_absolute), updated=cat.modified,
-                 stale=await _stale(datasette, cat.organizations, names),
-                 old_data=tuple(p for p in cat.packages if p.data_age and p.data_age.stale),
-                 sources=await source_events(datasette), agency_url=_agency_url(cat))
+    names = {
+        o.id: f"{o.name_en} ({o.name_fa})" if o.name_fa and o.name_en else o.name_en or o.name_fa or o.id
+        for o in cat.organizations
+    }
+    body = build(
+        feed_url=to_absolute(datasette.urls.path("/feed.atom")),
+        title=f"{cat.title_en}: publications and failed harvests",
+        page_url=cat.home_url,
+        runs=await _runs(datasette, None),
+        names=names,
+        runs_url=_runs_url(datasette, to_absolute),
+        updated=cat.modified,
+        stale=await _stale(datasette, cat.organizations, names),
+        old_data=tuple(p for p in cat.packages if p.data_age and p.data_age.stale),
+        sources=await source_events(datasette),
+        agency_url=_agency_url(cat),
+    )
     return conditional(request, body)
 
 
@@ -176,13 +205,13 @@ def conditional(request: Request, body: bytes) -> Response:
     whose ``If-None-Match`` or ``If-Modified-Since`` shows it has this version already."""
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     found = re.search(rb"<updated>([^<]+)</updated>", body)
-    modified = email.utils.format_datetime(_when(found[1].decode()).astimezone(dt.timezone.utc), usegmt=True) \
-        if found else None
+    modified = email.utils.format_datetime(_when(found[1].decode()).astimezone(dt.UTC), usegmt=True) if found else None
     headers = {"etag": etag, **({"last-modified": modified} if modified else {})}
     matches = request.headers.get("if-none-match")
     since = request.headers.get("if-modified-since")
     if (matches and etag in [m.strip() for m in matches.split(",")]) or (
-            not matches and since and modified and _not_newer(modified, since)):
+        not matches and since and modified and _not_newer(modified, since)
+    ):
         not_modified = response(b"", ATOM, status=304)
         not_modified.headers.update(headers)
         return not_modified
@@ -206,12 +235,18 @@ async def agency_feed(request: Request, datasette: Datasette) -> Response:
     if org is None:
         return await not_found(request, datasette)
     name = f"{org.name_en} ({org.name_fa})" if org.name_fa and org.name_en else org.name_en or org.name_fa or org.id
-    body = build(feed_url=org.feed_url, title=f"{name}: publications and failed harvests", page_url=org.page_url,
-                 runs=await _runs(datasette, org.id), names={org.id: name},
-                 runs_url=_runs_url(datasette, to_absolute), updated=org.published_at,
-                 stale=await _stale(datasette, [org], {org.id: name}),
-                 old_data=tuple(p for p in cat.packages_of(org.id) if p.data_age and p.data_age.stale),
-                 sources=await source_events(datasette, org.id))
+    body = build(
+        feed_url=org.feed_url,
+        title=f"{name}: publications and failed harvests",
+        page_url=org.page_url,
+        runs=await _runs(datasette, org.id),
+        names={org.id: name},
+        runs_url=_runs_url(datasette, to_absolute),
+        updated=org.published_at,
+        stale=await _stale(datasette, [org], {org.id: name}),
+        old_data=tuple(p for p in cat.packages_of(org.id) if p.data_age and p.data_age.stale),
+        sources=await source_events(datasette, org.id),
+    )
     return conditional(request, body)
 
 

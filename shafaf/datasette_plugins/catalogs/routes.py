@@ -11,13 +11,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from shafaf.datasette_plugins.ckan import api as ckan_api
 from shafaf.datasette_plugins.catalogs import datajson, dcat, discovery, feeds, registry_schema, schemas
 from shafaf.datasette_plugins.catalogs.api_http import read_only
+from shafaf.datasette_plugins.ckan import api as ckan_api
 
 ROUTES: list[tuple[str, Any]] = [
     *ckan_api.ROUTES,  # the actions take GET and POST themselves; /api/3 is GET only
-    *[(pattern, read_only(handler)) for pattern, handler in
-      (*datajson.ROUTES, *dcat.ROUTES, *feeds.ROUTES, *discovery.ROUTES,
-       *registry_schema.ROUTES, *schemas.ROUTES)],
+    *[
+        (pattern, read_only(handler))
+        for pattern, handler in (
+            *datajson.ROUTES,
+            *dcat.ROUTES,
+            *feeds.ROUTES,
+            *discovery.ROUTES,
+            *registry_schema.ROUTES,
+            *schemas.ROUTES,
+        )
+    ],
 ]

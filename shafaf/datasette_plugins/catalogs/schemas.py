@@ -33,16 +33,18 @@ async def schema(request: Request, datasette: Datasette) -> Response:
     """``/schemas/<kind>.schema.json``: the standard's Table Schema of one dataset kind."""
     kind = request.url_vars["kind"]
     if kind not in tables.DATASET_TABLES:
-        return json_response({"error": f"No Table Schema named {kind!r}", "schemas": list(tables.DATASET_TABLES)},
-                             status=404)
+        return json_response(
+            {"error": f"No Table Schema named {kind!r}", "schemas": list(tables.DATASET_TABLES)}, status=404
+        )
     return response(standard.schema_path(kind).read_bytes(), JSON)
 
 
 async def index(request: Request, datasette: Datasette) -> Response:
     """``/schemas/``: every dataset kind's Table Schema, by URL."""
     to = absolute(datasette, request)
-    return json_response({"schemas": {kind: to(datasette.urls.path(schema_path(kind)))
-                                      for kind in tables.DATASET_TABLES}})
+    return json_response(
+        {"schemas": {kind: to(datasette.urls.path(schema_path(kind))) for kind in tables.DATASET_TABLES}}
+    )
 
 
 ROUTES: list[tuple[str, Any]] = [

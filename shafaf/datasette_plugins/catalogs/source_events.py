@@ -37,23 +37,33 @@ async def source_events(datasette: Datasette, agency_id: str | None = None) -> t
     db = datasette.get_database(DATABASE)
     if TABLE not in await db.table_names():
         return ()
-    since = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=RECOVERED_SHOWN_DAYS)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=RECOVERED_SHOWN_DAYS)).strftime("%Y-%m-%dT%H:%M:%SZ")
     where = "AND agency_id = :agency" if agency_id else ""
-    rows = (await db.execute(
-        f"SELECT agency_id, source_id, dataset, status, failing_since, recovered, consecutive_failures, "
-        f"last_failure_reason, last_failure_message FROM {TABLE} "
-        f"WHERE (status = 'failing' OR recovered >= :since) {where} "
-        f"ORDER BY coalesce(failing_since, recovered) DESC, agency_id, source_id LIMIT 50",
-        {"since": since, "agency": agency_id})).rows
-    return tuple(SourceEvent(r["agency_id"], r["source_id"], r["dataset"],
-                             "failing" if r["status"] == "failing" else "recovered",
-                             r["failing_since"] if r["status"] == "failing" else r["recovered"],
-                             r["consecutive_failures"] or 0, r["last_failure_reason"], r["last_failure_message"])
-                 for r in rows)
+    rows = (
+        await db.execute(
+            f"SELECT agency_id, source_id, dataset, status, failing_since, recovered, consecutive_failures, "
+            f"last_failure_reason, last_failure_message FROM {TABLE} "
+            f"WHERE (status = 'failing' OR recovered >= :since) {where} "
+            f"ORDER BY coalesce(failing_since, recovered) DESC, agency_id, source_id LIMIT 50",
+            {"since": since, "agency": agency_id},
+        )
+    ).rows
+    return tuple(
+        SourceEvent(
+            r["agency_id"],
+            r["source_id"],
+            r["dataset"],
+            "failing" if r["status"] == "failing" else "recovered",
+            r["failing_since"] if r["status"] == "failing" else r["recovered"],
+            r["consecutive_failures"] or 0,
+            r["last_failure_reason"],
+            r["last_failure_message"],
+        )
+        for r in rows
+    )
 
 
-def add_entries(fg: Any, events: tuple[SourceEvent, ...], *, names: dict[str, str], page_url: Any,
-                when: Any) -> None:
+def add_entries(fg: Any, events: tuple[SourceEvent, ...], *, names: dict[str, str], page_url: Any, when: Any) -> None:
     """An Atom entry per event; ``page_url(agency_id)`` is the agency's page, ``when`` parses stored times."""
     for event in events:
         url = page_url(event.agency_id)
@@ -66,8 +76,10 @@ def add_entries(fg: Any, events: tuple[SourceEvent, ...], *, names: dict[str, st
         if event.kind == "failing":
             why = f" ({event.reason})" if event.reason else ""
             entry.title(f"{name}: source {event.source_id} ({event.dataset}) is failing{why}")
-            entry.summary(f"{event.failures} runs in a row failed to fetch since {event.at}. "
-                          f"{(event.message or '')[:2000]} The last publication stays on the portal.".strip())
+            entry.summary(
+                f"{event.failures} runs in a row failed to fetch since {event.at}. "
+                f"{(event.message or '')[:2000]} The last publication stays on the portal.".strip()
+            )
         else:
             entry.title(f"{name}: source {event.source_id} ({event.dataset}) recovered")
             entry.summary(f"Fetched again on {event.at} after failing (last failure: {event.reason or 'unknown'}).")

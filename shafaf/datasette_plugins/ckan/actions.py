@@ -9,25 +9,46 @@ name that is not here is CKAN's "Action name not known" (400).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from shafaf import __version__
-from shafaf.datasette_plugins.ckan import datastore, groups, search as ckan_search, shapes as ckan_shapes
 from shafaf.datasette_plugins.catalogs.catalog import Catalog
-from shafaf.datasette_plugins.ckan.params import MAX_ROWS, boolean, natural, not_found, required_id, text, text_list, validation_error
+from shafaf.datasette_plugins.ckan import datastore, groups
+from shafaf.datasette_plugins.ckan import search as ckan_search
+from shafaf.datasette_plugins.ckan import shapes as ckan_shapes
+from shafaf.datasette_plugins.ckan.params import (
+    MAX_ROWS,
+    boolean,
+    natural,
+    not_found,
+    required_id,
+    text,
+    text_list,
+    validation_error,
+)
 
 Params = Mapping[str, Any]
 CKAN_VERSION = "2.10.0"  # the API version whose answers these follow
-ORG_SORTS = {"name": lambda o, c, lang: o.id, "title": lambda o, c, lang: o.name(lang),
-             "package_count": lambda o, c, lang: len(c.packages_of(o.id))}
+ORG_SORTS = {
+    "name": lambda o, c, lang: o.id,
+    "title": lambda o, c, lang: o.name(lang),
+    "package_count": lambda o, c, lang: len(c.packages_of(o.id)),
+}
 
 
 def status_show(catalog: Catalog, params: Params, lang: str) -> dict[str, Any]:
     """The portal's name and the API it speaks."""
-    return {"ckan_version": CKAN_VERSION, "shafaf_version": __version__, "site_title": catalog.title(lang),
-            "site_description": catalog.description_fa if lang == "fa" else catalog.description_en,
-            "site_url": catalog.home_url.rstrip("/"), "locale_default": lang, "error_emails_to": None,
-            "extensions": []}
+    return {
+        "ckan_version": CKAN_VERSION,
+        "shafaf_version": __version__,
+        "site_title": catalog.title(lang),
+        "site_description": catalog.description_fa if lang == "fa" else catalog.description_en,
+        "site_url": catalog.home_url.rstrip("/"),
+        "locale_default": lang,
+        "error_emails_to": None,
+        "extensions": [],
+    }
 
 
 def site_read(catalog: Catalog, params: Params, lang: str) -> bool:
@@ -40,7 +61,7 @@ def package_list(catalog: Catalog, params: Params, lang: str) -> list[str]:
     names = sorted(p.name for p in catalog.packages)
     offset = natural(params, "offset", 0)
     limit = natural(params, "limit", len(names)) if "limit" in params else None
-    return names[offset:] if limit is None else names[offset:offset + limit]
+    return names[offset:] if limit is None else names[offset : offset + limit]
 
 
 def package_show(catalog: Catalog, params: Params, lang: str) -> dict[str, Any]:
@@ -73,13 +94,15 @@ def package_search(catalog: Catalog, params: Params, lang: str) -> dict[str, Any
     fields = text_list(params, "facet.field")
     for field in fields:
         if field not in ckan_search.FACET_FIELDS:
-            raise validation_error("facet.field", f"Cannot facet on {field!r}: use {', '.join(ckan_search.FACET_FIELDS)}")
+            raise validation_error(
+                "facet.field", f"Cannot facet on {field!r}: use {', '.join(ckan_search.FACET_FIELDS)}"
+            )
     limit = _facet_limit(params)
     mincount = natural(params, "facet.mincount", 1)
     found = [p for p in catalog.packages if ckan_search.matches(p, terms, catalog)]
     ordered = ckan_search.sort_packages(found, keys, lang)
     facets, search_facets = ckan_search.facets(found, fields, catalog, limit=limit, mincount=mincount)
-    results = [ckan_shapes.package(catalog, p, lang) for p in ordered[start:start + rows]]
+    results = [ckan_shapes.package(catalog, p, lang) for p in ordered[start : start + rows]]
     wanted = _fl(params)
     if wanted:
         results = [{k: r[k] for k in wanted if k in r} for r in results]
@@ -111,7 +134,7 @@ def current_package_list_with_resources(catalog: Catalog, params: Params, lang: 
             raise validation_error("page", "Must be larger than 0")
         offset = (page - 1) * limit
     ordered = ckan_search.sort_packages(list(catalog.packages), [("metadata_modified", True)], lang)
-    return [ckan_shapes.package(catalog, p, lang) for p in ordered[offset:offset + limit]]
+    return [ckan_shapes.package(catalog, p, lang) for p in ordered[offset : offset + limit]]
 
 
 def organization_list(catalog: Catalog, params: Params, lang: str) -> list[Any]:
@@ -119,7 +142,12 @@ def organization_list(catalog: Catalog, params: Params, lang: str) -> list[Any]:
     all_fields = boolean(params, "all_fields", False)
     sort = text(params, "sort", "name asc") or "name asc"
     words = sort.split()
-    if not words or len(words) > 2 or words[0] not in ORG_SORTS or (len(words) == 2 and words[1] not in ("asc", "desc")):
+    if (
+        not words
+        or len(words) > 2
+        or words[0] not in ORG_SORTS
+        or (len(words) == 2 and words[1] not in ("asc", "desc"))
+    ):
         raise validation_error("sort", f"Cannot sort by {sort!r}: use name, title or package_count, then asc or desc")
     wanted = set(text_list(params, "organizations"))
     orgs = [o for o in catalog.organizations if not wanted or o.id in wanted]
@@ -127,7 +155,7 @@ def organization_list(catalog: Catalog, params: Params, lang: str) -> list[Any]:
     orgs.sort(key=lambda o: ORG_SORTS[words[0]](o, catalog, lang), reverse=len(words) == 2 and words[1] == "desc")
     offset = natural(params, "offset", 0)
     limit = natural(params, "limit", MAX_ROWS, maximum=MAX_ROWS)
-    orgs = orgs[offset:offset + limit]
+    orgs = orgs[offset : offset + limit]
     return [ckan_shapes.organization(catalog, o, lang) for o in orgs] if all_fields else [o.id for o in orgs]
 
 

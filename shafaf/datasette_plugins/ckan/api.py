@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from datasette import Request, Response
 
-from shafaf.datasette_plugins.catalogs import catalog
-from shafaf.datasette_plugins.ckan import actions as ckan_actions
 from shafaf.datasette_plugins import language
+from shafaf.datasette_plugins.catalogs import catalog
 from shafaf.datasette_plugins.catalogs.api_http import absolute, json_response, preflight, read_only
+from shafaf.datasette_plugins.ckan import actions as ckan_actions
 from shafaf.datasette_plugins.ckan.params import ActionError, bad_request
 
 if TYPE_CHECKING:
@@ -37,7 +37,8 @@ ACTION_NAME = r"[A-Za-z0-9_]{1,100}"
 async def action(request: Request, datasette: Datasette) -> Response:
     name = request.url_vars["action"]
     help_url = datasette.absolute_url(
-        request, datasette.urls.path(f"/api/3/action/help_show?{urllib.parse.urlencode({'name': name})}"))
+        request, datasette.urls.path(f"/api/3/action/help_show?{urllib.parse.urlencode({'name': name})}")
+    )
     if request.method == "OPTIONS":
         return preflight()
     try:

@@ -25,7 +25,8 @@ import io
 import json
 import sqlite3
 import urllib.parse
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from datasette.database import QueryInterrupted
 from datasette.utils import InvalidSql, validate_sql_select
@@ -47,8 +48,16 @@ RECORDS_FORMATS = ("objects", "lists", "csv", "tsv")
 MAX_WORDS = 10
 MAX_WORD = 100  # "%word%" stays under SQLite's LIKE pattern limit (sql_functions: 128)
 # Table Schema types as CKAN's DataStore (PostgreSQL) names them.
-TYPES = {"integer": "int", "number": "numeric", "string": "text", "boolean": "bool", "date": "date",
-         "datetime": "timestamp", "time": "time", "year": "int"}
+TYPES = {
+    "integer": "int",
+    "number": "numeric",
+    "string": "text",
+    "boolean": "bool",
+    "date": "date",
+    "datetime": "timestamp",
+    "time": "time",
+    "year": "int",
+}
 
 
 def _quote(name: str) -> str:
@@ -119,8 +128,10 @@ def _links(request: Request, offset: int, limit: int) -> dict[str, str]:
     """CKAN's ``_links``: the request's own query string without ``offset`` (start), and the next page's."""
     arguments = {k: v for k, v in urllib.parse.parse_qsl(request.query_string, keep_blank_values=True)}
     start = {k: v for k, v in arguments.items() if k != "offset"}
-    links = {"start": f"{request.path}?{urllib.parse.urlencode(start)}",
-             "next": f"{request.path}?{urllib.parse.urlencode({'offset': offset + limit, **start})}"}
+    links = {
+        "start": f"{request.path}?{urllib.parse.urlencode(start)}",
+        "next": f"{request.path}?{urllib.parse.urlencode({'offset': offset + limit, **start})}",
+    }
     if offset - limit > 0:
         links["prev"] = f"{request.path}?{urllib.parse.urlencode({'offset': offset - limit, **start})}"
     return links
@@ -151,8 +162,9 @@ def _records(rows: list[Any], names: list[str], records_format: str) -> Any:
     return out.getvalue()
 
 
-async def datastore_search(catalog: Catalog, params: Params, lang: str, *, datasette: Datasette,
-                           request: Request) -> dict[str, Any]:
+async def datastore_search(
+    catalog: Catalog, params: Params, lang: str, *, datasette: Datasette, request: Request
+) -> dict[str, Any]:
     """One resource's rows: ``resource_id`` with ``filters``, ``q``, ``fields``, ``sort``, ``limit``/``offset``."""
     resource_id = (text(params, "resource_id") or text(params, "id")).strip()
     if not resource_id:
@@ -180,7 +192,7 @@ async def datastore_search(catalog: Catalog, params: Params, lang: str, *, datas
             raise _unknown("filters", field)
         values = value if isinstance(value, list) else [value]
         if not values or not all(v is None or isinstance(v, (str, int, float)) for v in values):
-            raise validation_error("filters", f"field \"{field}\": values must be strings or numbers")
+            raise validation_error("filters", f'field "{field}": values must be strings or numbers')
         names = [f"f{n}_{i}" for i in range(len(values))]
         args.update(zip(names, values))
         where.append(f"{column(field)} IN ({', '.join(':' + x for x in names)})")
@@ -213,18 +225,35 @@ async def datastore_search(catalog: Catalog, params: Params, lang: str, *, datas
     selected = ", ".join(f"{column(f)} AS {_quote(f)}" for f in fields)
     body = f"FROM [{package.kind}] WHERE {' AND '.join(where)}"
     keyword = "SELECT DISTINCT" if distinct else "SELECT"
-    ordering = f" ORDER BY {', '.join(order + ['rowid'])}" if not distinct else (
-        f" ORDER BY {', '.join(order)}" if order else "")
-    rows = (await _run(datasette, f"{keyword} {selected} {body}{ordering} LIMIT :limit OFFSET :offset",
-                       {**args, "limit": limit, "offset": offset})).rows
-    result: dict[str, Any] = {"include_total": include_total, "resource_id": resource_id,
-                              "fields": [{"type": known[f], "id": f} for f in fields],
-                              "records_format": records_format,
-                              "records": _records(_typed(rows, [known[f] for f in fields]), fields, records_format)}
+    ordering = (
+        f" ORDER BY {', '.join(order + ['rowid'])}"
+        if not distinct
+        else (f" ORDER BY {', '.join(order)}" if order else "")
+    )
+    rows = (
+        await _run(
+            datasette,
+            f"{keyword} {selected} {body}{ordering} LIMIT :limit OFFSET :offset",
+            {**args, "limit": limit, "offset": offset},
+        )
+    ).rows
+    result: dict[str, Any] = {
+        "include_total": include_total,
+        "resource_id": resource_id,
+        "fields": [{"type": known[f], "id": f} for f in fields],
+        "records_format": records_format,
+        "records": _records(_typed(rows, [known[f] for f in fields]), fields, records_format),
+    }
     for echoed in ("filters", "q", "sort", "distinct", "limit", "offset"):
         if echoed in params:
-            result[echoed] = {"filters": filters, "q": q, "sort": sort, "distinct": distinct, "limit": limit,
-                              "offset": offset}[echoed]
+            result[echoed] = {
+                "filters": filters,
+                "q": q,
+                "sort": sort,
+                "distinct": distinct,
+                "limit": limit,
+                "offset": offset,
+            }[echoed]
     result["_links"] = _links(request, offset, limit)
     if include_total:
         counted = f"SELECT count(*) FROM (SELECT DISTINCT {selected} {body})" if distinct else f"SELECT count(*) {body}"
@@ -243,16 +272,19 @@ def _value_type(values: list[Any]) -> str:
     return "text"
 
 
-async def datastore_search_sql(catalog: Catalog, params: Params, lang: str, *, datasette: Datasette,
-                               request: Request) -> dict[str, Any]:
+async def datastore_search_sql(
+    catalog: Catalog, params: Params, lang: str, *, datasette: Datasette, request: Request
+) -> dict[str, Any]:
     """One read-only SELECT over the published tables (``sql``), under the same limits as Datasette's ``?sql=``."""
     sql = text(params, "sql").strip()
     if not sql:
         raise validation_error("sql", "Missing value")
     allowed = await datasette.permission_allowed(request.actor, "execute-sql", resource=common.DATABASE, default=True)
     if not allowed:
-        raise ActionError(403, {"__type": "Authorization Error",
-                                "message": "Access denied: arbitrary SQL is turned off on this portal"})
+        raise ActionError(
+            403,
+            {"__type": "Authorization Error", "message": "Access denied: arbitrary SQL is turned off on this portal"},
+        )
     try:
         validate_sql_select(sql)
     except InvalidSql as e:

@@ -10,12 +10,20 @@ datasets under ``include_datasets``.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from shafaf.datasette_plugins.catalogs.catalog import Catalog
 from shafaf.datasette_plugins.ckan import shapes as ckan_shapes
 from shafaf.datasette_plugins.ckan.params import (
-    MAX_ROWS, boolean, natural, not_found, required_id, text, text_list, validation_error,
+    MAX_ROWS,
+    boolean,
+    natural,
+    not_found,
+    required_id,
+    text,
+    text_list,
+    validation_error,
 )
 
 Params = Mapping[str, Any]
@@ -27,20 +35,27 @@ def group_list(catalog: Catalog, params: Params, lang: str) -> list[Any]:
     all_fields = boolean(params, "all_fields", False)
     sort = text(params, "sort", "name asc") or "name asc"
     words = sort.split()
-    if not words or len(words) > 2 or words[0] not in GROUP_SORTS or (
-            len(words) == 2 and words[1] not in ("asc", "desc")):
+    if (
+        not words
+        or len(words) > 2
+        or words[0] not in GROUP_SORTS
+        or (len(words) == 2 and words[1] not in ("asc", "desc"))
+    ):
         raise validation_error("sort", f"Cannot sort by {sort!r}: use name, title or package_count, then asc or desc")
     for flag in ("include_dataset_count", "include_extras", "include_tags", "include_groups", "include_users"):
         boolean(params, flag, False)
     wanted = set(text_list(params, "groups"))
     themes = [t for t in catalog.themes if not wanted or t.name in wanted]
     themes.sort(key=lambda t: t.name)
-    key = {"name": lambda t: t.name, "title": lambda t: t.title(lang),
-           "package_count": lambda t: len(catalog.packages_in(t))}[words[0]]
+    key = {
+        "name": lambda t: t.name,
+        "title": lambda t: t.title(lang),
+        "package_count": lambda t: len(catalog.packages_in(t)),
+    }[words[0]]
     themes.sort(key=key, reverse=len(words) == 2 and words[1] == "desc")
     offset = natural(params, "offset", 0)
     limit = natural(params, "limit", MAX_ROWS, maximum=MAX_ROWS)
-    themes = themes[offset:offset + limit]
+    themes = themes[offset : offset + limit]
     return [ckan_shapes.group(catalog, t, lang) for t in themes] if all_fields else [t.name for t in themes]
 
 

@@ -11,7 +11,8 @@ never a 500.
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from shafaf.core.errors import ActionError
 

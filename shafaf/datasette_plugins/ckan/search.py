@@ -17,20 +17,20 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from shafaf.standard.search_index import search_text
 from shafaf.datasette_plugins.catalogs.catalog import Catalog, Package
 from shafaf.datasette_plugins.ckan.params import validation_error
+from shafaf.standard.search_index import search_text
 
 DEFAULT_SORT = "score desc, metadata_modified desc"
 FACET_FIELDS = ("organization", "tags", "res_format", "license_id", "groups")
-SORT_FIELDS = ("score", "name", "title", "title_string", "metadata_modified", "metadata_created", "id",
-               "num_resources")
+SORT_FIELDS = ("score", "name", "title", "title_string", "metadata_modified", "metadata_created", "id", "num_resources")
 RANGE_FIELDS = ("metadata_modified", "metadata_created")
 
 _TOKEN = re.compile(
-    r'\s*(?P<sign>[+-]?)(?:(?P<field>[A-Za-z_]+|\*):)?'
+    r"\s*(?P<sign>[+-]?)(?:(?P<field>[A-Za-z_]+|\*):)?"
     r'(?:"(?P<quoted>(?:[^"\\]|\\.)*)"|\[(?P<range>[^\]]*)\]|(?P<bare>[^\s"\[\]]+))\s*'
 )
 _RANGE = re.compile(r"\s*(?P<low>\S+)\s+TO\s+(?P<high>\S+)\s*\Z")
@@ -102,14 +102,30 @@ def _in_range(stamp: str | None, bounds: tuple[str, str]) -> bool:
         return False
     low, high = bounds
     stamp = stamp.rstrip("Z")
-    return (low == "*" or stamp >= low.rstrip("Z")) and (high == "*" or stamp[:len(high.rstrip("Z"))] <= high.rstrip("Z"))
+    return (low == "*" or stamp >= low.rstrip("Z")) and (
+        high == "*" or stamp[: len(high.rstrip("Z"))] <= high.rstrip("Z")
+    )
 
 
 def _text(package: Package) -> str:
     org = package.organization
-    return " ".join(filter(None, (
-        package.name, package.kind, package.title_en, package.title_fa, package.description_en, package.description_fa,
-        org.id, org.name_en, org.name_fa, *package.tags)))
+    return " ".join(
+        filter(
+            None,
+            (
+                package.name,
+                package.kind,
+                package.title_en,
+                package.title_fa,
+                package.description_en,
+                package.description_fa,
+                org.id,
+                org.name_en,
+                org.name_fa,
+                *package.tags,
+            ),
+        )
+    )
 
 
 def _words_in(term: Term, text: str) -> bool:
@@ -136,8 +152,12 @@ FIELDS: dict[str, Callable[[Package, Term, Catalog], bool]] = {
     "type": lambda p, t, c: _glob("dataset", t.value, exact=t.exact),
     "state": lambda p, t, c: _glob("active", t.value, exact=t.exact),
     "capacity": lambda p, t, c: _glob("public", t.value, exact=t.exact),
-    "metadata_modified": lambda p, t, c: _in_range(p.modified, t.range) if t.range else _glob(p.modified or "", t.value, exact=t.exact),
-    "metadata_created": lambda p, t, c: _in_range(p.created, t.range) if t.range else _glob(p.created or "", t.value, exact=t.exact),
+    "metadata_modified": lambda p, t, c: (
+        _in_range(p.modified, t.range) if t.range else _glob(p.modified or "", t.value, exact=t.exact)
+    ),
+    "metadata_created": lambda p, t, c: (
+        _in_range(p.created, t.range) if t.range else _glob(p.created or "", t.value, exact=t.exact)
+    ),
 }
 
 
@@ -156,9 +176,15 @@ def parse_sort(sort: str) -> list[tuple[str, bool]]:
         words = part.split()
         if not words:
             continue
-        if len(words) > 2 or words[0] not in SORT_FIELDS or (len(words) == 2 and words[1].lower() not in ("asc", "desc")):
-            raise validation_error("sort", f"Cannot sort by {part.strip()!r}: use one of {', '.join(SORT_FIELDS)}, "
-                                           "each followed by asc or desc")
+        if (
+            len(words) > 2
+            or words[0] not in SORT_FIELDS
+            or (len(words) == 2 and words[1].lower() not in ("asc", "desc"))
+        ):
+            raise validation_error(
+                "sort",
+                f"Cannot sort by {part.strip()!r}: use one of {', '.join(SORT_FIELDS)}, each followed by asc or desc",
+            )
         keys.append((words[0], len(words) == 2 and words[1].lower() == "desc"))
     if not keys:
         raise validation_error("sort", "Empty sort")
@@ -201,8 +227,9 @@ def facet_values(package: Package, field: str, catalog: Catalog) -> list[tuple[s
     return []
 
 
-def facets(packages: list[Package], fields: list[str], catalog: Catalog, *, limit: int, mincount: int
-           ) -> tuple[dict[str, Any], dict[str, Any]]:
+def facets(
+    packages: list[Package], fields: list[str], catalog: Catalog, *, limit: int, mincount: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """CKAN's ``facets`` ({field: {value: count}}) and ``search_facets`` (with display names)."""
     plain: dict[str, Any] = {}
     described: dict[str, Any] = {}
@@ -217,6 +244,8 @@ def facets(packages: list[Package], fields: list[str], catalog: Catalog, *, limi
         if limit >= 0:
             items = items[:limit]
         plain[field] = dict(items)
-        described[field] = {"title": field, "items": [{"name": v, "display_name": names[v], "count": n}
-                                                      for v, n in items]}
+        described[field] = {
+            "title": field,
+            "items": [{"name": v, "display_name": names[v], "count": n} for v, n in items],
+        }
     return plain, described

@@ -17,8 +17,20 @@ from typing import Any
 from shafaf.datasette_plugins.catalogs.catalog import Catalog, Organization, Package, Resource
 from shafaf.standard.themes import Theme
 
-OPEN_LICENSES = {"CC-BY-4.0", "CC-BY-SA-4.0", "CC0-1.0", "ODC-BY-1.0", "ODbL-1.0", "cc-by", "cc-by-sa", "cc-zero",
-                 "odc-by", "odc-odbl", "odc-pddl", "other-open"}
+OPEN_LICENSES = {
+    "CC-BY-4.0",
+    "CC-BY-SA-4.0",
+    "CC0-1.0",
+    "ODC-BY-1.0",
+    "ODbL-1.0",
+    "cc-by",
+    "cc-by-sa",
+    "cc-zero",
+    "odc-by",
+    "odc-odbl",
+    "odc-pddl",
+    "other-open",
+}
 _NAMESPACE = uuid.UUID("6f1d8a4e-2b0c-4f5e-9c1a-5a7e0d3b9f21")  # Shafaf's: stable tag ids across portals
 
 
@@ -28,8 +40,13 @@ def ckan_time(stamp: str | None) -> str | None:
 
 
 def tag(name: str) -> dict[str, Any]:
-    return {"id": str(uuid.uuid5(_NAMESPACE, f"tag:{name}")), "name": name, "display_name": name, "state": "active",
-            "vocabulary_id": None}
+    return {
+        "id": str(uuid.uuid5(_NAMESPACE, f"tag:{name}")),
+        "name": name,
+        "display_name": name,
+        "state": "active",
+        "vocabulary_id": None,
+    }
 
 
 def group(catalog: Catalog, theme: Theme, lang: str, *, with_count: bool = True) -> dict[str, Any]:
@@ -58,8 +75,14 @@ def group(catalog: Catalog, theme: Theme, lang: str, *, with_count: bool = True)
 
 def package_group(theme: Theme, lang: str) -> dict[str, Any]:
     """A group as a package lists it (CKAN's six keys)."""
-    return {"id": theme.name, "name": theme.name, "title": theme.title(lang), "display_name": theme.title(lang),
-            "description": theme.iri, "image_display_url": ""}
+    return {
+        "id": theme.name,
+        "name": theme.name,
+        "title": theme.title(lang),
+        "display_name": theme.title(lang),
+        "description": theme.iri,
+        "image_display_url": "",
+    }
 
 
 def organization(catalog: Catalog, org: Organization, lang: str, *, with_count: bool = True) -> dict[str, Any]:
@@ -72,8 +95,9 @@ def organization(catalog: Catalog, org: Organization, lang: str, *, with_count: 
         "description": (org.description_fa if lang == "fa" else org.description_en) or "",
         "description_translated": {"fa": org.description_fa or "", "en": org.description_en or ""},
         # Not later than its first dataset (published_at is the agency's latest publication).
-        "created": ckan_time(min(filter(None, (org.published_at, *(p.created for p in catalog.packages_of(org.id)))),
-                                 default=None)),
+        "created": ckan_time(
+            min(filter(None, (org.published_at, *(p.created for p in catalog.packages_of(org.id)))), default=None)
+        ),
         "image_url": "",
         "image_display_url": "",
         "is_organization": True,
@@ -81,9 +105,17 @@ def organization(catalog: Catalog, org: Organization, lang: str, *, with_count: 
         "state": "active",
         "type": "organization",
         "num_followers": 0,
-        "extras": [{"key": k, "value": v} for k, v in (("website", org.website), ("parent", org.parent),
-                                                       ("contact_email", org.contact_email), ("page", org.page_url),
-                                                       ("feed", org.feed_url)) if v],
+        "extras": [
+            {"key": k, "value": v}
+            for k, v in (
+                ("website", org.website),
+                ("parent", org.parent),
+                ("contact_email", org.contact_email),
+                ("page", org.page_url),
+                ("feed", org.feed_url),
+            )
+            if v
+        ],
     }
     if with_count:
         out["package_count"] = len(catalog.packages_of(org.id))
@@ -117,8 +149,12 @@ def resource(resource: Resource, package: Package) -> dict[str, Any]:
 
 def package(catalog: Catalog, package: Package, lang: str) -> dict[str, Any]:
     org = package.organization
-    extras = {"dataset_kind": package.kind, "rows": str(package.rows), "schema": package.schema_url,
-              "language": "fa,en"}
+    extras = {
+        "dataset_kind": package.kind,
+        "rows": str(package.rows),
+        "schema": package.schema_url,
+        "language": "fa,en",
+    }
     if package.temporal:
         extras["temporal_start"], extras["temporal_end"] = package.temporal
     if package.data_age:

@@ -13,16 +13,27 @@ from typing import TYPE_CHECKING, Any
 
 from datasette import Request, Response
 
-from shafaf.standard import tables
-from shafaf.standard.indicator_defs import BY_NAME, LAST_12_MONTHS, SCORE_PARTS, SCORE_WEIGHTS
-from shafaf.publish.reference import month_of
-from shafaf.publish.scorecard_defs import BY_COLUMN
-from shafaf.datasette_plugins.pages import agency_plan, availability, charts, harvest_status, queries
 from shafaf.datasette_plugins import i18n, labels, language
+from shafaf.datasette_plugins.common import (
+    DATABASE,
+    agency_href,
+    bilingual,
+    http_url,
+    name,
+    not_found,
+    render,
+    service_href,
+    sql_href,
+    table_href,
+)
 from shafaf.datasette_plugins.i18n import N_
-from shafaf.datasette_plugins.common import DATABASE, agency_href, bilingual, http_url, name, not_found, render, service_href, sql_href, table_href
+from shafaf.datasette_plugins.pages import agency_plan, availability, charts, harvest_status, queries
 from shafaf.datasette_plugins.pages.discrepancies import discrepancy_figures
 from shafaf.datasette_plugins.pages.figures import covers, figure
+from shafaf.publish.reference import month_of
+from shafaf.publish.scorecard_defs import BY_COLUMN
+from shafaf.standard import tables
+from shafaf.standard.indicator_defs import BY_NAME, LAST_12_MONTHS, SCORE_PARTS, SCORE_WEIGHTS
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -36,10 +47,22 @@ MARKED_COLUMNS: tuple[str, ...] = ("smart", "on_national_portal", "via_gsb")
 
 # Scorecard rows shown on the agency page, in reading order; each is one agency_scorecard column.
 SCORECARD_SHOWN: tuple[str, ...] = (
-    "services", "share_fully_online", "share_smart", "share_national_portal", "share_gsb",
-    "applications_12m", "digital_takeup_12m", "completion_rate_12m", "within_standard_12m",
-    "median_days_12m", "satisfaction_12m", "complaints_per_1000_12m", "availability_12m",
-    "data_months_behind", "freshness_days", "transparency_score",
+    "services",
+    "share_fully_online",
+    "share_smart",
+    "share_national_portal",
+    "share_gsb",
+    "applications_12m",
+    "digital_takeup_12m",
+    "completion_rate_12m",
+    "within_standard_12m",
+    "median_days_12m",
+    "satisfaction_12m",
+    "complaints_per_1000_12m",
+    "availability_12m",
+    "data_months_behind",
+    "freshness_days",
+    "transparency_score",
 )
 BETTER_TEXT = {"higher": N_("higher is better"), "lower": N_("lower is better")}
 
@@ -77,8 +100,10 @@ async def agency(request: Request, datasette: Datasette) -> Response:
         "validity": figure(f"agency:{agency_id}:validity", card.get("validity"), "share", lang, better="higher"),
         "window": _window_text(card, lang),
         "compared": _compared(card, lang),
-        "scorecard": [_scorecard_row(datasette, agency_id, column, card, trends, populations, lang, rtl)
-                      for column in SCORECARD_SHOWN],
+        "scorecard": [
+            _scorecard_row(datasette, agency_id, column, card, trends, populations, lang, rtl)
+            for column in SCORECARD_SHOWN
+        ],
         "score_parts": _score_parts(agency_id, card, lang),
         "coverage": [_coverage_row(c, lang) for c in await queries.data_coverage(db, agency_id)],
         "trajectory": await agency_plan.trajectory(db, agency_id, card, targets, lang, rtl),
@@ -97,8 +122,11 @@ async def agency(request: Request, datasette: Datasette) -> Response:
         "targets_href": table_href(datasette, "targets", agency_id=agency_id),
         "discrepancies_href": table_href(datasette, "discrepancies", agency_id=agency_id),
         "runs": [
-            dict(run, outcome_label=i18n.outcome_label(run["outcome"], lang),
-                 dataset_title=labels.dataset(run["dataset"], lang))
+            dict(
+                run,
+                outcome_label=i18n.outcome_label(run["outcome"], lang),
+                dataset_title=labels.dataset(run["dataset"], lang),
+            )
             for run in await queries.harvest_runs(db, agency_id, limit=RUNS_SHOWN)
         ],
         "runs_href": table_href(datasette, "harvest_runs", agency_id=agency_id),
@@ -127,11 +155,18 @@ def _window_text(card: dict[str, Any], lang: str) -> dict[str, Any] | None:
     last = card["reference_month"]
     calendar = "jalali" if int(last.split("-")[0]) < 1700 else "gregorian"
     first = month_of(dt.date.fromisoformat(card["period_start_12m"]), calendar).label
-    return {"text": i18n.month_span(first, last, lang),
-            "covered": figure(f"agency:{card['agency_id']}:window_months_covered",
-                              card.get("window_months_covered") or 0, "months", lang,
-                              covers=covers(card["period_start_12m"], card["period_end_12m"])),
-            "start": card["period_start_12m"], "end": card["period_end_12m"]}
+    return {
+        "text": i18n.month_span(first, last, lang),
+        "covered": figure(
+            f"agency:{card['agency_id']}:window_months_covered",
+            card.get("window_months_covered") or 0,
+            "months",
+            lang,
+            covers=covers(card["period_start_12m"], card["period_end_12m"]),
+        ),
+        "start": card["period_start_12m"],
+        "end": card["period_end_12m"],
+    }
 
 
 def _compared(card: dict[str, Any], lang: str) -> dict[str, Any] | None:
@@ -141,13 +176,22 @@ def _compared(card: dict[str, Any], lang: str) -> dict[str, Any] | None:
     from shafaf.datasette_plugins.pages.league import UNRANKED_TEXT
 
     reason = card.get("unranked_reason") or "no_performance_data"
-    return {"reason": reason, "text": i18n.gettext(UNRANKED_TEXT.get(reason, reason), lang),
-            "data_ends": i18n.calendar_month(card.get("data_last_month"), lang) if card.get("data_last_month") else None}
+    return {
+        "reason": reason,
+        "text": i18n.gettext(UNRANKED_TEXT.get(reason, reason), lang),
+        "data_ends": i18n.calendar_month(card.get("data_last_month"), lang) if card.get("data_last_month") else None,
+    }
 
 
 def _scorecard_row(
-    datasette: Datasette, agency_id: str, column: str, card: dict[str, Any], trends: dict[str, list[dict[str, Any]]],
-    populations: dict[str, int], lang: str, rtl: bool,
+    datasette: Datasette,
+    agency_id: str,
+    column: str,
+    card: dict[str, Any],
+    trends: dict[str, list[dict[str, Any]]],
+    populations: dict[str, int],
+    lang: str,
+    rtl: bool,
 ) -> dict[str, Any]:
     spec = BY_COLUMN[column]
     definition = BY_NAME[spec.indicator]
@@ -157,16 +201,21 @@ def _scorecard_row(
     return {
         "title": title,
         "formula": definition.formula_fa if lang == "fa" else definition.formula_en,
-        "value": figure(f"agency:{agency_id}:{column}", card.get(column), definition.unit, lang,
-                        better=definition.better, covers=span),
+        "value": figure(
+            f"agency:{agency_id}:{column}",
+            card.get(column),
+            definition.unit,
+            lang,
+            better=definition.better,
+            covers=span,
+        ),
         "window": spec.window,
         "better": i18n.gettext(BETTER_TEXT[definition.better], lang) if definition.better else None,
         "rank": _rank(agency_id, spec.rank, card, populations, lang),
         "trend": charts.sparkline(points, label=title, rtl=rtl) if points else "",
         "trend_ends": _trend_ends(points, definition.unit, lang),
         "unit": labels.figure_unit(definition.unit, lang),
-        "href": table_href(datasette, "indicators", agency_id=agency_id, indicator=spec.indicator,
-                           window=spec.window),
+        "href": table_href(datasette, "indicators", agency_id=agency_id, indicator=spec.indicator, window=spec.window),
     }
 
 
@@ -176,17 +225,24 @@ def _trend_ends(points: list[tuple[str, Any]], unit: str | None, lang: str) -> d
     if not known:
         return None
     (first_month, first), (last_month, last) = known[0], known[-1]
-    return {"first": i18n.format_value(first, unit, lang), "first_month": i18n.month_label(first_month, lang),
-            "last": i18n.format_value(last, unit, lang), "last_month": i18n.month_label(last_month, lang)}
+    return {
+        "first": i18n.format_value(first, unit, lang),
+        "first_month": i18n.month_label(first_month, lang),
+        "last": i18n.format_value(last, unit, lang),
+        "last_month": i18n.month_label(last_month, lang),
+    }
 
 
-def _rank(agency_id: str, rank: str | None, card: dict[str, Any], populations: dict[str, int],
-          lang: str) -> dict[str, Any] | None:
+def _rank(
+    agency_id: str, rank: str | None, card: dict[str, Any], populations: dict[str, int], lang: str
+) -> dict[str, Any] | None:
     """The agency's rank on a column that ranks agencies, and how many it is ranked among ("3 of 6")."""
     if rank is None or card.get(rank) is None:
         return None
-    return {"rank": figure(f"agency:{agency_id}:rank:{rank}", card[rank], "rank", lang),
-            "of": figure(f"ranked:{rank}", populations.get(rank), "agencies", lang)}
+    return {
+        "rank": figure(f"agency:{agency_id}:rank:{rank}", card[rank], "rank", lang),
+        "of": figure(f"ranked:{rank}", populations.get(rank), "agencies", lang),
+    }
 
 
 def _score_parts(agency_id: str, card: dict[str, Any], lang: str) -> list[dict[str, Any]]:
@@ -195,13 +251,15 @@ def _score_parts(agency_id: str, card: dict[str, Any], lang: str) -> list[dict[s
     for part in SCORE_PARTS:
         value = card.get(part)
         points = None if value is None else SCORE_WEIGHTS[part] * value
-        out.append({
-            "title": i18n.indicator_title(part, lang),
-            "formula": BY_NAME[part].formula_fa if lang == "fa" else BY_NAME[part].formula_en,
-            "value": figure(f"agency:{agency_id}:{part}", value, "share", lang, better="higher"),
-            "weight": i18n.digits(SCORE_WEIGHTS[part], lang),
-            "points": figure(f"agency:{agency_id}:points:{part}", points, "score", lang, better="higher"),
-        })
+        out.append(
+            {
+                "title": i18n.indicator_title(part, lang),
+                "formula": BY_NAME[part].formula_fa if lang == "fa" else BY_NAME[part].formula_en,
+                "value": figure(f"agency:{agency_id}:{part}", value, "share", lang, better="higher"),
+                "weight": i18n.digits(SCORE_WEIGHTS[part], lang),
+                "points": figure(f"agency:{agency_id}:points:{part}", points, "score", lang, better="higher"),
+            }
+        )
     return out
 
 
@@ -212,14 +270,16 @@ def _coverage_row(row: dict[str, Any], lang: str) -> dict[str, Any]:
         "rows": figure(f"coverage:{row['agency_id']}:{row['dataset']}:rows", row["rows"], "rows", lang),
         "last_date": row["last_date"],
         "last_month": i18n.calendar_month(row["last_month"], lang) if row["last_month"] else None,
-        "months_behind": figure(f"coverage:{row['agency_id']}:{row['dataset']}", row["months_behind"], "months", lang,
-                                better="lower"),
+        "months_behind": figure(
+            f"coverage:{row['agency_id']}:{row['dataset']}", row["months_behind"], "months", lang, better="lower"
+        ),
         "stale": row["stale"],
     }
 
 
-def _target(agency_id: str, row: dict[str, Any], measured: dict[tuple[str, str], dict[str, Any]],
-            lang: str) -> dict[str, Any]:
+def _target(
+    agency_id: str, row: dict[str, Any], measured: dict[tuple[str, str], dict[str, Any]], lang: str
+) -> dict[str, Any]:
     unit = row["unit"]
     found = measured.get((row["indicator"], row["period_start"]))
     key = f"agency:{agency_id}:target:{row['indicator']}:{row['period_start']}"
@@ -235,7 +295,9 @@ def _target(agency_id: str, row: dict[str, Any], measured: dict[tuple[str, str],
         "direction": row["direction_used"],
         "direction_text": i18n.gettext(BETTER_TEXT[row["direction_used"]], lang) if row["direction_used"] else None,
         "met": row["met"],
-        "measured": None if found is None else {
+        "measured": None
+        if found is None
+        else {
             "value": discrepancy_figures(found, lang)["measured"],
             "flagged": found["flagged"],
         },
@@ -246,23 +308,39 @@ def _target(agency_id: str, row: dict[str, Any], measured: dict[tuple[str, str],
 def _applications_chart(agency_id: str, points: list[dict[str, Any]], lang: str, rtl: bool) -> dict[str, Any] | None:
     if not points:
         return None
-    series = charts.Series(i18n.gettext("Applications", lang),
-                           [(r["period_start"][:7], r["value"]) for r in points], "applications")
+    series = charts.Series(
+        i18n.gettext("Applications", lang), [(r["period_start"][:7], r["value"]) for r in points], "applications"
+    )
     return {
         "chart": charts.line_chart(
             [series],
             title=i18n.gettext("Applications by month", lang),
-            description=i18n.gettext("Applications the agency reported for each month, all services and channels.",
-                                     lang),
-            rtl=rtl, digits=lambda text: i18n.digits(text, lang),
-            y_format=lambda v: i18n.format_number(v, lang), y_min=0.0,
-            y_title=i18n.gettext("Applications", lang), x_title=i18n.gettext("Month", lang),
+            description=i18n.gettext(
+                "Applications the agency reported for each month, all services and channels.", lang
+            ),
+            rtl=rtl,
+            digits=lambda text: i18n.digits(text, lang),
+            y_format=lambda v: i18n.format_number(v, lang),
+            y_min=0.0,
+            y_title=i18n.gettext("Applications", lang),
+            x_title=i18n.gettext("Month", lang),
             x_labels={r["period_start"][:7]: i18n.month_label(r["period_start"], lang) for r in points},
         ),
-        "rows": [(i18n.month_label(r["period_start"], lang),
-                  figure(f"agency:{agency_id}:month:{r['period_start']}:applications", r["value"], "applications", lang,
-                         covers=covers(r["period_start"], r["period_end"]))) for r in points],
+        "rows": [
+            (
+                i18n.month_label(r["period_start"], lang),
+                figure(
+                    f"agency:{agency_id}:month:{r['period_start']}:applications",
+                    r["value"],
+                    "applications",
+                    lang,
+                    covers=covers(r["period_start"], r["period_end"]),
+                ),
+            )
+            for r in points
+        ],
     }
+
 
 def _service(datasette: Datasette, agency_id: str, row: dict[str, Any], lang: str) -> dict[str, Any]:
     return {
@@ -273,6 +351,7 @@ def _service(datasette: Datasette, agency_id: str, row: dict[str, Any], lang: st
         "standard_days": row["standard_days"],
         "how_to": http_url(row["how_to_url"]),
     }
+
 
 def _activity(row: dict[str, Any], lang: str) -> dict[str, Any]:
     first, second = ("title_fa", "title_en") if lang == "fa" else ("title_en", "title_fa")
@@ -290,8 +369,10 @@ def _activity(row: dict[str, Any], lang: str) -> dict[str, Any]:
         "url": http_url(row["url"]),
     }
 
+
 def _rejected(row: dict[str, Any], lang: str) -> dict[str, Any]:
     return labels.rejected_row(row, lang)
+
 
 def _data_links(datasette: Datasette, agency_id: str, lang: str) -> list[dict[str, str]]:
     out = []
@@ -301,13 +382,16 @@ def _data_links(datasette: Datasette, agency_id: str, lang: str) -> list[dict[st
         column = "id" if table == "agencies" else "agency_id"
         if column not in tables.columns(table):
             continue
-        out.append({
-            "title": i18n.table_title(table, lang),
-            "html": table_href(datasette, table, **{column: agency_id}),
-            "csv": table_href(datasette, table, format="csv", **{column: agency_id}),
-            "json": table_href(datasette, table, format="json", **{column: agency_id}),
-        })
+        out.append(
+            {
+                "title": i18n.table_title(table, lang),
+                "html": table_href(datasette, table, **{column: agency_id}),
+                "csv": table_href(datasette, table, format="csv", **{column: agency_id}),
+                "json": table_href(datasette, table, format="json", **{column: agency_id}),
+            }
+        )
     return out
+
 
 async def _parent(datasette: Datasette, db: Any, parent: str | None, lang: str) -> dict[str, Any] | None:
     """The parent as a link when it is a published agency, else as the text the registry holds."""

@@ -27,12 +27,16 @@ if TYPE_CHECKING:
 TABLE = "source_availability"
 SHOWN = 500
 STATUS_TEXT = {"up": N_("up"), "failing": N_("failing"), "unknown": N_("no run yet")}
-_COLUMNS = ("a.agency_id, a.source_id, a.dataset, a.kind, a.location, a.runs_30d, a.success_share_30d, "
-            "a.median_fetch_ms_30d, a.p95_fetch_ms_30d, a.runs_90d, a.success_share_90d, a.median_fetch_ms_90d, "
-            "a.p95_fetch_ms_90d, a.last_success, a.last_failure, a.last_failure_reason, a.last_failure_message, "
-            "a.consecutive_failures, a.failing_since, a.status")
-_ORDER = ("a.success_share_30d is null, a.success_share_30d desc, a.success_share_90d desc, "
-          "a.median_fetch_ms_30d is null, a.median_fetch_ms_30d, a.agency_id, a.source_id")
+_COLUMNS = (
+    "a.agency_id, a.source_id, a.dataset, a.kind, a.location, a.runs_30d, a.success_share_30d, "
+    "a.median_fetch_ms_30d, a.p95_fetch_ms_30d, a.runs_90d, a.success_share_90d, a.median_fetch_ms_90d, "
+    "a.p95_fetch_ms_90d, a.last_success, a.last_failure, a.last_failure_reason, a.last_failure_message, "
+    "a.consecutive_failures, a.failing_since, a.status"
+)
+_ORDER = (
+    "a.success_share_30d is null, a.success_share_30d desc, a.success_share_90d desc, "
+    "a.median_fetch_ms_30d is null, a.median_fetch_ms_30d, a.agency_id, a.source_id"
+)
 
 
 async def _rows(db: Database, agency_id: str | None = None, *, limit: int = SHOWN) -> list[dict[str, Any]]:
@@ -41,7 +45,9 @@ async def _rows(db: Database, agency_id: str | None = None, *, limit: int = SHOW
     where = "where a.agency_id = :agency_id" if agency_id else ""
     results = await db.execute(
         f"select {_COLUMNS}, g.name_fa, g.name_en from {TABLE} a left join agencies g on g.id = a.agency_id "
-        f"{where} order by {_ORDER} limit :limit", {"agency_id": agency_id, "limit": limit})
+        f"{where} order by {_ORDER} limit :limit",
+        {"agency_id": agency_id, "limit": limit},
+    )
     return [dict(r) for r in results.rows]
 
 
@@ -60,16 +66,27 @@ def _view(datasette: Datasette, row: dict[str, Any], lang: str) -> dict[str, Any
     key = f"availability:{row['agency_id']}:{row['source_id']}"
     return {
         "rank": row.get("rank"),
-        "agency": {"id": row["agency_id"], "name": name({**row, "id": row["agency_id"]}, lang),
-                   "href": agency_href(datasette, row["agency_id"], lang)},
-        "source_id": row["source_id"], "dataset": row["dataset"], "kind": row["kind"], "location": row["location"],
-        "status": row["status"], "status_label": i18n.gettext(STATUS_TEXT.get(row["status"], row["status"]), lang),
-        **{f"{what}_{days}": figure(f"{key}:{what}_{days}", row[f"{column}_{days}"], unit, lang, better=better)
-           for days in ("30d", "90d")
-           for what, column, unit, better in (("share", "success_share", "share", "higher"),
-                                               ("runs", "runs", "runs", None),
-                                               ("median", "median_fetch_ms", "milliseconds", "lower"),
-                                               ("p95", "p95_fetch_ms", "milliseconds", "lower"))},
+        "agency": {
+            "id": row["agency_id"],
+            "name": name({**row, "id": row["agency_id"]}, lang),
+            "href": agency_href(datasette, row["agency_id"], lang),
+        },
+        "source_id": row["source_id"],
+        "dataset": row["dataset"],
+        "kind": row["kind"],
+        "location": row["location"],
+        "status": row["status"],
+        "status_label": i18n.gettext(STATUS_TEXT.get(row["status"], row["status"]), lang),
+        **{
+            f"{what}_{days}": figure(f"{key}:{what}_{days}", row[f"{column}_{days}"], unit, lang, better=better)
+            for days in ("30d", "90d")
+            for what, column, unit, better in (
+                ("share", "success_share", "share", "higher"),
+                ("runs", "runs", "runs", None),
+                ("median", "median_fetch_ms", "milliseconds", "lower"),
+                ("p95", "p95_fetch_ms", "milliseconds", "lower"),
+            )
+        },
         "failures": figure(f"{key}:consecutive_failures", row["consecutive_failures"], "runs", lang, better="lower"),
         "failing_since": row["failing_since"],
         "last_failure": row["last_failure"],
@@ -92,10 +109,15 @@ async def availability(request: Request, datasette: Datasette) -> Response:
     db = datasette.get_database(DATABASE)
     rows = ranked(await _rows(db, limit=SHOWN + 1))
     failing = [r for r in rows if r["status"] == "failing"]
-    return await render(datasette, request, "shafaf_availability.html", {
-        "rows": [_view(datasette, r, lang) for r in rows[:SHOWN]],
-        "failing": [_view(datasette, r, lang) for r in failing],
-        "truncated": len(rows) > SHOWN,
-        "table_href": table_href(datasette, TABLE),
-        "failing_href": table_href(datasette, TABLE, status="failing"),
-    })
+    return await render(
+        datasette,
+        request,
+        "shafaf_availability.html",
+        {
+            "rows": [_view(datasette, r, lang) for r in rows[:SHOWN]],
+            "failing": [_view(datasette, r, lang) for r in failing],
+            "truncated": len(rows) > SHOWN,
+            "table_href": table_href(datasette, TABLE),
+            "failing_href": table_href(datasette, TABLE, status="failing"),
+        },
+    )

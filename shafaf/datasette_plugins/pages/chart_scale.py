@@ -75,8 +75,6 @@ def tick_labels(scale: Scale, y_format: Formatter | None, digits: Digits) -> lis
     return [digits(f"{t:,.{scale.places}f}") for t in scale.ticks]
 
 
-
-
 def clean_value(value: float | None) -> float | None:
     """A float, or None for a missing, infinite, not-a-number or absurdly large value."""
     if value is None:

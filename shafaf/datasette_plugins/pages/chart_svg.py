@@ -32,9 +32,17 @@ def svg(kind: str, title: str, description: str, rtl: bool, width: int, height: 
     digest = hashlib.sha256("\0".join((kind, clean(title), clean(description), body)).encode()).hexdigest()
     ident = f"chart-{digest[:12]}"
     return tag(
-        "svg", tag("title", title, id=f"{ident}-title"), tag("desc", description, id=f"{ident}-desc"), body,
-        xmlns=SVG_NS, class_=f"chart {kind}", viewBox=f"0 0 {width} {height}", preserveAspectRatio="xMidYMid meet",
-        direction="rtl" if rtl else "ltr", role="img", aria_labelledby=f"{ident}-title {ident}-desc",
+        "svg",
+        tag("title", title, id=f"{ident}-title"),
+        tag("desc", description, id=f"{ident}-desc"),
+        body,
+        xmlns=SVG_NS,
+        class_=f"chart {kind}",
+        viewBox=f"0 0 {width} {height}",
+        preserveAspectRatio="xMidYMid meet",
+        direction="rtl" if rtl else "ltr",
+        role="img",
+        aria_labelledby=f"{ident}-title {ident}-desc",
     )
 
 
@@ -43,8 +51,11 @@ def tag(name: str, *children: str, **attributes: object) -> Markup:
 
     ``class_`` is written ``class``, and ``text_anchor`` ``text-anchor``; None attributes are left out.
     """
-    attrs = "".join(f' {key.rstrip("_").replace("_", "-")}="{escape(num(v) if isinstance(v, float) else clean(v))}"'
-                    for key, v in attributes.items() if v is not None)
+    attrs = "".join(
+        f' {key.rstrip("_").replace("_", "-")}="{escape(num(v) if isinstance(v, float) else clean(v))}"'
+        for key, v in attributes.items()
+        if v is not None
+    )
     inner = "".join(child if isinstance(child, Markup) else escape(clean(child)) for child in children)
     return Markup(f"<{name}{attrs}>{inner}</{name}>" if inner else f"<{name}{attrs}/>")
 

@@ -34,8 +34,13 @@ _lock = threading.Lock()
 
 
 def _env() -> dict[str, str]:
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tempfile.gettempdir(),
-           "TMPDIR": tempfile.gettempdir(), "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": tempfile.gettempdir(),
+        "TMPDIR": tempfile.gettempdir(),
+        "LANG": "C.UTF-8",
+        "PYTHONIOENCODING": "utf-8",
+    }
     if os.environ.get("PYTHONPATH"):
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     return env
@@ -48,9 +53,16 @@ def _spawn(deadline_s: float, file_cap: int) -> subprocess.Popen:
         cpu = int(deadline_s) + IDLE_CPU_S
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
 
-    return subprocess.Popen([sys.executable, "-m", "shafaf", "check-file", "--wait"], cwd=tempfile.gettempdir(),
-                            env=_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            preexec_fn=limit, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "shafaf", "check-file", "--wait"],
+        cwd=tempfile.gettempdir(),
+        env=_env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=limit,
+        start_new_session=True,
+    )
 
 
 def _take(deadline_s: float, file_cap: int, spares: int) -> subprocess.Popen:
@@ -75,8 +87,9 @@ def stop_spares() -> None:
         _spares.clear()
 
 
-async def run_check(args: list[str], folder: Path, *, deadline_s: float, max_bytes: int,
-                    spares: int = 1) -> dict[str, Any] | str:
+async def run_check(
+    args: list[str], folder: Path, *, deadline_s: float, max_bytes: int, spares: int = 1
+) -> dict[str, Any] | str:
     """``shafaf check-file ARGS`` in ``folder``: its JSON, or "usage", "deadline" or "failed"."""
     file_cap = max(64_000_000, 40 * max_bytes)  # the interim files and key index beside the file
     process = _take(deadline_s, file_cap, spares)

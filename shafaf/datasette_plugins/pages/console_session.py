@@ -44,16 +44,32 @@ def console_path(agency_id: str) -> str:
 
 def start(datasette: Datasette, request: Request, response: Response, agency_id: str, token_id: str) -> None:
     """Set the session cookie on ``response`` for ``token_id`` of ``agency_id``."""
-    value = datasette.sign({"agency": agency_id, "token": token_id, "at": tokens.instant(),
-                            "exp": int(time.time()) + LIFETIME_S}, NAMESPACE)
-    response.set_cookie(COOKIE, value, max_age=LIFETIME_S, path=datasette.urls.path(console_path(agency_id)),
-                        httponly=True, samesite="strict", secure=request.scheme == "https")
+    value = datasette.sign(
+        {"agency": agency_id, "token": token_id, "at": tokens.instant(), "exp": int(time.time()) + LIFETIME_S},
+        NAMESPACE,
+    )
+    response.set_cookie(
+        COOKIE,
+        value,
+        max_age=LIFETIME_S,
+        path=datasette.urls.path(console_path(agency_id)),
+        httponly=True,
+        samesite="strict",
+        secure=request.scheme == "https",
+    )
 
 
 def end(datasette: Datasette, request: Request, response: Response, agency_id: str) -> None:
     """Clear the session cookie (the sessions themselves are ended in ``state.db`` by the caller)."""
-    response.set_cookie(COOKIE, "", max_age=0, path=datasette.urls.path(console_path(agency_id)),
-                        httponly=True, samesite="strict", secure=request.scheme == "https")
+    response.set_cookie(
+        COOKIE,
+        "",
+        max_age=0,
+        path=datasette.urls.path(console_path(agency_id)),
+        httponly=True,
+        samesite="strict",
+        secure=request.scheme == "https",
+    )
 
 
 def actor_from_request(datasette: Datasette, request: Request) -> Any:
@@ -75,8 +91,9 @@ def actor_from_request(datasette: Datasette, request: Request) -> Any:
         if found is None:
             return None
         try:
-            live = await asyncio.to_thread(tokens.session_live, found.state, session["token"], session["agency"],
-                                           session["at"])
+            live = await asyncio.to_thread(
+                tokens.session_live, found.state, session["token"], session["agency"], session["at"]
+            )
         except (sqlite3.Error, OSError):
             return None
         if not live:

@@ -45,8 +45,11 @@ def local_time(moment: dt.datetime | None, tz: str, lang: str) -> dict[str, str]
     if moment is None:
         return None
     local = moment.astimezone(ZoneInfo(tz))
-    return {"date": local.date().isoformat(), "time": i18n.digits(local.strftime("%H:%M"), lang),
-            "iso": moment.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return {
+        "date": local.date().isoformat(),
+        "time": i18n.digits(local.strftime("%H:%M"), lang),
+        "iso": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
 
 
 def upcoming(rule: Rule, tz: str, lang: str, n: int = PREVIEW_RUNS) -> list[dict[str, str]]:
@@ -69,27 +72,39 @@ async def sources(datasette: Datasette, found: Context, agency: Agency, lang: st
         mine = [r for r in runs if r["source_id"] == source.id]
         finished = [r for r in mine if r["outcome"] != "queued"]
         last = finished[0] if finished else None
-        out.append({
-            "id": source.id, "dataset": source.dataset, "kind": source.kind, "location": location(source),
-            "rule": rule_text(status.rule, lang) if status else "",
-            "cron": status.rule.cron if status and status.rule else None,
-            "rule_json": status.rule.to_json() if status and status.rule else None,
-            "overridden": bool(status and status.overridden),
-            "problem": status.schedule_problem if status else None,
-            "next": local_time(parse_utc(status.next_due) if status else None, tz, lang),
-            "queued": [r["run_id"] for r in mine if r["outcome"] == "queued"],
-            "runs": [_run(r, lang) for r in finished[:RUNS_SHOWN]],
-            "held": _run(last, lang) if last and (last["outcome"], last["reason"]) == HELD else None,
-            "rejected": await rejected(datasette, agency.id, source.id, lang),
-        })
+        out.append(
+            {
+                "id": source.id,
+                "dataset": source.dataset,
+                "kind": source.kind,
+                "location": location(source),
+                "rule": rule_text(status.rule, lang) if status else "",
+                "cron": status.rule.cron if status and status.rule else None,
+                "rule_json": status.rule.to_json() if status and status.rule else None,
+                "overridden": bool(status and status.overridden),
+                "problem": status.schedule_problem if status else None,
+                "next": local_time(parse_utc(status.next_due) if status else None, tz, lang),
+                "queued": [r["run_id"] for r in mine if r["outcome"] == "queued"],
+                "runs": [_run(r, lang) for r in finished[:RUNS_SHOWN]],
+                "held": _run(last, lang) if last and (last["outcome"], last["reason"]) == HELD else None,
+                "rejected": await rejected(datasette, agency.id, source.id, lang),
+            }
+        )
     return out
 
 
 def _run(row: dict[str, Any], lang: str) -> dict[str, Any]:
-    return {"run_id": row["run_id"], "started": row["started"], "outcome": row["outcome"],
-            "outcome_label": i18n.outcome_label(row["outcome"], lang), "reason": row["reason"],
-            "message": row["message"], "rows_read": row["rows_read"], "rows_passed": row["rows_passed"],
-            "rows_failed": row["rows_failed"]}
+    return {
+        "run_id": row["run_id"],
+        "started": row["started"],
+        "outcome": row["outcome"],
+        "outcome_label": i18n.outcome_label(row["outcome"], lang),
+        "reason": row["reason"],
+        "message": row["message"],
+        "rows_read": row["rows_read"],
+        "rows_passed": row["rows_passed"],
+        "rows_failed": row["rows_failed"],
+    }
 
 
 async def rejected(datasette: Datasette, agency_id: str, source_id: str, lang: str) -> dict[str, Any] | None:
@@ -98,16 +113,31 @@ async def rejected(datasette: Datasette, agency_id: str, source_id: str, lang: s
     try:
         newest = await db.execute(
             "select run_id, count(*) as n from validation_errors where agency_id = :a and source_id = :s "
-            "group by run_id order by run_id desc limit 1", {"a": agency_id, "s": source_id})
+            "group by run_id order by run_id desc limit 1",
+            {"a": agency_id, "s": source_id},
+        )
         first = newest.first()
         if first is None:
             return None
         rows = await db.execute(
             "select file, row_number, field, value, error_type, message, message_fa from validation_errors "
             "where run_id = :r and agency_id = :a and source_id = :s order by row_number limit :n",
-            {"r": first["run_id"], "a": agency_id, "s": source_id, "n": REJECTED_SHOWN})
+            {"r": first["run_id"], "a": agency_id, "s": source_id, "n": REJECTED_SHOWN},
+        )
     except sqlite3.Error:  # an older published file without the table: nothing to show
         return None
-    return {"run_id": first["run_id"], "count": first["n"], "rows": [
-        {"file": r["file"], "row": r["row_number"], "field": r["field"], "value": r["value"], "type": r["error_type"],
-         "message": (r["message_fa"] or r["message"]) if lang == "fa" else r["message"]} for r in rows.rows]}
+    return {
+        "run_id": first["run_id"],
+        "count": first["n"],
+        "rows": [
+            {
+                "file": r["file"],
+                "row": r["row_number"],
+                "field": r["field"],
+                "value": r["value"],
+                "type": r["error_type"],
+                "message": (r["message_fa"] or r["message"]) if lang == "fa" else r["message"],
+            }
+            for r in rows.rows
+        ],
+    }

@@ -13,16 +13,19 @@ from typing import TYPE_CHECKING, Any
 from datasette import Request, Response
 
 from shafaf.datasette_plugins import i18n, labels, language
-from shafaf.datasette_plugins.pages import queries
-from shafaf.datasette_plugins.i18n import N_
 from shafaf.datasette_plugins.common import DATABASE, agency_href, name, render, table_href
+from shafaf.datasette_plugins.i18n import N_
+from shafaf.datasette_plugins.pages import queries
 from shafaf.datasette_plugins.pages.figures import covers, figure
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
 
 SHOWN = 500
-FROM_TEXT = {"services": N_("today's services inventory"), "service_performance": N_("the period's monthly performance rows")}
+FROM_TEXT = {
+    "services": N_("today's services inventory"),
+    "service_performance": N_("the period's monthly performance rows"),
+}
 
 
 async def discrepancies(request: Request, datasette: Datasette) -> Response:
@@ -30,14 +33,19 @@ async def discrepancies(request: Request, datasette: Datasette) -> Response:
     db = datasette.get_database(DATABASE)
     rows = await queries.discrepancies(db, limit=SHOWN + 1)
     counts = await queries.discrepancy_counts(db)  # over every row, not only the ones shown
-    return await render(datasette, request, "shafaf_discrepancies.html", {
-        "rows": [_row(datasette, r, lang) for r in rows[:SHOWN]],
-        "truncated": len(rows) > SHOWN,
-        "flagged": figure("discrepancies:flagged", counts["flagged"], "figures", lang),
-        "reported": figure("discrepancies:reported", counts["reported"], "figures", lang),
-        "table_href": table_href(datasette, "discrepancies"),
-        "flagged_href": table_href(datasette, "discrepancies", flagged=1),
-    })
+    return await render(
+        datasette,
+        request,
+        "shafaf_discrepancies.html",
+        {
+            "rows": [_row(datasette, r, lang) for r in rows[:SHOWN]],
+            "truncated": len(rows) > SHOWN,
+            "flagged": figure("discrepancies:flagged", counts["flagged"], "figures", lang),
+            "reported": figure("discrepancies:reported", counts["reported"], "figures", lang),
+            "table_href": table_href(datasette, "discrepancies"),
+            "flagged_href": table_href(datasette, "discrepancies", flagged=1),
+        },
+    )
 
 
 def discrepancy_figures(row: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -52,18 +60,29 @@ def discrepancy_figures(row: dict[str, Any], lang: str) -> dict[str, Any]:
     return {
         "reported": figure(f"{key}:reported", row["reported_as_measured"], unit, lang, covers=span),
         "measured": figure(f"{key}:measured", row["measured"], unit, lang, covers=span),
-        "difference": figure(f"{key}:difference", row["difference"] * (100 if unit == "share" else 1),
-                             "percent" if unit == "share" else unit, lang, covers=span),
+        "difference": figure(
+            f"{key}:difference",
+            row["difference"] * (100 if unit == "share" else 1),
+            "percent" if unit == "share" else unit,
+            lang,
+            covers=span,
+        ),
     }
 
 
 def _row(datasette: Datasette, row: dict[str, Any], lang: str) -> dict[str, Any]:
     unit = row["measured_unit"]
-    rows_href = (table_href(datasette, "service_performance", agency_id=row["agency_id"])
-                 if row["measured_from"] == "service_performance"
-                 else table_href(datasette, "services", agency_id=row["agency_id"]))
+    rows_href = (
+        table_href(datasette, "service_performance", agency_id=row["agency_id"])
+        if row["measured_from"] == "service_performance"
+        else table_href(datasette, "services", agency_id=row["agency_id"])
+    )
     return {
-        "agency": {"id": row["agency_id"], "name": name(row, lang), "href": agency_href(datasette, row["agency_id"], lang)},
+        "agency": {
+            "id": row["agency_id"],
+            "name": name(row, lang),
+            "href": agency_href(datasette, row["agency_id"], lang),
+        },
         "indicator": row["indicator"],
         "indicator_label": labels.target(row["indicator"], lang),
         "period": i18n.digits(row["period_label"] or row["period_start"], lang),
@@ -71,7 +90,11 @@ def _row(datasette: Datasette, row: dict[str, Any], lang: str) -> dict[str, Any]
         "points": unit in ("share", "percent"),
         "flagged": row["flagged"],
         "measured_from": i18n.gettext(FROM_TEXT.get(row["measured_from"], row["measured_from"]), lang),
-        "rows": figure(f"discrepancy:{row['agency_id']}:{row['indicator']}:{row['period_start']}:rows",
-                       row["measured_rows"], "rows", lang),
+        "rows": figure(
+            f"discrepancy:{row['agency_id']}:{row['indicator']}:{row['period_start']}:rows",
+            row["measured_rows"],
+            "rows",
+            lang,
+        ),
         "rows_href": rows_href,
     }

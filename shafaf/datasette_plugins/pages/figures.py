@@ -12,8 +12,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from shafaf.publish.smart_plan import jalali_year_bounds
 from shafaf.datasette_plugins import i18n
+from shafaf.publish.smart_plan import jalali_year_bounds
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,8 +30,16 @@ class Figure:
         return "" if self.value is None else repr(float(self.value))
 
 
-def figure(id: str, value: Any, unit: str | None, lang: str, *, better: str | None = None,
-           covers: str | None = None, places: int | None = None) -> Figure:
+def figure(
+    id: str,
+    value: Any,
+    unit: str | None,
+    lang: str,
+    *,
+    better: str | None = None,
+    covers: str | None = None,
+    places: int | None = None,
+) -> Figure:
     """A value formatted in its unit (shares as percentages, days with one decimal...) for ``lang``.
 
     ``places`` overrides the unit's decimals (a plan's required share is a whole percentage).

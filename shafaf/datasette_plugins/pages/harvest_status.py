@@ -16,14 +16,15 @@ import dataclasses
 import functools
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from shafaf.state.freshness import SourceStatus, source_statuses
-from shafaf.state.freshness import stale_agencies as _stale
-from shafaf.core.errors import ShafafError
 from shafaf.config.registry import Registry, load
 from shafaf.config.schedule import Rule, parse_utc
+from shafaf.core.errors import ShafafError
+from shafaf.state.freshness import SourceStatus, source_statuses
+from shafaf.state.freshness import stale_agencies as _stale
 from shafaf.state.store import StateStore
 
 if TYPE_CHECKING:
@@ -96,20 +97,22 @@ async def panel(datasette: Datasette, agency_id: str, lang: str) -> dict[str, An
     for status in sources:
         upcoming = parse_utc(status.next_due)
         local = upcoming.astimezone(zone) if upcoming and zone else None
-        rows.append({
-            "dataset": status.dataset,
-            "dataset_title": labels.dataset(status.dataset, lang),
-            "rule": rule_text(status.rule, lang),
-            "cron": status.rule.cron if status.rule else None,
-            "overridden": status.overridden,
-            "next_date": local.date().isoformat() if local else None,
-            "next_time": i18n.digits(local.strftime("%H:%M"), lang) if local else None,
-            "outcome": status.outcome,
-            "outcome_label": i18n.outcome_label(status.outcome, lang),
-            "reason": status.reason,
-            "stale": status.stale,
-            "problem": status.schedule_problem,  # shown as "schedule cannot be computed"; the rest of the page stands
-        })
+        rows.append(
+            {
+                "dataset": status.dataset,
+                "dataset_title": labels.dataset(status.dataset, lang),
+                "rule": rule_text(status.rule, lang),
+                "cron": status.rule.cron if status.rule else None,
+                "overridden": status.overridden,
+                "next_date": local.date().isoformat() if local else None,
+                "next_time": i18n.digits(local.strftime("%H:%M"), lang) if local else None,
+                "outcome": status.outcome,
+                "outcome_label": i18n.outcome_label(status.outcome, lang),
+                "reason": status.reason,
+                "stale": status.stale,
+                "problem": status.schedule_problem,  # shown as "schedule cannot be computed"; the rest of the page stands
+            }
+        )
     return {"schedules": rows, "stale": any(r["stale"] for r in rows), "queued": await queued(datasette, agency_id)}
 
 
@@ -122,7 +125,9 @@ def rule_text(rule: Rule | None, lang: str) -> str:
         return i18n.gettext("on request only", lang)
     if rule.jalali_day is not None:
         text = i18n.gettext("day %(day)s of each Jalali month at %(time)s", lang) % {
-            "day": i18n.digits(str(rule.jalali_day), lang), "time": i18n.digits(rule.at.strftime("%H:%M"), lang)}
+            "day": i18n.digits(str(rule.jalali_day), lang),
+            "time": i18n.digits(rule.at.strftime("%H:%M"), lang),
+        }
     else:
         text = cron_words(rule.cron, lang) or rule.cron or ""
     if rule.working_days:

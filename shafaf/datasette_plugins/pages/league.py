@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from datasette import Request, Response
 
-from shafaf.standard.indicator_defs import BY_NAME
+from shafaf.datasette_plugins import i18n, language
+from shafaf.datasette_plugins.common import DATABASE, agency_href, name, render, table_href
+from shafaf.datasette_plugins.i18n import N_
+from shafaf.datasette_plugins.pages import harvest_status, queries
+from shafaf.datasette_plugins.pages.figures import covers, figure, year_covers
 from shafaf.publish.reference import month_of
 from shafaf.publish.scorecard_defs import BY_COLUMN
-from shafaf.datasette_plugins.pages import harvest_status, queries
-from shafaf.datasette_plugins import i18n, language
-from shafaf.datasette_plugins.i18n import N_
-from shafaf.datasette_plugins.common import DATABASE, agency_href, name, render, table_href
-from shafaf.datasette_plugins.pages.figures import covers, figure, year_covers
+from shafaf.standard.indicator_defs import BY_NAME
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -62,29 +62,34 @@ async def home(request: Request, datasette: Datasette) -> Response:
     apart = [_apart_row(datasette, row, lang, stale_sources) for row in rows if row.get("ranked") != 1]
     ranked.sort(key=_league_sort_key(sort))
     apart.sort(key=lambda row: (row["name"], row["id"]))
-    return await render(datasette, request, "shafaf_home.html", {
-        "national": _national(await queries.national(db), window, lang),
-        "smart": await _smart_headline(db, lang),
-        "smart_year": next((i18n.digits(r["smart_year"], lang) for r in rows if r.get("smart_year")), None),
-        "window": window,
-        "agencies": ranked,
-        "apart": apart,
-        "columns": [
-            {
-                "key": key,
-                "title": i18n.indicator_title(BY_COLUMN[column].indicator, lang),
-                "href": _sort_href(key, lang),
-                "sorted": key == sort,
-                "order": "descending" if BY_COLUMN[column].better != "lower" else "ascending",
-            }
-            for key, column in LEAGUE
-        ],
-        "name_sort_href": _sort_href("name", lang),
-        "sorted_by_name": sort == "name",
-        "search_action": datasette.urls.path("/search"),
-        "scorecard_href": table_href(datasette, "agency_scorecard"),
-        "discrepancies_href": datasette.urls.path("/discrepancies") + ("" if lang == "fa" else f"?lang={lang}"),
-    })
+    return await render(
+        datasette,
+        request,
+        "shafaf_home.html",
+        {
+            "national": _national(await queries.national(db), window, lang),
+            "smart": await _smart_headline(db, lang),
+            "smart_year": next((i18n.digits(r["smart_year"], lang) for r in rows if r.get("smart_year")), None),
+            "window": window,
+            "agencies": ranked,
+            "apart": apart,
+            "columns": [
+                {
+                    "key": key,
+                    "title": i18n.indicator_title(BY_COLUMN[column].indicator, lang),
+                    "href": _sort_href(key, lang),
+                    "sorted": key == sort,
+                    "order": "descending" if BY_COLUMN[column].better != "lower" else "ascending",
+                }
+                for key, column in LEAGUE
+            ],
+            "name_sort_href": _sort_href("name", lang),
+            "sorted_by_name": sort == "name",
+            "search_action": datasette.urls.path("/search"),
+            "scorecard_href": table_href(datasette, "agency_scorecard"),
+            "discrepancies_href": datasette.urls.path("/discrepancies") + ("" if lang == "fa" else f"?lang={lang}"),
+        },
+    )
 
 
 def _window(rows: list[dict[str, Any]], lang: str) -> dict[str, Any] | None:
@@ -96,7 +101,9 @@ def _window(rows: list[dict[str, Any]], lang: str) -> dict[str, Any] | None:
     calendar = "jalali" if int(last.split("-")[0]) < 1700 else "gregorian"
     first = month_of(dt.date.fromisoformat(row["period_start_12m"]), calendar).label
     return {
-        "start": row["period_start_12m"], "end": row["period_end_12m"], "reference_month": last,
+        "start": row["period_start_12m"],
+        "end": row["period_end_12m"],
+        "reference_month": last,
         "text": i18n.month_span(first, last, lang),
         "dates": (i18n.date_pair(row["period_start_12m"], lang)[0], i18n.date_pair(row["period_end_12m"], lang)[0]),
     }
@@ -106,12 +113,15 @@ def _national(row: dict[str, Any], window: dict[str, Any] | None, lang: str) -> 
     span = covers(window["start"], window["end"]) if window else None
     return {
         "services": figure("national:services", row["services"], "services", lang),
-        "share_fully_online": figure("national:share_fully_online", row["share_fully_online"], "share", lang,
-                                     better="higher"),
-        "digital_takeup": figure("national:digital_takeup", row["digital_takeup"], "share", lang, better="higher",
-                                 covers=span),
-        "satisfaction": figure("national:satisfaction", row["satisfaction"], "percent", lang, better="higher",
-                               covers=span),
+        "share_fully_online": figure(
+            "national:share_fully_online", row["share_fully_online"], "share", lang, better="higher"
+        ),
+        "digital_takeup": figure(
+            "national:digital_takeup", row["digital_takeup"], "share", lang, better="higher", covers=span
+        ),
+        "satisfaction": figure(
+            "national:satisfaction", row["satisfaction"], "percent", lang, better="higher", covers=span
+        ),
         "agencies": row["agencies"],
     }
 
@@ -121,15 +131,24 @@ async def _smart_headline(db: Any, lang: str) -> list[dict[str, Any]]:
     out = []
     for row in await queries.smart_years(db):
         span = year_covers(row["year"])
-        out.append({
-            "year": i18n.digits(row["year"], lang),
-            "required": figure(f"national:smart_required:{row['year']}", row["required"], "share", lang, places=0,
-                               covers=span),
-            "on_track": figure(f"national:smart_on_track:{row['year']}", row["on_track"], "agencies", lang,
-                               better="higher", covers=span),
-            "judged": figure(f"national:smart_judged:{row['year']}", row["judged"], "agencies", lang, covers=span),
-            "current": row["current"],
-        })
+        out.append(
+            {
+                "year": i18n.digits(row["year"], lang),
+                "required": figure(
+                    f"national:smart_required:{row['year']}", row["required"], "share", lang, places=0, covers=span
+                ),
+                "on_track": figure(
+                    f"national:smart_on_track:{row['year']}",
+                    row["on_track"],
+                    "agencies",
+                    lang,
+                    better="higher",
+                    covers=span,
+                ),
+                "judged": figure(f"national:smart_judged:{row['year']}", row["judged"], "agencies", lang, covers=span),
+                "current": row["current"],
+            }
+        )
     return out
 
 
@@ -141,9 +160,17 @@ def _league_row(datasette: Datasette, row: dict[str, Any], lang: str, stale: dic
         "name": name(row, lang),
         "href": agency_href(datasette, agency_id, lang),
         "values": {key: row.get(column) for key, column in LEAGUE},
-        "cells": [figure(f"agency:{agency_id}:{column}", row.get(column), _unit(column), lang,
-                         better=BY_COLUMN[column].better,
-                         covers=window if column.endswith("_12m") else None) for _, column in LEAGUE],
+        "cells": [
+            figure(
+                f"agency:{agency_id}:{column}",
+                row.get(column),
+                _unit(column),
+                lang,
+                better=BY_COLUMN[column].better,
+                covers=window if column.endswith("_12m") else None,
+            )
+            for _, column in LEAGUE
+        ],
         "smart_status": row.get("smart_status"),
         "harvest_stale": agency_id in stale,
         "last_good_harvest": row.get("last_good_harvest"),
@@ -161,10 +188,12 @@ def _apart_row(datasette: Datasette, row: dict[str, Any], lang: str, stale: dict
         "reason": reason,
         "reason_text": i18n.gettext(UNRANKED_TEXT.get(reason, reason), lang),
         "data_ends": i18n.calendar_month(row.get("data_last_month"), lang) if row.get("data_last_month") else None,
-        "months_behind": figure(f"agency:{row['id']}:data_months_behind", row.get("data_months_behind"), "months",
-                                lang, better="lower"),
-        "transparency": figure(f"agency:{row['id']}:transparency_score", row.get("transparency_score"), "score",
-                               lang, better="higher"),
+        "months_behind": figure(
+            f"agency:{row['id']}:data_months_behind", row.get("data_months_behind"), "months", lang, better="lower"
+        ),
+        "transparency": figure(
+            f"agency:{row['id']}:transparency_score", row.get("transparency_score"), "score", lang, better="higher"
+        ),
         "harvest_stale": row["id"] in stale,
     }
 

@@ -69,8 +69,9 @@ def files_version(paths: list[str]) -> tuple[Any, ...]:
     return tuple(out)
 
 
-async def cached(request: Request, datasette: Datasette, paths: list[str],
-                 draw: Callable[[], Awaitable[Response]]) -> Response:
+async def cached(
+    request: Request, datasette: Datasette, paths: list[str], draw: Callable[[], Awaitable[Response]]
+) -> Response:
     """``draw()``'s response, or the one kept for this request while ``paths`` are unchanged."""
     query = request.query_string
     if len(query) > MAX_QUERY_BYTES:

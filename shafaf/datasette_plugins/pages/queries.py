@@ -40,9 +40,7 @@ async def agency(db: Database, agency_id: str) -> dict[str, Any] | None:
 
 async def agency_names(db: Database, agency_id: str) -> dict[str, Any] | None:
     """Just the names of an agency (for a parent link), or None when it is not an agency."""
-    results = await db.execute(
-        "select id, name_fa, name_en from agencies where id = :id", {"id": agency_id}
-    )
+    results = await db.execute("select id, name_fa, name_en from agencies where id = :id", {"id": agency_id})
     rows = _dicts(results)
     return rows[0] if rows else None
 
@@ -60,9 +58,7 @@ async def agency_summaries(db: Database) -> list[dict[str, Any]]:
     return _dicts(results)
 
 
-async def services(
-    db: Database, agency_id: str, *, lang: str, limit: int
-) -> list[dict[str, Any]]:
+async def services(db: Database, agency_id: str, *, lang: str, limit: int) -> list[dict[str, Any]]:
     """Up to ``limit`` + 1 services of the agency (one more tells the caller it truncated)."""
     order = "name_fa, name_en" if lang == "fa" else "name_en, name_fa"
     results = await db.execute(
@@ -239,12 +235,14 @@ async def targets(db: Database, agency_id: str) -> list[dict[str, Any]]:
 async def data_coverage(db: Database, agency_id: str) -> list[dict[str, Any]]:
     """The agency's data_coverage rows: each dataset's rows, last month covered and months behind."""
     results = await db.execute(
-        "select * from data_coverage where agency_id = :agency_id order by dataset", {"agency_id": agency_id})
+        "select * from data_coverage where agency_id = :agency_id order by dataset", {"agency_id": agency_id}
+    )
     return _dicts(results)
 
 
-async def discrepancies(db: Database, *, agency_id: str | None = None, flagged_only: bool = False,
-                        limit: int = 1000) -> list[dict[str, Any]]:
+async def discrepancies(
+    db: Database, *, agency_id: str | None = None, flagged_only: bool = False, limit: int = 1000
+) -> list[dict[str, Any]]:
     """Reported against measured, for one agency or all (flagged first, largest difference first)."""
     where = ["1 = 1"]
     if agency_id is not None:
@@ -254,7 +252,7 @@ async def discrepancies(db: Database, *, agency_id: str | None = None, flagged_o
     results = await db.execute(
         f"""
         select d.*, a.name_fa, a.name_en from discrepancies d join agencies a on a.id = d.agency_id
-        where {' and '.join(where)}
+        where {" and ".join(where)}
         order by d.flagged desc, abs(d.difference) desc, d.agency_id, d.indicator, d.period_start
         limit :limit
         """,
@@ -265,8 +263,9 @@ async def discrepancies(db: Database, *, agency_id: str | None = None, flagged_o
 
 async def discrepancy_counts(db: Database) -> dict[str, int]:
     """How many reported figures the portal measures, and how many of them it flags, over all of them."""
-    results = await db.execute("select count(*) as reported, coalesce(sum(flagged = 1), 0) as flagged "
-                               "from discrepancies")
+    results = await db.execute(
+        "select count(*) as reported, coalesce(sum(flagged = 1), 0) as flagged from discrepancies"
+    )
     return _dicts(results)[0]
 
 
@@ -275,7 +274,9 @@ async def rank_populations(db: Database) -> dict[str, int]:
     from shafaf.publish.scorecard_defs import SCORECARD
 
     ranks = [c.rank for c in SCORECARD if c.rank]
-    results = await db.execute("select " + ", ".join(f"count([{r}]) as [{r}]" for r in ranks) + " from agency_scorecard")
+    results = await db.execute(
+        "select " + ", ".join(f"count([{r}]) as [{r}]" for r in ranks) + " from agency_scorecard"
+    )
     return _dicts(results)[0]
 
 

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from shafaf.datasette_plugins.common import AGENCY_ID_PATTERN, SERVICE_ID_PATTERN, not_found
 from shafaf.datasette_plugins.pages import page_cache
 from shafaf.datasette_plugins.pages.agency import agency
 from shafaf.datasette_plugins.pages.availability import availability
-from shafaf.datasette_plugins.common import AGENCY_ID_PATTERN, SERVICE_ID_PATTERN, not_found
 from shafaf.datasette_plugins.pages.discrepancies import discrepancies
 from shafaf.datasette_plugins.pages.league import home
 from shafaf.datasette_plugins.pages.service import service
-
 
 # Routes, most specific first. The last one answers every other /agencies/...
 # path with our 404 instead of Datasette's %-to-~ redirect; paths ending in "/"
@@ -32,7 +31,9 @@ ROUTES: list[tuple[str, Any]] = [
     (rf"^/agencies/(?P<agency_id>{AGENCY_ID_PATTERN})\Z", page_cache.kept(agency)),
     (r"^/discrepancies\Z", page_cache.kept(discrepancies)),
     (r"^/availability\Z", page_cache.kept(availability)),
-    (rf"^/agencies/(?P<agency_id>{AGENCY_ID_PATTERN})/services/(?P<service_id>{SERVICE_ID_PATTERN})\Z",
-     page_cache.kept(service)),
+    (
+        rf"^/agencies/(?P<agency_id>{AGENCY_ID_PATTERN})/services/(?P<service_id>{SERVICE_ID_PATTERN})\Z",
+        page_cache.kept(service),
+    ),
     (r"^/agencies/.*[^/]\Z", not_found),
 ]

@@ -14,7 +14,8 @@ written by hand (``... match shafaf_search_form(:q)``).
 from __future__ import annotations
 
 import urllib.parse
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from shafaf.standard.search_index import search_text
 

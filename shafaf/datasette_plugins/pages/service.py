@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from datasette import Request, Response
 
-from shafaf.publish import performance
-from shafaf.datasette_plugins.pages import charts, queries
 from shafaf.datasette_plugins import i18n, labels, language
-from shafaf.datasette_plugins.pages import service_queries
 from shafaf.datasette_plugins.common import DATABASE, agency_href, http_url, name, not_found, render, table_href
+from shafaf.datasette_plugins.pages import charts, queries, service_queries
 from shafaf.datasette_plugins.pages.figures import covers, figure
+from shafaf.publish import performance
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -55,17 +54,23 @@ async def service(request: Request, datasette: Datasette) -> Response:
     if row is None:
         return await not_found(request, datasette)
     rtl = i18n.DIRECTION[lang] == "rtl"
-    months = _months(await service_queries.service_month_sums(db, agency_id, service_id, months=TREND_MONTHS),
-                     await service_queries.service_months(db, agency_id, service_id, months=TREND_MONTHS))
+    months = _months(
+        await service_queries.service_month_sums(db, agency_id, service_id, months=TREND_MONTHS),
+        await service_queries.service_months(db, agency_id, service_id, months=TREND_MONTHS),
+    )
     channels = sorted({c for m in months for c in m.channels})
     rows_href = table_href(datasette, "service_performance", agency_id=agency_id, service_id=service_id)
     context = {
         "agency": {"name": name(agency_row, lang), "href": agency_href(datasette, agency_id, lang)},
         "service": {
             "id": service_id,
-            "standard_days_figure": figure(f"service:{agency_id}:{service_id}:standard_days", row["standard_days"],
-                                           "days", lang, places=0 if float(row["standard_days"] or 0).is_integer()
-                                           else 1),
+            "standard_days_figure": figure(
+                f"service:{agency_id}:{service_id}:standard_days",
+                row["standard_days"],
+                "days",
+                lang,
+                places=0 if float(row["standard_days"] or 0).is_integer() else 1,
+            ),
             "fee_figure": figure(f"service:{agency_id}:{service_id}:fee", row["fee"], "rials", lang),
             "name": name(row, lang, id_key="service_id"),
             "description": row["description"],
@@ -93,8 +98,9 @@ async def service(request: Request, datasette: Datasette) -> Response:
         "days_chart": _days_chart(months, row["standard_days"], lang, rtl),
         "standards": await service_queries.service_standards(db, agency_id, service_id, limit=TREND_MONTHS),
         "rows_href": rows_href,
-        "rows_csv_href": table_href(datasette, "service_performance", format="csv",
-                                    agency_id=agency_id, service_id=service_id),
+        "rows_csv_href": table_href(
+            datasette, "service_performance", format="csv", agency_id=agency_id, service_id=service_id
+        ),
         "service_row_href": table_href(datasette, "services", agency_id=agency_id, service_id=service_id),
     }
     return await render(datasette, request, "shafaf_service.html", context)
@@ -108,8 +114,9 @@ def _table_row(agency_id: str, service_id: str, m: _Month, channels: list[str], 
         "month": i18n.month_label(m.period_start, lang),
         "other_month": i18n.other_month_label(m.period_start, lang),
         "applications": figure(f"{key}:applications", m.applications, "applications", lang, covers=span),
-        "by_channel": [figure(f"{key}:channel:{c}", m.channels.get(c), "applications", lang, covers=span)
-                       for c in channels],
+        "by_channel": [
+            figure(f"{key}:channel:{c}", m.channels.get(c), "applications", lang, covers=span) for c in channels
+        ],
         "completed": figure(f"{key}:completed", m.figure("completion_rate"), "share", lang, covers=span),
         "within_standard": figure(f"{key}:within_standard", m.figure("within_standard"), "share", lang, covers=span),
         "satisfaction": figure(f"{key}:satisfaction", m.figure("satisfaction"), "percent", lang, covers=span),
@@ -132,9 +139,16 @@ def _months(sums: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[_Mon
                 channels.setdefault(channel, None)  # a channel that did not report its applications shows —
             else:
                 channels[channel] = (channels.get(channel) or 0) + row["applications"]
-        out.append(_Month(month["period_start"], month["period_end"], month["applications"], channels,
-                          performance.figures(month),
-                          performance.weighted_median([(r["median_days"], r["completed"]) for r in own])))
+        out.append(
+            _Month(
+                month["period_start"],
+                month["period_end"],
+                month["applications"],
+                channels,
+                performance.figures(month),
+                performance.weighted_median([(r["median_days"], r["completed"]) for r in own]),
+            )
+        )
     return out
 
 
@@ -155,9 +169,12 @@ def _channels_chart(months: list[_Month], channels: list[str], lang: str, rtl: b
         {_axis(m): [m.channels.get(c) for c in channels] for m in months},
         title=i18n.gettext("Applications by month and channel", lang),
         description=i18n.gettext("Each bar is one month; its parts are the channels the applications came by.", lang),
-        rtl=rtl, digits=lambda text: i18n.digits(text, lang),
+        rtl=rtl,
+        digits=lambda text: i18n.digits(text, lang),
         y_format=lambda v: i18n.format_number(v, lang),
-        y_title=i18n.gettext("Applications", lang), x_title=i18n.gettext("Month", lang), x_labels=_month_names(months, lang),
+        y_title=i18n.gettext("Applications", lang),
+        x_title=i18n.gettext("Month", lang),
+        x_labels=_month_names(months, lang),
     )
 
 
@@ -166,17 +183,28 @@ def _shares_chart(months: list[_Month], lang: str, rtl: bool) -> Any:
         return ""
     return charts.line_chart(
         [
-            charts.Series(i18n.gettext("Completed", lang), [(_axis(m), m.figure("completion_rate")) for m in months],
-                          "completed"),
-            charts.Series(i18n.gettext("Within the standard time", lang),
-                          [(_axis(m), m.figure("within_standard")) for m in months], "within_standard"),
+            charts.Series(
+                i18n.gettext("Completed", lang), [(_axis(m), m.figure("completion_rate")) for m in months], "completed"
+            ),
+            charts.Series(
+                i18n.gettext("Within the standard time", lang),
+                [(_axis(m), m.figure("within_standard")) for m in months],
+                "within_standard",
+            ),
         ],
         title=i18n.gettext("Completed, and completed within the standard time, by month", lang),
-        description=i18n.gettext("Completed: a share of the month's applications. Within the standard time: a share "
-                                 "of those completed.", lang),
-        rtl=rtl, digits=lambda text: i18n.digits(text, lang),
-        y_format=lambda v: i18n.format_percent(v, lang, places=0), y_min=0.0, y_max=1.0,
-        y_title=i18n.gettext("Percent", lang), x_title=i18n.gettext("Month", lang), x_labels=_month_names(months, lang),
+        description=i18n.gettext(
+            "Completed: a share of the month's applications. Within the standard time: a share of those completed.",
+            lang,
+        ),
+        rtl=rtl,
+        digits=lambda text: i18n.digits(text, lang),
+        y_format=lambda v: i18n.format_percent(v, lang, places=0),
+        y_min=0.0,
+        y_max=1.0,
+        y_title=i18n.gettext("Percent", lang),
+        x_title=i18n.gettext("Month", lang),
+        x_labels=_month_names(months, lang),
     )
 
 
@@ -185,14 +213,25 @@ def _days_chart(months: list[_Month], standard_days: float | None, lang: str, rt
         return ""
     series = [charts.Series(i18n.gettext("Processing days", lang), [(_axis(m), m.days) for m in months], "days")]
     if standard_days is not None:
-        series.append(charts.Series(i18n.gettext("Standard", lang),
-                                    [(_axis(m), float(standard_days)) for m in months], "required", dashed=True))
+        series.append(
+            charts.Series(
+                i18n.gettext("Standard", lang),
+                [(_axis(m), float(standard_days)) for m in months],
+                "required",
+                dashed=True,
+            )
+        )
     return charts.line_chart(
         series,
         title=i18n.gettext("Processing days against the standard", lang),
-        description=i18n.gettext("Median days from application to decision each month, against the days the "
-                                 "service standard promises.", lang),
-        rtl=rtl, digits=lambda text: i18n.digits(text, lang),
-        y_format=lambda v: i18n.format_number(v, lang, places=1), y_min=0.0,
-        y_title=i18n.gettext("Days", lang), x_title=i18n.gettext("Month", lang), x_labels=_month_names(months, lang),
+        description=i18n.gettext(
+            "Median days from application to decision each month, against the days the service standard promises.", lang
+        ),
+        rtl=rtl,
+        digits=lambda text: i18n.digits(text, lang),
+        y_format=lambda v: i18n.format_number(v, lang, places=1),
+        y_min=0.0,
+        y_title=i18n.gettext("Days", lang),
+        x_title=i18n.gettext("Month", lang),
+        x_labels=_month_names(months, lang),
     )

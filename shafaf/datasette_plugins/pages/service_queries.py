@@ -28,9 +28,7 @@ async def service(db: Database, agency_id: str, service_id: str) -> dict[str, An
     return rows[0] if rows else None
 
 
-async def service_months(
-    db: Database, agency_id: str, service_id: str, *, months: int
-) -> list[dict[str, Any]]:
+async def service_months(db: Database, agency_id: str, service_id: str, *, months: int) -> list[dict[str, Any]]:
     """One service's last ``months`` monthly periods (Gregorian or Jalali), one row per period and channel, oldest first."""
     results = await db.execute(
         f"""
@@ -54,9 +52,7 @@ async def service_months(
     return _dicts(results)
 
 
-async def service_month_sums(
-    db: Database, agency_id: str, service_id: str, *, months: int
-) -> list[dict[str, Any]]:
+async def service_month_sums(db: Database, agency_id: str, service_id: str, *, months: int) -> list[dict[str, Any]]:
     """The sums behind each of one service's last ``months`` monthly figures (``performance.SUMS``), oldest first."""
     results = await db.execute(
         f"""

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import dataclasses
 import hmac
+from collections.abc import Awaitable, Callable
 from http.cookies import CookieError
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import asgi_csrf
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -51,9 +52,16 @@ class Form:
     size: int = 0
 
 
-async def read_form(scope: dict[str, Any], receive: Callable[[], Awaitable[dict[str, Any]]], folder: Path, *,
-                    file_field: str, fields: tuple[str, ...], max_bytes: int,
-                    expected_token: str | None = None) -> Form:
+async def read_form(
+    scope: dict[str, Any],
+    receive: Callable[[], Awaitable[dict[str, Any]]],
+    folder: Path,
+    *,
+    file_field: str,
+    fields: tuple[str, ...],
+    max_bytes: int,
+    expected_token: str | None = None,
+) -> Form:
     """The form of the request; FormRefused for another content type, a malformed body or one past a cap.
 
     ``expected_token``: the CSRF token the form must carry before its file (None: the request has no
@@ -112,10 +120,17 @@ async def read_form(scope: dict[str, Any], receive: Callable[[], Awaitable[dict[
             if len(part["data"]) > FIELD_MAX:
                 raise FormRefused(400, "a field of the form is too long")
 
-    parser = MultipartParser(boundary, {
-        "on_part_begin": on_part_begin, "on_header_field": on_header_field, "on_header_value": on_header_value,
-        "on_header_end": on_header_end, "on_headers_finished": on_headers_finished, "on_part_data": on_part_data,
-    })
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_part_begin": on_part_begin,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_headers_finished": on_headers_finished,
+            "on_part_data": on_part_data,
+        },
+    )
     try:
         more = True
         while more:
@@ -179,8 +194,13 @@ def only_uploads_here(app: Any, path: str) -> Any:
         if scope.get("type") == "http" and scope.get("method") == "POST" and scope.get("path") != path:
             content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
             if content_type.split(b";", 1)[0].strip().lower() == b"multipart/form-data":
-                await send({"type": "http.response.start", "status": 415,
-                            "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 415,
+                        "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+                    }
+                )
                 await send({"type": "http.response.body", "body": b"this address takes no multipart/form-data\n"})
                 return
         await app(scope, receive, send)

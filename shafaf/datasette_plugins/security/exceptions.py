@@ -79,8 +79,10 @@ def classify(exception: BaseException) -> tuple[int, str, str | None, dict[str, 
 def log_error(request: Request, status: int, exception: BaseException) -> None:
     """One line per error; a server fault also names where it was raised (the last few frames)."""
     path = request.scope.get("raw_path") or request.path.encode("utf-8", "surrogateescape")
-    line = (f"{status} {request.method} {path[:_LOGGED_PATH_CHARS].decode('latin-1')}: "
-            f"{type(exception).__name__}: {str(exception)[:300]}")
+    line = (
+        f"{status} {request.method} {path[:_LOGGED_PATH_CHARS].decode('latin-1')}: "
+        f"{type(exception).__name__}: {str(exception)[:300]}"
+    )
     if status >= 500:
         frames = traceback.extract_tb(exception.__traceback__)[-_LOGGED_FRAMES:]
         line += " at " + " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames))
@@ -97,6 +99,7 @@ async def error_response(datasette: Datasette, request: Request, exception: Base
     if request.path.split("?")[0].endswith(".json"):
         return Response.json(info, status=status, headers=headers)
     template = datasette.jinja_env.select_template([f"{status}.html", "error.html"])
-    html = await template.render_async(dict(info, urls=datasette.urls, app_css_hash=datasette.app_css_hash(),
-                                            menu_links=lambda: []))
+    html = await template.render_async(
+        dict(info, urls=datasette.urls, app_css_hash=datasette.app_css_hash(), menu_links=lambda: [])
+    )
     return Response.html(html, status=status, headers=headers)

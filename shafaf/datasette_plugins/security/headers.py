@@ -58,8 +58,9 @@ import base64
 import hashlib
 import re
 import urllib.parse
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import datasette as datasette_package
 from datasette.utils.asgi import Request
@@ -91,18 +92,20 @@ def datasette_script_hashes() -> list[str]:
     return sorted(script_hash(s) for s in scripts)
 
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self' " + " ".join(datasette_script_hashes()),
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' " + " ".join(datasette_script_hashes()),
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 HEADERS: dict[bytes, bytes] = {
     b"content-security-policy": CONTENT_SECURITY_POLICY.encode("ascii"),
@@ -141,7 +144,11 @@ def same_origin_location(location: str, host: str | None) -> str | None:
     if not parts.scheme and not parts.netloc:
         return location if not _browser_form(location).startswith("//") else None
     if parts.scheme in ("http", "https") and host and parts.netloc.lower() == host.lower():
-        path = parts.path if parts.path.startswith("/") and not parts.path.startswith("//") else "/" + parts.path.lstrip("/")
+        path = (
+            parts.path
+            if parts.path.startswith("/") and not parts.path.startswith("//")
+            else "/" + parts.path.lstrip("/")
+        )
         return urllib.parse.urlunsplit(("", "", path, parts.query, parts.fragment))
     return None
 

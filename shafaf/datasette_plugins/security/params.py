@@ -37,7 +37,8 @@ import json
 import re
 import sys
 import urllib.parse
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from datasette.utils.asgi import BadRequest, Request
 
@@ -100,9 +101,13 @@ def _through_problem(value: str) -> str | None:
         through = json.loads(value)
     except ValueError:
         through = None
-    if (not isinstance(through, dict) or not isinstance(through.get("table"), str)
-            or not isinstance(through.get("column"), str) or not isinstance(through.get("value", None), _SCALARS)
-            or "value" not in through):
+    if (
+        not isinstance(through, dict)
+        or not isinstance(through.get("table"), str)
+        or not isinstance(through.get("column"), str)
+        or not isinstance(through.get("value", None), _SCALARS)
+        or "value" not in through
+    ):
         return 'must be a JSON object {"table": ..., "column": ..., "value": ...}'
     return None
 
@@ -121,8 +126,11 @@ def wrap(app: Asgi, datasette: Datasette) -> Asgi:
     async def checked(scope: dict[str, Any], receive: Any, send: Any) -> None:
         path = scope.get("path", "")
         database = datasette.urls.path(f"/{common.DATABASE}")  # the database may be added after the wrapper
-        if (scope.get("type") == "http" and scope.get("query_string")
-                and (path == database or path.startswith((database + "/", database + ".")))):
+        if (
+            scope.get("type") == "http"
+            and scope.get("query_string")
+            and (path == database or path.startswith((database + "/", database + ".")))
+        ):
             wrong = problem(scope["query_string"].decode("latin-1"))
             if wrong:
                 await datasette.invoke_startup()  # a no-op after the first request

@@ -45,7 +45,8 @@ async def _json_page(request: Request, datasette: Datasette, filename: str, data
     if request.url_vars.get("format"):
         return Response.json(data)
     html = await datasette.render_template(
-        "show_json.html", {"filename": filename, "data_json": json.dumps(data, indent=4)}, request=request)
+        "show_json.html", {"filename": filename, "data_json": json.dumps(data, indent=4)}, request=request
+    )
     return Response.html(html)
 
 

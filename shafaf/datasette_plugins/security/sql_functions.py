@@ -155,8 +155,10 @@ def _format_cost(name: str, args: tuple[Any, ...]) -> str | None:
         if kind != "%" and rest:
             rest.pop(0)
         if total > MAX_FORMAT_WIDTH:
-            return (f"{name}(): widths and precisions add up to more than {MAX_FORMAT_WIDTH:,} "
-                    "(a value may be at most 1,000,000 bytes)")
+            return (
+                f"{name}(): widths and precisions add up to more than {MAX_FORMAT_WIDTH:,} "
+                "(a value may be at most 1,000,000 bytes)"
+            )
     return None
 
 

@@ -71,8 +71,11 @@ _NUMBER_BYTES = 8  # what a number or NULL is counted as
 # sqlite3.ProgrammingError of SQL the request wrote or shaped: a row URL with fewer primary-key parts than the
 # table has (Datasette binds :p0, :p1 ... for the parts it got), NUL in SQL text. Our own SQL keeps them as
 # they are: there they are a bug.
-_CLIENT_PROGRAMMING_ERRORS = ("You did not supply a value for binding parameter", "Incorrect number of bindings",
-                              "the query contains a null character")
+_CLIENT_PROGRAMMING_ERRORS = (
+    "You did not supply a value for binding parameter",
+    "Incorrect number of bindings",
+    "the query contains a null character",
+)
 _LOGGED_SQL_CHARS = 200
 
 
@@ -102,17 +105,28 @@ def fetch_rows(cursor: sqlite3.Cursor, limit: int | None, *, max_bytes: int = RE
     for row in cursor:
         size += row_bytes(row)
         if size > max_bytes:
-            raise QueryTooLarge(f"query result too large: more than {max_bytes:,} bytes of values; ask for "
-                                f"fewer rows or columns (?_size=, LIMIT), or use the full files in /downloads/")
+            raise QueryTooLarge(
+                f"query result too large: more than {max_bytes:,} bytes of values; ask for "
+                f"fewer rows or columns (?_size=, LIMIT), or use the full files in /downloads/"
+            )
         rows.append(row)
         if limit is not None and len(rows) >= limit:
             break
     return rows
 
 
-def execute(conn: sqlite3.Connection, sql: str, params: Sequence[Any] | Mapping[str, Any] | None, *,
-            time_limit_ms: int, max_returned_rows: int | None, page_size: int, truncate: bool,
-            log_sql_errors: bool = True, public: bool = True) -> Results:
+def execute(
+    conn: sqlite3.Connection,
+    sql: str,
+    params: Sequence[Any] | Mapping[str, Any] | None,
+    *,
+    time_limit_ms: int,
+    max_returned_rows: int | None,
+    page_size: int,
+    truncate: bool,
+    log_sql_errors: bool = True,
+    public: bool = True,
+) -> Results:
     """Datasette 0.65's ``Database.execute`` (pinned) in one thread, with the result cap and limit errors.
 
     Like Datasette: the time limit, ``max_returned_rows`` (one more when it

@@ -101,8 +101,14 @@ def own_executor() -> concurrent.futures.ThreadPoolExecutor:
 class SqlPools:
     """Where one database's queries run: our pages' pool, or Datasette's pool while its queue drains."""
 
-    def __init__(self, public: concurrent.futures.Executor, *, max_wait_s: float = MAX_WAIT_S,
-                 max_waiting: int = MAX_WAITING, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        public: concurrent.futures.Executor,
+        *,
+        max_wait_s: float = MAX_WAIT_S,
+        max_waiting: int = MAX_WAITING,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.public = public
         self.max_wait_s = max_wait_s
         self.max_waiting = max_waiting
@@ -124,9 +130,11 @@ class SqlPools:
             now = self._clock()
             oldest = next(iter(self._waiting.values()), now)
             if len(self._waiting) >= self.max_waiting or now - oldest >= self.max_wait_s:
-                raise ServerBusy(f"the server is busy with other SQL queries ({len(self._waiting)} waiting, the "
-                                 f"oldest for {now - oldest:.1f} s); try again in {RETRY_AFTER_S} seconds",
-                                 retry_after=RETRY_AFTER_S)
+                raise ServerBusy(
+                    f"the server is busy with other SQL queries ({len(self._waiting)} waiting, the "
+                    f"oldest for {now - oldest:.1f} s); try again in {RETRY_AFTER_S} seconds",
+                    retry_after=RETRY_AFTER_S,
+                )
             query = next(self._ids)
             self._waiting[query] = now
 

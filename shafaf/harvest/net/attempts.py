@@ -13,7 +13,7 @@ import email.utils
 import random
 import ssl
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 
@@ -24,22 +24,31 @@ from shafaf.harvest.net import netguard
 from shafaf.harvest.net.policy import Clock, FetchPolicy
 
 
-def send(transport: httpx.HTTPTransport, url: httpx.URL, headers: httpx.Headers, policy: FetchPolicy, clock: Clock,
-          *, method: str = "GET", content: bytes | None = None) -> httpx.Response:
+def send(
+    transport: httpx.HTTPTransport,
+    url: httpx.URL,
+    headers: httpx.Headers,
+    policy: FetchPolicy,
+    clock: Clock,
+    *,
+    method: str = "GET",
+    content: bytes | None = None,
+) -> httpx.Response:
     """One hop with retries; returns the open response (possibly a 429/5xx once retries are spent)."""
     attempt = 0
     while True:
         if clock.left() <= 0:
             raise deadline_error(url, clock)
-        request = httpx.Request(method, url, headers=headers, content=content,
-                                extensions={"timeout": clock.timeout(policy).as_dict()})
+        request = httpx.Request(
+            method, url, headers=headers, content=content, extensions={"timeout": clock.timeout(policy).as_dict()}
+        )
         try:
             response = transport.handle_request(request)
             response.request = request
         except netguard.DestinationBlocked as e:
-            raise HarvestError(Reason.DESTINATION_BLOCKED,
-                               f"{redact(str(url))} was not fetched: {e}",
-                               url=redact(str(url))) from e
+            raise HarvestError(
+                Reason.DESTINATION_BLOCKED, f"{redact(str(url))} was not fetched: {e}", url=redact(str(url))
+            ) from e
         except netguard.DeadlineReached as e:
             raise deadline_error(url, clock) from e
         except httpx.TransportError as e:
@@ -84,14 +93,16 @@ def _retry_after_seconds(value: str | None) -> float | None:
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max((when - datetime.now(timezone.utc)).total_seconds(), 0.0)
+        when = when.replace(tzinfo=UTC)
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
 
 
 def deadline_error(url: httpx.URL, clock: Clock) -> HarvestError:
-    return HarvestError(Reason.DEADLINE_EXCEEDED,
-                        f"{redact(str(url))} did not finish within {clock.seconds:g} s (the portal's fetch_deadline_s); gave up",
-                        url=redact(str(url)))
+    return HarvestError(
+        Reason.DEADLINE_EXCEEDED,
+        f"{redact(str(url))} did not finish within {clock.seconds:g} s (the portal's fetch_deadline_s); gave up",
+        url=redact(str(url)),
+    )
 
 
 def transport_failure(e: httpx.TransportError, url: httpx.URL, clock: Clock, attempt: int) -> HarvestError:
@@ -109,9 +120,13 @@ def transport_failure(e: httpx.TransportError, url: httpx.URL, clock: Clock, att
     if isinstance(e, httpx.UnsupportedProtocol):
         return HarvestError(Reason.SCHEME_BLOCKED, f"{shown} could not be requested ({type(e).__name__})", url=shown)
     if isinstance(e, httpx.LocalProtocolError):
-        return HarvestError(Reason.INTERNAL, f"the request for {shown} could not be sent ({type(e).__name__})", url=shown)
+        return HarvestError(
+            Reason.INTERNAL, f"the request for {shown} could not be sent ({type(e).__name__})", url=shown
+        )
     if isinstance(e, httpx.RemoteProtocolError):
-        return HarvestError(Reason.CONNECTION_ERROR, f"{shown} closed the connection or answered garbage{tries}", url=shown)
+        return HarvestError(
+            Reason.CONNECTION_ERROR, f"{shown} closed the connection or answered garbage{tries}", url=shown
+        )
     cause = _root_os_error(e)
     detail = cause.strerror if cause is not None and cause.strerror else type(e).__name__
     return HarvestError(Reason.CONNECTION_ERROR, f"could not connect to {shown}{tries}: {detail}", url=shown)
@@ -133,4 +148,3 @@ def _root_os_error(e: BaseException) -> OSError | None:
             return seen
         seen = seen.__cause__ or seen.__context__
     return None
-

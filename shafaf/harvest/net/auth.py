@@ -18,14 +18,15 @@ import hashlib
 import os
 import threading
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from shafaf.config.registry import ENV_REFERENCE, Source
 from shafaf.config.service_bus import OAuth2
 from shafaf.core.errors import HarvestError
-from shafaf.harvest.net.fetch import FetchPolicy, parse_json, post, redact
 from shafaf.core.models import Reason
+from shafaf.harvest.net.fetch import FetchPolicy, parse_json, post, redact
 
 REDACTED = "REDACTED"
 EXPIRY_MARGIN_S = 30.0  # a token is renewed this long (or a tenth of its life, if shorter) before it expires
@@ -136,9 +137,15 @@ class _OAuth2Client:
         self.config = config
         self.source = source
         self.client_id = fill(config.client_id, what="auth.oauth2.client_id", source=source, environ=environ)
-        self.client_secret = fill(config.client_secret, what="auth.oauth2.client_secret", source=source, environ=environ)
-        self.key = (config.token_url, self.client_id, config.scope or "",
-                    hashlib.sha256(self.client_secret.encode("utf-8")).hexdigest())
+        self.client_secret = fill(
+            config.client_secret, what="auth.oauth2.client_secret", source=source, environ=environ
+        )
+        self.key = (
+            config.token_url,
+            self.client_id,
+            config.scope or "",
+            hashlib.sha256(self.client_secret.encode("utf-8")).hexdigest(),
+        )
         self.issued: list[str] = []
 
     def forget(self) -> None:
@@ -166,14 +173,26 @@ class _OAuth2Client:
             form["scope"] = self.config.scope
         if self.config.audience:
             form["audience"] = self.config.audience
-        basic = base64.b64encode(f"{quote(self.client_id, safe='')}:{quote(self.client_secret, safe='')}".encode()).decode()
-        headers = {"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded",
-                   "Accept": "application/json"}
+        basic = base64.b64encode(
+            f"{quote(self.client_id, safe='')}:{quote(self.client_secret, safe='')}".encode()
+        ).decode()
+        headers = {
+            "Authorization": f"Basic {basic}",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+        }
         try:
-            answer = post(self.config.token_url, urlencode(form).encode("ascii"), policy=policy, headers=headers,
-                          raise_for_status=False)
+            answer = post(
+                self.config.token_url,
+                urlencode(form).encode("ascii"),
+                policy=policy,
+                headers=headers,
+                raise_for_status=False,
+            )
         except HarvestError as e:
-            raise credentials.scrub_error(HarvestError(e.reason, f"{where}: {e.message}", url=e.url, status=e.status)) from None
+            raise credentials.scrub_error(
+                HarvestError(e.reason, f"{where}: {e.message}", url=e.url, status=e.status)
+            ) from None
         try:
             body = parse_json(answer.body, what=f"the answer of {where}", url=answer.url, status=answer.status)
         except HarvestError:
@@ -184,15 +203,26 @@ class _OAuth2Client:
                 detail = f": {body['error']}"
                 if isinstance(body.get("error_description"), str):
                     detail += f" ({body['error_description'][:200]})"
-            raise HarvestError(Reason.AUTH_FAILED,
-                               credentials.scrub(f"{where} refused the client credentials with HTTP {answer.status}{detail}"),
-                               url=answer.url, status=answer.status)
+            raise HarvestError(
+                Reason.AUTH_FAILED,
+                credentials.scrub(f"{where} refused the client credentials with HTTP {answer.status}{detail}"),
+                url=answer.url,
+                status=answer.status,
+            )
         token = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token or not token.isascii() or not token.isprintable():
-            raise HarvestError(Reason.AUTH_FAILED, f"{where} answered without a usable access_token", url=answer.url,
-                               status=answer.status)
+            raise HarvestError(
+                Reason.AUTH_FAILED,
+                f"{where} answered without a usable access_token",
+                url=answer.url,
+                status=answer.status,
+            )
         lifetime = body.get("expires_in")
         if isinstance(lifetime, str) and lifetime.isdigit():
             lifetime = int(lifetime)
-        seconds = float(lifetime) if isinstance(lifetime, (int, float)) and not isinstance(lifetime, bool) and lifetime > 0 else None
+        seconds = (
+            float(lifetime)
+            if isinstance(lifetime, (int, float)) and not isinstance(lifetime, bool) and lifetime > 0
+            else None
+        )
         return token, seconds

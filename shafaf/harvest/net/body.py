@@ -10,15 +10,16 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import zlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
 from shafaf.core.errors import HarvestError
 from shafaf.core.models import Reason
 from shafaf.harvest.net import netguard
-from shafaf.harvest.net.policy import MB, Clock, FetchPolicy
 from shafaf.harvest.net.attempts import deadline_error
+from shafaf.harvest.net.policy import MB, Clock, FetchPolicy
 
 CHUNK = 64 * 1024  # most bytes one decompression step may produce
 SNIFF_BYTES = 1024
@@ -47,9 +48,14 @@ class Got:
         return self.headers.get("last-modified")
 
 
-
-def read_body(response: httpx.Response, got: Got, policy: FetchPolicy, clock: Clock, expect: str | None,
-               sink: Callable[[bytes], Any]) -> tuple[int, str]:
+def read_body(
+    response: httpx.Response,
+    got: Got,
+    policy: FetchPolicy,
+    clock: Clock,
+    expect: str | None,
+    sink: Callable[[bytes], Any],
+) -> tuple[int, str]:
     """Stream raw bytes, decode them ourselves in bounded steps, count and sniff decoded bytes."""
     decoder = decoder_for(got)
     length = response.headers.get("content-length", "")
@@ -84,12 +90,20 @@ def read_body(response: httpx.Response, got: Got, policy: FetchPolicy, clock: Cl
     except httpx.TimeoutException as e:
         if clock.left() <= 0:
             raise deadline_error(response.url, clock) from e
-        raise HarvestError(Reason.TIMEOUT, f"{got.url} stopped sending after {size_text(size)}", url=got.url, status=got.status) from e
+        raise HarvestError(
+            Reason.TIMEOUT, f"{got.url} stopped sending after {size_text(size)}", url=got.url, status=got.status
+        ) from e
     except (httpx.RemoteProtocolError, httpx.ReadError) as e:
-        raise HarvestError(Reason.TRUNCATED_BODY, f"{got.url} closed the connection before the whole body arrived "
-                           f"({size_text(size)} received)", url=got.url, status=got.status) from e
+        raise HarvestError(
+            Reason.TRUNCATED_BODY,
+            f"{got.url} closed the connection before the whole body arrived ({size_text(size)} received)",
+            url=got.url,
+            status=got.status,
+        ) from e
     except zlib.error as e:
-        raise HarvestError(Reason.TRUNCATED_BODY, f"the compressed body of {got.url} is damaged", url=got.url, status=got.status) from e
+        raise HarvestError(
+            Reason.TRUNCATED_BODY, f"the compressed body of {got.url} is damaged", url=got.url, status=got.status
+        ) from e
     if expect and len(head) < SNIFF_BYTES:
         sniff(got, head, expect)
     return size, digest.hexdigest()
@@ -141,42 +155,62 @@ def decoder_for(got: Got) -> Inflate | None:
     if not codings:
         return None
     if len(codings) > 1:
-        raise HarvestError(Reason.UNEXPECTED_CONTENT_TYPE,
-                           f"{got.url} sent a body encoded several times ({', '.join(codings)}); refused",
-                           url=got.url, status=got.status)
+        raise HarvestError(
+            Reason.UNEXPECTED_CONTENT_TYPE,
+            f"{got.url} sent a body encoded several times ({', '.join(codings)}); refused",
+            url=got.url,
+            status=got.status,
+        )
     coding = {"x-gzip": "gzip"}.get(codings[0], codings[0])
     if coding not in ("gzip", "deflate"):
-        raise HarvestError(Reason.UNEXPECTED_CONTENT_TYPE,
-                           f"{got.url} sent a body in the {codings[0]!r} encoding, which we did not ask for",
-                           url=got.url, status=got.status)
+        raise HarvestError(
+            Reason.UNEXPECTED_CONTENT_TYPE,
+            f"{got.url} sent a body in the {codings[0]!r} encoding, which we did not ask for",
+            url=got.url,
+            status=got.status,
+        )
     return Inflate(coding)
 
 
 def check_content_type(got: Got, expect: str) -> None:
     kind = (got.content_type or "").split(";", 1)[0].strip().lower()
     if kind in ("text/html", "application/xhtml+xml"):
-        raise HarvestError(Reason.UNEXPECTED_CONTENT_TYPE,
-                           f"{got.url} answered with a web page ({kind}) where a {expect} file was expected",
-                           url=got.url, status=got.status)
+        raise HarvestError(
+            Reason.UNEXPECTED_CONTENT_TYPE,
+            f"{got.url} answered with a web page ({kind}) where a {expect} file was expected",
+            url=got.url,
+            status=got.status,
+        )
 
 
 def sniff(got: Got, head: bytes, expect: str) -> None:
     """Refuse a login page, captive portal or error page passed off as data."""
     if expect == "xlsx":
         if not head.startswith(b"PK\x03\x04"):
-            raise HarvestError(Reason.UNEXPECTED_CONTENT_TYPE, f"{got.url} did not send an xlsx file (no zip signature)",
-                               url=got.url, status=got.status)
+            raise HarvestError(
+                Reason.UNEXPECTED_CONTENT_TYPE,
+                f"{got.url} did not send an xlsx file (no zip signature)",
+                url=got.url,
+                status=got.status,
+            )
         return
     text = head.removeprefix(b"\xef\xbb\xbf").lstrip().lower()
     if text.startswith(b"<") and (b"<!doctype html" in text or b"<html" in text):
-        raise HarvestError(Reason.UNEXPECTED_CONTENT_TYPE, f"{got.url} sent a web page (HTML) where a {expect} file was expected",
-                           url=got.url, status=got.status)
+        raise HarvestError(
+            Reason.UNEXPECTED_CONTENT_TYPE,
+            f"{got.url} sent a web page (HTML) where a {expect} file was expected",
+            url=got.url,
+            status=got.status,
+        )
 
 
 def too_large(got: Got, policy: FetchPolicy, what: str) -> HarvestError:
-    return HarvestError(Reason.TOO_LARGE,
-                        f"{got.url} {what} {size_text(policy.max_bytes)} (the portal's fetch_max_bytes); stopped reading",
-                        url=got.url, status=got.status)
+    return HarvestError(
+        Reason.TOO_LARGE,
+        f"{got.url} {what} {size_text(policy.max_bytes)} (the portal's fetch_max_bytes); stopped reading",
+        url=got.url,
+        status=got.status,
+    )
 
 
 def size_text(n: int) -> str:

@@ -70,25 +70,38 @@ import dataclasses
 import json
 import os
 import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from shafaf.core import jsonguard
+from shafaf.config.registry import SECRET_HEADER
+from shafaf.config.registry import redact_url as redact
+from shafaf.core import durable, jsonguard
+from shafaf.core.errors import HarvestError
+from shafaf.core.models import Reason, http_reason
 from shafaf.harvest.net import netguard
 from shafaf.harvest.net.attempts import send
 from shafaf.harvest.net.body import Got, check_content_type, read_body
 from shafaf.harvest.net.policy import MB, Clock, FetchPolicy, Validators
 from shafaf.harvest.net.tls import transport
-from shafaf.core.errors import HarvestError
-from shafaf.core.models import Reason, http_reason
-from shafaf.core import durable
-from shafaf.config.registry import SECRET_HEADER, redact_url as redact
 
-__all__ = ["MB", "FetchPolicy", "Validators", "Fetched", "Response", "fetch", "fetch_bytes", "fetch_json", "post",
-           "post_json", "parse_json", "redact"]
+__all__ = [
+    "MB",
+    "FetchPolicy",
+    "Validators",
+    "Fetched",
+    "Response",
+    "fetch",
+    "fetch_bytes",
+    "fetch_json",
+    "post",
+    "post_json",
+    "parse_json",
+    "redact",
+]
 
 REDIRECTS = (301, 302, 303, 307, 308)
 USER_AGENT = "Shafaf-harvester (+https://github.com/shafaf)"
@@ -141,14 +154,25 @@ def fetch(
             os.fsync(out.fileno())
         if got.status == 304:
             tmp.unlink()
-            return Fetched(got.url, 304, None, 0, None, got.content_type, got.etag, got.last_modified, not_modified=True)
+            return Fetched(
+                got.url, 304, None, 0, None, got.content_type, got.etag, got.last_modified, not_modified=True
+            )
         tmp.chmod(0o644)  # mkstemp makes it 0600; the raw file is as readable as any we write
         durable.replace(tmp, dest)  # and the rename made durable
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return Fetched(got.url, got.status, dest, got.size, got.sha256, got.content_type, got.etag, got.last_modified,
-                   link=got.headers.get("link"))
+    return Fetched(
+        got.url,
+        got.status,
+        dest,
+        got.size,
+        got.sha256,
+        got.content_type,
+        got.etag,
+        got.last_modified,
+        link=got.headers.get("link"),
+    )
 
 
 def fetch_bytes(
@@ -178,16 +202,33 @@ def fetch_json(
     return parse_json(bytes(body), what=f"the answer of {got.url}", url=got.url, status=got.status)
 
 
-def post(url: str, content: bytes, *, policy: FetchPolicy, headers: Mapping[str, str] | None = None,
-         raise_for_status: bool = True, expect: str | None = None) -> Response:
+def post(
+    url: str,
+    content: bytes,
+    *,
+    policy: FetchPolicy,
+    headers: Mapping[str, str] | None = None,
+    raise_for_status: bool = True,
+    expect: str | None = None,
+) -> Response:
     """POST ``content`` with the same guards and deadline (a token request, a SOAP call); redirects are not followed.
 
     With raise_for_status=False a 4xx/5xx answer comes back, so a caller can
     read the error it carries (an OAuth2 ``error``, a SOAP fault).
     """
     body = bytearray()
-    got = _exchange(url, policy, headers, None, None, expect, body.extend, raise_for_status=raise_for_status,
-                    method="POST", content=content)
+    got = _exchange(
+        url,
+        policy,
+        headers,
+        None,
+        None,
+        expect,
+        body.extend,
+        raise_for_status=raise_for_status,
+        method="POST",
+        content=content,
+    )
     return Response(got.url, got.status, got.headers, bytes(body))
 
 
@@ -195,8 +236,18 @@ def post_json(url: str, payload: Any, *, policy: FetchPolicy) -> Response:
     """POST ``payload`` as JSON with the same guards and deadline; a redirect or non-2xx answer is a HarvestError."""
     body = bytearray()
     content = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    got = _exchange(url, policy, {"Content-Type": "application/json"}, None, None, None, body.extend,
-                    raise_for_status=True, method="POST", content=content)
+    got = _exchange(
+        url,
+        policy,
+        {"Content-Type": "application/json"},
+        None,
+        None,
+        None,
+        body.extend,
+        raise_for_status=True,
+        method="POST",
+        content=content,
+    )
     return Response(got.url, got.status, got.headers, bytes(body))
 
 
@@ -245,9 +296,17 @@ def _exchange(
             response.close()
             target = _checked_url(urljoin(str(current), location.strip()), policy, came_from=current)
             if str(target) in seen or len(seen) > policy.max_redirects:
-                what = "back to an address it already visited" if str(target) in seen else f"more than {policy.max_redirects} times"
-                raise HarvestError(Reason.REDIRECT_LOOP, f"{redact(url)} redirected {what} (last hop {redact(str(target))})",
-                                   url=redact(str(target)), status=response.status_code)
+                what = (
+                    "back to an address it already visited"
+                    if str(target) in seen
+                    else f"more than {policy.max_redirects} times"
+                )
+                raise HarvestError(
+                    Reason.REDIRECT_LOOP,
+                    f"{redact(url)} redirected {what} (last hop {redact(str(target))})",
+                    url=redact(str(target)),
+                    status=response.status_code,
+                )
             seen.add(str(target))
             if (target.scheme, target.host, target.port) != (current.scheme, current.host, current.port):
                 request_headers = _without_secrets(request_headers)
@@ -257,9 +316,12 @@ def _exchange(
             if response.status_code == 304 and validators is not None:
                 return got
             if not 200 <= response.status_code < 300 and raise_for_status:
-                raise HarvestError(http_reason(response.status_code),
-                                   f"{got.url} answered HTTP {response.status_code} {response.reason_phrase}".rstrip(),
-                                   url=got.url, status=response.status_code)
+                raise HarvestError(
+                    http_reason(response.status_code),
+                    f"{got.url} answered HTTP {response.status_code} {response.reason_phrase}".rstrip(),
+                    url=got.url,
+                    status=response.status_code,
+                )
             if expect:
                 check_content_type(got, expect)
             got.size, got.sha256 = read_body(response, got, policy, clock, expect, sink)
@@ -268,8 +330,9 @@ def _exchange(
             response.close()
 
 
-def _checked_url(url: str, policy: FetchPolicy, *, params: Mapping[str, Any] | None = None,
-                 came_from: httpx.URL | None = None) -> httpx.URL:
+def _checked_url(
+    url: str, policy: FetchPolicy, *, params: Mapping[str, Any] | None = None, came_from: httpx.URL | None = None
+) -> httpx.URL:
     """The URL if its scheme is allowed and it names a host; ``scheme_blocked`` otherwise."""
     where = f" (redirected from {redact(str(came_from))})" if came_from is not None else ""
     try:
@@ -278,15 +341,19 @@ def _checked_url(url: str, policy: FetchPolicy, *, params: Mapping[str, Any] | N
         scheme = ""
     if scheme not in policy.allowed_schemes:
         shown = f"{scheme}:" if scheme else "no scheme"
-        raise HarvestError(Reason.SCHEME_BLOCKED,
-                           f"{redact(url)}{where} uses {shown}; only {', '.join(policy.allowed_schemes)} addresses are fetched",
-                           url=redact(url))
+        raise HarvestError(
+            Reason.SCHEME_BLOCKED,
+            f"{redact(url)}{where} uses {shown}; only {', '.join(policy.allowed_schemes)} addresses are fetched",
+            url=redact(url),
+        )
     try:
         parsed = httpx.URL(url)
         if params:
             parsed = parsed.copy_merge_params(params)
     except (httpx.InvalidURL, TypeError) as e:
-        raise HarvestError(Reason.SCHEME_BLOCKED, f"{redact(url)}{where} is not a valid address", url=redact(url)) from e
+        raise HarvestError(
+            Reason.SCHEME_BLOCKED, f"{redact(url)}{where} is not a valid address", url=redact(url)
+        ) from e
     if not parsed.host:
         raise HarvestError(Reason.SCHEME_BLOCKED, f"{redact(url)}{where} names no host", url=redact(url))
     return parsed
@@ -297,8 +364,11 @@ def _request_headers(headers: Mapping[str, str] | None, validators: Validators |
     for name, value in (headers or {}).items():
         if not (_printable(str(value)) and _printable(str(name)) and ":" not in str(name) and " " not in str(name)):
             # Never echo the value: it is likely a token (httpx and h11 would put it in their exception).
-            raise HarvestError(Reason.INTERNAL, f"request header {name!r} for {redact(str(url))} has an invalid name or value",
-                               url=redact(str(url)))
+            raise HarvestError(
+                Reason.INTERNAL,
+                f"request header {name!r} for {redact(str(url))} has an invalid name or value",
+                url=redact(str(url)),
+            )
         out[str(name)] = str(value)
     # Only what we decode ourselves, with a bound on the expansion (no br, no zstd).
     out["Accept-Encoding"] = "gzip, deflate"
@@ -316,4 +386,3 @@ def _printable(text: str) -> bool:
 def _without_secrets(headers: httpx.Headers) -> httpx.Headers:
     """Headers safe to send to another origin: no credentials meant for the first one."""
     return httpx.Headers({k: v for k, v in headers.items() if not SECRET_HEADER.search(k)})
-

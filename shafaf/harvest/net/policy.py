@@ -30,7 +30,9 @@ class FetchPolicy:
     max_redirects: int = 5
     allow_private_networks: bool = False  # link-local (169.254/16, fe80::/10) stays refused even when True
     allowed_schemes: tuple[str, ...] = ("https", "http")
-    ca_bundle: str | None = None  # a reviewed per-agency CA file; None means the certifi bundle. Never "no verification".
+    ca_bundle: str | None = (
+        None  # a reviewed per-agency CA file; None means the certifi bundle. Never "no verification".
+    )
     # A client certificate (mutual TLS, service buses): the paths come from the environment at run time
     # (``auth.client_tls``); the key's password is only ever in memory.
     client_cert: str | None = None
@@ -38,7 +40,7 @@ class FetchPolicy:
     client_key_password: str | None = dataclasses.field(default=None, repr=False)
 
     @classmethod
-    def from_portal(cls, portal: Portal) -> "FetchPolicy":
+    def from_portal(cls, portal: Portal) -> FetchPolicy:
         return cls(
             deadline_s=portal.fetch_deadline_s,
             max_bytes=portal.fetch_max_bytes,

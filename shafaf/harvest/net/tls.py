@@ -36,7 +36,9 @@ def transport(policy: FetchPolicy, backend: netguard.GuardedBackend) -> httpx.HT
     # swap the pool for one built with httpcore's public constructor. Fail closed if that
     # attribute ever changes: a silently unused guard would be worse than no fetch.
     if not isinstance(getattr(made, "_pool", None), httpcore.ConnectionPool):
-        raise RuntimeError("this httpx version keeps its connection pool elsewhere; the destination guard cannot be installed")
+        raise RuntimeError(
+            "this httpx version keeps its connection pool elsewhere; the destination guard cannot be installed"
+        )
     made._pool = httpcore.ConnectionPool(ssl_context=context, network_backend=backend, max_connections=4)
     return made
 
@@ -52,14 +54,17 @@ def tls_context(policy: FetchPolicy) -> ssl.SSLContext:
         return _context(policy.ca_bundle, policy.client_cert, policy.client_key, policy.client_key_password, stamps)
     except ssl.SSLError as e:
         what = "client certificate or key" if policy.client_cert else "CA bundle"
-        raise HarvestError(Reason.TLS_ERROR, f"the {what} could not be loaded ({e.reason or type(e).__name__})") from None
+        raise HarvestError(
+            Reason.TLS_ERROR, f"the {what} could not be loaded ({e.reason or type(e).__name__})"
+        ) from None
     except OSError as e:
         raise HarvestError(Reason.TLS_ERROR, f"the TLS file {e.filename or ''} cannot be read: {e.strerror}") from None
 
 
 @functools.lru_cache(maxsize=16)
-def _context(ca_bundle: str | None, cert: str | None, key: str | None, password: str | None,
-             stamps: tuple[int, ...]) -> ssl.SSLContext:
+def _context(
+    ca_bundle: str | None, cert: str | None, key: str | None, password: str | None, stamps: tuple[int, ...]
+) -> ssl.SSLContext:
     context = ssl.create_default_context(cafile=ca_bundle or certifi.where())
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     if cert:

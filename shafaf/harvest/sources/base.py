@@ -26,9 +26,9 @@ import re
 from pathlib import Path
 from typing import Protocol
 
-from shafaf.harvest.net.fetch import FetchPolicy, Validators
 from shafaf.config.registry import Source
 from shafaf.core.formats import format_of_name
+from shafaf.harvest.net.fetch import FetchPolicy, Validators
 
 CHUNK = 1 << 20
 

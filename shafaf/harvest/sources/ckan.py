@@ -23,17 +23,18 @@ import dataclasses
 import fnmatch
 import json
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
-from shafaf.harvest.net import fetch as guarded
+from shafaf.config.registry import Source, redact_url
 from shafaf.core.errors import HarvestError
-from shafaf.harvest.net.fetch import FetchPolicy
+from shafaf.core.formats import FORMATS  # what staging can read, in order of preference
 from shafaf.core.models import Reason
 from shafaf.core.public_message import listing
-from shafaf.config.registry import Source, redact_url
-from shafaf.core.formats import FORMATS  # what staging can read, in order of preference
+from shafaf.harvest.net import fetch as guarded
+from shafaf.harvest.net.fetch import FetchPolicy
 from shafaf.harvest.sources.base import Capture, HarvestContext
 from shafaf.harvest.sources.ckan_api import PAGE_SIZE, CkanClient, Listing, list_datasets, organization_name
 from shafaf.harvest.sources.combine import Part, combine
@@ -42,9 +43,14 @@ MAX_RESOURCES = 100
 LISTING_FILE = "ckan-packages.json"
 COMBINED_FILE = "combined.csv"
 FORMAT_ALIASES = {
-    "csv": "csv", "text/csv": "csv", "application/csv": "csv",
-    "xlsx": "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
-    "json": "json", "application/json": "json", "text/json": "json",
+    "csv": "csv",
+    "text/csv": "csv",
+    "application/csv": "csv",
+    "xlsx": "xlsx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "json": "json",
+    "application/json": "json",
+    "text/json": "json",
 }
 ARCHIVE_SUFFIXES = (".zip", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar", ".tar")
 ARCHIVE_MAGIC = {b"PK\x03\x04": "ZIP", b"\x1f\x8b": "gzip", b"7z\xbc\xaf": "7z", b"Rar!": "RAR"}
@@ -134,7 +140,9 @@ def _unreadable(resource: Mapping[str, Any], fmt: str) -> str | None:
     return None
 
 
-def select_resources(datasets: Iterable[Mapping[str, Any]], rules: Mapping[str, str], *, format: str | None = None) -> Selection:
+def select_resources(
+    datasets: Iterable[Mapping[str, Any]], rules: Mapping[str, str], *, format: str | None = None
+) -> Selection:
     """The resources the rules pick, in order of dataset name then resource position.
 
     Without a ``resource_format`` rule (or a source ``format``) any CSV, XLSX
@@ -169,8 +177,16 @@ def select_resources(datasets: Iterable[Mapping[str, Any]], rules: Mapping[str, 
                 if fmt in FORMATS or "resource_format" in rules:
                     unreadable.append(f"{resource.get('name') or resource.get('id')!r} of {dataset!r} ({why})")
                 continue
-            candidates.append(Picked(dataset=dataset, resource_id=str(resource.get("id") or ""), name=str(resource.get("name") or ""),
-                                     format=fmt, url=str(resource["url"]).strip(), position=_position(resource, index)))
+            candidates.append(
+                Picked(
+                    dataset=dataset,
+                    resource_id=str(resource.get("id") or ""),
+                    name=str(resource.get("name") or ""),
+                    format=fmt,
+                    url=str(resource["url"]).strip(),
+                    position=_position(resource, index),
+                )
+            )
         if prefer_one_format and candidates:
             best = min(FORMATS.index(c.format) for c in candidates)
             candidates = [c for c in candidates if FORMATS.index(c.format) == best]
@@ -180,7 +196,9 @@ def select_resources(datasets: Iterable[Mapping[str, Any]], rules: Mapping[str, 
             seen_ids.add(c.resource_id)
             seen_urls.add(c.url)
             picked.append(c)
-    return Selection(picked=tuple(picked), datasets_seen=datasets_seen, resources_seen=resources_seen, unreadable=tuple(unreadable))
+    return Selection(
+        picked=tuple(picked), datasets_seen=datasets_seen, resources_seen=resources_seen, unreadable=tuple(unreadable)
+    )
 
 
 def _position(resource: Mapping[str, Any], index: int) -> int:
@@ -209,7 +227,10 @@ class CkanHarvester:
     def capture(self, source: Source, dest: Path, ctx: HarvestContext | None = None) -> Capture:
         ctx = ctx or HarvestContext()
         if not source.url or not source.organization:
-            raise HarvestError(Reason.NOT_FOUND, f"source {source.id!r} of agency {source.agency_id!r} needs a 'url' and an 'organization'")
+            raise HarvestError(
+                Reason.NOT_FOUND,
+                f"source {source.id!r} of agency {source.agency_id!r} needs a 'url' and an 'organization'",
+            )
         portal = redact_url(source.url)
         client = CkanClient(source.url, ctx.policy)
         try:
@@ -225,10 +246,16 @@ class CkanHarvester:
                 Reason.NO_RESOURCES,
                 f"organization {org!r} on {portal} lists no datasets (CKAN answered count {listing.count}); "
                 "nothing was harvested and the last published data stays",
-                url=portal, status=200,
+                url=portal,
+                status=200,
             )
         if not selection.picked:
-            raise HarvestError(Reason.NO_RESOURCES, _nothing_selected(org, portal, rules, source.format, selection), url=portal, status=200)
+            raise HarvestError(
+                Reason.NO_RESOURCES,
+                _nothing_selected(org, portal, rules, source.format, selection),
+                url=portal,
+                status=200,
+            )
         if len(selection.picked) > self.max_resources:
             raise HarvestError(
                 Reason.TOO_LARGE,
@@ -240,14 +267,31 @@ class CkanHarvester:
         review = (Reason.COUNT_MISMATCH, listing.mismatch) if listing.mismatch else None
         if len(parts) == 1:
             got = fetched[0]
-            return Capture(path=parts[0].path, bytes=got.bytes, sha256=got.sha256, format=parts[0].format, url=portal,
-                           status=200, etag=got.etag, last_modified=got.last_modified, review=review)
+            return Capture(
+                path=parts[0].path,
+                bytes=got.bytes,
+                sha256=got.sha256,
+                format=parts[0].format,
+                url=portal,
+                status=200,
+                etag=got.etag,
+                last_modified=got.last_modified,
+                review=review,
+            )
         try:
             combined = combine(parts, dest / COMBINED_FILE, encoding=source.encoding, sheet=source.sheet)
         except HarvestError as e:
             raise HarvestError(e.reason, e.message, url=e.url or portal, status=e.status) from e
-        return Capture(path=combined.path, bytes=combined.bytes, sha256=combined.sha256, format="csv", url=portal, encoding="utf-8",
-                       status=200, review=review)
+        return Capture(
+            path=combined.path,
+            bytes=combined.bytes,
+            sha256=combined.sha256,
+            format="csv",
+            url=portal,
+            encoding="utf-8",
+            status=200,
+            review=review,
+        )
 
 
 def download(picked: Iterable[Picked], dest: Path, policy: FetchPolicy) -> tuple[list[Part], list[guarded.Fetched]]:
@@ -257,17 +301,28 @@ def download(picked: Iterable[Picked], dest: Path, policy: FetchPolicy) -> tuple
     budget = policy.max_bytes
     for number, pick in enumerate(picked, 1):
         if budget <= 0:
-            raise HarvestError(Reason.TOO_LARGE, f"the resources before {pick.label} already add up to the "
-                               f"{policy.max_bytes}-byte limit", url=redact_url(pick.url))
+            raise HarvestError(
+                Reason.TOO_LARGE,
+                f"the resources before {pick.label} already add up to the {policy.max_bytes}-byte limit",
+                url=redact_url(pick.url),
+            )
         target = dest / file_name(number, pick)
         try:
-            got = guarded.fetch(pick.url, target, policy=dataclasses.replace(policy, max_bytes=budget), expect=pick.format)
+            got = guarded.fetch(
+                pick.url, target, policy=dataclasses.replace(policy, max_bytes=budget), expect=pick.format
+            )
         except HarvestError as e:
-            raise HarvestError(e.reason, f"{pick.label}: {e.message}", url=e.url or redact_url(pick.url), status=e.status) from e
+            raise HarvestError(
+                e.reason, f"{pick.label}: {e.message}", url=e.url or redact_url(pick.url), status=e.status
+            ) from e
         kind = archive_kind(target) if pick.format != "xlsx" else None  # an xlsx file is itself a ZIP
         if kind:
-            raise HarvestError(Reason.UNEXPECTED_CONTENT_TYPE, f"{pick.label} is a {kind} archive, not {pick.format.upper()}; "
-                               "archives are not opened", url=got.url, status=got.status)
+            raise HarvestError(
+                Reason.UNEXPECTED_CONTENT_TYPE,
+                f"{pick.label} is a {kind} archive, not {pick.format.upper()}; archives are not opened",
+                url=got.url,
+                status=got.status,
+            )
         budget -= got.bytes
         parts.append(Part(path=target, format=pick.format, label=pick.label))
         fetched.append(got)
@@ -314,6 +369,8 @@ def _nothing_selected(org: str, portal: str, rules: Mapping[str, str], format: s
         "nothing was harvested and the last published data stays"
     )
     if selection.unreadable:
-        message += (f". {len(selection.unreadable)} matching resources cannot be read as CSV, XLSX or JSON: "
-                    f"{listing(selection.unreadable, limit=5, quote=False, sep='; ')}")
+        message += (
+            f". {len(selection.unreadable)} matching resources cannot be read as CSV, XLSX or JSON: "
+            f"{listing(selection.unreadable, limit=5, quote=False, sep='; ')}"
+        )
     return message

@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Mapping
 from email.message import Message
-from typing import Any, Mapping
+from typing import Any
 
 import ckanapi
 import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
-from shafaf.harvest.net import fetch as guarded
+from shafaf.config.registry import redact_url
 from shafaf.core import jsonguard
 from shafaf.core.errors import HarvestError
-from shafaf.harvest.net.fetch import FetchPolicy
 from shafaf.core.models import Reason, http_reason
-from shafaf.config.registry import redact_url
+from shafaf.harvest.net import fetch as guarded
+from shafaf.harvest.net.fetch import FetchPolicy
 
 PAGE_SIZE = 100  # CKAN caps rows at 1000 (ckan.search.rows_max)
 MAX_PAGES = 2000
@@ -48,20 +49,33 @@ class FetchAdapter(BaseAdapter):
         self.deadline = deadline
         self.last: guarded.Response | None = None
 
-    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
-             verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
         self.last = None
         if request.method != "GET":
-            raise HarvestError(Reason.INTERNAL, f"the CKAN client tried a {request.method} request; only GET is allowed",
-                               url=redact_url(request.url or ""))
+            raise HarvestError(
+                Reason.INTERNAL,
+                f"the CKAN client tried a {request.method} request; only GET is allowed",
+                url=redact_url(request.url or ""),
+            )
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
-            raise HarvestError(Reason.DEADLINE_EXCEEDED,
-                               f"the CKAN API calls took longer than {self.policy.deadline_s:g} s in all",
-                               url=redact_url(request.url or ""))
+            raise HarvestError(
+                Reason.DEADLINE_EXCEEDED,
+                f"the CKAN API calls took longer than {self.policy.deadline_s:g} s in all",
+                url=redact_url(request.url or ""),
+            )
         policy = dataclasses.replace(self.policy, deadline_s=min(self.policy.deadline_s, remaining))
-        got = guarded.fetch_bytes(request.url or "", policy=policy, headers={"Accept": "application/json"},
-                                  raise_for_status=False)
+        got = guarded.fetch_bytes(
+            request.url or "", policy=policy, headers={"Accept": "application/json"}, raise_for_status=False
+        )
         self.last = got
         _bounded(got)  # ckanapi parses the body with json.loads itself: bound it first
         return _as_requests_response(got, request, self)
@@ -80,7 +94,9 @@ def _bounded(got: guarded.Response) -> None:
         raise HarvestError(Reason.INVALID_JSON, f"the answer {e.problem}", url=got.url, status=got.status) from None
 
 
-def _as_requests_response(got: guarded.Response, request: requests.PreparedRequest, adapter: BaseAdapter) -> requests.Response:
+def _as_requests_response(
+    got: guarded.Response, request: requests.PreparedRequest, adapter: BaseAdapter
+) -> requests.Response:
     response = requests.Response()
     response.status_code = got.status
     # fetch followed (and checked) any redirect; requests must never follow one itself.
@@ -125,15 +141,25 @@ class CkanClient:
             raise HarvestError(e.reason, f"{where}: {e.message}", url=e.url, status=e.status) from e
         except ckanapi.NotFound as e:
             reason, message = not_found or (Reason.SOURCE_ERROR, f"{where} answered Not Found")
-            raise HarvestError(reason, f"{message} (CKAN said: {_envelope_message(self.adapter.last) or e})",
-                               url=self._last_url(), status=self._last_status()) from e
+            raise HarvestError(
+                reason,
+                f"{message} (CKAN said: {_envelope_message(self.adapter.last) or e})",
+                url=self._last_url(),
+                status=self._last_status(),
+            ) from e
         except RecursionError as e:
-            raise HarvestError(Reason.INVALID_JSON, f"{where} answered JSON nested too deeply to read",
-                               url=self._last_url(), status=self._last_status()) from e
+            raise HarvestError(
+                Reason.INVALID_JSON,
+                f"{where} answered JSON nested too deeply to read",
+                url=self._last_url(),
+                status=self._last_status(),
+            ) from e
         except (ckanapi.CKANAPIError, ckanapi.ServerIncompatibleError) as e:
             raise self._refusal(name, where) from e
         except requests.RequestException as e:  # a URL requests cannot even prepare
-            raise HarvestError(Reason.SOURCE_ERROR, f"{where}: cannot make the request: {e}", url=redact_url(self.url)) from e
+            raise HarvestError(
+                Reason.SOURCE_ERROR, f"{where}: cannot make the request: {e}", url=redact_url(self.url)
+            ) from e
 
     def close(self) -> None:
         self.remote.close()
@@ -144,13 +170,27 @@ class CkanClient:
         envelope = _envelope(got)
         if envelope is not None:
             kind = envelope.get("__type") or "error"
-            return HarvestError(Reason.SOURCE_ERROR, f"{where} failed: {kind}: {_envelope_message(got)}", url=url, status=status)
-        content_type = (got.headers.get("content-type") or got.headers.get("Content-Type") or "no content type") if got else "nothing"
+            return HarvestError(
+                Reason.SOURCE_ERROR, f"{where} failed: {kind}: {_envelope_message(got)}", url=url, status=status
+            )
+        content_type = (
+            (got.headers.get("content-type") or got.headers.get("Content-Type") or "no content type")
+            if got
+            else "nothing"
+        )
         if got is not None and got.status >= 400:
-            return HarvestError(http_reason(got.status), f"{where} answered HTTP {got.status} ({content_type}), not a CKAN API response",
-                                url=url, status=status)
-        return HarvestError(Reason.SOURCE_ERROR, f"{where} answered HTTP {status} ({content_type}) with something that is not a CKAN API response",
-                            url=url, status=status)
+            return HarvestError(
+                http_reason(got.status),
+                f"{where} answered HTTP {got.status} ({content_type}), not a CKAN API response",
+                url=url,
+                status=status,
+            )
+        return HarvestError(
+            Reason.SOURCE_ERROR,
+            f"{where} answered HTTP {status} ({content_type}) with something that is not a CKAN API response",
+            url=url,
+            status=status,
+        )
 
     def _last_url(self) -> str:
         return self.adapter.last.url if self.adapter.last else redact_url(self.url)
@@ -208,14 +248,19 @@ class Listing:
 def organization_name(client: CkanClient, organization: str) -> str:
     """The canonical name of the organization (the registry may give its id); not_found if there is none."""
     result = client.action(
-        "organization_show", id=organization, include_datasets=False, include_users=False,
+        "organization_show",
+        id=organization,
+        include_datasets=False,
+        include_users=False,
         not_found=(Reason.NOT_FOUND, f"the CKAN portal {redact_url(client.url)} has no organization {organization!r}"),
     )
     name = result.get("name") if isinstance(result, dict) else None
     return name if isinstance(name, str) and name else organization
 
 
-def list_datasets(client: CkanClient, organization: str, *, page_size: int = PAGE_SIZE, max_pages: int = MAX_PAGES) -> Listing:
+def list_datasets(
+    client: CkanClient, organization: str, *, page_size: int = PAGE_SIZE, max_pages: int = MAX_PAGES
+) -> Listing:
     """Every dataset of ``organization``, paging package_search with ``start`` until ``count``."""
     page_size = max(1, min(page_size, 1000))  # CKAN refuses rows above ckan.search.rows_max (1000)
     fq = 'organization:"{}"'.format(organization.replace("\\", "\\\\").replace('"', '\\"'))
@@ -224,9 +269,18 @@ def list_datasets(client: CkanClient, organization: str, *, page_size: int = PAG
     while pages < max_pages:
         result = client.action("package_search", fq=fq, rows=page_size, start=start, sort="id asc")
         pages += 1
-        if not isinstance(result, dict) or not isinstance(result.get("count"), int) or not isinstance(result.get("results"), list):
-            raise HarvestError(Reason.SOURCE_ERROR, f"CKAN package_search at {redact_url(client.url)} answered without "
-                               "a whole-number 'count' and a 'results' list", url=client._last_url(), status=client._last_status())
+        if (
+            not isinstance(result, dict)
+            or not isinstance(result.get("count"), int)
+            or not isinstance(result.get("results"), list)
+        ):
+            raise HarvestError(
+                Reason.SOURCE_ERROR,
+                f"CKAN package_search at {redact_url(client.url)} answered without "
+                "a whole-number 'count' and a 'results' list",
+                url=client._last_url(),
+                status=client._last_status(),
+            )
         count = result["count"]
         results = [p for p in result["results"] if isinstance(p, dict)]
         for package in results:

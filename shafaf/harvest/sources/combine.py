@@ -17,8 +17,8 @@ from pathlib import Path
 from shafaf.core.errors import HarvestError, StageError
 from shafaf.core.models import Reason
 from shafaf.core.public_message import listing
-from shafaf.validate.readers import open_table
 from shafaf.harvest.sources.base import file_digest
+from shafaf.validate.readers import open_table
 
 
 @dataclasses.dataclass(frozen=True)

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from shafaf.config.registry import Source, redact_url
 from shafaf.core.errors import HarvestError
@@ -32,19 +33,26 @@ from shafaf.core.models import Reason
 from shafaf.harvest.net import fetch as guarded
 from shafaf.harvest.sources.base import Capture, HarvestContext
 from shafaf.harvest.sources.ckan import (
-    COMBINED_FILE, MAX_RESOURCES, _glob, _nothing_selected, describe_rules, download, select_resources,
+    COMBINED_FILE,
+    MAX_RESOURCES,
+    _glob,
+    _nothing_selected,
+    describe_rules,
+    download,
+    select_resources,
 )
 from shafaf.harvest.sources.combine import combine
 from shafaf.harvest.sources.dcat_catalog import CatalogListing, read_catalog
 
 CATALOG_FILE = "dcat-catalog"
 LISTING_FILE = "dcat-datasets.json"
-ACCEPT = ("application/json, application/ld+json;q=0.9, text/turtle;q=0.9, application/rdf+xml;q=0.9, "
-          "application/xml;q=0.5, */*;q=0.1")
+ACCEPT = (
+    "application/json, application/ld+json;q=0.9, text/turtle;q=0.9, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.5, */*;q=0.1"
+)
 
 
-def narrow(datasets: tuple[dict[str, Any], ...], *, publisher: str | None,
-           theme: str | None) -> list[dict[str, Any]]:
+def narrow(datasets: tuple[dict[str, Any], ...], *, publisher: str | None, theme: str | None) -> list[dict[str, Any]]:
     """The datasets of the publisher and theme asked for (globs, case-insensitive); all when neither is given."""
     out = []
     for dataset in datasets:
@@ -67,8 +75,11 @@ class DcatHarvester:
     def capture(self, source: Source, dest: Path, ctx: HarvestContext | None = None) -> Capture:
         ctx = ctx or HarvestContext()
         if not source.url:
-            raise HarvestError(Reason.NOT_FOUND, f"source {source.id!r} of agency {source.agency_id!r} needs a 'url' "
-                               "(the catalog: a data.json, or DCAT-AP as RDF/XML, Turtle or JSON-LD)")
+            raise HarvestError(
+                Reason.NOT_FOUND,
+                f"source {source.id!r} of agency {source.agency_id!r} needs a 'url' "
+                "(the catalog: a data.json, or DCAT-AP as RDF/XML, Turtle or JSON-LD)",
+            )
         shown = redact_url(source.url)
         target = dest / CATALOG_FILE
         got = guarded.fetch(source.url, target, policy=ctx.policy, headers={"Accept": ACCEPT})
@@ -81,38 +92,78 @@ class DcatHarvester:
         what = f"the {listing.format} catalog at {shown}"
         if not listing.datasets:
             skipped = f" ({'; '.join(listing.skipped[:5])})" if listing.skipped else ""
-            raise HarvestError(Reason.NO_RESOURCES, f"{what} lists no datasets{skipped}; nothing was harvested and "
-                               "the last published data stays", url=shown, status=got.status)
+            raise HarvestError(
+                Reason.NO_RESOURCES,
+                f"{what} lists no datasets{skipped}; nothing was harvested and the last published data stays",
+                url=shown,
+                status=got.status,
+            )
         if not chosen:
-            asked = "; ".join(filter(None, (source.organization and f"publisher {source.organization!r}",
-                                            theme and f"theme {theme!r}")))
-            raise HarvestError(Reason.NO_RESOURCES, f"no dataset of {what} matches {asked} (it lists "
-                               f"{len(listing.datasets)}); nothing was harvested and the last published data stays",
-                               url=shown, status=got.status)
+            asked = "; ".join(
+                filter(
+                    None, (source.organization and f"publisher {source.organization!r}", theme and f"theme {theme!r}")
+                )
+            )
+            raise HarvestError(
+                Reason.NO_RESOURCES,
+                f"no dataset of {what} matches {asked} (it lists "
+                f"{len(listing.datasets)}); nothing was harvested and the last published data stays",
+                url=shown,
+                status=got.status,
+            )
         if not selection.picked:
-            message = _nothing_selected("(any publisher)" if not source.organization else source.organization, shown,
-                                        source.select, source.format, selection)
-            raise HarvestError(Reason.NO_RESOURCES, message.replace("of organization", "of publisher", 1).replace(
-                f" on {shown}", f" in {what}", 1), url=shown, status=got.status)
+            message = _nothing_selected(
+                "(any publisher)" if not source.organization else source.organization,
+                shown,
+                source.select,
+                source.format,
+                selection,
+            )
+            raise HarvestError(
+                Reason.NO_RESOURCES,
+                message.replace("of organization", "of publisher", 1).replace(f" on {shown}", f" in {what}", 1),
+                url=shown,
+                status=got.status,
+            )
         if len(selection.picked) > self.max_resources:
-            raise HarvestError(Reason.TOO_LARGE, f"{len(selection.picked)} distributions of {what} match "
-                               f"{describe_rules(rules, source.format)}; at most {self.max_resources} are combined, "
-                               "so narrow the select rules", url=shown)
+            raise HarvestError(
+                Reason.TOO_LARGE,
+                f"{len(selection.picked)} distributions of {what} match "
+                f"{describe_rules(rules, source.format)}; at most {self.max_resources} are combined, "
+                "so narrow the select rules",
+                url=shown,
+            )
         parts, fetched = download(selection.picked, dest, ctx.policy)
         if len(parts) == 1:
             one = fetched[0]
-            return Capture(path=parts[0].path, bytes=one.bytes, sha256=one.sha256, format=parts[0].format, url=shown,
-                           status=200, etag=one.etag, last_modified=one.last_modified)
+            return Capture(
+                path=parts[0].path,
+                bytes=one.bytes,
+                sha256=one.sha256,
+                format=parts[0].format,
+                url=shown,
+                status=200,
+                etag=one.etag,
+                last_modified=one.last_modified,
+            )
         try:
             combined = combine(parts, dest / COMBINED_FILE, encoding=source.encoding, sheet=source.sheet)
         except HarvestError as e:
             raise HarvestError(e.reason, e.message, url=e.url or shown, status=e.status) from e
-        return Capture(path=combined.path, bytes=combined.bytes, sha256=combined.sha256, format="csv", url=shown,
-                       encoding="utf-8", status=200)
+        return Capture(
+            path=combined.path,
+            bytes=combined.bytes,
+            sha256=combined.sha256,
+            format="csv",
+            url=shown,
+            encoding="utf-8",
+            status=200,
+        )
 
 
-def _write_listing(path: Path, catalog: str, listing: CatalogListing, rules: Mapping[str, str],
-                   publisher: str | None, selection: Any) -> None:
+def _write_listing(
+    path: Path, catalog: str, listing: CatalogListing, rules: Mapping[str, str], publisher: str | None, selection: Any
+) -> None:
     data = {
         "catalog": catalog,
         "format": listing.format,

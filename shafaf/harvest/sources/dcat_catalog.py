@@ -30,8 +30,9 @@ import dataclasses
 import json
 import re
 import xml.sax
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.exceptions import Error as RdflibError
@@ -62,8 +63,11 @@ def read_catalog(path: Path, *, url: str) -> CatalogListing:
         try:
             document = json.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError) as e:
-            raise HarvestError(Reason.INVALID_JSON, f"the catalog at {url} is not valid JSON ({type(e).__name__}: "
-                               f"{str(e)[:200]})", url=url) from None
+            raise HarvestError(
+                Reason.INVALID_JSON,
+                f"the catalog at {url} is not valid JSON ({type(e).__name__}: {str(e)[:200]})",
+                url=url,
+            ) from None
         if isinstance(document, dict) and isinstance(document.get("dataset"), list) and "@graph" not in document:
             return _data_json(document, url)
         _refuse_remote_context(document, url)
@@ -72,8 +76,9 @@ def read_catalog(path: Path, *, url: str) -> CatalogListing:
         raise HarvestError(Reason.UNEXPECTED_CONTENT_TYPE, f"{url} answered a web page, not a DCAT catalog", url=url)
     if head.startswith(b"<"):
         if b"<!ENTITY" in data[:100_000].upper():
-            raise HarvestError(Reason.UNREADABLE, f"the catalog at {url} declares XML entities, which are not read",
-                               url=url)
+            raise HarvestError(
+                Reason.UNREADABLE, f"the catalog at {url} declares XML entities, which are not read", url=url
+            )
         return _rdf(data, "xml", "DCAT-AP (RDF/XML)", url)
     return _rdf(data, "turtle", "DCAT-AP (Turtle)", url)
 
@@ -106,12 +111,26 @@ def _data_json(document: dict[str, Any], url: str) -> CatalogListing:
             if not isinstance(d, dict):
                 continue
             link = _text(d.get("downloadURL")) or _text(d.get("accessURL"))
-            resources.append({"id": f"{name}#{position}", "name": _text(d.get("title")), "format": _text(d.get("format")),
-                              "mimetype": _text(d.get("mediaType")), "url": link, "position": position})
-        datasets.append({"name": name, "title": title or name, "tags": [{"name": k} for k in _texts(entry.get("keyword"))],
-                         "themes": _texts(entry.get("theme")),
-                         "publisher": _text(publisher.get("name")) if isinstance(publisher, dict) else "",
-                         "resources": resources})
+            resources.append(
+                {
+                    "id": f"{name}#{position}",
+                    "name": _text(d.get("title")),
+                    "format": _text(d.get("format")),
+                    "mimetype": _text(d.get("mediaType")),
+                    "url": link,
+                    "position": position,
+                }
+            )
+        datasets.append(
+            {
+                "name": name,
+                "title": title or name,
+                "tags": [{"name": k} for k in _texts(entry.get("keyword"))],
+                "themes": _texts(entry.get("theme")),
+                "publisher": _text(publisher.get("name")) if isinstance(publisher, dict) else "",
+                "resources": resources,
+            }
+        )
     return CatalogListing("DCAT-US data.json", tuple(datasets), tuple(skipped))
 
 
@@ -127,8 +146,12 @@ def _refuse_remote_context(document: Any, url: str) -> None:
             context = item.get("@context")
             for c in context if isinstance(context, list) else [context]:
                 if isinstance(c, str):
-                    raise HarvestError(Reason.UNREADABLE, f"the JSON-LD catalog at {url} names a remote @context "
-                                       f"({c[:100]}), which is not fetched; embed the context", url=url)
+                    raise HarvestError(
+                        Reason.UNREADABLE,
+                        f"the JSON-LD catalog at {url} names a remote @context "
+                        f"({c[:100]}), which is not fetched; embed the context",
+                        url=url,
+                    )
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
@@ -136,16 +159,22 @@ def _refuse_remote_context(document: Any, url: str) -> None:
 
 def _rdf(data: bytes, fmt: str, label: str, url: str) -> CatalogListing:
     if len(data) > MAX_RDF_BYTES:
-        raise HarvestError(Reason.TOO_LARGE, f"the catalog at {url} is {len(data):,} bytes of RDF; at most "
-                           f"{MAX_RDF_BYTES:,} are parsed", url=url)
+        raise HarvestError(
+            Reason.TOO_LARGE,
+            f"the catalog at {url} is {len(data):,} bytes of RDF; at most {MAX_RDF_BYTES:,} are parsed",
+            url=url,
+        )
     graph = Graph()
     try:
         graph.parse(data=data, format=fmt, publicID=url)
     except (RdflibError, SyntaxError, xml.sax.SAXException, ValueError, TypeError, KeyError, AttributeError) as e:
-        raise HarvestError(Reason.UNREADABLE, f"the catalog at {url} cannot be read as {label}: "
-                           f"{_where(str(e))[:300]}", url=url) from None
-    datasets = [_rdf_dataset(graph, node, number) for number, node in
-                enumerate(sorted(set(graph.subjects(RDF.type, DCAT.Dataset)), key=_sort_key), 1)]
+        raise HarvestError(
+            Reason.UNREADABLE, f"the catalog at {url} cannot be read as {label}: {_where(str(e))[:300]}", url=url
+        ) from None
+    datasets = [
+        _rdf_dataset(graph, node, number)
+        for number, node in enumerate(sorted(set(graph.subjects(RDF.type, DCAT.Dataset)), key=_sort_key), 1)
+    ]
     return CatalogListing(label, tuple(datasets), ())
 
 
@@ -164,8 +193,16 @@ def _best(values: Iterable[Any]) -> str:
     literals = [v for v in values if isinstance(v, Literal) and str(v).strip()]
     if not literals:
         return ""
-    return str(min(literals, key=lambda v: (LANGUAGE_ORDER.index(v.language or "") if (v.language or "") in
-                                            LANGUAGE_ORDER else 2, v.language or "", str(v)))).strip()
+    return str(
+        min(
+            literals,
+            key=lambda v: (
+                LANGUAGE_ORDER.index(v.language or "") if (v.language or "") in LANGUAGE_ORDER else 2,
+                v.language or "",
+                str(v),
+            ),
+        )
+    ).strip()
 
 
 def _link(graph: Graph, node: Any, *predicates: Any) -> str:
@@ -182,7 +219,7 @@ def _term(value: Any, prefixes: tuple[str, ...] = ()) -> str:
     if isinstance(value, URIRef):
         for prefix in prefixes:
             if text.startswith(prefix):
-                return text[len(prefix):]
+                return text[len(prefix) :]
         return text.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
     return text
 
@@ -195,20 +232,34 @@ def _rdf_dataset(graph: Graph, node: Any, number: int) -> dict[str, Any]:
     for theme in sorted(graph.objects(node, DCAT.theme), key=str):
         themes.append(str(theme))
         themes += [str(label) for label in graph.objects(theme, SKOS.prefLabel)]
-    publishers = [_best([*graph.objects(p, FOAF.name), *graph.objects(p, RDFS.label), *graph.objects(p, SKOS.prefLabel)])
-                  for p in graph.objects(node, DCTERMS.publisher)]
+    publishers = [
+        _best([*graph.objects(p, FOAF.name), *graph.objects(p, RDFS.label), *graph.objects(p, SKOS.prefLabel)])
+        for p in graph.objects(node, DCTERMS.publisher)
+    ]
     resources = []
     for dist in graph.objects(node, DCAT.distribution):
         fmt = next((_term(v) for v in graph.objects(dist, DCTERMS["format"]) if str(v).strip()), "")
         media = next((_term(v, IANA) for v in graph.objects(dist, DCAT.mediaType) if str(v).strip()), "")
-        resources.append({"id": _best(graph.objects(dist, DCTERMS.identifier)) or
-                          (str(dist) if isinstance(dist, URIRef) else ""),
-                          "name": _best(graph.objects(dist, DCTERMS.title)), "format": fmt, "mimetype": media,
-                          "url": _link(graph, dist, DCAT.downloadURL, DCAT.accessURL)})
+        resources.append(
+            {
+                "id": _best(graph.objects(dist, DCTERMS.identifier)) or (str(dist) if isinstance(dist, URIRef) else ""),
+                "name": _best(graph.objects(dist, DCTERMS.title)),
+                "format": fmt,
+                "mimetype": media,
+                "url": _link(graph, dist, DCAT.downloadURL, DCAT.accessURL),
+            }
+        )
     resources.sort(key=lambda r: (r["url"], r["id"], r["name"]))  # blank nodes have no stable order of their own
     for position, resource in enumerate(resources):
         resource["position"] = position
         resource["id"] = resource["id"] or f"{name}#{position}"
-    return {"name": name, "title": title or name,
-            "tags": [{"name": str(k).strip()} for k in sorted(graph.objects(node, DCAT.keyword), key=str) if str(k).strip()],
-            "themes": themes, "publisher": "; ".join(p for p in publishers if p), "resources": resources}
+    return {
+        "name": name,
+        "title": title or name,
+        "tags": [
+            {"name": str(k).strip()} for k in sorted(graph.objects(node, DCAT.keyword), key=str) if str(k).strip()
+        ],
+        "themes": themes,
+        "publisher": "; ".join(p for p in publishers if p),
+        "resources": resources,
+    }

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from shafaf.config.registry import Source
 from shafaf.core import localfile
 from shafaf.core.errors import HarvestError
 from shafaf.core.models import Reason
-from shafaf.config.registry import Source
 from shafaf.harvest.sources.base import Capture, HarvestContext, format_of
 
 
@@ -26,6 +26,11 @@ class FileHarvester:
             raise HarvestError(Reason.NOT_FOUND, f"source {source.id!r} of agency {source.agency_id!r} has no path")
         target = dest / source.path.name
         with localfile.open_regular(source.path) as reader:
-            size, sha256 = localfile.copy_capped(reader, target, max_bytes=ctx.policy.max_bytes,
-                                                 deadline_s=ctx.policy.deadline_s, label=f"file {source.path}")
+            size, sha256 = localfile.copy_capped(
+                reader,
+                target,
+                max_bytes=ctx.policy.max_bytes,
+                deadline_s=ctx.policy.deadline_s,
+                label=f"file {source.path}",
+            )
         return Capture(path=target, bytes=size, sha256=sha256, format=format_of(source, target.name))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from shafaf.harvest.net.fetch import fetch
 from shafaf.config.registry import Source
+from shafaf.harvest.net.fetch import fetch
 from shafaf.harvest.sources.base import Capture, HarvestContext, format_of, safe_name
 
 
@@ -19,6 +19,13 @@ class HttpHarvester:
         fmt = format_of(source, name)
         got = fetch(source.url, dest / name, policy=ctx.policy, expect=fmt, validators=ctx.validators)
         return Capture(
-            path=got.path, bytes=got.bytes, sha256=got.sha256, format=fmt, url=got.url, status=got.status,
-            etag=got.etag, last_modified=got.last_modified, not_modified=got.not_modified,
+            path=got.path,
+            bytes=got.bytes,
+            sha256=got.sha256,
+            format=fmt,
+            url=got.url,
+            status=got.status,
+            etag=got.etag,
+            last_modified=got.last_modified,
+            not_modified=got.not_modified,
         )

@@ -24,15 +24,16 @@ data stays (H18).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from shafaf.config.registry import Source
 from shafaf.core.errors import HarvestError
+from shafaf.core.models import Reason, http_reason
 from shafaf.harvest.net.auth import Credentials, fill
 from shafaf.harvest.net.fetch import FetchPolicy, fetch, parse_json, post, redact
-from shafaf.core.models import Reason, http_reason
-from shafaf.config.registry import Source
 from shafaf.harvest.sources import records as rec
 from shafaf.harvest.sources import xml_records
 from shafaf.harvest.sources.base import Capture, HarvestContext, file_digest
@@ -60,8 +61,16 @@ class JsonApiHarvester:
         target = dest / RECORDS_FILE
         write_records_csv(pages, target, records_path=source.records, columns=columns)
         size, sha256 = file_digest(target)
-        return Capture(path=target, bytes=size, sha256=sha256, format="csv", url=creds.scrub(redact(source.url)),
-                       encoding="utf-8", status=pages[0].status, review=review)
+        return Capture(
+            path=target,
+            bytes=size,
+            sha256=sha256,
+            format="csv",
+            url=creds.scrub(redact(source.url)),
+            encoding="utf-8",
+            status=pages[0].status,
+            review=review,
+        )
 
 
 def resolve_headers(source: Source, environ: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -70,8 +79,10 @@ def resolve_headers(source: Source, environ: Mapping[str, str] | None = None) ->
     A missing (or empty) variable raises ``secret_missing`` naming the
     variable and the source, never any value.
     """
-    return {name: fill(value, what=f"header {name!r}", source=source, environ=environ)
-            for name, value in source.headers.items()}
+    return {
+        name: fill(value, what=f"header {name!r}", source=source, environ=environ)
+        for name, value in source.headers.items()
+    }
 
 
 # --- paging -------------------------------------------------------------------
@@ -104,8 +115,10 @@ class _Pages:
         self.xml = source.format == "xml" or source.soap is not None
         self.where = creds.scrub(redact(source.url))
         self.budget = Budget(self.paging, policy, where=self.where)
-        self.soap_values = {name: fill(value, what=f"soap.params.{name}", source=source)
-                            for name, value in (source.soap.params.items() if source.soap else ())}
+        self.soap_values = {
+            name: fill(value, what=f"soap.params.{name}", source=source)
+            for name, value in (source.soap.params.items() if source.soap else ())
+        }
         if source.soap is not None:
             creds.secrets += [v for k, v in self.soap_values.items() if v != source.soap.params[k]]
 
@@ -139,20 +152,30 @@ class _Pages:
                 url = urljoin(url, link)
                 if url in seen_urls:
                     shown = self.creds.scrub(redact(url))
-                    raise HarvestError(Reason.STRUCTURE, f"pagination loop: page {number} of {self.where} links to "
-                                       f"{shown} as its next page, which was already fetched", url=shown)
+                    raise HarvestError(
+                        Reason.STRUCTURE,
+                        f"pagination loop: page {number} of {self.where} links to "
+                        f"{shown} as its next page, which was already fetched",
+                        url=shown,
+                    )
                 seen_urls.add(url)
             elif paging.style == "cursor":
                 cursor = values.get(paging.cursor or "")
                 if cursor is None or cursor == "":
                     break
                 if not isinstance(cursor, (str, int)) or isinstance(cursor, bool):
-                    raise HarvestError(Reason.STRUCTURE, f"page {number} ({page.url}): cursor {paging.cursor!r} is "
-                                       f"{_describe(cursor)}, not a token", url=page.url)
+                    raise HarvestError(
+                        Reason.STRUCTURE,
+                        f"page {number} ({page.url}): cursor {paging.cursor!r} is {_describe(cursor)}, not a token",
+                        url=page.url,
+                    )
                 if str(cursor) in seen_cursors:
-                    raise HarvestError(Reason.STRUCTURE, f"pagination loop: page {number} of {self.where} gave a cursor "
-                                       f"it had already given (pagination.cursor {paging.cursor!r}); the API repeats itself",
-                                       url=page.url)
+                    raise HarvestError(
+                        Reason.STRUCTURE,
+                        f"pagination loop: page {number} of {self.where} gave a cursor "
+                        f"it had already given (pagination.cursor {paging.cursor!r}); the API repeats itself",
+                        url=page.url,
+                    )
                 seen_cursors.add(str(cursor))
                 position = str(cursor)
                 if not soap:
@@ -175,8 +198,14 @@ class _Pages:
             try:
                 headers = self.creds.request_headers(policy)
                 if self.source.soap is None:
-                    got = fetch(url, path, policy=policy, headers=headers, params=self.creds.params or None,
-                                expect="xml" if self.xml else "json")
+                    got = fetch(
+                        url,
+                        path,
+                        policy=policy,
+                        headers=headers,
+                        params=self.creds.params or None,
+                        expect="xml" if self.xml else "json",
+                    )
                     self.link = got.link
                     return Page(number, path, self.creds.scrub(got.url), got.status, self.xml)
                 return self._call(url, path, number, position, policy, headers)
@@ -186,38 +215,57 @@ class _Pages:
                 raise self.creds.scrub_error(self.budget.explain(e)) from None
         raise AssertionError("unreachable")
 
-    def _call(self, url: str, path: Path, number: int, position: Any, policy: FetchPolicy,
-              headers: dict[str, str]) -> Page:
+    def _call(
+        self, url: str, path: Path, number: int, position: Any, policy: FetchPolicy, headers: dict[str, str]
+    ) -> Page:
         """One SOAP call; its answer is kept as received, and a fault (with any status) is ``source_error``."""
         soap = self.source.soap
         assert soap is not None
         values = dict(self.soap_values)
         if self.paging.param:
             values[self.paging.param] = str(position)
-        answer = post(with_params(url, self.creds.params) if self.creds.params else url,
-                      xml_records.envelope(soap, values), policy=policy,
-                      headers={**headers, **xml_records.soap_headers(soap)}, raise_for_status=False, expect="xml")
+        answer = post(
+            with_params(url, self.creds.params) if self.creds.params else url,
+            xml_records.envelope(soap, values),
+            policy=policy,
+            headers={**headers, **xml_records.soap_headers(soap)},
+            raise_for_status=False,
+            expect="xml",
+        )
         path.write_bytes(answer.body)
         shown = self.creds.scrub(answer.url)
         page = Page(number, path, shown, answer.status, True)
         if answer.status == 401:
             raise HarvestError(http_reason(401), f"{shown} answered HTTP 401", url=shown, status=401)
         if not 200 <= answer.status < 300 and not answer.body.lstrip().startswith(b"<"):
-            raise HarvestError(http_reason(answer.status), f"{shown} answered HTTP {answer.status}", url=shown,
-                               status=answer.status)
+            raise HarvestError(
+                http_reason(answer.status), f"{shown} answered HTTP {answer.status}", url=shown, status=answer.status
+            )
         parsed = self._xml(page)
         if parsed.fault:
-            raise HarvestError(Reason.SOURCE_ERROR, f"the SOAP service {shown} ({soap.action}) answered a fault: "
-                               f"{self.creds.scrub(xml_records.fault_message(parsed))}", url=shown, status=answer.status)
+            raise HarvestError(
+                Reason.SOURCE_ERROR,
+                f"the SOAP service {shown} ({soap.action}) answered a fault: "
+                f"{self.creds.scrub(xml_records.fault_message(parsed))}",
+                url=shown,
+                status=answer.status,
+            )
         if not 200 <= answer.status < 300:
-            raise HarvestError(http_reason(answer.status), f"{shown} answered HTTP {answer.status}", url=shown,
-                               status=answer.status)
+            raise HarvestError(
+                http_reason(answer.status), f"{shown} answered HTTP {answer.status}", url=shown, status=answer.status
+            )
         return page
 
     def _xml(self, page: Page) -> xml_records.XmlPage:
         wanted = tuple(p for p in (self.paging.cursor, self.paging.total, self.paging.next) if p)
-        return xml_records.read(page.path, self.source.records, wanted, what=f"page {page.number} ({page.url})",
-                                url=page.url, status=page.status)
+        return xml_records.read(
+            page.path,
+            self.source.records,
+            wanted,
+            what=f"page {page.number} ({page.url})",
+            url=page.url,
+            status=page.status,
+        )
 
     def _read(self, page: Page) -> tuple[list[dict[str, Any]], dict[str, Any], str | None]:
         """The page's records, the values at the paging paths, and its next link (body or Link header)."""
@@ -225,8 +273,12 @@ class _Pages:
         if page.xml:
             parsed = self._xml(page)
             if parsed.fault:
-                raise HarvestError(Reason.SOURCE_ERROR, f"page {page.number} ({page.url}) is a SOAP fault: "
-                                   f"{self.creds.scrub(xml_records.fault_message(parsed))}", url=page.url)
+                raise HarvestError(
+                    Reason.SOURCE_ERROR,
+                    f"page {page.number} ({page.url}) is a SOAP fault: "
+                    f"{self.creds.scrub(xml_records.fault_message(parsed))}",
+                    url=page.url,
+                )
             values: dict[str, Any] = dict(parsed.values)
             batch = parsed.records
         else:
@@ -237,8 +289,11 @@ class _Pages:
             return batch, values, next_link(getattr(self, "link", None))
         link = values.get(paging.next) if paging.next else None
         if link is not None and link != "" and not isinstance(link, str):
-            raise HarvestError(Reason.STRUCTURE, f"page {page.number} ({page.url}): next link {paging.next!r} is "
-                               f"{_describe(link)}, not a URL", url=page.url)
+            raise HarvestError(
+                Reason.STRUCTURE,
+                f"page {page.number} ({page.url}): next link {paging.next!r} is {_describe(link)}, not a URL",
+                url=page.url,
+            )
         return batch, values, link or None
 
 
@@ -316,7 +371,9 @@ def write_records_csv(pages: list[Page], target: Path, *, records_path: str | No
         rec.write_header(out, columns)
         for page in pages:
             if page.xml:
-                batch = xml_records.read(page.path, records_path, what=f"page {page.number} ({page.url})", url=page.url).records
+                batch = xml_records.read(
+                    page.path, records_path, what=f"page {page.number} ({page.url})", url=page.url
+                ).records
             else:
                 batch = _records_of(load_page(page), records_path, page)
             total += rec.write_rows(out, columns, batch)

@@ -22,7 +22,8 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from shafaf.core.errors import HarvestError
 from shafaf.core.models import Reason
@@ -50,26 +51,52 @@ class Paging:
     max_bytes: int | None
 
     @classmethod
-    def of(cls, pagination: Mapping[str, Any]) -> "Paging":
+    def of(cls, pagination: Mapping[str, Any]) -> Paging:
         style = pagination.get("style")
-        common = dict(total=_opt(pagination.get("total")),
-                      max_pages=max(1, int(pagination.get("max_pages") or DEFAULT_MAX_PAGES)),
-                      max_records=int(pagination.get("max_records") or DEFAULT_MAX_RECORDS),
-                      max_bytes=_int(pagination.get("max_bytes")))
+        common = dict(
+            total=_opt(pagination.get("total")),
+            max_pages=max(1, int(pagination.get("max_pages") or DEFAULT_MAX_PAGES)),
+            max_records=int(pagination.get("max_records") or DEFAULT_MAX_RECORDS),
+            max_bytes=_int(pagination.get("max_bytes")),
+        )
         size_param, size = _opt(pagination.get("size_param")), _int(pagination.get("size"))
         if style == "page":
-            return cls("page", str(pagination.get("param") or "page"), _int(pagination.get("start"), 1),
-                       size_param, size, None, None, **common)
+            return cls(
+                "page",
+                str(pagination.get("param") or "page"),
+                _int(pagination.get("start"), 1),
+                size_param,
+                size,
+                None,
+                None,
+                **common,
+            )
         if style == "offset":
-            return cls("offset", str(pagination.get("param") or "offset"), _int(pagination.get("start"), 0),
-                       size_param or "limit", size or 100, None, None, **common)
+            return cls(
+                "offset",
+                str(pagination.get("param") or "offset"),
+                _int(pagination.get("start"), 0),
+                size_param or "limit",
+                size or 100,
+                None,
+                None,
+                **common,
+            )
         if style == "next":
             return cls("next", None, 0, size_param, size, str(pagination.get("next") or "next"), None, **common)
         if style == "link":
             return cls("link", None, 0, size_param, size, None, None, **common)
         if style == "cursor":
-            return cls("cursor", str(pagination.get("param") or "cursor"), 0, size_param, size, None,
-                       str(pagination.get("cursor")), **common)
+            return cls(
+                "cursor",
+                str(pagination.get("param") or "cursor"),
+                0,
+                size_param,
+                size,
+                None,
+                str(pagination.get("cursor")),
+                **common,
+            )
         return cls(None, None, 0, None, None, None, None, **{**common, "max_pages": 1})
 
     def first_params(self) -> dict[str, Any]:
@@ -116,11 +143,17 @@ class Budget:
         """The policy of the next request: what is left of the run's time and bytes."""
         left = self.deadline_at - time.monotonic()
         if left <= 0:
-            raise HarvestError(Reason.DEADLINE_EXCEEDED,
-                               f"{self.where}: {self.pages} pages took longer than {self.deadline_s:g} s in all "
-                               f"(the portal's fetch_deadline_s); gave up", url=self.where)
-        return dataclasses.replace(self.policy, deadline_s=min(self.policy.deadline_s, left),
-                                   max_bytes=max(1, min(self.policy.max_bytes, self.max_bytes - self.bytes)))
+            raise HarvestError(
+                Reason.DEADLINE_EXCEEDED,
+                f"{self.where}: {self.pages} pages took longer than {self.deadline_s:g} s in all "
+                f"(the portal's fetch_deadline_s); gave up",
+                url=self.where,
+            )
+        return dataclasses.replace(
+            self.policy,
+            deadline_s=min(self.policy.deadline_s, left),
+            max_bytes=max(1, min(self.policy.max_bytes, self.max_bytes - self.bytes)),
+        )
 
     def explain(self, error: HarvestError) -> HarvestError:
         """A page too large for what is left of the run's bytes is over the run's bound, said in those words."""
@@ -129,25 +162,35 @@ class Budget:
         return error
 
     def _over_bytes(self, *, pages: int) -> HarvestError:
-        return HarvestError(Reason.TOO_LARGE, f"{self.where} sent more than {self.max_bytes:,} bytes over "
-                            f"{pages} pages (pagination.max_bytes or fetch_max_bytes)", url=self.where)
+        return HarvestError(
+            Reason.TOO_LARGE,
+            f"{self.where} sent more than {self.max_bytes:,} bytes over "
+            f"{pages} pages (pagination.max_bytes or fetch_max_bytes)",
+            url=self.where,
+        )
 
     def charge(self, size: int, records: int) -> None:
         self.pages += 1
         self.bytes += size
         self.records += records
         if self.records > self.paging.max_records:
-            raise HarvestError(Reason.TOO_LARGE,
-                               f"{self.where} sent more than {self.paging.max_records:,} records (pagination.max_records); "
-                               f"raise it if this API really is that long", url=self.where)
+            raise HarvestError(
+                Reason.TOO_LARGE,
+                f"{self.where} sent more than {self.paging.max_records:,} records (pagination.max_records); "
+                f"raise it if this API really is that long",
+                url=self.where,
+            )
         if self.bytes > self.max_bytes:
             raise self._over_bytes(pages=self.pages)
 
     def more_pages(self) -> None:
         if self.pages >= self.paging.max_pages:
-            raise HarvestError(Reason.TOO_LARGE,
-                               f"{self.where} has more than {self.paging.max_pages} pages (pagination.max_pages); "
-                               f"raise max_pages if this API really is that long", url=self.where)
+            raise HarvestError(
+                Reason.TOO_LARGE,
+                f"{self.where} has more than {self.paging.max_pages} pages (pagination.max_pages); "
+                f"raise max_pages if this API really is that long",
+                url=self.where,
+            )
 
 
 def count_problem(total: Any, received: int, *, where: str, path: str) -> str | None:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable, TextIO
+from typing import Any, TextIO
 
 SURROGATE = re.compile("[\ud800-\udfff]")
 

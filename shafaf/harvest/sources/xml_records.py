@@ -45,26 +45,50 @@ class XmlPage:
     fault: bool  # the document is a SOAP fault (Body/Fault)
 
 
-def read(path: Path, records_path: str | None, wanted: tuple[str, ...] = (), *, what: str, url: str | None = None,
-         status: int | None = None) -> XmlPage:
+def read(
+    path: Path,
+    records_path: str | None,
+    wanted: tuple[str, ...] = (),
+    *,
+    what: str,
+    url: str | None = None,
+    status: int | None = None,
+) -> XmlPage:
     """The records at ``records_path`` and the text at each ``wanted`` path of the XML file ``path``."""
     target = tuple(p for p in (records_path or "").split("/") if p)
     want = {tuple(p for p in w.split("/") if p): w for w in (*wanted, *FAULT_PARTS)}
     page = XmlPage([], {}, False)
     stack: list[str] = []
     try:
-        context = etree.iterparse(str(path), events=("start", "end"), resolve_entities=False, no_network=True,
-                                  load_dtd=False, dtd_validation=False, huge_tree=False, remove_comments=True,
-                                  remove_pis=True)
+        context = etree.iterparse(
+            str(path),
+            events=("start", "end"),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
         for event, element in context:
             if event == "start":
                 if not stack and element.getroottree().docinfo.internalDTD is not None:
-                    raise HarvestError(Reason.UNSAFE_XML, f"{what} declares a DTD (<!DOCTYPE ...>); documents with DTDs "
-                                       f"or entity declarations are refused (XXE, entity expansion)", url=url, status=status)
+                    raise HarvestError(
+                        Reason.UNSAFE_XML,
+                        f"{what} declares a DTD (<!DOCTYPE ...>); documents with DTDs "
+                        f"or entity declarations are refused (XXE, entity expansion)",
+                        url=url,
+                        status=status,
+                    )
                 stack.append(etree.QName(element).localname if isinstance(element.tag, str) else "")
                 if len(stack) > MAX_DEPTH:
-                    raise HarvestError(Reason.UNSAFE_XML, f"{what} is nested more than {MAX_DEPTH} elements deep; refused",
-                                       url=url, status=status)
+                    raise HarvestError(
+                        Reason.UNSAFE_XML,
+                        f"{what} is nested more than {MAX_DEPTH} elements deep; refused",
+                        url=url,
+                        status=status,
+                    )
                 continue
             below = tuple(stack[1:])
             if below == ("Body", "Fault"):
@@ -83,7 +107,9 @@ def read(path: Path, records_path: str | None, wanted: tuple[str, ...] = (), *, 
         text = str(e.msg or e)
         if "depth" in text.lower() or "entit" in text.lower():
             raise HarvestError(Reason.UNSAFE_XML, f"{what} was refused: {text}", url=url, status=status) from None
-        raise HarvestError(Reason.INVALID_XML, f"{what} is not well-formed XML: {text}", url=url, status=status) from None
+        raise HarvestError(
+            Reason.INVALID_XML, f"{what} is not well-formed XML: {text}", url=url, status=status
+        ) from None
     return page  # no records at all is the caller's to judge (no_resources), like an empty JSON list
 
 
@@ -104,8 +130,11 @@ def _record(element: Any) -> dict[str, Any]:
             value = (child.text or "").strip()
         if name in out:  # a repeated element: its values as a JSON list
             first = out[name]
-            out[name] = json.dumps((json.loads(first) if isinstance(first, str) and first.startswith("[") else [first]) + [value],
-                                   ensure_ascii=False, separators=(",", ":"))
+            out[name] = json.dumps(
+                (json.loads(first) if isinstance(first, str) and first.startswith("[") else [first]) + [value],
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
         else:
             out[name] = value
     return out
@@ -122,6 +151,7 @@ def _plain(element: Any) -> Any:
 
 def envelope(soap: Soap, values: dict[str, str]) -> bytes:
     """The SOAP envelope of one call: the body template with each ``{name}`` replaced by its XML-escaped value."""
+
     def value_of(match: re.Match[str]) -> str:
         if match.group(1) not in values:  # the registry refuses such a body; a hand-made Source may not
             raise HarvestError(Reason.INTERNAL, f"the SOAP body of {soap.action} has no value for {{{match.group(1)}}}")
@@ -129,14 +159,18 @@ def envelope(soap: Soap, values: dict[str, str]) -> bytes:
 
     body = PLACEHOLDER.sub(value_of, soap.body)
     ns = SOAP_NS[soap.version]
-    return (f'<?xml version="1.0" encoding="utf-8"?>\n<soap:Envelope xmlns:soap="{ns}"><soap:Body>{body}'
-            f"</soap:Body></soap:Envelope>").encode("utf-8")
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?>\n<soap:Envelope xmlns:soap="{ns}"><soap:Body>{body}'
+        f"</soap:Body></soap:Envelope>"
+    ).encode()
 
 
 def soap_headers(soap: Soap) -> dict[str, str]:
     if soap.version == "1.2":
-        return {"Content-Type": f'application/soap+xml; charset=utf-8; action="{soap.action}"',
-                "Accept": "application/soap+xml, text/xml"}
+        return {
+            "Content-Type": f'application/soap+xml; charset=utf-8; action="{soap.action}"',
+            "Accept": "application/soap+xml, text/xml",
+        }
     return {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{soap.action}"', "Accept": "text/xml"}
 
 
