@@ -48,13 +48,7 @@ def _service(agency_id: str, service_id: str, **values: object) -> dict[str, obj
 
 
 def _performance(
-    agency_id: str,
-    service_id: str,
-    start: str,
-    end: str,
-    channel: str,
-    applications: int,
-    satisfaction: float | None,
+    agency_id: str, service_id: str, start: str, end: str, channel: str, applications: int, satisfaction: float | None
 ) -> dict[str, object]:
     return {
         "agency_id": agency_id,

@@ -364,13 +364,7 @@ def test_ckanapi_dump_datasets_all(base_url: str, tmp_path: Path) -> None:
 
 
 @needs_cli
-@pytest.mark.parametrize(
-    "thing, names",
-    [
-        ("groups", ["gove"]),
-        ("organizations", ["alpha", "beta", "gamma"]),
-    ],
-)
+@pytest.mark.parametrize("thing, names", [("groups", ["gove"]), ("organizations", ["alpha", "beta", "gamma"])])
 def test_ckanapi_dump_all_runs_clean(base_url: str, tmp_path: Path, thing: str, names: list[str]) -> None:
     out = tmp_path / f"{thing}.jsonl"
     done = subprocess.run(

@@ -186,11 +186,7 @@ def test_an_officer_signs_in_queues_a_harvest_and_sets_a_schedule(page, portal, 
 
 
 @pytest.mark.parametrize(
-    "lang, words",
-    [
-        ("fa", ("نامعتبر", "کلید این سطر", "چه باید کرد")),
-        ("en", ("INVALID", "Same key", "What to fix")),
-    ],
+    "lang, words", [("fa", ("نامعتبر", "کلید این سطر", "چه باید کرد")), ("en", ("INVALID", "Same key", "What to fix"))]
 )
 def test_an_officer_checks_a_broken_file_and_reads_the_report(page, portal, lang, words, tmp_path):
     page.goto(f"{portal['base']}/validate?lang={lang}")

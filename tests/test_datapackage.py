@@ -124,10 +124,7 @@ def test_an_unsafe_path_in_another_resource_still_rejects_the_package(fault_serv
     fault_server.add("/pkg/services.csv", respond(200, SERVICES, CSV))
     url = serve_package(
         fault_server,
-        package(
-            {"name": "services", "path": "services.csv"},
-            {"name": "other", "path": "../../etc/passwd"},
-        ),
+        package({"name": "services", "path": "services.csv"}, {"name": "other", "path": "../../etc/passwd"}),
     )
     error = failure(url, tmp_path)
     assert error.reason == Reason.UNSAFE_PATH
@@ -193,11 +190,7 @@ def test_the_resource_is_chosen_by_name_and_defaults_to_the_dataset(fault_server
     fault_server.add("/pkg/perf.csv", respond(200, b"service_id,period\nS1,2026-01\n", CSV))
     fault_server.add("/pkg/services.csv", respond(200, SERVICES, CSV))
     url = serve_package(
-        fault_server,
-        package(
-            {"name": "performance", "path": "perf.csv"},
-            {"name": "services", "path": "services.csv"},
-        ),
+        fault_server, package({"name": "performance", "path": "perf.csv"}, {"name": "services", "path": "services.csv"})
     )
     assert capture(url, tmp_path / "a").path.read_bytes() == SERVICES
     assert capture(url, tmp_path / "b", resource="performance").path.read_bytes().startswith(b"service_id,period")
@@ -329,16 +322,7 @@ def test_a_zipped_package_is_extracted_and_its_resource_captured(fault_server, t
     descriptor = json.dumps(package({"name": "services", "path": "data/services.csv"})).encode()
     url = fault_server.add(
         "/alpha.zip",
-        respond(
-            200,
-            zip_bytes(
-                {
-                    "alpha/datapackage.json": descriptor,
-                    "alpha/data/services.csv": SERVICES,
-                }
-            ),
-            ZIP,
-        ),
+        respond(200, zip_bytes({"alpha/datapackage.json": descriptor, "alpha/data/services.csv": SERVICES}), ZIP),
     )
     got = capture(url, tmp_path)
     assert got.path.read_bytes() == SERVICES and got.format == "csv" and got.url == url
@@ -374,16 +358,7 @@ def test_a_zipped_package_with_an_evil_member_is_rejected(fault_server, tmp_path
     run = tmp_path / "run"
     url = fault_server.add(
         "/alpha.zip",
-        respond(
-            200,
-            zip_bytes(
-                {
-                    "datapackage.json": b"{}",
-                    zipfile.ZipInfo("../../escaped.csv"): b"owned",
-                }
-            ),
-            ZIP,
-        ),
+        respond(200, zip_bytes({"datapackage.json": b"{}", zipfile.ZipInfo("../../escaped.csv"): b"owned"}), ZIP),
     )
     error = failure(url, run)
     assert error.reason == Reason.ARCHIVE_REJECTED and "'../../escaped.csv'" in error.message

@@ -236,13 +236,7 @@ def test_search_form_values(raw, expected):
     assert search_form(raw) == expected
 
 
-@pytest.mark.parametrize(
-    "a, b",
-    [
-        ("کتاب", "کباب"),
-        ("مهر", "مهره"),
-    ],
-)
+@pytest.mark.parametrize("a, b", [("کتاب", "کباب"), ("مهر", "مهره")])
 def test_search_form_keeps_different_words_different(a, b):
     assert search_form(a) != search_form(b)
 

@@ -17,18 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from shafaf.config.field_types import (
-    AgencyId,
-    Email,
-    Flag,
-    Text,
-    Timezone,
-    Url,
-    choice,
-    mapping_of,
-    number,
-    refuse,
-)
+from shafaf.config.field_types import AgencyId, Email, Flag, Text, Timezone, Url, choice, mapping_of, number, refuse
 from shafaf.config.registry_models import License, Portal, SmartPlan
 from shafaf.config.sources import AnySource
 from shafaf.config.sources.common import CALENDARS

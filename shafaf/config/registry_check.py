@@ -11,6 +11,7 @@ field its dataset does not have, a secret written into a header).
 from __future__ import annotations
 
 import difflib
+import types
 from collections.abc import Iterable
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -119,7 +120,7 @@ def _unwrap(tp: Any) -> Any:
     while True:
         if get_origin(tp) is Annotated:
             tp = get_args(tp)[0]
-        elif get_origin(tp) is Union and type(None) in get_args(tp) and len(get_args(tp)) == 2:
+        elif get_origin(tp) in (Union, types.UnionType) and type(None) in get_args(tp) and len(get_args(tp)) == 2:
             tp = next(a for a in get_args(tp) if a is not type(None))
         else:
             return tp

@@ -39,7 +39,7 @@ _DIGITS: dict[str, dict[int, str]] = {
             ",": "\u066c",  # ARABIC THOUSANDS SEPARATOR
             ".": "\u066b",  # ARABIC DECIMAL SEPARATOR
         }
-    ),
+    )
 }
 
 

@@ -198,7 +198,4 @@ class FileResponse(Response):
             f.close()
 
 
-ROUTES: list[tuple[str, Any]] = [
-    (r"^/downloads/?\Z", index),
-    (r"^/downloads/(?P<path>.+)\Z", download),
-]
+ROUTES: list[tuple[str, Any]] = [(r"^/downloads/?\Z", index), (r"^/downloads/(?P<path>.+)\Z", download)]

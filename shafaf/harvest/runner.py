@@ -80,15 +80,8 @@ class Runner:
         with self._locks_guard:
             return self._locks[agency_id]
 
-    def source(
-        self,
-        agency: Agency,
-        source: Source,
-        *,
-        run_id: str | None = None,
-        due_after: str | None = None,
-        trigger: Trigger = Trigger.MANUAL,
-    ) -> list[Run]:
+    def source(self, agency: Agency, source: Source, *, run_id: str | None = None, due_after: str | None = None,
+               trigger: Trigger = Trigger.MANUAL) -> list[Run]:
         """Harvest one source; the first run is the source's own, then one per agency it was split into.
 
         ``run_id`` is a queued run (an agency's request) to start. Empty when
@@ -96,29 +89,16 @@ class Runner:
         the queued run was taken by another scheduler); one ``skipped`` run
         when another run holds the source.
         """
-        run = Run(
-            run_id=run_id or new_run_id(),
-            agency_id=agency.id,
-            source_id=source.id,
-            dataset=source.dataset,
-            kind=source.kind,
-            location=source.location,
-            started=utc_now(),
-        )
+        run = Run(run_id=run_id or new_run_id(), agency_id=agency.id, source_id=source.id, dataset=source.dataset,
+                  kind=source.kind, location=source.location, started=utc_now())
         lease_s = self.registry.portal.run_lease_s
         try:
             claim, holder = self.state.claim(run, lease_s=lease_s, due_after=due_after, queued=run_id is not None)
             if claim is Claim.NOT_DUE:
                 return []
             if claim is Claim.ALREADY_RUNNING:
-                return [
-                    self.state.finish(
-                        run,
-                        Outcome.SKIPPED,
-                        reason=Reason.ALREADY_RUNNING,
-                        message=f"{trigger} trigger skipped: run {holder} of this source is still running",
-                    )
-                ]
+                return [self.state.finish(run, Outcome.SKIPPED, reason=Reason.ALREADY_RUNNING,
+                                          message=f"{trigger} trigger skipped: run {holder} of this source is still running")]
         except Exception as e:  # state.db refused the claim: nothing was written, so nothing is left running
             return [end_by_error(self.state, run, e, raw=self.data.raw(agency.id, run.run_id), claimed=False)]
         with _Heartbeat(self.state, run.run_id, lease_s=lease_s):
@@ -135,19 +115,11 @@ class Runner:
             capture = self._capture(run, agency, source, dest)
             run.bytes, run.sha256, run.http_status = capture.bytes, capture.sha256, capture.status
             if self._unchanged(agency, source, capture):
-                why = (
-                    "not modified since the last good run (HTTP 304)"
-                    if capture.not_modified
-                    else "same bytes as the last good run"
-                )
+                why = "not modified since the last good run (HTTP 304)" if capture.not_modified else "same bytes as the last good run"
                 self.state.finish(run, Outcome.UNCHANGED, message=f"{why}; nothing to validate or publish")
             elif capture.review is not None:
-                self.state.finish(
-                    run,
-                    Outcome.NEEDS_REVIEW,
-                    reason=capture.review[0],
-                    message=f"{capture.review[1]}; the last good data stays published until a person looks",
-                )
+                self.state.finish(run, Outcome.NEEDS_REVIEW, reason=capture.review[0],
+                                  message=f"{capture.review[1]}; the last good data stays published until a person looks")
             elif capture.bytes == 0:
                 raise HarvestError(Reason.EMPTY, f"{source.location} answered with an empty body")
             else:
@@ -176,9 +148,8 @@ class Runner:
         ctx = HarvestContext(policy=self.policy, validators=validators)
         began = time.monotonic()
         try:
-            with diskfull.harvest_guard(
-                f"capturing {source.location} into the portal's raw folder", dest, cleanup=lambda: _empty(dest)
-            ):
+            with diskfull.harvest_guard(f"capturing {source.location} into the portal's raw folder", dest,
+                                        cleanup=lambda: _empty(dest)):
                 return harvesters.for_kind(source.kind).capture(source, dest, ctx)
         finally:
             run.fetch_ms = round((time.monotonic() - began) * 1000)  # availability: the endpoint's time
@@ -195,49 +166,23 @@ class Runner:
             return False
         remembered = self.state.source_state(agency.id, source.id)
         return bool(
-            remembered
-            and capture.sha256
-            and remembered["sha256"] == capture.sha256
-            and remembered["fingerprint"] == fingerprint(source)
-            and self._staged(agency.id, source)
+            remembered and capture.sha256 and remembered["sha256"] == capture.sha256
+            and remembered["fingerprint"] == fingerprint(source) and self._staged(agency.id, source)
         )
 
     def _remember(self, agency: Agency, source: Source, capture: Capture) -> None:
-        self.state.remember_source(
-            agency.id,
-            source.id,
-            fingerprint=fingerprint(source),
-            sha256=capture.sha256,
-            etag=capture.etag,
-            last_modified=capture.last_modified,
-        )
+        self.state.remember_source(agency.id, source.id, fingerprint=fingerprint(source), sha256=capture.sha256,
+                                   etag=capture.etag, last_modified=capture.last_modified)
 
-    def _stage(
-        self,
-        run: Run,
-        agency: Agency,
-        source: Source,
-        capture: Capture,
-        *,
-        path: Path | None = None,
-        fmt: str | None = None,
-    ) -> bool:
+    def _stage(self, run: Run, agency: Agency, source: Source, capture: Capture, *, path: Path | None = None,
+               fmt: str | None = None) -> bool:
         """Validate into the agency's package under its lock; finish the run; True when accepted."""
-        reading = (
-            dataclasses.replace(source, encoding=capture.encoding) if capture.encoding and path is None else source
-        )
+        reading = dataclasses.replace(source, encoding=capture.encoding) if capture.encoding and path is None else source
         with self.lock(agency.id):
             try:
-                result = stage_file(
-                    path or capture.path,
-                    agency=agency,
-                    source=reading,
-                    format=fmt or capture.format,
-                    run_id=run.run_id,
-                    portal=self.registry.portal,
-                    pkg=self.data.packages(agency.id),
-                    accept_shrink=self.accept_shrink or run.accept_shrink,
-                )  # or the agency's request
+                result = stage_file(path or capture.path, agency=agency, source=reading, format=fmt or capture.format,
+                                    run_id=run.run_id, portal=self.registry.portal, pkg=self.data.packages(agency.id),
+                                    accept_shrink=self.accept_shrink or run.accept_shrink)  # or the agency's request
             except StageError as e:  # a full disk: a part of a split file records it in its own run
                 if path is None:
                     raise
@@ -258,12 +203,8 @@ class Runner:
         """A failed run; an empty answer where data was published is held for review instead (H18)."""
         if reason in EMPTY_REASONS:
             if self._staged(agency.id, source) and not source.agency_column:
-                self.state.finish(
-                    run,
-                    Outcome.NEEDS_REVIEW,
-                    reason=Reason.SUSPICIOUS_SHRINK,
-                    message=f"{message}; the agency's published data stays until a person confirms",
-                )
+                self.state.finish(run, Outcome.NEEDS_REVIEW, reason=Reason.SUSPICIOUS_SHRINK,
+                                  message=f"{message}; the agency's published data stays until a person confirms")
                 return
             self.state.finish(run, Outcome.NEEDS_REVIEW, reason=reason, message=message)
             return
@@ -273,19 +214,10 @@ class Runner:
     def _split(self, run: Run, publisher: Agency, source: Source, capture: Capture, dest: Path) -> list[Run]:
         """Stage each agency's rows of a multi-agency file as a run of that agency."""
         reading = dataclasses.replace(source, encoding=capture.encoding) if capture.encoding else source
-        with diskfull.harvest_guard(
-            f"splitting {capture.path.name} by agency",
-            dest,
-            error=StageError,
-            cleanup=lambda: shutil.rmtree(dest / "split", ignore_errors=True),
-        ):
-            split = split_by_agency(
-                capture.path,
-                reading,
-                format=capture.format,
-                dest=dest / "split",
-                expect_persian=self.registry.portal.default_language == "fa",
-            )
+        with diskfull.harvest_guard(f"splitting {capture.path.name} by agency", dest, error=StageError,
+                                    cleanup=lambda: shutil.rmtree(dest / "split", ignore_errors=True)):
+            split = split_by_agency(capture.path, reading, format=capture.format, dest=dest / "split",
+                                    expect_persian=self.registry.portal.default_language == "fa")
         runs: list[Run] = []
         skipped: dict[str, int] = {}
         own: dict[str, int] = {}
@@ -304,19 +236,9 @@ class Runner:
             if any(s.dataset == source.dataset and not s.agency_column for s in agency.sources):
                 own[agency_id] = part.rows  # the agency's own source of this dataset wins
                 continue
-            child = self.state.start(
-                agency_id=agency_id,
-                source_id=source.id,
-                dataset=source.dataset,
-                kind=source.kind,
-                location=source.location,
-            )
-            child.bytes, child.sha256, child.http_status, child.phase = (
-                capture.bytes,
-                capture.sha256,
-                capture.status,
-                Phase.VALIDATE,
-            )
+            child = self.state.start(agency_id=agency_id, source_id=source.id, dataset=source.dataset,
+                                     kind=source.kind, location=source.location)
+            child.bytes, child.sha256, child.http_status, child.phase = capture.bytes, capture.sha256, capture.status, Phase.VALIDATE
             part_source = dataclasses.replace(source, agency_id=agency_id, encoding="utf-8", sheet=None, format="csv")
             self._stage(child, agency, part_source, capture, path=part.path, fmt="csv")
             runs.append(child)
@@ -327,33 +249,19 @@ class Runner:
         run.rows_failed = sum(r.rows_failed or 0 for r in runs)
         notes = [f"split into {len(runs)} agencies: {accepted} accepted, {len(runs) - accepted} rejected"]
         if skipped:
-            notes.append(
-                f"{len(skipped)} agencies not in the registry were skipped ({_listing(skipped)}; "
-                f"set 'new_agencies' to register them)"
-            )
+            notes.append(f"{len(skipped)} agencies not in the registry were skipped ({_listing(skipped)}; "
+                         f"set 'new_agencies' to register them)")
         if own:
             notes.append(f"agencies with their own {source.dataset!r} source kept it ({_listing(own)})")
         if dropped:
             notes.append(f"websites that are not http(s) addresses were left out ({_listing(dropped)})")
         if split.bad_ids:
-            notes.append(
-                f"rows whose {source.agency_column!r} is not a usable agency id were skipped ({_listing(split.bad_ids)})"
-            )
+            notes.append(f"rows whose {source.agency_column!r} is not a usable agency id were skipped ({_listing(split.bad_ids)})")
         if not runs:
-            self._fail(
-                run,
-                publisher,
-                source,
-                Reason.NO_VALID_ROWS,
-                f"no agency of the registry in {capture.path.name}; " + "; ".join(notes),
-            )
+            self._fail(run, publisher, source, Reason.NO_VALID_ROWS, f"no agency of the registry in {capture.path.name}; " + "; ".join(notes))
         else:
-            self.state.finish(
-                run,
-                Outcome.OK if accepted else Outcome.FAILED,
-                reason=None if accepted else Reason.NO_VALID_ROWS,
-                message="; ".join(notes),
-            )
+            self.state.finish(run, Outcome.OK if accepted else Outcome.FAILED,
+                              reason=None if accepted else Reason.NO_VALID_ROWS, message="; ".join(notes))
             if accepted:  # the same bytes again would split and judge the same way
                 self._remember(publisher, source, capture)
         return runs
@@ -397,11 +305,8 @@ def _empty(folder: Path) -> None:
 
 
 def _listing(counts: dict[str, int] | dict[str, str], limit: int = 5) -> str:
-    return listing(
-        (f"{k}: {v} rows" if isinstance(v, int) else f"{k}: {v}" for k, v in sorted(counts.items())),
-        limit=limit,
-        quote=False,
-    )
+    return listing((f"{k}: {v} rows" if isinstance(v, int) else f"{k}: {v}" for k, v in sorted(counts.items())),
+                   limit=limit, quote=False)
 
 
 def harvest_source(agency: Agency, source: Source, *, registry: Registry, data: DataDir) -> list[Run]:

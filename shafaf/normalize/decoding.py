@@ -264,12 +264,7 @@ LEGACY_NAMES = {"cp1256": "Windows-1256", "cp1252": "Windows-1252"}
 
 
 def choose(
-    path: Path,
-    declared: str | None,
-    bom: tuple[str, str] | None,
-    *,
-    fallback: str,
-    detected: tuple[str, str],
+    path: Path, declared: str | None, bom: tuple[str, str] | None, *, fallback: str, detected: tuple[str, str]
 ) -> Choice:
     """The codec for ``path`` (``bom`` and ``declared`` first, else ``detected``) unless some of its bytes need
     another: then ``Choice.problem`` says what, where and what to do.

@@ -19,13 +19,7 @@ from shafaf.core.catalogue import N_, gettext
 
 STANDARD_DIR = Path(str(resources.files(__name__) / "schemas"))
 
-DATASET_KINDS: tuple[str, ...] = (
-    "services",
-    "service_performance",
-    "service_standards",
-    "activities",
-    "targets",
-)
+DATASET_KINDS: tuple[str, ...] = ("services", "service_performance", "service_standards", "activities", "targets")
 
 SQLITE_TYPES = {
     "string": "TEXT",

@@ -198,9 +198,8 @@ class StateStore:
 
     # -- one run at a time
 
-    def claim(
-        self, run: Run, *, lease_s: float, due_after: str | None = None, queued: bool = False
-    ) -> tuple[Claim, str | None]:
+    def claim(self, run: Run, *, lease_s: float, due_after: str | None = None,
+              queued: bool = False) -> tuple[Claim, str | None]:
         """Start ``run`` holding its source's lease, or say why not (and which run holds it).
 
         ``due_after`` (a stored UTC time) makes a scheduled trigger idempotent:
@@ -213,57 +212,38 @@ class StateStore:
         now = utc_now()
         key = (run.agency_id, run.source_id)
         with self.immediate() as conn:
-            waiting = (
-                conn.execute(
-                    "SELECT message FROM runs WHERE run_id = ? AND outcome = ?", (run.run_id, str(Outcome.QUEUED))
-                ).fetchone()
-                if queued
-                else None
-            )
+            waiting = conn.execute("SELECT message FROM runs WHERE run_id = ? AND outcome = ?",
+                                   (run.run_id, str(Outcome.QUEUED))).fetchone() if queued else None
             if queued and waiting is None:
                 return Claim.NOT_DUE, None
             if waiting is not None:
                 run.requested_by = requested_by(waiting["message"] or "")
                 run.accept_shrink = accepts_shrink(run.requested_by)
-            holder = conn.execute(
-                "SELECT * FROM leases WHERE agency_id = ? AND source_id = ? AND state = 'running'", key
-            ).fetchone()
+            holder = conn.execute("SELECT * FROM leases WHERE agency_id = ? AND source_id = ? AND state = 'running'",
+                                  key).fetchone()
             if holder is not None and leases.lapsed(holder, leases.expiry(wall_clock(), 0)):
                 leases.abort_holder(conn, holder, now)
                 holder = None
             if holder is not None:
                 return Claim.ALREADY_RUNNING, holder["run_id"]
             leases.abort_orphans(conn, run.agency_id, run.source_id, now)
-            if (
-                due_after is not None
-                and conn.execute(
+            if due_after is not None and conn.execute(
                     "SELECT 1 FROM runs WHERE agency_id = ? AND source_id = ? AND started >= ? AND started <= ? "
                     "AND outcome NOT IN (?, ?, ?)",  # a run stamped in the future (the clock went back) covers nothing
-                    (*key, due_after, now, str(Outcome.SKIPPED), str(Outcome.QUEUED), str(Outcome.ABORTED)),
-                ).fetchone()
-            ):
+                    (*key, due_after, now, str(Outcome.SKIPPED), str(Outcome.QUEUED), str(Outcome.ABORTED))).fetchone():
                 return Claim.NOT_DUE, None
-            conn.execute(
-                "INSERT INTO leases VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
-                (run.run_id, *key, socket.gethostname(), os.getpid(), now, leases.expiry(wall_clock(), lease_s)),
-            )
+            conn.execute("INSERT INTO leases VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
+                         (run.run_id, *key, socket.gethostname(), os.getpid(), now, leases.expiry(wall_clock(), lease_s)))
             run.started = now
             row = run.as_row()
-            conn.execute(
-                f"INSERT OR REPLACE INTO runs ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})", row
-            )
+            conn.execute(f"INSERT OR REPLACE INTO runs ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})", row)
         return Claim.CLAIMED, run.run_id
 
     def renew(self, run_id: str, *, lease_s: float) -> bool:
         """The heartbeat: push the lease's expiry on; False when the lease was lost (taken over)."""
         with self._connect() as conn:
-            return (
-                conn.execute(
-                    "UPDATE leases SET expires = ? WHERE run_id = ? AND state = 'running'",
-                    (leases.expiry(wall_clock(), lease_s), run_id),
-                ).rowcount
-                == 1
-            )
+            return conn.execute("UPDATE leases SET expires = ? WHERE run_id = ? AND state = 'running'",
+                                (leases.expiry(wall_clock(), lease_s), run_id)).rowcount == 1
 
     def latest(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], SourceRuns]:
         """Per (agency, source): the newest start of each outcome and the newest run.
@@ -276,32 +256,25 @@ class StateStore:
             for key in keys:
                 newest = {}
                 for outcome in Outcome:
-                    row = conn.execute(
-                        "SELECT max(started) FROM runs WHERE agency_id = ? AND source_id = ? AND outcome = ?",
-                        (*key, str(outcome)),
-                    ).fetchone()
+                    row = conn.execute("SELECT max(started) FROM runs WHERE agency_id = ? AND source_id = ? AND outcome = ?",
+                                       (*key, str(outcome))).fetchone()
                     if row[0] is not None:
                         newest[outcome] = row[0]
                 last = None
                 ran = {o: started for o, started in newest.items() if o != Outcome.QUEUED}
                 if ran:  # the newest run is the newest of its outcome: one more seek
                     outcome = max(ran, key=lambda o: ran[o])
-                    last = conn.execute(
-                        "SELECT * FROM runs WHERE agency_id = ? AND source_id = ? AND outcome = ? "
-                        "AND started = ? ORDER BY run_id DESC LIMIT 1",
-                        (*key, str(outcome), ran[outcome]),
-                    ).fetchone()
+                    last = conn.execute("SELECT * FROM runs WHERE agency_id = ? AND source_id = ? AND outcome = ? "
+                                        "AND started = ? ORDER BY run_id DESC LIMIT 1",
+                                        (*key, str(outcome), ran[outcome])).fetchone()
                 out[key] = SourceRuns(newest=newest, last=dict(last) if last else None)
         return out
 
     def release(self, run_id: str) -> None:
         """Free a finished run's lease; a run still ``running`` keeps it, for the sweep to see its holder go."""
         with self._connect() as conn:
-            conn.execute(
-                "DELETE FROM leases WHERE run_id = ? AND NOT EXISTS "
-                "(SELECT 1 FROM runs WHERE run_id = ? AND outcome = ?)",
-                (run_id, run_id, str(Outcome.RUNNING)),
-            )
+            conn.execute("DELETE FROM leases WHERE run_id = ? AND NOT EXISTS "
+                         "(SELECT 1 FROM runs WHERE run_id = ? AND outcome = ?)", (run_id, run_id, str(Outcome.RUNNING)))
 
     def end_run(self, run: Run, outcome: Outcome, *, reason: Reason, message: str) -> bool:
         """The outcome of a run that could not finish normally, with its split runs and its lease, in one step.
@@ -312,17 +285,8 @@ class StateStore:
         """
         now = utc_now()
         with self.immediate() as conn:
-            ended = leases.end_run(
-                conn,
-                run.run_id,
-                source_id=run.source_id,
-                location=run.location,
-                started=run.started,
-                outcome=outcome,
-                reason=reason,
-                message=message,
-                now=now,
-            )
+            ended = leases.end_run(conn, run.run_id, source_id=run.source_id, location=run.location,
+                                   started=run.started, outcome=outcome, reason=reason, message=message, now=now)
         if ended:
             run.outcome, run.reason, run.message, run.finished = outcome, reason, message, now
         return ended
@@ -333,13 +297,8 @@ class StateStore:
 
     def start(self, *, agency_id: str, source_id: str, dataset: str, kind: str, location: str) -> Run:
         run = Run(
-            run_id=new_run_id(),
-            agency_id=agency_id,
-            source_id=source_id,
-            dataset=dataset,
-            kind=kind,
-            location=location,
-            started=utc_now(),
+            run_id=new_run_id(), agency_id=agency_id, source_id=source_id, dataset=dataset,
+            kind=kind, location=location, started=utc_now(),
         )
         self.save(run)
         return run
@@ -379,21 +338,11 @@ class StateStore:
 
     def source_state(self, agency_id: str, source_id: str) -> dict[str, Any] | None:
         with self._connect() as conn:
-            row = conn.execute(
-                "SELECT * FROM source_state WHERE agency_id = ? AND source_id = ?", (agency_id, source_id)
-            ).fetchone()
+            row = conn.execute("SELECT * FROM source_state WHERE agency_id = ? AND source_id = ?", (agency_id, source_id)).fetchone()
         return dict(row) if row else None
 
-    def remember_source(
-        self,
-        agency_id: str,
-        source_id: str,
-        *,
-        fingerprint: str,
-        sha256: str | None,
-        etag: str | None,
-        last_modified: str | None,
-    ) -> None:
+    def remember_source(self, agency_id: str, source_id: str, *, fingerprint: str, sha256: str | None,
+                        etag: str | None, last_modified: str | None) -> None:
         with self._connect() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO source_state VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -423,25 +372,20 @@ class StateStore:
         with self._connect() as conn:
             return conn.execute(
                 "UPDATE publishes SET outcome = ?, finished = ?, message = 'the publisher was killed before it finished' "
-                "WHERE outcome = ?",
-                (str(Outcome.ABORTED), utc_now(), str(Outcome.RUNNING)),
+                "WHERE outcome = ?", (str(Outcome.ABORTED), utc_now(), str(Outcome.RUNNING)),
             ).rowcount
 
     def start_publish(self, *, rebuild: bool, agencies: int) -> str:
         publish_id = new_run_id()
         with self._connect() as conn:
-            conn.execute(
-                "INSERT INTO publishes (publish_id, started, outcome, rebuild, agencies) VALUES (?, ?, ?, ?, ?)",
-                (publish_id, utc_now(), str(Outcome.RUNNING), int(rebuild), agencies),
-            )
+            conn.execute("INSERT INTO publishes (publish_id, started, outcome, rebuild, agencies) VALUES (?, ?, ?, ?, ?)",
+                         (publish_id, utc_now(), str(Outcome.RUNNING), int(rebuild), agencies))
         return publish_id
 
     def finish_publish(self, publish_id: str, outcome: Outcome, *, version: str | None, message: str) -> None:
         with self._connect() as conn:
-            conn.execute(
-                "UPDATE publishes SET finished = ?, outcome = ?, version = ?, message = ? WHERE publish_id = ?",
-                (utc_now(), str(outcome), version, message, publish_id),
-            )
+            conn.execute("UPDATE publishes SET finished = ?, outcome = ?, version = ?, message = ? WHERE publish_id = ?",
+                         (utc_now(), str(outcome), version, message, publish_id))
 
     def publishes(self) -> list[dict[str, Any]]:
         with self._connect() as conn:

@@ -55,17 +55,8 @@ _EXTRA = [("extra-cell", "Extra Cell")]
 _MISSING = [("missing-cell", "Missing Cell")]
 
 
-def run(
-    table: Table,
-    plan: ColumnPlan,
-    kind: str,
-    report: Report,
-    out_csv: Path | None,
-    *,
-    schema: Schema,
-    columns: Mapping[str, int],
-    known_services: set[str] | None,
-) -> None:
+def run(table: Table, plan: ColumnPlan, kind: str, report: Report, out_csv: Path | None, *, schema: Schema,
+        columns: Mapping[str, int], known_services: set[str] | None) -> None:
     """Validate ``table``'s rows into ``report`` and write the rows that pass to ``out_csv``."""
     engine = _Columns(table, plan, kind, report, schema=schema, columns=columns, known_services=known_services)
     out = out_csv.open("w", newline="", encoding="utf-8") if out_csv else None
@@ -84,17 +75,8 @@ def run(
 
 
 class _Columns:
-    def __init__(
-        self,
-        table: Table,
-        plan: ColumnPlan,
-        kind: str,
-        report: Report,
-        *,
-        schema: Schema,
-        columns: Mapping[str, int],
-        known_services: set[str] | None,
-    ):
+    def __init__(self, table: Table, plan: ColumnPlan, kind: str, report: Report, *, schema: Schema,
+                 columns: Mapping[str, int], known_services: set[str] | None):
         self.table, self.plan, self.report, self.columns = table, plan, report, columns
         self.labels = table.labels
         self.width = len(self.labels)
@@ -104,28 +86,19 @@ class _Columns:
         self.fields = list(schema.fields)
         self.kinds = ColumnKinds(self.labels)
         self.field_at = {index: name for name, index in zip(plan.field_names, plan.indexes) if index is not None}
-        self.as_written = [
-            (i, name, index) for i, (name, index) in enumerate(zip(plan.field_names, plan.indexes)) if index is not None
-        ]
+        self.as_written = [(i, name, index) for i, (name, index) in enumerate(zip(plan.field_names, plan.indexes))
+                           if index is not None]
         names = plan.field_names
         self.key_at = [names.index(k) for k in self.judge.key_fields]
-        self.rule_at = [
-            (names.index(f), names.index(o), rule) for f, o, rule in RULE_PAIRS if f in names and o in names
-        ]
+        self.rule_at = [(names.index(f), names.index(o), rule) for f, o, rule in RULE_PAIRS if f in names and o in names]
         self.typed_needed = {a for a, b, _ in self.rule_at} | {b for _, b, _ in self.rule_at}
         self.services = self.judge.services
         period_own = any(plan.indexes[names.index(f)] is not None for f in PERIOD_FIELDS if f in names)
         # Shapes the bulk path does not reproduce: every row goes through the row path (still batched).
         # (and keys of numbers or booleans, whose text as a key is not their canonical text)
-        key_types = (
-            {self.fields[names.index(k)].type for k in self.judge.key_fields} if self.judge.key_fields else set()
-        )
-        self.rows_only = (
-            plan.unpivot is not None
-            or kind == "targets"
-            or (plan.period_index is not None and period_own)
+        key_types = {self.fields[names.index(k)].type for k in self.judge.key_fields} if self.judge.key_fields else set()
+        self.rows_only = plan.unpivot is not None or kind == "targets" or (plan.period_index is not None and period_own) \
             or bool(key_types - {"string", "date", "integer"})
-        )
         self.readers = [cell_reader(f) for f in self.fields]
         self.memo: list[dict[str, Any]] = [{} for _ in names]
         self.typed_memo: list[dict[str, Any]] = [{} for _ in names]
@@ -209,9 +182,7 @@ class _Columns:
         cells = [batch[k][1] for k in fast]
         # The rows the bulk path leaves to the row path, in batch positions: irregular or blank rows, and full
         # rows with an unsettled cell, a key seen in an earlier batch, or no key at all.
-        special = (
-            {fast[f] for f in slow} | {fast[f] for f in earlier} | {fast[f] for f, p in enumerate(pairs) if p is None}
-        )
+        special = {fast[f] for f in slow} | {fast[f] for f in earlier} | {fast[f] for f, p in enumerate(pairs) if p is None}
         special |= set(range(len(batch))) - set(fast) if len(fast) < len(batch) else set()
         done = 0  # fast rows emitted so far
         for k in sorted(special):
@@ -224,16 +195,8 @@ class _Columns:
         self._emit(done, len(fast), canon, pairs, numbers, cells, out)
         return out
 
-    def _emit(
-        self,
-        start: int,
-        stop: int,
-        canon: list[Any],
-        pairs: list[Any],
-        numbers: list[int],
-        cells: list[list[str]],
-        out: list[Any],
-    ) -> int:
+    def _emit(self, start: int, stop: int, canon: list[Any], pairs: list[Any], numbers: list[int],
+              cells: list[list[str]], out: list[Any]) -> int:
         """Fast rows ``start:stop`` (settled, keyed, none seen in an earlier batch) staged; their keys registered.
 
         In bulk when no key repeats within them or among this batch's registered keys; else row by row, a
@@ -271,7 +234,8 @@ class _Columns:
         blank = {r for r in maybe if not "".join(col[r] for col in cols).strip()}
         return [k for r, k in enumerate(regular) if r not in blank] if blank else regular
 
-    def _settle(self, cols: list[tuple[str, ...]], n: int) -> tuple[list[Any], set[int], list[Any], dict[int, int]]:
+    def _settle(self, cols: list[tuple[str, ...]], n: int
+                ) -> tuple[list[Any], set[int], list[Any], dict[int, int]]:
         """For the batch's full-width rows (``cols``): their staged rows, those the row path must judge, their
         keys' hashes (None: no key), and the rows an earlier batch had their key."""
         plan = self.plan
@@ -301,20 +265,15 @@ class _Columns:
         for a, b, rule in self.rule_at:
             x, y = (typed[a], typed[b]) if rule == "larger" else (typed[b], typed[a])
             if None in x or None in y or SLOW in x or SLOW in y:
-                broken = [
-                    r
-                    for r, (u, v) in enumerate(zip(x, y))
-                    if u is not None and v is not None and u is not SLOW and v is not SLOW and u > v
-                ]
+                broken = [r for r, (u, v) in enumerate(zip(x, y)) if u is not None and v is not None
+                          and u is not SLOW and v is not SLOW and u > v]
             else:
                 broken = list(itertools.compress(range(n), map(operator.gt, x, y)))
             slow.update(broken)
         key_cols = [canons[at] for at in self.key_at]
         if any(SLOW in c or "" in c for c in key_cols):
-            pairs: list[Any] = [
-                None if r in slow or "" in key or SLOW in key else HashedKeys.pair(KEY_SEPARATOR.join(key))
-                for r, key in enumerate(zip(*key_cols))
-            ]
+            pairs: list[Any] = [None if r in slow or "" in key or SLOW in key else HashedKeys.pair(KEY_SEPARATOR.join(key))
+                                for r, key in enumerate(zip(*key_cols))]
         else:
             pairs = HashedKeys.pairs(list(map(KEY_SEPARATOR.join, zip(*key_cols)))) if key_cols else [None] * n
             for r in slow:
@@ -365,12 +324,8 @@ class _Columns:
         typed, notes = self.readers[at](value)
         if notes:
             return SLOW, SLOW
-        if (
-            self.services is not None
-            and self.plan.field_names[at] == "service_id"
-            and typed is not None
-            and typed not in self.services
-        ):
+        if self.services is not None and self.plan.field_names[at] == "service_id" and typed is not None \
+                and typed not in self.services:
             return SLOW, SLOW
         return canonical(typed), typed
 
@@ -407,22 +362,12 @@ class _Columns:
             flag_structure(report, row_number, cells, self.labels, structural, self.field_at)
         for values, problems in map_rows(plan, cells):
             for p in problems:
-                report.flag(
-                    row_number,
-                    p.field,
-                    p.value,
-                    p.error_type,
-                    column_number=columns.get(p.field),
-                    detail=p.message,
-                    expected=plan.agency_id,
-                )
+                report.flag(row_number, p.field, p.value, p.error_type, column_number=columns.get(p.field),
+                            detail=p.message, expected=plan.agency_id)
             if problems:
                 continue
-            raw = {
-                name: cells[index]
-                for i, name, index in self.as_written
-                if index < len(cells) and cells[index].strip() != values[i]
-            }
+            raw = {name: cells[index] for i, name, index in self.as_written
+                   if index < len(cells) and cells[index].strip() != values[i]}
             for i, name, _index in self.as_written if raw else ():
                 if name in raw and (marks := removed_marks(raw[name], values[i])):
                     report.changes.add(row_number, name, columns.get(name), marks)
@@ -430,3 +375,4 @@ class _Columns:
             staged = self.judge.judge(typed, errors, source_row=row_number, raw=raw or None, failed=bool(structural))
             if staged is not None:
                 out.append((staged,))
+

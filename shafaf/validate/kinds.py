@@ -78,35 +78,24 @@ ERROR_TYPES: dict[str, Kind] = {
             "(a comma inside a number or a name)."
         ),
     ),
-    "blank-row": Kind(
-        Phrase("blank row (skipped)"),
-        Phrase("Nothing to fix: blank rows are skipped."),
-    ),
-    "duplicate-row": Kind(
-        Phrase("repeated row"),
-        Phrase("Remove the repeated row."),
-    ),
+    "blank-row": Kind(Phrase("blank row (skipped)"), Phrase("Nothing to fix: blank rows are skipped.")),
+    "duplicate-row": Kind(Phrase("repeated row"), Phrase("Remove the repeated row.")),
     "row-constraint": Kind(Phrase("row rule broken"), _FIX_VALUES),
     "forbidden-value": Kind(Phrase("forbidden value"), _FIX_VALUES),
     "sequential-value": Kind(
-        Phrase("value out of sequence"),
-        Phrase("Number the rows in order without gaps or repeats."),
+        Phrase("value out of sequence"), Phrase("Number the rows in order without gaps or repeats.")
     ),
     "truncated-value": Kind(
-        Phrase("value looks cut off"),
-        Phrase("Export again without the spreadsheet's length limit."),
+        Phrase("value looks cut off"), Phrase("Export again without the spreadsheet's length limit.")
     ),
     "ascii-value": Kind(
-        Phrase("characters outside ASCII"),
-        Phrase("Write this column with Latin letters and ASCII digits."),
+        Phrase("characters outside ASCII"), Phrase("Write this column with Latin letters and ASCII digits.")
     ),
     "deviated-value": Kind(
-        Phrase("unusual value"),
-        Phrase("Check the value: it is far from the others in its column."),
+        Phrase("unusual value"), Phrase("Check the value: it is far from the others in its column.")
     ),
     "deviated-cell": Kind(
-        Phrase("unusually long cell"),
-        Phrase("Check the cell: it is far longer than the others in its column."),
+        Phrase("unusually long cell"), Phrase("Check the cell: it is far longer than the others in its column.")
     ),
     # frictionless: the header
     "duplicate-label": Kind(
@@ -120,28 +109,19 @@ ERROR_TYPES: dict[str, Kind] = {
         ),
     ),
     "header-error": Kind(
-        Phrase("problem in the header"),
-        Phrase("Put one row of column names first, each column with its own name."),
+        Phrase("problem in the header"), Phrase("Put one row of column names first, each column with its own name.")
     ),
-    "blank-header": Kind(
-        Phrase("blank header row"),
-        Phrase("Put the column names in the first row."),
-    ),
+    "blank-header": Kind(Phrase("blank header row"), Phrase("Put the column names in the first row.")),
     "unmatched-header": Kind(
         Phrase("no column of the standard in the header"),
         Phrase("Put the standard's field names in the first row, or map your columns in the registry's fields."),
     ),
     "extra-label": Kind(
-        Phrase("column not in the standard"),
-        Phrase("Remove the column or rename it to a field of the standard."),
+        Phrase("column not in the standard"), Phrase("Remove the column or rename it to a field of the standard.")
     ),
-    "missing-label": Kind(
-        Phrase("column missing from the header"),
-        Phrase("Add the column the standard expects."),
-    ),
+    "missing-label": Kind(Phrase("column missing from the header"), Phrase("Add the column the standard expects.")),
     "incorrect-label": Kind(
-        Phrase("column name does not match the standard"),
-        Phrase("Rename the column to the standard's field name."),
+        Phrase("column name does not match the standard"), Phrase("Rename the column to the standard's field name.")
     ),
     # frictionless: the file
     "encoding-error": Kind(Phrase("unreadable characters"), _FIX_FILE),
@@ -203,10 +183,7 @@ FATAL_REASONS: dict[str, Kind] = {
     ),
     "too_many_invalid_rows": Kind(Phrase("too many rows failed"), _FIX_ROWS),
     "no_valid_rows": Kind(Phrase("no row passed"), _FIX_ROWS),
-    "not_found": Kind(
-        Phrase("the file was not found"),
-        Phrase("Check the path or address."),
-    ),
+    "not_found": Kind(Phrase("the file was not found"), Phrase("Check the path or address.")),
     "suspicious_shrink": Kind(
         Phrase("far fewer rows than the last good file"),
         Phrase("If the smaller file is right, an operator accepts it with 'shafaf harvest --accept-shrink <agency>'."),
@@ -217,10 +194,7 @@ _FETCH = Kind(
     Phrase("the file could not be fetched"),
     Phrase("Check the address, that the server answers, and that it serves the file itself (not a web page)."),
 )
-_UNKNOWN = Kind(
-    Phrase("problem"),
-    Phrase("See the message for what is wrong."),
-)
+_UNKNOWN = Kind(Phrase("problem"), Phrase("See the message for what is wrong."))
 
 
 def kind_of(error_type: str) -> Kind:

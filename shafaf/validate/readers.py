@@ -110,25 +110,18 @@ def csv_encoding(path: Path, declared: str | None, *, expect_persian: bool = Tru
         bom = bom_encoding(f.read(4))
     if bom is not None:
         codec, name = bom
-        overridden = (
-            f" (the declared {declared} does not apply)"
-            if declared and _codec_name(declared) not in _bom_family(codec)
-            else ""
-        )
+        overridden = f" (the declared {declared} does not apply)" if declared and _codec_name(declared) not in _bom_family(codec) else ""
         bom = (codec, f"{name} byte-order mark{overridden}")
     detected = detect_encoding(path, fallback=fallback) if bom is None and not declared else ("", "")
     choice = decoding.choose(path, declared, bom, fallback=fallback, detected=detected)
     if choice.problem is not None:
-        raise StageError(
-            Reason.ENCODING,
-            f"{path.name} {choice.problem}; at byte {choice.offset:,} "
-            f"({_row_at(path, choice, choice.codec)}). {choice.advice}",
-        )
+        raise StageError(Reason.ENCODING, f"{path.name} {choice.problem}; at byte {choice.offset:,} "
+                                          f"({_row_at(path, choice, choice.codec)}). {choice.advice}")
     return choice.codec, choice.how
 
 
 def _row_at(path: Path, choice: decoding.Choice, codec: str, limit: int = 64 << 20) -> str:
-    """ "row R" (the CSV record holding the byte, the header being row 1), and its line when they differ."""
+    """"row R" (the CSV record holding the byte, the header being row 1), and its line when they differ."""
     offset, line = choice.offset or 0, choice.line
     if offset > limit:
         return f"line {line:,}" if line else f"{offset * 100 // max(path.stat().st_size, 1)}% into the file"
@@ -156,12 +149,7 @@ def _resource(path: Path, *, format: str, encoding: str | None, sheet: str | Non
     if format == "xlsx" and sheet:
         control = formats.ExcelControl(sheet=sheet)
     # Files are local copies we captured ourselves; frictionless never fetches anything.
-    kwargs: dict[str, Any] = {
-        "path": path.name,
-        "basepath": str(path.parent),
-        "format": format,
-        "detector": Detector(field_type="any"),
-    }
+    kwargs: dict[str, Any] = {"path": path.name, "basepath": str(path.parent), "format": format, "detector": Detector(field_type="any")}
     if encoding and format == "csv":
         kwargs["encoding"] = encoding
     if control is not None:
@@ -172,12 +160,7 @@ def _resource(path: Path, *, format: str, encoding: str | None, sheet: str | Non
 
 @contextlib.contextmanager
 def open_table(
-    path: Path,
-    *,
-    format: str = "csv",
-    encoding: str | None = None,
-    sheet: str | None = None,
-    expect_persian: bool = True,
+    path: Path, *, format: str = "csv", encoding: str | None = None, sheet: str | None = None, expect_persian: bool = True,
 ) -> Iterator[Table]:
     """Open ``path`` for streaming; raise StageError when it cannot be read as a table.
 
@@ -207,43 +190,24 @@ def open_table(
         raw = [cell_text(label) for label in resource.header.labels]
         if not any(clean_text(label).strip() for label in raw):
             if format == "csv" and not _has_text(path, encoding or "utf-8"):
-                raise StageError(
-                    Reason.EMPTY, f"{path.name} holds no data: only blank lines, spaces or a byte-order mark"
-                )
-            raise StageError(
-                Reason.STRUCTURE, f"{path.name}: the first row, which must hold the column names, is empty"
-            )
+                raise StageError(Reason.EMPTY, f"{path.name} holds no data: only blank lines, spaces or a byte-order mark")
+            raise StageError(Reason.STRUCTURE, f"{path.name}: the first row, which must hold the column names, is empty")
         labels, problems = _labels(raw)
         problems = [e.message for e in resource.header.errors if e.type not in RENAMED_HEADER_ERRORS] + problems
         guard = MojibakeGuard(path.name, expect_persian=expect_persian, encoding=encoding if format == "csv" else None)
         guard.see_row(1, labels, labels)
         notes: list[str] = []
         csv_source = None
-        if (
-            format == "csv"
-            and not resource.compression
-            and resource.dialect.header_rows == [1]
-            and not resource.dialect.comment_char
-            and not resource.dialect.comment_rows
-        ):
+        if format == "csv" and not resource.compression and resource.dialect.header_rows == [1] and \
+                not resource.dialect.comment_char and not resource.dialect.comment_rows:
             dialect = formats.CsvControl.from_dialect(resource.dialect).to_python()
             csv_source = CsvSource(path, resource.encoding or encoding or "utf-8", dialect, how, guard)
-        yield Table(
-            labels=labels,
-            header_problems=problems,
-            rows=_rows(resource, path, guard, labels, encoding, how, notes),
-            notes=notes,
-            csv_source=csv_source,
-        )
+        yield Table(labels=labels, header_problems=problems, rows=_rows(resource, path, guard, labels, encoding, how, notes),
+                    notes=notes, csv_source=csv_source)
 
 
 def _rows(
-    resource: TableResource,
-    path: Path,
-    guard: MojibakeGuard,
-    labels: list[str],
-    encoding: str | None,
-    how: str | None,
+    resource: TableResource, path: Path, guard: MojibakeGuard, labels: list[str], encoding: str | None, how: str | None,
     notes: list[str],
 ) -> Iterator[tuple[int, list[str], list[tuple[str, str]]]]:
     stream = iter(resource.row_stream)
@@ -271,9 +235,7 @@ def reading_error(e: Exception, source: CsvSource) -> StageError:
     return _stage_error(e, source.path, "csv", source.encoding, source.how, when="stopped being readable")
 
 
-def _stage_error(
-    e: Exception, path: Path, format: str, encoding: str | None, how: str | None, *, when: str
-) -> StageError:
+def _stage_error(e: Exception, path: Path, format: str, encoding: str | None, how: str | None, *, when: str) -> StageError:
     """The StageError for an exception raised while parsing: a reason and a message a data officer can act on."""
     if isinstance(e, UnicodeDecodeError):
         return StageError(Reason.ENCODING, _decode_message(e.reason, path, encoding, how))
@@ -285,9 +247,7 @@ def _stage_error(
         return StageError(Reason.INVALID_JSON, f"{path.name} is not valid JSON: {' '.join(message.split())}")
     if isinstance(e, FrictionlessException):
         if "encoding" in getattr(e.error, "type", ""):
-            return StageError(
-                Reason.ENCODING, _decode_message(getattr(e.error, "note", "") or message, path, encoding, how)
-            )
+            return StageError(Reason.ENCODING, _decode_message(getattr(e.error, "note", "") or message, path, encoding, how))
         return StageError(Reason.UNREADABLE, f"{path.name} {when} as {format.upper()}: {message}")
     return StageError(Reason.UNREADABLE, f"{path.name} {when} as {format.upper()}: {type(e).__name__}: {message}")
 
@@ -308,19 +268,11 @@ def _json_syntax(e: BaseException) -> bool:
 
 def _decode_message(reason: str, path: Path, encoding: str | None, how: str | None) -> str:
     """Why the bytes do not decode, and what to declare instead: UTF-8 if the file is UTF-8, else Windows-1256."""
-    if (
-        encoding
-        and codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig")
-        and detect_encoding(path)[0].startswith("utf")
-    ):
-        advice = (
-            "The file is UTF-8: declare `encoding: utf-8` for this source in the registry (or remove its `encoding`)."
-        )
+    if encoding and codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig") and detect_encoding(path)[0].startswith("utf"):
+        advice = "The file is UTF-8: declare `encoding: utf-8` for this source in the registry (or remove its `encoding`)."
     else:
-        advice = (
-            "If it was saved by Excel on Persian Windows, declare `encoding: cp1256` for this source in the registry; "
-            'otherwise save it as UTF-8 (in Excel: "CSV UTF-8").'
-        )
+        advice = ("If it was saved by Excel on Persian Windows, declare `encoding: cp1256` for this source in the registry; "
+                  "otherwise save it as UTF-8 (in Excel: \"CSV UTF-8\").")
     how = f" ({how})" if how else ""
     return f"{path.name} is not valid {encoding or 'text'}{how}: {reason}. {advice}"
 
@@ -382,10 +334,8 @@ def _labels(raw: list[str]) -> tuple[list[str], list[str]]:
             problems.append(f"column {i}: the name is blank in the header; it is read as {new!r}")
         elif label in seen:
             new = _free(label, taken, start=2)
-            problems.append(
-                f"column {i}: the name {label!r} is duplicated (column {seen[label]} has it too); "
-                f"it is read as {new!r} and only column {seen[label]} is matched to the standard"
-            )
+            problems.append(f"column {i}: the name {label!r} is duplicated (column {seen[label]} has it too); "
+                            f"it is read as {new!r} and only column {seen[label]} is matched to the standard")
         else:
             seen[label] = i
             out.append(label)
@@ -412,11 +362,8 @@ def _check_json(source: Path, path: Path) -> None:
     except jsonguard.InvalidJson as e:
         raise StageError(Reason.INVALID_JSON, f"{path.name} {e.problem}") from None
     if shape.top != "array":
-        raise StageError(
-            Reason.STRUCTURE,
-            f"{path.name} holds {jsonguard.describe_top(shape)} at its top level; a table "
-            f"in JSON is a list of records (objects) or of rows (lists)",
-        )
+        raise StageError(Reason.STRUCTURE, f"{path.name} holds {jsonguard.describe_top(shape)} at its top level; a table "
+                                           f"in JSON is a list of records (objects) or of rows (lists)")
     if shape.depth == 1 and source.stat().st_size < 1024 and source.read_bytes().strip(b" \t\r\n\xef\xbb\xbf") == b"[]":
         raise StageError(Reason.EMPTY, f"{path.name} is an empty list: it holds no records")
 
@@ -433,7 +380,5 @@ def _without_bom(path: Path, stack: contextlib.ExitStack) -> Path:
             while chunk := src.read(1 << 20):
                 out.write(chunk)
     except UnicodeDecodeError as e:
-        raise StageError(
-            Reason.ENCODING, f"{path.name} starts with a {bom[1]} byte-order mark but is not valid {bom[1]}: {e.reason}"
-        ) from e
+        raise StageError(Reason.ENCODING, f"{path.name} starts with a {bom[1]} byte-order mark but is not valid {bom[1]}: {e.reason}") from e
     return tmp

@@ -117,12 +117,8 @@ class DataAge:
 
     def sentence(self, lang: str) -> str:
         """What a harvester's reader should know, in the dataset's description."""
-        text = say(
-            lang,
-            "Data to %(month)s, %(behind)s months behind the portal's reference month",
-            month=i18n.calendar_month(self.last_month, lang),
-            behind=number(self.months_behind, lang),
-        )
+        text = say(lang, "Data to %(month)s, %(behind)s months behind the portal's reference month",
+                   month=i18n.calendar_month(self.last_month, lang), behind=number(self.months_behind, lang))
         return say(lang, "%(sentence)s (stale).", sentence=text) if self.stale else text + "."
 
 
@@ -245,13 +241,8 @@ async def _build(datasette: Datasette, absolute: Absolute, root: Any) -> Catalog
             r["website"] = urls.published(r["website"])  # the last line: a bad URL already published is dropped
             r["contact_email"] = urls.published_email(r["contact_email"])
             page = f"/agencies/{urllib.parse.quote(r['id'])}"
-            organizations.append(
-                Organization(
-                    **r,
-                    page_url=absolute(datasette.urls.path(page)),
-                    feed_url=absolute(datasette.urls.path(f"{page}/feed.atom")),
-                )
-            )
+            organizations.append(Organization(**r, page_url=absolute(datasette.urls.path(page)),
+                                              feed_url=absolute(datasette.urls.path(f"{page}/feed.atom"))))
     runs: dict[tuple[str, str], tuple[str | None, str | None]] = {}
     if "harvest_runs" in present:
         for row in (await db.execute(_RUNS_SQL)).rows:
@@ -268,21 +259,10 @@ async def _build(datasette: Datasette, absolute: Absolute, root: Any) -> Catalog
             if org is None or not rows:
                 continue
             first, last = runs.get((agency_id, kind), (None, None))
-            packages.append(
-                _package(
-                    datasette,
-                    absolute,
-                    org,
-                    kind,
-                    rows,
-                    first or org.published_at,
-                    last or org.published_at,
-                    (start, end) if start and end else None,
-                    zips.get(agency_id),
-                    ages.get((agency_id, kind)),
-                    standard_themes.themes_of(kind, config.get("themes")),
-                )
-            )
+            packages.append(_package(datasette, absolute, org, kind, rows, first or org.published_at,
+                                     last or org.published_at, (start, end) if start and end else None,
+                                     zips.get(agency_id), ages.get((agency_id, kind)),
+                                     standard_themes.themes_of(kind, config.get("themes"))))
     packages.sort(key=lambda p: p.name)
     return Catalog(
         title_fa=config.get("title_fa") or datasette.metadata("title") or "شفاف",
@@ -290,11 +270,8 @@ async def _build(datasette: Datasette, absolute: Absolute, root: Any) -> Catalog
         description_fa=config.get("description_fa") or "",
         description_en=config.get("description_en") or datasette.metadata("description") or "",
         home_url=absolute(datasette.urls.path("/")),
-        license=License(
-            id=config.get("license_id") or "other-open",
-            title=datasette.metadata("license") or "",
-            url=urls.published(datasette.metadata("license_url")),
-        ),
+        license=License(id=config.get("license_id") or "other-open", title=datasette.metadata("license") or "",
+                        url=urls.published(datasette.metadata("license_url"))),
         organizations=tuple(organizations),
         packages=tuple(packages),
     )
@@ -309,16 +286,11 @@ async def _coverage(db: Any, kind: str) -> list[tuple[str, int, str | None, str 
 
 async def _data_ages(db: Any) -> dict[tuple[str, str], DataAge]:
     """Each agency's and dataset's data age, from the publisher's data_coverage table."""
-    sql = (
-        "SELECT agency_id, dataset, last_month, months_behind, stale, reference_month FROM data_coverage "
-        "WHERE months_behind IS NOT NULL"
-    )
-    return {
-        (r["agency_id"], r["dataset"]): DataAge(
-            r["last_month"], r["months_behind"], bool(r["stale"]), r["reference_month"]
-        )
-        for r in (await db.execute(sql)).rows
-    }
+    sql = ("SELECT agency_id, dataset, last_month, months_behind, stale, reference_month FROM data_coverage "
+           "WHERE months_behind IS NOT NULL")
+    return {(r["agency_id"], r["dataset"]): DataAge(r["last_month"], r["months_behind"], bool(r["stale"]),
+                                                    r["reference_month"])
+            for r in (await db.execute(sql)).rows}
 
 
 def _agency_zips(datasette: Datasette, root: Any, absolute: Absolute) -> dict[str, dict[str, Any]]:
@@ -331,90 +303,38 @@ def _agency_zips(datasette: Datasette, root: Any, absolute: Absolute) -> dict[st
     return out
 
 
-def _package(
-    datasette: Datasette,
-    absolute: Absolute,
-    org: Organization,
-    kind: str,
-    rows: int,
-    created: str | None,
-    modified: str | None,
-    temporal: tuple[str, str] | None,
-    zipped: dict[str, Any] | None,
-    data_age: DataAge | None = None,
-    themes: tuple[Theme, ...] = (),
-) -> Package:
+def _package(datasette: Datasette, absolute: Absolute, org: Organization, kind: str, rows: int, created: str | None,
+             modified: str | None, temporal: tuple[str, str] | None, zipped: dict[str, Any] | None,
+             data_age: DataAge | None = None, themes: tuple[Theme, ...] = ()) -> Package:
     schema = standard.load_schema(kind)
     name = package_name(org.id, kind)
     csv_url = absolute(common.table_href(datasette, kind, format="csv", agency_id=org.id))
-    json_url = absolute(
-        common.table_href(datasette, kind, format="json", agency_id=org.id, _shape="objects", _size="max")
-    )
+    json_url = absolute(common.table_href(datasette, kind, format="json", agency_id=org.id, _shape="objects",
+                                          _size="max"))
     resources = [
-        Resource(
-            f"{name}-csv",
-            name,
-            f"{kind}.csv",
-            f"Every published row of {org.name_en}'s {kind}, as CSV (UTF-8).",
-            "CSV",
-            "text/csv",
-            csv_url,
-            None,
-            None,
-            modified,
-            0,
-        ),
-        Resource(
-            f"{name}-json",
-            name,
-            f"{kind}.json",
-            f"{org.name_en}'s {kind} as JSON, up to 1000 rows a page; follow next_url for the rest.",
-            "JSON",
-            "application/json",
-            json_url,
-            None,
-            None,
-            modified,
-            1,
-        ),
+        Resource(f"{name}-csv", name, f"{kind}.csv", f"Every published row of {org.name_en}'s {kind}, as CSV (UTF-8).",
+                 "CSV", "text/csv", csv_url, None, None, modified, 0),
+        Resource(f"{name}-json", name, f"{kind}.json",
+                 f"{org.name_en}'s {kind} as JSON, up to 1000 rows a page; follow next_url for the rest.",
+                 "JSON", "application/json", json_url, None, None, modified, 1),
     ]
     if zipped:
-        resources.append(
-            Resource(
-                f"{name}-zip",
-                name,
-                f"{org.id}.zip",
-                f"{org.name_en}'s Frictionless data package: every dataset table of the agency, with its schema.",
-                "ZIP",
-                "application/zip",
-                zipped["url"],
-                zipped.get("bytes"),
-                zipped.get("sha256"),
-                zipped.get("generated_at"),
-                2,
-            )
-        )
+        resources.append(Resource(
+            f"{name}-zip", name, f"{org.id}.zip",
+            f"{org.name_en}'s Frictionless data package: every dataset table of the agency, with its schema.",
+            "ZIP", "application/zip", zipped["url"], zipped.get("bytes"), zipped.get("sha256"),
+            zipped.get("generated_at"), 2))
     return Package(
-        name=name,
-        kind=kind,
-        organization=org,
+        name=name, kind=kind, organization=org,
         title_fa=f"{schema.get('title_fa') or schema['title']} — {org.name_fa or org.name_en}",
         title_en=f"{org.name_en or org.name_fa}: {schema['title']}",
-        description_fa=say(
-            "fa",
-            "%(description)s (%(agency)s, %(rows)s rows)",
-            rows=rows,
-            description=schema.get("description_fa") or schema["description"],
-            agency=org.name_fa or org.name_en,
-        )
-        + (f" {data_age.sentence('fa')}" if data_age else ""),
+        description_fa=say("fa", "%(description)s (%(agency)s, %(rows)s rows)", rows=rows,
+                           description=schema.get("description_fa") or schema["description"],
+                           agency=org.name_fa or org.name_en)
+                       + (f" {data_age.sentence('fa')}" if data_age else ""),
         description_en=f"{schema['description']} Published by {org.name_en or org.id}; {rows} rows."
-        + (f" {data_age.sentence('en')}" if data_age else ""),
-        rows=rows,
-        created=created,
-        modified=modified,
-        temporal=temporal,
-        data_age=data_age,
+                       + (f" {data_age.sentence('en')}" if data_age else ""),
+        rows=rows, created=created, modified=modified, temporal=temporal, data_age=data_age,
         tags=(kind, "transparency"),
         landing_page=org.page_url,
         schema_url=absolute(datasette.urls.path(schemas.schema_path(kind))),

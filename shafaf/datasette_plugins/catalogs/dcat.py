@@ -206,7 +206,4 @@ def _unaddressable(cat: Catalog) -> Response | None:
     )
 
 
-ROUTES: list[tuple[str, Any]] = [
-    (r"^/catalog\.jsonld\Z", jsonld),
-    (r"^/catalog\.ttl\Z", turtle),
-]
+ROUTES: list[tuple[str, Any]] = [(r"^/catalog\.jsonld\Z", jsonld), (r"^/catalog\.ttl\Z", turtle)]

@@ -297,10 +297,7 @@ def _target(
         "met": row["met"],
         "measured": None
         if found is None
-        else {
-            "value": discrepancy_figures(found, lang)["measured"],
-            "flagged": found["flagged"],
-        },
+        else {"value": discrepancy_figures(found, lang)["measured"], "flagged": found["flagged"]},
         "source": row["source"],
     }
 

@@ -75,20 +75,10 @@ def channel_class(channel: str | None) -> str:
 
 
 def line_chart(
-    series: Sequence[Series],
-    *,
-    title: str,
-    description: str,
-    rtl: bool,
-    digits: Digits = str,
-    y_format: Formatter | None = None,
-    y_min: float | None = None,
-    y_max: float | None = None,
-    width: int = WIDTH,
-    height: int = HEIGHT,
-    x_labels: Mapping[str, str] | None = None,
-    y_title: str | None = None,
-    x_title: str | None = None,
+    series: Sequence[Series], *, title: str, description: str, rtl: bool, digits: Digits = str,
+    y_format: Formatter | None = None, y_min: float | None = None, y_max: float | None = None,
+    width: int = WIDTH, height: int = HEIGHT, x_labels: Mapping[str, str] | None = None,
+    y_title: str | None = None, x_title: str | None = None,
 ) -> Markup:
     """Lines over shared x keys (months, years); a None value leaves a gap rather than dropping to zero.
 
@@ -116,19 +106,10 @@ def line_chart(
 
 
 def bar_chart(
-    segments: Sequence[Segment],
-    values: Mapping[str, Sequence[float | None]],
-    *,
-    title: str,
-    description: str,
-    rtl: bool,
-    digits: Digits = str,
-    y_format: Formatter | None = None,
-    width: int = WIDTH,
-    height: int = HEIGHT,
-    x_labels: Mapping[str, str] | None = None,
-    y_title: str | None = None,
-    x_title: str | None = None,
+    segments: Sequence[Segment], values: Mapping[str, Sequence[float | None]], *, title: str, description: str,
+    rtl: bool, digits: Digits = str, y_format: Formatter | None = None,
+    width: int = WIDTH, height: int = HEIGHT, x_labels: Mapping[str, str] | None = None,
+    y_title: str | None = None, x_title: str | None = None,
 ) -> Markup:
     """Stacked bars, one per x key (sorted ascending), with ``values[key][i]`` the part of ``segments[i]``.
 
@@ -157,12 +138,7 @@ def bar_chart(
 
 
 def sparkline(
-    points: Sequence[tuple[str, float | None]],
-    *,
-    label: str,
-    rtl: bool,
-    width: int = 120,
-    height: int = 28,
+    points: Sequence[tuple[str, float | None]], *, label: str, rtl: bool, width: int = 120, height: int = 28,
 ) -> Markup:
     """A small trend for a scorecard row, its last point marked; an empty Markup when there is nothing to draw."""
     keys = _keys(points)
@@ -176,29 +152,14 @@ def sparkline(
     inset = 4.0
     frame = _Frame(width, rtl, inset, width - inset, inset, height - inset)
     scale = _Scale(lo, hi, (), 0)
-    xy = [
-        (frame.x(_spread(i, len(keys))), None if by_key.get(k) is None else frame.y(by_key[k], scale))
-        for i, k in enumerate(keys)
-    ]
+    xy = [(frame.x(_spread(i, len(keys))), None if by_key.get(k) is None else frame.y(by_key[k], scale))
+          for i, k in enumerate(keys)]
     last = [(x, y) for x, y in xy if y is not None][-1]
-    children = [
-        _tag("title", label),
-        _series_group("trend", xy, dashed=False, every_dot=False),
-        _tag("circle", class_="chart-dot chart-last", cx=last[0], cy=last[1], r=2.5),
-    ]
-    return _tag(
-        "svg",
-        *children,
-        xmlns=SVG_NS,
-        class_="chart sparkline",
-        viewBox=f"0 0 {width} {height}",
-        width=width,
-        height=height,
-        preserveAspectRatio="xMidYMid meet",
-        direction="rtl" if rtl else "ltr",
-        role="img",
-        aria_label=label,
-    )
+    children = [_tag("title", label), _series_group("trend", xy, dashed=False, every_dot=False),
+                _tag("circle", class_="chart-dot chart-last", cx=last[0], cy=last[1], r=2.5)]
+    return _tag("svg", *children, xmlns=SVG_NS, class_="chart sparkline", viewBox=f"0 0 {width} {height}",
+                width=width, height=height, preserveAspectRatio="xMidYMid meet", direction="rtl" if rtl else "ltr",
+                role="img", aria_label=label)
 
 
 # Layout ---------------------------------------------------------------------------------------
@@ -225,15 +186,8 @@ class _Frame:
 
 
 def _frame(
-    width: int,
-    height: int,
-    rtl: bool,
-    title: str,
-    legend: list[tuple[str, str, bool]],
-    tick_labels: list[str],
-    *,
-    swatch: str,
-    axis_titles: tuple[str | None, str | None] = (None, None),
+    width: int, height: int, rtl: bool, title: str, legend: list[tuple[str, str, bool]], tick_labels: list[str],
+    *, swatch: str, axis_titles: tuple[str | None, str | None] = (None, None),
 ) -> tuple[_Frame, Markup]:
     """The plot area left after the title, the legend, the axis titles, the y labels and the x labels.
 
@@ -242,38 +196,20 @@ def _frame(
     side; the x axis's title is centred under the x labels.
     """
     lines = _wrap(title, int((width - 2 * PAD) / (TITLE_FONT * 0.6)))
-    head = [
-        _tag(
-            "text",
-            line,
-            class_="chart-title",
-            x=float(width - PAD if rtl else PAD),
-            y=float(PAD + TITLE_FONT * (i + 1) + 4 * i),
-            text_anchor="start",
-        )
-        for i, line in enumerate(lines)
-    ]
+    head = [_tag("text", line, class_="chart-title", x=float(width - PAD if rtl else PAD),
+                 y=float(PAD + TITLE_FONT * (i + 1) + 4 * i), text_anchor="start") for i, line in enumerate(lines)]
     legend_top = PAD + len(lines) * (TITLE_FONT + 4) + 6
     legend_markup, legend_bottom = _legend(legend, width, rtl, legend_top, swatch)
     y_title, x_title = axis_titles
     top = legend_bottom + FONT
     if y_title:
-        head.append(
-            _tag(
-                "text",
-                y_title,
-                class_="chart-axis-title",
-                x=float(width - PAD if rtl else PAD),
-                y=float(top),
-                text_anchor="start",
-            )
-        )
+        head.append(_tag("text", y_title, class_="chart-axis-title", x=float(width - PAD if rtl else PAD),
+                         y=float(top), text_anchor="start"))
         top += FONT + 4
     bottom = height - PAD - FONT - 6
     if x_title:
-        head.append(
-            _tag("text", x_title, class_="chart-axis-title", x=width / 2, y=float(height - PAD), text_anchor="middle")
-        )
+        head.append(_tag("text", x_title, class_="chart-axis-title", x=width / 2, y=float(height - PAD),
+                         text_anchor="middle"))
         bottom -= FONT + 6
     y_room = max((_text_width(t) for t in tick_labels), default=0) + 10
     left, right = (PAD + 4, width - PAD - y_room) if rtl else (PAD + y_room, width - PAD - 4)
@@ -294,16 +230,8 @@ def _legend(items: list[tuple[str, str, bool]], width: int, rtl: bool, top: floa
         if swatch == "bar":
             mark = _tag("rect", class_="chart-swatch chart-bar", x=near, y=middle - 5, width=float(SWATCH), height=10.0)
         else:
-            mark = _tag(
-                "line",
-                class_="chart-swatch chart-line" + (" dashed" if dashed else ""),
-                x1=near,
-                x2=far,
-                y1=middle,
-                y2=middle,
-                stroke="currentColor",
-                stroke_dasharray=DASH if dashed else None,
-            )
+            mark = _tag("line", class_="chart-swatch chart-line" + (" dashed" if dashed else ""), x1=near, x2=far,
+                        y1=middle, y2=middle, stroke="currentColor", stroke_dasharray=DASH if dashed else None)
         text_x = start - SWATCH - 6 if rtl else start + SWATCH + 6
         text = _tag("text", label, class_="chart-legend-label", x=text_x, y=middle + FONT * 0.35, text_anchor="start")
         entries.append(_tag("g", mark, text, class_=f"chart-legend-item series-{_class(css_class)}"))
@@ -318,17 +246,8 @@ def _y_axis(frame: _Frame, scale: _Scale, labels: list[str]) -> Markup:
     parts = []
     for i, (tick, label) in enumerate(zip(scale.ticks, labels)):
         y = frame.y(tick, scale)
-        parts.append(
-            _tag(
-                "line",
-                class_="chart-axis" if i == 0 else "chart-grid",
-                x1=frame.left,
-                x2=frame.right,
-                y1=y,
-                y2=y,
-                stroke="currentColor",
-            )
-        )
+        parts.append(_tag("line", class_="chart-axis" if i == 0 else "chart-grid",
+                          x1=frame.left, x2=frame.right, y1=y, y2=y, stroke="currentColor"))
         parts.append(_tag("text", label, class_="chart-label", x=label_x, y=y + FONT * 0.35, text_anchor="end"))
     return _tag("g", *parts, class_="chart-y")
 
@@ -341,9 +260,8 @@ def _x_labels(frame: _Frame, xs: list[float], labels: list[str]) -> Markup:
     for i in _label_indices(len(labels), room):
         half = _text_width(labels[i]) / 2
         x = min(max(xs[i], half + 2), frame.width - half - 2)
-        parts.append(
-            _tag("text", labels[i], class_="chart-label", x=x, y=frame.bottom + FONT + 6, text_anchor="middle")
-        )
+        parts.append(_tag("text", labels[i], class_="chart-label", x=x, y=frame.bottom + FONT + 6,
+                          text_anchor="middle"))
     return _tag("g", *parts, class_="chart-x")
 
 
@@ -363,11 +281,7 @@ def _spread(index: int, count: int) -> float:
 
 
 def _series_group(
-    css_class: str,
-    points: list[tuple[float, float | None]],
-    *,
-    dashed: bool,
-    every_dot: bool,
+    css_class: str, points: list[tuple[float, float | None]], *, dashed: bool, every_dot: bool,
 ) -> Markup:
     """One path for a series, broken wherever a value is missing; dots where a point stands alone."""
     runs: list[list[tuple[float, float]]] = [[]]
@@ -380,16 +294,8 @@ def _series_group(
     d = "".join("M" + "L".join(f"{_num(x)} {_num(y)}" for x, y in run) for run in runs if len(run) > 1)
     children = []
     if d:
-        children.append(
-            _tag(
-                "path",
-                class_="chart-line" + (" dashed" if dashed else ""),
-                d=d,
-                fill="none",
-                stroke="currentColor",
-                stroke_dasharray=DASH if dashed else None,
-            )
-        )
+        children.append(_tag("path", class_="chart-line" + (" dashed" if dashed else ""), d=d, fill="none",
+                             stroke="currentColor", stroke_dasharray=DASH if dashed else None))
     for run in runs:
         if every_dot or len(run) == 1:
             children.extend(_tag("circle", class_="chart-dot", cx=x, cy=y, r=3.0) for x, y in run)
@@ -427,3 +333,5 @@ def _by_key(points: Iterable[tuple[str, float | None]]) -> dict[str, float | Non
 
 def _x_text(key: str, x_labels: Mapping[str, str] | None, digits: Digits) -> str:
     return digits(x_labels.get(key, key) if x_labels else key)
+
+

@@ -75,15 +75,8 @@ async def console(request: Request, datasette: Datasette) -> Response:
     lang = language.request_language(request)
     found = context(datasette)
     if found is None:
-        return await _page(
-            datasette,
-            request,
-            lang,
-            None,
-            None,
-            status=503,
-            problem=i18n.gettext("This portal takes no requests from agencies.", lang),
-        )
+        return await _page(datasette, request, lang, None, None, status=503,
+                           problem=i18n.gettext("This portal takes no requests from agencies.", lang))
     try:
         agency = found.registry.agency(request.url_vars["agency_id"])
     except KeyError:
@@ -91,42 +84,20 @@ async def console(request: Request, datasette: Datasette) -> Response:
     signed_in = session.agency_of(request) == agency.id
     if request.method == "GET":
         done = DONE.get(request.args.get("done", ""))
-        return await _page(
-            datasette,
-            request,
-            lang,
-            found,
-            agency,
-            signed_in=signed_in,
-            notice=i18n.gettext(done, lang) if done else None,
-        )
+        return await _page(datasette, request, lang, found, agency, signed_in=signed_in,
+                           notice=i18n.gettext(done, lang) if done else None)
     if request.method != "POST":
         return Response.text("use GET or POST", status=405, headers={"Allow": "GET, POST"})
     fields = await _form(request)
     if fields is None:
-        return await _page(
-            datasette,
-            request,
-            lang,
-            found,
-            agency,
-            signed_in=signed_in,
-            status=400,
-            problem=i18n.gettext("The form could not be read. Reload the page and send it again.", lang),
-        )
+        return await _page(datasette, request, lang, found, agency, signed_in=signed_in, status=400,
+                           problem=i18n.gettext("The form could not be read. Reload the page and send it again.", lang))
     action = fields.get("action", "")
     if action == "sign-in":
         return await _sign_in(request, datasette, lang, found, agency, fields.get("token", "").strip())
     if not signed_in:
-        return await _page(
-            datasette,
-            request,
-            lang,
-            found,
-            agency,
-            status=403,
-            problem=i18n.gettext("Sign in with the agency's token first.", lang),
-        )
+        return await _page(datasette, request, lang, found, agency, status=403,
+                           problem=i18n.gettext("Sign in with the agency's token first.", lang))
     token_id = request.actor["token_id"]
     if action == "sign-out":
         await asyncio.to_thread(tokens.end_sessions, found.state, token_id)
@@ -143,144 +114,61 @@ async def console(request: Request, datasette: Datasette) -> Response:
         try:
             await asyncio.to_thread(agency_requests.reset_schedule, found.state, agency, fields.get("source", ""))
         except UsageError:
-            return await _page(
-                datasette,
-                request,
-                lang,
-                found,
-                agency,
-                signed_in=True,
-                status=400,
-                problem=i18n.gettext("This agency has no such source.", lang),
-            )
+            return await _page(datasette, request, lang, found, agency, signed_in=True, status=400,
+                               problem=i18n.gettext("This agency has no such source.", lang))
         return _done(datasette, agency.id, lang, "reset")
-    return await _page(
-        datasette,
-        request,
-        lang,
-        found,
-        agency,
-        signed_in=True,
-        status=400,
-        problem=i18n.gettext("The form could not be read. Reload the page and send it again.", lang),
-    )
+    return await _page(datasette, request, lang, found, agency, signed_in=True, status=400,
+                       problem=i18n.gettext("The form could not be read. Reload the page and send it again.", lang))
 
 
 async def _sign_in(request: Request, datasette: Datasette, lang: str, found: Any, agency: Any, token: str) -> Response:
     wait = sign_in_window(datasette).retry_after(client_key(request.scope))
     if wait:
-        return await _page(
-            datasette,
-            request,
-            lang,
-            found,
-            agency,
-            status=429,
-            headers={"Retry-After": str(wait)},
-            problem=i18n.gettext("Too many sign-ins from here. Try again in %(minutes)s minutes.", lang)
-            % {"minutes": i18n.digits(str(max(1, wait // 60)), lang)},
-        )
+        return await _page(datasette, request, lang, found, agency, status=429, headers={"Retry-After": str(wait)},
+                           problem=i18n.gettext("Too many sign-ins from here. Try again in %(minutes)s minutes.", lang)
+                           % {"minutes": i18n.digits(str(max(1, wait // 60)), lang)})
     try:
         token_id = await asyncio.to_thread(tokens.verify_for, found.state, token, agency.id)
     except (sqlite3.Error, OSError):
         token_id = None
     if token_id is None:  # unknown, revoked, malformed or another agency's: one answer, after the same work
-        return await _page(
-            datasette,
-            request,
-            lang,
-            found,
-            agency,
-            status=403,
-            problem=i18n.gettext("This token does not open this agency's console.", lang),
-        )
+        return await _page(datasette, request, lang, found, agency, status=403,
+                           problem=i18n.gettext("This token does not open this agency's console.", lang))
     response = _done(datasette, agency.id, lang, "signed-in")
     session.start(datasette, request, response, agency.id, token_id)
     return response
 
 
-async def _harvest(
-    request: Request,
-    datasette: Datasette,
-    lang: str,
-    found: Any,
-    agency: Any,
-    fields: dict[str, str],
-    token_id: str,
-    *,
-    accept_shrink: bool = False,
-) -> Response:
+async def _harvest(request: Request, datasette: Datasette, lang: str, found: Any, agency: Any,
+                   fields: dict[str, str], token_id: str, *, accept_shrink: bool = False) -> Response:
     source = fields.get("source") or None
     try:
-        await asyncio.to_thread(
-            agency_requests.request_harvest,
-            found.state,
-            agency,
-            source_id=source,
-            token_id=token_id,
-            per_hour=found.registry.portal.harvest_requests_per_hour,
-            by=BY,
-            accept_shrink=accept_shrink,
-        )
+        await asyncio.to_thread(agency_requests.request_harvest, found.state, agency, source_id=source,
+                                token_id=token_id, per_hour=found.registry.portal.harvest_requests_per_hour, by=BY,
+                                accept_shrink=accept_shrink)
     except RateLimited as e:
-        return await _page(
-            datasette,
-            request,
-            lang,
-            found,
-            agency,
-            signed_in=True,
-            status=429,
-            headers={"Retry-After": str(e.retry_after)},
-            problem=i18n.gettext(
-                "The agency has asked for as many harvests as the portal allows in "
-                "an hour. Try again in %(minutes)s minutes.",
-                lang,
-            )
-            % {"minutes": i18n.digits(str(max(1, e.retry_after // 60)), lang)},
-        )
+        return await _page(datasette, request, lang, found, agency, signed_in=True, status=429,
+                           headers={"Retry-After": str(e.retry_after)},
+                           problem=i18n.gettext("The agency has asked for as many harvests as the portal allows in "
+                                                "an hour. Try again in %(minutes)s minutes.", lang)
+                           % {"minutes": i18n.digits(str(max(1, e.retry_after // 60)), lang)})
     except UsageError:
-        return await _page(
-            datasette,
-            request,
-            lang,
-            found,
-            agency,
-            signed_in=True,
-            status=400,
-            problem=i18n.gettext("This agency has no such source.", lang),
-        )
+        return await _page(datasette, request, lang, found, agency, signed_in=True, status=400,
+                           problem=i18n.gettext("This agency has no such source.", lang))
     return _done(datasette, agency.id, lang, "harvest")
 
 
-async def _accept_shrink(
-    request: Request, datasette: Datasette, lang: str, found: Any, agency: Any, fields: dict[str, str], token_id: str
-) -> Response:
+async def _accept_shrink(request: Request, datasette: Datasette, lang: str, found: Any, agency: Any,
+                         fields: dict[str, str], token_id: str) -> Response:
     """Queue the source again, accepting the smaller file: only when the portal allows and a file is held."""
     if not found.registry.portal.agencies_may_accept_shrink:
-        return await _page(
-            datasette,
-            request,
-            lang,
-            found,
-            agency,
-            signed_in=True,
-            status=403,
-            problem=i18n.gettext("On this portal only the operator accepts a held file.", lang),
-        )
+        return await _page(datasette, request, lang, found, agency, signed_in=True, status=403,
+                           problem=i18n.gettext("On this portal only the operator accepts a held file.", lang))
     shown = {s["id"]: s for s in await sources(datasette, found, agency, lang)}
     source = shown.get(fields.get("source", ""))
     if source is None or source["held"] is None:
-        return await _page(
-            datasette,
-            request,
-            lang,
-            found,
-            agency,
-            signed_in=True,
-            status=400,
-            problem=i18n.gettext("This source has no held file to accept.", lang),
-        )
+        return await _page(datasette, request, lang, found, agency, signed_in=True, status=400,
+                           problem=i18n.gettext("This source has no held file to accept.", lang))
     return await _harvest(request, datasette, lang, found, agency, fields, token_id, accept_shrink=True)
 
 
@@ -297,58 +185,26 @@ def rule_value(fields: dict[str, str]) -> Any:
     return {"cron": cron, "working_days": True} if working else cron
 
 
-async def _schedule(
-    request: Request, datasette: Datasette, lang: str, found: Any, agency: Any, fields: dict[str, str], token_id: str
-) -> Response:
+async def _schedule(request: Request, datasette: Datasette, lang: str, found: Any, agency: Any,
+                    fields: dict[str, str], token_id: str) -> Response:
     portal = found.registry.portal
     source = fields.get("source", "")
     if source not in {s.id for s in agency.sources}:
-        return await _page(
-            datasette,
-            request,
-            lang,
-            found,
-            agency,
-            signed_in=True,
-            status=400,
-            problem=i18n.gettext("This agency has no such source.", lang),
-        )
+        return await _page(datasette, request, lang, found, agency, signed_in=True, status=400,
+                           problem=i18n.gettext("This agency has no such source.", lang))
     try:
         value = rule_value(fields)
         if fields.get("step") != "save":
             parsed = await asyncio.to_thread(accept_rule, value, limits=portal.schedule_limits)
             runs = await asyncio.to_thread(upcoming, parsed, portal.timezone, lang)
-            return await _page(
-                datasette,
-                request,
-                lang,
-                found,
-                agency,
-                signed_in=True,
-                preview={"source": source, "fields": fields, "runs": runs},
-            )
-        await asyncio.to_thread(
-            agency_requests.set_schedule,
-            found.state,
-            agency,
-            source,
-            value,
-            by=f"{BY} (token {token_id})",
-            limits=portal.schedule_limits,
-            tz=portal.timezone,
-        )
+            return await _page(datasette, request, lang, found, agency, signed_in=True,
+                               preview={"source": source, "fields": fields, "runs": runs})
+        await asyncio.to_thread(agency_requests.set_schedule, found.state, agency, source, value,
+                                by=f"{BY} (token {token_id})", limits=portal.schedule_limits, tz=portal.timezone)
     except ScheduleError as e:
-        return await _page(
-            datasette,
-            request,
-            lang,
-            found,
-            agency,
-            signed_in=True,
-            status=400,
-            preview={"source": source, "fields": fields, "runs": []},
-            problem=i18n.gettext("This schedule cannot be used: %(why)s", lang) % {"why": str(e)},
-        )
+        return await _page(datasette, request, lang, found, agency, signed_in=True, status=400,
+                           preview={"source": source, "fields": fields, "runs": []},
+                           problem=i18n.gettext("This schedule cannot be used: %(why)s", lang) % {"why": str(e)})
     return _done(datasette, agency.id, lang, "schedule")
 
 
@@ -374,45 +230,22 @@ def _done(datasette: Datasette, agency_id: str, lang: str, what: str) -> Respons
     return Response.redirect(f"{url}{'&' if '?' in url else '?'}done={what}", status=303)
 
 
-async def _page(
-    datasette: Datasette,
-    request: Request,
-    lang: str,
-    found: Any,
-    agency: Any,
-    *,
-    signed_in: bool = False,
-    status: int = 200,
-    headers: dict[str, str] | None = None,
-    problem: str | None = None,
-    notice: str | None = None,
-    preview: dict[str, Any] | None = None,
-) -> Response:
+async def _page(datasette: Datasette, request: Request, lang: str, found: Any, agency: Any, *,
+                signed_in: bool = False, status: int = 200, headers: dict[str, str] | None = None,
+                problem: str | None = None, notice: str | None = None,
+                preview: dict[str, Any] | None = None) -> Response:
     shown = await sources(datasette, found, agency, lang) if signed_in and agency is not None else []
     agency_id = agency.id if agency is not None else ""
-    response = await render(
-        datasette,
-        request,
-        "shafaf_console.html",
-        {
-            "agency": {"id": agency_id, "name": (agency.name_fa if lang == "fa" else agency.name_en) or agency_id}
-            if agency is not None
-            else None,
-            "signed_in": signed_in,
-            "sources": shown,
-            "may_accept": bool(found and found.registry.portal.agencies_may_accept_shrink),
-            "problem": problem,
-            "notice": notice,
-            "preview": preview,
-            "action": href(datasette, session.console_path(agency_id), lang) if agency_id else "",
-            "agency_href": href(datasette, f"/agencies/{urllib.parse.quote(agency_id)}", lang) if agency_id else "",
-            "feed_href": datasette.urls.path(f"/agencies/{urllib.parse.quote(agency_id)}/feed.atom")
-            if agency_id
-            else "",
-            "check_href": href(datasette, "/validate", lang),
-        },
-        status=status,
-    )
+    response = await render(datasette, request, "shafaf_console.html", {
+        "agency": {"id": agency_id, "name": (agency.name_fa if lang == "fa" else agency.name_en) or agency_id}
+        if agency is not None else None,
+        "signed_in": signed_in, "sources": shown,
+        "may_accept": bool(found and found.registry.portal.agencies_may_accept_shrink), "problem": problem, "notice": notice, "preview": preview,
+        "action": href(datasette, session.console_path(agency_id), lang) if agency_id else "",
+        "agency_href": href(datasette, f"/agencies/{urllib.parse.quote(agency_id)}", lang) if agency_id else "",
+        "feed_href": datasette.urls.path(f"/agencies/{urllib.parse.quote(agency_id)}/feed.atom") if agency_id else "",
+        "check_href": href(datasette, "/validate", lang),
+    }, status=status)
     for key, value in (headers or {}).items():
         response.headers[key] = value
     response.headers["Cache-Control"] = "no-store"

@@ -190,11 +190,7 @@ def fetch_bytes(
 
 
 def fetch_json(
-    url: str,
-    *,
-    policy: FetchPolicy,
-    headers: Mapping[str, str] | None = None,
-    params: Mapping[str, Any] | None = None,
+    url: str, *, policy: FetchPolicy, headers: Mapping[str, str] | None = None, params: Mapping[str, Any] | None = None
 ) -> Any:
     """Parsed JSON of ``url``; a BOM is fine, NaN/Infinity and absurd nesting are ``invalid_json``."""
     body = bytearray()

@@ -117,9 +117,7 @@ def _get_package(url: str, dest: Path, policy: FetchPolicy) -> _Package:
 
 def _unzip_package(url: str, label: str, dest: Path, policy: FetchPolicy, status: int | None) -> _Package:
     root = dest / PACKAGE_DIR
-    files = archives.extract_zip(
-        dest / PACKAGE_ZIP, root, archives.ArchiveLimits(max_bytes=policy.max_bytes), label=label
-    )
+    files = archives.extract_zip(dest / PACKAGE_ZIP, root, archives.ArchiveLimits(max_bytes=policy.max_bytes), label=label)
     candidates = sorted((f for f in files if f.name == DESCRIPTOR), key=lambda f: (len(f.parts), str(f)))
     if not candidates:
         raise HarvestError(Reason.NOT_FOUND, f"{label} holds no {DESCRIPTOR}", url=label)
@@ -140,9 +138,7 @@ def load_descriptor(path: Path, label: str) -> dict[str, Any]:
         raise HarvestError(Reason.NO_RESOURCES, f"{DESCRIPTOR} at {label} lists no resources", url=label)
     for index, resource in enumerate(resources):
         if not isinstance(resource, dict):
-            raise HarvestError(
-                Reason.STRUCTURE, f"{DESCRIPTOR} at {label}: resource #{index + 1} is not an object", url=label
-            )
+            raise HarvestError(Reason.STRUCTURE, f"{DESCRIPTOR} at {label}: resource #{index + 1} is not an object", url=label)
     return data
 
 
@@ -249,9 +245,7 @@ def pick_resource(descriptor: dict[str, Any], name: str, label: str) -> dict[str
         if resource.get("name") == name:
             return resource
     names = ", ".join(repr(r.get("name")) for r in resources if isinstance(r.get("name"), str)) or "none named"
-    raise HarvestError(
-        Reason.NO_RESOURCES, f"{DESCRIPTOR} at {label} has no resource {name!r}; it has {names}", url=label
-    )
+    raise HarvestError(Reason.NO_RESOURCES, f"{DESCRIPTOR} at {label} has no resource {name!r}; it has {names}", url=label)
 
 
 # --- the resource -------------------------------------------------------------
@@ -265,10 +259,8 @@ def resource_format(source: Source, resource: dict[str, Any], name: str) -> str:
     if isinstance(declared, str) and declared:
         if declared.lower() in FORMATS:
             return FORMATS[declared.lower()]
-        raise HarvestError(
-            Reason.UNEXPECTED_CONTENT_TYPE,
-            f"resource {name!r} has format {declared!r}; Shafaf reads csv, xlsx and json",
-        )
+        raise HarvestError(Reason.UNEXPECTED_CONTENT_TYPE,
+                           f"resource {name!r} has format {declared!r}; Shafaf reads csv, xlsx and json")
     mediatype = resource.get("mediatype")
     if isinstance(mediatype, str) and mediatype.split(";")[0].strip().lower() in MEDIATYPES:
         return MEDIATYPES[mediatype.split(";")[0].strip().lower()]
@@ -280,9 +272,8 @@ def resource_format(source: Source, resource: dict[str, Any], name: str) -> str:
     return "csv"
 
 
-def _capture_resource(
-    source: Source, resource: dict[str, Any], name: str, package: _Package, dest: Path, policy: FetchPolicy
-) -> Capture:
+def _capture_resource(source: Source, resource: dict[str, Any], name: str, package: _Package, dest: Path,
+                      policy: FetchPolicy) -> Capture:
     fmt = resource_format(source, resource, name)
     slug = NOT_SLUG.sub("-", name).strip("-") or "resource"
     target = dest / f"resource-{slug}.{'csv' if fmt == 'csv' else fmt}"
@@ -291,15 +282,8 @@ def _capture_resource(
         if "data" not in resource:
             raise HarvestError(Reason.STRUCTURE, f"resource {name!r} of {package.label} has neither path nor data")
         size, sha256 = write_inline(resource["data"], target, name)
-        return Capture(
-            path=target,
-            bytes=size,
-            sha256=sha256,
-            format="csv",
-            url=package.label,
-            status=package.status,
-            encoding="utf-8",
-        )
+        return Capture(path=target, bytes=size, sha256=sha256, format="csv", url=package.label, status=package.status,
+                       encoding="utf-8")
     parts = path if isinstance(path, list) else [path]
     if not parts:
         raise HarvestError(Reason.STRUCTURE, f"resource {name!r} of {package.label} has an empty path list")
@@ -321,9 +305,8 @@ def _capture_resource(
     return Capture(path=target, bytes=size, sha256=sha256, format=fmt, url=first_url, status=first_status)
 
 
-def _get_part(
-    part: str, stem: Path, fmt: str, zipped: bool, package: _Package, policy: FetchPolicy
-) -> tuple[Path, str, int | None]:
+def _get_part(part: str, stem: Path, fmt: str, zipped: bool, package: _Package,
+              policy: FetchPolicy) -> tuple[Path, str, int | None]:
     """Fetch (or take from the extracted zip) one part; a zipped part is unzipped.
 
     Returns the file, the (redacted) URL it came from and the HTTP status.
@@ -356,9 +339,7 @@ def _unzip_single(archive: Path, stem: Path, label: str, policy: FetchPolicy) ->
     folder = stem.with_name(stem.name + ".unzipped")
     files = archives.extract_zip(archive, folder, archives.ArchiveLimits(max_bytes=policy.max_bytes), label=label)
     if len(files) != 1:
-        raise HarvestError(
-            Reason.ARCHIVE_REJECTED, f"{label} holds {len(files)} files; a zipped resource must hold exactly one"
-        )
+        raise HarvestError(Reason.ARCHIVE_REJECTED, f"{label} holds {len(files)} files; a zipped resource must hold exactly one")
     return files[0]
 
 
@@ -388,10 +369,8 @@ def concatenate(parts: list[Path], target: Path) -> tuple[int, str]:
 def write_inline(data: Any, target: Path, name: str) -> tuple[int, str]:
     """Write a resource's inline ``data`` as CSV: objects (keys are columns) or arrays (first row is the header)."""
     if not isinstance(data, list) or not data:
-        raise HarvestError(
-            Reason.NO_RESOURCES if data == [] else Reason.STRUCTURE,
-            f"inline data of resource {name!r} is {'empty' if data == [] else 'not a list of rows'}",
-        )
+        raise HarvestError(Reason.NO_RESOURCES if data == [] else Reason.STRUCTURE,
+                           f"inline data of resource {name!r} is {'empty' if data == [] else 'not a list of rows'}")
     with rec.open_csv(target) as out:
         if all(isinstance(row, dict) for row in data):
             columns = list(rec.union_keys(data))
