@@ -86,6 +86,21 @@ def _label(table: dict[str, str], code: str | None, lang: str) -> str | None:
     return i18n.gettext(table[code], lang)
 
 
+# A source's kind (registry ``kind``), as the availability tables name it.
+SOURCE_KIND: dict[str, str] = {
+    "file": N_("file"),
+    "http": N_("web address"),
+    "ckan": N_("CKAN portal"),
+    "datapackage": N_("data package"),
+    "jsonapi": N_("service-bus API"),
+    "dcat": N_("DCAT catalog"),
+}
+
+
+def source_kind(code: str | None, lang: str) -> str | None:
+    return _label(SOURCE_KIND, code, lang)
+
+
 def activity_status(code: str | None, lang: str) -> str | None:
     return _label(ACTIVITY_STATUS, code, lang)
 
@@ -122,9 +137,10 @@ def column(table: str | None, name: str | None, lang: str) -> str | None:
     if not table or not name:
         return None
     try:
-        return i18n.field_title(table, name, lang)
+        title = i18n.field_title(table, name, lang)
     except (KeyError, FileNotFoundError, ValueError):
         return None
+    return None if title == name else title  # the standard names a column it has no title for as itself
 
 
 def rejected_row(row: dict[str, Any], lang: str) -> dict[str, Any]:

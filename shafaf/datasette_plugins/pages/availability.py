@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from datasette import Request, Response
 from datasette.database import Database
 
-from shafaf.datasette_plugins import i18n, language
+from shafaf.datasette_plugins import i18n, labels, language
 from shafaf.datasette_plugins.common import DATABASE, agency_href, name, render, table_href
 from shafaf.datasette_plugins.i18n import N_
 from shafaf.datasette_plugins.pages.figures import figure
@@ -72,8 +72,8 @@ def _view(datasette: Datasette, row: dict[str, Any], lang: str) -> dict[str, Any
             "href": agency_href(datasette, row["agency_id"], lang),
         },
         "source_id": row["source_id"],
-        "dataset": row["dataset"],
-        "kind": row["kind"],
+        "dataset": labels.dataset(row["dataset"], lang) or row["dataset"],
+        "kind": labels.source_kind(row["kind"], lang) or row["kind"],
         "location": row["location"],
         "status": row["status"],
         "status_label": i18n.gettext(STATUS_TEXT.get(row["status"], row["status"]), lang),
