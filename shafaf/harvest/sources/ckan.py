@@ -265,33 +265,46 @@ class CkanHarvester:
             )
         parts, fetched = download(selection.picked, dest, ctx.policy)
         review = (Reason.COUNT_MISMATCH, listing.mismatch) if listing.mismatch else None
-        if len(parts) == 1:
-            got = fetched[0]
-            return Capture(
-                path=parts[0].path,
-                bytes=got.bytes,
-                sha256=got.sha256,
-                format=parts[0].format,
-                url=portal,
-                status=200,
-                etag=got.etag,
-                last_modified=got.last_modified,
-                review=review,
-            )
-        try:
-            combined = combine(parts, dest / COMBINED_FILE, encoding=source.encoding, sheet=source.sheet)
-        except HarvestError as e:
-            raise HarvestError(e.reason, e.message, url=e.url or portal, status=e.status) from e
+        return capture_of(parts, fetched, dest, source=source, url=portal, review=review)
+
+
+def capture_of(
+    parts: list[Part],
+    fetched: list[guarded.Fetched],
+    dest: Path,
+    *,
+    source: Source,
+    url: str,
+    review: tuple[str, str] | None = None,
+) -> Capture:
+    """What the picked resources become: the one file as received, or several combined into one CSV."""
+    if len(parts) == 1:
+        got = fetched[0]
         return Capture(
-            path=combined.path,
-            bytes=combined.bytes,
-            sha256=combined.sha256,
-            format="csv",
-            url=portal,
-            encoding="utf-8",
+            path=parts[0].path,
+            bytes=got.bytes,
+            sha256=got.sha256,
+            format=parts[0].format,
+            url=url,
             status=200,
+            etag=got.etag,
+            last_modified=got.last_modified,
             review=review,
         )
+    try:
+        combined = combine(parts, dest / COMBINED_FILE, encoding=source.encoding, sheet=source.sheet)
+    except HarvestError as e:
+        raise HarvestError(e.reason, e.message, url=e.url or url, status=e.status) from e
+    return Capture(
+        path=combined.path,
+        bytes=combined.bytes,
+        sha256=combined.sha256,
+        format="csv",
+        url=url,
+        encoding="utf-8",
+        status=200,
+        review=review,
+    )
 
 
 def download(picked: Iterable[Picked], dest: Path, policy: FetchPolicy) -> tuple[list[Part], list[guarded.Fetched]]:

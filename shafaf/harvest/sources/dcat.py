@@ -33,15 +33,14 @@ from shafaf.core.models import Reason
 from shafaf.harvest.net import fetch as guarded
 from shafaf.harvest.sources.base import Capture, HarvestContext
 from shafaf.harvest.sources.ckan import (
-    COMBINED_FILE,
     MAX_RESOURCES,
     _glob,
     _nothing_selected,
+    capture_of,
     describe_rules,
     download,
     select_resources,
 )
-from shafaf.harvest.sources.combine import combine
 from shafaf.harvest.sources.dcat_catalog import CatalogListing, read_catalog
 
 CATALOG_FILE = "dcat-catalog"
@@ -134,31 +133,7 @@ class DcatHarvester:
                 url=shown,
             )
         parts, fetched = download(selection.picked, dest, ctx.policy)
-        if len(parts) == 1:
-            one = fetched[0]
-            return Capture(
-                path=parts[0].path,
-                bytes=one.bytes,
-                sha256=one.sha256,
-                format=parts[0].format,
-                url=shown,
-                status=200,
-                etag=one.etag,
-                last_modified=one.last_modified,
-            )
-        try:
-            combined = combine(parts, dest / COMBINED_FILE, encoding=source.encoding, sheet=source.sheet)
-        except HarvestError as e:
-            raise HarvestError(e.reason, e.message, url=e.url or shown, status=e.status) from e
-        return Capture(
-            path=combined.path,
-            bytes=combined.bytes,
-            sha256=combined.sha256,
-            format="csv",
-            url=shown,
-            encoding="utf-8",
-            status=200,
-        )
+        return capture_of(parts, fetched, dest, source=source, url=shown)
 
 
 def _write_listing(
