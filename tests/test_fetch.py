@@ -347,6 +347,7 @@ def test_h6_stacked_or_unknown_encodings_are_refused(fault_server, encoding):
         ("deflate", zlib.compress(CSV)[2:-4]),  # raw deflate, as some servers send it
         ("identity", CSV),
     ],
+    ids=["gzip", "x-gzip-two-members", "zlib-deflate", "raw-deflate", "identity"],  # gzip bytes carry a time
 )
 def test_h6_honest_compressed_bodies_are_decoded(fault_server, tmp_path, encoding, body):
     url = fault_server.add("/z.csv", respond(200, body, {"Content-Encoding": encoding}))
