@@ -40,6 +40,7 @@ OWNERS = {
     },  # a set of files renamed together once all are complete
     ".fromgregorian(date=day).year": {"normalize/periods.py"},  # fiscal_year
     'FORMATS = ("csv", "xlsx", "json")': set(),
+    'or "name asc"': {"datasette_plugins/ckan/params.py"},  # list_sort: the *_list actions' sort
 }
 
 

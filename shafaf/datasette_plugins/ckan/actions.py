@@ -20,6 +20,7 @@ from shafaf.datasette_plugins.ckan import shapes as ckan_shapes
 from shafaf.datasette_plugins.ckan.params import (
     MAX_ROWS,
     boolean,
+    list_sort,
     natural,
     not_found,
     required_id,
@@ -140,19 +141,11 @@ def current_package_list_with_resources(catalog: Catalog, params: Params, lang: 
 def organization_list(catalog: Catalog, params: Params, lang: str) -> list[Any]:
     """Organization names, or whole dictionaries with ``all_fields``; ``sort`` by name, title or package_count."""
     all_fields = boolean(params, "all_fields", False)
-    sort = text(params, "sort", "name asc") or "name asc"
-    words = sort.split()
-    if (
-        not words
-        or len(words) > 2
-        or words[0] not in ORG_SORTS
-        or (len(words) == 2 and words[1] not in ("asc", "desc"))
-    ):
-        raise validation_error("sort", f"Cannot sort by {sort!r}: use name, title or package_count, then asc or desc")
+    field, descending = list_sort(params, tuple(ORG_SORTS))
     wanted = set(text_list(params, "organizations"))
     orgs = [o for o in catalog.organizations if not wanted or o.id in wanted]
     orgs.sort(key=lambda o: o.id)
-    orgs.sort(key=lambda o: ORG_SORTS[words[0]](o, catalog, lang), reverse=len(words) == 2 and words[1] == "desc")
+    orgs.sort(key=lambda o: ORG_SORTS[field](o, catalog, lang), reverse=descending)
     offset = natural(params, "offset", 0)
     limit = natural(params, "limit", MAX_ROWS, maximum=MAX_ROWS)
     orgs = orgs[offset : offset + limit]

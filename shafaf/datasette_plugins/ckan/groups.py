@@ -18,12 +18,12 @@ from shafaf.datasette_plugins.ckan import shapes as ckan_shapes
 from shafaf.datasette_plugins.ckan.params import (
     MAX_ROWS,
     boolean,
+    list_sort,
     natural,
     not_found,
     required_id,
     text,
     text_list,
-    validation_error,
 )
 
 Params = Mapping[str, Any]
@@ -33,15 +33,7 @@ GROUP_SORTS = ("name", "title", "package_count")
 def group_list(catalog: Catalog, params: Params, lang: str) -> list[Any]:
     """Group (theme) names, or whole dictionaries with ``all_fields``; ``sort`` by name, title or package_count."""
     all_fields = boolean(params, "all_fields", False)
-    sort = text(params, "sort", "name asc") or "name asc"
-    words = sort.split()
-    if (
-        not words
-        or len(words) > 2
-        or words[0] not in GROUP_SORTS
-        or (len(words) == 2 and words[1] not in ("asc", "desc"))
-    ):
-        raise validation_error("sort", f"Cannot sort by {sort!r}: use name, title or package_count, then asc or desc")
+    field, descending = list_sort(params, GROUP_SORTS)
     for flag in ("include_dataset_count", "include_extras", "include_tags", "include_groups", "include_users"):
         boolean(params, flag, False)
     wanted = set(text_list(params, "groups"))
@@ -51,8 +43,8 @@ def group_list(catalog: Catalog, params: Params, lang: str) -> list[Any]:
         "name": lambda t: t.name,
         "title": lambda t: t.title(lang),
         "package_count": lambda t: len(catalog.packages_in(t)),
-    }[words[0]]
-    themes.sort(key=key, reverse=len(words) == 2 and words[1] == "desc")
+    }[field]
+    themes.sort(key=key, reverse=descending)
     offset = natural(params, "offset", 0)
     limit = natural(params, "limit", MAX_ROWS, maximum=MAX_ROWS)
     themes = themes[offset : offset + limit]

@@ -11,7 +11,7 @@ never a 500.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shafaf.core.errors import ActionError
@@ -100,3 +100,13 @@ def text_list(params: Mapping[str, Any], name: str, default: list[str] | None = 
     if len(value) > 100:
         raise validation_error(name, "At most 100 values")
     return value
+
+
+def list_sort(params: Mapping[str, Any], allowed: Sequence[str]) -> tuple[str, bool]:
+    """CKAN's ``sort`` of the *_list actions (``"title desc"``): the field, and whether it runs descending."""
+    sort = text(params, "sort", "name asc") or "name asc"
+    words = sort.split()
+    fields = f"{', '.join(allowed[:-1])} or {allowed[-1]}"
+    if not words or len(words) > 2 or words[0] not in allowed or (len(words) == 2 and words[1] not in ("asc", "desc")):
+        raise validation_error("sort", f"Cannot sort by {sort!r}: use {fields}, then asc or desc")
+    return words[0], len(words) == 2 and words[1] == "desc"
