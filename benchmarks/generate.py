@@ -20,6 +20,8 @@ from pathlib import Path
 
 import jdatetime
 
+from shafaf.standard import field_names
+
 CHANNELS = ("online", "in_person", "phone", "mail", "kiosk", "service_office", "other")
 MONTHS = 60
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
@@ -66,22 +68,7 @@ CHANNELS_FA = {
 }
 SHAPES = ("standard", "labels")
 
-PERFORMANCE_HEADER = (
-    "agency_id",
-    "service_id",
-    "period_start",
-    "period_end",
-    "period_label",
-    "channel",
-    "applications",
-    "completed",
-    "within_standard",
-    "median_days",
-    "satisfaction",
-    "complaints",
-    "cost",
-    "availability_pct",
-)
+PERFORMANCE_HEADER = tuple(field_names("service_performance"))  # the standard's own columns, in its order
 
 
 def services_needed(rows: int) -> int:
