@@ -43,6 +43,13 @@ _ROWS = Param("rows", "integer", "Results per page, 10 by default, capped at 100
 _START = Param("start", "integer", "How many results to skip.")
 _LIMIT = Param("limit", "integer", "At most this many.")
 _OFFSET = Param("offset", "integer", "Skip this many.")
+# organization_list and group_list (ckan/params.list_sort)
+_LIST_PARAMS = (
+    Param("all_fields", "boolean", "Whole dictionaries instead of names."),
+    Param("sort", "string", "name, title or package_count, then asc or desc."),
+    _LIMIT,
+    _OFFSET,
+)
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
@@ -115,12 +122,7 @@ OPERATIONS: tuple[Operation, ...] = (
         N_("The agencies (CKAN organizations)."),
         JSON,
         "/api/3/action/organization_list?all_fields=true",
-        (
-            Param("all_fields", "boolean", "Whole dictionaries instead of names."),
-            Param("sort", "string", "name, title or package_count, then asc or desc."),
-            _LIMIT,
-            _OFFSET,
-        ),
+        _LIST_PARAMS,
         action=True,
     ),
     Operation(
@@ -136,12 +138,7 @@ OPERATIONS: tuple[Operation, ...] = (
         N_("The groups: the EU data themes the datasets are filed under."),
         JSON,
         "/api/3/action/group_list?all_fields=true",
-        (
-            Param("all_fields", "boolean", "Whole dictionaries instead of names."),
-            Param("sort", "string", "name, title or package_count, then asc or desc."),
-            _LIMIT,
-            _OFFSET,
-        ),
+        _LIST_PARAMS,
         action=True,
     ),
     Operation(
