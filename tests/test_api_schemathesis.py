@@ -14,6 +14,8 @@ from served import served
 
 from shafaf.datasette_plugins.catalogs import openapi
 
+pytestmark = pytest.mark.slow  # schemathesis generates requests for every operation
+
 # Optional test packages (pip install -e '.[test]'): without them this module is skipped, with the reason.
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not installed (pip install -e '.[test]')")
 hypothesis = pytest.importorskip("hypothesis", reason="hypothesis (schemathesis') is not installed")

@@ -5,7 +5,11 @@ from __future__ import annotations
 import csv
 import json
 
+import pytest
+
 from benchmarks import generate, run
+
+pytestmark = pytest.mark.slow  # the benchmarks' smoke run
 
 
 def test_the_generator_is_deterministic_and_spoils_the_rows_it_says(tmp_path):

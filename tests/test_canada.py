@@ -19,6 +19,8 @@ from canada_example import FIXTURE
 from shafaf.core.models import Outcome
 from shafaf.harvest.runner import harvest
 
+pytestmark = pytest.mark.slow  # harvests and publishes every Canadian department
+
 
 @pytest.fixture(scope="module")
 def original_rows() -> list[dict[str, str]]:

@@ -94,6 +94,7 @@ def alpha_homepages(turtle: str) -> list[str]:
     return [str(o) for s, o in graph.subject_objects(FOAF.homepage) if "/agencies/alpha" in str(s)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shape", list(BAD_URLS))
 def test_every_catalog_route_answers_without_the_bad_url(portal, shape):
     base, db = portal
@@ -126,6 +127,9 @@ def test_a_good_website_is_still_published(portal):
         assert "mailto:info@alpha.example.ir" in client.get("/catalog.ttl").text
 
 
+FIRST_BAD_URL = next(iter(BAD_URLS))
+
+
 @pytest.mark.parametrize("shape", list(BAD_URLS))
 @pytest.mark.parametrize("field", ["website", "license", "webhook_url", "source url"])
 def test_the_registry_refuses_each_bad_url_with_its_line(tmp_path, shape, field):
@@ -149,10 +153,12 @@ def test_the_registry_refuses_each_bad_url_with_its_line(tmp_path, shape, field)
         registry.load(path)
     text = str(e.value)
     assert "agencies.yml:" in text and "must start with https:// or http://" in text, text
-    result = run(["harvest", "--registry", str(path), "--data-dir", str(tmp_path / "var")])
-    assert result.returncode == 1 and not result.crashed and "agencies.yml:" in result.stderr
+    if shape == FIRST_BAD_URL:  # the command's refusal is the loader's, shown once a field (a process costs a second)
+        result = run(["harvest", "--registry", str(path), "--data-dir", str(tmp_path / "var")])
+        assert result.returncode == 1 and not result.crashed and "agencies.yml:" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_website_harvested_from_a_national_file_is_checked(tmp_path):
     root = tmp_path / "src"
     path = write_registry(

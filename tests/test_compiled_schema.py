@@ -172,6 +172,7 @@ def _spoil_more(path: Path, rate: float, seed: int) -> int:
     return spoiled
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed, rate", [(1, 0.05), (2, 0.05), (3, 0.05), (4, 0.004), (5, 0.001)])
 def test_generated_files_with_injected_errors_get_the_same_report_from_both_engines(tmp_path, monkeypatch, seed, rate):
     # Small batches, and files where most batches hold no error: the columnar engine's bulk paths (plain

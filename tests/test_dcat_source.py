@@ -248,6 +248,7 @@ def _rows(db_path: Path, kind: str) -> list[tuple[Any, ...]]:
     return sorted(tuple(r) for r in db.execute(f"SELECT {', '.join(columns)} FROM [{kind}]").fetchall())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "catalog, publishers, theme",
     [

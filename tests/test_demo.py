@@ -15,6 +15,8 @@ from shafaf.cli.options import BUNDLED_REGISTRY
 from shafaf.config import registry
 from shafaf.datasette_plugins.app import make_datasette
 
+pytestmark = pytest.mark.slow  # the whole demo harvested, published and served
+
 
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory):

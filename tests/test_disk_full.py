@@ -28,6 +28,8 @@ from shafaf.core.datadir import DataDir
 from shafaf.publish.dbfile import BUILDING, current_version, versions_dir
 from shafaf.publish.writer import publish
 
+pytestmark = pytest.mark.slow  # each case fills a small real disk under a publish
+
 
 def _publish(root: Path, *args: str) -> tuple[int, list[dict] | None, str]:
     proc = subprocess.run(

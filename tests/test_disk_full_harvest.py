@@ -31,6 +31,8 @@ from faultserver import respond
 
 from shafaf.core import diskfull
 
+pytestmark = pytest.mark.slow  # each case fills a small real disk under a harvest
+
 CSV = {"Content-Type": "text/csv"}
 
 

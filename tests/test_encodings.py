@@ -296,6 +296,7 @@ def test_nul_bytes_are_removed_from_cells(tmp_path):
     assert [(r["service_id"], r["name_fa"]) for r in rows] == [("S1", "صدور کارت"), ("S2", "ثبت")]
 
 
+@pytest.mark.slow
 def test_a_50_mb_field_does_not_crash(tmp_path):
     """A 50 MB cell in a column the standard does not use (frictionless' dialect sniffing makes this ~5 s)."""
     data = b"service_id,notes\nS1," + b"x" * (50 * 1024 * 1024) + b"\nS2,short\n"

@@ -27,6 +27,8 @@ from shafaf.publish.export_parts import part_key
 from shafaf.publish.exports import read_manifest, write_exports
 from shafaf.publish.writer import publish
 
+pytestmark = pytest.mark.slow  # kills during publishes and their downloads
+
 SERVICES, MONTHS = 20, 30
 
 

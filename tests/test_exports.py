@@ -321,6 +321,7 @@ def _many_duplicates(db: Path, rows: int) -> int:
         return conn.execute("SELECT count(*) FROM possible_duplicates").fetchone()[0]
 
 
+@pytest.mark.slow
 def test_a_killed_export_leaves_the_previous_downloads(fresh):
     reg, data = fresh
     published = data.public_db
@@ -347,6 +348,7 @@ def test_a_killed_export_leaves_the_previous_downloads(fresh):
     assert {f.file: f.rows for f in manifest.files}["tables/possible_duplicates.csv"] == total
 
 
+@pytest.mark.slow
 def test_memory_stays_flat_on_a_large_table(fresh):
     reg, data = fresh
     published = data.public_db

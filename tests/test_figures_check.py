@@ -20,6 +20,8 @@ from figures_expect import expect, service_months
 from figures_oracle import Oracle, UnknownFigure
 from figures_pages import judge
 
+pytestmark = pytest.mark.slow  # the demo and Canada published, every figure recomputed
+
 PORTALS = portals.NAMES
 
 

@@ -36,6 +36,8 @@ from shafaf.core.models import Outcome
 from shafaf.harvest.runner import harvest
 from shafaf.publish.writer import publish
 
+pytestmark = pytest.mark.slow  # real misbehaving servers: hangs, drips, retries
+
 DEADLINE_S = 3
 GOOD = "service_id,name_fa,name_en\nS1,خدمت یک,One\nS2,خدمت دو,Two\n"
 CSV = {"Content-Type": "text/csv; charset=utf-8"}

@@ -21,6 +21,8 @@ import pytest
 from cli_child import file_registry, run
 from faultserver import respond
 
+pytestmark = pytest.mark.slow  # each hostile document is harvested by a memory-limited process
+
 PEAK_MB = 250  # a harvest of a small file peaks near 70 MB here; 2.2 GB before
 RECORD = b'{"service_id": "S1", "name_fa": "\xd8\xae\xd8\xaf\xd9\x85\xd8\xaa", "name_en": "One"}'
 JSON = {"Content-Type": "application/json"}

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from cli_child import file_registry, run
 
+pytestmark = pytest.mark.slow  # every unreadable path through the CLI in processes
+
 GOOD = "service_id,name_fa,name_en\nS1,خدمت,One\n"
 
 

@@ -23,6 +23,8 @@ from served import served
 
 from shafaf.core.public_message import MAX_CHARS, bounded, listing, without_paths
 
+pytestmark = pytest.mark.slow  # very wide and very long files through the CLI
+
 
 def harvest_json(registry: Path, data_dir: Path | str, *, cwd: Path | None = None) -> list[dict]:
     result = run(["harvest", "--json", "--registry", str(registry), "--data-dir", str(data_dir)], cwd=cwd, timeout=120)

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from cli_child import file_registry, run
 
+pytestmark = pytest.mark.slow  # each file runs through a harvest and the CLI in processes of their own
+
 HEADER = "service_id,name_fa,name_en\n"
 PERSIAN_ROWS = "".join(f"S{i},خدمت شماره {i} برای شهروندان,Service {i}\n" for i in range(1, 30))
 ASCII_ROWS = "".join(f"S{i},x{i},Service {i}\n" for i in range(1, 30))

@@ -27,6 +27,8 @@ from shafaf.publish.dbfile import BUILDING, current_version, versions_dir
 from shafaf.publish.writer import publish
 from shafaf.state.store import StateStore
 
+pytestmark = pytest.mark.slow  # kill loops, a million rows, a served portal under publishes
+
 SERVICES, MONTHS = 100, 100  # 10,000 performance rows an agency: a publish of a few tenths of a second
 
 

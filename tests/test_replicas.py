@@ -21,6 +21,8 @@ from shafaf.publish import snapshot
 from shafaf.publish.exports import write_exports
 from shafaf.publish.writer import publish
 
+pytestmark = pytest.mark.slow  # snapshots of a published portal, served
+
 
 def _publish(reg, data: DataDir, run_id: str, agencies=AGENCIES) -> None:
     for agency in agencies:

@@ -142,6 +142,7 @@ def _assert_ended(data: DataDir, runs: list, phase: str, error: BaseException) -
     assert stored == {"alpha/services": "failed", "alpha/service_performance": "failed"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("phase", list(PHASES))
 @pytest.mark.parametrize("error", ERRORS, ids=[type(e).__name__ for e in ERRORS])
 def test_any_exception_in_any_phase_ends_the_run_failed_and_the_others_go_on(three, monkeypatch, caplog, phase, error):
@@ -248,6 +249,7 @@ def test_the_cli_exits_non_zero_with_one_line_per_run_and_no_traceback(three, tm
 # --- a SIGKILLed harvest shows as aborted everywhere, without waiting for its source's next trigger
 
 
+@pytest.mark.slow
 def test_a_sigkilled_harvest_is_aborted_in_status_the_page_and_the_published_runs(tmp_path, fault_server):
     import threading
 

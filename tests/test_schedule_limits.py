@@ -168,6 +168,7 @@ def test_the_minimum_interval_follows_the_portal_settings():
         accept_rule("5 0,23 * * 1,2", limits=two_hours)  # Monday 23:05, Tuesday 00:05
 
 
+@pytest.mark.slow
 def test_tehran_edge_times_compute_across_the_last_summer_time_of_2022():
     """Iran dropped summer time after 2022: slots around its last changes (22 Mar and 22 Sep 2022) still compute,
     in order, with no gap or double slot beyond the hour the clock moved."""
@@ -282,6 +283,7 @@ def stored(data: DataDir) -> list[tuple]:
         return db.execute("select agency_id, source_id, rule from schedule_overrides").fetchall()
 
 
+@pytest.mark.slow
 def test_the_agency_api_refuses_every_rule_of_the_class_and_stores_nothing(portal):
     base, _, data = portal
     token = shafaf(portal, "token", "create", "alpha").stdout.strip()
@@ -376,6 +378,7 @@ BROKEN_STORED = [
 ]
 
 
+@pytest.mark.slow
 def test_a_stored_rule_that_cannot_be_computed_breaks_nothing_for_anyone(portal):
     """As an older Shafaf stored them, or a hand edit of state.db: reported for alpha/services only."""
     base, registry_path, data = portal
@@ -444,6 +447,7 @@ def _wait_for(condition, what: str, child: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"{what} did not happen in 60 s: {log.read_text()}")
 
 
+@pytest.mark.slow
 def test_the_scheduler_reports_a_broken_rule_once_and_runs_the_others(tmp_path):
     registry_path = both_scheduled(tmp_path / "src", portal="  scheduler_poll_s: 0.2\n")
     reg = registry.load(registry_path)

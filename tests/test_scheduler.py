@@ -33,6 +33,8 @@ from shafaf.state import agency_requests
 from shafaf.state import store as state_mod
 from shafaf.state.store import Run, StateStore, new_run_id, utc_now
 
+pytestmark = pytest.mark.slow  # a real scheduler process, its slots, signals and kills
+
 GOOD = "service_id,name_fa,name_en\nS1,خدمت یک,One\nS2,خدمت دو,Two\n"
 CSV = {"Content-Type": "text/csv; charset=utf-8"}
 UTC = dt.UTC

@@ -70,6 +70,7 @@ def quiet_server(site, tmp_path):
         yield base, pid
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("label, path", BOMBS, ids=[label for label, _ in BOMBS])
 def test_a_memory_bomb_is_refused_fast_and_the_server_stays_small(server, label, path):
     base, pid = server
@@ -100,6 +101,7 @@ def test_three_wide_row_bombs_at_once_stay_under_the_ceiling(server):
     assert peak_rss_mb(pid) < RSS_CEILING_MB, peak_rss_mb(pid)
 
 
+@pytest.mark.slow
 def test_our_pages_stay_fast_while_ten_time_bombs_run(server):
     """``/`` drawn anew (a query string the page cache has not kept) stays fast while ten time bombs run.
 
@@ -125,6 +127,7 @@ def test_our_pages_stay_fast_while_ten_time_bombs_run(server):
     assert httpx.get(f"{base}/-/versions.json", timeout=1).status_code == 200
 
 
+@pytest.mark.slow
 def test_a_queue_of_slow_public_sql_takes_no_more_and_says_when_to_come_back(quiet_server):
     """Twenty time bombs: three run a second each, the rest wait; once the oldest waiting one has waited past
     the bound the queue is not draining, and new SQL is a 503 with Retry-After (until it drains, at about 7 s).

@@ -62,6 +62,7 @@ def _digest(data: DataDir) -> str:
     return hashlib.sha256(current_version(data.public_db).read_bytes()).hexdigest()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sql", ATTEMPTS)
 def test_a_write_or_escape_attempt_is_refused_and_changes_nothing(portal, sql):
     base, data = portal

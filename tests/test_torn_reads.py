@@ -31,11 +31,13 @@ from shafaf.core.datadir import DataDir
 from shafaf.publish.dbfile import current_version
 from shafaf.publish.writer import publish
 
+pytestmark = pytest.mark.slow  # readers of a served portal while it publishes
+
 # 20,000 performance rows: a publish of about a second. The measurement used 300k rows; set
 # SHAFAF_HAMMER_SERVICES and SHAFAF_HAMMER_MONTHS to run it at that size.
 SERVICES = int(os.environ.get("SHAFAF_HAMMER_SERVICES", 100))
 MONTHS = int(os.environ.get("SHAFAF_HAMMER_MONTHS", 100))
-PUBLISHES = int(os.environ.get("SHAFAF_HAMMER_PUBLISHES", 50))
+PUBLISHES = int(os.environ.get("SHAFAF_HAMMER_PUBLISHES", 30))  # the thirty
 
 
 def _publish_cli(root: Path, *args: str) -> None:
@@ -89,8 +91,7 @@ def _serve(root: Path, log: Path) -> tuple[subprocess.Popen, str]:
     pytest.fail(f"shafaf serve did not answer: {log.read_text(errors='replace')}")
 
 
-@pytest.mark.slow
-def test_fifty_publishes_in_place_and_rebuilt_under_readers_tear_nothing(tmp_path):
+def test_thirty_publishes_in_place_and_rebuilt_under_readers_tear_nothing(tmp_path):
     reg = write_registry(tmp_path)
     data = DataDir(tmp_path / "var")
     for agency in AGENCIES:
@@ -129,7 +130,7 @@ def test_fifty_publishes_in_place_and_rebuilt_under_readers_tear_nothing(tmp_pat
         f"{tally.requests} requests, {tally.errors()} errors, statuses {dict(tally.statuses)}, "
         f"descriptors {baseline} -> {after}, deleted {len(deleted)}"
     )
-    assert tally.requests > 500
+    assert tally.requests > 10 * PUBLISHES
     assert tally.problems == [], tally.problems[:10]
     assert len(versions) == PUBLISHES  # every publish, in place or rebuilt, swapped in a version of its own
     assert deleted == []
