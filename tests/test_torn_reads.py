@@ -2,7 +2,7 @@
 
 Four threads read sixteen kinds of URL (Datasette's JSON, CSV stream, row and
 SQL pages, our pages, the CKAN API, the catalogs) from a real ``shafaf serve``
-while fifty publishes run one after another, in place and rebuilding in
+while thirty publishes run one after another, in place and rebuilding in
 turn. Not one answer may be a 5xx, "database disk image is malformed", "no
 such table" or a locked database, every SQL answer must show each agency's
 rows from one run only, and afterwards the server holds no descriptor of a
