@@ -35,6 +35,8 @@ from shafaf.datasette_plugins.pages import check_workers
 from shafaf.harvest.runner import harvest
 from shafaf.publish.writer import publish
 
+pytestmark = pytest.mark.slow  # uploads checked by a served portal's worker, deadlines and kills
+
 BROKEN = (
     "agency_id,service_id,name_fa,name_en\n"
     "tax,S1,خدمت یک,Service one\n"

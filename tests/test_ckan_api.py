@@ -323,6 +323,7 @@ def test_status_and_current_package_list(ds) -> None:
 # --- the real ckanapi against a served portal ---------------------------------------------
 
 
+@pytest.mark.slow
 @needs_cli
 def test_ckanapi_cli_action_package_list(base_url: str) -> None:
     out = subprocess.run(
@@ -345,6 +346,7 @@ def test_remote_ckan_package_show_and_its_errors(base_url: str) -> None:
         assert remote.action.organization_show(id="beta", include_datasets=True)["package_count"] == 1
 
 
+@pytest.mark.slow
 @needs_cli
 def test_ckanapi_dump_datasets_all(base_url: str, tmp_path: Path) -> None:
     out = tmp_path / "datasets.jsonl"
@@ -363,6 +365,7 @@ def test_ckanapi_dump_datasets_all(base_url: str, tmp_path: Path) -> None:
 # --- ckanapi's CLI: the groups and organizations dumps and search (issue 20) -------------------------
 
 
+@pytest.mark.slow
 @needs_cli
 @pytest.mark.parametrize("thing, names", [("groups", ["gove"]), ("organizations", ["alpha", "beta", "gamma"])])
 def test_ckanapi_dump_all_runs_clean(base_url: str, tmp_path: Path, thing: str, names: list[str]) -> None:
@@ -378,6 +381,7 @@ def test_ckanapi_dump_all_runs_clean(base_url: str, tmp_path: Path, thing: str, 
     assert sorted(d["name"] for d in dumped) == names
 
 
+@pytest.mark.slow
 @needs_cli
 def test_ckanapi_search_datasets_runs_clean(base_url: str) -> None:
     done = subprocess.run(

@@ -22,6 +22,8 @@ from harvestable_portal import build, datasette_for, get
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, SKOS
 
+pytestmark = pytest.mark.slow  # pyshacl runs the DCAT-AP shapes over the whole catalogue
+
 pyshacl = pytest.importorskip("pyshacl")
 
 SHAPES = Path(__file__).parent / "fixtures" / "dcat_ap_shacl"

@@ -9,6 +9,7 @@ its floor names as a neighbour it may use.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -55,8 +56,9 @@ def _package_of(module: str) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
+@functools.cache
 def _imports() -> dict[str, set[str]]:
-    """Module (dotted) -> the shafaf modules it imports (resolved, relative ones included)."""
+    """Module (dotted) -> the shafaf modules it imports (resolved, relative ones included); read once a session."""
     out: dict[str, set[str]] = {}
     for path in PACKAGE.rglob("*.py"):
         rel = path.relative_to(ROOT).with_suffix("")

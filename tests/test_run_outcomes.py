@@ -180,6 +180,7 @@ def test_a_lone_surrogate_that_got_past_the_registry_fails_only_its_agency(three
     _assert_ended(data, runs, "stage", UnicodeEncodeError("utf-8", "", 0, 1, ""))
 
 
+@pytest.mark.slow
 def test_when_even_the_failure_cannot_be_written_the_run_is_aborted_once_its_process_is_gone(three, tmp_path):
     reg, data = three
     script = tmp_path / "broken_state.py"
@@ -216,6 +217,7 @@ def test_when_even_the_failure_cannot_be_written_the_run_is_aborted_once_its_pro
     assert {r["outcome"] for r in state.runs("alpha")} == {"aborted"} and state.leases() == []
 
 
+@pytest.mark.slow
 def test_the_cli_exits_non_zero_with_one_line_per_run_and_no_traceback(three, tmp_path):
     reg, data = three
     script = tmp_path / "failing_cli.py"
