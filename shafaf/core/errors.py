@@ -18,6 +18,7 @@ never a traceback::
      ├── ActionError          a CKAN API request CKAN would refuse: answered with its status and error
      │                        envelope (datasette_plugins/ckan/)
      ├── ServerBusy           public SQL is queued to its bound: answered 503 with Retry-After
+     ├── RequestTooLarge      a request body past the serving bound: answered 413 (security/request_body.py)
      └── BadQuery             public SQL the request made cannot run (datasette_plugins/sql_limits.py);
           │                   also a sqlite3.OperationalError, so Datasette's views answer it with 400
           └── QueryTooLarge   a query passed a serving limit
@@ -114,6 +115,10 @@ class ServerBusy(ShafafError):
     def __init__(self, message: str, *, retry_after: int):
         self.retry_after = retry_after
         super().__init__(message)
+
+
+class RequestTooLarge(ShafafError):
+    """A request's body passed the bound the server reads (datasette_plugins/security/request_body.py)."""
 
 
 class BadQuery(ShafafError, sqlite3.OperationalError):

@@ -38,8 +38,8 @@ from shafaf.datasette_plugins.pages.check_file import PATH as CHECK_FILE_PATH
 from shafaf.datasette_plugins.pages.check_file import ROUTES as CHECK_FILE_ROUTES  # /validate, issue 22
 from shafaf.datasette_plugins.pages.check_file import skip_csrf as _upload_skips_csrf
 from shafaf.datasette_plugins.pages.console import console as _console
-from shafaf.datasette_plugins.pages.upload_form import only_uploads_here
-from shafaf.datasette_plugins.security import exceptions, params, sql_limits
+from shafaf.datasette_plugins.pages.upload_form import is_upload, only_uploads_here
+from shafaf.datasette_plugins.security import exceptions, params, request_body, sql_limits
 from shafaf.datasette_plugins.security import headers as security
 from shafaf.datasette_plugins.security.redacted import ROUTES as REDACTED_ROUTES  # /-/metadata without server paths
 from shafaf.datasette_plugins.security.sql_pools import own_pages
@@ -66,22 +66,26 @@ def startup(datasette: Datasette) -> None:
 def asgi_wrapper(datasette: Datasette) -> Any:
     """One wrapper (pluggy finds one ``asgi_wrapper`` per plugin module).
 
-    ``language`` outermost (it takes ``lang`` out of the query string and puts
+    ``request_body`` outermost (no body past a megabyte is read, but the upload page's files, which it caps itself),
+    then ``language`` (it takes ``lang`` out of the query string and puts
     the choice in the scope), then ``security``, which sees every response,
     its own 404s included, then ``caching`` (entity tags, 304s), then ``search``, which rewrites ``?_search=``,
     then ``params``, which refuses malformed parameters of Datasette's, then ``sql_truncation``, which says
     in a query CSV's headers that it was cut at ``max_returned_rows``; multipart bodies only at /validate.
     """
-    return lambda app: language.wrap(
-        security.wrap(
-            caching.wrap(
-                search.wrap(
-                    params.wrap(sql_truncation.wrap(only_uploads_here(app, CHECK_FILE_PATH), datasette), datasette)
+    return lambda app: request_body.bounded(
+        language.wrap(
+            security.wrap(
+                caching.wrap(
+                    search.wrap(
+                        params.wrap(sql_truncation.wrap(only_uploads_here(app, CHECK_FILE_PATH), datasette), datasette)
+                    ),
+                    datasette,
                 ),
                 datasette,
-            ),
-            datasette,
-        )
+            )
+        ),
+        streams_its_own=lambda scope: is_upload(scope, CHECK_FILE_PATH),
     )
 
 

@@ -39,7 +39,7 @@ from datasette.utils.asgi import Base400
 from datasette.views.base import DatasetteError
 from markupsafe import Markup
 
-from shafaf.core.errors import BadQuery, QueryTooLarge, ServerBusy
+from shafaf.core.errors import BadQuery, QueryTooLarge, RequestTooLarge, ServerBusy
 from shafaf.datasette_plugins.security.sql_limits import log_line
 
 if TYPE_CHECKING:
@@ -67,6 +67,8 @@ def classify(exception: BaseException) -> tuple[int, str, str | None, dict[str, 
         status = 400 if exception.status == 500 else exception.status
         message = Markup(exception.message) if exception.message_is_html else exception.message
         return status, message, exception.title, dict(exception.error_dict), {}
+    if isinstance(exception, RequestTooLarge):
+        return 413, str(exception), "Request too large", {}, {}
     if isinstance(exception, ServerBusy):
         return 503, str(exception), "Server busy", {}, {"Retry-After": str(exception.retry_after)}
     if isinstance(exception, BadQuery):
