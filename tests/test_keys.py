@@ -119,3 +119,16 @@ def test_the_ddl_makes_every_public_table_with_its_columns(table: str) -> None:
     ddl.create_table(conn, table)
     assert [r[1] for r in conn.execute(f"PRAGMA table_info([{table}])")] == list(tables.columns(table))
     assert ddl.declared_keys(conn, table) == (keys.primary_key(table), set(keys.foreign_keys(table)))
+
+
+def test_no_table_keeps_two_indexes_of_the_same_columns(reg, data) -> None:
+    """The primary key's own index is the one the upserts use; a second of the same columns doubled each write
+    (services kept ``services_key`` beside it). An older database loses its copy on the next publish."""
+    _published(reg, data)
+    _old_shafaf(data.public_db, "CREATE UNIQUE INDEX services_key ON services (agency_id, service_id)")
+    assert all(r.ok for r in publish(reg.agencies[:1], registry=reg, data=data))
+    conn = sqlite3.connect(data.public_db)
+    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+        indexes = [row[1] for row in conn.execute(f"PRAGMA index_list('{table}')")]
+        columns = [tuple(r[2] for r in conn.execute(f"PRAGMA index_info('{name}')")) for name in indexes]
+        assert len(columns) == len(set(columns)), (table, dict(zip(indexes, columns, strict=True)))
