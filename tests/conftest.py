@@ -59,6 +59,7 @@ SERIAL_FILES = frozenset(
         "test_replicas_nginx.py",
         "test_scheduler.py",
         "test_service_bus_auth.py",
+        "test_slow_clients.py",
         "test_sql_limits.py",
         "test_torn_reads.py",
         "test_xml_soap.py",

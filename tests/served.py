@@ -30,7 +30,12 @@ def served(registry_path: Path, data_dir: Path, log_path: Path) -> Iterator[str]
 
 @contextlib.contextmanager
 def served_process(
-    registry_path: Path, data_dir: Path, log_path: Path, *, memory_limit: int | None = None
+    registry_path: Path,
+    data_dir: Path,
+    log_path: Path,
+    *,
+    memory_limit: int | None = None,
+    serve_args: tuple[str, ...] = (),
 ) -> Iterator[tuple[str, int]]:
     """``served``, yielding the server's pid too; with ``memory_limit``, the server runs under that ``RLIMIT_AS``.
 
@@ -56,6 +61,7 @@ def served_process(
                 str(registry_path),
                 "--data-dir",
                 str(data_dir),
+                *serve_args,
             ],
             stdout=log,
             stderr=subprocess.STDOUT,

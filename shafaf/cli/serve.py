@@ -14,7 +14,15 @@ from shafaf.core.datadir import DataDir
 from shafaf.core.errors import ShafafError, UsageError
 
 
-def _serve(reg: registry_mod.Registry, data: DataDir, host: str, port: int, *, replica: bool = False) -> None:
+def _serve(
+    reg: registry_mod.Registry,
+    data: DataDir,
+    host: str,
+    port: int,
+    *,
+    replica: bool = False,
+    header_timeout: float | None = None,
+) -> None:
     from shafaf.datasette_plugins.app import serve as run_server
 
     if not data.public_db.exists():
@@ -23,7 +31,15 @@ def _serve(reg: registry_mod.Registry, data: DataDir, host: str, port: int, *, r
     click.echo(
         f"serving {data.public_db}{' (read replica)' if replica else ''} at http://{host}:{port}/  (Ctrl+C stops)"
     )
-    run_server(data.public_db, reg.portal, host=host, port=port, registry_path=reg.path.resolve(), replica=replica)
+    run_server(
+        data.public_db,
+        reg.portal,
+        host=host,
+        port=port,
+        registry_path=reg.path.resolve(),
+        replica=replica,
+        header_timeout=header_timeout,
+    )
 
 
 @click.command()
@@ -34,9 +50,18 @@ def _serve(reg: registry_mod.Registry, data: DataDir, host: str, port: int, *, r
     is_flag=True,
     help="A read replica of installed snapshots: no state.db, agency requests refused (the primary's).",
 )
+@click.option(
+    "--header-timeout",
+    type=click.FloatRange(min=0.1, max=600),
+    default=None,
+    metavar="SECONDS",
+    help="Close a connection whose request headers are not complete in SECONDS (default 10; docs/reliability.md S13).",
+)
 @common
 @friendly
-def serve(host: str, port: int, replica: bool, data_dir: Path, registry_path: Path) -> None:
+def serve(
+    host: str, port: int, replica: bool, header_timeout: float | None, data_dir: Path, registry_path: Path
+) -> None:
     """Serve the published portal with Datasette and Shafaf's pages.
 
     With --replica, DATA_DIR is a replica directory that 'shafaf snapshot
@@ -48,7 +73,8 @@ def serve(host: str, port: int, replica: bool, data_dir: Path, registry_path: Pa
         shafaf serve --port 8001
         shafaf serve --replica --data-dir /srv/shafaf/replica --port 8002
     """
-    _serve(registry_mod.load(registry_path), DataDir(data_dir), host, port, replica=replica)
+    reg = registry_mod.load(registry_path)
+    _serve(reg, DataDir(data_dir), host, port, replica=replica, header_timeout=header_timeout)
 
 
 # --- demo ------------------------------------------------------------------------

@@ -310,11 +310,19 @@ def serve(
     port: int = 8001,
     registry_path: Path | None = None,
     replica: bool = False,
+    header_timeout: float | None = None,
 ) -> None:
-    """Serve the portal until interrupted (uvicorn, as ``datasette serve`` does)."""
+    """Serve the portal until interrupted (uvicorn, as ``datasette serve`` does); ``header_timeout``: see
+    ``security/connections``."""
     import uvicorn
+
+    from shafaf.datasette_plugins.security.connections import GuardedH11Protocol
 
     ds = make_datasette(db_path, portal, registry_path=registry_path, replica=replica)
     with contextlib.closing(sqlite3.connect(":memory:")) as conn:
         sql_limits.limit_process(conn)  # the server's SQLite heap, whatever the query
-    uvicorn.run(ds.app(), host=host, port=port, log_level="warning")
+    # Late headers close their connection (security/connections.py); idle keep-alive is uvicorn's 5 s.
+    protocol = GuardedH11Protocol
+    if header_timeout is not None:
+        protocol = type("GuardedH11Protocol", (GuardedH11Protocol,), {"header_deadline_s": header_timeout})
+    uvicorn.run(ds.app(), host=host, port=port, log_level="warning", http=protocol)
