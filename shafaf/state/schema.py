@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from shafaf.standard.tables import HARVEST_RUNS_COLUMNS
+from shafaf.state import due_index, newest_runs
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS runs (
@@ -66,3 +67,5 @@ def create(conn: sqlite3.Connection) -> None:
     for name, kind in HARVEST_RUNS_COLUMNS.items():
         if name not in have:  # a state.db made by an older Shafaf
             conn.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
+    newest_runs.create(conn)
+    due_index.create(conn)

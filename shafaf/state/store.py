@@ -28,7 +28,7 @@ from typing import Any
 from shafaf.core import durable
 from shafaf.core.models import Claim, Outcome, Reason
 from shafaf.core.public_message import public
-from shafaf.state import leases, schema
+from shafaf.state import leases, newest_runs, schema
 from shafaf.state.asked_by import accepts_shrink, requested_by
 from shafaf.state.run_record import Run, SourceRuns
 
@@ -164,30 +164,31 @@ class StateStore:
     def latest(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], SourceRuns]:
         """Per (agency, source): the newest start of each outcome and the newest run.
 
-        One index seek per outcome (max over the index's last column), so the
-        cost does not grow with the length of the run history.
+        Read from ``run_newest`` (kept by triggers, ``newest_runs``): one read
+        for every source, and one lookup by run id per source for its newest
+        run, whatever the length of the history.
         """
         out: dict[tuple[str, str], SourceRuns] = {}
         with self._connect() as conn:
+            found = newest_runs.newest(conn, keys)
+            picked: dict[tuple[str, str], str] = {}
             for key in keys:
-                newest = {}
-                for outcome in Outcome:
-                    row = conn.execute(
-                        "SELECT max(started) FROM runs WHERE agency_id = ? AND source_id = ? AND outcome = ?",
-                        (*key, str(outcome)),
-                    ).fetchone()
-                    if row[0] is not None:
-                        newest[outcome] = row[0]
-                last = None
+                of_key = found.get(key, {})
+                newest = {o: of_key[o][0] for o in Outcome if o in of_key}  # in the enum's order, as ties go
                 ran = {o: started for o, started in newest.items() if o != Outcome.QUEUED}
-                if ran:  # the newest run is the newest of its outcome: one more seek
-                    outcome = max(ran, key=lambda o: ran[o])
-                    last = conn.execute(
-                        "SELECT * FROM runs WHERE agency_id = ? AND source_id = ? AND outcome = ? "
-                        "AND started = ? ORDER BY run_id DESC LIMIT 1",
-                        (*key, str(outcome), ran[outcome]),
-                    ).fetchone()
-                out[key] = SourceRuns(newest=newest, last=dict(last) if last else None)
+                if ran:
+                    picked[key] = of_key[max(ran, key=lambda o: ran[o])][1]
+                out[key] = SourceRuns(newest=newest, last=None)
+            ids = list(picked.values())
+            rows = {}
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                marks = ", ".join("?" * len(chunk))
+                rows.update(
+                    {r["run_id"]: dict(r) for r in conn.execute(f"SELECT * FROM runs WHERE run_id IN ({marks})", chunk)}
+                )
+        for key, run_id in picked.items():
+            out[key] = SourceRuns(newest=out[key].newest, last=rows.get(run_id))
         return out
 
     def release(self, run_id: str) -> None:
