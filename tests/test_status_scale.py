@@ -18,6 +18,8 @@ import pytest
 
 from shafaf.config import registry as registry_mod
 from shafaf.config import yaml_lines
+from shafaf.config.registry import Agency, Portal, Registry, Source
+from shafaf.config.schedule import parse_rule
 from shafaf.core.errors import RegistryError
 from shafaf.core.models import Outcome
 from shafaf.state import leases
@@ -104,33 +106,43 @@ def test_latest_from_run_newest_is_what_the_history_says_after_every_kind_of_wri
     rng = random.Random(19)
     keys = [(f"ag{a}", s) for a in range(3 if not many else 70) for s in ("services", "targets", "activities")]
     seconds = [f"2026-12-0{d}T0{h}:00:00Z" for d in range(1, 4) for h in range(3)]  # ties on purpose
-    for _ in range(150):
+    # The statements StateStore and the lease module write runs with, on one connection in one transaction
+    # (a connection and an fsync per write made this test seconds long on a loaded machine).
+    conn = sqlite3.connect(state.path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("BEGIN")
+
+    def save(run: Run) -> None:  # StateStore.save: INSERT OR REPLACE, whose delete fires no trigger
+        row = run.as_row()
+        conn.execute(f"INSERT OR REPLACE INTO runs ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})", row)
+
+    for _ in range(300):
         agency_id, source_id = rng.choice(keys)
         run = Run(new_run_id(), agency_id, source_id, source_id, "http", "x", rng.choice(seconds))
-        state.save(run)  # INSERT OR REPLACE: its delete fires no trigger
+        save(run)
         step = rng.random()
         if step < 0.5:
             run.outcome = rng.choice(list(Outcome))
-            state.save(run)  # the same run again with another outcome
-        elif step < 0.7:
-            with state.immediate() as conn:  # the lease module's UPDATE of outcome
-                leases.end_run(
-                    conn,
-                    run.run_id,
-                    source_id=source_id,
-                    location="x",
-                    started=run.started,
-                    outcome=Outcome.ABORTED,
-                    reason=None,
-                    message="gone",
-                    now=run.started,
-                )
+            save(run)  # the same run again with another outcome
+        elif step < 0.7:  # the lease module's UPDATE of outcome
+            leases.end_run(
+                conn,
+                run.run_id,
+                source_id=source_id,
+                location="x",
+                started=run.started,
+                outcome=Outcome.ABORTED,
+                reason=None,
+                message="gone",
+                now=run.started,
+            )
         elif step < 0.8:
-            with state.connect() as conn:
-                conn.execute("UPDATE runs SET started = ? WHERE run_id = ?", (rng.choice(seconds), run.run_id))
+            conn.execute("UPDATE runs SET started = ? WHERE run_id = ?", (rng.choice(seconds), run.run_id))
         elif step < 0.85:
-            with state.connect() as conn:
-                conn.execute("DELETE FROM runs WHERE run_id = ?", (run.run_id,))
+            conn.execute("DELETE FROM runs WHERE run_id = ?", (run.run_id,))
+    conn.execute("COMMIT")
+    conn.close()
+    state.save(Run(new_run_id(), *keys[0], keys[0][1], "http", "x", seconds[-1]))  # and one through the store
     asked = keys + [("nobody", "services")]
     assert state.latest(asked) == {key: _seek_latest(state.path, key) for key in asked}
 
@@ -230,14 +242,29 @@ def test_a_scheduler_pass_over_5000_sources_evaluates_only_the_3_due(tmp_path, m
     from shafaf.schedule import scheduler
 
     # 1,000 agencies x 5 sources: all daily at 02:00 Tehran but three hourly ones (Tehran's minute 0 is UTC's 30).
-    path = _registry(tmp_path / "agencies.yml", 1000, ["0 2 * * *"])
-    text = path.read_text(encoding="utf-8")
+    # Built directly (the registry's YAML is test_status_parses_each_cron_expression_...'s subject).
+    daily, hourly_rule = parse_rule("0 2 * * *"), parse_rule("0 * * * *")
     hourly = [("ag0007", "targets"), ("ag0500", "services"), ("ag0999", "activities")]
-    for agency_id, dataset in hourly:
-        url = f"url: http://127.0.0.1:9/{agency_id}/{dataset}.csv\n"
-        text = text.replace(f'{url}        schedule: "0 2 * * *"', f'{url}        schedule: "0 * * * *"')
-    path.write_text(text, encoding="utf-8")
-    reg = registry_mod.load(path)
+    agencies = tuple(
+        Agency(
+            id=f"ag{i:04d}",
+            name_fa=f"دستگاه {i}",
+            name_en=f"Agency {i}",
+            sources=tuple(
+                Source(
+                    id=d,
+                    dataset=d,
+                    kind="http",
+                    agency_id=f"ag{i:04d}",
+                    url=f"http://127.0.0.1:9/ag{i:04d}/{d}.csv",
+                    schedule=hourly_rule if (f"ag{i:04d}", d) in hourly else daily,
+                )
+                for d in DATASETS
+            ),
+        )
+        for i in range(1000)
+    )
+    reg = Registry(path=tmp_path / "agencies.yml", portal=Portal(timezone="Asia/Tehran"), agencies=agencies)
     state = StateStore(tmp_path / "state.db")
     with state.connect() as conn:  # every source attempted at 10:20 UTC, after both rules' latest slots
         conn.executemany(
