@@ -165,22 +165,28 @@ def registry_problems(data: Any) -> tuple[Any, list[tuple[int | None, str]]]:
                 return item
             problems.append((line, f"{name} has {problem}"))
             return cleaned(item, one_line=one_line)
+        # A mapping or list the loader made comes back itself when nothing in it was refused (nearly always):
+        # copying a national registry's tree cost more than checking it.
         if isinstance(item, LineDict):
             out = LineDict()
             out.line, out.key_lines = item.line, {}
+            changed = False
             for key, inner in item.items():
                 key_line = item.key_lines.get(key, item.line)
                 if isinstance(key, str) and text_problem(key, one_line=True):
                     problems.append(
                         (key_line, f"the key {cleaned(key, one_line=True)!r} has {text_problem(key, one_line=True)}")
                     )
-                    key = cleaned(key, one_line=True)
+                    key, changed = cleaned(key, one_line=True), True
                 out[key] = walk(inner, key_line, repr(key), key in ONE_LINE_KEYS)
                 out.key_lines[key] = key_line
-            return out
+                changed = changed or out[key] is not inner or key_line != item.key_lines.get(key)
+            return out if changed else item
         if isinstance(item, list):
             lines = getattr(item, "item_lines", None) or [getattr(inner, "line", line) for inner in item]
             out_list = LineList(walk(inner, at, name, one_line) for inner, at in zip(item, lines))
+            if isinstance(item, LineList) and all(new is old for new, old in zip(out_list, item)):
+                return item
             out_list.line, out_list.item_lines = getattr(item, "line", line or 0), list(lines)
             return out_list
         return item
