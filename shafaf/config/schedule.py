@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -106,7 +107,9 @@ def parse_rule(value: Any) -> Rule:
     return Rule(jalali_day=day, at=_at(value.get("at", "00:00")), working_days=working)
 
 
+@functools.lru_cache(maxsize=1024)
 def _cron(text: str) -> str:
+    """The checked text of a cron expression: once per expression (an error is not cached, and is raised anew)."""
     text = check_cron(text)
     if not croniter.is_valid(text):  # our dialect is a subset of croniter's; this only guards that promise
         raise ScheduleError(f"{text!r} is not a valid cron expression (minute hour day month weekday)")
@@ -224,11 +227,19 @@ def due_since(rule: Rule, *, last_attempt: dt.datetime | None, now: dt.datetime,
     harvests until it catches up.
     """
     slot = last_at_or_before(rule, now, tz=tz)
+    return owed(slot, next_after(rule, slot, tz=tz) if slot is not None else None, last_attempt=last_attempt, now=now)
+
+
+def owed(
+    slot: dt.datetime | None, following: dt.datetime | None, *, last_attempt: dt.datetime | None, now: dt.datetime
+) -> dt.datetime | None:
+    """``due_since`` given the rule's latest slot at or before ``now`` and the slot after it: no cron work,
+    so a pass computes those two once per rule and decides each of thousands of sources by comparisons."""
     if slot is None:
         return None
     if last_attempt is None or last_attempt < slot:
         return slot
-    if last_attempt > now and last_attempt - now > next_after(rule, slot, tz=tz) - slot:
+    if last_attempt > now and following is not None and last_attempt - now > following - slot:
         return slot
     return None
 

@@ -70,28 +70,35 @@ def accept_rule(value: Any, *, limits: Limits) -> Rule:
 
 
 def _check_cron(rule: Rule, limits: Limits) -> None:
+    if (problem := _cron_problem(rule, limits)) is not None:
+        raise ScheduleError(problem)
+
+
+@functools.lru_cache(maxsize=1024)
+def _cron_problem(rule: Rule, limits: Limits) -> str | None:
+    """Why the portal refuses a cron rule, or None: once per rule and limits, however many sources share it
+    (a national registry has thousands of sources on a few expressions; croniter is the cost here)."""
     text = rule.cron or ""
     days, longest, consecutive = _calendar(text, rule.working_days)
     if not days:
-        raise ScheduleError(
-            f"{text!r} never runs: no date has that day in those months (such as 31 February or 31 April)"
-        )
+        return f"{text!r} never runs: no date has that day in those months (such as 31 February or 31 April)"
     if days == -1:
-        raise ScheduleError(
+        return (
             f"every run of {text!r} falls on Thursday or Friday, so with working_days all of them "
             f"would move to Saturday; write the Saturday rule instead (weekday 6)"
         )
     if longest > HORIZON.days:
-        raise ScheduleError(
+        return (
             f"{text!r} can go {longest} days without running (29 February comes once in four "
             f"years); a schedule must run at least once in every {HORIZON.days} days"
         )
     gap = _shortest_gap(text, consecutive)
     if gap is not None and gap < limits.min_interval:
-        raise ScheduleError(
+        return (
             f"{text!r} runs every {_minutes(gap)}; the portal allows a scheduled harvest at most "
             f"every {_minutes(limits.min_interval)} ({limits.why})"
         )
+    return None
 
 
 @functools.lru_cache(maxsize=256)

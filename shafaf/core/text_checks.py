@@ -23,14 +23,23 @@ and are kept: the pages isolate harvested text (docs/reliability.md S11).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 _LINE_BREAKS = "\t\n\r"
 REPLACEMENT = "\ufffd"
 
 
+# Any character ``text_problem`` may refuse: one regex pass (in C) clears almost every text, so the loop
+# below runs only on the rare text that has one (a national registry holds tens of thousands of values).
+_SUSPECT = re.compile("[\ud800-\udfff\x00-\x1f\x7f-\x9f]")
+_SUSPECT_IN_TEXT = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def text_problem(text: str, *, one_line: bool = False) -> str | None:
     """What makes ``text`` unusable, naming the first bad character and its position, or None."""
+    if (_SUSPECT if one_line else _SUSPECT_IN_TEXT).search(text) is None:
+        return None
     for index, char in enumerate(text):
         code = ord(char)
         if 0xD800 <= code <= 0xDFFF:

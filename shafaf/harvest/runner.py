@@ -27,9 +27,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import dataclasses
-import hashlib
 import shutil
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -41,8 +39,12 @@ from shafaf.core.datadir import DataDir
 from shafaf.core.errors import HarvestError, StageError
 from shafaf.core.models import Claim, Outcome, Phase, Reason, Trigger
 from shafaf.core.public_message import listing
+from shafaf.harvest import capture_memory, raw_captures
 from shafaf.harvest import sources as harvesters
-from shafaf.harvest.net.fetch import FetchPolicy, Validators
+from shafaf.harvest.capture_memory import fingerprint
+from shafaf.harvest.lease_heartbeat import Heartbeat
+from shafaf.harvest.net.fetch import FetchPolicy
+from shafaf.harvest.raw_captures import prune_raw
 from shafaf.harvest.run_errors import end_by_error
 from shafaf.harvest.sources.base import Capture, HarvestContext
 from shafaf.harvest.split import split_by_agency
@@ -51,15 +53,11 @@ from shafaf.state.found_agencies import found_agency
 from shafaf.state.store import Run, StateStore, new_run_id, utc_now
 
 # An empty-but-successful answer never wipes what was published (docs/reliability.md H18).
+__all__ = ["Runner", "fingerprint", "harvest", "harvest_source", "prune_raw"]  # prune_raw: its old home
+
 EMPTY_REASONS = {Reason.EMPTY, Reason.NO_RESOURCES}
 # Held for a person rather than failed: nothing is wrong with the file, it is only surprising.
 HELD_REASONS = {Reason.SUSPICIOUS_SHRINK}
-
-
-def fingerprint(source: Source) -> str:
-    """Changes when the source's configuration does, so a new mapping re-stages unchanged bytes."""
-    text = repr(dataclasses.replace(source, line=None))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 class Runner:
@@ -80,8 +78,15 @@ class Runner:
         with self._locks_guard:
             return self._locks[agency_id]
 
-    def source(self, agency: Agency, source: Source, *, run_id: str | None = None, due_after: str | None = None,
-               trigger: Trigger = Trigger.MANUAL) -> list[Run]:
+    def source(
+        self,
+        agency: Agency,
+        source: Source,
+        *,
+        run_id: str | None = None,
+        due_after: str | None = None,
+        trigger: Trigger = Trigger.MANUAL,
+    ) -> list[Run]:
         """Harvest one source; the first run is the source's own, then one per agency it was split into.
 
         ``run_id`` is a queued run (an agency's request) to start. Empty when
@@ -89,19 +94,32 @@ class Runner:
         the queued run was taken by another scheduler); one ``skipped`` run
         when another run holds the source.
         """
-        run = Run(run_id=run_id or new_run_id(), agency_id=agency.id, source_id=source.id, dataset=source.dataset,
-                  kind=source.kind, location=source.location, started=utc_now())
+        run = Run(
+            run_id=run_id or new_run_id(),
+            agency_id=agency.id,
+            source_id=source.id,
+            dataset=source.dataset,
+            kind=source.kind,
+            location=source.location,
+            started=utc_now(),
+        )
         lease_s = self.registry.portal.run_lease_s
         try:
             claim, holder = self.state.claim(run, lease_s=lease_s, due_after=due_after, queued=run_id is not None)
             if claim is Claim.NOT_DUE:
                 return []
             if claim is Claim.ALREADY_RUNNING:
-                return [self.state.finish(run, Outcome.SKIPPED, reason=Reason.ALREADY_RUNNING,
-                                          message=f"{trigger} trigger skipped: run {holder} of this source is still running")]
+                return [
+                    self.state.finish(
+                        run,
+                        Outcome.SKIPPED,
+                        reason=Reason.ALREADY_RUNNING,
+                        message=f"{trigger} trigger skipped: run {holder} of this source is still running",
+                    )
+                ]
         except Exception as e:  # state.db refused the claim: nothing was written, so nothing is left running
             return [end_by_error(self.state, run, e, raw=self.data.raw(agency.id, run.run_id), claimed=False)]
-        with _Heartbeat(self.state, run.run_id, lease_s=lease_s):
+        with Heartbeat(self.state, run.run_id, lease_s=lease_s):
             try:
                 return self._claimed(run, agency, source)
             except Exception as e:  # whatever a harvester, the validator, the stager or a state write raised
@@ -114,12 +132,20 @@ class Runner:
         try:
             capture = self._capture(run, agency, source, dest)
             run.bytes, run.sha256, run.http_status = capture.bytes, capture.sha256, capture.status
-            if self._unchanged(agency, source, capture):
-                why = "not modified since the last good run (HTTP 304)" if capture.not_modified else "same bytes as the last good run"
+            if capture_memory.unchanged(self.state, self.data, agency.id, source, capture, force=self.force):
+                why = (
+                    "not modified since the last good run (HTTP 304)"
+                    if capture.not_modified
+                    else "same bytes as the last good run"
+                )
                 self.state.finish(run, Outcome.UNCHANGED, message=f"{why}; nothing to validate or publish")
             elif capture.review is not None:
-                self.state.finish(run, Outcome.NEEDS_REVIEW, reason=capture.review[0],
-                                  message=f"{capture.review[1]}; the last good data stays published until a person looks")
+                self.state.finish(
+                    run,
+                    Outcome.NEEDS_REVIEW,
+                    reason=capture.review[0],
+                    message=f"{capture.review[1]}; the last good data stays published until a person looks",
+                )
             elif capture.bytes == 0:
                 raise HarvestError(Reason.EMPTY, f"{source.location} answered with an empty body")
             else:
@@ -141,48 +167,45 @@ class Runner:
     # -- steps
 
     def _capture(self, run: Run, agency: Agency, source: Source, dest: Path) -> Capture:
-        remembered = None if self.force else self.state.source_state(agency.id, source.id)
-        validators = None
-        if remembered and remembered["fingerprint"] == fingerprint(source) and self._staged(agency.id, source):
-            validators = Validators(etag=remembered["etag"], last_modified=remembered["last_modified"])
+        validators = None if self.force else capture_memory.validators(self.state, self.data, agency.id, source)
         ctx = HarvestContext(policy=self.policy, validators=validators)
         began = time.monotonic()
         try:
-            with diskfull.harvest_guard(f"capturing {source.location} into the portal's raw folder", dest,
-                                        cleanup=lambda: _empty(dest)):
+            with diskfull.harvest_guard(
+                f"capturing {source.location} into the portal's raw folder",
+                dest,
+                cleanup=lambda: raw_captures.empty(dest),
+            ):
                 return harvesters.for_kind(source.kind).capture(source, dest, ctx)
         finally:
             run.fetch_ms = round((time.monotonic() - began) * 1000)  # availability: the endpoint's time
 
-    def _staged(self, agency_id: str, source: Source) -> bool:
-        if source.agency_column:
-            return True  # its parts live in other agencies' packages
-        return (self.data.packages(agency_id) / f"{source.dataset}.csv").exists()
-
-    def _unchanged(self, agency: Agency, source: Source, capture: Capture) -> bool:
-        if capture.not_modified:
-            return True
-        if self.force:
-            return False
-        remembered = self.state.source_state(agency.id, source.id)
-        return bool(
-            remembered and capture.sha256 and remembered["sha256"] == capture.sha256
-            and remembered["fingerprint"] == fingerprint(source) and self._staged(agency.id, source)
-        )
-
-    def _remember(self, agency: Agency, source: Source, capture: Capture) -> None:
-        self.state.remember_source(agency.id, source.id, fingerprint=fingerprint(source), sha256=capture.sha256,
-                                   etag=capture.etag, last_modified=capture.last_modified)
-
-    def _stage(self, run: Run, agency: Agency, source: Source, capture: Capture, *, path: Path | None = None,
-               fmt: str | None = None) -> bool:
+    def _stage(
+        self,
+        run: Run,
+        agency: Agency,
+        source: Source,
+        capture: Capture,
+        *,
+        path: Path | None = None,
+        fmt: str | None = None,
+    ) -> bool:
         """Validate into the agency's package under its lock; finish the run; True when accepted."""
-        reading = dataclasses.replace(source, encoding=capture.encoding) if capture.encoding and path is None else source
+        reading = (
+            dataclasses.replace(source, encoding=capture.encoding) if capture.encoding and path is None else source
+        )
         with self.lock(agency.id):
             try:
-                result = stage_file(path or capture.path, agency=agency, source=reading, format=fmt or capture.format,
-                                    run_id=run.run_id, portal=self.registry.portal, pkg=self.data.packages(agency.id),
-                                    accept_shrink=self.accept_shrink or run.accept_shrink)  # or the agency's request
+                result = stage_file(
+                    path or capture.path,
+                    agency=agency,
+                    source=reading,
+                    format=fmt or capture.format,
+                    run_id=run.run_id,
+                    portal=self.registry.portal,
+                    pkg=self.data.packages(agency.id),
+                    accept_shrink=self.accept_shrink or run.accept_shrink,
+                )  # or the agency's request
             except StageError as e:  # a full disk: a part of a split file records it in its own run
                 if path is None:
                     raise
@@ -194,7 +217,7 @@ class Runner:
         if result.accepted:
             self.state.finish(run, Outcome.OK, message=result.message)
             if path is None:
-                self._remember(agency, source, capture)
+                capture_memory.remember(self.state, agency.id, source, capture)
         else:
             self._fail(run, agency, source, result.reason, result.message)
         return result.accepted
@@ -202,9 +225,13 @@ class Runner:
     def _fail(self, run: Run, agency: Agency, source: Source, reason: Reason | None, message: str) -> None:
         """A failed run; an empty answer where data was published is held for review instead (H18)."""
         if reason in EMPTY_REASONS:
-            if self._staged(agency.id, source) and not source.agency_column:
-                self.state.finish(run, Outcome.NEEDS_REVIEW, reason=Reason.SUSPICIOUS_SHRINK,
-                                  message=f"{message}; the agency's published data stays until a person confirms")
+            if capture_memory.staged(self.data, agency.id, source) and not source.agency_column:
+                self.state.finish(
+                    run,
+                    Outcome.NEEDS_REVIEW,
+                    reason=Reason.SUSPICIOUS_SHRINK,
+                    message=f"{message}; the agency's published data stays until a person confirms",
+                )
                 return
             self.state.finish(run, Outcome.NEEDS_REVIEW, reason=reason, message=message)
             return
@@ -214,10 +241,19 @@ class Runner:
     def _split(self, run: Run, publisher: Agency, source: Source, capture: Capture, dest: Path) -> list[Run]:
         """Stage each agency's rows of a multi-agency file as a run of that agency."""
         reading = dataclasses.replace(source, encoding=capture.encoding) if capture.encoding else source
-        with diskfull.harvest_guard(f"splitting {capture.path.name} by agency", dest, error=StageError,
-                                    cleanup=lambda: shutil.rmtree(dest / "split", ignore_errors=True)):
-            split = split_by_agency(capture.path, reading, format=capture.format, dest=dest / "split",
-                                    expect_persian=self.registry.portal.default_language == "fa")
+        with diskfull.harvest_guard(
+            f"splitting {capture.path.name} by agency",
+            dest,
+            error=StageError,
+            cleanup=lambda: shutil.rmtree(dest / "split", ignore_errors=True),
+        ):
+            split = split_by_agency(
+                capture.path,
+                reading,
+                format=capture.format,
+                dest=dest / "split",
+                expect_persian=self.registry.portal.default_language == "fa",
+            )
         runs: list[Run] = []
         skipped: dict[str, int] = {}
         own: dict[str, int] = {}
@@ -236,9 +272,19 @@ class Runner:
             if any(s.dataset == source.dataset and not s.agency_column for s in agency.sources):
                 own[agency_id] = part.rows  # the agency's own source of this dataset wins
                 continue
-            child = self.state.start(agency_id=agency_id, source_id=source.id, dataset=source.dataset,
-                                     kind=source.kind, location=source.location)
-            child.bytes, child.sha256, child.http_status, child.phase = capture.bytes, capture.sha256, capture.status, Phase.VALIDATE
+            child = self.state.start(
+                agency_id=agency_id,
+                source_id=source.id,
+                dataset=source.dataset,
+                kind=source.kind,
+                location=source.location,
+            )
+            child.bytes, child.sha256, child.http_status, child.phase = (
+                capture.bytes,
+                capture.sha256,
+                capture.status,
+                Phase.VALIDATE,
+            )
             part_source = dataclasses.replace(source, agency_id=agency_id, encoding="utf-8", sheet=None, format="csv")
             self._stage(child, agency, part_source, capture, path=part.path, fmt="csv")
             runs.append(child)
@@ -249,64 +295,44 @@ class Runner:
         run.rows_failed = sum(r.rows_failed or 0 for r in runs)
         notes = [f"split into {len(runs)} agencies: {accepted} accepted, {len(runs) - accepted} rejected"]
         if skipped:
-            notes.append(f"{len(skipped)} agencies not in the registry were skipped ({_listing(skipped)}; "
-                         f"set 'new_agencies' to register them)")
+            notes.append(
+                f"{len(skipped)} agencies not in the registry were skipped ({_listing(skipped)}; "
+                f"set 'new_agencies' to register them)"
+            )
         if own:
             notes.append(f"agencies with their own {source.dataset!r} source kept it ({_listing(own)})")
         if dropped:
             notes.append(f"websites that are not http(s) addresses were left out ({_listing(dropped)})")
         if split.bad_ids:
-            notes.append(f"rows whose {source.agency_column!r} is not a usable agency id were skipped ({_listing(split.bad_ids)})")
+            notes.append(
+                f"rows whose {source.agency_column!r} is not a usable agency id were skipped ({_listing(split.bad_ids)})"
+            )
         if not runs:
-            self._fail(run, publisher, source, Reason.NO_VALID_ROWS, f"no agency of the registry in {capture.path.name}; " + "; ".join(notes))
+            self._fail(
+                run,
+                publisher,
+                source,
+                Reason.NO_VALID_ROWS,
+                f"no agency of the registry in {capture.path.name}; " + "; ".join(notes),
+            )
         else:
-            self.state.finish(run, Outcome.OK if accepted else Outcome.FAILED,
-                              reason=None if accepted else Reason.NO_VALID_ROWS, message="; ".join(notes))
+            self.state.finish(
+                run,
+                Outcome.OK if accepted else Outcome.FAILED,
+                reason=None if accepted else Reason.NO_VALID_ROWS,
+                message="; ".join(notes),
+            )
             if accepted:  # the same bytes again would split and judge the same way
-                self._remember(publisher, source, capture)
+                capture_memory.remember(self.state, publisher.id, source, capture)
         return runs
 
 
-class _Heartbeat:
-    """Renews a run's lease every third of its length (monotonic waits) until the run ends, then frees it."""
-
-    def __init__(self, state: StateStore, run_id: str, *, lease_s: float):
-        self.state, self.run_id, self.lease_s = state, run_id, lease_s
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"lease-{run_id}", daemon=True)
-
-    def __enter__(self) -> _Heartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._done.set()
-        self._thread.join()
-        try:
-            self.state.release(self.run_id)  # only once the run has its outcome (StateStore.release)
-        except sqlite3.Error:
-            pass  # the lease lapses with this process, and the next opening of state.db aborts the run
-
-    def _beat(self) -> None:
-        while not self._done.wait(self.lease_s / 3):
-            try:
-                self.state.renew(self.run_id, lease_s=self.lease_s)
-            except sqlite3.Error:
-                pass  # a busy state.db: the next beat tries again, well inside the lease
-
-
-def _empty(folder: Path) -> None:
-    """Remove what a failed capture left in the run's folder (the folder itself stays, for run.json)."""
-    for child in folder.iterdir():
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child, ignore_errors=True)
-        else:
-            child.unlink(missing_ok=True)
-
-
 def _listing(counts: dict[str, int] | dict[str, str], limit: int = 5) -> str:
-    return listing((f"{k}: {v} rows" if isinstance(v, int) else f"{k}: {v}" for k, v in sorted(counts.items())),
-                   limit=limit, quote=False)
+    return listing(
+        (f"{k}: {v} rows" if isinstance(v, int) else f"{k}: {v}" for k, v in sorted(counts.items())),
+        limit=limit,
+        quote=False,
+    )
 
 
 def harvest_source(agency: Agency, source: Source, *, registry: Registry, data: DataDir) -> list[Run]:
@@ -344,12 +370,3 @@ def harvest(
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="harvest") as pool:
         results = list(pool.map(one_agency, agencies))
     return [run for runs in results for run in runs]
-
-
-def prune_raw(data: DataDir, agency_id: str, *, keep: int = 50) -> None:
-    """Keep the raw captures of the last ``keep`` runs of an agency."""
-    root = data.root / "raw" / agency_id
-    if not root.is_dir():
-        return
-    for old in sorted(p for p in root.iterdir() if p.is_dir())[:-keep]:
-        shutil.rmtree(old, ignore_errors=True)

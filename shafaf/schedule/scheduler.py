@@ -6,7 +6,8 @@ makes a pass at start-up, so a slot missed while the portal was down runs
 once, and then sleeps until the next slot or the next look for requests.
 
 - What is due: a source's latest slot at or before now has no run since it
-  (``schedule.due_since``); however many slots were missed, one run is owed.
+  (``schedule.due_since``, decided by ``schedule.owed`` from two slots
+  computed once per rule); however many slots were missed, one run is owed.
 - Exactly one run: every run claims its source's lease (``state.claim``);
   a scheduled run passes the slot, so two passes at once run it once.
 - Time: slots are computed in UTC from the wall clock at each pass; the
@@ -30,13 +31,13 @@ import threading
 from collections.abc import Callable
 
 from shafaf.config.registry import Agency, Registry, Source
-from shafaf.config.schedule import due_since, format_utc, next_after, parse_utc, problem_text
+from shafaf.config.schedule import Rule, format_utc, last_at_or_before, next_after, owed, parse_utc, problem_text
 from shafaf.core.datadir import DataDir
 from shafaf.core.errors import ScheduleError
 from shafaf.core.models import Outcome, Trigger
 from shafaf.harvest.runner import Runner, prune_raw
 from shafaf.schedule import webhook
-from shafaf.state import agency_requests, run_history
+from shafaf.state import agency_requests, due_index, run_history
 from shafaf.state import store as state_mod
 from shafaf.state.freshness import ATTEMPTS, stale_agencies
 from shafaf.state.store import Run, StateStore
@@ -64,27 +65,67 @@ def due_jobs(
     registry: Registry, state: StateStore, *, now: dt.datetime, problems: list[str] | None = None
 ) -> list[Job]:
     """The scheduled sources owed a run at ``now``; a source whose schedule cannot be computed is left
-    out and named in ``problems``."""
+    out and named in ``problems``.
+
+    Only the sources ``schedule_due`` says may be due are evaluated
+    (``due_index``): a pass costs in proportion to what is due, not to the
+    registry.
+    """
+    tz = registry.portal.timezone
     rules = agency_requests.in_force(registry, state)
-    history = state.latest([(a.id, s.id) for a in registry.agencies for s in a.sources])
+    scheduled = {
+        key: due_index.rule_text(found.rule, found.problem, tz=tz)
+        for key, found in rules.items()
+        if found.rule is not None or found.problem is not None
+    }
+    with state.immediate() as conn:
+        due_index.sync(conn, scheduled)
+        maybe = due_index.candidates(conn, now)
+    order = {key: i for i, key in enumerate(rules)}  # registry order, as the jobs always were
+    keys = sorted((k for k in maybe if k in order), key=order.__getitem__)
+    history = state.latest(keys)
+    sources = {(a.id, s.id): (a, s) for a in registry.agencies for s in a.sources} if keys else {}
     jobs: list[Job] = []
-    for agency in registry.agencies:
-        for source in agency.sources:
-            found = rules[(agency.id, source.id)]
-            try:
-                if found.problem is not None:
-                    raise ScheduleError(found.problem)
-                if found.rule is None:
-                    continue
-                last_attempt = history[(agency.id, source.id)].newest_of(*ATTEMPTS)
-                slot = due_since(found.rule, last_attempt=parse_utc(last_attempt), now=now, tz=registry.portal.timezone)
-            except ScheduleError as e:
-                if problems is not None:
-                    problems.append(f"{agency.id}/{source.id}: {found.problem or problem_text(e)}")
+    computed = []
+    slots: dict[Rule, tuple[dt.datetime | None, dt.datetime | None] | ScheduleError] = {}
+    for key in keys:
+        agency, source = sources[key]
+        found = rules[key]
+        if found.rule is not None and found.rule not in slots:  # the cron work: once per distinct rule
+            slots[found.rule] = _slots(found.rule, now, tz=tz)
+        try:
+            if found.problem is not None:
+                raise ScheduleError(found.problem)
+            if found.rule is None:
                 continue
-            if slot is not None:
-                jobs.append(Job(agency, source, Trigger.SCHEDULE, due_after=format_utc(slot)))
+            computed_slots = slots[found.rule]
+            if isinstance(computed_slots, ScheduleError):
+                raise computed_slots
+            latest, following = computed_slots
+            last_attempt = history[key].newest_of(*ATTEMPTS)
+            slot = owed(latest, following, last_attempt=parse_utc(last_attempt), now=now)
+        except ScheduleError as e:
+            if problems is not None:
+                problems.append(f"{agency.id}/{source.id}: {found.problem or problem_text(e)}")
+            continue
+        computed.append(
+            (key, maybe[key], last_attempt, due_index.next_due(latest, following, last_attempt=parse_utc(last_attempt)))
+        )
+        if slot is not None:
+            jobs.append(Job(agency, source, Trigger.SCHEDULE, due_after=format_utc(slot)))
+    if computed:
+        with state.immediate() as conn:
+            due_index.remember(conn, computed)
     return jobs
+
+
+def _slots(rule: Rule, now: dt.datetime, *, tz: str) -> tuple[dt.datetime | None, dt.datetime | None] | ScheduleError:
+    """The rule's latest slot at or before ``now`` and the slot after it (after ``now`` if it never fired)."""
+    try:
+        latest = last_at_or_before(rule, now, tz=tz)
+        return latest, next_after(rule, latest if latest is not None else now, tz=tz)
+    except ScheduleError as e:
+        return e
 
 
 def requested_jobs(registry: Registry, state: StateStore) -> list[Job]:
@@ -134,12 +175,11 @@ def seconds_to_next(registry: Registry, state: StateStore, *, now: dt.datetime) 
     """How long to sleep: until the earliest next slot, never longer than the request poll."""
     poll = registry.portal.scheduler_poll_s
     slots = []
-    for found in agency_requests.in_force(registry, state).values():
-        if found.rule is not None:
-            try:
-                slots.append(next_after(found.rule, now, tz=registry.portal.timezone))
-            except ScheduleError:
-                continue  # reported by the pass (due_jobs); never a reason to stop sleeping sensibly
+    for rule in {found.rule for found in agency_requests.in_force(registry, state).values()} - {None}:
+        try:  # once per distinct rule: thousands of sources share a few
+            slots.append(next_after(rule, now, tz=registry.portal.timezone))
+        except ScheduleError:
+            continue  # reported by the pass (due_jobs); never a reason to stop sleeping sensibly
     if not slots:
         return poll
     return max(0.0, min(poll, (min(slots) - now).total_seconds()))

@@ -54,9 +54,10 @@ class SourceStatus:
     schedule_problem: str | None = None  # "schedule cannot be computed: ..." (the source is not scheduled)
 
     def as_dict(self) -> dict[str, Any]:
-        row = dataclasses.asdict(self)
+        # Shallow: every field is plain but the rule, replaced by its JSON (asdict's deep copy was a tenth of
+        # ``shafaf status`` at 5,000 sources).
+        row = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "rule"}
         row["schedule"] = self.rule.to_json() if self.rule else None
-        del row["rule"]
         return row
 
 

@@ -16,7 +16,6 @@ every lapsed lease whenever state.db is opened (``leases.reap``).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import os
 import secrets
@@ -27,63 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from shafaf.core import durable
-from shafaf.core.models import Claim, Outcome, Phase, Reason
+from shafaf.core.models import Claim, Outcome, Reason
 from shafaf.core.public_message import public
-from shafaf.standard.tables import HARVEST_RUNS_COLUMNS
-from shafaf.state import leases
+from shafaf.state import leases, newest_runs, schema
 from shafaf.state.asked_by import accepts_shrink, requested_by
+from shafaf.state.run_record import Run, SourceRuns
 
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS runs (
-    {", ".join(f"{name} {kind}" for name, kind in HARVEST_RUNS_COLUMNS.items())},
-    PRIMARY KEY (run_id)
-);
-CREATE INDEX IF NOT EXISTS runs_agency ON runs (agency_id, started);
--- What the last ACCEPTED capture of each source was, for conditional requests and "unchanged".
-CREATE TABLE IF NOT EXISTS source_state (
-    agency_id TEXT, source_id TEXT, fingerprint TEXT, sha256 TEXT, etag TEXT, last_modified TEXT, updated TEXT,
-    PRIMARY KEY (agency_id, source_id)
-);
--- Every publish: a killed publisher leaves 'running', which the next publish marks 'aborted'.
-CREATE TABLE IF NOT EXISTS publishes (
-    publish_id TEXT PRIMARY KEY, started TEXT, finished TEXT, outcome TEXT, rebuild INTEGER,
-    agencies INTEGER, version TEXT, message TEXT
-);
--- One running run per source: the atomic primitive behind "exactly one run" (see the module docstring).
-CREATE TABLE IF NOT EXISTS leases (
-    run_id TEXT PRIMARY KEY, agency_id TEXT NOT NULL, source_id TEXT NOT NULL, state TEXT NOT NULL,
-    host TEXT, pid INTEGER, acquired TEXT, expires TEXT
-);
-CREATE UNIQUE INDEX IF NOT EXISTS leases_one_running ON leases (agency_id, source_id) WHERE state = 'running';
--- Agencies' API tokens: only the SHA-256 of each token is kept.
-CREATE TABLE IF NOT EXISTS tokens (
-    token_id TEXT PRIMARY KEY, agency_id TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE, created TEXT,
-    revoked TEXT, last_used TEXT, note TEXT
-);
--- "Harvest now": one row per request (for the rate limit and the record); run_ids are the runs it queued
--- in ``runs`` (outcome 'queued'), which the scheduler starts.
-CREATE TABLE IF NOT EXISTS harvest_requests (
-    request_id TEXT PRIMARY KEY, agency_id TEXT NOT NULL, source_id TEXT, requested TEXT NOT NULL,
-    token_id TEXT, run_ids TEXT
-);
-CREATE INDEX IF NOT EXISTS harvest_requests_agency ON harvest_requests (agency_id, requested);
-CREATE INDEX IF NOT EXISTS runs_outcome ON runs (outcome);
--- The newest run of each outcome of a source in one index seek (schedules and staleness, freshness.py).
-CREATE INDEX IF NOT EXISTS runs_source_outcome ON runs (agency_id, source_id, outcome, started);
--- Schedules set by the agency (API) or an operator (CLI), over the registry's default.
-CREATE TABLE IF NOT EXISTS schedule_overrides (
-    agency_id TEXT NOT NULL, source_id TEXT NOT NULL, rule TEXT NOT NULL, set_at TEXT, set_by TEXT,
-    PRIMARY KEY (agency_id, source_id)
-);
--- When each token's console sessions were last ended (sign-out): older sessions are refused (tokens.py).
-CREATE TABLE IF NOT EXISTS console_sign_outs (token_id TEXT PRIMARY KEY, ended TEXT NOT NULL);
--- Agencies the webhook was told are stale, so it is told once per time they go stale.
-CREATE TABLE IF NOT EXISTS stale_notices (agency_id TEXT PRIMARY KEY, since TEXT);
--- Agencies met in multi-agency files that the registry does not list (new_agencies).
-CREATE TABLE IF NOT EXISTS found_agencies (
-    id TEXT PRIMARY KEY, name_en TEXT, name_fa TEXT, website TEXT, found_by TEXT, first_seen TEXT, last_seen TEXT
-);
-"""
+__all__ = ["Run", "SourceRuns", "StateStore", "new_run_id", "utc_now", "wall_clock"]
 
 
 def wall_clock() -> dt.datetime:
@@ -102,55 +51,6 @@ def new_run_id() -> str:
     return f"{now:%Y%m%dT%H%M%S%f}-{secrets.token_hex(3)}"
 
 
-@dataclasses.dataclass
-class Run:
-    """One harvest of one source, from capture through staging."""
-
-    run_id: str
-    agency_id: str
-    source_id: str
-    dataset: str
-    kind: str
-    location: str
-    started: str
-    finished: str | None = None
-    outcome: Outcome = Outcome.RUNNING
-    reason: Reason | None = None
-    phase: Phase = Phase.HARVEST
-    message: str = ""
-    http_status: int | None = None
-    bytes: int | None = None
-    sha256: str | None = None
-    rows_read: int | None = None
-    rows_passed: int | None = None
-    rows_staged: int | None = None
-    rows_failed: int | None = None
-    fetch_ms: int | None = None
-    # Who asked for a queued run ("asked for by the agency through its console"): kept at the head of its
-    # message when it finishes, so the published run history says it. Not a column of its own.
-    requested_by: str = ""
-    accept_shrink: bool = False  # the request accepts a held shrink (asked_by.ACCEPTING); not a column either
-
-    def as_row(self) -> dict[str, Any]:
-        row = dataclasses.asdict(self)
-        del row["requested_by"], row["accept_shrink"]
-        for key in ("outcome", "reason", "phase"):
-            row[key] = None if row[key] is None else str(row[key])
-        return row
-
-
-@dataclasses.dataclass(frozen=True)
-class SourceRuns:
-    """What the run history says of one source (``StateStore.latest``)."""
-
-    newest: dict[Outcome, str]  # outcome -> start of its newest run
-    last: dict[str, Any] | None  # the newest run that is not only queued
-
-    def newest_of(self, *outcomes: Outcome) -> str | None:
-        found = [self.newest[o] for o in outcomes if o in self.newest]
-        return max(found) if found else None
-
-
 class StateStore:
     """Run records in ``state.db``; every write is its own short transaction."""
 
@@ -158,11 +58,7 @@ class StateStore:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as conn:
-            conn.executescript(_SCHEMA)
-            have = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
-            for name, kind in HARVEST_RUNS_COLUMNS.items():
-                if name not in have:  # a state.db made by an older Shafaf
-                    conn.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
+            schema.create(conn)
         self.reap()
 
     def reap(self) -> int:
@@ -198,8 +94,9 @@ class StateStore:
 
     # -- one run at a time
 
-    def claim(self, run: Run, *, lease_s: float, due_after: str | None = None,
-              queued: bool = False) -> tuple[Claim, str | None]:
+    def claim(
+        self, run: Run, *, lease_s: float, due_after: str | None = None, queued: bool = False
+    ) -> tuple[Claim, str | None]:
         """Start ``run`` holding its source's lease, or say why not (and which run holds it).
 
         ``due_after`` (a stored UTC time) makes a scheduled trigger idempotent:
@@ -212,69 +109,96 @@ class StateStore:
         now = utc_now()
         key = (run.agency_id, run.source_id)
         with self.immediate() as conn:
-            waiting = conn.execute("SELECT message FROM runs WHERE run_id = ? AND outcome = ?",
-                                   (run.run_id, str(Outcome.QUEUED))).fetchone() if queued else None
+            waiting = (
+                conn.execute(
+                    "SELECT message FROM runs WHERE run_id = ? AND outcome = ?", (run.run_id, str(Outcome.QUEUED))
+                ).fetchone()
+                if queued
+                else None
+            )
             if queued and waiting is None:
                 return Claim.NOT_DUE, None
             if waiting is not None:
                 run.requested_by = requested_by(waiting["message"] or "")
                 run.accept_shrink = accepts_shrink(run.requested_by)
-            holder = conn.execute("SELECT * FROM leases WHERE agency_id = ? AND source_id = ? AND state = 'running'",
-                                  key).fetchone()
+            holder = conn.execute(
+                "SELECT * FROM leases WHERE agency_id = ? AND source_id = ? AND state = 'running'", key
+            ).fetchone()
             if holder is not None and leases.lapsed(holder, leases.expiry(wall_clock(), 0)):
                 leases.abort_holder(conn, holder, now)
                 holder = None
             if holder is not None:
                 return Claim.ALREADY_RUNNING, holder["run_id"]
             leases.abort_orphans(conn, run.agency_id, run.source_id, now)
-            if due_after is not None and conn.execute(
+            if (
+                due_after is not None
+                and conn.execute(
                     "SELECT 1 FROM runs WHERE agency_id = ? AND source_id = ? AND started >= ? AND started <= ? "
                     "AND outcome NOT IN (?, ?, ?)",  # a run stamped in the future (the clock went back) covers nothing
-                    (*key, due_after, now, str(Outcome.SKIPPED), str(Outcome.QUEUED), str(Outcome.ABORTED))).fetchone():
+                    (*key, due_after, now, str(Outcome.SKIPPED), str(Outcome.QUEUED), str(Outcome.ABORTED)),
+                ).fetchone()
+            ):
                 return Claim.NOT_DUE, None
-            conn.execute("INSERT INTO leases VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
-                         (run.run_id, *key, socket.gethostname(), os.getpid(), now, leases.expiry(wall_clock(), lease_s)))
+            conn.execute(
+                "INSERT INTO leases VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
+                (run.run_id, *key, socket.gethostname(), os.getpid(), now, leases.expiry(wall_clock(), lease_s)),
+            )
             run.started = now
             row = run.as_row()
-            conn.execute(f"INSERT OR REPLACE INTO runs ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})", row)
+            conn.execute(
+                f"INSERT OR REPLACE INTO runs ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})", row
+            )
         return Claim.CLAIMED, run.run_id
 
     def renew(self, run_id: str, *, lease_s: float) -> bool:
         """The heartbeat: push the lease's expiry on; False when the lease was lost (taken over)."""
         with self._connect() as conn:
-            return conn.execute("UPDATE leases SET expires = ? WHERE run_id = ? AND state = 'running'",
-                                (leases.expiry(wall_clock(), lease_s), run_id)).rowcount == 1
+            return (
+                conn.execute(
+                    "UPDATE leases SET expires = ? WHERE run_id = ? AND state = 'running'",
+                    (leases.expiry(wall_clock(), lease_s), run_id),
+                ).rowcount
+                == 1
+            )
 
     def latest(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], SourceRuns]:
         """Per (agency, source): the newest start of each outcome and the newest run.
 
-        One index seek per outcome (max over the index's last column), so the
-        cost does not grow with the length of the run history.
+        Read from ``run_newest`` (kept by triggers, ``newest_runs``): one read
+        for every source, and one lookup by run id per source for its newest
+        run, whatever the length of the history.
         """
         out: dict[tuple[str, str], SourceRuns] = {}
         with self._connect() as conn:
+            found = newest_runs.newest(conn, keys)
+            picked: dict[tuple[str, str], str] = {}
             for key in keys:
-                newest = {}
-                for outcome in Outcome:
-                    row = conn.execute("SELECT max(started) FROM runs WHERE agency_id = ? AND source_id = ? AND outcome = ?",
-                                       (*key, str(outcome))).fetchone()
-                    if row[0] is not None:
-                        newest[outcome] = row[0]
-                last = None
+                of_key = found.get(key, {})
+                newest = {o: of_key[o][0] for o in Outcome if o in of_key}  # in the enum's order, as ties go
                 ran = {o: started for o, started in newest.items() if o != Outcome.QUEUED}
-                if ran:  # the newest run is the newest of its outcome: one more seek
-                    outcome = max(ran, key=lambda o: ran[o])
-                    last = conn.execute("SELECT * FROM runs WHERE agency_id = ? AND source_id = ? AND outcome = ? "
-                                        "AND started = ? ORDER BY run_id DESC LIMIT 1",
-                                        (*key, str(outcome), ran[outcome])).fetchone()
-                out[key] = SourceRuns(newest=newest, last=dict(last) if last else None)
+                if ran:
+                    picked[key] = of_key[max(ran, key=lambda o: ran[o])][1]
+                out[key] = SourceRuns(newest=newest, last=None)
+            ids = list(picked.values())
+            rows = {}
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                marks = ", ".join("?" * len(chunk))
+                rows.update(
+                    {r["run_id"]: dict(r) for r in conn.execute(f"SELECT * FROM runs WHERE run_id IN ({marks})", chunk)}
+                )
+        for key, run_id in picked.items():
+            out[key] = SourceRuns(newest=out[key].newest, last=rows.get(run_id))
         return out
 
     def release(self, run_id: str) -> None:
         """Free a finished run's lease; a run still ``running`` keeps it, for the sweep to see its holder go."""
         with self._connect() as conn:
-            conn.execute("DELETE FROM leases WHERE run_id = ? AND NOT EXISTS "
-                         "(SELECT 1 FROM runs WHERE run_id = ? AND outcome = ?)", (run_id, run_id, str(Outcome.RUNNING)))
+            conn.execute(
+                "DELETE FROM leases WHERE run_id = ? AND NOT EXISTS "
+                "(SELECT 1 FROM runs WHERE run_id = ? AND outcome = ?)",
+                (run_id, run_id, str(Outcome.RUNNING)),
+            )
 
     def end_run(self, run: Run, outcome: Outcome, *, reason: Reason, message: str) -> bool:
         """The outcome of a run that could not finish normally, with its split runs and its lease, in one step.
@@ -285,8 +209,17 @@ class StateStore:
         """
         now = utc_now()
         with self.immediate() as conn:
-            ended = leases.end_run(conn, run.run_id, source_id=run.source_id, location=run.location,
-                                   started=run.started, outcome=outcome, reason=reason, message=message, now=now)
+            ended = leases.end_run(
+                conn,
+                run.run_id,
+                source_id=run.source_id,
+                location=run.location,
+                started=run.started,
+                outcome=outcome,
+                reason=reason,
+                message=message,
+                now=now,
+            )
         if ended:
             run.outcome, run.reason, run.message, run.finished = outcome, reason, message, now
         return ended
@@ -297,8 +230,13 @@ class StateStore:
 
     def start(self, *, agency_id: str, source_id: str, dataset: str, kind: str, location: str) -> Run:
         run = Run(
-            run_id=new_run_id(), agency_id=agency_id, source_id=source_id, dataset=dataset,
-            kind=kind, location=location, started=utc_now(),
+            run_id=new_run_id(),
+            agency_id=agency_id,
+            source_id=source_id,
+            dataset=dataset,
+            kind=kind,
+            location=location,
+            started=utc_now(),
         )
         self.save(run)
         return run
@@ -338,11 +276,21 @@ class StateStore:
 
     def source_state(self, agency_id: str, source_id: str) -> dict[str, Any] | None:
         with self._connect() as conn:
-            row = conn.execute("SELECT * FROM source_state WHERE agency_id = ? AND source_id = ?", (agency_id, source_id)).fetchone()
+            row = conn.execute(
+                "SELECT * FROM source_state WHERE agency_id = ? AND source_id = ?", (agency_id, source_id)
+            ).fetchone()
         return dict(row) if row else None
 
-    def remember_source(self, agency_id: str, source_id: str, *, fingerprint: str, sha256: str | None,
-                        etag: str | None, last_modified: str | None) -> None:
+    def remember_source(
+        self,
+        agency_id: str,
+        source_id: str,
+        *,
+        fingerprint: str,
+        sha256: str | None,
+        etag: str | None,
+        last_modified: str | None,
+    ) -> None:
         with self._connect() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO source_state VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -372,20 +320,25 @@ class StateStore:
         with self._connect() as conn:
             return conn.execute(
                 "UPDATE publishes SET outcome = ?, finished = ?, message = 'the publisher was killed before it finished' "
-                "WHERE outcome = ?", (str(Outcome.ABORTED), utc_now(), str(Outcome.RUNNING)),
+                "WHERE outcome = ?",
+                (str(Outcome.ABORTED), utc_now(), str(Outcome.RUNNING)),
             ).rowcount
 
     def start_publish(self, *, rebuild: bool, agencies: int) -> str:
         publish_id = new_run_id()
         with self._connect() as conn:
-            conn.execute("INSERT INTO publishes (publish_id, started, outcome, rebuild, agencies) VALUES (?, ?, ?, ?, ?)",
-                         (publish_id, utc_now(), str(Outcome.RUNNING), int(rebuild), agencies))
+            conn.execute(
+                "INSERT INTO publishes (publish_id, started, outcome, rebuild, agencies) VALUES (?, ?, ?, ?, ?)",
+                (publish_id, utc_now(), str(Outcome.RUNNING), int(rebuild), agencies),
+            )
         return publish_id
 
     def finish_publish(self, publish_id: str, outcome: Outcome, *, version: str | None, message: str) -> None:
         with self._connect() as conn:
-            conn.execute("UPDATE publishes SET finished = ?, outcome = ?, version = ?, message = ? WHERE publish_id = ?",
-                         (utc_now(), str(outcome), version, message, publish_id))
+            conn.execute(
+                "UPDATE publishes SET finished = ?, outcome = ?, version = ?, message = ? WHERE publish_id = ?",
+                (utc_now(), str(outcome), version, message, publish_id),
+            )
 
     def publishes(self) -> list[dict[str, Any]]:
         with self._connect() as conn:

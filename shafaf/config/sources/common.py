@@ -7,6 +7,7 @@ the standard, and, for a national file, which column names each row's agency.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -122,6 +123,7 @@ class SourceFields(Part):
         )
 
     @classmethod
-    def kind_keys(cls) -> list[str]:
-        """The keys this kind adds to the common ones."""
-        return [k for k in cls.model_fields if k not in SourceFields.model_fields]
+    @functools.cache
+    def kind_keys(cls) -> tuple[str, ...]:
+        """The keys this kind adds to the common ones (once per kind: a registry has thousands of sources)."""
+        return tuple(k for k in cls.model_fields if k not in SourceFields.model_fields)

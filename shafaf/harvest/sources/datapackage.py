@@ -35,15 +35,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import ipaddress
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
-
-from frictionless import helpers as fl_helpers
+from urllib.parse import urljoin, urlsplit
 
 from shafaf.config.registry import Source
 from shafaf.core.errors import HarvestError
@@ -53,12 +49,12 @@ from shafaf.harvest import archives
 from shafaf.harvest.net.fetch import FetchPolicy, fetch, parse_json, redact
 from shafaf.harvest.sources import records as rec
 from shafaf.harvest.sources.base import CHUNK, Capture, HarvestContext, file_digest
+from shafaf.harvest.sources.datapackage_paths import DESCRIPTOR, check_descriptor, path_problem
 
-DESCRIPTOR = "datapackage.json"
+__all__ = ["DESCRIPTOR", "DataPackageHarvester", "check_descriptor", "path_problem"]  # the last two: their old home
+
 PACKAGE_ZIP = "package.zip"
 PACKAGE_DIR = "package"
-RESOURCE_PATH_KEYS = ("path", "schema", "dialect", "image")  # values checked when they are text
-PACKAGE_PATH_KEYS = ("image", "profile")
 FORMATS = {"csv": "csv", "tsv": "csv", "txt": "csv", "xlsx": "xlsx", "json": "json"}
 MEDIATYPES = {
     "text/csv": "csv",
@@ -67,8 +63,6 @@ MEDIATYPES = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
     "application/json": "json",
 }
-DRIVE = re.compile(r"^[A-Za-z]:")
-WINDOWS_VAR = re.compile(r"%[A-Za-z_][A-Za-z0-9_]*%")
 NOT_SLUG = re.compile(r"[^A-Za-z0-9_-]+")
 UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -117,7 +111,9 @@ def _get_package(url: str, dest: Path, policy: FetchPolicy) -> _Package:
 
 def _unzip_package(url: str, label: str, dest: Path, policy: FetchPolicy, status: int | None) -> _Package:
     root = dest / PACKAGE_DIR
-    files = archives.extract_zip(dest / PACKAGE_ZIP, root, archives.ArchiveLimits(max_bytes=policy.max_bytes), label=label)
+    files = archives.extract_zip(
+        dest / PACKAGE_ZIP, root, archives.ArchiveLimits(max_bytes=policy.max_bytes), label=label
+    )
     candidates = sorted((f for f in files if f.name == DESCRIPTOR), key=lambda f: (len(f.parts), str(f)))
     if not candidates:
         raise HarvestError(Reason.NOT_FOUND, f"{label} holds no {DESCRIPTOR}", url=label)
@@ -138,105 +134,10 @@ def load_descriptor(path: Path, label: str) -> dict[str, Any]:
         raise HarvestError(Reason.NO_RESOURCES, f"{DESCRIPTOR} at {label} lists no resources", url=label)
     for index, resource in enumerate(resources):
         if not isinstance(resource, dict):
-            raise HarvestError(Reason.STRUCTURE, f"{DESCRIPTOR} at {label}: resource #{index + 1} is not an object", url=label)
+            raise HarvestError(
+                Reason.STRUCTURE, f"{DESCRIPTOR} at {label}: resource #{index + 1} is not an object", url=label
+            )
     return data
-
-
-def _resource_label(resource: dict[str, Any], index: int) -> str:
-    name = resource.get("name")
-    return repr(name) if isinstance(name, str) and name else f"#{index + 1}"
-
-
-def descriptor_paths(descriptor: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
-    """Every (where, key, value) of the descriptor that names a file or URL."""
-    for key in PACKAGE_PATH_KEYS:
-        if isinstance(descriptor.get(key), str):
-            yield "", key, descriptor[key]
-    yield from (("", k, v) for k, v in _nested_paths(descriptor))
-    for index, resource in enumerate(descriptor.get("resources") or []):
-        where = f" resource {_resource_label(resource, index)}"
-        path = resource.get("path")
-        if isinstance(path, list):
-            for n, part in enumerate(path):
-                yield where, f"path[{n}]", part
-        elif path is not None:
-            yield where, "path", path
-        for key in RESOURCE_PATH_KEYS[1:]:
-            if isinstance(resource.get(key), str):
-                yield where, key, resource[key]
-        yield from ((where, k, v) for k, v in _nested_paths(resource))
-
-
-def _nested_paths(mapping: dict[str, Any]) -> Iterator[tuple[str, Any]]:
-    """``licenses[].path`` and ``sources[].path`` of a package or a resource."""
-    for key in ("licenses", "sources"):
-        items = mapping.get(key)
-        if isinstance(items, list):
-            for n, item in enumerate(items):
-                if isinstance(item, dict) and "path" in item:
-                    yield f"{key}[{n}].path", item["path"]
-
-
-def check_descriptor(descriptor: dict[str, Any], *, allow_private: bool = False) -> None:
-    """Raise ``unsafe_path`` for the first path or URL of the descriptor that is not safe (H12)."""
-    for where, key, value in descriptor_paths(descriptor):
-        why = path_problem(value, allow_private=allow_private)
-        if why:
-            raise HarvestError(Reason.UNSAFE_PATH, f"{DESCRIPTOR}{where}: {key} {value!r} is not safe ({why})")
-
-
-def path_problem(value: Any, *, allow_private: bool = False) -> str | None:
-    """Why a descriptor path may not be used, or None for a relative path or an http(s) URL."""
-    if not isinstance(value, str):
-        return f"it is {type(value).__name__}, not text"
-    if not value.strip():
-        return "it is empty"
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
-        return "it holds a control character"
-    if DRIVE.match(value):
-        return "it names a drive"
-    scheme = urlsplit(value).scheme.lower()
-    if scheme:
-        if scheme not in ("http", "https"):
-            return f"the scheme {scheme + ':'!r} is not allowed; only http and https"
-        return _host_problem(value, allow_private=allow_private)
-    for text in dict.fromkeys((value, unquote(value))):
-        if "\\" in text:
-            return "it holds a backslash"
-        if text.startswith("/"):
-            return "it is absolute"
-        if text.startswith("~"):
-            return "it starts with '~' (a home folder)"
-        if "$" in text or WINDOWS_VAR.search(text):
-            return "it holds a variable"
-        if ".." in PurePosixPath(text).parts:
-            return "it climbs out of the package with '..'"
-    if not fl_helpers.is_safe_path(value):  # frictionless' own rule, in case it knows more than we do
-        return f'frictionless: path "{value}" is not safe'
-    return None
-
-
-def _host_problem(url: str, *, allow_private: bool) -> str | None:
-    """Why an http(s) URL's host is never a data host, judged without resolving it."""
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return "it is not a valid URL"
-    if not host:
-        return "the URL has no host"
-    if host == "localhost" and not allow_private:
-        return "it points at this machine"
-    try:
-        address = ipaddress.ip_address(int(host)) if host.isdigit() else ipaddress.ip_address(host)
-    except ValueError:
-        return None  # a name: fetch checks the address it resolves to, if we ever fetch it
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    if address.is_link_local or address.is_unspecified or address.is_multicast or address.is_reserved:
-        return f"{address} is not a data host"
-    if (address.is_loopback or address.is_private) and not allow_private:
-        return f"{address} is a private address"
-    return None
 
 
 def pick_resource(descriptor: dict[str, Any], name: str, label: str) -> dict[str, Any]:
@@ -245,7 +146,9 @@ def pick_resource(descriptor: dict[str, Any], name: str, label: str) -> dict[str
         if resource.get("name") == name:
             return resource
     names = ", ".join(repr(r.get("name")) for r in resources if isinstance(r.get("name"), str)) or "none named"
-    raise HarvestError(Reason.NO_RESOURCES, f"{DESCRIPTOR} at {label} has no resource {name!r}; it has {names}", url=label)
+    raise HarvestError(
+        Reason.NO_RESOURCES, f"{DESCRIPTOR} at {label} has no resource {name!r}; it has {names}", url=label
+    )
 
 
 # --- the resource -------------------------------------------------------------
@@ -259,8 +162,10 @@ def resource_format(source: Source, resource: dict[str, Any], name: str) -> str:
     if isinstance(declared, str) and declared:
         if declared.lower() in FORMATS:
             return FORMATS[declared.lower()]
-        raise HarvestError(Reason.UNEXPECTED_CONTENT_TYPE,
-                           f"resource {name!r} has format {declared!r}; Shafaf reads csv, xlsx and json")
+        raise HarvestError(
+            Reason.UNEXPECTED_CONTENT_TYPE,
+            f"resource {name!r} has format {declared!r}; Shafaf reads csv, xlsx and json",
+        )
     mediatype = resource.get("mediatype")
     if isinstance(mediatype, str) and mediatype.split(";")[0].strip().lower() in MEDIATYPES:
         return MEDIATYPES[mediatype.split(";")[0].strip().lower()]
@@ -272,8 +177,9 @@ def resource_format(source: Source, resource: dict[str, Any], name: str) -> str:
     return "csv"
 
 
-def _capture_resource(source: Source, resource: dict[str, Any], name: str, package: _Package, dest: Path,
-                      policy: FetchPolicy) -> Capture:
+def _capture_resource(
+    source: Source, resource: dict[str, Any], name: str, package: _Package, dest: Path, policy: FetchPolicy
+) -> Capture:
     fmt = resource_format(source, resource, name)
     slug = NOT_SLUG.sub("-", name).strip("-") or "resource"
     target = dest / f"resource-{slug}.{'csv' if fmt == 'csv' else fmt}"
@@ -282,8 +188,15 @@ def _capture_resource(source: Source, resource: dict[str, Any], name: str, packa
         if "data" not in resource:
             raise HarvestError(Reason.STRUCTURE, f"resource {name!r} of {package.label} has neither path nor data")
         size, sha256 = write_inline(resource["data"], target, name)
-        return Capture(path=target, bytes=size, sha256=sha256, format="csv", url=package.label, status=package.status,
-                       encoding="utf-8")
+        return Capture(
+            path=target,
+            bytes=size,
+            sha256=sha256,
+            format="csv",
+            url=package.label,
+            status=package.status,
+            encoding="utf-8",
+        )
     parts = path if isinstance(path, list) else [path]
     if not parts:
         raise HarvestError(Reason.STRUCTURE, f"resource {name!r} of {package.label} has an empty path list")
@@ -305,8 +218,9 @@ def _capture_resource(source: Source, resource: dict[str, Any], name: str, packa
     return Capture(path=target, bytes=size, sha256=sha256, format=fmt, url=first_url, status=first_status)
 
 
-def _get_part(part: str, stem: Path, fmt: str, zipped: bool, package: _Package,
-              policy: FetchPolicy) -> tuple[Path, str, int | None]:
+def _get_part(
+    part: str, stem: Path, fmt: str, zipped: bool, package: _Package, policy: FetchPolicy
+) -> tuple[Path, str, int | None]:
     """Fetch (or take from the extracted zip) one part; a zipped part is unzipped.
 
     Returns the file, the (redacted) URL it came from and the HTTP status.
@@ -339,7 +253,9 @@ def _unzip_single(archive: Path, stem: Path, label: str, policy: FetchPolicy) ->
     folder = stem.with_name(stem.name + ".unzipped")
     files = archives.extract_zip(archive, folder, archives.ArchiveLimits(max_bytes=policy.max_bytes), label=label)
     if len(files) != 1:
-        raise HarvestError(Reason.ARCHIVE_REJECTED, f"{label} holds {len(files)} files; a zipped resource must hold exactly one")
+        raise HarvestError(
+            Reason.ARCHIVE_REJECTED, f"{label} holds {len(files)} files; a zipped resource must hold exactly one"
+        )
     return files[0]
 
 
@@ -369,8 +285,10 @@ def concatenate(parts: list[Path], target: Path) -> tuple[int, str]:
 def write_inline(data: Any, target: Path, name: str) -> tuple[int, str]:
     """Write a resource's inline ``data`` as CSV: objects (keys are columns) or arrays (first row is the header)."""
     if not isinstance(data, list) or not data:
-        raise HarvestError(Reason.NO_RESOURCES if data == [] else Reason.STRUCTURE,
-                           f"inline data of resource {name!r} is {'empty' if data == [] else 'not a list of rows'}")
+        raise HarvestError(
+            Reason.NO_RESOURCES if data == [] else Reason.STRUCTURE,
+            f"inline data of resource {name!r} is {'empty' if data == [] else 'not a list of rows'}",
+        )
     with rec.open_csv(target) as out:
         if all(isinstance(row, dict) for row in data):
             columns = list(rec.union_keys(data))
