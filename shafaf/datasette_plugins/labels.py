@@ -159,12 +159,15 @@ _CODE_WORDS = {"fa": re.compile(r"[A-Za-z_][A-Za-z0-9_]*"), "en": re.compile(r"\
 
 
 def code_words(text: str | None, lang: str) -> Markup:
-    """One of *our* formulas with the column names in it marked as code (``<code dir="ltr">``).
+    """One of *our* texts with the names in it marked as code (``<code dir="ltr">``).
 
-    Only for the portal's own texts (indicator definitions), never for
-    harvested text: every piece is escaped, and only the ``<code>`` tags are
-    ours. A Persian page then shows its Latin names as the code they are,
-    isolated left-to-right, rather than as untranslated words.
+    For the portal's own texts only, where a Latin word is a name or a literal
+    to type: indicator definitions, and the validation report's messages on
+    /validate (a column, a value of the checked file, the spellings a column
+    accepts). Never for published harvested text, whose Latin words are not
+    code. Every piece is escaped, and only the ``<code>`` tags are ours. A
+    Persian page then shows its Latin names as the code they are, isolated
+    left-to-right, rather than as untranslated words.
     """
     text = text or ""
     pattern = _CODE_WORDS.get(lang, _CODE_WORDS["en"])
