@@ -512,3 +512,29 @@ def test_axe_reports_what_the_crawl_must_not_find(browser):
         assert axe_violations(page, LAYOUT_RULES)[0]["id"] == "scrollable-region-focusable"
     finally:
         page.close()
+
+
+@pytest.mark.parametrize(
+    "lang, words",
+    [("fa", ("مرتب‌سازی صعودی", "مرتب‌سازی نزولی", "نوع: ")), ("en", ("Sort ascending", "Sort descending", "Type: "))],
+)
+def test_the_column_menu_speaks_the_page_language(portal, browser, lang, words):
+    """Datasette's column menu (its table.js) in the page's words, inside the window.
+
+    At the desktop width: on a phone Datasette shows each row as a card without the column headings (the sort
+    is a select of the filter form there), so no menu opens.
+    """
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    try:
+        page.goto(f"{portal.base}/{DATABASE}/services?_size=5&lang={lang}", wait_until="load")
+        page.locator(".rows-and-columns th .dropdown-menu-icon").nth(1).click()
+        menu = page.locator(".dropdown-menu")
+        menu.wait_for(state="visible")
+        text = menu.inner_text()
+        assert all(w in text for w in words), text
+        if lang == "fa":
+            assert foreign_words([text]) == [], text
+        box = menu.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 1366, box
+    finally:
+        page.close()

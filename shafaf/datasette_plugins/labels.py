@@ -18,7 +18,7 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from shafaf import standard
-from shafaf.datasette_plugins import i18n
+from shafaf.datasette_plugins import column_notes, i18n
 from shafaf.datasette_plugins.i18n import N_
 from shafaf.standard.indicator_defs import BY_NAME
 
@@ -243,6 +243,7 @@ def table_helpers(lang: str) -> dict[str, Any]:
         "shafaf_is_boolean": lambda table, name: (table, name) in boolean_columns(),
         "shafaf_table_title": table_name,
         "shafaf_column_title": lambda table, name: column(table, name, lang),
+        "shafaf_column_note": lambda table, name: column_notes.descriptions(table, lang).get(name),
         "shafaf_lookup": lambda key, display: lookup(key, display, lang),
     }
 
