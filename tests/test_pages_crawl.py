@@ -15,6 +15,13 @@ reloaded), and these must hold:
   month is named;
 - axe-core reports no serious or critical violation (all rules at 390 and 1366 px; the
   rule that depends on the layout, scrollable-region-focusable, at 768 and 360).
+
+No link reaches the data officer's pages, so they are added: a demo agency's
+console signed out, then signed in with a token made for the test (a
+schedule's preview shown, every ``<details>`` open), ``/validate`` and its
+report on a file with errors; at 390 and 1366 px, in one browser context per
+language (its cookies are the session). Datasette's column menu is opened on
+a table page in each language.
 """
 
 from __future__ import annotations
