@@ -131,7 +131,7 @@ def test_column_notes_are_in_the_page_language(portal):
     ],
 )
 def test_persian_cells(value, shown):
-    rendered = cell_values.render(value, "fa")
+    rendered = cell_values.render(value, "fa", "reference_month")
     assert re.sub(r"<[^>]+>", "", str(rendered)) == shown
     if isinstance(value, str):
         assert f'title="{value}"' in rendered  # the value as stored, what a filter or SQL compares
@@ -139,12 +139,18 @@ def test_persian_cells(value, shown):
 
 @pytest.mark.parametrize("value", ["2024-13-45", "2024-11", "SA-0103", "<b>2024-11-01</b>", True, None, b"\x00", {}])
 def test_other_values_are_left_to_datasette(value):
-    assert cell_values.render(value, "fa") is None
+    assert cell_values.render(value, "fa", "reference_month") is None
+
+
+def test_a_jalali_month_only_where_the_column_is_a_month():
+    """``1403-08`` may be a code elsewhere: only a ``*month`` column reads it as a month."""
+    assert cell_values.render("1403-08", "fa", "service_id") is None
+    assert "آبان ۱۴۰۳" in cell_values.render("1403-08", "fa", "data_last_month")
 
 
 @pytest.mark.parametrize("value", ["2024-11-01", "2026-12-03T17:44:05Z", "1403-08", 1234])
 def test_english_pages_are_untouched(value):
-    assert cell_values.render(value, "en") is None
+    assert cell_values.render(value, "en", "reference_month") is None
 
 
 def test_a_query_page_in_persian_and_in_english(portal):

@@ -126,9 +126,9 @@ def extra_template_vars(request: Any, datasette: Datasette) -> dict[str, Any]:
 
 
 @hookimpl
-def render_cell(value: Any) -> Any:
+def render_cell(value: Any, column: str) -> Any:
     """Cells of Datasette's HTML pages: Persian digits and Jalali dates on Persian pages (``cell_values``)."""
-    return cell_values.render(value, language.current_language())
+    return cell_values.render(value, language.current_language(), column)
 
 
 @hookimpl

@@ -9,7 +9,8 @@ answered (``language.current_language``). On a Persian page:
 - a date is its Jalali date (``۱۱ آبان ۱۴۰۳``), a timestamp its Jalali date
   and time of day, inside ``<time datetime="<the stored value>">`` with the
   stored value as the tooltip (what a filter or the SQL compares);
-- a Jalali month as the standard stores it (``1405-07``) is its name and year
+- a Jalali month as the scorecard stores it (``1405-07`` in a column whose name
+  ends in ``month``: elsewhere the same shape may be a code) is its name and year
   (the stored value as the tooltip: ``<time>`` takes only Gregorian dates);
 - a number is written in Persian digits.
 
@@ -33,7 +34,7 @@ JALALI_MONTH = re.compile(r"(1[34]\d{2})-(0[1-9]|1[0-2])")
 UTC_SUFFIXES = ("Z", "+00:00", "+0000")
 
 
-def render(value: Any, lang: str) -> str | Markup | None:
+def render(value: Any, lang: str, column: str | None = None) -> str | Markup | None:
     """The cell as a Persian page shows it, or None to let Datasette print it (English pages: always None)."""
     if lang == "en" or value is None or isinstance(value, bool):
         return None
@@ -55,7 +56,7 @@ def render(value: Any, lang: str) -> str | Markup | None:
         elif found[5]:
             clock = f"{clock} ({i18n.digits(found[5], lang)})"
         return _time(value, f"{i18n.jalali_date(day, lang)}{i18n.gettext(', ', lang)}{clock}")
-    if found := JALALI_MONTH.fullmatch(text):
+    if (column or "").endswith("month") and (found := JALALI_MONTH.fullmatch(text)):
         month = int(found[2])
         name = jdatetime.date.j_months_fa[month - 1] if lang == "fa" else jdatetime.date.j_months_en[month - 1]
         return Markup('<span title="{}">{}</span>').format(value, i18n.digits(f"{name} {found[1]}", lang))
