@@ -27,8 +27,8 @@ from shafaf.cli import cli
 from shafaf.config import registry
 from shafaf.core.datadir import DataDir
 from shafaf.datasette_plugins.app import make_datasette
-from shafaf.datasette_plugins.pages import console as console_page
 from shafaf.datasette_plugins.pages import console_session
+from shafaf.datasette_plugins.pages import console_sign_in as console_page
 from shafaf.harvest.runner import harvest
 from shafaf.publish.writer import publish
 from shafaf.state import tokens

@@ -13,8 +13,15 @@ reloaded), and these must hold:
 - on a Persian page no word is English or a raw code (text an agency wrote, URLs,
   identifiers and acronyms excepted: see ``LATIN_ALLOWED``), and no Gregorian
   month is named;
-- axe-core reports no serious or critical violation (all rules at 390 px; the rule
-  that depends on the layout, scrollable-region-focusable, at the other widths).
+- axe-core reports no serious or critical violation (all rules at 390 and 1366 px; the
+  rule that depends on the layout, scrollable-region-focusable, at 768 and 360).
+
+No link reaches the data officer's pages, so they are added: a demo agency's
+console signed out, then signed in with a token made for the test (a
+schedule's preview shown, every ``<details>`` open), ``/validate`` and its
+report on a file with errors; at 390 and 1366 px, in one browser context per
+language (its cookies are the session). Datasette's column menu is opened on
+a table page in each language.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import re
 import subprocess
 import sys
 import urllib.parse
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +41,10 @@ import pytest
 from served import served
 
 from shafaf.cli.options import BUNDLED_REGISTRY
+from shafaf.config import registry
+from shafaf.core.datadir import DataDir
+from shafaf.state import tokens
+from shafaf.state.store import StateStore
 
 pytestmark = pytest.mark.browser
 
@@ -45,16 +57,22 @@ axe_sync = pytest.importorskip(
 )
 from test_browser import CHROMIUM_ARGS  # noqa: E402  (after the skips: it needs playwright too)
 
+AXE_SCRIPT = axe_sync.Axe().axe_script
+
 WIDTHS = (390, 1366, 768, 360)
-# All of axe's rules run at the phone width; at the others, the rule whose result changes with the layout
-# (a region that scrolls only when the screen is narrow). Colours, names and labels do not change with width,
-# and a full axe run costs seconds a page on a busy 2-core machine.
-FULL_AXE_WIDTH = 390
+# All of axe's rules run at the phone and the desktop width; at the others, the rule whose result changes with
+# the layout (a region that scrolls only when the screen is narrow). Colours, names and labels seldom change
+# between two phone widths, and a full axe run costs a second a page on a busy 2-core machine.
+FULL_AXE_WIDTHS = (390, 1366)
 LAYOUT_RULES = ["scrollable-region-focusable"]
 MAX_PAGES = 44
+# The data officer's pages (behind a token, so no link reaches them) are looked at at the phone and desktop widths.
+CONSOLE_AGENCY = "tax"
+CONSOLE_WIDTHS = (390, 1366)
 SEARCH_SAMPLE = "SA-0103"  # a service code: a search for it must find its service
-# Datasette's table pages are crawled with a few rows: the same page, a tenth of axe's work.
-TABLE_ROWS = ("_size", "5")
+# Datasette's table pages are crawled with two rows (their SQL link then asks for three): the same page, a small part
+# of axe's work (colour contrast, most of it, visits every cell).
+TABLE_ROWS = ("_size", "2")
 # Query parameters that make a different kind of page; others (sorting, facets, paging) do not.
 PAGE_KINDS = ("q", "sql", "_search")
 # Path segments that name a kind of page rather than one object.
@@ -68,6 +86,8 @@ LITERAL_SEGMENTS = {
     "downloads",
     "api",
     "schedules",
+    "console",
+    "validate",
 }
 DATABASE = "shafaf"
 SKIPPED_PREFIXES = (
@@ -122,12 +142,12 @@ GREGORIAN_MONTHS = (
 # Latin text a Persian page may show: URLs and addresses, file names, service and dataset identifiers
 # (SA-0103), acronyms (CSV, JSON, SQL, API, CKAN, DCAT), ISO dates and times in code.
 LATIN_ALLOWED = re.compile(
-    r"https?://\S+|\S+@\S+\.\S+|[\w./-]+\.(?:csv|json|zip|db|txt|yml|xml|jsonld|ttl|rdf)\b"
+    r"https?://\S*|\S+@\S+\.\S+|[\w./-]+\.(?:csv|json|zip|db|txt|yml|xml|jsonld|ttl|rdf)\b"
     r"|\b[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*\b|\b[A-Z]{1,4}-?\d[\w-]*\b|/[\w./?=&%-]+"
 )
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z_]+")
 # Names of tools, written as their makers write them.
-PROPER_NAMES = {"ckanapi", "Datasette", "OpenAPI", "Vazirmatn"}
+PROPER_NAMES = {"Atom", "ckanapi", "Datasette", "OpenAPI", "Vazirmatn"}
 # On a Persian page, text inside these is written in another language on purpose (SQL, a URL as typed, a code
 # shown as code), or is the published data as it is stored (the cells of Datasette's table, row and SQL pages).
 VERBATIM_SELECTOR = "code, pre, textarea, kbd, samp, [lang]:not([lang|='fa']), script, style, .rows-and-columns td"
@@ -159,6 +179,11 @@ CHART_TEXT_SCRIPT = """() => [...document.querySelectorAll('svg.chart text')]
   .filter(t => t.getBoundingClientRect().width > 0)
   .map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)
   .reduce((a, b) => Math.min(a, b), 99)"""
+AXE_RUN = """(options) => axe.run(document, options).then(r => r.violations
+  .filter(v => v.impact === 'serious' || v.impact === 'critical')
+  .map(v => ({id: v.id, impact: v.impact, targets: v.nodes.slice(0, 4).map(n => n.target)})))"""
+# After a resize: two frames, so the layout and the resize listeners have run.
+FRAMES_SCRIPT = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 WIDTH_SCRIPT = "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
 WIDEST_SCRIPT = """(width) => [...document.querySelectorAll('body *')]
   .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && (r.right > width + 1 || r.left < -1); })
@@ -267,8 +292,15 @@ def crawl(base: str, starts: tuple[str, ...] = ("/?lang=fa", "/?lang=en"), limit
     return pages
 
 
+@dataclass
+class Portal:
+    base: str
+    token: str  # a data officer's token of CONSOLE_AGENCY
+    sample: Path  # a file with errors, for /validate's report
+
+
 @pytest.fixture(scope="module")
-def portal(tmp_path_factory) -> str:
+def portal(tmp_path_factory) -> Iterator[Portal]:
     root = tmp_path_factory.mktemp("crawl-portal")
     data = root / "var"
     done = subprocess.run(
@@ -278,49 +310,119 @@ def portal(tmp_path_factory) -> str:
         timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+    token, _ = tokens.create(StateStore(DataDir(data).state_db), CONSOLE_AGENCY, note="the crawl")
     with served(BUNDLED_REGISTRY, data, root / "serve.log") as base:
-        yield base
+        yield Portal(base, token, _sample_with_errors(root / "services.csv"))
 
 
-def _look(page, url: str) -> Seen:
+def _sample_with_errors(path: Path) -> Path:
+    """The demo agency's services file with a misspelt header and a value that is not a yes/no."""
+    source = next(s for s in registry.load(BUNDLED_REGISTRY).agency(CONSOLE_AGENCY).sources if s.dataset == "services")
+    lines = source.path.read_text(encoding="utf-8").splitlines()
+    lines[0] = lines[0].replace("standard_days", "standard_dayz")
+    cells = lines[1].split(",")
+    cells[lines[0].split(",").index("smart")] = "maybe"
+    lines[1] = ",".join(cells)
+    path.write_text("\n".join(lines[:6]) + "\n", encoding="utf-8")
+    return path
+
+
+def axe_violations(page, rules: list[str] | None = None) -> list[dict]:
+    """axe-core's serious and critical violations on the page as it is now (all rules, or ``rules``).
+
+    axe is put in the page once (``Axe.run`` evaluates its 500 kB script at every call) and answers with only
+    what the tests print. It runs first without building each node's CSS selector (a quarter of its time), and
+    again with them only when it found something, to name the elements.
+    """
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SCRIPT)
+    options: dict = {"resultTypes": ["violations"], "selectors": False}
+    if rules:
+        options["runOnly"] = {"type": "rule", "values": rules}
+    found = page.evaluate(AXE_RUN, options)
+    return page.evaluate(AXE_RUN, options | {"selectors": True}) if found else []
+
+
+def inspect(page, url: str, widths: tuple[int, ...] = WIDTHS) -> Seen:
+    """What ``page`` shows now (already loaded at ``widths[0]``), at each width: resized, not reloaded."""
     seen = Seen(url)
-    page.set_viewport_size({"width": WIDTHS[0], "height": 900})
-    page.goto(url, wait_until="load")
     seen.lang = page.get_attribute("html", "lang") or ""
     seen.texts, seen.tooltips = page.evaluate(TEXT_SCRIPT, VERBATIM_SELECTOR)
-    axe = axe_sync.Axe()
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        page.wait_for_timeout(50)
+    for width in widths:
+        if width != widths[0]:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.evaluate(FRAMES_SCRIPT)
         seen.widths[width] = page.evaluate(WIDTH_SCRIPT)
         seen.chart_text[width] = page.evaluate(CHART_TEXT_SCRIPT)
         if seen.widths[width] > width:
             seen.overflowing[width] = page.evaluate(WIDEST_SCRIPT, width)
-        options = {"resultTypes": ["violations"]}
-        if width != FULL_AXE_WIDTH:
-            options["runOnly"] = {"type": "rule", "values": LAYOUT_RULES}
-        violations = axe.run(page, options=options).response.get("violations", [])
-        seen.axe[width] = [
-            {"id": v["id"], "impact": v.get("impact"), "targets": [n.get("target") for n in v.get("nodes", [])][:4]}
-            for v in violations
-            if v.get("impact") in ("serious", "critical")
-        ]
+        seen.axe[width] = axe_violations(page, None if width in FULL_AXE_WIDTHS else LAYOUT_RULES)
     return seen
 
 
-@pytest.fixture(scope="module")
-def looked(portal) -> list[Seen]:
-    urls = crawl(portal)
+def _look(page, url: str) -> Seen:
+    page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+    page.goto(url, wait_until="load")
+    return inspect(page, url)
+
+
+def console_pages(page, portal: Portal, lang: str) -> list[Seen]:
+    """The data officer's pages: the console signed out, signed in with a schedule's preview, /validate and its
+    report on a file with errors; at the phone and desktop widths, every ``<details>`` open."""
     out = []
+    console = f"{portal.base}/agencies/{CONSOLE_AGENCY}/console?lang={lang}"
+
+    def look(label: str) -> None:
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        out.append(inspect(page, f"{page.url.split('#')[0]}#{label}", CONSOLE_WIDTHS))
+        page.set_viewport_size({"width": CONSOLE_WIDTHS[0], "height": 900})
+
+    page.set_viewport_size({"width": CONSOLE_WIDTHS[0], "height": 900})
+    page.goto(console, wait_until="load")
+    look("signed-out")
+    page.fill("#token", portal.token)
+    with page.expect_navigation(wait_until="load"):
+        page.click("form.console-sign-in button[type=submit]")
+    page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    with page.expect_navigation(wait_until="load"):
+        page.click("form.console-schedule button[value=preview] >> nth=0")
+    assert page.locator("ol.preview li").count(), page.content()[:2000]
+    look("signed-in")
+    page.goto(f"{portal.base}/validate?lang={lang}", wait_until="load")
+    look("form")
+    page.set_input_files("#file", str(portal.sample))
+    with page.expect_navigation(wait_until="load"):
+        page.click("form.check-file button[type=submit]:not([name])")
+    assert page.locator("section.check-report table.check-errors").count(), page.content()[:2000]
+    look("report")
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser():
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
-            context = browser.new_context()
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture(scope="module")
+def looked(portal, browser) -> list[Seen]:
+    """Every page the crawl found, then the console's; one browser context (its cookies) per language."""
+    urls = crawl(portal.base)
+    out = []
+    for lang in ("fa", "en"):
+        context = browser.new_context()
+        try:
             page = context.new_page()
             for url in urls:
-                out.append(_look(page, portal + url))
+                if route_pattern(url)[2] == lang:
+                    out.append(_look(page, portal.base + url))
+            out.extend(console_pages(page, portal, lang))
         finally:
-            browser.close()
+            context.close()
     return out
 
 
@@ -341,10 +443,17 @@ def test_the_crawl_reaches_every_page_type(looked):
     ):
         assert expected in paths, sorted(paths)
     assert {s.lang for s in looked} == {"fa", "en"}
+    console = {(route_pattern(s.url)[0], s.url.rsplit("#", 1)[1]) for s in looked if "#" in s.url}
+    assert console == {
+        ("/agencies/*/console", "signed-out"),
+        ("/agencies/*/console", "signed-in"),
+        ("/validate", "form"),
+        ("/validate", "report"),
+    }
 
 
 def test_no_page_is_wider_than_the_viewport(looked):
-    wide = {s.url: {w: (s.widths[w], s.overflowing.get(w)) for w in WIDTHS if s.widths[w] > w} for s in looked}
+    wide = {s.url: {w: (px, s.overflowing.get(w)) for w, px in s.widths.items() if px > w} for s in looked}
     assert {u: w for u, w in wide.items() if w} == {}
 
 
@@ -393,3 +502,47 @@ def test_the_checks_can_fail():
     assert route_pattern("/agencies/post/services/SA-1?lang=en") == ("/agencies/*/services/*", (), "en")
     assert route_pattern("/shafaf/services/1") == ("/shafaf/*/*", (), "fa")
     assert with_language("/shafaf/services?_size=5", "en") == "/shafaf/services?_size=5&lang=en"
+
+
+def test_axe_reports_what_the_crawl_must_not_find(browser):
+    """The cheaper axe run (once injected, no selectors until something is found) still finds and names faults."""
+    page = browser.new_page()
+    try:
+        page.set_content(
+            '<html lang="en"><head><title>t</title></head><body><main><img src="x.png">'
+            '<div style="width:100px;overflow-x:auto"><table><tr><td style="white-space:nowrap">'
+            + "a wide table cell " * 20
+            + "</td></tr></table></div></main></body></html>"
+        )
+        found = {v["id"]: v["targets"] for v in axe_violations(page)}
+        assert {"image-alt", "scrollable-region-focusable"} <= set(found), found
+        assert found["image-alt"] == [["img"]]
+        assert axe_violations(page, LAYOUT_RULES)[0]["id"] == "scrollable-region-focusable"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize(
+    "lang, words",
+    [("fa", ("مرتب‌سازی صعودی", "مرتب‌سازی نزولی", "نوع: ")), ("en", ("Sort ascending", "Sort descending", "Type: "))],
+)
+def test_the_column_menu_speaks_the_page_language(portal, browser, lang, words):
+    """Datasette's column menu (its table.js) in the page's words, inside the window.
+
+    At the desktop width: on a phone Datasette shows each row as a card without the column headings (the sort
+    is a select of the filter form there), so no menu opens.
+    """
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    try:
+        page.goto(f"{portal.base}/{DATABASE}/services?_size=2&lang={lang}", wait_until="load")
+        page.locator(".rows-and-columns th .dropdown-menu-icon").nth(1).click()
+        menu = page.locator(".dropdown-menu")
+        menu.wait_for(state="visible")
+        text = menu.inner_text()
+        assert all(w in text for w in words), text
+        if lang == "fa":
+            assert foreign_words([text]) == [], text
+        box = menu.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 1366, box
+    finally:
+        page.close()

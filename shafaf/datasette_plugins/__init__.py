@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from datasette import hookimpl
 
 from shafaf.core.errors import ShafafError
-from shafaf.datasette_plugins import caching, common, language, sql_truncation
+from shafaf.datasette_plugins import caching, cell_values, common, language, sql_truncation, table_menu
 from shafaf.datasette_plugins.agency_api import ROUTES as AGENCY_API_ROUTES
 from shafaf.datasette_plugins.agency_api import skip_csrf as _skip_csrf
 from shafaf.datasette_plugins.catalogs.routes import (
@@ -119,6 +119,7 @@ def prepare_jinja2_environment(env: Environment, datasette: Datasette) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.filters.update(JINJA_FILTERS)
     env.filters["shafaf_code_words"] = code_words_filter
+    env.globals["shafaf_table_script"] = lambda lang: table_menu.script_path(datasette, lang)
     env.globals.update(common.page_vars(None, datasette))
 
 
@@ -126,6 +127,12 @@ def prepare_jinja2_environment(env: Environment, datasette: Datasette) -> None:
 def extra_template_vars(request: Any, datasette: Datasette) -> dict[str, Any]:
     """The language, its words and the portal's header, on every page (Datasette's own included)."""
     return common.page_vars(request, datasette)
+
+
+@hookimpl
+def render_cell(value: Any, column: str) -> Any:
+    """Cells of Datasette's HTML pages: Persian digits and Jalali dates on Persian pages (``cell_values``)."""
+    return cell_values.render(value, language.current_language(), column)
 
 
 @hookimpl
@@ -147,6 +154,7 @@ def register_routes() -> list[tuple[str, Any]]:
     console = [(rf"^/agencies/(?P<agency_id>{common.AGENCY_ID_PATTERN})/console\Z", _console)]  # before pages' 404
     routes = [
         *REDACTED_ROUTES,
+        *table_menu.ROUTES,
         *DOWNLOAD_ROUTES,
         *HARVESTABLE_ROUTES,
         *console,

@@ -20,10 +20,9 @@ from datasette.tracer import trace
 
 from shafaf import standard
 from shafaf.config.registry import Portal
-from shafaf.datasette_plugins import sql_truncation
+from shafaf.datasette_plugins import column_notes, sql_truncation
 from shafaf.datasette_plugins.security import sql_limits, sql_pools
-from shafaf.publish import indicators
-from shafaf.standard import search_index, tables
+from shafaf.standard import search_index
 
 DATABASE = "shafaf"
 
@@ -111,14 +110,7 @@ def metadata(
         table_meta[kind] = {
             "title": schema["title"],
             "description": schema["description"],
-            "columns": {
-                **{f["name"]: f"{f['title']} — {f['description']}" for f in schema["fields"]},
-                **{
-                    name: str(field["description"])
-                    for name, field in tables.DERIVED_FIELDS.items()
-                    if name in tables.columns(kind)
-                },
-            },
+            "columns": column_notes.descriptions(kind, "en"),
         }
         if standard.has_periods(kind) and kind not in UNFACETED:
             table_meta[kind]["facets"] = ["agency_id", "fiscal_year", "jalali_month"]
@@ -133,8 +125,8 @@ def metadata(
         # read by ?_search= and SQL, so they stay reachable; hidden from the listing, not left to
         # Datasette's guess (it hides what looks like FTS).
         table_meta[table] = {"hidden": True}
-    table_meta["agency_scorecard"]["columns"] = indicators.column_descriptions("en")
-    table_meta["indicators"]["columns"] = indicators.indicators_column_descriptions("en")
+    for table in ("agency_scorecard", "indicators"):
+        table_meta[table]["columns"] = column_notes.descriptions(table, "en")
     return {
         "title": portal.title_fa,
         "description": portal.description_en,

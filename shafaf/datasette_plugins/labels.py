@@ -18,7 +18,7 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from shafaf import standard
-from shafaf.datasette_plugins import i18n
+from shafaf.datasette_plugins import column_notes, i18n
 from shafaf.datasette_plugins.i18n import N_
 from shafaf.standard.indicator_defs import BY_NAME
 
@@ -159,12 +159,15 @@ _CODE_WORDS = {"fa": re.compile(r"[A-Za-z_][A-Za-z0-9_]*"), "en": re.compile(r"\
 
 
 def code_words(text: str | None, lang: str) -> Markup:
-    """One of *our* formulas with the column names in it marked as code (``<code dir="ltr">``).
+    """One of *our* texts with the names in it marked as code (``<code dir="ltr">``).
 
-    Only for the portal's own texts (indicator definitions), never for
-    harvested text: every piece is escaped, and only the ``<code>`` tags are
-    ours. A Persian page then shows its Latin names as the code they are,
-    isolated left-to-right, rather than as untranslated words.
+    For the portal's own texts only, where a Latin word is a name or a literal
+    to type: indicator definitions, and the validation report's messages on
+    /validate (a column, a value of the checked file, the spellings a column
+    accepts). Never for published harvested text, whose Latin words are not
+    code. Every piece is escaped, and only the ``<code>`` tags are ours. A
+    Persian page then shows its Latin names as the code they are, isolated
+    left-to-right, rather than as untranslated words.
     """
     text = text or ""
     pattern = _CODE_WORDS.get(lang, _CODE_WORDS["en"])
@@ -240,6 +243,7 @@ def table_helpers(lang: str) -> dict[str, Any]:
         "shafaf_is_boolean": lambda table, name: (table, name) in boolean_columns(),
         "shafaf_table_title": table_name,
         "shafaf_column_title": lambda table, name: column(table, name, lang),
+        "shafaf_column_note": lambda table, name: column_notes.descriptions(table, lang).get(name),
         "shafaf_lookup": lambda key, display: lookup(key, display, lang),
     }
 

@@ -10,6 +10,7 @@ column filter. The chosen language travels in the ASGI scope under
 
 from __future__ import annotations
 
+import contextvars
 import urllib.parse
 from collections.abc import Awaitable, Callable
 from http.cookies import CookieError, SimpleCookie
@@ -23,6 +24,9 @@ PARAMETER = "lang"
 COOKIE = "shafaf_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 SCOPE_KEY = "shafaf.lang"
+# The same choice for the code that runs while the request is answered and is not given the request (Datasette's
+# render_cell hook): set by ``wrap`` for the task answering the request, and reset after it.
+_answering: contextvars.ContextVar[str] = contextvars.ContextVar("shafaf_lang", default=DEFAULT_LANGUAGE)
 
 
 def wrap(app: Asgi) -> Asgi:
@@ -45,7 +49,11 @@ def wrap(app: Asgi) -> Asgi:
                 message = dict(message, headers=headers)
             await send(message)
 
-        await app(scope, receive, send_with_cookie)
+        answering = _answering.set(lang)
+        try:
+            await app(scope, receive, send_with_cookie)
+        finally:
+            _answering.reset(answering)
 
     return with_language
 
@@ -73,6 +81,11 @@ def request_language(request: Any) -> str:
     """The language ``wrap`` chose for this request (the default when the request did not pass it)."""
     lang = request.scope.get(SCOPE_KEY)
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    """The language of the request this task is answering (``wrap``), for hooks that are not given the request."""
+    return _answering.get()
 
 
 def switch_query(request: Any, lang: str) -> str:

@@ -19,12 +19,12 @@ no host...) is dropped here, so every serializer is spared it.
 Every serializer (``ckan_shapes``, ``dcat``, ``datajson``, ``discovery``)
 reads a ``Catalog``; none of them runs SQL. The catalog is cached per
 published database version and manifest, so clients paging through the API
-do not re-scan the tables.
+do not re-scan the tables. The records themselves are ``catalog_models``'
+(imported from here too, as every serializer does).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import urllib.parse
 from collections.abc import Callable
@@ -32,10 +32,11 @@ from typing import TYPE_CHECKING, Any
 
 from shafaf import standard
 from shafaf.core import urls
-from shafaf.core.catalogue import number, say
+from shafaf.core.catalogue import say
 from shafaf.core.models import Outcome
-from shafaf.datasette_plugins import common, downloads, i18n
+from shafaf.datasette_plugins import common, downloads
 from shafaf.datasette_plugins.catalogs import schemas
+from shafaf.datasette_plugins.catalogs.catalog_models import Catalog, DataAge, License, Organization, Package, Resource
 from shafaf.publish import exports
 from shafaf.standard import tables
 from shafaf.standard import themes as standard_themes
@@ -55,145 +56,6 @@ _RUNS_SQL = f"""
 SELECT agency_id, dataset, min(started) AS first_good, max(finished) AS last_good
 FROM harvest_runs WHERE outcome = '{Outcome.OK}' GROUP BY agency_id, dataset
 """
-
-
-@dataclasses.dataclass(frozen=True)
-class License:
-    id: str
-    title: str
-    url: str | None
-
-
-@dataclasses.dataclass(frozen=True)
-class Organization:
-    """A published agency (CKAN's organization, DCAT's publisher)."""
-
-    id: str
-    name_fa: str
-    name_en: str
-    parent: str | None
-    website: str | None
-    contact_email: str | None
-    description_fa: str | None
-    description_en: str | None
-    published_at: str | None
-    page_url: str
-    feed_url: str
-
-    def name(self, lang: str) -> str:
-        return common.name(dataclasses.asdict(self), lang)
-
-
-@dataclasses.dataclass(frozen=True)
-class Resource:
-    """One way to download a dataset (CKAN's resource, DCAT's distribution)."""
-
-    id: str
-    package: str
-    name: str
-    description: str
-    format: str  # CSV, JSON, ZIP
-    mediatype: str
-    url: str
-    size: int | None  # known for exported files only; Datasette's CSV/JSON are made on request
-    sha256: str | None
-    last_modified: str | None
-    position: int
-
-    @property
-    def datastore_active(self) -> bool:
-        """The CSV and JSON are the rows of one agency's table, which ``datastore_search`` serves too; the ZIP is a file."""
-        return self.format in ("CSV", "JSON")
-
-
-@dataclasses.dataclass(frozen=True)
-class DataAge:
-    """A dataset's last month covered (the portal's calendar), how far behind the reference month, stale or not."""
-
-    last_month: str | None
-    months_behind: int | None
-    stale: bool
-    reference_month: str
-
-    def sentence(self, lang: str) -> str:
-        """What a harvester's reader should know, in the dataset's description."""
-        text = say(lang, "Data to %(month)s, %(behind)s months behind the portal's reference month",
-                   month=i18n.calendar_month(self.last_month, lang), behind=number(self.months_behind, lang))
-        return say(lang, "%(sentence)s (stale).", sentence=text) if self.stale else text + "."
-
-
-@dataclasses.dataclass(frozen=True)
-class Package:
-    name: str
-    kind: str
-    organization: Organization
-    title_fa: str
-    title_en: str
-    description_fa: str
-    description_en: str
-    rows: int
-    created: str | None
-    modified: str | None
-    temporal: tuple[str, str] | None  # ISO dates: the earliest period_start, the latest period_end
-    data_age: DataAge | None  # how recent the rows are (data_coverage), where the dataset has dates
-    tags: tuple[str, ...]
-    landing_page: str
-    schema_url: str  # the standard's Table Schema of the table, as JSON (catalogs/schemas.py)
-    resources: tuple[Resource, ...]
-    themes: tuple[Theme, ...] = ()  # EU data themes: dcat:theme, and the CKAN groups
-
-    def title(self, lang: str) -> str:
-        return self.title_fa if lang == "fa" else self.title_en
-
-    def description(self, lang: str) -> str:
-        return self.description_fa if lang == "fa" else self.description_en
-
-
-@dataclasses.dataclass(frozen=True)
-class Catalog:
-    title_fa: str
-    title_en: str
-    description_fa: str
-    description_en: str
-    home_url: str
-    license: License
-    organizations: tuple[Organization, ...]
-    packages: tuple[Package, ...]
-
-    @property
-    def modified(self) -> str | None:
-        return max((p.modified for p in self.packages if p.modified), default=None)
-
-    def title(self, lang: str) -> str:
-        return self.title_fa if lang == "fa" else self.title_en
-
-    def package(self, name_or_id: str) -> Package | None:
-        return next((p for p in self.packages if p.name == name_or_id), None)
-
-    def organization(self, name_or_id: str) -> Organization | None:
-        return next((o for o in self.organizations if o.id == name_or_id), None)
-
-    def resource(self, resource_id: str) -> Resource | None:
-        return next((r for p in self.packages for r in p.resources if r.id == resource_id), None)
-
-    def packages_of(self, organization_id: str) -> list[Package]:
-        return [p for p in self.packages if p.organization.id == organization_id]
-
-    @property
-    def themes(self) -> tuple[Theme, ...]:
-        """The themes some dataset is filed under, in the vocabulary's order (CKAN's groups)."""
-        used = {t.code for p in self.packages for t in p.themes}
-        return tuple(t for code, t in standard_themes.THEMES.items() if code in used)
-
-    def theme(self, name: str) -> Theme | None:
-        return next((t for t in self.themes if t.name == name), None)
-
-    def packages_in(self, theme: Theme) -> list[Package]:
-        return [p for p in self.packages if theme in p.themes]
-
-    @property
-    def tags(self) -> list[str]:
-        return sorted({t for p in self.packages for t in p.tags})
 
 
 def package_name(agency_id: str, kind: str) -> str:
@@ -241,8 +103,13 @@ async def _build(datasette: Datasette, absolute: Absolute, root: Any) -> Catalog
             r["website"] = urls.published(r["website"])  # the last line: a bad URL already published is dropped
             r["contact_email"] = urls.published_email(r["contact_email"])
             page = f"/agencies/{urllib.parse.quote(r['id'])}"
-            organizations.append(Organization(**r, page_url=absolute(datasette.urls.path(page)),
-                                              feed_url=absolute(datasette.urls.path(f"{page}/feed.atom"))))
+            organizations.append(
+                Organization(
+                    **r,
+                    page_url=absolute(datasette.urls.path(page)),
+                    feed_url=absolute(datasette.urls.path(f"{page}/feed.atom")),
+                )
+            )
     runs: dict[tuple[str, str], tuple[str | None, str | None]] = {}
     if "harvest_runs" in present:
         for row in (await db.execute(_RUNS_SQL)).rows:
@@ -259,10 +126,21 @@ async def _build(datasette: Datasette, absolute: Absolute, root: Any) -> Catalog
             if org is None or not rows:
                 continue
             first, last = runs.get((agency_id, kind), (None, None))
-            packages.append(_package(datasette, absolute, org, kind, rows, first or org.published_at,
-                                     last or org.published_at, (start, end) if start and end else None,
-                                     zips.get(agency_id), ages.get((agency_id, kind)),
-                                     standard_themes.themes_of(kind, config.get("themes"))))
+            packages.append(
+                _package(
+                    datasette,
+                    absolute,
+                    org,
+                    kind,
+                    rows,
+                    first or org.published_at,
+                    last or org.published_at,
+                    (start, end) if start and end else None,
+                    zips.get(agency_id),
+                    ages.get((agency_id, kind)),
+                    standard_themes.themes_of(kind, config.get("themes")),
+                )
+            )
     packages.sort(key=lambda p: p.name)
     return Catalog(
         title_fa=config.get("title_fa") or datasette.metadata("title") or "شفاف",
@@ -270,8 +148,11 @@ async def _build(datasette: Datasette, absolute: Absolute, root: Any) -> Catalog
         description_fa=config.get("description_fa") or "",
         description_en=config.get("description_en") or datasette.metadata("description") or "",
         home_url=absolute(datasette.urls.path("/")),
-        license=License(id=config.get("license_id") or "other-open", title=datasette.metadata("license") or "",
-                        url=urls.published(datasette.metadata("license_url"))),
+        license=License(
+            id=config.get("license_id") or "other-open",
+            title=datasette.metadata("license") or "",
+            url=urls.published(datasette.metadata("license_url")),
+        ),
         organizations=tuple(organizations),
         packages=tuple(packages),
     )
@@ -286,11 +167,16 @@ async def _coverage(db: Any, kind: str) -> list[tuple[str, int, str | None, str 
 
 async def _data_ages(db: Any) -> dict[tuple[str, str], DataAge]:
     """Each agency's and dataset's data age, from the publisher's data_coverage table."""
-    sql = ("SELECT agency_id, dataset, last_month, months_behind, stale, reference_month FROM data_coverage "
-           "WHERE months_behind IS NOT NULL")
-    return {(r["agency_id"], r["dataset"]): DataAge(r["last_month"], r["months_behind"], bool(r["stale"]),
-                                                    r["reference_month"])
-            for r in (await db.execute(sql)).rows}
+    sql = (
+        "SELECT agency_id, dataset, last_month, months_behind, stale, reference_month FROM data_coverage "
+        "WHERE months_behind IS NOT NULL"
+    )
+    return {
+        (r["agency_id"], r["dataset"]): DataAge(
+            r["last_month"], r["months_behind"], bool(r["stale"]), r["reference_month"]
+        )
+        for r in (await db.execute(sql)).rows
+    }
 
 
 def _agency_zips(datasette: Datasette, root: Any, absolute: Absolute) -> dict[str, dict[str, Any]]:
@@ -303,38 +189,90 @@ def _agency_zips(datasette: Datasette, root: Any, absolute: Absolute) -> dict[st
     return out
 
 
-def _package(datasette: Datasette, absolute: Absolute, org: Organization, kind: str, rows: int, created: str | None,
-             modified: str | None, temporal: tuple[str, str] | None, zipped: dict[str, Any] | None,
-             data_age: DataAge | None = None, themes: tuple[Theme, ...] = ()) -> Package:
+def _package(
+    datasette: Datasette,
+    absolute: Absolute,
+    org: Organization,
+    kind: str,
+    rows: int,
+    created: str | None,
+    modified: str | None,
+    temporal: tuple[str, str] | None,
+    zipped: dict[str, Any] | None,
+    data_age: DataAge | None = None,
+    themes: tuple[Theme, ...] = (),
+) -> Package:
     schema = standard.load_schema(kind)
     name = package_name(org.id, kind)
     csv_url = absolute(common.table_href(datasette, kind, format="csv", agency_id=org.id))
-    json_url = absolute(common.table_href(datasette, kind, format="json", agency_id=org.id, _shape="objects",
-                                          _size="max"))
+    json_url = absolute(
+        common.table_href(datasette, kind, format="json", agency_id=org.id, _shape="objects", _size="max")
+    )
     resources = [
-        Resource(f"{name}-csv", name, f"{kind}.csv", f"Every published row of {org.name_en}'s {kind}, as CSV (UTF-8).",
-                 "CSV", "text/csv", csv_url, None, None, modified, 0),
-        Resource(f"{name}-json", name, f"{kind}.json",
-                 f"{org.name_en}'s {kind} as JSON, up to 1000 rows a page; follow next_url for the rest.",
-                 "JSON", "application/json", json_url, None, None, modified, 1),
+        Resource(
+            f"{name}-csv",
+            name,
+            f"{kind}.csv",
+            f"Every published row of {org.name_en}'s {kind}, as CSV (UTF-8).",
+            "CSV",
+            "text/csv",
+            csv_url,
+            None,
+            None,
+            modified,
+            0,
+        ),
+        Resource(
+            f"{name}-json",
+            name,
+            f"{kind}.json",
+            f"{org.name_en}'s {kind} as JSON, up to 1000 rows a page; follow next_url for the rest.",
+            "JSON",
+            "application/json",
+            json_url,
+            None,
+            None,
+            modified,
+            1,
+        ),
     ]
     if zipped:
-        resources.append(Resource(
-            f"{name}-zip", name, f"{org.id}.zip",
-            f"{org.name_en}'s Frictionless data package: every dataset table of the agency, with its schema.",
-            "ZIP", "application/zip", zipped["url"], zipped.get("bytes"), zipped.get("sha256"),
-            zipped.get("generated_at"), 2))
+        resources.append(
+            Resource(
+                f"{name}-zip",
+                name,
+                f"{org.id}.zip",
+                f"{org.name_en}'s Frictionless data package: every dataset table of the agency, with its schema.",
+                "ZIP",
+                "application/zip",
+                zipped["url"],
+                zipped.get("bytes"),
+                zipped.get("sha256"),
+                zipped.get("generated_at"),
+                2,
+            )
+        )
     return Package(
-        name=name, kind=kind, organization=org,
+        name=name,
+        kind=kind,
+        organization=org,
         title_fa=f"{schema.get('title_fa') or schema['title']} — {org.name_fa or org.name_en}",
         title_en=f"{org.name_en or org.name_fa}: {schema['title']}",
-        description_fa=say("fa", "%(description)s (%(agency)s, %(rows)s rows)", rows=rows,
-                           description=schema.get("description_fa") or schema["description"],
-                           agency=org.name_fa or org.name_en)
-                       + (f" {data_age.sentence('fa')}" if data_age else ""),
+        description_fa=say(
+            "fa",
+            "%(description)s (%(agency)s, %(rows)s rows)",
+            rows=rows,
+            description=schema.get("description_fa") or schema["description"],
+            agency=org.name_fa or org.name_en,
+        )
+        + (f" {data_age.sentence('fa')}" if data_age else ""),
         description_en=f"{schema['description']} Published by {org.name_en or org.id}; {rows} rows."
-                       + (f" {data_age.sentence('en')}" if data_age else ""),
-        rows=rows, created=created, modified=modified, temporal=temporal, data_age=data_age,
+        + (f" {data_age.sentence('en')}" if data_age else ""),
+        rows=rows,
+        created=created,
+        modified=modified,
+        temporal=temporal,
+        data_age=data_age,
         tags=(kind, "transparency"),
         landing_page=org.page_url,
         schema_url=absolute(datasette.urls.path(schemas.schema_path(kind))),

@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 from shafaf.config.registry import Agency, redact_url
 from shafaf.config.schedule import Rule, next_after, parse_utc
-from shafaf.datasette_plugins import i18n
+from shafaf.core.catalogue import say_n
+from shafaf.datasette_plugins import i18n, labels
 from shafaf.datasette_plugins.common import DATABASE
 from shafaf.datasette_plugins.pages.harvest_status import Context, agency_sources, rule_text
 from shafaf.state.store import wall_clock
@@ -76,6 +77,7 @@ async def sources(datasette: Datasette, found: Context, agency: Agency, lang: st
             {
                 "id": source.id,
                 "dataset": source.dataset,
+                "dataset_title": labels.dataset(source.dataset, lang),
                 "kind": source.kind,
                 "location": location(source),
                 "rule": rule_text(status.rule, lang) if status else "",
@@ -100,11 +102,29 @@ def _run(row: dict[str, Any], lang: str) -> dict[str, Any]:
         "outcome": row["outcome"],
         "outcome_label": i18n.outcome_label(row["outcome"], lang),
         "reason": row["reason"],
-        "message": row["message"],
+        **run_message(row, lang),
         "rows_read": row["rows_read"],
         "rows_passed": row["rows_passed"],
         "rows_failed": row["rows_failed"],
     }
+
+
+def run_message(row: dict[str, Any], lang: str) -> dict[str, str | None]:
+    """The run's message, and its language when it is not the page's.
+
+    Runs store their message in English, as the harvester wrote it. A run that passed rows is said again in
+    the page's language from its counts; any other message (a server's error, a held file) is shown as stored,
+    marked as English so that it is read and spoken as English.
+    """
+    message = row.get("message")
+    if lang == "en" or not message:
+        return {"message": message, "message_lang": None}
+    if row.get("outcome") in ("ok", "unchanged") and row.get("rows_passed") is not None:
+        return {
+            "message": say_n(lang, "%(n)s row passed", "%(n)s rows passed", row["rows_passed"]),
+            "message_lang": None,
+        }
+    return {"message": message, "message_lang": "en"}
 
 
 async def rejected(datasette: Datasette, agency_id: str, source_id: str, lang: str) -> dict[str, Any] | None:
