@@ -25,6 +25,8 @@ from shafaf.datasette_plugins.security.request_body import MAX_BODY
 from shafaf.harvest.runner import harvest
 from shafaf.publish.writer import publish
 
+pytestmark = pytest.mark.slow  # large bodies posted to a served portal on every route
+
 PATHS = (
     "/-/logout",
     "/-/messages",
@@ -91,7 +93,6 @@ def post_raw(base: str, path: str, content_type: str, *, chunked: bool, length: 
     return int(answer.split()[1]) if answer.startswith(b"HTTP/1.1 ") else 0
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 @pytest.mark.parametrize("content_type", CONTENT_TYPES)
 def test_a_large_body_is_refused_on_every_route_and_the_server_stays_small(portal, content_type, chunked):

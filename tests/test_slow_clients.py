@@ -27,6 +27,8 @@ from shafaf.datasette_plugins.security.connections import HEADER_DEADLINE_S
 from shafaf.harvest.runner import harvest
 from shafaf.publish.writer import publish
 
+pytestmark = pytest.mark.slow  # connections held to a served portal until its header deadline
+
 DEADLINE = 2.0  # the test's --header-timeout; the default is HEADER_DEADLINE_S
 LATE = {
     "nothing": b"",
