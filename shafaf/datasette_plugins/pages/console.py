@@ -39,11 +39,12 @@ from typing import TYPE_CHECKING
 from datasette import Response
 
 from shafaf.core.errors import UsageError
-from shafaf.datasette_plugins import i18n, language
+from shafaf.datasette_plugins import language
 from shafaf.datasette_plugins.common import not_found
 from shafaf.datasette_plugins.pages import console_render as render
 from shafaf.datasette_plugins.pages import console_session as session
 from shafaf.datasette_plugins.pages.console_actions import accept_shrink, harvest, schedule
+from shafaf.datasette_plugins.pages.console_render import Visit
 from shafaf.datasette_plugins.pages.console_sign_in import sign_in
 from shafaf.datasette_plugins.pages.harvest_status import context
 from shafaf.state import agency_requests, tokens
@@ -60,94 +61,54 @@ async def console(request: Request, datasette: Datasette) -> Response:
     lang = language.request_language(request)
     found = context(datasette)
     if found is None:
-        return await render.page(
-            datasette,
-            request,
-            lang,
-            None,
-            None,
-            status=503,
-            problem=i18n.gettext("This portal takes no requests from agencies.", lang),
-        )
+        nowhere = Visit(datasette, request, lang, None, None)
+        return await render.refused(nowhere, 503, nowhere.gettext("This portal takes no requests from agencies."))
     try:
         agency = found.registry.agency(request.url_vars["agency_id"])
     except KeyError:
         return await not_found(request, datasette)
+    visit = Visit(datasette, request, lang, found, agency)
     signed_in = session.agency_of(request) == agency.id
     if request.method == "GET":
         done = render.DONE.get(request.args.get("done", ""))
-        return await render.page(
-            datasette,
-            request,
-            lang,
-            found,
-            agency,
-            signed_in=signed_in,
-            notice=i18n.gettext(done, lang) if done else None,
-        )
+        return await render.page(visit, signed_in=signed_in, notice=visit.gettext(done) if done else None)
     if request.method != "POST":
         return Response.text("use GET or POST", status=405, headers={"Allow": "GET, POST"})
     fields = await read_form(request)
     if fields is None:
-        return await render.page(
-            datasette,
-            request,
-            lang,
-            found,
-            agency,
+        return await render.refused(
+            visit,
+            400,
+            visit.gettext("The form could not be read. Reload the page and send it again."),
             signed_in=signed_in,
-            status=400,
-            problem=i18n.gettext("The form could not be read. Reload the page and send it again.", lang),
         )
     action = fields.get("action", "")
     if action == "sign-in":
-        return await sign_in(request, datasette, lang, found, agency, fields.get("token", "").strip())
+        return await sign_in(visit, fields.get("token", "").strip())
     if not signed_in:
-        return await render.page(
-            datasette,
-            request,
-            lang,
-            found,
-            agency,
-            status=403,
-            problem=i18n.gettext("Sign in with the agency's token first.", lang),
+        return await render.refused(
+            visit, 403, visit.gettext("Sign in with the agency's token first."), signed_in=False
         )
     token_id = request.actor["token_id"]
     if action == "sign-out":
         await asyncio.to_thread(tokens.end_sessions, found.state, token_id)
-        response = render.done(datasette, agency.id, lang, "signed-out")
+        response = render.done(visit, "signed-out")
         session.end(datasette, request, response, agency.id)
         return response
     if action == "harvest":
-        return await harvest(request, datasette, lang, found, agency, fields, token_id)
+        return await harvest(visit, fields, token_id)
     if action == "accept-shrink":
-        return await accept_shrink(request, datasette, lang, found, agency, fields, token_id)
+        return await accept_shrink(visit, fields, token_id)
     if action == "schedule":
-        return await schedule(request, datasette, lang, found, agency, fields, token_id)
+        return await schedule(visit, fields, token_id)
     if action == "reset":
         try:
             await asyncio.to_thread(agency_requests.reset_schedule, found.state, agency, fields.get("source", ""))
         except UsageError:
-            return await render.page(
-                datasette,
-                request,
-                lang,
-                found,
-                agency,
-                signed_in=True,
-                status=400,
-                problem=i18n.gettext("This agency has no such source.", lang),
-            )
-        return render.done(datasette, agency.id, lang, "reset")
-    return await render.page(
-        datasette,
-        request,
-        lang,
-        found,
-        agency,
-        signed_in=True,
-        status=400,
-        problem=i18n.gettext("The form could not be read. Reload the page and send it again.", lang),
+            return await render.refused(visit, 400, visit.gettext("This agency has no such source."))
+        return render.done(visit, "reset")
+    return await render.refused(
+        visit, 400, visit.gettext("The form could not be read. Reload the page and send it again.")
     )
 
 

@@ -21,96 +21,50 @@ from shafaf.normalize import fold_digits
 from shafaf.state import agency_requests
 
 if TYPE_CHECKING:
-    from datasette import Request, Response
-    from datasette.app import Datasette
+    from datasette import Response
+
+    from shafaf.datasette_plugins.pages.console_render import Visit
 
 BY = "the agency through its console"
 
 
-async def harvest(
-    request: Request,
-    datasette: Datasette,
-    lang: str,
-    found: Any,
-    agency: Any,
-    fields: dict[str, str],
-    token_id: str,
-    *,
-    accept_shrink: bool = False,
-) -> Response:
+async def harvest(visit: Visit, fields: dict[str, str], token_id: str, *, accept_shrink: bool = False) -> Response:
     """Queue a harvest of one source (``source``) or all, through the API's path and hourly limit."""
     source = fields.get("source") or None
     try:
         await asyncio.to_thread(
             agency_requests.request_harvest,
-            found.state,
-            agency,
+            visit.found.state,
+            visit.agency,
             source_id=source,
             token_id=token_id,
-            per_hour=found.registry.portal.harvest_requests_per_hour,
+            per_hour=visit.found.registry.portal.harvest_requests_per_hour,
             by=BY,
             accept_shrink=accept_shrink,
         )
     except RateLimited as e:
-        return await render.page(
-            datasette,
-            request,
-            lang,
-            found,
-            agency,
-            signed_in=True,
-            status=429,
-            headers={"Retry-After": str(e.retry_after)},
-            problem=i18n.gettext(
-                "The agency has asked for as many harvests as the portal allows in "
-                "an hour. Try again in %(minutes)s minutes.",
-                lang,
-            )
-            % {"minutes": i18n.digits(str(max(1, e.retry_after // 60)), lang)},
+        problem = visit.gettext(
+            "The agency has asked for as many harvests as the portal allows in an hour. "
+            "Try again in %(minutes)s minutes."
+        )
+        minutes = i18n.digits(str(max(1, e.retry_after // 60)), visit.lang)
+        return await render.refused(
+            visit, 429, problem % {"minutes": minutes}, headers={"Retry-After": str(e.retry_after)}
         )
     except UsageError:
-        return await render.page(
-            datasette,
-            request,
-            lang,
-            found,
-            agency,
-            signed_in=True,
-            status=400,
-            problem=i18n.gettext("This agency has no such source.", lang),
-        )
-    return render.done(datasette, agency.id, lang, "harvest")
+        return await render.refused(visit, 400, visit.gettext("This agency has no such source."))
+    return render.done(visit, "harvest")
 
 
-async def accept_shrink(
-    request: Request, datasette: Datasette, lang: str, found: Any, agency: Any, fields: dict[str, str], token_id: str
-) -> Response:
+async def accept_shrink(visit: Visit, fields: dict[str, str], token_id: str) -> Response:
     """Queue the source again, accepting the smaller file: only when the portal allows and a file is held."""
-    if not found.registry.portal.agencies_may_accept_shrink:
-        return await render.page(
-            datasette,
-            request,
-            lang,
-            found,
-            agency,
-            signed_in=True,
-            status=403,
-            problem=i18n.gettext("On this portal only the operator accepts a held file.", lang),
-        )
-    shown = {s["id"]: s for s in await sources(datasette, found, agency, lang)}
+    if not visit.found.registry.portal.agencies_may_accept_shrink:
+        return await render.refused(visit, 403, visit.gettext("On this portal only the operator accepts a held file."))
+    shown = {s["id"]: s for s in await sources(visit.datasette, visit.found, visit.agency, visit.lang)}
     source = shown.get(fields.get("source", ""))
     if source is None or source["held"] is None:
-        return await render.page(
-            datasette,
-            request,
-            lang,
-            found,
-            agency,
-            signed_in=True,
-            status=400,
-            problem=i18n.gettext("This source has no held file to accept.", lang),
-        )
-    return await harvest(request, datasette, lang, found, agency, fields, token_id, accept_shrink=True)
+        return await render.refused(visit, 400, visit.gettext("This source has no held file to accept."))
+    return await harvest(visit, fields, token_id, accept_shrink=True)
 
 
 def rule_value(fields: dict[str, str]) -> Any:
@@ -126,41 +80,22 @@ def rule_value(fields: dict[str, str]) -> Any:
     return {"cron": cron, "working_days": True} if working else cron
 
 
-async def schedule(
-    request: Request, datasette: Datasette, lang: str, found: Any, agency: Any, fields: dict[str, str], token_id: str
-) -> Response:
+async def schedule(visit: Visit, fields: dict[str, str], token_id: str) -> Response:
     """Preview the next runs of the form's rule, or save it (``step=save``) with the portal's limits."""
-    portal = found.registry.portal
+    portal = visit.found.registry.portal
     source = fields.get("source", "")
-    if source not in {s.id for s in agency.sources}:
-        return await render.page(
-            datasette,
-            request,
-            lang,
-            found,
-            agency,
-            signed_in=True,
-            status=400,
-            problem=i18n.gettext("This agency has no such source.", lang),
-        )
+    if source not in {s.id for s in visit.agency.sources}:
+        return await render.refused(visit, 400, visit.gettext("This agency has no such source."))
     try:
         value = rule_value(fields)
         if fields.get("step") != "save":
             parsed = await asyncio.to_thread(accept_rule, value, limits=portal.schedule_limits)
-            runs = await asyncio.to_thread(upcoming, parsed, portal.timezone, lang)
-            return await render.page(
-                datasette,
-                request,
-                lang,
-                found,
-                agency,
-                signed_in=True,
-                preview={"source": source, "fields": fields, "runs": runs},
-            )
+            runs = await asyncio.to_thread(upcoming, parsed, portal.timezone, visit.lang)
+            return await render.page(visit, signed_in=True, preview={"source": source, "fields": fields, "runs": runs})
         await asyncio.to_thread(
             agency_requests.set_schedule,
-            found.state,
-            agency,
+            visit.found.state,
+            visit.agency,
             source,
             value,
             by=f"{BY} (token {token_id})",
@@ -169,14 +104,10 @@ async def schedule(
         )
     except ScheduleError as e:
         return await render.page(
-            datasette,
-            request,
-            lang,
-            found,
-            agency,
+            visit,
             signed_in=True,
             status=400,
             preview={"source": source, "fields": fields, "runs": []},
-            problem=i18n.gettext("This schedule cannot be used: %(why)s", lang) % {"why": str(e)},
+            problem=visit.gettext("This schedule cannot be used: %(why)s") % {"why": str(e)},
         )
-    return render.done(datasette, agency.id, lang, "schedule")
+    return render.done(visit, "schedule")

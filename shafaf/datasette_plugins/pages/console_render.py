@@ -8,11 +8,13 @@ not repeat it).
 
 from __future__ import annotations
 
+import dataclasses
 import urllib.parse
 from typing import TYPE_CHECKING, Any
 
 from datasette import Response
 
+from shafaf.datasette_plugins import i18n
 from shafaf.datasette_plugins.common import href, render
 from shafaf.datasette_plugins.i18n import N_
 from shafaf.datasette_plugins.pages import console_session as session
@@ -31,18 +33,28 @@ DONE = {  # ?done= after an action: what the page says happened
 }
 
 
-def done(datasette: Datasette, agency_id: str, lang: str, what: str) -> Response:
+@dataclasses.dataclass(frozen=True)
+class Visit:
+    """One request to an agency's console: what every answer to it is drawn from."""
+
+    datasette: Datasette
+    request: Request
+    lang: str
+    found: Any  # harvest_status.context(): the registry and state.db; None when agencies cannot ask
+    agency: Any  # the registry's Agency; None when there is none
+
+    def gettext(self, message: str) -> str:
+        return i18n.gettext(message, self.lang)
+
+
+def done(visit: Visit, what: str) -> Response:
     """303 to the console with ``?done=<what>``: the notice it shows, and a reload that repeats nothing."""
-    url = href(datasette, session.console_path(agency_id), lang)
+    url = href(visit.datasette, session.console_path(visit.agency.id), visit.lang)
     return Response.redirect(f"{url}{'&' if '?' in url else '?'}done={what}", status=303)
 
 
 async def page(
-    datasette: Datasette,
-    request: Request,
-    lang: str,
-    found: Any,
-    agency: Any,
+    visit: Visit,
     *,
     signed_in: bool = False,
     status: int = 200,
@@ -52,6 +64,7 @@ async def page(
     preview: dict[str, Any] | None = None,
 ) -> Response:
     """The console (signed in: every source with its forms), never cached: it shows a session's data."""
+    datasette, request, lang, found, agency = visit.datasette, visit.request, visit.lang, visit.found, visit.agency
     shown = await sources(datasette, found, agency, lang) if signed_in and agency is not None else []
     agency_id = agency.id if agency is not None else ""
     response = await render(
@@ -81,3 +94,10 @@ async def page(
         response.headers[key] = value
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+async def refused(
+    visit: Visit, status: int, problem: str, *, signed_in: bool = True, headers: dict[str, str] | None = None
+) -> Response:
+    """The console again, answering ``status`` with ``problem`` (translated): what could not be done, and why."""
+    return await page(visit, signed_in=signed_in, status=status, headers=headers, problem=problem)

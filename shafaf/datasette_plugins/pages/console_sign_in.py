@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from shafaf.datasette_plugins import i18n
 from shafaf.datasette_plugins.pages import console_render as render
@@ -20,8 +20,10 @@ from shafaf.datasette_plugins.security.rate_limit import Window, client_key
 from shafaf.state import tokens
 
 if TYPE_CHECKING:
-    from datasette import Request, Response
+    from datasette import Response
     from datasette.app import Datasette
+
+    from shafaf.datasette_plugins.pages.console_render import Visit
 
 SIGN_INS_PER_CLIENT = 10  # per SIGN_IN_WINDOW_S: a token has 256 bits, this is against noise and lock-step guessing
 SIGN_IN_WINDOW_S = 900.0
@@ -36,35 +38,23 @@ def sign_in_window(datasette: Datasette) -> Window:
     return found
 
 
-async def sign_in(request: Request, datasette: Datasette, lang: str, found: Any, agency: Any, token: str) -> Response:
+async def sign_in(visit: Visit, token: str) -> Response:
     """Start a session for a token of this agency, or refuse (403) or limit (429) alike for every other."""
-    wait = sign_in_window(datasette).retry_after(client_key(request.scope))
+    wait = sign_in_window(visit.datasette).retry_after(client_key(visit.request.scope))
     if wait:
-        return await render.page(
-            datasette,
-            request,
-            lang,
-            found,
-            agency,
-            status=429,
-            headers={"Retry-After": str(wait)},
-            problem=i18n.gettext("Too many sign-ins from here. Try again in %(minutes)s minutes.", lang)
-            % {"minutes": i18n.digits(str(max(1, wait // 60)), lang)},
+        problem = visit.gettext("Too many sign-ins from here. Try again in %(minutes)s minutes.")
+        minutes = i18n.digits(str(max(1, wait // 60)), visit.lang)
+        return await render.refused(
+            visit, 429, problem % {"minutes": minutes}, signed_in=False, headers={"Retry-After": str(wait)}
         )
     try:
-        token_id = await asyncio.to_thread(tokens.verify_for, found.state, token, agency.id)
+        token_id = await asyncio.to_thread(tokens.verify_for, visit.found.state, token, visit.agency.id)
     except (sqlite3.Error, OSError):
         token_id = None
     if token_id is None:  # unknown, revoked, malformed or another agency's: one answer, after the same work
-        return await render.page(
-            datasette,
-            request,
-            lang,
-            found,
-            agency,
-            status=403,
-            problem=i18n.gettext("This token does not open this agency's console.", lang),
+        return await render.refused(
+            visit, 403, visit.gettext("This token does not open this agency's console."), signed_in=False
         )
-    response = render.done(datasette, agency.id, lang, "signed-in")
-    session.start(datasette, request, response, agency.id, token_id)
+    response = render.done(visit, "signed-in")
+    session.start(visit.datasette, visit.request, response, visit.agency.id, token_id)
     return response
