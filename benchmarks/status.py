@@ -21,6 +21,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 SCHEDULES = ("0 2 * * *", "30 3 * * *", "0 4 * * 1", "15 1 1 * *", "0 */6 * * *")
@@ -46,7 +47,7 @@ for name in ("first", "next"):
 """
 
 
-def write_registry(path: Path, agencies: int) -> None:
+def write_registry(path: Path, agencies: int, schedules: Sequence[str] = SCHEDULES) -> Path:
     """A registry of ``agencies`` agencies, each with one source of every dataset kind on a shared schedule."""
     lines = [
         "portal:",
@@ -62,9 +63,10 @@ def write_registry(path: Path, agencies: int) -> None:
                 f"      - dataset: {dataset}",
                 "        kind: http",
                 f"        url: http://127.0.0.1:9/ag{i:04d}/{dataset}.csv",
-                f'        schedule: "{SCHEDULES[(i + n) % len(SCHEDULES)]}"',
+                f'        schedule: "{schedules[(i + n) % len(schedules)]}"',
             ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def write_state(data_dir: Path, agencies: int, *, runs_per_source: int = 3) -> None:

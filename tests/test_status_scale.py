@@ -16,6 +16,7 @@ from pathlib import Path
 import croniter as croniter_mod
 import pytest
 
+from benchmarks.status import DATASETS, write_registry
 from shafaf.config import registry as registry_mod
 from shafaf.config import yaml_lines
 from shafaf.config.registry import Agency, Portal, Registry, Source
@@ -25,23 +26,6 @@ from shafaf.core.models import Outcome
 from shafaf.state import leases
 from shafaf.state.freshness import source_statuses
 from shafaf.state.store import Run, SourceRuns, StateStore, new_run_id
-
-DATASETS = ("services", "service_performance", "service_standards", "activities", "targets")
-
-
-def _registry(path: Path, agencies: int, schedules: list[str]) -> Path:
-    lines = ["portal:", "  title_en: T", "  title_fa: ت", "  timezone: Asia/Tehran", "agencies:"]
-    for i in range(agencies):
-        lines += [f"  - id: ag{i:04d}", f"    name_fa: دستگاه {i}", f"    name_en: Agency {i}", "    sources:"]
-        for n, dataset in enumerate(DATASETS):
-            lines += [
-                f"      - dataset: {dataset}",
-                "        kind: http",
-                f"        url: http://127.0.0.1:9/ag{i:04d}/{dataset}.csv",
-                f'        schedule: "{schedules[(i + n) % len(schedules)]}"',
-            ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 @pytest.fixture
@@ -66,7 +50,7 @@ def test_status_parses_each_cron_expression_a_fixed_number_of_times_whatever_the
     for size, schedules in ((2, small), (60, large)):
         folder = tmp_path / str(size)
         folder.mkdir()
-        reg = registry_mod.load(_registry(folder / "agencies.yml", size, schedules))
+        reg = registry_mod.load(write_registry(folder / "agencies.yml", size, schedules))
         statuses = source_statuses(reg, StateStore(folder / "state.db"))
         assert len(statuses) == size * len(DATASETS) and all(s.next_due for s in statuses)
         counts[size] = sorted(croniter_parses[s] for s in schedules)
