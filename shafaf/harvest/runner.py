@@ -94,15 +94,7 @@ class Runner:
         the queued run was taken by another scheduler); one ``skipped`` run
         when another run holds the source.
         """
-        run = Run(
-            run_id=run_id or new_run_id(),
-            agency_id=agency.id,
-            source_id=source.id,
-            dataset=source.dataset,
-            kind=source.kind,
-            location=source.location,
-            started=utc_now(),
-        )
+        run = Run.of_source(agency.id, source, run_id=run_id or new_run_id(), started=utc_now())
         lease_s = self.registry.portal.run_lease_s
         try:
             claim, holder = self.state.claim(run, lease_s=lease_s, due_after=due_after, queued=run_id is not None)

@@ -101,13 +101,10 @@ def request_harvest(
 
 
 def _queued(agency: Agency, source: Source, by: str, accept_shrink: bool) -> Run:
-    return Run(
+    return Run.of_source(
+        agency.id,
+        source,
         run_id=new_run_id(),
-        agency_id=agency.id,
-        source_id=source.id,
-        dataset=source.dataset,
-        kind=source.kind,
-        location=source.location,
         started=utc_now(),
         outcome=Outcome.QUEUED,
         message=queued_message(by, accept_shrink=accept_shrink),

@@ -37,6 +37,20 @@ class Run:
     requested_by: str = ""
     accept_shrink: bool = False  # the request accepts a held shrink (asked_by.ACCEPTING); not a column either
 
+    @classmethod
+    def of_source(cls, agency_id: str, source: Any, *, run_id: str, started: str, **fields: Any) -> Run:
+        """A run of the registry's ``source`` (its id, dataset, kind and location) for ``agency_id``."""
+        return cls(
+            run_id=run_id,
+            agency_id=agency_id,
+            source_id=source.id,
+            dataset=source.dataset,
+            kind=source.kind,
+            location=source.location,
+            started=started,
+            **fields,
+        )
+
     def as_row(self) -> dict[str, Any]:
         row = dataclasses.asdict(self)
         del row["requested_by"], row["accept_shrink"]
