@@ -24,7 +24,7 @@ from shafaf.config import registry
 from shafaf.core.catalogue import LANGUAGES
 from shafaf.core.datadir import DataDir
 from shafaf.core.errors import ShafafError
-from shafaf.datasette_plugins import cell_values, table_menu
+from shafaf.datasette_plugins import cell_values, i18n, table_menu
 from shafaf.datasette_plugins.app import make_datasette
 from shafaf.harvest.runner import harvest
 from shafaf.publish.writer import publish
@@ -225,3 +225,17 @@ def test_two_languages_at_once_do_not_mix(portal):
     for i, response in enumerate(asyncio.run(both())):
         first = cell_texts(response.text)[0]
         assert first == ("۱۱ آبان ۱۴۰۳" if i % 2 == 0 else "2024-11-01")
+
+
+@pytest.mark.parametrize("table", ["indicators", "data_coverage", "agency_scorecard", "services_search"])
+def test_a_rowid_tables_row_links_are_in_persian_digits_and_point_where_they_did(portal, table):
+    """Datasette draws the link of a row without a primary key (its rowid) without ``render_cell``."""
+    with sqlite3.connect(portal["db"]) as db:
+        first = db.execute(f"select rowid from {table} order by rowid limit 1").fetchone()
+    if first is None:
+        pytest.skip(f"{table} is empty in this portal")
+    link = f'<a href="/shafaf/{table}/{first[0]}">'
+    fa = get(portal, f"/shafaf/{table}?_size=1&lang=fa").text
+    en = get(portal, f"/shafaf/{table}?_size=1&lang=en").text
+    shown = {lang: re.findall(re.escape(link) + r"(.*?)</a>", html) for lang, html in (("fa", fa), ("en", en))}
+    assert shown == {"fa": [i18n.digits(str(first[0]), "fa")], "en": [str(first[0])]}  # the address keeps its own

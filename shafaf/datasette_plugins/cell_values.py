@@ -73,3 +73,15 @@ def _day(text: str) -> dt.date | None:
 def _time(stored: str, shown: str) -> Markup:
     """``shown`` in a ``<time>`` whose machine-readable value and tooltip are the value as stored (escaped)."""
     return Markup('<time datetime="{}" title="{}">{}</time>').format(stored, stored, shown)
+
+
+ROW_LINK = re.compile(r"^(<a [^>]*>)(\d+)(</a>)$")
+
+
+def row_link(cell: Any, lang: str) -> Any:
+    """The link to a rowid table's row (``<a href=".../7">7</a>``: Datasette draws it without ``render_cell``)
+    with its number in the page's digits; the address, and any other cell, as they are."""
+    found = ROW_LINK.match(str(cell)) if lang != "en" and isinstance(cell, Markup) else None
+    if found is None:
+        return cell
+    return Markup(found[1]) + i18n.digits(found[2], lang) + Markup(found[3])

@@ -18,7 +18,7 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from shafaf import standard
-from shafaf.datasette_plugins import column_notes, i18n
+from shafaf.datasette_plugins import cell_values, column_notes, i18n
 from shafaf.datasette_plugins.i18n import N_
 from shafaf.standard.indicator_defs import BY_NAME
 
@@ -245,6 +245,7 @@ def table_helpers(lang: str) -> dict[str, Any]:
         "shafaf_column_title": lambda table, name: column(table, name, lang),
         "shafaf_column_note": lambda table, name: column_notes.descriptions(table, lang).get(name),
         "shafaf_lookup": lambda key, display: lookup(key, display, lang),
+        "shafaf_row_link": lambda cell: cell_values.row_link(cell, lang),
     }
 
 
