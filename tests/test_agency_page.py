@@ -18,6 +18,7 @@ import sqlite_utils
 from datasette.app import Datasette
 
 from shafaf.config.registry import Portal
+from shafaf.core.catalogue import LANGUAGES
 from shafaf.core.errors import ShafafError
 from shafaf.publish import indicators
 from shafaf.standard import tables
@@ -273,7 +274,7 @@ def test_agency_page_in_persian(ds: Datasette) -> None:
     assert 'href="https://tax.example.ir/help"' in html
     # Harvest runs, newest first, with outcome and counts, dates in Jalali with the Gregorian beside.
     assert "نیازمند بررسی" in html
-    assert "too_many_invalid_rows" in html
+    assert '<span title="too_many_invalid_rows">ردیف‌های نامعتبر بیش از حد</span>' in html  # why, in words
     assert "۳۴" in html
     # Datasets by their titles in the standard, not their codes (issue 18).
     assert html.index("<td>عملکرد خدمات</td>") < html.index("<td>فهرست خدمات</td>")
@@ -437,3 +438,17 @@ def test_startup_refuses_without_the_shafaf_database(tmp_path: Path) -> None:
     ds = Datasette([str(other)])
     with pytest.raises(ShafafError, match="shafaf"):
         asyncio.run(ds.invoke_startup())
+
+
+def test_every_reason_a_run_can_have_is_said_in_words_in_every_language() -> None:
+    """A new member of Reason without a label would reach the run tables as a code (issue 18)."""
+    from shafaf.core.models import Reason
+    from shafaf.datasette_plugins import labels
+
+    for lang in LANGUAGES:
+        for member in Reason:
+            words = labels.reason(member, lang)
+            assert words and words != member.value, (lang, member)
+        assert labels.reason("http_404", lang) != labels.reason("http_503", lang)
+    assert labels.reason("http_503", "fa") == "پاسخ سرور: ۵۰۳"
+    assert labels.reason("a_reason_of_tomorrow", "fa") is None

@@ -31,7 +31,7 @@ from shafaf.datasette_plugins.catalogs.routes import (
 )
 from shafaf.datasette_plugins.downloads import ROUTES as DOWNLOAD_ROUTES
 from shafaf.datasette_plugins.i18n import JINJA_FILTERS
-from shafaf.datasette_plugins.labels import code_words_filter
+from shafaf.datasette_plugins.labels import code_words_filter, reason_filter
 from shafaf.datasette_plugins.pages import console_session, lists, search
 from shafaf.datasette_plugins.pages import routes as pages
 from shafaf.datasette_plugins.pages.check_file import PATH as CHECK_FILE_PATH
@@ -119,6 +119,7 @@ def prepare_jinja2_environment(env: Environment, datasette: Datasette) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.filters.update(JINJA_FILTERS)
     env.filters["shafaf_code_words"] = code_words_filter
+    env.filters["shafaf_reason"] = reason_filter
     env.globals["shafaf_table_script"] = lambda lang: table_menu.script_path(datasette, lang)
     env.globals.update(common.page_vars(None, datasette))
 

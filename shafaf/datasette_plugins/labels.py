@@ -18,6 +18,7 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from shafaf import standard
+from shafaf.core.models import Reason
 from shafaf.datasette_plugins import cell_values, column_notes, i18n
 from shafaf.datasette_plugins.i18n import N_
 from shafaf.standard.indicator_defs import BY_NAME
@@ -188,6 +189,69 @@ def code_words(text: str | None, lang: str) -> Markup:
 def code_words_filter(context: Any, text: str | None) -> Markup:
     """``{{ formula | shafaf_code_words }}``: ``code_words`` in the page language."""
     return code_words(text, context.get("lang", i18n.DEFAULT_LANGUAGE))
+
+
+# Why a run failed or was held (core.models.Reason): what the run tables say in place of the code.
+REASONS: dict[str, str] = {
+    Reason.NOT_FOUND: N_("file not found"),
+    Reason.UNREADABLE: N_("file unreadable"),
+    Reason.ENCODING: N_("text in an unknown encoding"),
+    Reason.EMPTY: N_("empty file"),
+    Reason.MISSING_COLUMN: N_("a required column is missing"),
+    Reason.STRUCTURE: N_("malformed table"),
+    Reason.TOO_MANY_INVALID_ROWS: N_("too many invalid rows"),
+    Reason.NO_VALID_ROWS: N_("no valid rows"),
+    Reason.PUBLISH_ERROR: N_("publishing failed"),
+    Reason.TIMEOUT: N_("no answer in time"),
+    Reason.DEADLINE_EXCEEDED: N_("took longer than allowed"),
+    Reason.CONNECTION_ERROR: N_("could not connect"),
+    Reason.TLS_ERROR: N_("security certificate problem"),
+    Reason.HTTP_ERROR: N_("the server answered with an error"),
+    Reason.TOO_LARGE: N_("file too large"),
+    Reason.TRUNCATED_BODY: N_("file cut off"),
+    Reason.DESTINATION_BLOCKED: N_("address not allowed"),
+    Reason.SCHEME_BLOCKED: N_("kind of address not allowed"),
+    Reason.REDIRECT_LOOP: N_("too many redirects"),
+    Reason.UNEXPECTED_CONTENT_TYPE: N_("unexpected kind of file"),
+    Reason.INVALID_JSON: N_("invalid JSON"),
+    Reason.INVALID_XML: N_("invalid XML"),
+    Reason.UNSAFE_XML: N_("unsafe XML refused"),
+    Reason.AUTH_FAILED: N_("signing in to the service failed"),
+    Reason.UNSAFE_PATH: N_("unsafe path"),
+    Reason.ARCHIVE_REJECTED: N_("archive refused"),
+    Reason.SECRET_MISSING: N_("credentials missing"),
+    Reason.NO_RESOURCES: N_("no data files found"),
+    Reason.SOURCE_ERROR: N_("the source answered with an error"),
+    Reason.COUNT_MISMATCH: N_("row count does not match"),
+    Reason.SUSPICIOUS_SHRINK: N_("much smaller than before: held"),
+    Reason.DISK_FULL: N_("disk full"),
+    Reason.INTERNAL: N_("internal error"),
+    Reason.ALREADY_RUNNING: N_("already running"),
+    Reason.LEASE_EXPIRED: N_("the run stopped unexpectedly"),
+}
+_HTTP_STATUS = re.compile(r"http_(\d{3})")
+
+
+def reason(code: str | None, lang: str) -> str | None:
+    """Our words for why a run failed or was held (``http_404``: the server's status); None for a code we
+    do not know."""
+    if not code:
+        return None
+    if code in REASONS:
+        return i18n.gettext(REASONS[code], lang)
+    status = _HTTP_STATUS.fullmatch(code)
+    if status:
+        return i18n.gettext("the server answered %(status)s", lang) % {"status": i18n.digits(status[1], lang)}
+    return None
+
+
+@pass_context
+def reason_filter(context: Any, code: str | None) -> Markup:
+    """``{{ run.reason | shafaf_reason }}``: the words, the code as their tooltip; an unknown code as code."""
+    words = reason(code, context.get("lang", i18n.DEFAULT_LANGUAGE))
+    if words is None:
+        return Markup('<code dir="ltr">{}</code>').format(code or "")
+    return Markup('<span title="{}">{}</span>').format(code, words)
 
 
 # Units a figure's number does not already say (a percentage carries its sign, a yes/no is a word).
