@@ -92,6 +92,7 @@ def validate_file(
     known_services: set[str] | None = None,
     expect_persian: bool = True,
     out_csv: Path | None = None,
+    out_rows: Path | None = None,
     engine: str = "columnar",
 ) -> Report:
     """Validate ``path`` as dataset ``kind``; write the rows that pass to ``out_csv`` if given.
@@ -99,7 +100,8 @@ def validate_file(
     ``known_services``: the agency's service ids; a row whose service_id is
     not among them is a ``foreign-key`` error. None skips the check.
     ``engine``: ``columnar`` (the fast path, ``columnar``), ``compiled`` (row by row) or
-    ``frictionless`` (the reference).
+    ``frictionless`` (the reference). ``out_rows``: the rows of ``out_csv`` typed for SQLite
+    (``rows_file``), written by the columnar engine only; it is removed when the file is refused.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown validation engine {engine!r}: one of {', '.join(ENGINES)}")
@@ -118,6 +120,7 @@ def validate_file(
                         schema=Schema.from_descriptor(_schema_descriptor(kind)),
                         columns=columns,
                         known_services=known_services,
+                        out_rows=out_rows,
                     )
                 return report
             with _mapped(path, kind, report, **options) as mapped, KeyIndex(Path(tmp) / "keys.db") as keys:
@@ -144,8 +147,9 @@ def validate_file(
             # so none of its rows passed and nothing of it is staged.
             report.fail(*((e.reason, e.message) if isinstance(e, StageError) else (Reason.STRUCTURE, e.error.message)))
             report.rows_staged = 0
-            if out_csv is not None:
-                out_csv.unlink(missing_ok=True)
+            for out in (out_csv, out_rows):
+                if out is not None:
+                    out.unlink(missing_ok=True)
     return report
 
 
