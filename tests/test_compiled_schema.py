@@ -25,6 +25,7 @@ from shafaf import standard
 from shafaf.validate import columnar
 from shafaf.validate.compiled_schema import CompiledSchema, cell_reader
 from shafaf.validate.engine import ENGINES, validate_file
+from shafaf.validate.keys import HashedKeys
 from shafaf.validate.mapping import MappingOptions
 
 AWKWARD_CELLS = [
@@ -177,6 +178,7 @@ def test_generated_files_with_injected_errors_get_the_same_report_from_both_engi
     # Small batches, and files where most batches hold no error: the columnar engine's bulk paths (plain
     # numbers, bounds on the extremes, keys looked up in earlier batches) are the ones held to the reference.
     monkeypatch.setattr(columnar, "BATCH", 128)
+    monkeypatch.setattr(HashedKeys, "RUN_CAP", 512)  # keys of sealed runs, settled from their file, too
     generate.write_agency(tmp_path, "bench", rows=3000, invalid_rate=rate * 0.4, seed=seed)
     path = tmp_path / "service_performance.csv"
     assert _spoil_more(path, rate, seed) >= 3000 * rate / 2
@@ -266,6 +268,7 @@ def test_pattern_and_enum_checks_are_frictionless_own():
 def test_the_second_shape_gets_the_same_report_from_every_engine(tmp_path, monkeypatch, seed):
     """Mapped Persian column names, one Jalali period label in Persian digits, no agency column, a value map."""
     monkeypatch.setattr(columnar, "BATCH", 128)
+    monkeypatch.setattr(HashedKeys, "RUN_CAP", 512)
     generate.write_agency(tmp_path, "bench", rows=2000, invalid_rate=0.004, seed=seed, shape="labels")
     path = tmp_path / "service_performance.csv"
     rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
