@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import itertools
 from pathlib import Path
+from typing import Any
 
 from frictionless import formats
 from frictionless.resources import TableResource
@@ -21,7 +22,32 @@ from shafaf.validate.read_errors import stage_error
 EOF_SENTINEL = "\x00shafaf-end-of-file"
 
 
+class WholeFileError(StageError):
+    """A fault the row engines find before reading any row (``refuse_open_quote``), found by a reader that folded
+    the check into its one read (``csv_batches``): the report is to hold none of the rows read before it."""
+
+
+def sentinel_row(dialect: Any) -> list[str] | None:
+    """What ``csv.reader`` reads of the sentinel line after a file whose last record is closed, for a dialect
+    where that is certain (a plain delimiter, ``"`` doubled to escape it); None for any other dialect, whose
+    file ``refuse_open_quote`` reads first. A reader that appends the line and finds any other last row has
+    found an open quote."""
+    plain = (
+        dialect.quoting != csv.QUOTE_NONE
+        and dialect.quotechar == '"'
+        and dialect.doublequote
+        and not dialect.escapechar
+        and not getattr(dialect, "strict", False)
+        and dialect.delimiter in ",;\t|"
+    )
+    return [EOF_SENTINEL + '"'] if plain else None
+
+
 def refuse_open_quote(resource: TableResource, path: Path, encoding: str, how: str | None) -> None:
+    refuse_open_quote_in(formats.CsvControl.from_dialect(resource.dialect).to_python(), path, encoding, how)
+
+
+def refuse_open_quote_in(dialect: Any, path: Path, encoding: str, how: str | None) -> None:
     """Raise StageError if a quoted field is still open at the end of the file.
 
     Python's csv module (which frictionless uses, not strict) would read the
@@ -30,8 +56,6 @@ def refuse_open_quote(resource: TableResource, path: Path, encoding: str, how: s
     at the end of the last row's last cell. The same pass surfaces decoding
     errors and over-long fields before any row is streamed.
     """
-    control = formats.CsvControl.from_dialect(resource.dialect)
-    dialect = control.to_python()
     if dialect.quoting == csv.QUOTE_NONE or not dialect.quotechar:
         return
     rows, line, start, last = 0, 0, 0, None

@@ -39,6 +39,7 @@ from shafaf.core.models import Reason
 from shafaf.normalize.text import removed_marks
 from shafaf.validate import columnar
 from shafaf.validate.compiled_schema import CompiledSchema
+from shafaf.validate.csv_quotes import WholeFileError
 from shafaf.validate.keys import KeyIndex
 from shafaf.validate.mapping import NO_MAPPING, ColumnPlan, MappingOptions, map_rows, plan_columns
 from shafaf.validate.readers import Table, open_table
@@ -110,7 +111,7 @@ def validate_file(
     with tempfile.TemporaryDirectory(prefix="shafaf-validate-") as tmp:
         try:
             if engine == "columnar":
-                with _planned(path, kind, report, **options) as (table, plan, columns):
+                with _planned(path, kind, report, fold_quote_check=True, **options) as (table, plan, columns):
                     columnar.run(
                         table,
                         plan,
@@ -143,6 +144,10 @@ def validate_file(
                             keys=keys,
                         )
         except (StageError, FrictionlessException) as e:
+            if isinstance(e, WholeFileError):  # the row engines refuse it before reading a row: none is reported
+                fresh = Report(file=path.name, dataset=kind)
+                for field in dataclasses.fields(Report):
+                    setattr(report, field.name, getattr(fresh, field.name))
             # Found while streaming (a garbled encoding is only known at the end): the file is refused whole,
             # so none of its rows passed and nothing of it is staged.
             report.fail(*((e.reason, e.message) if isinstance(e, StageError) else (Reason.STRUCTURE, e.error.message)))
@@ -169,7 +174,9 @@ def _planned(
     path: Path, kind: str, report: Report, **options: Any
 ) -> Iterator[tuple[Table, ColumnPlan, dict[str, int]]]:
     """The open table, its plan of columns, and where each field sits; what the header says goes into ``report``."""
-    reading = {k: options.pop(k) for k in ("format", "encoding", "sheet", "expect_persian")}
+    reading = {
+        k: options.pop(k) for k in ("format", "encoding", "sheet", "expect_persian", "fold_quote_check") if k in options
+    }
     with open_table(path, **reading) as table:
         report.header_problems = table.header_problems
         report.header_errors = header_errors(table.header_problems, kind)

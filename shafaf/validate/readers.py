@@ -37,7 +37,7 @@ from shafaf.core.models import Reason
 from shafaf.normalize.encoding import MojibakeGuard
 from shafaf.normalize.text import clean_text
 from shafaf.validate.csv_encoding import csv_encoding
-from shafaf.validate.csv_quotes import has_text, refuse_open_quote
+from shafaf.validate.csv_quotes import has_text, refuse_open_quote, sentinel_row
 from shafaf.validate.header_labels import clean_labels
 from shafaf.validate.json_tables import check_json, without_bom
 from shafaf.validate.read_errors import stage_error
@@ -78,6 +78,9 @@ class CsvSource:
     dialect: Any
     how: str | None
     guard: MojibakeGuard
+    # When the open-quote check (``csv_quotes``) is left to the one read: the row the sentinel line after the
+    # file must read as (``csv_quotes.sentinel_row``); None when ``open_table`` has made the check.
+    sentinel: list[str] | None = None
 
 
 def cell_text(value: Any) -> str:
@@ -124,12 +127,15 @@ def open_table(
     encoding: str | None = None,
     sheet: str | None = None,
     expect_persian: bool = True,
+    fold_quote_check: bool = False,
 ) -> Iterator[Table]:
     """Open ``path`` for streaming; raise StageError when it cannot be read as a table.
 
     ``expect_persian`` (the portal's language is Persian) picks the legacy
     encoding tried when a CSV is not UTF-8 and lets the guard count Latin and
-    Cyrillic letters as garbled Persian.
+    Cyrillic letters as garbled Persian. ``fold_quote_check``: a reader of the
+    ``csv_source`` of its own (``csv_batches``) makes the open-quote check in
+    its one read, where the dialect allows it, rather than a whole pass here.
     """
     if path.stat().st_size == 0:
         raise StageError(Reason.EMPTY, f"{path.name} is empty (0 bytes)")
@@ -148,10 +154,21 @@ def open_table(
             resource.open()
         except Exception as e:  # noqa: BLE001 - whatever a parser raises on a bad file is the file's problem
             raise stage_error(e, path, format, encoding, how, when="cannot be read") from e
-        if format == "csv":
+        own_reader = (
+            format == "csv"
+            and not resource.compression
+            and resource.dialect.header_rows == [1]
+            and not resource.dialect.comment_char
+            and not resource.dialect.comment_rows
+        )
+        dialect = formats.CsvControl.from_dialect(resource.dialect).to_python() if own_reader else None
+        sentinel = sentinel_row(dialect) if fold_quote_check and dialect is not None else None
+        if format == "csv" and sentinel is None:
             refuse_open_quote(resource, path, encoding or "utf-8", how)
         raw = [cell_text(label) for label in resource.header.labels]
         if not any(clean_text(label).strip() for label in raw):
+            if sentinel is not None:  # the row engines' order: an open quote is said before a blank header
+                refuse_open_quote(resource, path, encoding or "utf-8", how)
             if format == "csv" and not has_text(path, encoding or "utf-8"):
                 raise StageError(
                     Reason.EMPTY, f"{path.name} holds no data: only blank lines, spaces or a byte-order mark"
@@ -165,15 +182,8 @@ def open_table(
         guard.see_row(1, labels, labels)
         notes: list[str] = []
         csv_source = None
-        if (
-            format == "csv"
-            and not resource.compression
-            and resource.dialect.header_rows == [1]
-            and not resource.dialect.comment_char
-            and not resource.dialect.comment_rows
-        ):
-            dialect = formats.CsvControl.from_dialect(resource.dialect).to_python()
-            csv_source = CsvSource(path, resource.encoding or encoding or "utf-8", dialect, how, guard)
+        if dialect is not None:
+            csv_source = CsvSource(path, resource.encoding or encoding or "utf-8", dialect, how, guard, sentinel)
         yield Table(
             labels=labels,
             header_problems=problems,
