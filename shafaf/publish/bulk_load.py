@@ -68,7 +68,12 @@ def copy_staged(
     params: tuple[Any, ...] = extra
     with_parts, join = "", ""
     if parts is not None:
-        starts = [r[0] for r in conn.execute(f"SELECT DISTINCT period_start FROM [{schema}].[{TABLE}]")]
+        known = conn.execute(f"SELECT periods FROM [{schema}].stamp").fetchall()  # the staging's, if it said
+        starts = (
+            json.loads(known[0][0])
+            if known and known[0][0] is not None
+            else [r[0] for r in conn.execute(f"SELECT DISTINCT period_start FROM [{schema}].[{TABLE}]")]
+        )
         try:
             periods = json.dumps([[s, *parts(s or "")] for s in starts])
         except ValueError as e:

@@ -78,7 +78,8 @@ def run(
         with rows_file.writing(out_rows, names) as conn:
             count = rows_file.insert(conn, names, _written(engine, out_csv))
             if engine.sql_ok:
-                rows_file.seal(conn, out_csv, names, count)
+                periods = sorted(engine.period_starts, key=lambda v: (v is not None, v or ""))
+                rows_file.seal(conn, out_csv, names, count, periods=periods if engine.period_at is not None else None)
         if not engine.sql_ok:
             out_rows.unlink(missing_ok=True)  # a cell with no SQLite value: the publisher reads the CSV
     engine.judge.finish()
@@ -152,6 +153,10 @@ class _Columns:
         )
         self.with_sql = with_sql
         self.sql_out: list[Any] = []  # the current batch's rows typed for SQLite, in chunks as ``out``
+        # The distinct period_start of the staged rows, for the rows file: the publisher joins each period's
+        # Jalali year and month in without a pass over the rows to find them.
+        self.period_at = names.index("period_start") if with_sql and "period_start" in names else None
+        self.period_starts: set[Any] = set()
 
     def batches(self) -> Iterator[list[Any]]:
         for batch in csv_batches.batches(self.table, BATCH):
@@ -217,6 +222,8 @@ class _Columns:
             out.append(zip(*(c[start:stop] for c in canon)))  # the staged rows, made as they are written
             if self.with_sql:
                 self.sql_out.append(zip(*(c[start:stop] for c in sql)))
+                if self.period_at is not None:
+                    self.period_starts.update(sql[self.period_at][start:stop])
             return stop
         for f in range(start, stop):
             if pairs[f] in pending:
@@ -228,6 +235,8 @@ class _Columns:
             out.append((tuple(c[f] for c in canon),))
             if self.with_sql:
                 self.sql_out.append((tuple(c[f] for c in sql),))
+                if self.period_at is not None:
+                    self.period_starts.add(sql[self.period_at][f])
         return stop
 
     @staticmethod
@@ -337,7 +346,10 @@ class _Columns:
                     self._sql_row(staged)
 
     def _sql_row(self, staged: list[str]) -> None:
-        self.sql_out.append((tuple(self.cells.sql(at, text) for at, text in enumerate(staged)),))
+        row = tuple(self.cells.sql(at, text) for at, text in enumerate(staged))
+        self.sql_out.append((row,))
+        if self.period_at is not None:
+            self.period_starts.add(row[self.period_at])
 
     @property
     def sql_ok(self) -> bool:

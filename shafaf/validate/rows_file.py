@@ -49,7 +49,7 @@ def writing(path: Path, names: list[str]) -> Iterator[sqlite3.Connection]:
             conn.execute(f"PRAGMA {pragma}")
         columns = ", ".join(f"[{n}]" for n in names)  # no declared types: each value kept as it was bound
         conn.execute(f"CREATE TABLE [{TABLE}] ({columns})")
-        conn.execute("CREATE TABLE stamp (csv TEXT, names TEXT, rows INTEGER)")
+        conn.execute("CREATE TABLE stamp (csv TEXT, names TEXT, rows INTEGER, periods TEXT)")
         conn.execute("BEGIN")
         yield conn
     except BaseException:
@@ -65,9 +65,15 @@ def insert(conn: sqlite3.Connection, names: list[str], batches: Iterable[list[tu
     return batch_insert.insert(conn, sql, batches)
 
 
-def seal(conn: sqlite3.Connection, csv_path: Path, names: list[str], rows: int) -> None:
-    """Record which CSV the rows describe (once it is written whole) and commit."""
-    conn.execute("INSERT INTO stamp VALUES (?, ?, ?)", (json.dumps(_stamp(csv_path)), json.dumps(names), rows))
+def seal(
+    conn: sqlite3.Connection, csv_path: Path, names: list[str], rows: int, *, periods: list[Any] | None = None
+) -> None:
+    """Record which CSV the rows describe (once it is written whole), and ``periods``, the distinct period_start
+    of its rows (None: not known, or no such column); commit."""
+    conn.execute(
+        "INSERT INTO stamp VALUES (?, ?, ?, ?)",
+        (json.dumps(_stamp(csv_path)), json.dumps(names), rows, None if periods is None else json.dumps(periods)),
+    )
     conn.execute("COMMIT")
 
 
