@@ -8,8 +8,8 @@ the same casts as ``standard.sqlite_cells``) is attached to the build and
 copied with one ``INSERT ... SELECT``: the columns the publisher adds (the
 run, and the Jalali year, month and fiscal year of each period, from a small
 table of the file's distinct periods, ``agency_rows.jalali_parts``) are joined in by SQLite, so no Python
-runs per row (0.2 CPU s for 100k rows, against 2.2 s to parse, cast and
-insert the CSV). A staged CSV without a rows file that describes it is
+runs per row (0.2 to 0.7 CPU s for 100k rows, against 2.2 s to parse, cast
+and insert the CSV). A staged CSV without a rows file that describes it is
 parsed and cast as before (``agency_rows``), one thread reading while the
 other inserts (``insert``, from ``core.batch_insert``).
 
