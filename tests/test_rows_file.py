@@ -154,3 +154,42 @@ def test_the_publisher_reads_a_package_staged_without_rows_files(reg, data):
     conn = sqlite3.connect(data.public_db)
     assert conn.execute("SELECT count(*) FROM services").fetchone()[0] == 5
     conn.close()
+
+
+def test_a_value_sqlite_cannot_hold_leaves_no_rows_file_and_the_same_verdict(tmp_path):
+    """An integer past 64 bits passes the standard (no maximum) but has no SQLite value: staging must not fail."""
+    from shafaf.validate.engine import validate_file
+    from shafaf.validate.mapping import MappingOptions
+
+    path = tmp_path / "service_performance.csv"
+    path.write_text(
+        "agency_id,service_id,period_start,period_end,channel,applications\n"
+        "alpha,S1,2024-03-20,2024-04-19,online,12\n"
+        "alpha,S2,2024-03-20,2024-04-19,online,123456789012345678901234\n",
+        encoding="utf-8",
+    )
+    reports = []
+    for engine, rows_path in (("columnar", tmp_path / "out.rows.db"), ("compiled", None)):
+        out = tmp_path / f"{engine}.csv"
+        report = validate_file(
+            path, "service_performance", mapping=MappingOptions(agency_id="alpha"), out_csv=out, out_rows=rows_path
+        )
+        reports.append((report.to_dict(), out.read_bytes()))
+    assert reports[0] == reports[1]
+    assert not (tmp_path / "out.rows.db").exists()
+
+
+def test_a_staged_integer_sqlite_cannot_hold_is_a_clean_publish_failure(reg, data):
+    """The publisher's CSV path with the same value: a PublishError naming the file and row, not a traceback."""
+    harvest(reg.agencies, registry=reg, data=data)
+    path = data.packages("alpha") / "service_performance.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("applications")] = "123456789012345678901234"
+    row[header.index("channel")] = "phone" if row[header.index("channel")] != "phone" else "mail"
+    path.write_text("\n".join([*lines, ",".join(row)]) + "\n", encoding="utf-8")
+    results = {r.agency_id: r for r in publish(reg.agencies, registry=reg, data=data)}
+    assert not results["alpha"].ok
+    assert "service_performance.csv, row" in results["alpha"].message
+    assert "64-bit" in results["alpha"].message

@@ -15,7 +15,15 @@ from typing import Any
 def caster(kind: str) -> Callable[[str], Any]:
     """The SQLite value of a canonical staged cell in a column of SQLite type ``kind``; a ValueError if none."""
     if kind == "INTEGER":
-        return lambda v: None if v == "" else 1 if v == "true" else 0 if v == "false" else int(v)
+        return lambda v: None if v == "" else 1 if v == "true" else 0 if v == "false" else _integer(v)
     if kind == "REAL":
         return lambda v: None if v == "" else float(v)
     return lambda v: None if v == "" else v
+
+
+def _integer(text: str) -> int:
+    """``int(text)``, which SQLite must hold in 64 bits (``sqlite3`` would raise OverflowError binding it)."""
+    value = int(text)
+    if not -(1 << 63) <= value < 1 << 63:
+        raise ValueError(f"{text} is past the 64-bit integers SQLite holds")
+    return value

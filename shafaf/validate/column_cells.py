@@ -111,7 +111,8 @@ class Cells:
         return text, typed, self.sql(at, text)
 
     def sql(self, at: int, text: str) -> Any:
-        """The SQLite value of field ``at``'s canonical text; None, and ``cast_failed``, if it has none."""
+        """The SQLite value of field ``at``'s canonical text; None, and ``cast_failed``, if it has none (an integer
+        past 64 bits, which ``sqlite3`` cannot bind: the publisher then reads the CSV, as it would have)."""
         try:
             return self.casts[at](text)
         except ValueError:
