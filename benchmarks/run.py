@@ -122,8 +122,8 @@ def build(work: Path, rows: int, shape: str = "standard") -> tuple[Path, Path]:
     tag = f"{rows}" if shape == "standard" else f"{shape}-{rows}"
     folder = work / f"ingest-{tag}"
     registry = folder / "agencies.yml"  # written last, so its presence means the data is whole (it is deterministic)
-    if not registry.exists():
-        generate.write_registry(folder, {"bench": rows}, shape=shape)
+    if not registry.exists():  # 3M rows are 306 MB: past the portal's default fetch_max_bytes (200 MB)
+        generate.write_registry(folder, {"bench": rows}, shape=shape, settings={"fetch_max_bytes": 4_000_000_000})
     return registry, work / f"shafaf-{tag}"
 
 

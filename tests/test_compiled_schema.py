@@ -25,6 +25,7 @@ from shafaf import standard
 from shafaf.validate import columnar
 from shafaf.validate.compiled_schema import CompiledSchema, cell_reader
 from shafaf.validate.engine import ENGINES, validate_file
+from shafaf.validate.keys import HashedKeys
 from shafaf.validate.mapping import MappingOptions
 
 AWKWARD_CELLS = [
@@ -178,6 +179,7 @@ def test_generated_files_with_injected_errors_get_the_same_report_from_both_engi
     # Small batches, and files where most batches hold no error: the columnar engine's bulk paths (plain
     # numbers, bounds on the extremes, keys looked up in earlier batches) are the ones held to the reference.
     monkeypatch.setattr(columnar, "BATCH", 128)
+    monkeypatch.setattr(HashedKeys, "RUN_CAP", 512)  # keys of sealed runs, settled from their file, too
     generate.write_agency(tmp_path, "bench", rows=3000, invalid_rate=rate * 0.4, seed=seed)
     path = tmp_path / "service_performance.csv"
     assert _spoil_more(path, rate, seed) >= 3000 * rate / 2
@@ -267,6 +269,7 @@ def test_pattern_and_enum_checks_are_frictionless_own():
 def test_the_second_shape_gets_the_same_report_from_every_engine(tmp_path, monkeypatch, seed):
     """Mapped Persian column names, one Jalali period label in Persian digits, no agency column, a value map."""
     monkeypatch.setattr(columnar, "BATCH", 128)
+    monkeypatch.setattr(HashedKeys, "RUN_CAP", 512)
     generate.write_agency(tmp_path, "bench", rows=2000, invalid_rate=0.004, seed=seed, shape="labels")
     path = tmp_path / "service_performance.csv"
     rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
@@ -295,3 +298,44 @@ def test_the_second_shape_gets_the_same_report_from_every_engine(tmp_path, monke
     for engine, (ours, our_rows) in zip(ENGINES, reports):
         assert ours == theirs, engine
         assert our_rows == their_rows, engine
+
+
+BIG = "x" * 300
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'service_id,name_en\nS1,"One\nS2,Two\nS3,Three\n',  # an open quote mid-file, rows with errors before it
+        b"service_id,name_en\nS1,One\nS2,bad id ok\n" * 3 + b'S9,"Two',  # opened on the last line, no newline
+        b'service_id,"name_en\nS1,One\n',  # opened in the header
+        b'"service_id\n',  # the header alone, open
+        b'service_id,description\nS1,"line one\nline two"\nS2,"say ""hi"""\n',  # closed quotes across lines
+        b"service_id,name_en\r\nS1,One\r\nS2,Two",  # CRLF, no newline at the end
+        b"service_id;name_en\nS1;One\nS2;Two\n",  # another delimiter
+        b"service_id,name_en\nS1,One\n\n\n",  # trailing blank lines
+        b"service_id,name_en\n" + b"S1,One\n" * 300 + b"S2," + BIG.encode() + b"\n",  # a field over the limit
+        b"",  # nothing, and only a header
+        b"service_id,name_en\n",
+        b'  ,  \n"S1\n',  # a blank header, then an open quote: the quote is said first
+    ],
+    ids=lambda d: str(len(d)),
+)
+def test_the_open_quote_check_folded_into_the_columnar_read_gives_the_row_engines_verdict(tmp_path, monkeypatch, data):
+    """The columnar engine checks for a quote left open in its one read (csv_batches), not a whole pass first."""
+    monkeypatch.setattr(columnar, "BATCH", 2)  # the last row held back across batches
+    path = tmp_path / "services.csv"
+    path.write_bytes(data)
+    limit = csv.field_size_limit()
+    csv.field_size_limit(200)
+    try:
+        reports = []
+        for engine in ENGINES:
+            out = tmp_path / f"{engine}.csv"
+            report = validate_file(
+                path, "services", mapping=MappingOptions(agency_id="alpha"), out_csv=out, engine=engine
+            ).to_dict()
+            reports.append((same_verdicts(report), out.read_bytes() if out.exists() else None))
+    finally:
+        csv.field_size_limit(limit)
+    assert reports[0] == reports[2] and reports[1] == reports[2]

@@ -19,8 +19,9 @@ from shafaf.config.registry import Unpivot
 from shafaf.core.errors import StageError
 from shafaf.normalize import MojibakeGuard, PeriodError, detect_encoding, parse_date
 from shafaf.validate.engine import validate_file
+from shafaf.validate.header_labels import clean_labels as _labels
 from shafaf.validate.mapping import MappingOptions, normalize_cell
-from shafaf.validate.readers import _labels, open_table
+from shafaf.validate.readers import open_table
 
 FIXTURES = Path(__file__).parent / "fixtures"
 COVID = FIXTURES / "persian" / "Iran_Dailly_Covid19_Stat.csv"

@@ -25,7 +25,9 @@ from shafaf.core.models import Outcome, Reason
 from shafaf.normalize.periods import fiscal_year
 from shafaf.publish import bulk_load, ddl, search
 from shafaf.standard import SQLITE_PYTHON_TYPES, primary_key, tables
+from shafaf.standard.sqlite_cells import caster
 from shafaf.standard.targets import judge_published
+from shafaf.validate import rows_file
 
 BATCH = 5000
 SERVICE_KEY = tuple(primary_key("services"))  # what services are upserted on
@@ -65,14 +67,6 @@ def _types(columns: dict[str, str]) -> dict[str, type]:
     return {name: SQLITE_PYTHON_TYPES[kind] for name, kind in columns.items()}
 
 
-def _caster(kind: str) -> Callable[[str], Any]:
-    if kind == "INTEGER":
-        return lambda v: None if v == "" else 1 if v == "true" else 0 if v == "false" else int(v)
-    if kind == "REAL":
-        return lambda v: None if v == "" else float(v)
-    return lambda v: None if v == "" else v
-
-
 def _insert_csv(
     conn: sqlite3.Connection, table: str, path: Path, *, extra: dict[str, Any], upsert_key: tuple[str, ...] = ()
 ) -> int:
@@ -89,14 +83,29 @@ def _insert_csv(
             raise PublishError(
                 Reason.PUBLISH_ERROR, f"{path} has columns not in the {table!r} table: {', '.join(unknown)}"
             )
-        casts = [_caster(columns[h]) for h in header]
+        casts = [caster(columns[h]) for h in header]
         derive = _period_deriver(header) if "jalali_year" in columns else None
         names = header + list(extra) + (list(tables.PERIOD_COLUMNS) if derive else [])
         sql = f"INSERT INTO [{table}] ({', '.join(f'[{n}]' for n in names)}) VALUES ({', '.join('?' * len(names))})"
+        conflict = ""
         if upsert_key:
             updates = ", ".join(f"[{n}] = excluded.[{n}]" for n in names if n not in upsert_key)
-            sql += f" ON CONFLICT ({', '.join(upsert_key)}) DO UPDATE SET {updates}"
+            conflict = f" ON CONFLICT ({', '.join(upsert_key)}) DO UPDATE SET {updates}"
+        sql += conflict
         tail = tuple(extra.values())
+        if rows_file.describes(staged := rows_file.path_for(path), path, header):
+            # the same rows typed for SQLite at staging: copied by SQLite, nothing parsed or cast again
+            return bulk_load.copy_staged(
+                conn,
+                table,
+                staged,
+                header=header,
+                names=names,
+                extra=tail,
+                parts=jalali_parts if derive else None,
+                conflict=conflict,
+                name=str(path),
+            )
 
         def batches() -> Iterator[list[tuple[Any, ...]]]:
             batch: list[tuple[Any, ...]] = []

@@ -24,7 +24,7 @@ from shafaf.core.diskfull import is_disk_full
 from shafaf.core.durable import transaction
 from shafaf.core.errors import PublishError
 from shafaf.core.models import Outcome, Reason
-from shafaf.publish import availability, dbfile
+from shafaf.publish import availability, bulk_load, dbfile
 from shafaf.publish.agency_rows import (  # noqa: F401 (ensure_schema, jalali_parts: the writer's public names)
     agency_row,
     create_indexes,
@@ -86,6 +86,7 @@ def publish_agency(
     resources = json.loads(descriptor.read_text(encoding="utf-8"))["resources"] if descriptor.exists() else []
     runs = state.runs(agency.id, limit=RUNS_PUBLISHED_PER_AGENCY)
     counts: dict[str, int] = {}
+    bulk_load.detach_staged(conn)  # the previous agency's rows files: SQLite detaches only between transactions
     conn.execute("BEGIN IMMEDIATE")
     try:
         now = utc_now()

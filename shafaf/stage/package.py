@@ -1,7 +1,8 @@
 """Turn one captured file into one staged resource of the agency's package.
 
 ``var/packages/<agency>/`` holds what publishing reads: ``datapackage.json``,
-one ``<dataset>.csv`` per accepted resource, and ``reports/<dataset>.json``,
+one ``<dataset>.csv`` per accepted resource (with ``<dataset>.rows.db``, the same rows typed for SQLite,
+which publishing loads without parsing the CSV again: ``validate.rows_file``), and ``reports/<dataset>.json``,
 the latest validation report of each dataset (accepted or not). A rejected
 file never replaces the last accepted CSV: the agency keeps its last good data.
 """
@@ -19,6 +20,7 @@ from shafaf.core import diskfull, durable
 from shafaf.core.errors import StageError
 from shafaf.core.models import Reason
 from shafaf.core.public_message import public
+from shafaf.validate import rows_file
 from shafaf.validate.engine import Report, read_service_ids, validate_file
 from shafaf.validate.file_messages import fatal_message
 from shafaf.validate.mapping import MappingOptions
@@ -79,6 +81,7 @@ def stage_file(
             )
     finally:
         incoming.unlink(missing_ok=True)
+        rows_file.path_for(incoming).unlink(missing_ok=True)
         for tmp in pkg.glob(".datapackage.json.*.tmp"):  # durable.pending's name
             tmp.unlink(missing_ok=True)
 
@@ -106,6 +109,7 @@ def _stage(
         known_services=_known_services(pkg, source.dataset),
         expect_persian=portal.default_language == "fa",
         out_csv=incoming,
+        out_rows=rows_file.path_for(incoming),
     )
     previous = last_accepted(pkg, source.dataset)
     report.schema_drift = schema_drift(previous.get("columns"), report.columns)
@@ -170,6 +174,12 @@ def _stage(
             ),
         )
         durable.fsync_file(incoming)
+        staged_rows, rows_path = rows_file.path_for(incoming), rows_file.path_for(pkg / f"{source.dataset}.csv")
+        if staged_rows.exists():  # the rows typed for SQLite (a cache of the CSV, which it names by its stamp)
+            durable.fsync_file(staged_rows)
+            durable.replace(staged_rows, rows_path)
+        else:
+            rows_path.unlink(missing_ok=True)
         durable.replace(incoming, pkg / f"{source.dataset}.csv")
         durable.replace(descriptor, pkg / "datapackage.json")
     return result

@@ -39,6 +39,7 @@ from shafaf.core.models import Reason
 from shafaf.normalize.text import removed_marks
 from shafaf.validate import columnar
 from shafaf.validate.compiled_schema import CompiledSchema
+from shafaf.validate.csv_quotes import WholeFileError
 from shafaf.validate.keys import KeyIndex
 from shafaf.validate.mapping import NO_MAPPING, ColumnPlan, MappingOptions, map_rows, plan_columns
 from shafaf.validate.readers import Table, open_table
@@ -92,6 +93,7 @@ def validate_file(
     known_services: set[str] | None = None,
     expect_persian: bool = True,
     out_csv: Path | None = None,
+    out_rows: Path | None = None,
     engine: str = "columnar",
 ) -> Report:
     """Validate ``path`` as dataset ``kind``; write the rows that pass to ``out_csv`` if given.
@@ -99,7 +101,8 @@ def validate_file(
     ``known_services``: the agency's service ids; a row whose service_id is
     not among them is a ``foreign-key`` error. None skips the check.
     ``engine``: ``columnar`` (the fast path, ``columnar``), ``compiled`` (row by row) or
-    ``frictionless`` (the reference).
+    ``frictionless`` (the reference). ``out_rows``: the rows of ``out_csv`` typed for SQLite
+    (``rows_file``), written by the columnar engine only; it is removed when the file is refused.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown validation engine {engine!r}: one of {', '.join(ENGINES)}")
@@ -108,7 +111,7 @@ def validate_file(
     with tempfile.TemporaryDirectory(prefix="shafaf-validate-") as tmp:
         try:
             if engine == "columnar":
-                with _planned(path, kind, report, **options) as (table, plan, columns):
+                with _planned(path, kind, report, fold_quote_check=True, **options) as (table, plan, columns):
                     columnar.run(
                         table,
                         plan,
@@ -118,6 +121,7 @@ def validate_file(
                         schema=Schema.from_descriptor(_schema_descriptor(kind)),
                         columns=columns,
                         known_services=known_services,
+                        out_rows=out_rows,
                     )
                 return report
             with _mapped(path, kind, report, **options) as mapped, KeyIndex(Path(tmp) / "keys.db") as keys:
@@ -140,12 +144,17 @@ def validate_file(
                             keys=keys,
                         )
         except (StageError, FrictionlessException) as e:
+            if isinstance(e, WholeFileError):  # the row engines refuse it before reading a row: none is reported
+                fresh = Report(file=path.name, dataset=kind)
+                for field in dataclasses.fields(Report):
+                    setattr(report, field.name, getattr(fresh, field.name))
             # Found while streaming (a garbled encoding is only known at the end): the file is refused whole,
             # so none of its rows passed and nothing of it is staged.
             report.fail(*((e.reason, e.message) if isinstance(e, StageError) else (Reason.STRUCTURE, e.error.message)))
             report.rows_staged = 0
-            if out_csv is not None:
-                out_csv.unlink(missing_ok=True)
+            for out in (out_csv, out_rows):
+                if out is not None:
+                    out.unlink(missing_ok=True)
     return report
 
 
@@ -165,7 +174,9 @@ def _planned(
     path: Path, kind: str, report: Report, **options: Any
 ) -> Iterator[tuple[Table, ColumnPlan, dict[str, int]]]:
     """The open table, its plan of columns, and where each field sits; what the header says goes into ``report``."""
-    reading = {k: options.pop(k) for k in ("format", "encoding", "sheet", "expect_persian")}
+    reading = {
+        k: options.pop(k) for k in ("format", "encoding", "sheet", "expect_persian", "fold_quote_check") if k in options
+    }
     with open_table(path, **reading) as table:
         report.header_problems = table.header_problems
         report.header_errors = header_errors(table.header_problems, kind)

@@ -58,9 +58,9 @@ class NumberColumn:
             return None
         return cls(field)
 
-    def settle(self, col: tuple[str, ...], *, typed: bool) -> tuple[list[Any], list[Any] | None] | None:
-        """(canonical text, with SLOW for a cell that fails; typed values if ``typed``), or None if ``col`` is
-        not all plain numbers."""
+    def settle(self, col: tuple[str, ...], *, typed: bool) -> tuple[list[Any], list[Any] | None, list[Any]] | None:
+        """(canonical text, with SLOW for a cell that fails; typed values if ``typed``; SQLite values: the
+        ``int``/``float`` of each cell, None for an empty one), or None if ``col`` is not all plain numbers."""
         joined = "\n".join(col)
         if not self.pattern.fullmatch(joined):
             return None
@@ -92,8 +92,9 @@ class NumberColumn:
         if has_empty and self.required:
             canon = [SLOW if c == "" else c for c in canon]
         if not typed:
-            return canon, None
-        return canon, (values if integer else [None if v is None else decimal.Decimal(c) for v, c in zip(values, col)])
+            return canon, None, values
+        typed_values = values if integer else [None if v is None else decimal.Decimal(c) for v, c in zip(values, col)]
+        return canon, typed_values, values
 
 
 def _screen(field: Any) -> tuple[float, float]:
