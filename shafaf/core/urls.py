@@ -43,7 +43,9 @@ def problem(value: object, *, credentials_ok: bool = False) -> str | None:
         return "it is empty"
     if len(value) > MAX_LENGTH:
         return f"it is {len(value):,} characters long; at most {MAX_LENGTH:,} are accepted"
-    for c in value:
+    # Printable ASCII holds no control, mark or space but " " itself: most URLs need no look at each character.
+    plain = value.isascii() and value.isprintable() and " " not in value and NOT_IN_IRI.isdisjoint(value)
+    for c in "" if plain else value:
         if unicodedata.category(c) in _INVISIBLE:
             return f"it holds {_named(c)}"
         if c in NOT_IN_IRI:
