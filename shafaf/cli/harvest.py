@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from shafaf.cli.options import common, friendly, progress, table
+from shafaf.cli.options import common, friendly, json_records, progress, table
 from shafaf.config import registry as registry_mod
 from shafaf.core.datadir import DataDir
 from shafaf.core.errors import UsageError
@@ -47,7 +46,7 @@ def run_harvest(
 
 def print_runs(runs: list[Any], as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps([r.as_row() for r in runs], ensure_ascii=False, indent=2, sort_keys=True))
+        click.echo(json_records([r.as_row() for r in runs]))
         return
     rows = [
         [

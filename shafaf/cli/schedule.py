@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from shafaf.cli.options import common, friendly, table
+from shafaf.cli.options import common, friendly, json_records, table
 from shafaf.config import registry as registry_mod
 from shafaf.core.datadir import DataDir
 from shafaf.core.errors import ShafafError, UsageError
@@ -146,7 +146,7 @@ def schedule_show(agency: str, as_json: bool, data_dir: Path, registry_path: Pat
             }
         )
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, sort_keys=True))
+        click.echo(json_records(rows))
         return
     shown = [
         [

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from shafaf.cli.options import common, friendly, table
+from shafaf.cli.options import common, friendly, json_records, table
 from shafaf.config import registry as registry_mod
 from shafaf.core.datadir import DataDir
 
@@ -77,7 +77,7 @@ def status(as_json: bool, data_dir: Path, registry_path: Path) -> None:
             data_stale=bool(age.get("stale")),
         )
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, sort_keys=True))
+        click.echo(json_records(rows))
         return
     headers = [
         "agency_id",

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from shafaf.cli.options import common, friendly, table
+from shafaf.cli.options import common, friendly, json_records, table
 from shafaf.config import registry as registry_mod
 from shafaf.core.datadir import DataDir
 from shafaf.state.store import StateStore
@@ -78,7 +77,7 @@ def token_list(agency: str | None, as_json: bool, data_dir: Path, registry_path:
 
     infos = tokens.listing(StateStore(DataDir(data_dir).state_db), agency)
     if as_json:
-        click.echo(json.dumps([dataclasses.asdict(i) for i in infos], ensure_ascii=False, indent=2, sort_keys=True))
+        click.echo(json_records([dataclasses.asdict(i) for i in infos]))
         return
     keys = ["token_id", "agency_id", "created", "last_used", "revoked", "note"]
     click.echo(table([[getattr(i, k) or "" for k in keys] for i in infos], [k.replace("_id", "") for k in keys]))
