@@ -173,6 +173,7 @@ def assemble(
     csv.writer(text, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL).writerow(list(columns))
     header = text.getvalue().encode("utf-8")
     rows = sum(p["rows"] for p in parts)
+    folder = os.path.join(store, table)  # a string: thousands of parts, no Path object each
     files = []
     for fmt, suffix in SUFFIXES.items():
         target = out / TABLES_DIR / f"{table}{suffix}"
@@ -199,13 +200,13 @@ def assemble(
                 for i, part in enumerate(filled):
                     if i:
                         sink.write(b",\n")
-                    _copy(store / table / f"{part['file']}.json", sink)
+                    _copy(f"{folder}/{part['file']}.json", sink)
                 sink.write(json_array_end(not filled))
             else:
                 sink.write(header)
                 for part in parts:
                     own = ".safe.csv" if fmt == "safe_csv" and part["defused"] else ".csv"
-                    _copy(store / table / f"{part['file']}{own}", sink)
+                    _copy(f"{folder}/{part['file']}{own}", sink)
         files.append(
             ExportedFile(
                 f"{TABLES_DIR}/{table}{suffix}",
@@ -221,14 +222,17 @@ def assemble(
     return files
 
 
-def _copy(path: Path, sink: Sink) -> None:
+def _copy(path: str, sink: Sink) -> None:
     """A part's bytes appended to the sink's file by the kernel, hashed from a map of the part (no Python copy)."""
     sink.raw.flush()  # what was written before goes first; the copy appends at the file's own position
-    with open(path, "rb", buffering=0) as f:
-        size = os.fstat(f.fileno()).st_size
-        hash_into(f.fileno(), sink.sha256, size)
-        if copy_fd(f.fileno(), sink.raw.fileno(), size) != size:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        hash_into(fd, sink.sha256, size)
+        if copy_fd(fd, sink.raw.fileno(), size) != size:
             raise OSError(f"{path} changed while it was joined into the download")
+    finally:
+        os.close(fd)
     sink.bytes += size
 
 
