@@ -198,3 +198,17 @@ def test_a_kill_during_a_one_agency_publish_leaves_database_and_downloads_old_or
     assert not list((data.root / "exports").glob("*.building"))
     assert os.path.isdir(data.downloads)
     _assert_store_holds_what_is_listed(data)  # the parts killed exports wrote are gone
+
+
+def test_the_package_fingerprint_is_the_digest_of_its_json_list(portal):
+    """Encoding what agencies share once changes no fingerprint: packages made before are not made again."""
+    from shafaf.publish.export_packages import _sources, package_fingerprint
+    from shafaf.standard import tables
+
+    _, reg, _ = portal
+    present = {t: tables.columns(t) for t in tables.DATASET_TABLES}
+    p = reg.portal
+    for agency_id in ("alpha", "beta", "not-in-the-registry"):
+        parts = [p.title_en, p.license.id, p.license.title, p.license.url, _sources(reg, agency_id), present]
+        want = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:32]
+        assert package_fingerprint(reg, agency_id, present) == want

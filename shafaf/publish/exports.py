@@ -60,7 +60,12 @@ from shafaf.publish.export_files import (  # noqa: F401 (the downloads' names, r
     write_checksums,
     write_manifest,
 )
-from shafaf.publish.export_packages import package_fingerprint, package_schema, write_agency_zip  # noqa: F401
+from shafaf.publish.export_packages import (
+    fingerprint_common,
+    package_fingerprint,
+    package_schema,  # noqa: F401 (read by the tests and the plugin)
+    write_agency_zip,
+)
 from shafaf.publish.export_parts import (
     PART_TABLES,
     assemble,
@@ -172,8 +177,9 @@ def _write_version(
                 files.append(ExportedFile(**entry))  # type: ignore[arg-type]
         else:
             files += assemble(table, present[table], parts, store, building, generated_at)
+    common = fingerprint_common(registry, present)
     for agency in _agencies(conn):
-        fingerprint = package_fingerprint(registry, agency["id"], present)
+        fingerprint = package_fingerprint(registry, agency["id"], present, common=common)
         entry = old_files.get(f"{AGENCIES_DIR}/{agency['id']}.zip")
         if (
             changed is not None
