@@ -9,7 +9,8 @@ harvested from local files, then, each through the real command line:
 3. the same again with ``--no-downloads``, then the downloads alone
    (``write_exports`` in a process of its own);
 4. what every publish pays whatever changed: the copy of the served version
-   (``dbfile.copy_database``), and the sizes of the database and downloads.
+   (``dbfile.copy_database``), and the sizes of the database, the downloads and
+   the parts they are joined from (``exports/.parts``).
 """
 
 from __future__ import annotations
@@ -119,10 +120,17 @@ def run(
     out["copy_database_s"] = round(float(copy.stdout.strip()), 2)
     out["database_mb"] = _size_mb((data_dir / "shafaf.db").resolve())
     out["downloads_mb"] = _size_mb((data_dir / "downloads").resolve())
+    store = data_dir / "exports" / ".parts"  # the parts the versions share (inside each version before)
+    out["parts_mb"] = _size_mb(store) if store.is_dir() else 0.0
     out["one_vs_all"] = round(out["publish_one_s"] / out["publish_all_s"], 3)
     # CPU seconds (user + system) of the two publishes: what the wall clock costs on a machine shared with other work
     out["publish_all_cpu_s"], out["publish_one_cpu_s"] = cpu["publish_all"], cpu["publish_one"]
     return out
+
+
+def _parts(figures: dict[str, Any]) -> str:
+    """The shared parts store beside the served downloads, when the run had one."""
+    return f" (+ {figures['parts_mb']} parts)" if figures.get("parts_mb") else ""
 
 
 def markdown(figures: list[dict[str, Any]], machine: dict[str, Any], command: str) -> str:
@@ -141,7 +149,7 @@ def markdown(figures: list[dict[str, Any]], machine: dict[str, Any], command: st
             f"| {f['publish_all_s']} ({f.get('publish_all_cpu_s', '')}) | {f['harvest_one_s']} "
             f"| **{f['publish_one_s']}** ({f.get('publish_one_cpu_s', '')}) | {f['one_vs_all']:.1%} "
             f"| {f['publish_one_no_downloads_s']} | {f['downloads_one_s']} | {f['copy_database_s']} "
-            f"| {f['database_mb']} | {f['downloads_mb']} |"
+            f"| {f['database_mb']} | {f['downloads_mb']}{_parts(f)} |"
         )
     return "\n".join(lines) + "\n"
 

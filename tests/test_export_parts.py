@@ -55,6 +55,31 @@ def _inode(path: Path) -> int:
     return path.stat().st_ino
 
 
+def _part(version: Path, table: str, agency_id: str) -> Path:
+    """The raw CSV part a downloads version was joined from, for one agency (in the store the versions share)."""
+    state = export_versions.read_state(version)
+    (entry,) = [p for p in state["parts"][table] if p["key"] == part_key(agency_id)]
+    return (
+        export_versions.root_of(version.parent.parent / "downloads")
+        / export_versions.PARTS
+        / table
+        / (entry["file"] + ".csv")
+    )
+
+
+def _assert_store_holds_what_is_listed(data: DataDir) -> None:
+    """The shared parts store holds exactly the parts the kept versions list: it does not grow with publishes."""
+    listed = {
+        (table, part["file"])
+        for version in export_versions.kept(data.downloads)
+        for table, parts in export_versions.read_state(version)["parts"].items()
+        for part in parts
+    }
+    store = export_versions.parts_store(data.downloads)
+    on_disk = {(f.parent.name, f.name.split(".", 1)[0]) for f in store.rglob("*") if f.is_file()}
+    assert on_disk == listed
+
+
 def test_a_one_agency_publish_rewrites_that_agency_and_matches_an_export_from_scratch(portal, tmp_path):
     _, reg, data = portal
     old = data.downloads.resolve()
@@ -63,12 +88,9 @@ def test_a_one_agency_publish_rewrites_that_agency_and_matches_an_export_from_sc
     write_exports(data.public_db, data.downloads, registry=reg)
     new = data.downloads.resolve()
     assert new != old
-    parts = new / export_versions.PARTS / "service_performance"
-    alpha, beta = part_key("alpha"), part_key("beta")
-    assert _inode(parts / f"{alpha}.csv") == _inode(
-        old / export_versions.PARTS / "service_performance" / f"{alpha}.csv"
-    )
-    assert _inode(parts / f"{beta}.csv") != _inode(old / export_versions.PARTS / "service_performance" / f"{beta}.csv")
+    assert _part(new, "service_performance", "alpha") == _part(old, "service_performance", "alpha")  # not rewritten
+    assert _part(new, "service_performance", "beta") != _part(old, "service_performance", "beta")
+    assert all(_part(v, "service_performance", a).is_file() for v in (old, new) for a in ("alpha", "beta"))
     assert _inode(new / "agencies" / "alpha.zip") == _inode(old / "agencies" / "alpha.zip")
     assert _inode(new / "agencies" / "beta.zip") != _inode(old / "agencies" / "beta.zip")
     assert b"(new)" in (new / "tables" / "services.csv").read_bytes()
@@ -84,6 +106,11 @@ def test_a_one_agency_publish_rewrites_that_agency_and_matches_an_export_from_sc
         assert hashlib.sha256((data.downloads / entry["file"]).read_bytes()).hexdigest() == entry["sha256"]
     sums = dict(line.split("  ")[::-1] for line in (data.downloads / "SHA256SUMS").read_text().splitlines())
     assert sums == {e["file"]: e["sha256"] for e in manifest["files"] if e["file"] != "SHA256SUMS"}
+    for _ in range(3):  # more publishes: the parts of versions pruned since leave the store
+        write_package(data, reg, "beta", run_id="new", services=SERVICES, rows_per_service=MONTHS)
+        publish([reg.agency("beta")], registry=reg, data=data)
+        write_exports(data.public_db, data.downloads, registry=reg)
+    _assert_store_holds_what_is_listed(data)
 
 
 def test_without_the_chain_of_change_records_every_part_is_made_again(portal):
@@ -95,10 +122,7 @@ def test_without_the_chain_of_change_records_every_part_is_made_again(portal):
     current.with_name(current.name + dbfile.CHANGES).unlink()  # a version made by an older Shafaf
     write_exports(data.public_db, data.downloads, registry=reg)
     new = data.downloads.resolve()
-    alpha = part_key("alpha")
-    assert _inode(new / export_versions.PARTS / "services" / f"{alpha}.csv") != _inode(
-        old / export_versions.PARTS / "services" / f"{alpha}.csv"
-    )
+    assert _part(new, "services", "alpha") != _part(old, "services", "alpha")
     assert b"(new)" in (new / "tables" / "services.csv").read_bytes()
 
 
@@ -108,7 +132,7 @@ def test_an_export_with_nothing_changed_links_every_file(portal):
     write_exports(data.public_db, data.downloads, registry=reg)
     new = data.downloads.resolve()
     assert _inode(new / "tables" / "service_performance.json") == _inode(old / "tables" / "service_performance.json")
-    assert len([p for p in (data.root / "exports").iterdir() if p.is_dir()]) == 2  # the one before stays
+    assert len(export_versions.kept(data.downloads)) == 2  # the one before stays
 
 
 def test_an_older_shafafs_plain_downloads_directory_is_replaced_by_the_link(tmp_path):
@@ -173,3 +197,18 @@ def test_a_kill_during_a_one_agency_publish_leaves_database_and_downloads_old_or
     assert _state(data) == ("run5", "run5")
     assert not list((data.root / "exports").glob("*.building"))
     assert os.path.isdir(data.downloads)
+    _assert_store_holds_what_is_listed(data)  # the parts killed exports wrote are gone
+
+
+def test_the_package_fingerprint_is_the_digest_of_its_json_list(portal):
+    """Encoding what agencies share once changes no fingerprint: packages made before are not made again."""
+    from shafaf.publish.export_packages import _sources, package_fingerprint
+    from shafaf.standard import tables
+
+    _, reg, _ = portal
+    present = {t: tables.columns(t) for t in tables.DATASET_TABLES}
+    p = reg.portal
+    for agency_id in ("alpha", "beta", "not-in-the-registry"):
+        parts = [p.title_en, p.license.id, p.license.title, p.license.url, _sources(reg, agency_id), present]
+        want = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:32]
+        assert package_fingerprint(reg, agency_id, present) == want

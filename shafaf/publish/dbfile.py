@@ -30,13 +30,13 @@ import errno
 import fcntl
 import json
 import os
-import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 from shafaf.core.durable import fsync_dir, fsync_file
 from shafaf.core.errors import PublishError
+from shafaf.core.filecopy import copy_fd
 from shafaf.core.models import Reason
 
 BUILDING = ".building"
@@ -92,20 +92,7 @@ def copy_database(source: Path, dest: Path) -> None:
             reader.close()
         return
     with source.open("rb") as src, dest.open("wb") as dst:
-        left = os.fstat(src.fileno()).st_size
-        try:
-            while left > 0:
-                copied = os.copy_file_range(src.fileno(), dst.fileno(), left)
-                if copied == 0:
-                    break
-                left -= copied
-        except OSError as e:
-            if e.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
-                raise
-            src.seek(0)
-            dst.seek(0)
-            dst.truncate()
-            shutil.copyfileobj(src, dst, 1024 * 1024)
+        copy_fd(src.fileno(), dst.fileno(), os.fstat(src.fileno()).st_size)
 
 
 def new_version_path(public_db: Path) -> Path:

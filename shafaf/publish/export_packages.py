@@ -27,18 +27,27 @@ from shafaf.standard import tables
 _FRICTIONLESS_TYPES = {"INTEGER": "integer", "REAL": "number", "TEXT": "string"}
 
 
-def package_fingerprint(registry: Registry, agency_id: str, present: dict[str, dict[str, str]]) -> str:
-    """A digest of what an agency's package holds besides its rows: portal, sources, the tables' columns."""
+def package_fingerprint(
+    registry: Registry, agency_id: str, present: dict[str, dict[str, str]], *, common: tuple[str, str] | None = None
+) -> str:
+    """A digest of what an agency's package holds besides its rows: portal, sources, the tables' columns.
+
+    ``common`` (``fingerprint_common``) is what every agency shares, encoded
+    once for an export of a thousand agencies rather than once each; the
+    digest is that of the JSON list [portal title, licence id, title, url,
+    sources, columns] either way.
+    """
+    head, tail = common if common is not None else fingerprint_common(registry, present)
+    sources = json.dumps(_sources(registry, agency_id), sort_keys=True, default=str)
+    return hashlib.sha256(f"[{head}, {sources}, {tail}]".encode()).hexdigest()[:32]
+
+
+def fingerprint_common(registry: Registry, present: dict[str, dict[str, str]]) -> tuple[str, str]:
+    """The JSON of the fingerprint's parts before and after the agency's sources (the same for every agency)."""
     portal = registry.portal
-    parts = [
-        portal.title_en,
-        portal.license.id,
-        portal.license.title,
-        portal.license.url,
-        _sources(registry, agency_id),
-        {k: present[k] for k in tables.DATASET_TABLES if k in present},
-    ]
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:32]
+    head = [portal.title_en, portal.license.id, portal.license.title, portal.license.url]
+    columns = {k: present[k] for k in tables.DATASET_TABLES if k in present}
+    return json.dumps(head, sort_keys=True, default=str)[1:-1], json.dumps(columns, sort_keys=True, default=str)
 
 
 def package_schema(kind: str, columns: dict[str, str]) -> dict[str, Any]:

@@ -3,13 +3,18 @@
 A table with an ``agency_id`` (``PART_TABLES``) is kept, beside the
 downloads, as one part per agency: its rows as CSV lines (no header), as
 spreadsheet-safe CSV lines (only when a cell needed defusing; otherwise the
-raw part serves both), and as JSON objects (no brackets). An export writes
-the parts of the agencies that changed, links the others from the previous
-downloads, and joins the parts, in agency order, into ``tables/<table>.csv``,
-``.safe.csv`` and ``.json``: the same bytes a scan of the table in that order
-would give, hashed as they are copied. Tables whose rows move with every
-publish (``agencies``, the ranks of ``agency_scorecard``,
-``possible_duplicates``) are small and written whole (``write_whole_table``).
+raw part serves both), and as JSON objects (no brackets). The parts live in
+one store shared by the downloads versions (``exports/.parts/<table>/``),
+each file named by its agency's key and the export that wrote it, and never
+written again: an export writes the parts of the agencies that changed,
+lists the others' files in its state as they are (no link or copy per part),
+and joins the parts, in agency order, into ``tables/<table>.csv``,
+``.safe.csv`` and ``.json`` by the kernel (``core.filecopy``): the same bytes
+a scan of the table in that order would give, hashed from a map of each
+part. Parts no kept version lists are removed (``remove_unlisted``). Tables
+whose rows move with every publish (``agencies``, the ranks of
+``agency_scorecard``, ``possible_duplicates``) are small and written whole
+(``write_whole_table``).
 
 Row order: agency by agency (agencies in id order, then any other
 ``agency_id``, then none), each agency's rows in the order they were
@@ -22,12 +27,12 @@ import csv
 import hashlib
 import io
 import os
-import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from shafaf.core.filecopy import copy_fd, hash_into
 from shafaf.publish.export_files import (
     NUMERIC,
     TABLES_DIR,
@@ -47,7 +52,6 @@ PART_TABLES: tuple[str, ...] = tuple(
     t for t in tables.PUBLIC_TABLES if "agency_id" in tables.columns(t) and t not in WHOLE
 )
 SUFFIXES = {"csv": ".csv", "safe_csv": ".safe.csv", "json": ".json"}
-CHUNK = 1 << 20
 
 
 def part_key(agency_id: str | None) -> str:
@@ -109,46 +113,67 @@ def _select(table: str, columns: dict[str, str], where: str = "") -> str:
 
 
 def write_part(
-    conn: sqlite3.Connection, table: str, columns: dict[str, str], agency_id: str | None, folder: Path
+    conn: sqlite3.Connection, table: str, columns: dict[str, str], agency_id: str | None, store: Path, tag: str
 ) -> dict[str, Any]:
-    """One agency's rows of ``table`` as parts under ``folder/<table>/``; what ``assemble`` needs to know of them."""
+    """One agency's rows of ``table`` as new part files in ``store/<table>/`` (named with ``tag``, the export's own);
+    what ``assemble`` needs to know of them."""
     names = list(columns)
     numeric = [columns[c] in NUMERIC for c in names]
     key = part_key(agency_id)
-    (folder / table).mkdir(parents=True, exist_ok=True)
-    paths = {fmt: folder / table / f"{key}{suffix}" for fmt, suffix in SUFFIXES.items()}
+    stem = f"{key}-{tag}"
+    (store / table).mkdir(parents=True, exist_ok=True)
+    paths = {fmt: store / table / f"{stem}{suffix}" for fmt, suffix in SUFFIXES.items()}
     where, params = (" WHERE agency_id IS NULL", ()) if agency_id is None else (" WHERE agency_id = ?", (agency_id,))
     with open(paths["csv"], "wb") as raw_f, open(paths["safe_csv"], "wb") as safe_f, open(paths["json"], "wb") as js_f:
         sinks = {"csv": Sink(raw_f), "safe_csv": Sink(safe_f), "json": Sink(js_f)}
         rows, defused = _rows_into(conn, _select(table, columns, where), params, names, numeric, sinks)
     if not defused:
         paths["safe_csv"].unlink()  # the raw part is the safe one too
-    return {"key": key, "rows": rows, "defused": defused}
+    return {"key": key, "file": stem, "rows": rows, "defused": defused}
 
 
-def link_part(table: str, key: str, old: Path, new: Path) -> None:
-    """An unchanged agency's parts, hard-linked from the previous downloads (copied where links fail)."""
-    into = os.path.join(new, table)
-    os.makedirs(into, exist_ok=True)
-    for suffix in SUFFIXES.values():
-        source = os.path.join(old, table, key + suffix)
-        target = os.path.join(into, key + suffix)
-        try:
-            os.link(source, target)
-        except FileNotFoundError:
-            continue  # no safe part: the raw one serves both
-        except OSError:
-            shutil.copyfile(source, target)
+def part_files(store: Path, table: str, part: dict[str, Any]) -> list[Path]:
+    """The files of one part in the store (its safe CSV only when a cell was defused)."""
+    kinds = (".csv", ".safe.csv", ".json") if part["defused"] else (".csv", ".json")
+    return [store / table / f"{part['file']}{suffix}" for suffix in kinds]
+
+
+def remove_unlisted(store: Path, states: list[dict[str, Any] | None]) -> int:
+    """Delete the parts that none of ``states`` (the kept downloads versions') lists; returns how many files went.
+
+    A killed export's parts, and those of versions pruned since, go here; a
+    part a kept version lists is never touched. Needs the exporter lock.
+    """
+    listed = {
+        (table, part["file"])
+        for state in states
+        if state
+        for table, parts in state.get("parts", {}).items()
+        for part in parts
+        if "file" in part
+    }
+    removed = 0
+    if not store.is_dir():
+        return 0
+    for folder in os.scandir(store):
+        if not folder.is_dir(follow_symlinks=False):
+            continue
+        for entry in os.scandir(folder.path):
+            if (folder.name, entry.name.split(".", 1)[0]) not in listed:
+                os.unlink(entry.path)
+                removed += 1
+    return removed
 
 
 def assemble(
-    table: str, columns: dict[str, str], parts: list[dict[str, Any]], parts_dir: Path, out: Path, generated_at: str
+    table: str, columns: dict[str, str], parts: list[dict[str, Any]], store: Path, out: Path, generated_at: str
 ) -> list[ExportedFile]:
     """``tables/<table>.{csv,safe.csv,json}`` under ``out``, joined from ``parts`` in their order, hashed on the way."""
     text = io.StringIO()
     csv.writer(text, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL).writerow(list(columns))
     header = text.getvalue().encode("utf-8")
     rows = sum(p["rows"] for p in parts)
+    folder = os.path.join(store, table)  # a string: thousands of parts, no Path object each
     files = []
     for fmt, suffix in SUFFIXES.items():
         target = out / TABLES_DIR / f"{table}{suffix}"
@@ -175,13 +200,13 @@ def assemble(
                 for i, part in enumerate(filled):
                     if i:
                         sink.write(b",\n")
-                    _copy(parts_dir / table / f"{part['key']}.json", sink)
+                    _copy(f"{folder}/{part['file']}.json", sink)
                 sink.write(json_array_end(not filled))
             else:
                 sink.write(header)
                 for part in parts:
                     own = ".safe.csv" if fmt == "safe_csv" and part["defused"] else ".csv"
-                    _copy(parts_dir / table / f"{part['key']}{own}", sink)
+                    _copy(f"{folder}/{part['file']}{own}", sink)
         files.append(
             ExportedFile(
                 f"{TABLES_DIR}/{table}{suffix}",
@@ -197,10 +222,18 @@ def assemble(
     return files
 
 
-def _copy(path: Path, sink: Sink) -> None:
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            sink.write(chunk)
+def _copy(path: str, sink: Sink) -> None:
+    """A part's bytes appended to the sink's file by the kernel, hashed from a map of the part (no Python copy)."""
+    sink.raw.flush()  # what was written before goes first; the copy appends at the file's own position
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        hash_into(fd, sink.sha256, size)
+        if copy_fd(fd, sink.raw.fileno(), size) != size:
+            raise OSError(f"{path} changed while it was joined into the download")
+    finally:
+        os.close(fd)
+    sink.bytes += size
 
 
 def write_whole_table(

@@ -1,8 +1,9 @@
 """Versions of the downloads: a new directory per export, swapped in by one rename of a link.
 
 ``var/downloads`` is a symbolic link to ``var/exports/<time>/`` (the files
-the manifest lists, and ``.parts/``: the per-agency parts the table files are
-joined from, never served). An export builds ``var/exports/<time>.building/``
+the manifest lists, and ``.parts/state.json``: which per-agency parts the
+table files were joined from, never served). The parts themselves are in
+``var/exports/.parts/``, a store the versions share (``export_parts``). An export builds ``var/exports/<time>.building/``
 (hard links for what did not change), syncs it, renames it, and points the
 link at it with one ``os.replace``: a reader, a replica copying a snapshot,
 or a crash sees the old downloads or the new, never a mix. The version
@@ -36,6 +37,7 @@ from shafaf.publish import dbfile
 EXPORTS = "exports"
 PARTS = ".parts"
 STATE = "state.json"
+STORE_FORMAT = 1  # parts in the shared store (``parts_store``), each named by the export that wrote it
 BUILDING = ".building"
 LOCK = ".lock"
 KEEP = 2
@@ -57,6 +59,23 @@ def locked(downloads: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def parts_store(downloads: Path) -> Path:
+    """Where the per-agency parts of every kept version are (never served: a ``.``-led name)."""
+    return root_of(downloads) / PARTS
+
+
+def kept(downloads: Path) -> list[Path]:
+    """The downloads versions on disk (finished ones: the served one and the one before it)."""
+    root = root_of(downloads)
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if _is_version(p))
+
+
+def _is_version(path: Path) -> bool:
+    return path.is_dir() and not path.name.startswith(".") and not path.name.endswith(BUILDING)
 
 
 def current(downloads: Path) -> Path | None:
@@ -104,6 +123,14 @@ def sync_tree(folder: Path) -> None:
         fsync_dir(Path(dirpath))
 
 
+def sync_files(paths: list[Path]) -> None:
+    """The files written outside the version being built (its new parts in the store), and their folders, on disk."""
+    for path in paths:
+        durable.fsync_file(path)
+    for folder in {path.parent for path in paths}:
+        fsync_dir(folder)
+
+
 def swap_in(downloads: Path, building: Path) -> Path:
     """Make ``building`` the served downloads, atomically; returns its final directory."""
     final = building.with_name(building.name.removesuffix(BUILDING))
@@ -123,7 +150,7 @@ def swap_in(downloads: Path, building: Path) -> Path:
 def prune(downloads: Path, keep: int = KEEP) -> None:
     """Remove old versions; a reader holding a file of one keeps reading it until it closes it."""
     live = current(downloads)
-    versions = sorted(p for p in root_of(downloads).iterdir() if p.is_dir() and not p.name.endswith(BUILDING))
+    versions = kept(downloads)
     for old in versions[:-keep]:
         if old != live:
             shutil.rmtree(old, ignore_errors=True)

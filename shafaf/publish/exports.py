@@ -21,8 +21,9 @@ cursor; memory does not grow with the table.
 Cost. The tables with an ``agency_id`` are joined from per-agency parts
 (``export_parts``); an agency's parts and package are written again only when
 its rows changed since the previous downloads (``export_versions.changed_since``);
-the others are hard-linked. Joining the parts is a byte copy of each table
-file (hashed on the way), not a query and formatting of every row.
+the others' packages are hard-linked and their parts listed as they are in
+the shared store. Joining the parts is a kernel copy of each table file
+(hashed from a map of each part), not a query and formatting of every row.
 
 Atomicity: every export is a new directory, swapped in by one rename of the
 ``downloads`` link (``export_versions``); a crash leaves the previous
@@ -31,6 +32,7 @@ downloads whole and a ``.building`` directory that the next export removes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -58,13 +60,19 @@ from shafaf.publish.export_files import (  # noqa: F401 (the downloads' names, r
     write_checksums,
     write_manifest,
 )
-from shafaf.publish.export_packages import package_fingerprint, package_schema, write_agency_zip  # noqa: F401
+from shafaf.publish.export_packages import (
+    fingerprint_common,
+    package_fingerprint,
+    package_schema,  # noqa: F401 (read by the tests and the plugin)
+    write_agency_zip,
+)
 from shafaf.publish.export_parts import (
     PART_TABLES,
     assemble,
-    link_part,
+    part_files,
     part_key,
     parts_of,
+    remove_unlisted,
     write_part,
     write_whole_table,
 )
@@ -85,12 +93,16 @@ def write_exports(db_path: Path, downloads_dir: Path, *, registry: Registry) -> 
         versions.clean_orphans(downloads_dir)
         previous = versions.current(downloads_dir)
         building = versions.start(downloads_dir)
+        store = versions.parts_store(downloads_dir)
         try:
             with _read_snapshot(db_path) as conn:
                 present = _present_columns(conn)
                 if "agencies" not in present:  # the state database, or any other file, is never exported
                     raise ExportError(f"{db_path} is not a published Shafaf database (it has no agencies table)")
-                manifest = _write_version(conn, db_path.resolve(), present, previous, building, registry, generated_at)
+                manifest, written = _write_version(
+                    conn, db_path.resolve(), present, previous, building, store, registry, generated_at
+                )
+            versions.sync_files(written)
             versions.sync_tree(building)
             versions.swap_in(downloads_dir, building)
         except (OSError, sqlite3.Error, zipfile.BadZipFile) as e:
@@ -101,6 +113,8 @@ def write_exports(db_path: Path, downloads_dir: Path, *, registry: Registry) -> 
         except BaseException:  # ExportError, KeyboardInterrupt...: the new version goes, the old downloads stay
             versions.discard(building)
             raise
+        with contextlib.suppress(OSError):  # what no kept version lists; left for the next export if it fails
+            remove_unlisted(store, [versions.read_state(v) for v in versions.kept(downloads_dir)])
     return manifest
 
 
@@ -110,17 +124,28 @@ def _write_version(
     present: dict[str, dict[str, str]],
     previous: Path | None,
     building: Path,
+    store: Path,
     registry: Registry,
     generated_at: str,
-) -> Manifest:
-    """Every file of the new downloads under ``building``: changed agencies written, the rest linked."""
+) -> tuple[Manifest, list[Path]]:
+    """Every file of the new downloads under ``building``: changed agencies written, the rest linked or listed.
+
+    Returns the manifest and the part files written into ``store`` (to be synced before the swap).
+    """
     old_state = versions.read_state(previous)
     changed = versions.changed_since(db_version, (old_state or {}).get("db"))
     old_files = {f["file"]: f for f in ((read_manifest(previous) or {}).get("files", []) if previous else [])}
     agency_ids = [row[0] for row in conn.execute("SELECT id FROM agencies ORDER BY id")]
-    state: dict[str, Any] = {"db": versions.db_identity(db_version), "columns": present, "parts": {}, "packages": {}}
+    state: dict[str, Any] = {
+        "db": versions.db_identity(db_version),
+        "columns": present,
+        "parts": {},
+        "packages": {},
+        "store": versions.STORE_FORMAT,
+    }
     files: list[ExportedFile] = []
-    new_parts, old_parts = building / versions.PARTS, (previous / versions.PARTS) if previous else None
+    written: list[Path] = []
+    tag = building.name.removesuffix(versions.BUILDING)
     for table in tables.PUBLIC_TABLES:
         if table not in present:
             continue
@@ -130,7 +155,7 @@ def _write_version(
         reusable = (
             changed is not None
             and old_state is not None
-            and old_parts is not None
+            and old_state.get("store") == versions.STORE_FORMAT  # parts in the shared store, named per export
             and old_state["columns"].get(table) == present[table]
         )
         before = {p["key"]: p for p in old_state["parts"].get(table, [])} if reusable and old_state else {}
@@ -139,10 +164,10 @@ def _write_version(
         for agency_id in parts_of(conn, table, agency_ids):
             key = part_key(agency_id)
             if reusable and key in before and agency_id in known and agency_id not in (changed or ()):
-                link_part(table, key, old_parts, new_parts)  # type: ignore[arg-type]
-                parts.append(before[key])
+                parts.append(before[key])  # its files in the store, as the previous version listed them
             else:
-                parts.append(write_part(conn, table, present[table], agency_id, new_parts))
+                parts.append(write_part(conn, table, present[table], agency_id, store, tag))
+                written += part_files(store, table, parts[-1])
                 rewritten = True
         state["parts"][table] = parts
         whole = [old_files.get(f"{TABLES_DIR}/{table}{s}") for s in (".csv", ".safe.csv", ".json")]
@@ -151,9 +176,10 @@ def _write_version(
                 _link(previous / entry["file"], building / entry["file"])  # type: ignore[operator,index]
                 files.append(ExportedFile(**entry))  # type: ignore[arg-type]
         else:
-            files += assemble(table, present[table], parts, new_parts, building, generated_at)
+            files += assemble(table, present[table], parts, store, building, generated_at)
+    common = fingerprint_common(registry, present)
     for agency in _agencies(conn):
-        fingerprint = package_fingerprint(registry, agency["id"], present)
+        fingerprint = package_fingerprint(registry, agency["id"], present, common=common)
         entry = old_files.get(f"{AGENCIES_DIR}/{agency['id']}.zip")
         if (
             changed is not None
@@ -168,10 +194,12 @@ def _write_version(
             files.append(write_agency_zip(conn, agency, present, building, registry, generated_at))
         state["packages"][agency["id"]] = fingerprint
     files.append(write_checksums(building, files, generated_at))
-    (new_parts / versions.STATE).write_text(json.dumps(state, sort_keys=True, ensure_ascii=False), encoding="utf-8")
+    (building / versions.PARTS / versions.STATE).write_text(
+        json.dumps(state, sort_keys=True, ensure_ascii=False), encoding="utf-8"
+    )
     manifest = Manifest(generated_at, tuple(files))
     write_manifest(building, manifest)
-    return manifest
+    return manifest, written
 
 
 def _link(source: Path, target: Path) -> None:
