@@ -8,6 +8,7 @@ frozen dataclasses so that callers can build, compare and ``replace`` them.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -174,10 +175,12 @@ class Registry:
     warnings: tuple[str, ...] = ()
 
     def agency(self, agency_id: str) -> Agency:
-        for agency in self.agencies:
-            if agency.id == agency_id:
-                return agency
-        raise KeyError(agency_id)
+        """The agency of that id (KeyError if none): by a dict, since exports ask once per agency."""
+        return self._by_id[agency_id]
+
+    @functools.cached_property
+    def _by_id(self) -> dict[str, Agency]:
+        return {a.id: a for a in self.agencies}
 
     def select(self, agency_ids: list[str] | tuple[str, ...] = ()) -> list[Agency]:
         """The agencies named (all when none are), or UsageError naming the unknown ones."""
