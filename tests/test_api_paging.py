@@ -177,6 +177,7 @@ def test_an_endless_api_is_stopped_by_each_bound(fault_server, tmp_path, paginat
     assert len(fault_server.requests) <= 4 and time.monotonic() - start < 2
 
 
+@pytest.mark.slow
 def test_all_pages_share_the_run_deadline(fault_server, tmp_path):
     def slow(conn, request: Request):
         time.sleep(0.3)

@@ -310,6 +310,7 @@ def test_the_reported_bad_parameters_answer_400_in_datasettes_shape(portal, quer
         assert sql.status_code == 400 and sql.json()["ok"] is False
 
 
+@pytest.mark.slow
 def test_junk_paths_are_404_or_400_never_500(portal):
     """404 or 400; or Datasette's redirect (a trailing slash, ``%`` to ``~``) to a page that is not a 5xx."""
     base, _ = portal
@@ -356,6 +357,7 @@ def _more_junk() -> list[str]:
     return out
 
 
+@pytest.mark.slow
 def test_a_storm_of_errors_leaves_pages_fast_and_logs_one_short_line_each(portal):
     base, log = portal
     before = log.stat().st_size

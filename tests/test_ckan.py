@@ -252,6 +252,7 @@ def test_a_web_page_instead_of_the_api_is_not_mistaken_for_an_answer(fault_serve
     assert e.value.reason == "http_502" and "organization_show" in e.value.message
 
 
+@pytest.mark.slow
 def test_a_hanging_ckan_fails_within_the_fetch_deadline(fault_server, tmp_path):
     """ckanapi has no timeout of its own (H21); every call goes through the guarded fetch."""
     fault_server.add(API + "organization_show", hang())
@@ -263,6 +264,7 @@ def test_a_hanging_ckan_fails_within_the_fetch_deadline(fault_server, tmp_path):
     assert time.monotonic() - began < POLICY.deadline_s + 1
 
 
+@pytest.mark.slow
 def test_all_api_calls_share_one_deadline(fault_server, tmp_path):
     """Each page answers slowly but in time; together they may not exceed the deadline."""
 

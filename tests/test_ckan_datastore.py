@@ -291,6 +291,7 @@ def test_datastore_search_sql_refuses_what_public_sql_refuses(ds, site, sql: str
     assert sqlite_utils.Database(site[2].public_db).execute("SELECT count(*) FROM services").fetchone()[0] == before
 
 
+@pytest.mark.slow
 def test_datastore_search_sql_obeys_the_sql_time_limit(ds) -> None:
     slow = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n WHERE i < 0 OR i > 0"
     found = error(

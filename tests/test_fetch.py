@@ -156,6 +156,7 @@ def test_credentials_are_not_forwarded_to_another_origin(fault_server):
 # --- H1: hang before headers ------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_h1_hang_before_headers_is_a_timeout_after_retries_and_others_are_unaffected(fault_server, tmp_path):
     hung = fault_server.add("/hang", hang())
     fine = fault_server.add("/fine.csv", respond(200, CSV))
@@ -176,6 +177,7 @@ def test_h1_hang_before_headers_is_a_timeout_after_retries_and_others_are_unaffe
     assert results["fine"] < 1 and not (tmp_path / "hang.csv").exists()
 
 
+@pytest.mark.slow
 def test_h1_hang_longer_than_the_deadline_is_deadline_exceeded(fault_server, tmp_path):
     url = fault_server.add("/hang", hang())
     policy = dataclasses.replace(POLICY, read_timeout_s=30, deadline_s=1)
@@ -274,6 +276,7 @@ def settles_to(count: int, seconds: float = 1.0) -> bool:
     return open_fds() <= count
 
 
+@pytest.mark.slow
 def test_h4_drip_is_cut_at_the_total_deadline_and_releases_its_socket(fault_server, tmp_path):
     url = fault_server.add("/drip.csv", drip(every=0.1))  # every byte well within the 0.5 s read timeout
     policy = dataclasses.replace(POLICY, deadline_s=1.5)

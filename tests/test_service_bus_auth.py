@@ -90,6 +90,7 @@ def test_one_token_serves_every_page_and_is_sent_as_a_bearer(fault_server, tmp_p
     assert_no_secret(tmp_path, CLIENT_SECRET, *tokens.issued)
 
 
+@pytest.mark.slow
 def test_a_token_is_cached_until_it_expires(fault_server, tmp_path):
     tokens = TokenServer(lifetime=1.0)
     token_url = fault_server.add("/oauth/token", tokens.token_behaviour())
