@@ -44,7 +44,7 @@ from shafaf.validate.mapping import PERIOD_FIELDS, ColumnPlan, map_rows
 from shafaf.validate.number_columns import SLOW
 from shafaf.validate.readers import Table
 from shafaf.validate.report import Report
-from shafaf.validate.row_rules import RULE_PAIRS, ColumnKinds, RowJudge, flag_structure
+from shafaf.validate.row_rules import RULE_PAIRS, ColumnKinds, RowJudge, flag_mapping, flag_structure
 
 BATCH = 4096  # rows a batch: large enough for C loops to dominate, small enough to keep memory flat
 _EXTRA = [("extra-cell", "Extra Cell")]
@@ -318,16 +318,7 @@ class _Columns:
         if structural:
             flag_structure(report, row_number, cells, self.labels, structural, self.cells.field_at)
         for values, problems in map_rows(plan, cells):
-            for p in problems:
-                report.flag(
-                    row_number,
-                    p.field,
-                    p.value,
-                    p.error_type,
-                    column_number=columns.get(p.field),
-                    detail=p.message,
-                    expected=plan.agency_id,
-                )
+            flag_mapping(report, row_number, problems, columns, plan.agency_id)
             if problems:
                 continue
             raw = {

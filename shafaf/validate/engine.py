@@ -44,7 +44,7 @@ from shafaf.validate.keys import KeyIndex
 from shafaf.validate.mapping import NO_MAPPING, ColumnPlan, MappingOptions, map_rows, plan_columns
 from shafaf.validate.readers import Table, open_table
 from shafaf.validate.report import MAX_LISTED_ERRORS, Report, RowError, RowSet, canonical, read_service_ids
-from shafaf.validate.row_rules import ColumnKinds, RowJudge, flag_structure, header_errors
+from shafaf.validate.row_rules import ColumnKinds, RowJudge, flag_mapping, flag_structure, header_errors
 
 __all__ = [
     "ENGINES",
@@ -208,16 +208,7 @@ def _mapped(path: Path, kind: str, report: Report, **options: Any) -> Iterator[_
                 if structural:
                     flag_structure(report, row_number, cells, labels, structural, field_at)
                 for values, problems in map_rows(plan, cells):
-                    for p in problems:
-                        report.flag(
-                            row_number,
-                            p.field,
-                            p.value,
-                            p.error_type,
-                            column_number=columns.get(p.field),
-                            detail=p.message,
-                            expected=plan.agency_id,
-                        )
+                    flag_mapping(report, row_number, problems, columns, plan.agency_id)
                     if problems:
                         continue
                     raw = {

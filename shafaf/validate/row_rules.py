@@ -90,6 +90,22 @@ def header_errors(problems: list[str], dataset: str) -> list[RowError]:
     return out
 
 
+def flag_mapping(
+    report: Report, row_number: int, problems: Iterable[Any], columns: Mapping[str, int], agency_id: Any
+) -> None:
+    """The cells the registry's mapping could not place (``mapping.map_rows``), each named by its column."""
+    for p in problems:
+        report.flag(
+            row_number,
+            p.field,
+            p.value,
+            p.error_type,
+            column_number=columns.get(p.field),
+            detail=p.message,
+            expected=agency_id,
+        )
+
+
 def flag_structure(
     report: Report,
     row_number: int,
