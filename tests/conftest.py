@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -37,6 +39,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: long-running (crash loops, load, benchmarks smoke)")
     config.addinivalue_line("markers", "browser: drives Debian's chromium through Playwright")
     config.addinivalue_line("markers", "serial: measures time or load: run alone, not beside other workers (.ci/run)")
+    # Checked registries are cached by their bytes (config/registry_cache.py): the suite's own cache, not the user's.
+    if "SHAFAF_CACHE_DIR" not in os.environ:
+        os.environ["SHAFAF_CACHE_DIR"] = tempfile.mkdtemp(prefix="shafaf-test-cache-")
 
 
 # Files whose tests measure time (deadlines, queues, a page's speed under load, equal timing of refusals) or

@@ -20,7 +20,9 @@ from shafaf.config.registry_models import (  # noqa: F401  (the public names of 
     SECRET_HEADER,
     SOURCE_ID,
     Agency,
+    Checked,
     License,
+    Place,
     Portal,
     Registry,
     SmartPlan,
@@ -29,18 +31,33 @@ from shafaf.config.registry_models import (  # noqa: F401  (the public names of 
     redact_url,
 )
 from shafaf.config.schedule_limits import Limits
-from shafaf.config.yaml_lines import LineDict, read_yaml, registry_problems
+from shafaf.config.yaml_lines import LineDict, parse_yaml, read_bytes, registry_problems
 from shafaf.core import localfile
 from shafaf.core.errors import RegistryError
 
 if TYPE_CHECKING:
     from shafaf.config.agencies_file import AgencyModel
 
-Located = tuple["int | None", str]  # (line, message)
-
 
 def load(path: str | Path) -> Registry:
-    """Read and check a registry file; raise RegistryError listing every problem with its line."""
+    """Read and check a registry file; raise RegistryError listing every problem with its line.
+
+    A file checked before (the same bytes, the same code) is taken from the cache (``registry_cache``):
+    only where its file paths point is looked at again, since files move while a registry stays.
+    """
+    from shafaf.config import registry_cache
+
+    path = Path(path)
+    content = read_bytes(path)
+    checked = registry_cache.fetch(content)
+    if checked is None:
+        checked = _check(path, content)
+        registry_cache.keep(content, checked)
+    return _placed(path, checked)
+
+
+def _check(path: Path, content: bytes) -> Checked:
+    """What the file says, every problem raised at once; its file paths are not yet resolved."""
     # The models are built when a registry is first read, not when a module names ``Source`` or ``Portal``:
     # building them (pydantic) is most of this module's import time.
     from pydantic import ValidationError
@@ -48,8 +65,7 @@ def load(path: str | Path) -> Registry:
     from shafaf.config import registry_check
     from shafaf.config.agencies_file import RegistryFile
 
-    path = Path(path)
-    data, problems = registry_problems(read_yaml(path))  # lone surrogates, control characters
+    data, problems = registry_problems(parse_yaml(content, path))  # lone surrogates, control characters
     if not isinstance(data, LineDict):
         raise RegistryError(
             str(path),
@@ -70,12 +86,40 @@ def load(path: str | Path) -> Registry:
     if problems or checked is None:
         raise RegistryError(str(path), sorted(problems, key=lambda p: p[0] or 0))
     portal = checked.portal.portal() if checked.portal is not None else Portal()
-    warnings: list[Located] = []
+    places: list[Place] = []
     agencies = tuple(
-        _agency(model, item, path.parent, warnings) for model, item in zip(checked.agencies, data["agencies"])
+        _agency(index, model, item, places)
+        for index, (model, item) in enumerate(zip(checked.agencies, data["agencies"]))
     )
-    shown = tuple(f"{path}:{line}: {message}" for line, message in warnings)
-    return Registry(path=path, portal=portal, agencies=agencies, warnings=shown)
+    return Checked(portal=portal, agencies=agencies, places=tuple(places))
+
+
+def _placed(path: Path, checked: Checked) -> Registry:
+    """The registry with its files resolved beside ``path``; a file that cannot be read is a warning."""
+    base = path.parent
+    agencies = [list(agency.sources) for agency in checked.agencies]
+    shown: list[str] = []
+    for place in checked.places:
+        source = agencies[place.agency][place.source]
+        if place.path is not None:
+            resolved = localfile.resolve(base, place.path)
+            source = dataclasses.replace(source, path=resolved)
+            if (why := localfile.problem(resolved)) is not None:
+                # Not fatal: the source's runs fail with the same words and the other sources go on.
+                shown.append(
+                    f"{path}:{place.line}: file {localfile.shown(place.path)} of agency "
+                    f"{source.agency_id!r} cannot be read: {why.message}"
+                )
+        if place.ca_bundle is not None and source.tls is not None:
+            # A CA bundle is a file beside the registry, reviewed with it (docs/registry.md).
+            tls = dataclasses.replace(source.tls, ca_bundle=localfile.resolve(base, place.ca_bundle))
+            source = dataclasses.replace(source, tls=tls)
+        agencies[place.agency][place.source] = source
+    placed = tuple(
+        dataclasses.replace(agency, sources=tuple(sources)) if sources != list(agency.sources) else agency
+        for agency, sources in zip(checked.agencies, agencies)
+    )
+    return Registry(path=path, portal=checked.portal, agencies=placed, warnings=tuple(shown))
 
 
 def _limits(raw_portal: Any) -> Limits:
@@ -90,28 +134,23 @@ def _limits(raw_portal: Any) -> Limits:
         return Limits()  # the portal's own problems are reported with the whole file's
 
 
-def _agency(model: AgencyModel, raw: LineDict, base: Path, warnings: list[Located]) -> Agency:
+def _agency(index: int, model: AgencyModel, raw: LineDict, places: list[Place]) -> Agency:
     from shafaf.config import registry_check
     from shafaf.config.sources.file import FileSource
 
     sources = []
-    for source, item in zip(model.sources or (), raw.get("sources") or ()):
-        path = None
-        if isinstance(source, FileSource):
-            path = localfile.resolve(base, source.path)
-            if (why := localfile.problem(path)) is not None:
-                # Not fatal: the source's runs fail with the same words and the other sources go on.
-                warnings.append(
-                    (
-                        registry_check.line_at(item, ("path",)),
-                        f"file {localfile.shown(source.path)} of agency {model.id!r} cannot be read: {why.message}",
-                    )
+    for number, (source, item) in enumerate(zip(model.sources or (), raw.get("sources") or ())):
+        made = source.source(agency_id=model.id, path=None, line=item.line)
+        ca_bundle = getattr(source.tls, "ca_bundle", None) if made.tls is not None else None
+        if isinstance(source, FileSource) or ca_bundle:
+            places.append(
+                Place(
+                    agency=index,
+                    source=number,
+                    path=source.path if isinstance(source, FileSource) else None,
+                    line=registry_check.line_at(item, ("path",)),
+                    ca_bundle=ca_bundle or None,
                 )
-        made = source.source(agency_id=model.id, path=path, line=item.line)
-        if made.tls is not None and getattr(source.tls, "ca_bundle", None):
-            # A CA bundle is a file beside the registry, reviewed with it (docs/registry.md).
-            made = dataclasses.replace(
-                made, tls=dataclasses.replace(made.tls, ca_bundle=localfile.resolve(base, source.tls.ca_bundle))
             )
         sources.append(made)
     return Agency(

@@ -196,6 +196,26 @@ class Registry:
         return [self.agency(a) for a in dict.fromkeys(agency_ids)]
 
 
+@dataclasses.dataclass(frozen=True)
+class Place:
+    """A source's file paths as the registry wrote them: resolved beside the file each time it is read."""
+
+    agency: int  # index of the agency in the file
+    source: int  # index of the source in the agency
+    path: str | None  # a file source's path
+    line: int | None  # the line of ``path``, which a warning names
+    ca_bundle: str | None  # a service-bus source's CA bundle
+
+
+@dataclasses.dataclass(frozen=True)
+class Checked:
+    """What a registry file says once checked, its paths unresolved: what the cache keeps (``registry_cache``)."""
+
+    portal: Portal
+    agencies: tuple[Agency, ...]
+    places: tuple[Place, ...] = ()
+
+
 def redact_url(url: str) -> str:
     """A URL without ``user:pass@`` and without the values of secret-looking query parameters."""
     from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit

@@ -123,13 +123,26 @@ def _fast(text: str) -> tuple[bool, Any]:
 
 
 def read_yaml(path: Path) -> Any:
+    return parse_yaml(read_bytes(path), path)
+
+
+def read_bytes(path: Path) -> bytes:
+    """The registry file's bytes, or RegistryError saying why it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_bytes()
     except FileNotFoundError:
         raise RegistryError(
             str(path), [(None, "the registry file does not exist (set --registry or SHAFAF_REGISTRY)")]
         ) from None
-    except (OSError, UnicodeDecodeError) as e:
+    except OSError as e:
+        raise RegistryError(str(path), [(None, f"cannot read the registry: {e}")]) from e
+
+
+def parse_yaml(content: bytes, path: Path) -> Any:
+    """The YAML tree of a registry's bytes, its mappings and lists knowing their lines."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
         raise RegistryError(str(path), [(None, f"cannot read the registry: {e}")]) from e
     read, data = _fast(text)
     if read:
