@@ -26,7 +26,6 @@ while this thread validates the next batch.
 from __future__ import annotations
 
 import bisect
-import csv
 import itertools
 import operator
 from collections.abc import Iterator, Mapping
@@ -45,6 +44,7 @@ from shafaf.validate.number_columns import SLOW
 from shafaf.validate.readers import Table
 from shafaf.validate.report import Report
 from shafaf.validate.row_rules import RULE_PAIRS, ColumnKinds, RowJudge, flag_mapping, flag_structure
+from shafaf.validate.staged_csv import ColumnBlock, StagedCsv
 
 BATCH = 4096  # rows a batch: large enough for C loops to dominate, small enough to keep memory flat
 _EXTRA = [("extra-cell", "Extra Cell")]
@@ -89,13 +89,13 @@ def _written(engine: _Columns, out_csv: Path | None) -> Iterator[list[tuple[Any,
     """Each batch's staged rows written to the CSV; the batch's rows typed for SQLite, as one list."""
     out = out_csv.open("w", newline="", encoding="utf-8") if out_csv else None
     try:
-        writer = csv.writer(out) if out else None
+        writer = StagedCsv(out) if out else None
         if writer:
-            writer.writerow(engine.judge.names)
+            writer.header(engine.judge.names)
         for chunks in engine.batches():
             if writer:
                 for chunk in chunks:
-                    writer.writerows(chunk)
+                    writer.write(chunk)
             if engine.with_sql:
                 rows: list[tuple[Any, ...]] = []
                 for chunk in engine.sql_out:
@@ -219,7 +219,7 @@ class _Columns:
             pending.update(seen)
             report.rows_read += stop - start
             report.rows_staged += stop - start
-            out.append(zip(*(c[start:stop] for c in canon)))  # the staged rows, made as they are written
+            out.append(ColumnBlock([c[start:stop] for c in canon]))  # the staged rows, joined as they are written
             if self.with_sql:
                 self.sql_out.append(zip(*(c[start:stop] for c in sql)))
                 if self.period_at is not None:
